@@ -1,0 +1,375 @@
+"""Forward and backward passes.
+
+A :class:`Plan` is compiled once per structural change (topological order,
+one bound function per node, port wiring as list indices), so a value change
+re-runs two flat loops.  The backward pass is one generator of steps in
+reverse topological order — one step per node that reaches the output — and
+running the whole pass is consuming it; the editor's stepper uses the same
+generator.  Gradients live in the :class:`Evaluation`, never on nodes.
+
+The fan-out rule is the line ``grads[a] = ga if grads[a] is None else grads[a] + ga``:
+a node's gradient is the sum of the gradients on its outgoing wires.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import networkx as nx
+import numpy as np
+
+from . import ops
+from .errors import EvaluationError
+from .graph import Edge, Graph
+
+_IEEE = (ArithmeticError, ValueError)   # what Python raises where IEEE gives inf/nan
+_FAIL = (EvaluationError, ValueError, TypeError, IndexError)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a node has no value: an unconnected port or an op that refused its inputs."""
+
+    node: str
+    message: str
+
+
+class Plan:
+    """Everything about a graph that does not depend on its leaf values."""
+
+    def __init__(self, graph: Graph):
+        self.structure_version = graph.structure_version
+        order = graph.topological_order()
+        self.order = order
+        self.index = {node_id: i for i, node_id in enumerate(order)}
+        self.nodes = [graph.node(n) for n in order]
+        self.inputs: list[tuple[int, ...]] = []
+        self.problems: list[Problem] = []
+        blocked: set[int] = set()
+        for i, node in enumerate(self.nodes):
+            srcs = [graph.source(node.id, p) for p in range(node.spec.arity)]
+            missing = [node.spec.ports[p] for p, s in enumerate(srcs) if s is None]
+            if missing:
+                what = "port" if len(missing) == 1 else "ports"
+                self.problems.append(Problem(node.id, f'node "{node.id}" ({node.op}): {what} '
+                                             f'{", ".join(missing)} not connected'))
+            ins = tuple(self.index[s] if s is not None else -1 for s in srcs)
+            if missing or any(j in blocked for j in ins):
+                blocked.add(i)
+            self.inputs.append(ins)
+        self.blocked = blocked
+        self.leaves = [(i, node) for i, node in enumerate(self.nodes) if node.spec.is_leaf]
+        self.leaf_scalar = tuple(not isinstance(node.value, np.ndarray) for _, node in self.leaves)
+        self._compile()
+        self.output_id = graph.effective_output()
+        self.output_error: str | None = None
+        if self.output_id is None:
+            sinks = graph.sinks()
+            self.output_error = ("the graph is empty" if not sinks else
+                                 "choose the output: the graph has several ends ("
+                                 + ", ".join(sinks[:6]) + ("…" if len(sinks) > 6 else "") + ")")
+        elif self.index[self.output_id] in blocked:
+            upstream = nx.ancestors(graph.nx, self.output_id) | {self.output_id}
+            first = next(p for p in self.problems if p.node in upstream)
+            self.output_error = f'the output "{self.output_id}" cannot be computed: ' + \
+                first.message
+        self.output = -1 if self.output_id is None else self.index[self.output_id]
+
+    def _compile(self) -> None:
+        scalar = [False] * len(self.nodes)
+        for (i, _), is_scalar in zip(self.leaves, self.leaf_scalar):
+            scalar[i] = is_scalar
+        # (index, scalar fn, array fn, scalar vjp, array vjp, port-0 index, port-1 index)
+        self.steps: list[tuple] = []
+        for i, node in enumerate(self.nodes):
+            ins = self.inputs[i]
+            if node.spec.is_leaf:
+                self.steps.append((i, None, None, None, None, -1, -1))
+                continue
+            if i in self.blocked:
+                continue
+            sf, sv, af, av = node.spec.bind(node.attrs)
+            scalar[i] = all(scalar[j] for j in ins)
+            if not scalar[i]:
+                sf = sv = None
+            a = ins[0]
+            b = ins[1] if len(ins) > 1 else -1
+            self.steps.append((i, sf, af, sv, av, a, b))
+        self.forward_steps = [s for s in self.steps if s[5] >= 0]
+        self.all_scalar = all(scalar) and not self.blocked
+
+    def fits(self, graph: Graph) -> bool:
+        """Still valid: same structure and every leaf still a scalar / still an array."""
+        if graph.structure_version != self.structure_version:
+            return False
+        return all((not isinstance(node.value, np.ndarray)) == s
+                   for (_, node), s in zip(self.leaves, self.leaf_scalar))
+
+
+@dataclass
+class BackwardStep:
+    """One node of the backward pass, as the stepper shows it."""
+
+    node: str
+    grad: Any                               # upstream: sum over the outgoing wires
+    incoming: list[tuple[Edge, Any]]        # gradient sent along each incoming wire
+    outgoing: list[tuple[Edge, Any]]        # the contributions that summed to ``grad``
+
+
+class Evaluation:
+    """Values and gradients of one pass, looked up by node id or edge."""
+
+    def __init__(self, plan: Plan, values: list):
+        self.plan = plan
+        self.values = values
+        self.grads: list | None = None
+        self.edge_grads: list | None = None
+        self.problems: list[Problem] = list(plan.problems)
+        self.warnings: dict[str, str] = {}
+        self.grad_warnings: dict[str, str] = {}
+        self.output_error: str | None = plan.output_error
+
+    @property
+    def output(self) -> str | None:
+        return self.plan.output_id
+
+    @property
+    def error(self) -> str | None:
+        """Why there is no backward pass (None when gradients were computed)."""
+        return self.output_error
+
+    def value(self, node_id: str) -> Any:
+        return self.values[self.plan.index[node_id]]
+
+    def grad(self, node_id: str) -> Any:
+        """The node's gradient, or None when it does not reach the output."""
+        if self.grads is None:
+            return None
+        return self.grads[self.plan.index[node_id]]
+
+    def edge_value(self, edge: Edge) -> Any:
+        return self.values[self.plan.index[edge.src]]
+
+    def edge_grad(self, edge: Edge) -> Any:
+        """The gradient this wire carries back (its own contribution), or None."""
+        if self.edge_grads is None:
+            return None
+        row = self.edge_grads[self.plan.index[edge.dst]]
+        return None if row is None else row[edge.port]
+
+
+# ------------------------------------------------------------------ forward
+
+def forward(plan: Plan) -> Evaluation:
+    vals: list = [None] * len(plan.nodes)
+    for i, node in plan.leaves:
+        vals[i] = node.value
+    try:
+        _forward_fast(plan.forward_steps, vals)
+        evaluation = Evaluation(plan, vals)
+    except _FAIL:
+        evaluation = _forward_careful(plan)
+    _note_nonfinite(evaluation)
+    return evaluation
+
+
+def _forward_fast(steps: list, vals: list) -> None:
+    for i, sf, af, _, _, a, b in steps:
+        if b < 0:
+            x = vals[a]
+            if sf is not None:
+                try:
+                    vals[i] = sf(x)
+                    continue
+                except _IEEE:
+                    pass
+            vals[i] = _ieee(af, x)
+        else:
+            x, y = vals[a], vals[b]
+            if sf is not None:
+                try:
+                    vals[i] = sf(x, y)
+                    continue
+                except _IEEE:
+                    pass
+            vals[i] = _ieee(af, x, y)
+
+
+def _ieee(fn, *args):
+    with np.errstate(all="ignore"):
+        return fn(*args)
+
+
+def _forward_careful(plan: Plan) -> Evaluation:
+    """The same loop, tolerating nodes that fail: they and their consumers get None."""
+    vals: list = [None] * len(plan.nodes)
+    for i, node in plan.leaves:
+        vals[i] = node.value
+    evaluation = Evaluation(plan, vals)
+    for i, sf, af, _, _, a, b in plan.forward_steps:
+        args = (vals[a],) if b < 0 else (vals[a], vals[b])
+        if any(v is None for v in args):
+            continue
+        try:
+            vals[i] = _ieee(af, *args)
+        except _FAIL as exc:
+            node = plan.nodes[i]
+            evaluation.problems.append(Problem(node.id, f'node "{node.id}" ({node.op}): '
+                                               + _reason(exc, args)))
+    if plan.output >= 0 and vals[plan.output] is None and evaluation.output_error is None:
+        evaluation.output_error = f'the output "{plan.output_id}" cannot be computed: ' + \
+            evaluation.problems[-1].message
+    return evaluation
+
+
+def _reason(exc: Exception, args: tuple) -> str:
+    if isinstance(exc, EvaluationError):
+        return str(exc)
+    shapes = " and ".join(ops.shape_text(a) for a in args)
+    if "broadcast" in str(exc):
+        return f"shapes {shapes} do not broadcast together"
+    return f"cannot be computed for shapes {shapes} ({exc})"
+
+
+def _note_nonfinite(evaluation: Evaluation) -> None:
+    vals = evaluation.values
+    plan = evaluation.plan
+    if plan.all_scalar and math.isfinite(sum(vals)):
+        return
+    finite = [v is None or bool(np.all(np.isfinite(v))) for v in vals]
+    if all(finite):
+        return
+    for i, node in enumerate(plan.nodes):
+        if finite[i]:
+            continue
+        bad = "nan" if np.any(np.isnan(vals[i])) else "inf"
+        srcs = [j for j in plan.inputs[i] if j >= 0 and not finite[j]]
+        if srcs:
+            msg = f"{bad} comes from its input {plan.nodes[srcs[0]].id}"
+        else:
+            args = [vals[j] for j in plan.inputs[i]]
+            with np.errstate(all="ignore"):
+                msg = node.spec.explain(*args) if node.spec.explain else None
+            msg = msg or ("the result overflowed to inf" if bad == "inf" else
+                          "the result is nan (for example inf − inf or 0 · inf)")
+        evaluation.warnings[node.id] = msg
+
+
+# ----------------------------------------------------------------- backward
+
+def _backward_indices(plan: Plan, vals: list, grads: list, edge_grads: list) -> Iterator[int]:
+    """The backward pass: yields each node's index once its gradient is final."""
+    out = plan.output
+    seed = vals[out]
+    grads[out] = np.ones_like(seed) if isinstance(seed, np.ndarray) else 1.0
+    for i, _, _, sv, av, a, b in reversed(plan.steps):
+        g = grads[i]
+        if g is None:
+            continue                      # does not reach the output
+        if a < 0:
+            edge_grads[i] = ()
+        elif b < 0:
+            x = vals[a]
+            ga = None
+            if sv is not None:
+                try:
+                    ga = sv(g, vals[i], x)
+                except _IEEE:
+                    pass
+            if ga is None:
+                ga = _ieee(av, g, vals[i], x)
+            edge_grads[i] = (ga,)
+            grads[a] = ga if grads[a] is None else grads[a] + ga
+        else:
+            x, y = vals[a], vals[b]
+            gab = None
+            if sv is not None:
+                try:
+                    gab = sv(g, vals[i], x, y)
+                except _IEEE:
+                    pass
+            if gab is None:
+                gab = _ieee(av, g, vals[i], x, y)
+            ga, gb = edge_grads[i] = gab
+            grads[a] = ga if grads[a] is None else grads[a] + ga
+            grads[b] = gb if grads[b] is None else grads[b] + gb
+        yield i
+
+
+def _start_backward(evaluation: Evaluation) -> Iterator[int]:
+    if evaluation.error is not None:
+        raise EvaluationError(evaluation.error)
+    n = len(evaluation.values)
+    evaluation.grads = [None] * n
+    evaluation.edge_grads = [None] * n
+    return _backward_indices(evaluation.plan, evaluation.values,
+                             evaluation.grads, evaluation.edge_grads)
+
+
+def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardStep]:
+    """The backward pass one node at a time; the evaluation fills in as it goes."""
+    plan = evaluation.plan
+    for i in _start_backward(evaluation):
+        node_id = plan.order[i]
+        incoming = [(e, evaluation.edge_grads[i][e.port]) for e in graph.in_edges(node_id)]
+        outgoing = [(e, evaluation.edge_grad(e)) for e in graph.out_edges(node_id)
+                    if evaluation.grads[plan.index[e.dst]] is not None]
+        yield BackwardStep(node_id, evaluation.grads[i], incoming, outgoing)
+
+
+def backward(evaluation: Evaluation) -> Evaluation:
+    """The whole backward pass: consume the step generator to the end."""
+    deque(_start_backward(evaluation), maxlen=0)
+    _note_nonfinite_grads(evaluation)
+    return evaluation
+
+
+def _note_nonfinite_grads(evaluation: Evaluation) -> None:
+    grads = evaluation.grads
+    plan = evaluation.plan
+    if plan.all_scalar:
+        try:
+            if math.isfinite(sum(g for g in grads if g is not None)):
+                return
+        except TypeError:
+            pass
+    for i, g in enumerate(grads):
+        if g is not None and not np.all(np.isfinite(g)):
+            bad = "nan" if np.any(np.isnan(g)) else "inf"
+            evaluation.grad_warnings[plan.order[i]] = f"the gradient is {bad}"
+
+
+# ---------------------------------------------------------------- evaluator
+
+class Evaluator:
+    """Evaluates one graph again and again, recompiling only when its structure changes."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self._plan: Plan | None = None
+
+    @property
+    def plan(self) -> Plan:
+        if self._plan is None or not self._plan.fits(self.graph):
+            self._plan = Plan(self.graph)
+        return self._plan
+
+    def forward(self) -> Evaluation:
+        return forward(self.plan)
+
+    def evaluate(self) -> Evaluation:
+        """Forward, then backward when there is an output to seed."""
+        evaluation = forward(self.plan)
+        if evaluation.error is None:
+            backward(evaluation)
+        return evaluation
+
+    def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
+        return backward_steps(evaluation or self.forward(), self.graph)
+
+
+def evaluate(graph: Graph) -> Evaluation:
+    """One forward and backward pass (compiles a fresh plan)."""
+    return Evaluator(graph).evaluate()

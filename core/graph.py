@@ -1,0 +1,396 @@
+"""The graph model: nodes, wires and the rules for editing them.
+
+The graph is a ``networkx.MultiDiGraph`` whose edge keys are input ports, so an
+edge is the value ``Edge(src, dst, port)`` and ``x * x`` keeps its two wires.
+Every edit is checked here and refused with a typed error (the graph is then
+unchanged); every accepted edit is announced through an :class:`~core.events.Event`
+so views can follow without the model knowing them.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, NamedTuple
+
+import networkx as nx
+import numpy as np
+
+from . import ops
+from .errors import (BadIdError, BadValueError, CycleError, DuplicateIdError, PortRangeError,
+                     PortTakenError, UnknownNodeError, UnknownOpError)
+from .events import Event
+
+MAX_ID_LENGTH = 64
+
+
+class Edge(NamedTuple):
+    """A wire: the output of ``src`` feeds input ``port`` of ``dst``."""
+
+    src: str
+    dst: str
+    port: int
+
+
+@dataclass
+class Node:
+    """What a file says about one node. Computed values live in an Evaluation, not here."""
+
+    id: str
+    op: str
+    label: str | None = None
+    value: Any = None                  # float | np.ndarray, leaves only
+    trainable: bool = False
+    attrs: dict = field(default_factory=dict)
+    pos: tuple[float, float] | None = None
+    extra: dict = field(default_factory=dict)   # unknown keys from a file, kept on save
+
+    @property
+    def display(self) -> str:
+        return self.label or self.id
+
+    @property
+    def spec(self) -> ops.Op:
+        return ops.OPS[self.op]
+
+
+def check_id(node_id: Any) -> str:
+    if not isinstance(node_id, str) or not node_id:
+        raise BadIdError("a node id must be a non-empty string")
+    if len(node_id) > MAX_ID_LENGTH:
+        raise BadIdError(f'node id "{node_id[:20]}…" is longer than {MAX_ID_LENGTH} characters')
+    return node_id
+
+
+def normalize_value(raw: Any) -> float | np.ndarray:
+    """A finite number or a rectangular nested list of them, as float / float64 array."""
+    if isinstance(raw, bool) or raw is None:
+        raise BadValueError("value must be a number or a list of numbers")
+    if isinstance(raw, (int, float, np.integer, np.floating)):
+        v = float(raw)
+        if not math.isfinite(v):
+            raise BadValueError("value must be finite (no nan or inf)")
+        return v
+    if isinstance(raw, np.ndarray):
+        arr = raw
+    elif isinstance(raw, (list, tuple)):
+        _check_nested(raw)
+        try:
+            arr = np.array(raw, dtype=np.float64)
+        except (ValueError, TypeError):
+            raise BadValueError("value is a ragged list: every row must have the same length")
+    else:
+        raise BadValueError("value must be a number or a list of numbers")
+    if arr.dtype.kind not in "fiu":
+        raise BadValueError("value must contain only numbers")
+    arr = np.array(arr, dtype=np.float64)
+    if arr.ndim == 0:
+        return normalize_value(float(arr))
+    if arr.size == 0:
+        raise BadValueError("value is an empty list")
+    if not np.all(np.isfinite(arr)):
+        raise BadValueError("value must be finite (no nan or inf)")
+    return arr
+
+
+def _check_nested(raw: list | tuple) -> None:
+    """Refuse ragged lists and non-numbers with a precise reason before numpy guesses."""
+    stack = [raw]
+    while stack:
+        item = stack.pop()
+        kinds = {isinstance(x, (list, tuple)) for x in item}
+        if len(kinds) > 1:
+            raise BadValueError("value is a ragged list: numbers and lists are mixed")
+        if True in kinds:
+            lengths = {len(x) for x in item}
+            if len(lengths) > 1:
+                raise BadValueError("value is a ragged list: every row must have the same length")
+            stack.extend(item)
+        else:
+            for x in item:
+                if isinstance(x, bool) or not isinstance(x, (int, float)):
+                    raise BadValueError("value must contain only numbers")
+
+
+def value_to_json(value: Any) -> Any:
+    """float → float (ints for whole numbers stay floats), array → nested lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def check_attrs(op: ops.Op, attrs: Any) -> dict:
+    if attrs is None:
+        return {}
+    if not isinstance(attrs, dict):
+        raise BadValueError("attrs must be an object")
+    if op.takes_axis and attrs.get("axis") is not None:
+        axis = attrs["axis"]
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise BadValueError(f"attrs.axis of {op.name} must be an integer")
+    return dict(attrs)
+
+
+class Graph:
+    """A computational graph being built, opened or evaluated."""
+
+    def __init__(self) -> None:
+        self._g = nx.MultiDiGraph()
+        self._ports: dict[tuple[str, int], str] = {}
+        self._output: str | None = None
+        self.title: str = ""
+        self.description: str = ""
+        self.extra: dict = {}           # unknown top-level keys of a file
+        self.structure_version = 0      # bumps when nodes, wires or ops change
+        self.version = 0                # bumps on every change
+        self.node_added = Event()       # (node_id)
+        self.node_removed = Event()     # (node_id)
+        self.node_changed = Event()     # (node_id, field name)
+        self.node_renamed = Event()     # (old_id, new_id)
+        self.edge_added = Event()       # (Edge)
+        self.edge_removed = Event()     # (Edge)
+        self.output_changed = Event()   # (node_id | None)
+
+    # ------------------------------------------------------------ queries
+
+    @property
+    def nx(self) -> nx.MultiDiGraph:
+        """The underlying networkx graph (read it, never edit it)."""
+        return self._g
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._g
+
+    def __len__(self) -> int:
+        return len(self._g)
+
+    def node(self, node_id: str) -> Node:
+        try:
+            return self._g.nodes[node_id]["node"]
+        except KeyError:
+            raise UnknownNodeError(f'there is no node "{node_id}"') from None
+
+    def nodes(self) -> list[Node]:
+        return [data["node"] for _, data in self._g.nodes(data=True)]
+
+    def node_ids(self) -> list[str]:
+        return list(self._g.nodes)
+
+    def edges(self) -> list[Edge]:
+        return [Edge(u, v, k) for u, v, k in self._g.edges(keys=True)]
+
+    def in_edges(self, node_id: str) -> list[Edge]:
+        """Wires into ``node_id``, by port."""
+        self.node(node_id)
+        return sorted((Edge(u, v, k) for u, v, k in self._g.in_edges(node_id, keys=True)),
+                      key=lambda e: e.port)
+
+    def out_edges(self, node_id: str) -> list[Edge]:
+        self.node(node_id)
+        return [Edge(u, v, k) for u, v, k in self._g.out_edges(node_id, keys=True)]
+
+    def has_edge(self, edge: Edge) -> bool:
+        return self._ports.get((edge.dst, edge.port)) == edge.src
+
+    def source(self, dst: str, port: int) -> str | None:
+        return self._ports.get((dst, port))
+
+    def missing_ports(self, node_id: str) -> list[int]:
+        arity = self.node(node_id).spec.arity
+        return [p for p in range(arity) if (node_id, p) not in self._ports]
+
+    def sinks(self) -> list[str]:
+        return [n for n in self._g.nodes if self._g.out_degree(n) == 0]
+
+    @property
+    def output(self) -> str | None:
+        """The output chosen explicitly (the file's ``output``), or None."""
+        return self._output
+
+    def effective_output(self) -> str | None:
+        """The explicit output, else the single sink, else None (must be chosen)."""
+        if self._output is not None:
+            return self._output
+        sinks = self.sinks()
+        return sinks[0] if len(sinks) == 1 else None
+
+    def topological_order(self) -> list[str]:
+        """A deterministic topological order: ties keep the order nodes were added."""
+        rank = {n: i for i, n in enumerate(self._g.nodes)}
+        return list(nx.lexicographical_topological_sort(self._g, key=rank.__getitem__))
+
+    def new_id(self, prefix: str) -> str:
+        """The first of ``prefix``, ``prefix1``, ``prefix2``… not taken."""
+        base = (prefix or "n")[:MAX_ID_LENGTH - 6]
+        if base not in self._g and base not in ops.OPS:
+            return base
+        i = 1
+        while f"{base}{i}" in self._g:
+            i += 1
+        return f"{base}{i}"
+
+    # ------------------------------------------------------------- checks
+
+    def check_connect(self, src: str, dst: str, port: int) -> None:
+        """Raise the error :meth:`connect` would raise, changing nothing."""
+        self.node(src)
+        spec = self.node(dst).spec
+        if isinstance(port, bool) or not isinstance(port, int):
+            raise PortRangeError("a port must be an integer")
+        if not 0 <= port < spec.arity:
+            if spec.arity:
+                raise PortRangeError(f'node "{dst}" ({spec.name}) has no input port {port}; '
+                                     f'{spec.name} takes {ops.ports_text(spec)}')
+            raise PortRangeError(f'node "{dst}" ({spec.name}) has no input ports')
+        taken = self._ports.get((dst, port))
+        if taken is not None:
+            raise PortTakenError(f'port {spec.ports[port]} of "{dst}" is already fed by "{taken}"')
+        if src == dst:
+            raise CycleError(f'connecting "{src}" to itself would make a cycle', [src])
+        if nx.has_path(self._g, dst, src):
+            loop = nx.shortest_path(self._g, dst, src)
+            names = " → ".join(loop + [dst])
+            raise CycleError(f"that wire would make a cycle: {names}", loop)
+
+    # ---------------------------------------------------------- mutations
+
+    def add_node(self, node_id: str, op: str, *, value: Any = None, label: str | None = None,
+                 trainable: bool = False, attrs: dict | None = None,
+                 pos: Iterable[float] | None = None, extra: dict | None = None) -> Node:
+        check_id(node_id)
+        if node_id in self._g:
+            raise DuplicateIdError(f'a node "{node_id}" exists already')
+        if op not in ops.OPS:
+            raise UnknownOpError(f'unknown op "{op}"')
+        spec = ops.OPS[op]
+        if spec.is_leaf:
+            value = normalize_value(value)
+        elif value is not None:
+            raise BadValueError(f"only input and const nodes hold a value, not {op}")
+        if trainable and op != "input":
+            raise BadValueError("only input nodes can be trainable")
+        node = Node(node_id, op, label or None, value, bool(trainable), check_attrs(spec, attrs),
+                    _pos(pos), dict(extra or {}))
+        self._g.add_node(node_id, node=node)
+        self._structure_changed()
+        self.node_added.emit(node_id)
+        return node
+
+    def remove_node(self, node_id: str) -> list[Edge]:
+        """Remove a node and its wires; returns the wires removed (for undo)."""
+        self.node(node_id)
+        removed = [Edge(u, v, k) for u, v, k in self._g.in_edges(node_id, keys=True)]
+        removed += [Edge(u, v, k) for u, v, k in self._g.out_edges(node_id, keys=True)]
+        for edge in removed:
+            self.disconnect(edge)
+        if self._output == node_id:
+            self.set_output(None)
+        self._g.remove_node(node_id)
+        self._structure_changed()
+        self.node_removed.emit(node_id)
+        return removed
+
+    def connect(self, src: str, dst: str, port: int) -> Edge:
+        self.check_connect(src, dst, port)
+        edge = Edge(src, dst, port)
+        self._g.add_edge(src, dst, key=port)
+        self._ports[(dst, port)] = src
+        self._structure_changed()
+        self.edge_added.emit(edge)
+        return edge
+
+    def disconnect(self, edge: Edge) -> None:
+        if not self.has_edge(edge):
+            raise UnknownNodeError(f'there is no wire from "{edge.src}" into port {edge.port} '
+                                   f'of "{edge.dst}"')
+        self._g.remove_edge(edge.src, edge.dst, key=edge.port)
+        del self._ports[(edge.dst, edge.port)]
+        self._structure_changed()
+        self.edge_removed.emit(edge)
+
+    def set_value(self, node_id: str, value: Any) -> None:
+        node = self.node(node_id)
+        if not node.spec.is_leaf:
+            raise BadValueError(f'"{node_id}" is a {node.op} node; only input and const hold a value')
+        node.value = normalize_value(value)
+        self._changed(node_id, "value")
+
+    def set_label(self, node_id: str, label: str | None) -> None:
+        self.node(node_id).label = label or None
+        self._changed(node_id, "label")
+
+    def set_pos(self, node_id: str, pos: Iterable[float] | None) -> None:
+        self.node(node_id).pos = _pos(pos)
+        self._changed(node_id, "pos")
+
+    def set_trainable(self, node_id: str, trainable: bool) -> None:
+        node = self.node(node_id)
+        if trainable and node.op != "input":
+            raise BadValueError("only input nodes can be trainable")
+        node.trainable = bool(trainable)
+        self._changed(node_id, "trainable")
+
+    def set_attrs(self, node_id: str, attrs: dict | None) -> None:
+        node = self.node(node_id)
+        node.attrs = check_attrs(node.spec, attrs)
+        self._structure_changed()
+        self._changed(node_id, "attrs")
+
+    def set_output(self, node_id: str | None) -> None:
+        if node_id is not None:
+            self.node(node_id)
+        self._output = node_id
+        self._structure_changed()
+        self.output_changed.emit(node_id)
+
+    def rename(self, old: str, new: str) -> None:
+        """Give a node a new id; wires and the output follow."""
+        self.node(old)
+        check_id(new)
+        if new == old:
+            return
+        if new in self._g:
+            raise DuplicateIdError(f'a node "{new}" exists already')
+        nx.relabel_nodes(self._g, {old: new}, copy=False)
+        self._g.nodes[new]["node"].id = new
+        self._ports = {(new if d == old else d, p): (new if s == old else s)
+                       for (d, p), s in self._ports.items()}
+        if self._output == old:
+            self._output = new
+        self._structure_changed()
+        self.node_renamed.emit(old, new)
+
+    def clear(self) -> None:
+        for node_id in list(self._g.nodes):
+            self.remove_node(node_id)
+        self.set_output(None)
+
+    def copy(self) -> "Graph":
+        """An independent copy without subscribers."""
+        other = Graph()
+        for node in self.nodes():
+            other._g.add_node(node.id, node=copy.deepcopy(node))
+        for edge in self.edges():
+            other._g.add_edge(edge.src, edge.dst, key=edge.port)
+        other._ports = dict(self._ports)
+        other._output = self._output
+        other.title, other.description = self.title, self.description
+        other.extra = copy.deepcopy(self.extra)
+        return other
+
+    # ----------------------------------------------------------- internal
+
+    def _structure_changed(self) -> None:
+        self.structure_version += 1
+        self.version += 1
+
+    def _changed(self, node_id: str, what: str) -> None:
+        self.version += 1
+        self.node_changed.emit(node_id, what)
+
+
+def _pos(pos: Iterable[float] | None) -> tuple[float, float] | None:
+    if pos is None:
+        return None
+    x, y = pos
+    return (float(x), float(y))
