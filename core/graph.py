@@ -177,7 +177,8 @@ class Graph:
         return list(self._g.nodes)
 
     def edges(self) -> list[Edge]:
-        return [Edge(u, v, k) for u, v, k in self._g.edges(keys=True)]
+        """Every wire, in the order the wires were made (a file's order when loaded)."""
+        return [Edge(src, dst, port) for (dst, port), src in self._ports.items()]
 
     def in_edges(self, node_id: str) -> list[Edge]:
         """Wires into ``node_id``, by port."""
