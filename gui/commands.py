@@ -1,0 +1,253 @@
+"""Undo commands: each one small, each calling only the model.
+
+Every change a user makes goes through one of these on the document's
+``QUndoStack``.  Composite edits (delete a selection, paste, duplicate,
+insert a program) are macros of these.  A command that the model refuses
+raises the model's typed error from ``redo`` *before* it is pushed — callers
+check with the model first (``graph.check_connect``), so the stack never
+holds a command that cannot be redone.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from core.graph import Edge, Graph, Node
+
+_MOVE_ID = 1001
+_VALUE_ID = 1002
+
+
+def _restore_node(graph: Graph, node: Node) -> None:
+    graph.add_node(node.id, node.op, value=copy.deepcopy(node.value), label=node.label,
+                   trainable=node.trainable, attrs=copy.deepcopy(node.attrs), pos=node.pos,
+                   extra=copy.deepcopy(node.extra))
+
+
+class AddNode(QUndoCommand):
+    def __init__(self, doc, node_id: str, op: str, *, value: Any = None,
+                 pos: tuple[float, float] | None = None, label: str | None = None,
+                 trainable: bool = False, attrs: dict | None = None):
+        super().__init__(f"Add {op} {node_id}")
+        self.doc = doc
+        self.node = Node(node_id, op, label, value, trainable, dict(attrs or {}), pos)
+
+    def redo(self) -> None:
+        _restore_node(self.doc.graph, self.node)
+
+    def undo(self) -> None:
+        self.doc.graph.remove_node(self.node.id)
+
+
+class RemoveNode(QUndoCommand):
+    """Remove one node; its wires (and the output mark) come back on undo."""
+
+    def __init__(self, doc, node_id: str):
+        super().__init__(f"Delete {node_id}")
+        self.doc = doc
+        graph = doc.graph
+        self.node = copy.deepcopy(graph.node(node_id))
+        self.edges = graph.in_edges(node_id) + graph.out_edges(node_id)
+        self.was_output = graph.output == node_id
+
+    def redo(self) -> None:
+        self.doc.graph.remove_node(self.node.id)
+
+    def undo(self) -> None:
+        graph = self.doc.graph
+        _restore_node(graph, self.node)
+        for edge in self.edges:
+            graph.connect(*edge)
+        if self.was_output:
+            graph.set_output(self.node.id)
+
+
+class Connect(QUndoCommand):
+    def __init__(self, doc, edge: Edge):
+        super().__init__(f"Connect {edge.src} → {edge.dst}.{edge.port}")
+        self.doc, self.edge = doc, Edge(*edge)
+
+    def redo(self) -> None:
+        self.doc.graph.connect(*self.edge)
+
+    def undo(self) -> None:
+        self.doc.graph.disconnect(self.edge)
+
+
+class Disconnect(QUndoCommand):
+    def __init__(self, doc, edge: Edge):
+        super().__init__(f"Disconnect {edge.src} → {edge.dst}.{edge.port}")
+        self.doc, self.edge = doc, Edge(*edge)
+
+    def redo(self) -> None:
+        self.doc.graph.disconnect(self.edge)
+
+    def undo(self) -> None:
+        self.doc.graph.connect(*self.edge)
+
+
+class MoveNodes(QUndoCommand):
+    """Move nodes; consecutive moves of the same nodes (arrow keys) merge into one step."""
+
+    def __init__(self, doc, moves: dict[str, tuple[tuple[float, float] | None,
+                                               tuple[float, float]]], merge: bool = False):
+        super().__init__("Move" if len(moves) != 1 else f"Move {next(iter(moves))}")
+        self.doc, self.moves, self.merge = doc, dict(moves), merge
+
+    def id(self) -> int:
+        return _MOVE_ID if self.merge else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, MoveNodes) or set(other.moves) != set(self.moves):
+            return False
+        self.moves = {k: (self.moves[k][0], other.moves[k][1]) for k in self.moves}
+        return True
+
+    def redo(self) -> None:
+        for node_id, (_, new) in self.moves.items():
+            self.doc.graph.set_pos(node_id, new)
+
+    def undo(self) -> None:
+        for node_id, (old, _) in self.moves.items():
+            self.doc.graph.set_pos(node_id, old)
+
+
+class SetNodeField(QUndoCommand):
+    """Change one field of a node: value, label, trainable or attrs.
+
+    Value edits of the same node in a row (a slider being dragged, a spin box
+    being stepped) merge into one undo step.
+    """
+
+    SETTERS = {"value": "set_value", "label": "set_label",
+               "trainable": "set_trainable", "attrs": "set_attrs"}
+
+    def __init__(self, doc, node_id: str, field: str, new: Any):
+        super().__init__(f"Set {field} of {node_id}")
+        self.doc, self.node_id, self.field = doc, node_id, field
+        self.old = copy.deepcopy(getattr(doc.graph.node(node_id), field))
+        self.new = copy.deepcopy(new)
+
+    def id(self) -> int:
+        return _VALUE_ID if self.field == "value" else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetNodeField) or (other.node_id, other.field) != \
+                (self.node_id, self.field):
+            return False
+        self.new = other.new
+        return True
+
+    def _set(self, value: Any) -> None:
+        getattr(self.doc.graph, self.SETTERS[self.field])(self.node_id, copy.deepcopy(value))
+
+    def redo(self) -> None:
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)
+
+
+class Rename(QUndoCommand):
+    def __init__(self, doc, old: str, new: str):
+        super().__init__(f"Rename {old} to {new}")
+        self.doc, self.old, self.new = doc, old, new
+
+    def redo(self) -> None:
+        self.doc.graph.rename(self.old, self.new)
+
+    def undo(self) -> None:
+        self.doc.graph.rename(self.new, self.old)
+
+
+class SetOutput(QUndoCommand):
+    def __init__(self, doc, node_id: str | None):
+        super().__init__(f"Make {node_id} the output" if node_id else "Clear the output")
+        self.doc, self.new, self.old = doc, node_id, doc.graph.output
+
+    def redo(self) -> None:
+        self.doc.graph.set_output(self.new)
+
+    def undo(self) -> None:
+        self.doc.graph.set_output(self.old)
+
+
+class ReplaceContent(QUndoCommand):
+    """Replace every node and wire by another graph's (the program bar's "replace")."""
+
+    def __init__(self, doc, new: Graph, text: str = "Replace the graph"):
+        super().__init__(text)
+        self.doc, self.new, self.old = doc, new.copy(), doc.graph.copy()
+
+    @staticmethod
+    def _assign(graph: Graph, source: Graph) -> None:
+        graph.clear()
+        for node in source.nodes():
+            _restore_node(graph, node)
+        for edge in source.edges():
+            graph.connect(*edge)
+        graph.set_output(source.output)
+
+    def redo(self) -> None:
+        self._assign(self.doc.graph, self.new)
+
+    def undo(self) -> None:
+        self._assign(self.doc.graph, self.old)
+
+
+# ---------------------------------------------------------------- macros
+
+def remove_nodes(doc, node_ids: list[str], edges: list[Edge] = ()) -> None:
+    """Delete a selection (nodes and wires) as one undo step."""
+    stack = doc.undo_stack
+    node_ids = [n for n in node_ids if n in doc.graph]
+    edges = [e for e in edges if doc.graph.has_edge(e) and e.src not in node_ids
+             and e.dst not in node_ids]
+    if not node_ids and not edges:
+        return
+    stack.beginMacro("Delete" if len(node_ids) + len(edges) > 1 else
+                     f"Delete {node_ids[0] if node_ids else 'wire'}")
+    for edge in edges:
+        stack.push(Disconnect(doc, edge))
+    for node_id in node_ids:
+        stack.push(RemoveNode(doc, node_id))
+    stack.endMacro()
+
+
+def insert_graph(doc, source: Graph, offset: tuple[float, float] = (0.0, 0.0),
+                 text: str = "Paste") -> dict[str, str]:
+    """Add a copy of ``source`` with fresh ids (paste, duplicate, program "add beside").
+
+    Returns the map from ``source`` ids to the new ids.
+    """
+    graph = doc.graph
+    stack = doc.undo_stack
+    mapping: dict[str, str] = {}
+    taken = set(graph.node_ids())
+    for node in source.nodes():
+        new_id = node.id
+        if new_id in taken:
+            new_id = _fresh(node.id, taken)
+        taken.add(new_id)
+        mapping[node.id] = new_id
+    stack.beginMacro(text)
+    for node in source.nodes():
+        pos = None if node.pos is None else (node.pos[0] + offset[0], node.pos[1] + offset[1])
+        stack.push(AddNode(doc, mapping[node.id], node.op, value=copy.deepcopy(node.value),
+                           pos=pos, label=node.label, trainable=node.trainable,
+                           attrs=node.attrs))
+    for edge in source.edges():
+        if edge.src in mapping and edge.dst in mapping:
+            stack.push(Connect(doc, Edge(mapping[edge.src], mapping[edge.dst], edge.port)))
+    stack.endMacro()
+    return mapping
+
+
+def _fresh(base: str, taken: set[str]) -> str:
+    stem = base.rstrip("0123456789") or base
+    i = 2
+    while f"{stem}{i}" in taken:
+        i += 1
+    return f"{stem}{i}"[:64]
