@@ -141,6 +141,7 @@ class Graph:
         self.title: str = ""
         self.description: str = ""
         self.extra: dict = {}           # unknown top-level keys of a file
+        self.edge_extra: dict[Edge, dict] = {}   # unknown keys of a file's edges
         self.structure_version = 0      # bumps when nodes, wires or ops change
         self.version = 0                # bumps on every change
         self.node_added = Event()       # (node_id)
@@ -306,6 +307,7 @@ class Graph:
                                    f'of "{edge.dst}"')
         self._g.remove_edge(edge.src, edge.dst, key=edge.port)
         del self._ports[(edge.dst, edge.port)]
+        self.edge_extra.pop(edge, None)
         self._structure_changed()
         self.edge_removed.emit(edge)
 
@@ -377,6 +379,7 @@ class Graph:
         other._output = self._output
         other.title, other.description = self.title, self.description
         other.extra = copy.deepcopy(self.extra)
+        other.edge_extra = copy.deepcopy(self.edge_extra)
         return other
 
     # ----------------------------------------------------------- internal
