@@ -1,0 +1,206 @@
+"""Every op of the table against central finite differences, and its conventions.
+
+One helper builds a one-op graph (inputs → op → output) and compares the
+backward pass with finite differences; the table of points below covers
+ordinary points, negative numbers, broadcasting and the array ops.  The
+conventions at non-differentiable points (relu and abs at 0, ties of max)
+and the inf/nan results are checked against the values PyTorch gives.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from core import ops
+from core.engine import evaluate
+from core.gradcheck import check_gradients
+from core.graph import Graph
+
+
+def one_op_graph(op: str, *inputs, attrs=None) -> Graph:
+    g = Graph()
+    for k, value in enumerate(inputs):
+        g.add_node(f"in{k}", "input", value=value)
+    g.add_node("out", op, attrs=attrs)
+    for k in range(len(inputs)):
+        g.connect(f"in{k}", "out", k)
+    return g
+
+
+def assert_matches_finite_differences(op: str, *inputs, attrs=None, tol=1e-6):
+    g = one_op_graph(op, *inputs, attrs=attrs)
+    rows = check_gradients(g, tolerance=tol)
+    bad = [(r.node, r.analytic, r.numeric, r.rel_error) for r in rows if not r.ok]
+    assert not bad, f"{op}{inputs}: {bad}"
+    # A one-op graph: each input's gradient is exactly what its wire carries.
+    ev = evaluate(g)
+    for k in range(len(inputs)):
+        edge = g.in_edges("out")[k]
+        np.testing.assert_array_equal(ev.edge_grad(edge), ev.grad(f"in{k}"))
+        assert np.shape(ev.grad(f"in{k}")) == np.shape(inputs[k])
+
+
+RNG = np.random.default_rng(7)
+M23 = RNG.normal(size=(2, 3))
+M32 = RNG.normal(size=(3, 2))
+V3 = RNG.normal(size=3)
+V2 = RNG.normal(size=2)
+
+POINTS = {
+    "add": [(1.5, -2.0), (M23, V3), (V3, 2.0), (M23, M23[:1])],
+    "sub": [(1.5, -2.0), (M23, V3), (-3.0, M23)],
+    "mul": [(1.5, -2.0), (M23, V3), (M23[:, :1], V3), (0.0, 4.0)],
+    "div": [(1.5, -2.0), (M23, V3 + 3), (-3.0, 0.25), (0.0, 2.0)],
+    "pow": [(1.5, 3.0), (2.0, -0.5), (0.7, 2.5), (-2.0, 3.0), (np.abs(M23) + 0.5, 1.7)],
+    "max": [(1.5, -2.0), (-1.0, 3.0), (M23, V3)],
+    "min": [(1.5, -2.0), (-1.0, 3.0), (M23, V3)],
+    "matmul": [(M23, M32), (M23, V3), (V2, M23), (V3, V3)],
+    "neg": [(1.5,), (M23,)],
+    "exp": [(1.5,), (-3.0,), (M23,)],
+    "log": [(1.5,), (0.01,), (np.abs(M23) + 0.1,)],
+    "sin": [(1.5,), (-10.0,), (M23,)],
+    "cos": [(1.5,), (-10.0,), (M23,)],
+    "tanh": [(0.5,), (-2.0,), (M23,)],
+    "sigmoid": [(0.5,), (-4.0,), (M23,)],
+    "relu": [(0.5,), (-2.0,), (M23,)],
+    "abs": [(0.5,), (-2.0,), (M23,)],
+    "sqrt": [(2.0,), (0.01,), (np.abs(M23) + 0.1,)],
+    "square": [(1.5,), (-2.0,), (M23,)],
+    "reciprocal": [(1.5,), (-0.2,), (M23 + 5,)],
+    "sum": [(1.5,), (M23,), (V3,)],
+    "mean": [(1.5,), (M23,), (V3,)],
+    "mse": [(1.5, -2.0), (M23, V3), (V3, 0.5), (M23, M23 * 0.5)],
+}
+
+CASES = [(op, args) for op, points in POINTS.items() for args in points]
+
+
+def test_every_op_of_the_table_has_points():
+    assert set(POINTS) == {name for name, op in ops.OPS.items() if not op.is_leaf}
+
+
+@pytest.mark.parametrize("op,args", CASES, ids=[f"{op}-{i}" for i, (op, _) in enumerate(CASES)])
+def test_op_gradient_matches_finite_differences(op, args):
+    assert_matches_finite_differences(op, *args)
+
+
+@pytest.mark.parametrize("op,axis", [("sum", 0), ("sum", 1), ("sum", -1),
+                                     ("mean", 0), ("mean", 1), ("mean", -2)])
+def test_reductions_along_an_axis(op, axis):
+    assert_matches_finite_differences(op, M23, attrs={"axis": axis})
+    ev = evaluate(one_op_graph(op, M23, attrs={"axis": axis}))
+    expected = getattr(np, op)(M23, axis=axis)
+    np.testing.assert_allclose(ev.value("out"), expected)
+
+
+def test_scalar_and_array_paths_agree():
+    """The fast float path and the numpy path give the same numbers."""
+    for name, op in ops.OPS.items():
+        if op.is_leaf or op.scalar is None:
+            continue
+        args = (0.7, -1.3)[:op.arity] if name not in ("log", "sqrt") else (0.7,)
+        fast = op.scalar(*args)
+        slow = op.array(*args)
+        assert fast == pytest.approx(slow, rel=1e-15, abs=1e-300), name
+        out = fast
+        gf = op.scalar_vjp(1.3, out, *args)
+        gs = op.array_vjp(1.3, out, *args)
+        np.testing.assert_allclose(np.array(gf, dtype=float), np.array(gs, dtype=float),
+                                   rtol=1e-15, err_msg=name)
+
+
+def grads(op, *inputs):
+    ev = evaluate(one_op_graph(op, *inputs))
+    return [ev.grad(f"in{k}") for k in range(len(inputs))], ev
+
+
+@pytest.mark.parametrize("op,inputs,expected", [
+    ("relu", (0.0,), [0.0]),                      # derivative at 0 is 0
+    ("abs", (0.0,), [0.0]),                       # sign(0) = 0
+    ("max", (2.0, 2.0), [0.5, 0.5]),              # a tie splits the gradient
+    ("min", (2.0, 2.0), [0.5, 0.5]),
+    ("max", (3.0, 2.0), [1.0, 0.0]),              # routes all to the larger
+    ("min", (3.0, 2.0), [0.0, 1.0]),
+    ("pow", (2.0, 0.0), [0.0, math.log(2.0)]),    # base-gradient 0 where exponent = 0
+    ("pow", (0.0, 2.0), [0.0, 0.0]),              # exponent-gradient 0 where base = 0, e >= 0
+    ("sqrt", (0.0,), [math.inf]),                 # inf at 0
+])
+def test_conventions_at_special_points(op, inputs, expected):
+    got, _ = grads(op, *inputs)
+    assert got == expected
+
+
+def test_max_tie_in_arrays_splits_elementwise():
+    got, _ = grads("max", np.array([1.0, 2.0, 3.0]), np.array([1.0, 5.0, 0.0]))
+    np.testing.assert_array_equal(got[0], [0.5, 0.0, 1.0])
+    np.testing.assert_array_equal(got[1], [0.5, 1.0, 0.0])
+
+
+@pytest.mark.parametrize("op,inputs,value,warning", [
+    ("div", (1.0, 0.0), math.inf, "division by zero"),
+    ("div", (-1.0, 0.0), -math.inf, "division by zero"),
+    ("div", (0.0, 0.0), math.nan, "division by zero"),
+    ("log", (0.0,), -math.inf, "log of zero"),
+    ("log", (-1.0,), math.nan, "log of a negative"),
+    ("sqrt", (-4.0,), math.nan, "square root of a negative"),
+    ("reciprocal", (0.0,), math.inf, "reciprocal of zero"),
+    ("exp", (1000.0,), math.inf, "overflow"),
+    ("pow", (-8.0, 1 / 3), math.nan, "fractional power"),
+    ("pow", (0.0, -1.0), math.inf, "negative power"),
+])
+def test_ieee_results_never_raise_and_say_what_happened(op, inputs, value, warning):
+    got, ev = grads(op, *inputs)
+    out = ev.value("out")
+    if math.isnan(value):
+        assert math.isnan(out)
+    else:
+        assert out == value
+    assert warning in ev.warnings["out"]
+
+
+def test_ieee_results_in_arrays():
+    _, ev = grads("div", np.array([1.0, -1.0, 2.0]), np.array([0.0, 0.0, 4.0]))
+    np.testing.assert_array_equal(ev.value("out"), [math.inf, -math.inf, 0.5])
+    assert "division by zero" in ev.warnings["out"]
+
+
+def test_nan_propagates_with_a_warning_naming_its_source():
+    g = Graph()
+    g.add_node("a", "input", value=-1.0)
+    g.add_node("l", "log")
+    g.add_node("t", "tanh")
+    g.connect("a", "l", 0)
+    g.connect("l", "t", 0)
+    ev = evaluate(g)
+    assert math.isnan(ev.value("t"))
+    assert "log of a negative" in ev.warnings["l"]
+    assert "from its input l" in ev.warnings["t"]
+
+
+def test_gradient_into_an_input_has_that_inputs_shape():
+    got, _ = grads("add", M23, 2.0)
+    assert isinstance(got[1], float) and got[1] == 6.0
+    got, _ = grads("mul", M23, M23[:, :1])
+    assert got[1].shape == (2, 1)
+    np.testing.assert_allclose(got[1], M23.sum(axis=1, keepdims=True))
+
+
+def test_matmul_shape_mismatch_is_a_clear_problem_not_a_crash():
+    g = one_op_graph("matmul", M23, M23)
+    ev = evaluate(g)
+    assert ev.value("out") is None
+    assert "do not fit" in ev.error and "(2×3)" in ev.error
+
+
+def test_broadcast_mismatch_is_a_clear_problem():
+    ev = evaluate(one_op_graph("add", M23, V2))
+    assert ev.value("out") is None
+    assert "do not broadcast" in ev.error
+
+
+def test_every_op_has_text_for_people():
+    for name, op in ops.OPS.items():
+        assert op.symbol and op.formula and op.note and op.group in ops.GROUPS, name
+        assert len(op.local) == op.arity, name
