@@ -291,7 +291,14 @@ def _run_eval(args: argparse.Namespace) -> int:
     if missing:
         raise CommandError(_missing_message(missing))
 
-    evaluation = Evaluator(graph).evaluate()
+    try:
+        evaluation = Evaluator(graph).evaluate()
+    except ChainruleError as exc:
+        raise CommandError(f"{where}: {exc}") from None
+    except (ArithmeticError, TypeError, ValueError, IndexError) as exc:
+        # A backstop: the engine reports failing nodes as problems, so this means
+        # an input it did not foresee; still one line, never a traceback.
+        raise CommandError(f"{where}: the graph cannot be evaluated ({exc})") from None
     if evaluation.problems:
         first = evaluation.problems[0].message
         more = len(evaluation.problems) - 1
