@@ -378,8 +378,9 @@ def _apply_set(graph, names: dict[str, str], text: str, node_id: str, raw: str) 
         raise CommandError(f'--set {text}: there is no node "{node_id}"{listing}')
     node = graph.node(node_id)
     if not node.spec.is_leaf:
-        raise CommandError(f'--set {text}: "{node_id}" is a {node.op} node; --set changes '
-                           f"only input and const nodes")
+        article = "an" if node.op[:1] in "aeiou" else "a"
+        raise CommandError(f'--set {text}: "{node_id}" is {article} {node.op} node; --set '
+                           f"changes only input and const nodes")
     try:
         graph.set_value(node_id, parse_set_value(raw))
     except (ChainruleError, CommandError) as exc:
