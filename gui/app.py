@@ -1,0 +1,69 @@
+"""Start the editor: ``main(path)`` runs the application until its window closes.
+
+``core.cli`` calls :func:`main` for ``chainrule [FILE]``.  The window opens on
+``path``, or on the default demo; a file that cannot be read still gives a
+window (on the default demo) with one dialog saying why.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from core.errors import ChainruleError
+from gui.files import describe_os_error, read_graph
+from gui.main_window import MainWindow
+from gui.settings import Settings
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+
+def application() -> QApplication:
+    """The QApplication, made once, with its name, icon, style and stylesheet."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setOrganizationName("Chainrule")
+    app.setApplicationName("Chainrule")
+    app.setApplicationDisplayName("Chainrule")
+    app.setDesktopFileName("chainrule")
+    app.setStyle("Fusion")          # the same look everywhere; the stylesheet refines it
+    icon = RESOURCES / "icons" / "chainrule.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    qss = RESOURCES / "style.qss"
+    if qss.is_file():
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    return app
+
+
+def create_window(path: str | Path | None = None,
+                  settings: Settings | None = None) -> tuple[MainWindow, str | None]:
+    """A window on ``path`` (or the default demo) and the reason ``path`` failed, if it did."""
+    window = MainWindow(settings or Settings())
+    problem = None
+    if path is not None:
+        try:
+            window.files.adopt(read_graph(path), path)
+        except (ChainruleError, OSError) as exc:
+            problem = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+    if path is None or problem is not None:
+        window.files.open_default_demo()
+    return window, problem
+
+
+def main(path: str | Path | None = None) -> int:
+    app = application()
+    window, problem = create_window(path)
+    window.show()
+    window.canvas.fit_all()
+    if problem is not None:
+        window.files.show_error("Cannot open file", f"{Path(path).name} could not be opened; "
+                                "the default demo is shown instead.", problem)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else None))

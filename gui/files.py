@@ -1,0 +1,347 @@
+"""Opening, saving and remembering files; the demos.
+
+:class:`FileController` owns every file gesture of the window (New, Open,
+Open Recent, Open Demo, a dropped file, Save, Save As) and the rules they
+share:
+
+* "modified" is the undo stack not being clean; every gesture that would
+  drop the current graph first asks :meth:`FileController.ask_unsaved`
+  (Save / Discard / Cancel);
+* a file the reader refuses shows one dialog with the reader's sentence
+  (:meth:`FileController.show_error`) and leaves the current graph alone —
+  the new graph replaces the old one only once it has been read whole;
+* a demo opens as an untitled copy, so Save asks where to put it and the
+  packaged demo is never overwritten.
+
+The dialogs are methods of their own so tests can replace them.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QMessageBox, QTextBrowser,
+                               QVBoxLayout, QWidget)
+
+from core.errors import ChainruleError
+from core.graph import Graph
+from gui.settings import MAX_RECENT, Settings
+
+FILE_FILTER = "Chainrule graphs (*.cgraph)"
+SUFFIX = ".cgraph"
+DEMO_DIR = Path(__file__).resolve().parent.parent / "resources" / "demos"
+
+
+# ------------------------------------------------------------------ demos
+
+@dataclass(frozen=True)
+class Demo:
+    path: Path
+    title: str
+    description: str
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def list_demos(directory: Path = DEMO_DIR) -> list[Demo]:
+    """The packaged demos in the order of ``index.json``, with their titles."""
+    index = json.loads((directory / "index.json").read_text(encoding="utf-8"))
+    demos = []
+    for name in index["demos"]:
+        path = directory / name
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue        # a broken demo must not take the menu down; opening it will say why
+        demos.append(Demo(path, str(data.get("title") or path.stem),
+                          str(data.get("description") or "")))
+    return demos
+
+
+def default_demo(directory: Path = DEMO_DIR) -> Path:
+    index = json.loads((directory / "index.json").read_text(encoding="utf-8"))
+    return directory / index["default"]
+
+
+def read_graph(path: Path | str) -> Graph:
+    """Read a .cgraph file; raises ChainruleError or OSError with a readable message."""
+    from core import fileformat       # imported late: it is only needed once a file opens
+    return fileformat.load(path)
+
+
+def write_graph(graph: Graph, path: Path | str) -> None:
+    from core import fileformat
+    fileformat.save(graph, path)
+
+
+def describe_os_error(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return f"{reason[:1].upper()}{reason[1:]}."
+
+
+# --------------------------------------------------------------- recent
+
+class RecentFiles:
+    """The last files opened or saved, newest first, kept in the settings."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def paths(self) -> list[str]:
+        return self.settings.recent_files()
+
+    def add(self, path: Path | str) -> None:
+        path = str(Path(path).resolve())
+        paths = [p for p in self.paths() if p != path]
+        self.settings.set_recent_files([path] + paths[:MAX_RECENT - 1])
+
+    def remove(self, path: Path | str) -> None:
+        path = str(path)
+        self.settings.set_recent_files([p for p in self.paths() if p != path])
+
+    def clear(self) -> None:
+        self.settings.set_recent_files([])
+
+
+# ------------------------------------------------------------ controller
+
+class FileController(QObject):
+    """The file gestures of one window over one document."""
+
+    recent_changed = Signal()
+    #: Where the current graph came from changed: (path or None, demo name or None).
+    origin_changed = Signal(object, object)
+
+    def __init__(self, document, settings: Settings, window: QWidget):
+        super().__init__(window)
+        self.document = document
+        self.settings = settings
+        self.window = window
+        self.recent = RecentFiles(settings)
+        self.demo_name: str | None = None      # set while the graph is an untitled demo copy
+
+    # ---------------------------------------------- dialogs (patchable)
+
+    def ask_unsaved(self) -> QMessageBox.StandardButton:
+        """Save, Discard or Cancel for the unsaved changes of the current graph."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
+                          f"Save the changes to {self.display_name()}?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self.window)
+        box.setInformativeText("Your changes are lost if you don't save them.")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        return QMessageBox.StandardButton(box.exec())
+
+    def show_error(self, title: str, text: str, detail: str = "") -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text,
+                          QMessageBox.StandardButton.Ok, self.window)
+        if detail:
+            box.setInformativeText(detail)
+        box.exec()
+
+    def ask_open_path(self) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open graph", self._start_dir(),
+                                              FILE_FILTER)
+        return path or None
+
+    def ask_save_path(self) -> str | None:
+        start = self._start_dir()
+        suggestion = self.document.path.name if self.document.path else \
+            (f"{self.demo_name}{SUFFIX}" if self.demo_name else f"untitled{SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save graph as",
+                                              str(Path(start) / suggestion), FILE_FILTER)
+        if not path:
+            return None
+        return path if path.endswith(SUFFIX) else path + SUFFIX
+
+    # ----------------------------------------------------------- names
+
+    def display_name(self) -> str:
+        if self.document.path is not None:
+            return self.document.path.name
+        if self.demo_name:
+            return f"Untitled (demo: {self.demo_name})"
+        return "Untitled"
+
+    # ------------------------------------------------------- gestures
+
+    def maybe_save(self) -> bool:
+        """True when the current graph may be dropped (saved, discarded or unmodified)."""
+        if not self.document.modified:
+            return True
+        answer = self.ask_unsaved()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self._show(Graph(), None, None)
+        self.document.message.emit("New graph: drag operations from the palette onto the canvas.")
+        return True
+
+    def open(self, path: Path | str | None = None, *, ask: bool = True) -> bool:
+        """Open a file (asking for one when ``path`` is None). False if nothing changed."""
+        if ask and not self.maybe_save():
+            return False
+        if path is None:
+            path = self.ask_open_path()
+            if path is None:
+                return False
+        path = Path(path)
+        graph = self._read_or_report(path)
+        if graph is None:
+            return False
+        self.adopt(graph, path)
+        return True
+
+    def adopt(self, graph: Graph, path: Path | str) -> None:
+        """Show a graph just read from ``path`` as that file's document."""
+        path = Path(path)
+        self._show(graph, path, None)
+        self.recent.add(path)
+        self.settings.set_last_directory(path.resolve().parent)
+        self.recent_changed.emit()
+        self.document.message.emit(f"Opened {path.name}.")
+
+    def open_recent(self, path: str) -> bool:
+        if not Path(path).is_file():
+            self.recent.remove(path)
+            self.recent_changed.emit()
+            self.document.message.emit(f"{Path(path).name} is no longer there "
+                                       f"({path}); it was removed from Open Recent.")
+            return False
+        return self.open(path)
+
+    def open_demo(self, path: Path | str, *, ask: bool = True) -> bool:
+        """Open a demo as an untitled copy: saving it asks for a new place."""
+        if ask and not self.maybe_save():
+            return False
+        path = Path(path)
+        graph = self._read_or_report(path)
+        if graph is None:
+            return False
+        self._show(graph, None, path.stem)
+        self.document.message.emit(
+            f"Demo “{graph.title or path.stem}” opened as an untitled copy; "
+            "Save asks where to keep your version.")
+        return True
+
+    def open_default_demo(self) -> bool:
+        return self.open_demo(default_demo(), ask=False)
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._write(self.document.path)
+
+    def save_as(self, path: Path | str | None = None) -> bool:
+        if path is None:
+            path = self.ask_save_path()
+            if path is None:
+                return False
+        path = Path(path)
+        if not self._write(path):
+            return False
+        self.demo_name = None
+        self.document.set_path(path)
+        self.origin_changed.emit(path, None)
+        self.recent.add(path)
+        self.settings.set_last_directory(path.resolve().parent)
+        self.recent_changed.emit()
+        return True
+
+    # --------------------------------------------------------- helpers
+
+    def _read_or_report(self, path: Path) -> Graph | None:
+        try:
+            return read_graph(path)
+        except ChainruleError as exc:
+            self.show_error("Cannot open file", f"{path.name} could not be opened.", str(exc))
+        except OSError as exc:
+            self.show_error("Cannot open file", f"{path.name} could not be opened.",
+                            describe_os_error(exc))
+        return None
+
+    def _write(self, path: Path) -> bool:
+        try:
+            write_graph(self.document.graph, path)
+        except (OSError, ChainruleError) as exc:
+            detail = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+            self.show_error("Cannot save file", f"{path.name} could not be saved.", detail)
+            return False
+        self.document.undo_stack.setClean()
+        self.document.message.emit(f"Saved {path.name}.")
+        return True
+
+    def _show(self, graph: Graph, path: Path | None, demo: str | None) -> None:
+        self.demo_name = demo
+        self.document.set_graph(graph, path)
+        self.origin_changed.emit(path, demo)
+
+    def _start_dir(self) -> str:
+        if self.document.path is not None:
+            return str(self.document.path.parent)
+        last = self.settings.last_directory()
+        return last if last and Path(last).is_dir() else str(Path.home())
+
+
+# ------------------------------------------------------------ demo browser
+
+class DemoBrowser(QDialog):
+    """Help ▸ Demos…: every demo with its description; Open loads the chosen one."""
+
+    def __init__(self, demos: list[Demo], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Demos")
+        self.demos = demos
+        self.chosen: Demo | None = None
+        self.list = QListWidget()
+        self.list.setObjectName("demoList")
+        for demo in demos:
+            item = QListWidgetItem(demo.title)
+            item.setToolTip(demo.path.name)
+            self.list.addItem(item)
+        self.text = QTextBrowser()
+        self.text.setOpenExternalLinks(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
+                                        | QDialogButtonBox.StandardButton.Close)
+        self.buttons.accepted.connect(self._accept)
+        self.buttons.rejected.connect(self.reject)
+        self.list.currentRowChanged.connect(self._show_description)
+        self.list.itemActivated.connect(lambda _item: self._accept())
+
+        row = QHBoxLayout()
+        row.addWidget(self.list, 2)
+        row.addWidget(self.text, 3)
+        layout = QVBoxLayout(self)
+        hint = QLabel("Each demo opens as an untitled copy: change it freely, "
+                      "the original stays as it is.")
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        layout.addLayout(row, 1)
+        layout.addWidget(self.buttons)
+        self.resize(860, 480)
+        if demos:
+            self.list.setCurrentRow(0)
+
+    def _show_description(self, row: int) -> None:
+        if not 0 <= row < len(self.demos):
+            self.text.clear()
+            return
+        demo = self.demos[row]
+        self.text.setMarkdown(f"## {demo.title}\n\n{demo.description}\n\n"
+                              f"*File: {demo.path.name}*")
+
+    def _accept(self) -> None:
+        row = self.list.currentRow()
+        if 0 <= row < len(self.demos):
+            self.chosen = self.demos[row]
+            self.accept()

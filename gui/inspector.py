@@ -1,0 +1,761 @@
+"""The inspector: everything about the selected node or wire, editable where it makes sense.
+
+It shows one of four pages: the graph (nothing selected), a node, a wire,
+or a summary of a multiple selection.  Edits never touch the graph directly:
+each one pushes an undo command on the document, and the page is redrawn
+from the model when the document says something changed — so undo and redo
+(or an edit made on the canvas) show up here the same way as an edit made
+here.  Computed values and gradients are read from the document's latest
+:class:`~core.engine.Evaluation` when it announces one.
+
+The scalar value has a spin box and a slider.  Each slider step pushes a
+value command; consecutive value edits of one node merge into one undo
+step, and the document coalesces evaluations, so dragging stays smooth.
+"""
+from __future__ import annotations
+
+import json
+import math
+from contextlib import contextmanager
+from html import escape
+from typing import Any, Iterator
+
+import numpy as np
+from PySide6.QtCore import QLocale, QSignalBlocker, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDoubleSpinBox, QFormLayout,
+                               QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox,
+                               QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from core.errors import ChainruleError
+from core.formatting import format_number, format_shape, format_value
+from core.graph import Edge, check_id, normalize_value
+from gui.commands import Rename, SetNodeField, SetOutput
+
+SLIDER_STEPS = 1000
+SPIN_LIMIT = 1e9
+GREEN = "#1b7f3b"
+RED = "#c0392b"
+
+
+@contextmanager
+def blocked(*widgets) -> Iterator[None]:
+    blockers = [QSignalBlocker(w) for w in widgets]
+    try:
+        yield
+    finally:
+        for b in blockers:
+            b.unblock()
+
+
+def slider_span(value: float) -> float:
+    """Half-width of the slider's range: 10 for small values, else a power of ten above 2|v|."""
+    if abs(value) <= 5:
+        return 10.0
+    return float(10 ** math.ceil(math.log10(2 * abs(value))))
+
+
+class ValueSpinBox(QDoubleSpinBox):
+    """A spin box that shows 2 rather than 2.000000, with '.' as the decimal point."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setLocale(QLocale.c())
+        self.setDecimals(6)
+        self.setRange(-SPIN_LIMIT, SPIN_LIMIT)
+        self.setSingleStep(0.1)
+        self.setKeyboardTracking(False)      # commit on Enter / focus out, not per keystroke
+        self.setAccelerated(True)
+
+    def textFromValue(self, value: float) -> str:
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+
+
+def _table(read_only: bool) -> QTableWidget:
+    table = QTableWidget()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setMinimumSectionSize(48)
+    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+    if read_only:
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    return table
+
+
+def _fill_table(table: QTableWidget, arr: np.ndarray, digits: int | None) -> None:
+    """Vectors as one row, matrices as rows × columns; ``digits=None`` shows full precision."""
+    grid = arr.reshape(1, -1) if arr.ndim == 1 else arr
+    rows, cols = grid.shape
+    table.setRowCount(rows)
+    table.setColumnCount(cols)
+    for r in range(rows):
+        for c in range(cols):
+            x = float(grid[r, c])
+            text = repr(x).removesuffix(".0") if digits is None else format_number(x, digits)
+            item = table.item(r, c)
+            if item is None:
+                item = QTableWidgetItem()
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                table.setItem(r, c, item)
+            item.setText(text)
+    table.setHorizontalHeaderLabels([str(c) for c in range(cols)])
+    table.setVerticalHeaderLabels([str(r) for r in range(rows)])
+    height = table.horizontalHeader().height() + 2 * table.frameWidth()
+    for r in range(min(rows, 8)):
+        height += table.verticalHeader().sectionSize(r) or 24
+    table.setMaximumHeight(height + 4)
+    table.setMinimumHeight(min(height + 4, 120))
+
+
+def _section(title: str) -> QLabel:
+    label = QLabel(title)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+class Inspector(QWidget):
+    """Shows and edits the selection; follows the document."""
+
+    def __init__(self, document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.node_id: str | None = None
+        self.edge: Edge | None = None
+        self.selection: tuple[list[str], list[Edge]] = ([], [])
+        self.digits = 4
+        self._slider_lo, self._slider_hi = -10.0, 10.0
+
+        self.pages = QStackedWidget()
+        self.graph_page = self._build_graph_page()
+        self.node_page = self._build_node_page()
+        self.edge_page = self._build_edge_page()
+        self.many_page = self._build_many_page()
+        for page in (self.graph_page, self.node_page, self.edge_page, self.many_page):
+            self.pages.addWidget(page)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.pages)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+
+        document.node_changed.connect(self._on_node_changed)
+        document.node_renamed.connect(self._on_node_renamed)
+        document.node_removed.connect(self._on_node_removed)
+        document.edge_removed.connect(self._on_edge_removed)
+        document.output_changed.connect(lambda _id: self._refresh_current())
+        document.graph_replaced.connect(self.show_graph)
+        document.evaluated.connect(self._on_evaluated)
+        self.show_graph()
+
+    # ================================================================ pages
+
+    def _build_graph_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.graph_title = QLabel()
+        self.graph_title.setObjectName("inspectorTitle")
+        self.graph_title.setWordWrap(True)
+        self.graph_output = QLabel()
+        self.graph_output.setWordWrap(True)
+        self.graph_output.setTextFormat(Qt.TextFormat.RichText)
+        self.graph_counts = QLabel()
+        self.graph_counts.setObjectName("hint")
+        self.graph_description = QLabel()
+        self.graph_description.setTextFormat(Qt.TextFormat.MarkdownText)
+        self.graph_description.setWordWrap(True)
+        self.graph_description.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.graph_description.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        hint = QLabel("Select a node or a wire to inspect it.")
+        hint.setObjectName("hint")
+        layout.addWidget(self.graph_title)
+        layout.addWidget(self.graph_output)
+        layout.addWidget(self.graph_counts)
+        layout.addWidget(self.graph_description)
+        layout.addWidget(hint)
+        layout.addStretch(1)
+        return page
+
+    def _build_node_page(self) -> QWidget:
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        self.node_title = QLabel()
+        self.node_title.setObjectName("inspectorTitle")
+        outer.addWidget(self.node_title)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.id_edit = QLineEdit()
+        self.id_edit.setObjectName("idEdit")
+        self.id_edit.setMaxLength(64)
+        self.id_edit.editingFinished.connect(self._commit_id)
+        self.label_edit = QLineEdit()
+        self.label_edit.setObjectName("labelEdit")
+        self.label_edit.editingFinished.connect(self._commit_label)
+        self.op_label = QLabel()
+        self.op_label.setWordWrap(True)
+        self.op_label.setTextFormat(Qt.TextFormat.RichText)
+        form.addRow("Id", self.id_edit)
+        form.addRow("Label", self.label_edit)
+        form.addRow("Op", self.op_label)
+        outer.addLayout(form)
+        self.edit_message = QLabel()
+        self.edit_message.setObjectName("errorText")
+        self.edit_message.setWordWrap(True)
+        self.edit_message.hide()
+        outer.addWidget(self.edit_message)
+
+        # -- value of input / const
+        self.value_box = QWidget()
+        vbox = QVBoxLayout(self.value_box)
+        vbox.setContentsMargins(0, 0, 0, 0)
+        vbox.addWidget(_section("Value"))
+        self.scalar_row = QWidget()
+        row = QHBoxLayout(self.scalar_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.spin = ValueSpinBox()
+        self.spin.setObjectName("valueSpin")
+        self.spin.valueChanged.connect(self._commit_spin)
+        self.spin.editingFinished.connect(self._recentre_slider)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("valueSlider")
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.valueChanged.connect(self._commit_slider)
+        self.slider.sliderReleased.connect(self._recentre_slider)
+        self.slider_range = QLabel()
+        self.slider_range.setObjectName("hint")
+        row.addWidget(self.spin, 2)
+        row.addWidget(self.slider, 3)
+        vbox.addWidget(self.scalar_row)
+        vbox.addWidget(self.slider_range)
+        self.shape_label = QLabel()
+        self.shape_label.setObjectName("hint")
+        self.value_table = _table(read_only=False)
+        self.value_table.setObjectName("valueTable")
+        self.value_table.cellChanged.connect(self._commit_cell)
+        vbox.addWidget(self.shape_label)
+        vbox.addWidget(self.value_table)
+        list_row = QHBoxLayout()
+        list_row.addWidget(QLabel("As list"))
+        self.list_edit = QLineEdit()
+        self.list_edit.setObjectName("listEdit")
+        self.list_edit.setToolTip("The value as a number or a JSON list, e.g. [[1, 2], [3, 4]]; "
+                                  "edit it to change the shape.")
+        self.list_edit.editingFinished.connect(self._commit_list)
+        list_row.addWidget(self.list_edit)
+        vbox.addLayout(list_row)
+        self.trainable = QCheckBox("Trainable (a gradient-descent step updates it)")
+        self.trainable.setObjectName("trainableCheck")
+        self.trainable.toggled.connect(self._commit_trainable)
+        vbox.addWidget(self.trainable)
+        outer.addWidget(self.value_box)
+
+        # -- axis of sum / mean
+        self.axis_box = QWidget()
+        arow = QHBoxLayout(self.axis_box)
+        arow.setContentsMargins(0, 0, 0, 0)
+        arow.addWidget(QLabel("Axis"))
+        self.axis_spin = QSpinBox()
+        self.axis_spin.setObjectName("axisSpin")
+        self.axis_spin.setRange(-8, 8)
+        self.axis_all = QCheckBox("all (reduce to a scalar)")
+        self.axis_all.setObjectName("axisAll")
+        self.axis_spin.valueChanged.connect(self._commit_axis)
+        self.axis_all.toggled.connect(self._commit_axis)
+        arow.addWidget(self.axis_spin)
+        arow.addWidget(self.axis_all)
+        arow.addStretch(1)
+        outer.addWidget(self.axis_box)
+
+        # -- output
+        orow = QHBoxLayout()
+        self.output_label = QLabel()
+        self.output_label.setWordWrap(True)
+        self.output_button = QPushButton("Set as output")
+        self.output_button.setObjectName("setOutputButton")
+        self.output_button.clicked.connect(self._set_output)
+        orow.addWidget(self.output_label, 1)
+        orow.addWidget(self.output_button)
+        outer.addLayout(orow)
+
+        # -- computed
+        outer.addWidget(_section("Computed"))
+        self.node_value = QLabel()
+        self.node_value.setObjectName("valueText")
+        self.node_value.setWordWrap(True)
+        self.node_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.node_value_table = _table(read_only=True)
+        self.node_grad = QLabel()
+        self.node_grad.setObjectName("gradText")
+        self.node_grad.setWordWrap(True)
+        self.node_grad.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.node_grad_table = _table(read_only=True)
+        outer.addWidget(self.node_value)
+        outer.addWidget(self.node_value_table)
+        outer.addWidget(self.node_grad)
+        outer.addWidget(self.node_grad_table)
+        self.node_problems = QLabel()
+        self.node_problems.setObjectName("errorText")
+        self.node_problems.setWordWrap(True)
+        outer.addWidget(self.node_problems)
+        outer.addStretch(1)
+        return page
+
+    def _build_edge_page(self) -> QWidget:
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        self.edge_title = QLabel()
+        self.edge_title.setObjectName("inspectorTitle")
+        self.edge_title.setWordWrap(True)
+        outer.addWidget(self.edge_title)
+        form = QFormLayout()
+        self.edge_from = QLabel()
+        self.edge_to = QLabel()
+        self.edge_port = QLabel()
+        form.addRow("From", self.edge_from)
+        form.addRow("To", self.edge_to)
+        form.addRow("Port", self.edge_port)
+        outer.addLayout(form)
+        outer.addWidget(_section("Computed"))
+        self.edge_value = QLabel()
+        self.edge_value.setObjectName("valueText")
+        self.edge_value.setWordWrap(True)
+        self.edge_value_table = _table(read_only=True)
+        self.edge_grad = QLabel()
+        self.edge_grad.setObjectName("gradText")
+        self.edge_grad.setWordWrap(True)
+        self.edge_grad_table = _table(read_only=True)
+        self.edge_note = QLabel()
+        self.edge_note.setObjectName("hint")
+        self.edge_note.setWordWrap(True)
+        for w in (self.edge_value, self.edge_value_table, self.edge_grad, self.edge_grad_table,
+                  self.edge_note):
+            outer.addWidget(w)
+        outer.addStretch(1)
+        return page
+
+    def _build_many_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.many_label = QLabel()
+        self.many_label.setWordWrap(True)
+        layout.addWidget(self.many_label)
+        layout.addStretch(1)
+        return page
+
+    # ============================================================ showing
+
+    def show_selection(self, nodes: list[str], edges: list) -> None:
+        """What the canvas selected (its ``selection_changed_to`` signal)."""
+        nodes = [n for n in nodes if n in self.document.graph]
+        edges = [Edge(*e) for e in edges]
+        self.selection = (nodes, edges)
+        if len(nodes) == 1 and not edges:
+            self.show_node(nodes[0])
+        elif not nodes and len(edges) == 1:
+            self.show_edge(edges[0])
+        elif nodes or edges:
+            self._show_many(nodes, edges)
+        else:
+            self.show_graph()
+
+    def show_graph(self) -> None:
+        self.node_id, self.edge = None, None
+        self.pages.setCurrentWidget(self.graph_page)
+        self._refresh_graph()
+
+    def show_node(self, node_id: str) -> None:
+        self.node_id, self.edge = node_id, None
+        self.edit_message.hide()
+        self.pages.setCurrentWidget(self.node_page)
+        self._recentre_slider()
+        self._refresh_node()
+        self._refresh_node_computed(self.document.evaluation)
+
+    def show_edge(self, edge: Edge) -> None:
+        self.node_id, self.edge = None, Edge(*edge)
+        self.pages.setCurrentWidget(self.edge_page)
+        self._refresh_edge(self.document.evaluation)
+
+    def set_precision(self, digits: int) -> None:
+        self.digits = digits
+        self._refresh_current()
+
+    def _show_many(self, nodes: list[str], edges: list[Edge]) -> None:
+        self.node_id, self.edge = None, None
+        self.pages.setCurrentWidget(self.many_page)
+        parts = []
+        if nodes:
+            parts.append(f"{len(nodes)} node{'s' * (len(nodes) != 1)}: "
+                         + ", ".join(escape(n) for n in nodes[:12])
+                         + ("…" if len(nodes) > 12 else ""))
+        if edges:
+            parts.append(f"{len(edges)} wire{'s' * (len(edges) != 1)}")
+        self.many_label.setText("<br>".join(parts) + "<br><br><span style='color:#666'>Select "
+                                "one node or wire to see its values.</span>")
+
+    # ========================================================= refreshing
+
+    def _refresh_current(self) -> None:
+        if self.node_id is not None:
+            self._refresh_node()
+            self._refresh_node_computed(self.document.evaluation)
+        elif self.edge is not None:
+            self._refresh_edge(self.document.evaluation)
+        elif self.pages.currentWidget() is self.graph_page:
+            self._refresh_graph()
+
+    def _refresh_graph(self) -> None:
+        graph = self.document.graph
+        self.graph_title.setText(escape(graph.title) if graph.title else "Untitled graph")
+        evaluation = self.document.evaluation
+        out = graph.effective_output()
+        if evaluation.error:
+            text = f"<span style='color:{RED}'>{escape(evaluation.error)}</span>"
+        elif out is not None:
+            how = "" if graph.output else " (the only end of the graph)"
+            text = (f"Output <b>{escape(out)}</b>{how} = <span style='color:{GREEN}'>"
+                    f"{escape(self._fmt(evaluation.value(out)))}</span>")
+        else:
+            text = ""
+        self.graph_output.setText(text)
+        n, e = len(graph), len(graph.edges())
+        self.graph_counts.setText(f"{n} node{'s' * (n != 1)}, {e} wire{'s' * (e != 1)}")
+        self.graph_description.setText(graph.description or "")
+        self.graph_description.setVisible(bool(graph.description))
+
+    def _refresh_node(self) -> None:
+        """The editable fields, from the model (signals blocked: this is not an edit)."""
+        graph = self.document.graph
+        if self.node_id not in graph:
+            self.show_graph()
+            return
+        node = graph.node(self.node_id)
+        op = node.spec
+        self.node_title.setText(f"{escape(node.display)} <span style='color:#666'>"
+                                f"— {escape(op.name)}</span>")
+        with blocked(self.id_edit, self.label_edit):
+            if not self.id_edit.hasFocus():
+                self.id_edit.setText(node.id)
+            if not self.label_edit.hasFocus():
+                self.label_edit.setText(node.label or "")
+        self.label_edit.setPlaceholderText(node.id)
+        derivs = "".join(f"<br>∂out/∂{escape(p)} = <code>{escape(d)}</code>"
+                         for p, d in zip(op.ports, op.local))
+        self.op_label.setText(f"<b>{escape(op.symbol)}</b> {escape(op.name)}: "
+                              f"<code>{escape(op.formula)}</code>{derivs}")
+        self.op_label.setToolTip(op.note)
+
+        self.value_box.setVisible(op.is_leaf)
+        if op.is_leaf:
+            self._refresh_value(node.value)
+            self.trainable.setVisible(node.op == "input")
+            with blocked(self.trainable):
+                self.trainable.setChecked(node.trainable)
+
+        self.axis_box.setVisible(op.takes_axis)
+        if op.takes_axis:
+            axis = node.attrs.get("axis")
+            with blocked(self.axis_spin, self.axis_all):
+                self.axis_all.setChecked(axis is None)
+                if axis is not None:
+                    self.axis_spin.setValue(int(axis))
+            self.axis_spin.setEnabled(axis is not None)
+
+        out = graph.effective_output()
+        if out == node.id:
+            self.output_label.setText("This node is the output: the backward pass starts here "
+                                      "with gradient 1." if graph.output else
+                                      "The output (the only end of the graph): the backward "
+                                      "pass starts here with gradient 1.")
+        else:
+            self.output_label.setText("Not the output.")
+        self.output_button.setEnabled(graph.output != node.id)
+
+    def _refresh_value(self, value: Any) -> None:
+        scalar = not isinstance(value, np.ndarray)
+        self.scalar_row.setVisible(scalar)
+        self.slider_range.setVisible(scalar)
+        self.shape_label.setVisible(not scalar)
+        self.value_table.setVisible(not scalar and value.ndim <= 2)
+        if scalar:
+            with blocked(self.spin, self.slider):
+                self.spin.setValue(float(value))
+                if not self.slider.isSliderDown():
+                    self.slider.setValue(self._slider_position(float(value)))
+        else:
+            kind = "vector" if value.ndim == 1 else "matrix" if value.ndim == 2 else "array"
+            self.shape_label.setText(f"{kind} {format_shape(value.shape)}"
+                                     + ("" if value.ndim <= 2 else ": edit it as a list below"))
+            if value.ndim <= 2 and self.value_table.state() != \
+                    QAbstractItemView.State.EditingState:
+                with blocked(self.value_table):
+                    _fill_table(self.value_table, value, None)
+        if not self.list_edit.hasFocus():
+            self.list_edit.setText(_as_list_text(value))
+
+    def _on_evaluated(self, evaluation) -> None:
+        if self.node_id is not None:
+            self._refresh_node_computed(evaluation)
+        elif self.edge is not None:
+            self._refresh_edge(evaluation)
+        elif self.pages.currentWidget() is self.graph_page:
+            self._refresh_graph()
+
+    def _refresh_node_computed(self, evaluation) -> None:
+        node_id = self.node_id
+        if node_id is None or node_id not in self.document.graph:
+            return
+        try:
+            value = evaluation.value(node_id)
+            grad = evaluation.grad(node_id)
+        except (KeyError, IndexError):           # an evaluation older than the node
+            return
+        self._show_number(self.node_value, self.node_value_table, "value", value, GREEN)
+        if grad is None:
+            why = (evaluation.error or "") if evaluation.grads is None else \
+                "this node does not reach the output"
+            self.node_grad.setText(f"<b>gradient</b> ∂{escape(evaluation.output or 'out')}/∂"
+                                   f"{escape(node_id)}: — <span style='color:#666'>"
+                                   f"({escape(why)})</span>")
+            self.node_grad_table.hide()
+        else:
+            self._show_number(self.node_grad, self.node_grad_table,
+                              f"gradient ∂{evaluation.output}/∂{node_id}", grad, RED)
+        notes = [p.message for p in evaluation.problems if p.node == node_id]
+        for table in (evaluation.warnings, evaluation.grad_warnings):
+            if node_id in table:
+                notes.append(table[node_id])
+        self.node_problems.setText("<br>".join(escape(n) for n in notes))
+        self.node_problems.setVisible(bool(notes))
+
+    def _refresh_edge(self, evaluation) -> None:
+        edge, graph = self.edge, self.document.graph
+        if edge is None or not graph.has_edge(edge):
+            self.show_graph()
+            return
+        src, dst = graph.node(edge.src), graph.node(edge.dst)
+        port = dst.spec.ports[edge.port]
+        self.edge_title.setText(f"Wire {escape(edge.src)} → {escape(edge.dst)}.{escape(port)}")
+        self.edge_from.setText(f"{escape(src.display)} ({escape(src.op)})")
+        self.edge_to.setText(f"{escape(dst.display)} ({escape(dst.op)})")
+        self.edge_port.setText(f"{edge.port}: {escape(port)} of {escape(dst.spec.formula)}")
+        try:
+            value = evaluation.edge_value(edge)
+            grad = evaluation.edge_grad(edge)
+        except (KeyError, IndexError):
+            return
+        self._show_number(self.edge_value, self.edge_value_table, "value", value, GREEN)
+        if grad is None:
+            self.edge_grad.setText("<b>gradient</b>: — <span style='color:#666'>(no backward "
+                                   "pass reaches this wire)</span>")
+            self.edge_grad_table.hide()
+        else:
+            self._show_number(self.edge_grad, self.edge_grad_table,
+                              f"gradient sent back to {edge.src}", grad, RED)
+        fan_out = len(graph.out_edges(edge.src))
+        self.edge_note.setText(
+            f"{edge.src} feeds {fan_out} wires; its gradient is the sum of what they send back."
+            if fan_out > 1 else f"This is the only wire out of {edge.src}, so it carries "
+            f"{edge.src}'s whole gradient.")
+
+    def _show_number(self, label: QLabel, table: QTableWidget, what: str, value: Any,
+                     colour: str) -> None:
+        label.setText(f"<b>{escape(what)}</b>: <span style='color:{colour}'>"
+                      f"{escape(self._fmt(value))}</span>")
+        is_table = isinstance(value, np.ndarray) and 1 <= value.ndim <= 2
+        table.setVisible(is_table)
+        if is_table:
+            _fill_table(table, value, self.digits)
+
+    def _fmt(self, value: Any) -> str:
+        return format_value(value, self.digits)
+
+    # =============================================================== edits
+
+    def _push(self, command) -> bool:
+        try:
+            self.document.push(command)
+        except ChainruleError as exc:     # the model refused: it is unchanged, say why
+            self._refuse(str(exc))
+            return False
+        return True
+
+    def _refuse(self, text: str) -> None:
+        self.edit_message.setText(text)
+        self.edit_message.show()
+        self.document.message.emit(text)
+
+    def _commit_id(self) -> None:
+        old = self.node_id
+        if old is None or old not in self.document.graph:
+            return
+        new = self.id_edit.text().strip()
+        if new == old:
+            return
+        try:
+            check_id(new)
+            if new in self.document.graph:
+                raise ChainruleError(f'a node "{new}" exists already; the id stays "{old}"')
+        except ChainruleError as exc:
+            self.id_edit.setText(old)
+            self._refuse(str(exc))
+            return
+        self.edit_message.hide()
+        self.node_id = new          # follow the rename before the model announces it
+        if not self._push(Rename(self.document, old, new)):
+            self.node_id = old
+            self.id_edit.setText(old)
+
+    def _commit_label(self) -> None:
+        node_id = self.node_id
+        if node_id is None or node_id not in self.document.graph:
+            return
+        text = self.label_edit.text().strip() or None
+        if text != self.document.graph.node(node_id).label:
+            self._push(SetNodeField(self.document, node_id, "label", text))
+
+    def _set_value(self, value: Any) -> None:
+        node_id = self.node_id
+        if node_id is None or node_id not in self.document.graph:
+            return
+        old = self.document.graph.node(node_id).value
+        if not isinstance(value, np.ndarray) and not isinstance(old, np.ndarray) \
+                and float(value) == float(old):
+            return
+        if isinstance(value, np.ndarray) and isinstance(old, np.ndarray) \
+                and value.shape == old.shape and np.array_equal(value, old):
+            return
+        self._push(SetNodeField(self.document, node_id, "value", value))
+
+    def _commit_spin(self, value: float) -> None:
+        self._set_value(float(value))
+
+    def _commit_slider(self, position: int) -> None:
+        lo, hi = self._slider_lo, self._slider_hi
+        value = lo + (hi - lo) * position / SLIDER_STEPS
+        step = (hi - lo) / SLIDER_STEPS
+        value = round(round(value / step) * step, 10)
+        self._set_value(0.0 if value == 0 else value)
+
+    def _slider_position(self, value: float) -> int:
+        lo, hi = self._slider_lo, self._slider_hi
+        t = (min(max(value, lo), hi) - lo) / (hi - lo)
+        return int(round(t * SLIDER_STEPS))
+
+    def _recentre_slider(self) -> None:
+        """Pick the slider's range around the current value (never while it is dragged)."""
+        if self.node_id is None or self.node_id not in self.document.graph:
+            return
+        value = self.document.graph.node(self.node_id).value
+        if isinstance(value, np.ndarray) or self.slider.isSliderDown():
+            return
+        span = slider_span(float(value))
+        self._slider_lo, self._slider_hi = -span, span
+        self.slider_range.setText(f"slider: {format_number(-span)} … {format_number(span)}")
+        with blocked(self.slider):
+            self.slider.setValue(self._slider_position(float(value)))
+
+    def _commit_cell(self, row: int, col: int) -> None:
+        node_id = self.node_id
+        if node_id is None:
+            return
+        old = self.document.graph.node(node_id).value
+        if not isinstance(old, np.ndarray):
+            return
+        text = self.value_table.item(row, col).text().strip()
+        try:
+            x = float(text)
+            if not math.isfinite(x):
+                raise ValueError
+        except ValueError:
+            self._refuse(f"“{text}” is not a finite number; the cell keeps its value")
+            self._refresh_value(old)
+            return
+        new = np.array(old, dtype=np.float64)
+        if new.ndim == 1:
+            new[col] = x
+        else:
+            new[row, col] = x
+        self.edit_message.hide()
+        self._set_value(new)
+
+    def _commit_list(self) -> None:
+        node_id = self.node_id
+        if node_id is None or node_id not in self.document.graph:
+            return
+        node = self.document.graph.node(node_id)
+        text = self.list_edit.text().strip()
+        if text == _as_list_text(node.value):
+            return
+        try:
+            raw = json.loads(text)
+            value = normalize_value(raw)
+        except (ValueError, ChainruleError) as exc:
+            reason = str(exc) if isinstance(exc, ChainruleError) else "that is not a number " \
+                "or a JSON list of numbers"
+            self._refuse(f"{reason}; the value stays as it was")
+            self.list_edit.setText(_as_list_text(node.value))
+            return
+        self.edit_message.hide()
+        self._set_value(value)
+        self._recentre_slider()
+
+    def _commit_trainable(self, checked: bool) -> None:
+        if self.node_id is not None:
+            self._push(SetNodeField(self.document, self.node_id, "trainable", checked))
+
+    def _commit_axis(self, *_args) -> None:
+        node_id = self.node_id
+        if node_id is None:
+            return
+        attrs = dict(self.document.graph.node(node_id).attrs)
+        if self.axis_all.isChecked():
+            attrs.pop("axis", None)
+        else:
+            attrs["axis"] = self.axis_spin.value()
+        self.axis_spin.setEnabled(not self.axis_all.isChecked())
+        if attrs != self.document.graph.node(node_id).attrs:
+            self._push(SetNodeField(self.document, node_id, "attrs", attrs))
+
+    def _set_output(self) -> None:
+        if self.node_id is not None and self.document.graph.output != self.node_id:
+            self._push(SetOutput(self.document, self.node_id))
+
+    # ======================================================= model events
+
+    def _on_node_changed(self, node_id: str, what: str) -> None:
+        if node_id == self.node_id and what != "pos":
+            self._refresh_node()
+        elif self.pages.currentWidget() is self.graph_page:
+            pass      # the graph page follows evaluations
+
+    def _on_node_renamed(self, old: str, new: str) -> None:
+        if self.node_id == old:
+            self.node_id = new
+            self._refresh_node()
+        elif self.node_id == new:          # our own rename, already followed
+            self._refresh_node()
+        if self.edge is not None and old in (self.edge.src, self.edge.dst):
+            self.edge = Edge(new if self.edge.src == old else self.edge.src,
+                             new if self.edge.dst == old else self.edge.dst, self.edge.port)
+
+    def _on_node_removed(self, node_id: str) -> None:
+        if node_id == self.node_id:
+            self.show_graph()
+
+    def _on_edge_removed(self, edge) -> None:
+        if self.edge is not None and Edge(*edge) == self.edge:
+            self.show_graph()
+
+
+def _as_list_text(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return json.dumps(value.tolist())
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text

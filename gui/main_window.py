@@ -1,0 +1,500 @@
+"""The editor's main window: canvas in the middle, docks around it, menus on top.
+
+The window only wires things together.  The canvas draws and edits the
+graph, the palette offers ops, the inspector edits the selection, the
+program bar turns text into graphs, :class:`gui.files.FileController` does
+everything with files; every edit of any of them goes through the
+document's undo stack, so the title's ``*`` is simply "the stack is not
+clean".  Actions take their keys from the single table in
+:mod:`gui.shortcuts`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QGraphicsScene, QGraphicsView, QLabel,
+                               QMainWindow, QMessageBox, QStyle, QToolBar, QUndoView, QWidget)
+
+from core.formatting import format_value
+from gui.commands import AddNode, SetOutput
+from gui.files import DemoBrowser, FileController, list_demos
+from gui.inspector import Inspector
+from gui.palette import Palette
+from gui.program_bar import ProgramBar
+from gui.settings import PRECISIONS, Settings
+from gui.shortcuts import SHORTCUTS, keys_for
+
+APP_NAME = "Chainrule"
+MESSAGE_MS = 8000
+IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
+
+
+def make_canvas(document, parent: QWidget | None = None):
+    """The canvas view over ``document`` (a QGraphicsView with the canvas API)."""
+    try:
+        from gui.canvas.view import CanvasView
+    except ModuleNotFoundError as exc:
+        if exc.name != "gui.canvas.view":
+            raise
+        return _PlaceholderCanvas(document, parent)
+    return CanvasView(document, parent)
+
+
+class _PlaceholderCanvas(QGraphicsView):
+    """Stands in for the canvas until gui.canvas.view exists: same API, draws nothing."""
+
+    selection_changed_to = Signal(list, list)
+
+    def __init__(self, document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.graph_scene = QGraphicsScene(self)
+        self.setScene(self.graph_scene)
+
+    def selected_nodes(self) -> list[str]:
+        return []
+
+    def selected_edges(self) -> list:
+        return []
+
+    def set_precision(self, digits: int) -> None:
+        pass
+
+    def center_on_node(self, node_id: str) -> None:
+        pass
+
+    def delete_selection(self) -> None:
+        pass
+
+    duplicate_selection = copy_selection = paste = select_all = delete_selection
+    fit_all = zoom_in = zoom_out = delete_selection
+
+
+def default_value(op: str):
+    """The value a new input or const starts with."""
+    return 1.0 if op in ("input", "const") else None
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        from gui.document import Document
+        self.settings = settings or Settings()
+        self.document = Document(parent=self)
+        self.digits = self.settings.precision()
+        self.setObjectName("MainWindow")
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
+                            | QMainWindow.DockOption.AllowTabbedDocks)
+
+        self.canvas = make_canvas(self.document, self)
+        self.canvas.setObjectName("canvas")
+        self.setCentralWidget(self.canvas)
+        # A file dragged over the canvas is the window's business, not the scene's.
+        self.canvas.viewport().installEventFilter(self)
+
+        self.files = FileController(self.document, self.settings, self)
+        self.palette = Palette()
+        self.inspector = Inspector(self.document)
+        self.undo_view = QUndoView(self.document.undo_stack)
+        self.undo_view.setEmptyLabel("<opened>")
+        self.program_bar = ProgramBar(self.document)
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("palette", "Palette", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("inspector", "Inspector", self.inspector,
+                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("history", "Undo History", self.undo_view,
+                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("program", "Program", self.program_bar,
+                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["history"])
+        self.docks["inspector"].raise_()
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [190, 330],
+                         Qt.Orientation.Horizontal)
+
+        self.actions: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._connect()
+        self._apply_precision(self.digits)
+        self._restore_layout()
+        self._update_title()
+
+    # ============================================================ building
+
+    def _add_dock(self, name: str, title: str, widget: QWidget, area) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{name}Dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+
+    def _action(self, name: str, text: str, slot, tip: str = "", icon=None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(f"action_{name}")
+        if name in SHORTCUTS:
+            action.setShortcuts(keys_for(name))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.actions[name] = action
+        self.addAction(action)      # shortcuts work even while the menu bar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        SP = QStyle.StandardPixmap
+        c, f = self.canvas, self.files
+        self._action("new", "&New", f.new, "Start an empty graph", SP.SP_FileIcon)
+        self._action("open", "&Open…", f.open, "Open a .cgraph file", SP.SP_DirOpenIcon)
+        self._action("save", "&Save", f.save, "Save the graph", SP.SP_DialogSaveButton)
+        self._action("save_as", "Save &As…", f.save_as, "Save the graph under a new name")
+        self._action("export_image", "&Export Image…", self.export_image,
+                     "Write the canvas as a PNG or SVG image")
+        self._action("quit", "&Quit", self.close, "Close the editor")
+
+        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
+        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
+        for name, action, icon in (("undo", undo, SP.SP_ArrowBack),
+                                   ("redo", redo, SP.SP_ArrowForward)):
+            action.setObjectName(f"action_{name}")
+            action.setShortcuts(keys_for(name))
+            action.setIcon(self.style().standardIcon(icon))
+            self.actions[name] = action
+            self.addAction(action)
+        self._action("cut", "Cu&t", self.cut, "Copy the selection and delete it")
+        self._action("copy", "&Copy", c.copy_selection, "Copy the selected nodes")
+        self._action("paste", "&Paste", c.paste, "Paste nodes")
+        self._action("duplicate", "D&uplicate", c.duplicate_selection,
+                     "Duplicate the selected nodes")
+        self._action("delete", "&Delete", c.delete_selection, "Delete the selection",
+                     SP.SP_TrashIcon)
+        self._action("select_all", "Select &All", c.select_all, "Select every node")
+        self._action("set_output", "Set as &Output", self.set_output_from_selection,
+                     "Make the selected node the output: the backward pass starts there")
+        self._action("find_op", "&Find Operation", self.palette.focus_filter,
+                     "Filter the palette")
+
+        self._action("fit_all", "&Fit All", c.fit_all, "Show the whole graph")
+        self._action("zoom_in", "Zoom &In", c.zoom_in, "Zoom in")
+        self._action("zoom_out", "Zoom &Out", c.zoom_out, "Zoom out")
+        self.precision_group = QActionGroup(self)
+        self.precision_actions: dict[int, QAction] = {}
+        for digits in PRECISIONS:
+            action = QAction(f"{digits} significant digits", self, checkable=True)
+            action.setObjectName(f"action_precision_{digits}")
+            action.triggered.connect(lambda _c=False, d=digits: self.set_precision(d))
+            self.precision_group.addAction(action)
+            self.precision_actions[digits] = action
+
+        self._action("demos", "&Demos…", self.show_demo_browser,
+                     "Browse the demo graphs with their explanations")
+        self._action("about", "&About Chainrule", self.show_about)
+
+    def _build_menus(self) -> None:
+        a = self.actions
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([a["new"], a["open"]])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.demo_menu = file_menu.addMenu("Open &Demo")
+        self.demo_menu.setObjectName("demoMenu")
+        for demo in list_demos():
+            action = self.demo_menu.addAction(demo.title)
+            action.setStatusTip(demo.path.name)
+            action.triggered.connect(lambda _c=False, p=demo.path: self.files.open_demo(p))
+        file_menu.addSeparator()
+        file_menu.addActions([a["save"], a["save_as"]])
+        file_menu.addSeparator()
+        file_menu.addAction(a["export_image"])
+        file_menu.addSeparator()
+        file_menu.addAction(a["quit"])
+        self._fill_recent_menu()
+
+        edit = bar.addMenu("&Edit")
+        edit.addActions([a["undo"], a["redo"]])
+        edit.addSeparator()
+        edit.addActions([a["cut"], a["copy"], a["paste"], a["duplicate"], a["delete"]])
+        edit.addSeparator()
+        edit.addActions([a["select_all"], a["set_output"]])
+        edit.addSeparator()
+        edit.addAction(a["find_op"])
+
+        view = bar.addMenu("&View")
+        view.addActions([a["fit_all"], a["zoom_in"], a["zoom_out"]])
+        view.addSeparator()
+        precision = view.addMenu("&Precision")
+        precision.addActions(list(self.precision_actions.values()))
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        self.view_menu = view
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([a["demos"], a["about"]])
+
+    def _build_toolbar(self) -> None:
+        a = self.actions
+        bar = QToolBar("Toolbar", self)
+        bar.setObjectName("mainToolbar")
+        bar.setIconSize(QSize(18, 18))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setMovable(False)
+        bar.addActions([a["new"], a["open"], a["save"]])
+        bar.addSeparator()
+        bar.addActions([a["undo"], a["redo"]])
+        bar.addSeparator()
+        bar.addActions([a["delete"], a["duplicate"], a["set_output"]])
+        bar.addSeparator()
+        bar.addActions([a["fit_all"], a["zoom_in"], a["zoom_out"]])
+        bar.addSeparator()
+        bar.addAction(a["demos"])
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+        self.view_menu.addAction(bar.toggleViewAction())
+
+    def _build_status_bar(self) -> None:
+        self.evaluation_label = QLabel()
+        self.evaluation_label.setObjectName("evaluationState")
+        self.evaluation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addPermanentWidget(self.evaluation_label)
+
+    def _connect(self) -> None:
+        doc = self.document
+        doc.message.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
+        doc.evaluated.connect(self._show_evaluation)
+        doc.path_changed.connect(lambda _p: self._update_title())
+        doc.graph_replaced.connect(self._update_title)
+        doc.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.files.origin_changed.connect(lambda *_: self._update_title())
+        self.files.recent_changed.connect(self._fill_recent_menu)
+        self.palette.op_activated.connect(self.add_op_at_centre)
+        self.canvas.selection_changed_to.connect(self._selection_changed)
+        self._selection_changed([], [])
+
+    # ============================================================ behaviour
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.files.display_name()}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.modified)
+
+    def _show_evaluation(self, evaluation) -> None:
+        self.evaluation_label.setProperty("kind", "ok")
+        if evaluation.error:
+            text = evaluation.error
+            self.evaluation_label.setProperty("kind", "error")
+        elif evaluation.output is not None:
+            text = f"{evaluation.output} = {format_value(evaluation.value(evaluation.output), self.digits, width=40)}"
+            notes = [p.message for p in evaluation.problems] + \
+                list(evaluation.warnings.values()) + list(evaluation.grad_warnings.values())
+            if notes:
+                text += f"   ⚠ {notes[0]}" + (f" (+{len(notes) - 1} more)" if len(notes) > 1 else "")
+                self.evaluation_label.setProperty("kind", "warning")
+        else:
+            text = ""
+        self.evaluation_label.setText(text)
+        self.evaluation_label.style().unpolish(self.evaluation_label)
+        self.evaluation_label.style().polish(self.evaluation_label)
+
+    def _selection_changed(self, nodes: list, edges: list) -> None:
+        self.inspector.show_selection(list(nodes), list(edges))
+        has = bool(nodes) or bool(edges)
+        for name in ("cut", "copy", "duplicate"):
+            self.actions[name].setEnabled(bool(nodes))
+        self.actions["delete"].setEnabled(has)
+        self.actions["set_output"].setEnabled(len(nodes) == 1)
+
+    def set_output_from_selection(self) -> None:
+        nodes = self.canvas.selected_nodes()
+        if len(nodes) != 1:
+            self.document.message.emit("Select exactly one node to make it the output.")
+            return
+        if self.document.graph.output != nodes[0]:
+            self.document.push(SetOutput(self.document, nodes[0]))
+
+    def cut(self) -> None:
+        self.canvas.copy_selection()
+        self.canvas.delete_selection()
+
+    def add_op_at_centre(self, op: str) -> str:
+        """Add a node of ``op`` at the centre of the visible canvas (palette double-click)."""
+        centre = self.canvas.mapToScene(self.canvas.viewport().rect().center())
+        try:
+            from gui.canvas import style
+            w, h = style.NODE_W, style.NODE_H
+        except ImportError:
+            w, h = 112.0, 64.0
+        pos = QPointF(centre.x() - w / 2, centre.y() - h / 2)
+        node_id = self.document.graph.new_id({"input": "x", "const": "c"}.get(op, op))
+        self.document.push(AddNode(self.document, node_id, op, value=default_value(op),
+                                   pos=(round(pos.x()), round(pos.y()))))
+        self.document.message.emit(f"Added {op} node {node_id}.")
+        return node_id
+
+    def set_precision(self, digits: int) -> None:
+        self.settings.set_precision(digits)
+        self._apply_precision(digits)
+
+    def _apply_precision(self, digits: int) -> None:
+        self.digits = digits
+        self.precision_actions[digits].setChecked(True)
+        self.canvas.set_precision(digits)
+        self.inspector.set_precision(digits)
+        self._show_evaluation(self.document.evaluation)
+
+    # -------------------------------------------------------------- menus
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        paths = self.files.recent.paths()
+        for i, path in enumerate(paths, 1):
+            p = Path(path)
+            action = menu.addAction(f"&{i % 10} {p.name}" if i <= 10 else p.name)
+            action.setStatusTip(path)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_recent(p))
+        if paths:
+            menu.addSeparator()
+            menu.addAction("Clear Menu", self._clear_recent)
+        else:
+            empty = menu.addAction("No recent files")
+            empty.setEnabled(False)
+
+    def open_recent(self, path: str) -> bool:
+        return self.files.open_recent(path)
+
+    def _clear_recent(self) -> None:
+        self.files.recent.clear()
+        self._fill_recent_menu()
+
+    def show_demo_browser(self) -> None:
+        dialog = DemoBrowser(list_demos(), self)
+        if dialog.exec() and dialog.chosen is not None:
+            self.files.open_demo(dialog.chosen.path)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Chainrule",
+                          "<h3>Chainrule</h3><p>A desktop lab for backpropagation: build a "
+                          "computational graph, and watch forward values (green, above each "
+                          "wire) and gradients (red, below) flow through it.</p>"
+                          "<p>Every gesture can be undone; files are plain JSON "
+                          "(<code>.cgraph</code>).</p>")
+
+    # ------------------------------------------------------------- export
+
+    def ask_export_path(self) -> str | None:
+        start = self.files._start_dir()
+        name = (self.document.path.stem if self.document.path else
+                self.files.demo_name or "graph") + ".png"
+        path, chosen = QFileDialog.getSaveFileName(self, "Export image", str(Path(start) / name),
+                                                   IMAGE_FILTER)
+        if not path:
+            return None
+        if Path(path).suffix.lower() not in (".png", ".svg"):
+            path += ".svg" if "svg" in chosen.lower() else ".png"
+        return path
+
+    def export_image(self, path: str | None = None) -> bool:
+        from gui.canvas.export import render_image
+        path = path or self.ask_export_path()
+        if not path:
+            return False
+        try:
+            render_image(self.canvas.graph_scene, path)
+        except (OSError, ValueError) as exc:
+            self.files.show_error("Cannot export image", f"{Path(path).name} could not be "
+                                  "written.", str(exc))
+            return False
+        self.document.message.emit(f"Exported {Path(path).name}.")
+        return True
+
+    # ------------------------------------------------------ dropped files
+
+    @staticmethod
+    def _dropped_files(mime) -> list[Path] | None:
+        if not mime.hasUrls():
+            return None
+        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()] or None
+
+    def _accepts(self, event) -> bool:
+        """Accept a drag of one .cgraph file; say why anything else is refused."""
+        files = self._dropped_files(event.mimeData())
+        if files is None:
+            return False
+        if len(files) == 1 and files[0].suffix.lower() == ".cgraph":
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+            return True
+        if event.type() == QEvent.Type.DragEnter:
+            what = files[0].name if len(files) == 1 else f"{len(files)} files"
+            self.document.message.emit(f"Chainrule opens one .cgraph file at a time; "
+                                       f"{what} cannot be dropped here.")
+        event.ignore()
+        return True       # handled (refused): the canvas must not take it either
+
+    def dragEnterEvent(self, event) -> None:
+        if not self._accepts(event):
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        if not self._accepts(event):
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        self._drop(event)
+
+    def _drop(self, event) -> bool:
+        files = self._dropped_files(event.mimeData())
+        if not files or len(files) != 1 or files[0].suffix.lower() != ".cgraph":
+            event.ignore()
+            return False
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.files.open(files[0])
+        return True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self.canvas.viewport() and kind in (QEvent.Type.DragEnter,
+                                                         QEvent.Type.DragMove,
+                                                         QEvent.Type.Drop):
+            if self._dropped_files(event.mimeData()) is not None:
+                if kind == QEvent.Type.Drop:
+                    self._drop(event)
+                else:
+                    self._accepts(event)
+                return True
+        return super().eventFilter(watched, event)
+
+    # ------------------------------------------------------------- layout
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.window_geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+
+    def save_layout(self) -> None:
+        self.settings.set_window_layout(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self.save_layout()
+        event.accept()
+

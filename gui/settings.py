@@ -1,0 +1,87 @@
+"""What the editor remembers between runs: layout, recent files, precision, folders.
+
+A thin typed wrapper over :class:`QSettings`.  Where the values live:
+
+* ``Settings(directory)`` — an INI file in that folder (tests, screenshots);
+* else ``$CHAINRULE_SETTINGS_DIR`` when it is set — the same, for a whole run;
+* else the platform's usual place for organisation "Chainrule", app "Chainrule".
+
+Lists are stored as JSON text: QSettings turns a one-element list into a
+plain string in INI files, and an empty list into nothing at all.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+MAX_RECENT = 10
+PRECISIONS = (2, 3, 4, 6)
+DEFAULT_PRECISION = 4
+
+
+class Settings:
+    def __init__(self, directory: Path | str | None = None):
+        directory = directory or os.environ.get("CHAINRULE_SETTINGS_DIR") or None
+        if directory:
+            path = Path(directory) / "chainrule.ini"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.qsettings = QSettings(str(path), QSettings.Format.IniFormat)
+        else:
+            self.qsettings = QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope,
+                                       "Chainrule", "Chainrule")
+
+    # ------------------------------------------------------------ layout
+
+    def window_geometry(self) -> QByteArray | None:
+        return self._bytes("window/geometry")
+
+    def window_state(self) -> QByteArray | None:
+        return self._bytes("window/state")
+
+    def set_window_layout(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.qsettings.setValue("window/geometry", geometry)
+        self.qsettings.setValue("window/state", state)
+
+    # ------------------------------------------------------------- files
+
+    def recent_files(self) -> list[str]:
+        raw = self.qsettings.value("files/recent", "[]")
+        try:
+            items = json.loads(raw) if isinstance(raw, str) else []
+        except ValueError:
+            items = []
+        return [p for p in items if isinstance(p, str)][:MAX_RECENT]
+
+    def set_recent_files(self, paths: list[str]) -> None:
+        self.qsettings.setValue("files/recent", json.dumps(list(paths)[:MAX_RECENT]))
+
+    def last_directory(self) -> str:
+        value = self.qsettings.value("files/last_directory", "")
+        return value if isinstance(value, str) else ""
+
+    def set_last_directory(self, directory: Path | str) -> None:
+        self.qsettings.setValue("files/last_directory", str(directory))
+
+    # ---------------------------------------------------------- display
+
+    def precision(self) -> int:
+        try:
+            digits = int(self.qsettings.value("view/precision", DEFAULT_PRECISION))
+        except (TypeError, ValueError):
+            return DEFAULT_PRECISION
+        return digits if digits in PRECISIONS else DEFAULT_PRECISION
+
+    def set_precision(self, digits: int) -> None:
+        self.qsettings.setValue("view/precision", int(digits))
+
+    # -------------------------------------------------------------------
+
+    def sync(self) -> None:
+        self.qsettings.sync()
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self.qsettings.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
