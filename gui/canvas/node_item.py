@@ -1,0 +1,420 @@
+"""One node drawn as a card: what it is, what feeds it, whether it is in trouble.
+
+A :class:`NodeItem` holds a node id and the strings it shows — never the
+graph.  The scene sets everything it displays (title, leaf value, which
+ports are wired, the warning, the output mark, the stepper's state) and asks
+it only geometric questions (where is port *k*, which port is under this
+point).  The card's top-left corner is the node's ``pos`` in the file.
+
+Ports: inputs on the left edge, spread over the card's height in port order;
+the single output on the right edge.  An unconnected input is a hollow red
+ring; while a wire is being dragged the scene sets hints so that the ports
+the wire may plug into turn green and the others grey.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from core.ops import Op
+from gui.canvas import style
+
+STATES = ("normal", "done", "current", "ready", "waiting")
+
+_TITLE_FONT = None
+_SYMBOL_FONT = None
+_VALUE_FONT = None
+_SMALL_FONT = None
+_TAG_FONT = None
+_STUB_FONT = None
+
+
+def _fonts():
+    """Fonts are made once, after the QApplication exists."""
+    global _TITLE_FONT, _SYMBOL_FONT, _VALUE_FONT, _SMALL_FONT, _TAG_FONT, _STUB_FONT
+    if _TITLE_FONT is None:
+        _TITLE_FONT = style.font(12, bold=True)
+        _SYMBOL_FONT = style.font(22)
+        _VALUE_FONT = style.font(16, bold=True)
+        _SMALL_FONT = style.font(10)
+        _TAG_FONT = style.font(10, bold=True)
+        _STUB_FONT = style.font(style.LABEL_PX, bold=True)
+    return _TITLE_FONT, _SYMBOL_FONT, _VALUE_FONT, _SMALL_FONT, _TAG_FONT, _STUB_FONT
+
+
+class NodeItem(QGraphicsItem):
+    """A node card on the canvas, keyed by ``node_id``."""
+
+    Type = QGraphicsItem.UserType + 1
+
+    def __init__(self, node_id: str, op: Op):
+        super().__init__()
+        self.node_id = node_id
+        self.op = op
+        self.title = node_id
+        self.value_text: str | None = None
+        self.trainable = False
+        self.is_output = False
+        self.warning: str | None = None
+        self.state = "normal"
+        self.extra_tooltip = ""
+        self.connected = [False] * op.arity
+        self.hints: dict[int, bool] | None = None   # port → may plug (during a wire drag)
+        self.stub_value: str | None = None
+        self.stub_grad: str | None = None
+        self.stub_emphasized = False
+        self._hovered = False
+        self._rect = QRectF()
+        self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
+                      | QGraphicsItem.ItemSendsGeometryChanges)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(1.0)
+        self._update_rect()
+
+    # ------------------------------------------------------ Qt overrides
+
+    def type(self) -> int:
+        return NodeItem.Type
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        # The card plus the port discs, so a press on a port lands on this item.
+        path.addRoundedRect(QRectF(0, 0, style.NODE_W, style.NODE_H), style.CORNER, style.CORNER)
+        for k in range(self.op.arity):
+            p = self.input_port_pos(k)
+            path.addEllipse(p, style.PORT_HIT, style.PORT_HIT)
+        path.addEllipse(self.output_port_pos(), style.PORT_HIT, style.PORT_HIT)
+        return path
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemPositionHasChanged:
+            scene = self.scene()
+            if scene is not None and hasattr(scene, "node_item_moved"):
+                scene.node_item_moved(self)
+        return super().itemChange(change, value)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        scene = self.scene()
+        exporting = getattr(scene, "exporting", False)
+        selected = self.isSelected() and not exporting
+        card = QRectF(0, 0, style.NODE_W, style.NODE_H)
+        if lod < style.LOD_SIMPLE and not exporting:
+            self._paint_block(painter, card, selected)
+            return
+        title_font, symbol_font, value_font, small_font, tag_font, stub_font = _fonts()
+        dark = style.group_dark(self.op.group)
+
+        # shadow, card, header band
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(style.SHADOW)
+        painter.drawRoundedRect(card.translated(1.5, 2.5), style.CORNER, style.CORNER)
+        body = style.STATE_DONE if self.state == "done" else style.CARD
+        painter.setBrush(body)
+        painter.drawRoundedRect(card, style.CORNER, style.CORNER)
+        header = QPainterPath()
+        header.addRoundedRect(QRectF(0, 0, style.NODE_W, style.HEADER_H + style.CORNER),
+                              style.CORNER, style.CORNER)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, style.NODE_W, style.HEADER_H))
+        painter.setBrush(style.group_color(self.op.group))
+        painter.drawPath(header.intersected(clip))
+
+        # border: state, output mark, selection
+        painter.setBrush(Qt.NoBrush)
+        if self.state == "current":
+            glow = QColor(style.STATE_CURRENT)
+            glow.setAlpha(70)
+            painter.setPen(QPen(glow, 9))
+            painter.drawRoundedRect(card, style.CORNER, style.CORNER)
+            painter.setPen(QPen(style.STATE_CURRENT, 3.2))
+        elif self.state == "ready":
+            painter.setPen(QPen(style.STATE_READY, 2.2, Qt.DashLine))
+        elif self.is_output:
+            painter.setPen(QPen(style.OUTPUT_BORDER, 2.6))
+        else:
+            painter.setPen(QPen(style.CARD_BORDER, 1.2))
+        painter.drawRoundedRect(card, style.CORNER, style.CORNER)
+        if selected:
+            painter.setPen(QPen(style.SELECTION, 2.5))
+            painter.drawRoundedRect(card.adjusted(-4, -4, 4, 4), style.CORNER + 3, style.CORNER + 3)
+
+        if lod >= style.LOD_TEXT or exporting:
+            self._paint_texts(painter, title_font, symbol_font, value_font, small_font, tag_font,
+                              dark)
+        self._paint_ports(painter, dark)
+        if self.is_output:
+            self._paint_stub(painter, lod >= style.LOD_TEXT or exporting, stub_font)
+
+    # ------------------------------------------------------ painting parts
+
+    def _paint_block(self, painter: QPainter, card: QRectF, selected: bool) -> None:
+        """Far zoomed out: a coloured block, no text, no ports."""
+        painter.setPen(QPen(style.SELECTION, 6) if selected else
+                       QPen(style.OUTPUT_BORDER, 5) if self.is_output else Qt.NoPen)
+        painter.setBrush(style.group_color(self.op.group) if self.state != "done"
+                         else style.STATE_DONE)
+        painter.drawRect(card)
+        if self.warning:
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(style.WARNING)
+            painter.drawRect(QRectF(style.NODE_W - 30, 0, 30, 30))
+
+    def _paint_texts(self, painter, title_font, symbol_font, value_font, small_font, tag_font,
+                     dark) -> None:
+        w, h = style.NODE_W, style.NODE_H
+        painter.setFont(title_font)
+        painter.setPen(style.TEXT)
+        metrics = QFontMetricsF(title_font)
+        title_box = QRectF(8, 0, w - 16 - (18 if self.warning else 0), style.HEADER_H)
+        painter.drawText(title_box, Qt.AlignVCenter | Qt.AlignLeft,
+                         metrics.elidedText(self.title, Qt.ElideRight, title_box.width()))
+        body = QRectF(10, style.HEADER_H, w - 20, h - style.HEADER_H)
+        if self.op.is_leaf:
+            painter.setFont(value_font)
+            painter.setPen(style.TEXT)
+            vm = QFontMetricsF(value_font)
+            painter.drawText(body, Qt.AlignCenter,
+                             vm.elidedText(self.value_text or "", Qt.ElideRight, body.width()))
+            tag = self.op.name + (" · trainable" if self.trainable else "")
+            painter.setFont(small_font)
+            painter.setPen(dark)
+            painter.drawText(QRectF(0, h - 13, w - 6, 12), Qt.AlignRight | Qt.AlignVCenter, tag)
+        else:
+            painter.setFont(symbol_font)
+            painter.setPen(dark)
+            painter.drawText(body, Qt.AlignCenter, self.op.symbol)
+            if self.title != self.op.name:
+                painter.setFont(small_font)
+                painter.setPen(style.TEXT_MUTED)
+                painter.drawText(QRectF(0, h - 13, w - 6, 12), Qt.AlignRight | Qt.AlignVCenter,
+                                 self.op.name)
+        if self._hovered and self.op.arity:
+            painter.setFont(small_font)
+            painter.setPen(style.TEXT_MUTED)
+            for k, name in enumerate(self.op.ports):
+                p = self.input_port_pos(k)
+                painter.drawText(QRectF(p.x() + 8, p.y() - 7, 60, 14),
+                                 Qt.AlignLeft | Qt.AlignVCenter, name)
+        if self.warning:
+            self._paint_badge(painter, tag_font)
+        if self.is_output:
+            label = "output"
+            painter.setFont(tag_font)
+            tm = QFontMetricsF(tag_font)
+            tw = tm.horizontalAdvance(label) + 10
+            tag = QRectF(w - tw, -17, tw, 15)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(style.OUTPUT_BORDER)
+            painter.drawRoundedRect(tag, 4, 4)
+            painter.setPen(QColor("white"))
+            painter.drawText(tag, Qt.AlignCenter, label)
+        if self.state == "done":
+            painter.setFont(tag_font)
+            painter.setPen(style.VALUE)
+            painter.drawText(QRectF(w - 20, 0, 16, style.HEADER_H), Qt.AlignCenter, "✓")
+
+    def _badge_rect(self) -> QRectF:
+        return QRectF(style.NODE_W - 12, -8, 20, 18)
+
+    def _paint_badge(self, painter: QPainter, tag_font) -> None:
+        r = self._badge_rect()
+        tri = QPolygonF([QPointF(r.center().x(), r.top()), QPointF(r.right(), r.bottom()),
+                         QPointF(r.left(), r.bottom())])
+        painter.setPen(QPen(QColor("#7a5600"), 1))
+        painter.setBrush(style.WARNING)
+        painter.drawPolygon(tri)
+        painter.setPen(QColor("white"))
+        painter.setFont(tag_font)
+        painter.drawText(r.adjusted(0, 4, 0, 1), Qt.AlignCenter, "!")
+
+    def _paint_ports(self, painter: QPainter, dark: QColor) -> None:
+        r = style.PORT_R
+        for k in range(self.op.arity):
+            p = self.input_port_pos(k)
+            hint = None if self.hints is None else self.hints.get(k)
+            if hint is True:
+                painter.setPen(QPen(style.PORT_OK.darker(130), 1.5))
+                painter.setBrush(style.PORT_OK)
+                painter.drawEllipse(p, r + 2.5, r + 2.5)
+            elif hint is False:
+                painter.setPen(Qt.NoPen)
+                painter.setBrush(style.PORT_REFUSED)
+                painter.drawEllipse(p, r - 1, r - 1)
+            elif self.connected[k]:
+                painter.setPen(QPen(QColor("white"), 1.5))
+                painter.setBrush(dark)
+                painter.drawEllipse(p, r, r)
+            else:
+                painter.setPen(QPen(style.PORT_FREE_RING, 2.2))
+                painter.setBrush(QColor("white"))
+                painter.drawEllipse(p, r, r)
+        painter.setPen(QPen(QColor("white"), 1.5))
+        painter.setBrush(dark)
+        painter.drawEllipse(self.output_port_pos(), r, r)
+
+    def _paint_stub(self, painter: QPainter, with_labels: bool, font) -> None:
+        """The output's own short wire: its value above, the seed gradient below."""
+        start = self.output_port_pos() + QPointF(style.PORT_R + 1, 0)
+        end = start + QPointF(style.STUB_LEN, 0)
+        painter.setPen(QPen(style.WIRE, 2))
+        painter.drawLine(start, end)
+        painter.setBrush(style.WIRE)
+        painter.setPen(Qt.NoPen)
+        painter.drawPolygon(QPolygonF([end + QPointF(6, 0), end + QPointF(-3, -5),
+                                       end + QPointF(-3, 5)]))
+        if not with_labels:
+            return
+        fm = QFontMetricsF(font)
+        mid = (start.x() + end.x()) / 2
+        painter.setFont(font)
+        for text, color, above in ((self.stub_value, style.VALUE, True),
+                                   (self.stub_grad, style.GRAD, False)):
+            if not text:
+                continue
+            text = fm.elidedText(text, Qt.ElideRight, style.LABEL_MAX_W)
+            tw, th = fm.horizontalAdvance(text), fm.height()
+            box = QRectF(mid - tw / 2, -th - 2 if above else 2, tw, th)
+            box.translate(0, start.y())
+            back = style.EMPHASIS_BACK if self.stub_emphasized else style.LABEL_BACK
+            painter.fillRect(box.adjusted(-3, 0, 3, 0), back)
+            painter.setPen(color)
+            painter.drawText(box, Qt.AlignCenter, text)
+
+    # ------------------------------------------------------ geometry
+
+    def input_port_pos(self, port: int) -> QPointF:
+        """Centre of input ``port`` in item coordinates."""
+        n = max(1, self.op.arity)
+        return QPointF(0.0, style.NODE_H * (port + 1) / (n + 1))
+
+    def output_port_pos(self) -> QPointF:
+        return QPointF(style.NODE_W, style.NODE_H / 2)
+
+    def input_port_scene(self, port: int) -> QPointF:
+        return self.mapToScene(self.input_port_pos(port))
+
+    def output_port_scene(self) -> QPointF:
+        return self.mapToScene(self.output_port_pos())
+
+    def port_at(self, scene_pos: QPointF) -> tuple[str, int] | None:
+        """``("in", k)``, ``("out", 0)`` or None for a point in scene coordinates."""
+        p = self.mapFromScene(scene_pos)
+        best, best_d = None, style.PORT_HIT ** 2
+        for k in range(self.op.arity):
+            d = _dist2(p, self.input_port_pos(k))
+            if d <= best_d:
+                best, best_d = ("in", k), d
+        d = _dist2(p, self.output_port_pos())
+        if d <= best_d:
+            best = ("out", 0)
+        return best
+
+    def nearest_input(self, scene_pos: QPointF) -> int | None:
+        """The input port closest in height to ``scene_pos`` (a drop on the card body)."""
+        if not self.op.arity:
+            return None
+        y = self.mapFromScene(scene_pos).y()
+        return min(range(self.op.arity), key=lambda k: abs(self.input_port_pos(k).y() - y))
+
+    def _update_rect(self) -> None:
+        rect = QRectF(-style.PORT_HIT, -20, style.NODE_W + 2 * style.PORT_HIT,
+                      style.NODE_H + 26)
+        if self.is_output:
+            mid = style.NODE_W + style.PORT_R + style.STUB_LEN / 2
+            rect = rect.united(QRectF(mid - style.LABEL_MAX_W / 2 - 4, style.NODE_H / 2 - 24,
+                                      style.LABEL_MAX_W + 8, 48))
+        self._rect = rect
+
+    # ------------------------------------------------------ what the scene sets
+
+    def set_content(self, title: str, value_text: str | None, trainable: bool) -> None:
+        if (title, value_text, trainable) != (self.title, self.value_text, self.trainable):
+            self.title, self.value_text, self.trainable = title, value_text, trainable
+            self.update()
+
+    def set_connected(self, port: int, connected: bool) -> None:
+        if 0 <= port < len(self.connected) and self.connected[port] != connected:
+            self.connected[port] = connected
+            self.update()
+
+    def set_hints(self, hints: dict[int, bool] | None) -> None:
+        if hints != self.hints:
+            self.hints = hints
+            self.update()
+
+    def set_warning(self, text: str | None) -> None:
+        if text != self.warning:
+            self.warning = text
+            self.update()
+
+    def set_output(self, is_output: bool) -> None:
+        if is_output != self.is_output:
+            self.prepareGeometryChange()
+            self.is_output = is_output
+            self._update_rect()
+            self.update()
+
+    def set_labels(self, value_text: str | None, grad_text: str | None,
+                   emphasized: bool = False) -> None:
+        """The texts on the output's stub (the stepper sets them like a wire's)."""
+        if (value_text, grad_text, emphasized) != (self.stub_value, self.stub_grad,
+                                                   self.stub_emphasized):
+            self.stub_value, self.stub_grad = value_text, grad_text
+            self.stub_emphasized = emphasized
+            if self.is_output:
+                self.update()
+
+    def set_state(self, state: str) -> None:
+        """Stepper look: "normal", "done", "current", "ready" or "waiting"."""
+        if state not in STATES:
+            raise ValueError(f"unknown node state {state!r}; use one of {', '.join(STATES)}")
+        if state != self.state:
+            self.state = state
+            self.setOpacity(0.42 if state == "waiting" else 1.0)
+            self.update()
+
+    def set_extra_tooltip(self, text: str) -> None:
+        """A paragraph added under the node's own tooltip (the stepper explains a step)."""
+        self.extra_tooltip = text or ""
+
+    # ------------------------------------------------------ hover
+
+    def hoverEnterEvent(self, event) -> None:
+        self._hovered = True
+        self._set_tooltip_for(event.scenePos())
+        self.update()
+        super().hoverEnterEvent(event)
+
+    def hoverMoveEvent(self, event) -> None:
+        self._set_tooltip_for(event.scenePos())
+        super().hoverMoveEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self._hovered = False
+        self.update()
+        super().hoverLeaveEvent(event)
+
+    def _set_tooltip_for(self, scene_pos: QPointF) -> None:
+        scene = self.scene()
+        if scene is None or not hasattr(scene, "node_tooltip"):
+            return
+        if self.warning and self._badge_rect().adjusted(-3, -3, 3, 3).contains(
+                self.mapFromScene(scene_pos)):
+            text = "⚠ " + self.warning
+        else:
+            port = self.port_at(scene_pos)
+            text = scene.port_tooltip(self.node_id, port) if port else \
+                scene.node_tooltip(self.node_id)
+        if text != self.toolTip():
+            self.setToolTip(text)
+
+
+def _dist2(a: QPointF, b: QPointF) -> float:
+    dx, dy = a.x() - b.x(), a.y() - b.y()
+    return dx * dx + dy * dy

@@ -1,0 +1,120 @@
+"""The quick-add popup: type a few letters, press Enter, the op is on the canvas.
+
+Opened by Tab or a double-click on empty canvas, and when a wire is dropped
+on empty canvas.  It lists the ops of ``core.ops.OPS`` matching the typed
+text by name, symbol, group or formula (name prefixes first) and shows each
+op's symbol and formula.  Enter or a click chooses; Escape or a click
+outside closes.  The popup only reports the choice (``chosen``); the view
+decides what to add and where.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
+
+from core.ops import OPS, Op
+
+
+def matching_ops(text: str, with_inputs_only: bool = False) -> list[Op]:
+    """The ops that match ``text``, best first (name prefix, then any other match)."""
+    query = text.strip().lower()
+    ranked = []
+    for index, op in enumerate(OPS.values()):
+        if with_inputs_only and op.is_leaf:
+            continue
+        name = op.name.lower()
+        if not query or name.startswith(query) or op.symbol.lower() == query:
+            rank = 0
+        elif query in name or query in op.symbol.lower():
+            rank = 1
+        elif query in op.group.lower() or query in op.formula.lower():
+            rank = 2
+        else:
+            continue
+        ranked.append((rank, index, op))
+    return [op for _, _, op in sorted(ranked, key=lambda r: r[:2])]
+
+
+class QuickAddPopup(QFrame):
+    """A small frameless search box with the matching ops under it."""
+
+    chosen = Signal(str)        # op name
+    closed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent, Qt.Popup | Qt.FramelessWindowHint)
+        self.setObjectName("quickAdd")
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setStyleSheet(
+            "#quickAdd { background: white; border: 1px solid #8e99a8; border-radius: 6px; }"
+            "QLineEdit { font-size: 14px; padding: 4px 6px; border: 1px solid #c9d1d9;"
+            " border-radius: 4px; }"
+            "QListWidget { font-size: 13px; border: none; }"
+            "QListWidget::item { padding: 3px 4px; }"
+            "QListWidget::item:selected { background: #1f6feb; color: white; }")
+        self.edit = QLineEdit(self)
+        self.edit.setPlaceholderText("Add an op…")
+        self.list = QListWidget(self)
+        self.list.setFocusPolicy(Qt.NoFocus)
+        self.list.setUniformItemSizes(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.list)
+        self.resize(300, 320)
+        self._inputs_only = False
+        self.edit.textChanged.connect(self._refilter)
+        self.edit.returnPressed.connect(self._choose_current)
+        self.list.itemClicked.connect(self._choose_item)
+        self.edit.installEventFilter(self)
+
+    def open_at(self, global_pos: QPoint, with_inputs_only: bool = False) -> None:
+        """Show the popup with its top-left corner at ``global_pos``, text cleared."""
+        self._inputs_only = with_inputs_only
+        self.edit.blockSignals(True)
+        self.edit.clear()
+        self.edit.blockSignals(False)
+        self._refilter("")
+        self.move(global_pos)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.edit.setFocus(Qt.PopupFocusReason)
+
+    def _refilter(self, text: str) -> None:
+        self.list.clear()
+        for op in matching_ops(text, self._inputs_only):
+            item = QListWidgetItem(f"{op.symbol:<5}  {op.name}   —   {op.formula}")
+            item.setData(Qt.UserRole, op.name)
+            item.setToolTip(op.note)
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+
+    def _choose_current(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self._choose_item(item)
+
+    def _choose_item(self, item: QListWidgetItem) -> None:
+        name = item.data(Qt.UserRole)
+        self.chosen.emit(name)     # before hiding: closing clears what the view was doing
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.edit and event.type() == QEvent.KeyPress:
+            key = event.key()
+            if key in (Qt.Key_Down, Qt.Key_Up):
+                row = self.list.currentRow() + (1 if key == Qt.Key_Down else -1)
+                if 0 <= row < self.list.count():
+                    self.list.setCurrentRow(row)
+                return True
+            if key == Qt.Key_Escape:
+                self.hide()
+                return True
+        return super().eventFilter(watched, event)
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.closed.emit()

@@ -1,0 +1,435 @@
+"""The scene mirrors the document's graph and only follows its notifications.
+
+It is built once from ``document.graph`` and from then on reacts to the
+document's signals: a node added becomes a :class:`NodeItem`, a wire removed
+loses its :class:`WireItem`, a rename re-keys both, ``graph_replaced``
+rebuilds, ``evaluated`` refreshes the warning badges, the output mark and —
+through :meth:`GraphScene.show_evaluation` — the numbers on the wires.  The
+scene never edits the graph (the view pushes undo commands) and never
+computes a number (it formats the evaluation's).
+
+Items hold ids only; the scene keeps the two id → item maps and, derived
+from the same notifications, which wires touch which node, so a moving node
+drags exactly its own wires along.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import networkx as nx
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtWidgets import QGraphicsScene
+
+from core.engine import Evaluation
+from core.formatting import format_value
+from core.graph import Edge
+from gui.canvas.node_item import NodeItem
+from gui.canvas.wire_item import WireItem
+
+#: Where nodes without a position go: generation k at x = 220·k, 110 apart.
+LAYER_DX, LAYER_DY = 220.0, 110.0
+#: Width of the compact preview of an array on a wire (characters).
+PREVIEW_WIDTH = 26
+
+
+class GraphScene(QGraphicsScene):
+    """Items for the nodes and wires of ``document.graph``, kept in step with it."""
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self.nodes: dict[str, NodeItem] = {}
+        self.wires: dict[Edge, WireItem] = {}
+        self._touching: dict[str, set[Edge]] = {}
+        self.precision = 4
+        #: True while rendering to a file: labels drawn at any scale, no selection look.
+        self.exporting = False
+        #: While False (the stepper is driving), evaluations do not relabel the wires.
+        self.auto_labels = True
+        self.evaluation: Evaluation | None = None      # the latest one from the document
+        self._shown: Evaluation | None = None          # the one the wire labels come from
+        self.eval_generation = 0
+        self.format_generation = 0
+        self._badged: set[str] = set()
+        self._output: str | None = None
+        document.node_added.connect(self._on_node_added)
+        document.node_removed.connect(self._on_node_removed)
+        document.node_changed.connect(self._on_node_changed)
+        document.node_renamed.connect(self._on_node_renamed)
+        document.edge_added.connect(self._on_edge_added)
+        document.edge_removed.connect(self._on_edge_removed)
+        document.output_changed.connect(self._on_output_changed)
+        document.graph_replaced.connect(self.rebuild)
+        document.evaluated.connect(self._on_evaluated)
+        self.rebuild()
+        self._on_evaluated(document.evaluation)   # the one made before we listened
+
+    # ------------------------------------------------------------ lookup
+
+    @property
+    def graph(self):
+        return self.document.graph
+
+    def node_item(self, node_id: str) -> NodeItem | None:
+        return self.nodes.get(node_id)
+
+    def wire_item(self, edge: Edge) -> WireItem | None:
+        return self.wires.get(Edge(*edge))
+
+    def items_rect(self) -> QRectF:
+        """The bounding box of every node (and its output stub)."""
+        rect = QRectF()
+        for item in self.nodes.values():
+            rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    # ------------------------------------------------------------ building
+
+    def rebuild(self) -> None:
+        """Throw every item away and mirror the graph again (a new document)."""
+        self.clearSelection()
+        for item in list(self.nodes.values()) + list(self.wires.values()):
+            self.removeItem(item)
+        self.nodes.clear()
+        self.wires.clear()
+        self._touching.clear()
+        self._badged.clear()
+        self._output = None
+        self._shown = None
+        graph = self.graph
+        auto = self._auto_positions()
+        for node in graph.nodes():
+            self._add_node_item(node.id, auto.get(node.id))
+        for edge in graph.edges():
+            self._add_wire_item(edge)
+        self._set_output(graph.effective_output())
+        self.eval_generation += 1
+        self.update()
+
+    def _add_node_item(self, node_id: str, auto_pos: tuple[float, float] | None = None) -> None:
+        node = self.graph.node(node_id)
+        item = NodeItem(node_id, node.spec)
+        self._fill_node(item, node)
+        pos = node.pos or auto_pos or self._free_spot()
+        item.setPos(QPointF(*pos))
+        self.nodes[node_id] = item
+        self._touching.setdefault(node_id, set())
+        self.addItem(item)
+
+    def _fill_node(self, item: NodeItem, node) -> None:
+        value = format_value(node.value, self.precision, width=18) if node.spec.is_leaf else None
+        item.set_content(node.display, value, node.trainable)
+
+    def _add_wire_item(self, edge: Edge) -> None:
+        wire = WireItem(edge)
+        self.wires[edge] = wire
+        self._touching.setdefault(edge.src, set()).add(edge)
+        self._touching.setdefault(edge.dst, set()).add(edge)
+        self._place_wire(wire)
+        self.addItem(wire)
+        self.nodes[edge.dst].set_connected(edge.port, True)
+        self._restagger(edge.src, edge.dst)
+
+    def _place_wire(self, wire: WireItem) -> None:
+        edge = wire.edge
+        wire.set_ends(self.nodes[edge.src].output_port_scene(),
+                      self.nodes[edge.dst].input_port_scene(edge.port))
+
+    def _restagger(self, src: str, dst: str) -> None:
+        """Wires between the same two nodes (``x * x``) put their labels apart."""
+        twins = sorted((e for e in self._touching.get(dst, ()) if e.src == src and e.dst == dst),
+                       key=lambda e: e.port)
+        for i, edge in enumerate(twins):
+            t = 0.5 if len(twins) == 1 else 0.3 + 0.4 * i / (len(twins) - 1)
+            self.wires[edge].set_label_position(t)
+
+    def _auto_positions(self) -> dict[str, tuple[float, float]]:
+        """Layer by layer, for nodes the model has no position for (not written back)."""
+        graph = self.graph
+        missing = [n.id for n in graph.nodes() if n.pos is None]
+        if not missing:
+            return {}
+        placed = [n.pos for n in graph.nodes() if n.pos is not None]
+        top = max((p[1] for p in placed), default=-LAYER_DY) + LAYER_DY + 40.0 if placed else 0.0
+        result: dict[str, tuple[float, float]] = {}
+        missing_set = set(missing)
+        for k, generation in enumerate(nx.topological_generations(graph.nx)):
+            column = [n for n in generation if n in missing_set]
+            for j, node_id in enumerate(column):
+                result[node_id] = (LAYER_DX * k, top + LAYER_DY * j)
+        return result
+
+    def _free_spot(self) -> tuple[float, float]:
+        rect = self.items_rect()
+        if rect.isNull():
+            return (0.0, 0.0)
+        return (rect.left(), rect.bottom() + 40.0)
+
+    # ------------------------------------------------------------ model → items
+
+    def _on_node_added(self, node_id: str) -> None:
+        self._add_node_item(node_id)
+
+    def _on_node_removed(self, node_id: str) -> None:
+        item = self.nodes.pop(node_id, None)
+        for edge in list(self._touching.pop(node_id, ())):   # normally gone already
+            self._drop_wire(edge)
+        self._badged.discard(node_id)
+        if self._output == node_id:
+            self._output = None
+        if item is not None:
+            self.removeItem(item)
+
+    def _on_node_changed(self, node_id: str, field: str) -> None:
+        item = self.nodes.get(node_id)
+        if item is None:
+            return
+        node = self.graph.node(node_id)
+        if field == "pos":
+            if node.pos is not None:
+                item.setPos(QPointF(*node.pos))
+        else:
+            self._fill_node(item, node)
+
+    def _on_node_renamed(self, old: str, new: str) -> None:
+        item = self.nodes.pop(old)
+        item.node_id = new
+        self.nodes[new] = item
+        touching = self._touching.pop(old, set())
+        self._touching[new] = set()
+        for edge in touching:
+            wire = self.wires.pop(edge)
+            new_edge = Edge(new if edge.src == old else edge.src,
+                            new if edge.dst == old else edge.dst, edge.port)
+            wire.edge = new_edge
+            self.wires[new_edge] = wire
+            other = new_edge.dst if new_edge.src == new else new_edge.src
+            if other != new:
+                self._touching[other].discard(edge)
+                self._touching[other].add(new_edge)
+            self._touching[new].add(new_edge)
+        if old in self._badged:
+            self._badged.discard(old)
+            self._badged.add(new)
+        if self._output == old:
+            self._output = new
+        self._fill_node(item, self.graph.node(new))
+
+    def _on_edge_added(self, edge: Edge) -> None:
+        self._add_wire_item(Edge(*edge))
+
+    def _on_edge_removed(self, edge: Edge) -> None:
+        self._drop_wire(Edge(*edge))
+
+    def _drop_wire(self, edge: Edge) -> None:
+        wire = self.wires.pop(edge, None)
+        if wire is None:
+            return
+        for end in (edge.src, edge.dst):
+            self._touching.get(end, set()).discard(edge)
+        dst = self.nodes.get(edge.dst)
+        if dst is not None:
+            dst.set_connected(edge.port, False)
+        self.removeItem(wire)
+        if edge.src in self.nodes and edge.dst in self.nodes:
+            self._restagger(edge.src, edge.dst)
+
+    def _on_output_changed(self, _node_id) -> None:
+        self._set_output(self.graph.effective_output())
+
+    def _set_output(self, node_id: str | None) -> None:
+        if node_id == self._output:
+            return
+        old = self.nodes.get(self._output) if self._output else None
+        if old is not None:
+            old.set_output(False)
+        self._output = node_id
+        new = self.nodes.get(node_id) if node_id else None
+        if new is not None:
+            new.set_output(True)
+            self._label_stub(new)
+
+    def node_item_moved(self, item: NodeItem) -> None:
+        """A card moved (dragged, or its position set): its wires follow."""
+        for edge in self._touching.get(item.node_id, ()):
+            wire = self.wires.get(edge)
+            if wire is not None:
+                self._place_wire(wire)
+
+    # ------------------------------------------------------------ evaluation
+
+    def _on_evaluated(self, evaluation: Evaluation) -> None:
+        self.evaluation = evaluation
+        self._set_output(evaluation.output if evaluation.output in self.nodes else
+                         self.graph.effective_output())
+        warnings: dict[str, str] = {}
+        for node_id, text in evaluation.warnings.items():
+            warnings[node_id] = text
+        for node_id, text in evaluation.grad_warnings.items():
+            warnings[node_id] = (warnings[node_id] + "; " if node_id in warnings else "") + text
+        for node_id in self._badged - set(warnings):
+            if node_id in self.nodes:
+                self.nodes[node_id].set_warning(None)
+        for node_id, text in warnings.items():
+            if node_id in self.nodes:
+                self.nodes[node_id].set_warning(text)
+        self._badged = set(warnings) & set(self.nodes)
+        if self.auto_labels:
+            self.show_evaluation(evaluation)
+
+    def show_evaluation(self, evaluation: Evaluation) -> None:
+        """Label every wire (and the output's stub) with this evaluation's numbers.
+
+        Costs O(1) here: the wires format their texts when they are next
+        painted.  Texts set with ``WireItem.set_labels`` are dropped.
+        """
+        self._shown = evaluation
+        self.eval_generation += 1
+        if self._output in self.nodes:
+            self._label_stub(self.nodes[self._output])
+        self.update()
+
+    def _label_stub(self, item: NodeItem) -> None:
+        ev = self._shown
+        if ev is None:
+            item.set_labels(None, None)
+            return
+        value = self._lookup(ev.value, item.node_id)
+        grad = self._lookup(ev.grad, item.node_id) if ev.grads is not None else None
+        item.set_labels(None if value is None else self.format(value),
+                        None if ev.grads is None else self.format(grad))
+
+    def set_precision(self, digits: int) -> None:
+        """Significant digits of every number on the canvas (4 by default)."""
+        digits = max(1, min(17, int(digits)))
+        if digits == self.precision:
+            return
+        self.precision = digits
+        self.format_generation += 1
+        for node in self.graph.nodes():
+            if node.id in self.nodes:
+                self._fill_node(self.nodes[node.id], node)
+        if self._output in self.nodes:
+            self._label_stub(self.nodes[self._output])
+        self.update()
+
+    def format(self, value: Any, width: int = PREVIEW_WIDTH) -> str:
+        return format_value(value, self.precision, width=width)
+
+    @staticmethod
+    def _lookup(getter, key) -> Any:
+        """A value from an evaluation that may predate the latest edit (None then)."""
+        try:
+            return getter(key)
+        except (KeyError, IndexError, TypeError):
+            return None
+
+    def wire_texts(self, edge: Edge) -> tuple[str | None, str | None]:
+        """(value text, gradient text) for a wire; None means no label.
+
+        The gradient is this wire's own contribution; "—" when the backward
+        pass ran but this wire does not lead to the output, no label at all
+        when there was no backward pass.
+        """
+        ev = self._shown
+        if ev is None:
+            return None, None
+        value = self._lookup(ev.edge_value, edge)
+        value_text = None if value is None else self.format(value)
+        if ev.edge_grads is None:
+            return value_text, None
+        return value_text, self.format(self._lookup(ev.edge_grad, edge))
+
+    # ------------------------------------------------------------ tooltips
+
+    def wire_tooltip(self, edge: Edge) -> str:
+        graph = self.graph
+        if edge.dst not in graph:
+            return ""
+        port = graph.node(edge.dst).spec.ports[edge.port]
+        lines = [f"{edge.src} → {edge.dst} (port {port})"]
+        ev = self._shown
+        if ev is not None:
+            value = self._lookup(ev.edge_value, edge)
+            lines.append("value: " + _full(value, self.precision))
+            if ev.edge_grads is not None:
+                grad = self._lookup(ev.edge_grad, edge)
+                lines.append("gradient: " + (_full(grad, self.precision) if grad is not None
+                                             else "— (does not reach the output)"))
+        return "\n".join(lines)
+
+    def node_tooltip(self, node_id: str) -> str:
+        graph = self.graph
+        if node_id not in graph:
+            return ""
+        node = graph.node(node_id)
+        spec = node.spec
+        head = node_id if node.label is None else f"{node.label} ({node_id})"
+        lines = [f"{head} — {spec.name}: {spec.formula}"]
+        if spec.is_leaf:
+            lines.append("value: " + _full(node.value, self.precision))
+        elif spec.local:
+            lines.append("local gradients: " + ", ".join(
+                f"∂/∂{p} = {d}" for p, d in zip(spec.ports, spec.local)))
+        ev = self._shown
+        if ev is not None:
+            if not spec.is_leaf:
+                value = self._lookup(ev.value, node_id)
+                if value is not None:
+                    lines.append("value: " + _full(value, self.precision))
+            if ev.grads is not None:
+                grad = self._lookup(ev.grad, node_id)
+                lines.append("gradient: " + (_full(grad, self.precision) if grad is not None
+                                             else "— (does not reach the output)"))
+        if spec.note:
+            lines.append(spec.note)
+        item = self.nodes.get(node_id)
+        if item is not None and item.warning:
+            lines.append("⚠ " + item.warning)
+        if item is not None and item.extra_tooltip:
+            lines.append(item.extra_tooltip)
+        return "\n".join(lines)
+
+    def port_tooltip(self, node_id: str, port: tuple[str, int]) -> str:
+        graph = self.graph
+        if node_id not in graph:
+            return ""
+        spec = graph.node(node_id).spec
+        kind, k = port
+        if kind == "out":
+            return f"output of {node_id} — drag to an input to connect"
+        src = graph.source(node_id, k)
+        name = spec.ports[k]
+        if src is None:
+            return f"input {name}: not connected — drag here from an output"
+        return f"input {name} ← {src} (drag to move or remove the wire)"
+
+    # ------------------------------------------------------------ wiring hints
+
+    def show_port_hints(self, allowed: dict[str, dict[int, bool]] | None) -> None:
+        """Mark the ports a dragged wire may plug into (None: back to normal)."""
+        for node_id, item in self.nodes.items():
+            item.set_hints(None if allowed is None else allowed.get(node_id, {}))
+
+    # ------------------------------------------------------------ export
+
+    @contextmanager
+    def export_mode(self) -> Iterator[None]:
+        """Draw everything at full detail and without selection (rendering to a file)."""
+        self.exporting = True
+        try:
+            yield
+        finally:
+            self.exporting = False
+
+
+def _full(value: Any, digits: int) -> str:
+    """A value in full for a tooltip (very large arrays summarised by numpy)."""
+    if value is None:
+        return "—"
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=digits, threshold=400, linewidth=80):
+            return f"shape {value.shape}\n{value}"
+    return format_value(value, max(digits, 6))

@@ -1,0 +1,262 @@
+"""One wire: a Bézier curve with its forward value above it and its gradient below.
+
+The item's id is its :class:`core.graph.Edge`.  Its two ends are set by the
+scene whenever a node moves; its texts are *pulled* when it is painted:
+``scene.wire_texts(edge)`` formats the scene's current evaluation, and the
+result is cached until the scene's label generation changes.  So a new
+evaluation costs one counter bump plus the formatting of the wires that are
+actually on screen — a graph of thousands of wires relabels in a frame, and
+a zoomed-out view (labels hidden) formats nothing at all.
+
+The stepper overrides the texts with :meth:`WireItem.set_labels`; those
+stay until the scene shows a full evaluation again.
+
+Labels are drawn with ``QStaticText`` (laid out once per text), level so
+they read well on a projector, moved sideways on a sloped wire so they do
+not sit on it, and hidden when they would be too small to read on screen;
+far out the wire is a plain line.
+"""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import (QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen,
+                           QStaticText, QTransform)
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from core.graph import Edge
+from gui.canvas import style
+
+_FONT = None
+_BOLD = None
+_METRICS = None
+_BOLD_METRICS = None
+
+
+def _fonts():
+    global _FONT, _BOLD, _METRICS, _BOLD_METRICS
+    if _FONT is None:
+        _FONT = style.font(style.LABEL_PX, bold=True)
+        _BOLD = style.font(style.LABEL_PX + 1, bold=True)
+        _METRICS = QFontMetricsF(_FONT)
+        _BOLD_METRICS = QFontMetricsF(_BOLD)
+    return _FONT, _BOLD, _METRICS, _BOLD_METRICS
+
+
+def bezier(p0: QPointF, p1: QPointF) -> QPainterPath:
+    """The wire's curve: leaves the output and enters the input horizontally."""
+    dx = max(40.0, abs(p1.x() - p0.x()) * 0.5)
+    path = QPainterPath(p0)
+    path.cubicTo(QPointF(p0.x() + dx, p0.y()), QPointF(p1.x() - dx, p1.y()), p1)
+    return path
+
+
+class _Label:
+    """A prepared text: the static text, its size, the font it was laid out in."""
+
+    __slots__ = ("text", "static", "width", "height", "font")
+
+    def __init__(self, text: str, emphasized: bool):
+        font, bold, metrics, bold_metrics = _fonts()
+        f, m = (bold, bold_metrics) if emphasized else (font, metrics)
+        shown = m.elidedText(text, Qt.ElideRight, style.LABEL_MAX_W)
+        self.text = text
+        self.font = f
+        self.static = QStaticText(shown)
+        self.static.setTextFormat(Qt.PlainText)
+        self.static.setPerformanceHint(QStaticText.AggressiveCaching)
+        self.static.prepare(QTransform(), f)
+        self.width = m.horizontalAdvance(shown)
+        self.height = m.height()
+
+
+class WireItem(QGraphicsItem):
+    """A wire on the canvas, keyed by its ``edge``."""
+
+    Type = QGraphicsItem.UserType + 2
+
+    def __init__(self, edge: Edge):
+        super().__init__()
+        self.edge = edge
+        self._p0 = QPointF()
+        self._p1 = QPointF()
+        self._path = QPainterPath()
+        self._shape: QPainterPath | None = None
+        self._rect = QRectF()
+        self._t = 0.5
+        self._anchor = QPointF()
+        self._shift = 0.0
+        self._hovered = False
+        # (value label, grad label) pulled from the scene, and the generation they belong to
+        self._labels: tuple[_Label | None, _Label | None] = (None, None)
+        self._labels_gen: tuple | None = None
+        # set_labels(...) override: (value, grad, emphasized, evaluation generation)
+        self._explicit: tuple | None = None
+        self.setFlags(QGraphicsItem.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(0.0)
+
+    # ------------------------------------------------------ Qt overrides
+
+    def type(self) -> int:
+        return WireItem.Type
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def shape(self) -> QPainterPath:
+        if self._shape is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(10.0)
+            self._shape = stroker.createStroke(self._path)
+        return self._shape
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        scene = self.scene()
+        exporting = scene.exporting
+        selected = self.isSelected() and not exporting
+        if lod < style.LOD_SIMPLE and not exporting:
+            painter.setPen(_SIMPLE_SELECTED if selected else _SIMPLE_PEN)
+            painter.drawLine(QLineF(self._p0, self._p1))
+            return
+        painter.setPen(_SELECTED_PEN if selected else _HOVER_PEN if self._hovered else _PEN)
+        painter.setBrush(Qt.NoBrush)
+        painter.drawPath(self._path)
+        if lod < style.LOD_TEXT and not exporting:
+            return
+        value, grad = self._current_labels(scene)
+        if value is None and grad is None:
+            return
+        emphasized = self._explicit is not None and self._explicit[2] and \
+            self._explicit[3] == scene.eval_generation
+        back = style.EMPHASIS_BACK if emphasized else style.LABEL_BACK
+        ax, ay = self._anchor.x(), self._anchor.y()
+        # Horizontal text (readable on a projector), pushed sideways on a sloped
+        # wire so it sits in the free corner: above-right of a descending wire,
+        # above-left of a rising one; the gradient takes the opposite corner.
+        shift = self._shift
+        if value is not None:
+            x = self._clamp_x(ax + shift * (value.width / 2 + 3) - value.width / 2, value.width)
+            y = ay - value.height - 3
+            painter.fillRect(QRectF(x - 3, y, value.width + 6, value.height), back)
+            painter.setFont(value.font)
+            painter.setPen(style.VALUE)
+            painter.drawStaticText(QPointF(x, y), value.static)
+        if grad is not None:
+            x = self._clamp_x(ax - shift * (grad.width / 2 + 3) - grad.width / 2, grad.width)
+            y = ay + 3
+            painter.fillRect(QRectF(x - 3, y, grad.width + 6, grad.height), back)
+            painter.setFont(grad.font)
+            painter.setPen(style.GRAD)
+            painter.drawStaticText(QPointF(x, y), grad.static)
+
+    def _clamp_x(self, x: float, width: float) -> float:
+        """Keep a label between the two cards the wire joins, when there is room."""
+        left = min(self._p0.x(), self._p1.x()) + 8
+        right = max(self._p0.x(), self._p1.x()) - 8
+        if right - left < width:
+            return x
+        return max(left, min(x, right - width))
+
+    # ------------------------------------------------------ geometry
+
+    def set_ends(self, p0: QPointF, p1: QPointF) -> None:
+        """Move the wire's ends (scene coordinates; the item itself stays at 0,0)."""
+        if p0 == self._p0 and p1 == self._p1 and not self._rect.isNull():
+            return
+        self.prepareGeometryChange()
+        self._p0, self._p1 = QPointF(p0), QPointF(p1)
+        self._path = bezier(p0, p1)
+        self._shape = None
+        self._place_label()
+
+    def set_label_position(self, t: float) -> None:
+        """Where along the wire (0 = source, 1 = target) the labels sit."""
+        if t != self._t:
+            self.prepareGeometryChange()
+            self._t = t
+            self._place_label()
+
+    def _place_label(self) -> None:
+        self._anchor = self._path.pointAtPercent(self._t)
+        # Slope on screen (y grows downwards): > 0 when the wire descends.
+        slope = -math.tan(math.radians(self._path.angleAtPercent(self._t)))
+        self._shift = max(-1.0, min(1.0, 2.0 * slope))
+        w = style.LABEL_MAX_W + 12
+        h = style.LABEL_PX * 1.6 + 6
+        label_box = QRectF(self._anchor.x() - w, self._anchor.y() - h, 2 * w, 2 * h)
+        self._rect = self._path.controlPointRect().adjusted(-6, -6, 6, 6).united(label_box)
+
+    def label_anchor(self) -> QPointF:
+        """The point on the wire the labels are centred on (scene coordinates)."""
+        return QPointF(self._anchor)
+
+    def ends(self) -> tuple[QPointF, QPointF]:
+        return QPointF(self._p0), QPointF(self._p1)
+
+    # ------------------------------------------------------ labels
+
+    def set_labels(self, value_text: str | None, grad_text: str | None,
+                   emphasized: bool = False) -> None:
+        """Show these texts instead of the evaluation's, until the scene shows one again."""
+        scene = self.scene()
+        gen = scene.eval_generation if scene is not None else 0
+        self._explicit = (value_text, grad_text, bool(emphasized), gen)
+        self._labels_gen = None
+        self.update()
+
+    def value_text(self) -> str | None:
+        """The value label as shown (None: no label)."""
+        value, _ = self._current_labels(self.scene())
+        return None if value is None else value.text
+
+    def grad_text(self) -> str | None:
+        """The gradient label as shown (None: no label)."""
+        _, grad = self._current_labels(self.scene())
+        return None if grad is None else grad.text
+
+    def _current_labels(self, scene) -> tuple[_Label | None, _Label | None]:
+        explicit = self._explicit
+        if explicit is not None and explicit[3] != scene.eval_generation:
+            explicit = self._explicit = None
+        key = (scene.eval_generation, scene.format_generation, explicit)
+        if key != self._labels_gen:
+            if explicit is not None:
+                texts, emphasized = explicit[:2], explicit[2]
+            else:
+                texts, emphasized = scene.wire_texts(self.edge), False
+            self._labels = tuple(None if t is None else _Label(t, emphasized) for t in texts)
+            self._labels_gen = key
+        return self._labels
+
+    # ------------------------------------------------------ hover
+
+    def hoverEnterEvent(self, event) -> None:
+        self._hovered = True
+        scene = self.scene()
+        if scene is not None:
+            self.setToolTip(scene.wire_tooltip(self.edge))
+        self.update()
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self._hovered = False
+        self.update()
+        super().hoverLeaveEvent(event)
+
+
+def _pen(color, width: float, cosmetic: bool = False) -> QPen:
+    pen = QPen(color, width)
+    pen.setCapStyle(Qt.RoundCap)
+    pen.setCosmetic(cosmetic)
+    return pen
+
+
+_PEN = _pen(style.WIRE, 2.0)
+_HOVER_PEN = _pen(style.WIRE.darker(140), 2.6)
+_SELECTED_PEN = _pen(style.WIRE_SELECTED, 3.2)
+_SIMPLE_PEN = _pen(style.WIRE, 1.0, cosmetic=True)
+_SIMPLE_SELECTED = _pen(style.WIRE_SELECTED, 2.0, cosmetic=True)
