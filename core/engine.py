@@ -12,8 +12,10 @@ a node's gradient is the sum of the gradients on its outgoing wires.
 """
 from __future__ import annotations
 
+import gc
 import math
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -40,65 +42,93 @@ class Plan:
     """Everything about a graph that does not depend on its leaf values."""
 
     def __init__(self, graph: Graph):
+        with _gc_paused():
+            self._build(graph)
+
+    def _build(self, graph: Graph) -> None:
         self.structure_version = graph.structure_version
-        order = graph.topological_order()
+        # Level by level: every node after its inputs, ties in the order nodes were
+        # added, so stepping forward walks the circuit left to right.
+        order = [n for level in nx.topological_generations(graph.nx) for n in level]
         self.order = order
-        self.index = {node_id: i for i, node_id in enumerate(order)}
-        self.nodes = [graph.node(n) for n in order]
+        self.index = index = {node_id: i for i, node_id in enumerate(order)}
+        self.nodes = nodes = [graph.node(n) for n in order]
         self.inputs: list[tuple[int, ...]] = []
         self.problems: list[Problem] = []
         blocked: set[int] = set()
-        for i, node in enumerate(self.nodes):
-            srcs = [graph.source(node.id, p) for p in range(node.spec.arity)]
-            missing = [node.spec.ports[p] for p, s in enumerate(srcs) if s is None]
-            if missing:
+        source = graph.source
+        for i, node in enumerate(nodes):
+            spec = node.spec
+            srcs = [source(node.id, p) for p in range(spec.arity)]
+            if None in srcs:
+                missing = [spec.ports[p] for p, s in enumerate(srcs) if s is None]
                 what = "port" if len(missing) == 1 else "ports"
                 self.problems.append(Problem(node.id, f'node "{node.id}" ({node.op}): {what} '
                                              f'{", ".join(missing)} not connected'))
-            ins = tuple(self.index[s] if s is not None else -1 for s in srcs)
-            if missing or any(j in blocked for j in ins):
+            ins = tuple(index[s] if s is not None else -1 for s in srcs)
+            if -1 in ins or any(j in blocked for j in ins):
                 blocked.add(i)
             self.inputs.append(ins)
         self.blocked = blocked
-        self.leaves = [(i, node) for i, node in enumerate(self.nodes) if node.spec.is_leaf]
+        self.leaves = [(i, node) for i, node in enumerate(nodes) if node.spec.is_leaf]
         self.leaf_scalar = tuple(not isinstance(node.value, np.ndarray) for _, node in self.leaves)
-        self._compile()
         self.output_id = graph.effective_output()
+        self.output = -1 if self.output_id is None else index[self.output_id]
         self.output_error: str | None = None
         if self.output_id is None:
             sinks = graph.sinks()
             self.output_error = ("the graph is empty" if not sinks else
                                  "choose the output: the graph has several ends ("
                                  + ", ".join(sinks[:6]) + ("…" if len(sinks) > 6 else "") + ")")
-        elif self.index[self.output_id] in blocked:
+        elif self.output in blocked:
             upstream = nx.ancestors(graph.nx, self.output_id) | {self.output_id}
             first = next(p for p in self.problems if p.node in upstream)
             self.output_error = f'the output "{self.output_id}" cannot be computed: ' + \
                 first.message
-        self.output = -1 if self.output_id is None else self.index[self.output_id]
+        self._compile()
 
     def _compile(self) -> None:
-        scalar = [False] * len(self.nodes)
+        """Bind one pair of functions per node: the float fast path where every input
+        is a scalar, numpy otherwise (then both entries are the numpy function)."""
+        n = len(self.nodes)
+        scalar = [False] * n
         for (i, _), is_scalar in zip(self.leaves, self.leaf_scalar):
             scalar[i] = is_scalar
-        # (index, scalar fn, array fn, scalar vjp, array vjp, port-0 index, port-1 index)
-        self.steps: list[tuple] = []
+        # forward entries: (index, fast fn, numpy fn, port-0 index, port-1 index or -1)
+        self.forward_steps: list[tuple] = []
+        vjps: list[tuple] = [None] * n
         for i, node in enumerate(self.nodes):
             ins = self.inputs[i]
-            if node.spec.is_leaf:
-                self.steps.append((i, None, None, None, None, -1, -1))
-                continue
-            if i in self.blocked:
+            if not ins or i in self.blocked:
                 continue
             sf, sv, af, av = node.spec.bind(node.attrs)
             scalar[i] = all(scalar[j] for j in ins)
-            if not scalar[i]:
-                sf = sv = None
+            if not scalar[i] or sf is None:
+                sf, sv = af, av
             a = ins[0]
             b = ins[1] if len(ins) > 1 else -1
-            self.steps.append((i, sf, af, sv, av, a, b))
-        self.forward_steps = [s for s in self.steps if s[5] >= 0]
+            self.forward_steps.append((i, sf, af, a, b))
+            vjps[i] = (sv, av)
         self.all_scalar = all(scalar) and not self.blocked
+        # backward entries, output first: only nodes that reach the output get a step
+        self.backward_steps: list[tuple] = []
+        self.grad_template: list = [None] * n
+        if self.output < 0 or self.output_error:
+            return
+        reach = [False] * n
+        reach[self.output] = True
+        for i in range(self.output, -1, -1):
+            if not reach[i]:
+                continue
+            self.grad_template[i] = 0.0
+            ins = self.inputs[i]
+            for j in ins:
+                reach[j] = True
+            if not ins:
+                self.backward_steps.append((i, None, None, -1, -1))
+            else:
+                sv, av = vjps[i]
+                self.backward_steps.append((i, sv, av, ins[0], ins[1] if len(ins) > 1 else -1))
 
     def fits(self, graph: Graph) -> bool:
         """Still valid: same structure and every leaf still a scalar / still an array."""
@@ -167,7 +197,8 @@ def forward(plan: Plan) -> Evaluation:
     for i, node in plan.leaves:
         vals[i] = node.value
     try:
-        _forward_fast(plan.forward_steps, vals)
+        with _gc_paused(), np.errstate(all="ignore"):
+            _forward_fast(plan.forward_steps, vals)
         evaluation = Evaluation(plan, vals)
     except _FAIL:
         evaluation = _forward_careful(plan)
@@ -176,30 +207,35 @@ def forward(plan: Plan) -> Evaluation:
 
 
 def _forward_fast(steps: list, vals: list) -> None:
-    for i, sf, af, _, _, a, b in steps:
+    for i, f, af, a, b in steps:
         if b < 0:
-            x = vals[a]
-            if sf is not None:
-                try:
-                    vals[i] = sf(x)
-                    continue
-                except _IEEE:
-                    pass
-            vals[i] = _ieee(af, x)
+            try:
+                vals[i] = f(vals[a])
+            except _IEEE:
+                vals[i] = _ieee(af, vals[a])
         else:
-            x, y = vals[a], vals[b]
-            if sf is not None:
-                try:
-                    vals[i] = sf(x, y)
-                    continue
-                except _IEEE:
-                    pass
-            vals[i] = _ieee(af, x, y)
+            try:
+                vals[i] = f(vals[a], vals[b])
+            except _IEEE:
+                vals[i] = _ieee(af, vals[a], vals[b])
 
 
 def _ieee(fn, *args):
     with np.errstate(all="ignore"):
         return fn(*args)
+
+
+@contextmanager
+def _gc_paused():
+    """No cyclic garbage collection during a pass: it allocates many small tuples
+    and the collector would walk the whole (large) graph again and again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _forward_careful(plan: Plan) -> Evaluation:
@@ -208,7 +244,7 @@ def _forward_careful(plan: Plan) -> Evaluation:
     for i, node in plan.leaves:
         vals[i] = node.value
     evaluation = Evaluation(plan, vals)
-    for i, sf, af, _, _, a, b in plan.forward_steps:
+    for i, _, af, a, b in plan.forward_steps:
         args = (vals[a],) if b < 0 else (vals[a], vals[b])
         if any(v is None for v in args):
             continue
@@ -260,50 +296,44 @@ def _note_nonfinite(evaluation: Evaluation) -> None:
 # ----------------------------------------------------------------- backward
 
 def _backward_indices(plan: Plan, vals: list, grads: list, edge_grads: list) -> Iterator[int]:
-    """The backward pass: yields each node's index once its gradient is final."""
+    """The backward pass: yields each node's index once its gradient is final.
+
+    ``grads`` starts at 0.0 for every node that reaches the output (None for the
+    others), so the fan-out rule is the plain ``grads[a] += ga``: a node's
+    gradient is the sum of what its outgoing wires carry back.
+    """
     out = plan.output
     seed = vals[out]
     grads[out] = np.ones_like(seed) if isinstance(seed, np.ndarray) else 1.0
-    for i, _, _, sv, av, a, b in reversed(plan.steps):
-        g = grads[i]
-        if g is None:
-            continue                      # does not reach the output
-        if a < 0:
-            edge_grads[i] = ()
-        elif b < 0:
-            x = vals[a]
-            ga = None
-            if sv is not None:
-                try:
-                    ga = sv(g, vals[i], x)
-                except _IEEE:
-                    pass
-            if ga is None:
+    for i, sv, av, a, b in plan.backward_steps:
+        if b >= 0:
+            g, x, y = grads[i], vals[a], vals[b]
+            try:
+                gab = sv(g, vals[i], x, y)
+            except _IEEE:
+                gab = _ieee(av, g, vals[i], x, y)
+            edge_grads[i] = gab
+            ga, gb = gab
+            grads[a] = grads[a] + ga
+            grads[b] = grads[b] + gb
+        elif a >= 0:
+            g, x = grads[i], vals[a]
+            try:
+                ga = sv(g, vals[i], x)
+            except _IEEE:
                 ga = _ieee(av, g, vals[i], x)
             edge_grads[i] = (ga,)
-            grads[a] = ga if grads[a] is None else grads[a] + ga
+            grads[a] = grads[a] + ga
         else:
-            x, y = vals[a], vals[b]
-            gab = None
-            if sv is not None:
-                try:
-                    gab = sv(g, vals[i], x, y)
-                except _IEEE:
-                    pass
-            if gab is None:
-                gab = _ieee(av, g, vals[i], x, y)
-            ga, gb = edge_grads[i] = gab
-            grads[a] = ga if grads[a] is None else grads[a] + ga
-            grads[b] = gb if grads[b] is None else grads[b] + gb
+            edge_grads[i] = ()
         yield i
 
 
 def _start_backward(evaluation: Evaluation) -> Iterator[int]:
     if evaluation.error is not None:
         raise EvaluationError(evaluation.error)
-    n = len(evaluation.values)
-    evaluation.grads = [None] * n
-    evaluation.edge_grads = [None] * n
+    evaluation.grads = evaluation.plan.grad_template[:]
+    evaluation.edge_grads = [None] * len(evaluation.values)
     return _backward_indices(evaluation.plan, evaluation.values,
                              evaluation.grads, evaluation.edge_grads)
 
@@ -321,7 +351,8 @@ def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardSte
 
 def backward(evaluation: Evaluation) -> Evaluation:
     """The whole backward pass: consume the step generator to the end."""
-    deque(_start_backward(evaluation), maxlen=0)
+    with _gc_paused(), np.errstate(all="ignore"):
+        deque(_start_backward(evaluation), maxlen=0)
     _note_nonfinite_grads(evaluation)
     return evaluation
 

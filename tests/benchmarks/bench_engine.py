@@ -1,0 +1,256 @@
+"""Forward + backward speed of the core against micrograd and PyTorch scalar autograd.
+
+Each graph is described once (leaves, then ops in topological order) and built
+in Chainrule, in micrograd (a benchmark-only dependency) and in PyTorch with
+0-d float64 tensors when torch is installed.  Chainrule evaluates its
+compiled plan again (a value change: no recompilation); the others rebuild
+their graph on every forward pass, which is how they work.  Figures are
+nanoseconds per op node for one forward + backward, median of several runs.
+
+Run: ``make bench`` (or ``python tests/benchmarks/bench_engine.py``).
+"""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
+
+from core.engine import Evaluator  # noqa: E402
+from core.graph import Graph  # noqa: E402
+
+try:
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+except ImportError:  # pragma: no cover - printed below
+    Value = MLP = None
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+# A description: (leaves {id: value}, ops [(id, op, (input ids))], output id)
+
+
+def chain(n_ops: int, seed: int = 0):
+    """x → ·w → +b → relu → ·w → … : the three ops micrograd and we share."""
+    rnd = random.Random(seed)
+    leaves = {"x": 0.5}
+    ops, prev = [], "x"
+    for i in range(n_ops):
+        kind = ("mul", "add", "relu")[i % 3]
+        nid = f"n{i}"
+        if kind == "mul":
+            leaves[f"w{i}"] = rnd.uniform(0.9, 1.1)
+            ops.append((nid, "mul", (prev, f"w{i}")))
+        elif kind == "add":
+            leaves[f"b{i}"] = rnd.uniform(0.0, 0.01)
+            ops.append((nid, "add", (prev, f"b{i}")))
+        else:
+            ops.append((nid, "relu", (prev,)))
+        prev = nid
+    return leaves, ops, prev
+
+
+def random_dag(n_ops: int, seed: int = 0):
+    """Fan-out and diamonds: each op reads recent nodes; sinks are summed at the end."""
+    rnd = random.Random(seed)
+    leaves = {f"x{i}": rnd.uniform(-1, 1) for i in range(20)}
+    weights = [f"w{i}" for i in range(20)]
+    leaves.update({w: rnd.uniform(0.45, 0.55) for w in weights})
+    ids = list(leaves)[:20]
+    ops, used = [], set()
+    for i in range(n_ops):
+        nid = f"n{i}"
+        kind = rnd.choice(("add", "mul", "relu"))
+        a = rnd.choice(ids[-50:])
+        if kind == "add":
+            inputs = (a, rnd.choice(ids[-50:]))
+        elif kind == "mul":
+            inputs = (a, rnd.choice(weights))
+        else:
+            inputs = (a,)
+        used.update(inputs)
+        ops.append((nid, kind, inputs))
+        ids.append(nid)
+    sinks = [nid for nid, _, _ in ops if nid not in used]
+    acc = sinks[0]
+    for k, s in enumerate(sinks[1:]):
+        ops.append((f"acc{k}", "add", (acc, s)))
+        acc = f"acc{k}"
+    return leaves, ops, acc
+
+
+def mlp(nin: int = 8, layers=(32, 32, 1), seed: int = 0):
+    """micrograd's MLP: act = b + Σ wᵢxᵢ, relu except the last layer; loss (y − 1)²."""
+    rnd = random.Random(seed)
+    leaves = {f"x{i}": rnd.uniform(-1, 1) for i in range(nin)}
+    ops = []
+    inputs = [f"x{i}" for i in range(nin)]
+    sizes = (nin,) + tuple(layers)
+    for li in range(len(layers)):
+        outs = []
+        for j in range(sizes[li + 1]):
+            b = f"b{li}_{j}"
+            leaves[b] = 0.0
+            acc = b
+            for k, x in enumerate(inputs):
+                w = f"w{li}_{j}_{k}"
+                leaves[w] = rnd.uniform(-1, 1)
+                ops.append((f"m{li}_{j}_{k}", "mul", (w, x)))
+                ops.append((f"s{li}_{j}_{k}", "add", (acc, f"m{li}_{j}_{k}")))
+                acc = f"s{li}_{j}_{k}"
+            if li < len(layers) - 1:
+                ops.append((f"r{li}_{j}", "relu", (acc,)))
+                acc = f"r{li}_{j}"
+            outs.append(acc)
+        inputs = outs
+    leaves["one"] = 1.0
+    ops.append(("err", "sub", (inputs[0], "one")))
+    ops.append(("loss", "square", ("err",)))
+    return leaves, ops, "loss"
+
+
+def build_chainrule(desc) -> Graph:
+    leaves, ops, out = desc
+    g = Graph()
+    for nid, v in leaves.items():
+        g.add_node(nid, "input", value=v)
+    for nid, op, ins in ops:
+        g.add_node(nid, op)
+        for port, src in enumerate(ins):
+            g.connect(src, nid, port)
+    g.set_output(out)
+    return g
+
+
+def run_micrograd(desc):
+    leaves, ops, out = desc
+    vals = {k: Value(v) for k, v in leaves.items()}
+    for nid, op, ins in ops:
+        if op == "add":
+            vals[nid] = vals[ins[0]] + vals[ins[1]]
+        elif op == "mul":
+            vals[nid] = vals[ins[0]] * vals[ins[1]]
+        elif op == "sub":
+            vals[nid] = vals[ins[0]] - vals[ins[1]]
+        elif op == "relu":
+            vals[nid] = vals[ins[0]].relu()
+        elif op == "square":
+            vals[nid] = vals[ins[0]] ** 2
+    vals[out].backward()
+    return vals
+
+
+def run_torch(desc):
+    leaves, ops, out = desc
+    vals = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in leaves.items()}
+    for nid, op, ins in ops:
+        a = vals[ins[0]]
+        if op == "add":
+            vals[nid] = a + vals[ins[1]]
+        elif op == "mul":
+            vals[nid] = a * vals[ins[1]]
+        elif op == "sub":
+            vals[nid] = a - vals[ins[1]]
+        elif op == "relu":
+            vals[nid] = torch.relu(a)
+        elif op == "square":
+            vals[nid] = torch.square(a)
+    vals[out].backward()
+    return vals
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _reaching(desc, result) -> list[str]:
+    return [leaf for leaf in desc[0] if result.grad(leaf) is not None][:5]
+
+
+def compare(name: str, desc) -> None:
+    n_ops = len(desc[1])
+    g = build_chainrule(desc)
+    evaluator = Evaluator(g)
+    t0 = time.perf_counter()
+    evaluator.plan
+    compile_s = time.perf_counter() - t0
+    result = evaluator.evaluate()
+    ours = median_time(evaluator.evaluate, 15) / n_ops * 1e9
+    line = f"{name:<22} {n_ops:>6} ops  chainrule {ours:7.0f} ns/op (compile {compile_s*1e3:.0f} ms)"
+    if Value is not None:
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, 10 * n_ops + 1000))
+        vals = run_micrograd(desc)
+        for leaf in _reaching(desc, result):   # the same gradients, or the comparison is void
+            assert abs(vals[leaf].grad - result.grad(leaf)) <= 1e-9 * max(1, abs(vals[leaf].grad))
+        mg = median_time(lambda: run_micrograd(desc), 5) / n_ops * 1e9
+        sys.setrecursionlimit(old)
+        line += f" | micrograd {mg:7.0f} ns/op ({mg / ours:4.1f}x)"
+    if torch is not None:
+        vals = run_torch(desc)
+        for leaf in _reaching(desc, result):
+            assert abs(float(vals[leaf].grad) - result.grad(leaf)) <= 1e-9 * max(1, abs(result.grad(leaf)))
+        tt = median_time(lambda: run_torch(desc), 3) / n_ops * 1e9
+        line += f" | torch {tt:7.0f} ns/op ({tt / ours:5.1f}x)"
+    print(line, flush=True)
+
+
+def deep_chain() -> None:
+    g = Graph()
+    g.add_node("x", "input", value=0.5)
+    prev = "x"
+    for i in range(100_000):
+        g.add_node(f"n{i}", "neg")
+        g.connect(prev, f"n{i}", 0)
+        prev = f"n{i}"
+    t0 = time.perf_counter()
+    ev = Evaluator(g).evaluate()
+    dt = time.perf_counter() - t0
+    assert ev.grad("x") == 1.0
+    print(f"100,000-deep chain: compiled and evaluated in {dt:.2f} s, no recursion error")
+
+
+def file_roundtrip() -> None:
+    try:
+        from core import fileformat
+    except ImportError:
+        print("file reading: core.fileformat not available")
+        return
+    g = build_chainrule(random_dag(10_000, seed=3))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "big.cgraph")
+        fileformat.save(g, path)
+        size = os.path.getsize(path)
+
+        def read_and_evaluate():
+            Evaluator(fileformat.load(path)).evaluate()
+        dt = median_time(read_and_evaluate, 5)
+    print(f"read + evaluate a {len(g):,}-node file ({size / 1e6:.1f} MB): {dt:.3f} s (target < 0.5 s)")
+
+
+def main() -> None:
+    print("Chainrule engine benchmark (forward + backward, median; ratios = others / chainrule)")
+    if Value is None:
+        print("micrograd not installed: its comparison is skipped")
+    if torch is None:
+        print("torch not installed: its comparison is skipped")
+    compare("chain", chain(10_000))
+    compare("random DAG", random_dag(10_000))
+    compare("scalar MLP 8-32-32-1", mlp())
+    deep_chain()
+    file_roundtrip()
+
+
+if __name__ == "__main__":
+    main()
