@@ -398,10 +398,20 @@ def test_random_program_like_text_parses_or_refuses_into_a_whole_graph(text):
 # Expression trees rendered by ast.unparse (minimal parentheses, Python's precedence)
 # and computed with Python's own float arithmetic.
 
+def _real_pow(a, b):
+    r = a ** b                  # a negative base to a fractional power is complex in Python
+    return math.nan if isinstance(r, complex) else r
+
+
 _BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-        ast.Div: operator.truediv, ast.Pow: operator.pow}
+        ast.Div: operator.truediv, ast.Pow: _real_pow}
+def _nan_or(f):
+    # torch.maximum / torch.minimum propagate nan; Python's max and min do not.
+    return lambda a, b: math.nan if math.isnan(a) or math.isnan(b) else f(a, b)
+
+
 _FUN = {"exp": math.exp, "tanh": math.tanh, "sin": math.sin, "square": lambda v: v * v,
-        "abs": abs, "max": max, "min": min}
+        "abs": abs, "max": _nan_or(max), "min": _nan_or(min)}
 VARS = {"a": 1.5, "b": -0.75, "c": 3.0}
 
 leaf = st.one_of(
