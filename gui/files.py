@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QMessageBox, QTextBrowser,
                                QVBoxLayout, QWidget)
@@ -304,8 +304,11 @@ class DemoBrowser(QDialog):
         self.chosen: Demo | None = None
         self.list = QListWidget()
         self.list.setObjectName("demoList")
-        for demo in demos:
-            item = QListWidgetItem(demo.title)
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for number, demo in enumerate(demos, 1):
+            item = QListWidgetItem(f"{number}. {demo.title}")
             item.setToolTip(demo.path.name)
             self.list.addItem(item)
         self.text = QTextBrowser()

@@ -498,6 +498,7 @@ class Inspector(QWidget):
                     _fill_table(self.value_table, value, None)
         if not self.list_edit.hasFocus():
             self.list_edit.setText(_as_list_text(value))
+            self.list_edit.setCursorPosition(0)
 
     def _on_evaluated(self, evaluation) -> None:
         if self.node_id is not None:
@@ -517,6 +518,8 @@ class Inspector(QWidget):
         except (KeyError, IndexError):           # an evaluation older than the node
             return
         self._show_number(self.node_value, self.node_value_table, "value", value, GREEN)
+        if self.document.graph.node(node_id).spec.is_leaf:
+            self.node_value_table.hide()       # the editable table above shows it already
         if grad is None:
             why = (evaluation.error or "") if evaluation.grads is None else \
                 "this node does not reach the output"
@@ -653,7 +656,7 @@ class Inspector(QWidget):
         if self.node_id is None or self.node_id not in self.document.graph:
             return
         value = self.document.graph.node(self.node_id).value
-        if isinstance(value, np.ndarray) or self.slider.isSliderDown():
+        if value is None or isinstance(value, np.ndarray) or self.slider.isSliderDown():
             return
         span = slider_span(float(value))
         self._slider_lo, self._slider_hi = -span, span

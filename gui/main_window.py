@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QGraphicsScene, QGraphicsView, QLabel,
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel,
                                QMainWindow, QMessageBox, QStyle, QToolBar, QUndoView, QWidget)
 
 from core.formatting import format_value
-from gui.commands import AddNode, SetOutput
+from gui.commands import SetOutput
 from gui.files import DemoBrowser, FileController, list_demos
 from gui.inspector import Inspector
 from gui.palette import Palette
@@ -32,48 +32,9 @@ IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 
 
 def make_canvas(document, parent: QWidget | None = None):
-    """The canvas view over ``document`` (a QGraphicsView with the canvas API)."""
-    try:
-        from gui.canvas.view import CanvasView
-    except ModuleNotFoundError as exc:
-        if exc.name != "gui.canvas.view":
-            raise
-        return _PlaceholderCanvas(document, parent)
+    """The canvas view over ``document`` (kept behind a function so tests can swap it)."""
+    from gui.canvas.view import CanvasView
     return CanvasView(document, parent)
-
-
-class _PlaceholderCanvas(QGraphicsView):
-    """Stands in for the canvas until gui.canvas.view exists: same API, draws nothing."""
-
-    selection_changed_to = Signal(list, list)
-
-    def __init__(self, document, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.graph_scene = QGraphicsScene(self)
-        self.setScene(self.graph_scene)
-
-    def selected_nodes(self) -> list[str]:
-        return []
-
-    def selected_edges(self) -> list:
-        return []
-
-    def set_precision(self, digits: int) -> None:
-        pass
-
-    def center_on_node(self, node_id: str) -> None:
-        pass
-
-    def delete_selection(self) -> None:
-        pass
-
-    duplicate_selection = copy_selection = paste = select_all = delete_selection
-    fit_all = zoom_in = zoom_out = delete_selection
-
-
-def default_value(op: str):
-    """The value a new input or const starts with."""
-    return 1.0 if op in ("input", "const") else None
 
 
 class MainWindow(QMainWindow):
@@ -170,7 +131,7 @@ class MainWindow(QMainWindow):
             action.setIcon(self.style().standardIcon(icon))
             self.actions[name] = action
             self.addAction(action)
-        self._action("cut", "Cu&t", self.cut, "Copy the selection and delete it")
+        self._action("cut", "Cu&t", c.cut_selection, "Copy the selection and delete it")
         self._action("copy", "&Copy", c.copy_selection, "Copy the selected nodes")
         self._action("paste", "&Paste", c.paste, "Paste nodes")
         self._action("duplicate", "D&uplicate", c.duplicate_selection,
@@ -280,6 +241,7 @@ class MainWindow(QMainWindow):
         self.files.recent_changed.connect(self._fill_recent_menu)
         self.palette.op_activated.connect(self.add_op_at_centre)
         self.canvas.selection_changed_to.connect(self._selection_changed)
+        self.canvas.node_activated.connect(self._node_activated)
         self._selection_changed([], [])
 
     # ============================================================ behaviour
@@ -314,6 +276,12 @@ class MainWindow(QMainWindow):
         self.actions["delete"].setEnabled(has)
         self.actions["set_output"].setEnabled(len(nodes) == 1)
 
+    def _node_activated(self, node_id: str) -> None:
+        dock = self.docks["inspector"]
+        dock.show()
+        dock.raise_()
+        self.inspector.show_node(node_id)
+
     def set_output_from_selection(self) -> None:
         nodes = self.canvas.selected_nodes()
         if len(nodes) != 1:
@@ -322,22 +290,10 @@ class MainWindow(QMainWindow):
         if self.document.graph.output != nodes[0]:
             self.document.push(SetOutput(self.document, nodes[0]))
 
-    def cut(self) -> None:
-        self.canvas.copy_selection()
-        self.canvas.delete_selection()
-
     def add_op_at_centre(self, op: str) -> str:
         """Add a node of ``op`` at the centre of the visible canvas (palette double-click)."""
         centre = self.canvas.mapToScene(self.canvas.viewport().rect().center())
-        try:
-            from gui.canvas import style
-            w, h = style.NODE_W, style.NODE_H
-        except ImportError:
-            w, h = 112.0, 64.0
-        pos = QPointF(centre.x() - w / 2, centre.y() - h / 2)
-        node_id = self.document.graph.new_id({"input": "x", "const": "c"}.get(op, op))
-        self.document.push(AddNode(self.document, node_id, op, value=default_value(op),
-                                   pos=(round(pos.x()), round(pos.y()))))
+        node_id = self.canvas.add_node_at(op, QPointF(centre))
         self.document.message.emit(f"Added {op} node {node_id}.")
         return node_id
 

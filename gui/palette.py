@@ -121,18 +121,20 @@ class Palette(QWidget):
                 header.addChild(item)
                 self.items[op.name] = item
             header.setExpanded(True)
-        self.tree.setColumnWidth(0, 44)
+        self.tree.resizeColumnToContents(0)
+        self.tree.setColumnWidth(0, max(36, self.tree.columnWidth(0) + 6))
 
     def apply_filter(self, text: str) -> None:
-        """Show the ops whose name, symbol or group contains ``text`` (case-insensitive)."""
+        """Show the ops whose name or group (any case) or symbol (as typed) contains ``text``."""
         needle = text.strip().lower()
         for group, header in self.groups.items():
             shown = 0
             for i in range(header.childCount()):
                 item = header.child(i)
                 op = ops.OPS[item.data(0, OP_ROLE)]
-                match = not needle or any(needle in s.lower()
-                                          for s in (op.name, op.symbol, op.group))
+                # Symbols match as typed: σ (sigmoid) and Σ (sum) are different ops.
+                match = (not needle or needle in op.name.lower() or needle in op.group.lower()
+                         or text.strip() in op.symbol)
                 item.setHidden(not match)
                 shown += match
             header.setHidden(shown == 0)

@@ -109,11 +109,12 @@ class ProgramBar(QWidget):
             return False
         graph = self.document.graph
         stack = self.document.undo_stack
+        was_empty = len(graph) == 0
         stack.beginMacro("Add program beside")
         mapping = insert_graph(self.document, parsed.graph, _offset_beside(graph, parsed.graph),
                                text="Add program")
-        if graph.effective_output() is None and mapping.get(parsed.output) in graph:
-            # An empty canvas: the program's output is the only sensible output.
+        if was_empty and mapping.get(parsed.output) in graph:
+            # On an empty canvas the program's output is the only sensible output.
             stack.push(SetOutput(self.document, mapping[parsed.output]))
         stack.endMacro()
         renamed = {k: v for k, v in mapping.items() if k != v}

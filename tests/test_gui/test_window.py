@@ -306,6 +306,7 @@ def test_the_demo_browser_lists_every_demo_with_its_description(window, qtbot):
     dialog = DemoBrowser(demos, window)
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 9
+    assert dialog.list.item(0).text() == f"1. {demos[0].title}"
     dialog.list.setCurrentRow(2)
     assert demos[2].title in dialog.text.toPlainText()
     dialog._accept()

@@ -1,0 +1,69 @@
+"""The palette lists every op by group, filters, and drags the op name under OP_MIME."""
+from __future__ import annotations
+
+from html import escape
+
+from core import ops
+from gui.mime import OP_MIME
+from gui.palette import Palette, make_mime, op_tooltip
+
+
+def make(qtbot) -> Palette:
+    palette = Palette()
+    qtbot.addWidget(palette)
+    return palette
+
+
+def test_every_op_is_listed_under_its_group_in_table_order(qtbot):
+    palette = make(qtbot)
+    assert set(palette.items) == set(ops.OPS)
+    headers = [palette.tree.topLevelItem(i) for i in range(palette.tree.topLevelItemCount())]
+    assert [h.text(0) for h in headers] == [g.title() for g in ops.GROUPS]
+    for name, item in palette.items.items():
+        assert item.parent() is palette.groups[ops.OPS[name].group]
+        assert item.text(1) == name
+
+
+def test_the_filter_matches_name_symbol_and_group(qtbot):
+    palette = make(qtbot)
+    qtbot.keyClicks(palette.filter, "sigm")
+    assert palette.visible_ops() == ["sigmoid"]
+    palette.filter.setText("σ")
+    assert palette.visible_ops() == ["sigmoid"]
+    palette.filter.setText("LOSSES")
+    assert set(palette.visible_ops()) == {n for n, op in ops.OPS.items() if op.group == "losses"}
+    palette.filter.setText("no such thing")
+    assert palette.visible_ops() == []
+    assert all(h.isHidden() for h in palette.groups.values())
+    palette.filter.clear()
+    assert len(palette.visible_ops()) == len(ops.OPS)
+
+
+def test_a_drag_carries_only_the_op_name_under_the_private_mime_type(qtbot):
+    palette = make(qtbot)
+    mime = palette.tree.mimeData([palette.items["mul"]])
+    assert mime.formats() == [OP_MIME]
+    assert bytes(mime.data(OP_MIME)).decode() == "mul"
+    assert bytes(make_mime("sigmoid").data(OP_MIME)) == b"sigmoid"
+    # A group header is not an op: it carries nothing and cannot be dragged.
+    header = palette.groups["arithmetic"]
+    assert not palette.tree.mimeData([header]).formats()
+    assert not header.flags() & header.flags().ItemIsDragEnabled
+
+
+def test_activation_and_enter_in_the_filter_ask_for_the_op(qtbot):
+    palette = make(qtbot)
+    asked = []
+    palette.op_activated.connect(asked.append)
+    palette.tree.itemActivated.emit(palette.items["tanh"], 0)
+    palette.filter.setText("relu")
+    palette.filter.returnPressed.emit()
+    assert asked == ["tanh", "relu"]
+
+
+def test_tooltips_give_formula_local_derivatives_and_note():
+    op = ops.OPS["mul"]
+    tip = op_tooltip(op)
+    assert escape(op.formula) in tip and escape(op.note) in tip
+    for port, local in zip(op.ports, op.local):
+        assert f"∂out/∂{port} = <code>{escape(local)}</code>" in tip
