@@ -82,6 +82,7 @@ class NodeItem(QGraphicsItem):
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
+        path.setFillRule(Qt.WindingFill)      # the discs overlap the card: keep both filled
         # The card plus the port discs, so a press on a port lands on this item.
         path.addRoundedRect(QRectF(0, 0, style.NODE_W, style.NODE_H), style.CORNER, style.CORNER)
         for k in range(self.op.arity):
