@@ -272,7 +272,7 @@ def _reason(exc: Exception, args: tuple) -> str:
 def _note_nonfinite(evaluation: Evaluation) -> None:
     vals = evaluation.values
     plan = evaluation.plan
-    if plan.all_scalar and math.isfinite(sum(vals)):
+    if plan.all_scalar and not evaluation.problems and math.isfinite(sum(vals)):
         return
     finite = [v is None or bool(np.all(np.isfinite(v))) for v in vals]
     if all(finite):

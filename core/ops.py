@@ -376,7 +376,7 @@ _DEFINITIONS = [
            "cos multiplies the upstream gradient by −sin x.",
            math.cos, lambda g, out, x: g * -math.sin(x), np.cos,
            lambda g, out, x: g * -np.sin(x)),
-    _unary("tanh", "functions", "tanh", "tanh x", "1 − tanh²x",
+    _unary("tanh", "functions", "tanh", "tanh x", "1 − tanh²(x)",
            "tanh multiplies the upstream gradient by 1 − tanh²x: at most 1, near 0 when the "
            "unit saturates.",
            math.tanh, lambda g, out, x: g * (1 - out * out), np.tanh,
@@ -400,7 +400,7 @@ _DEFINITIONS = [
            "sqrt divides the upstream gradient by twice its output: infinite at 0.",
            math.sqrt, lambda g, out, x: g / (2 * out), np.sqrt,
            lambda g, out, x: g / (2 * out), explain=_explain_sqrt),
-    _unary("square", "arithmetic", "x²", "x²", "2x",
+    _unary("square", "arithmetic", "x²", "x²", "2·x",
            "square multiplies the upstream gradient by 2x.",
            lambda x: x * x, lambda g, out, x: g * (2 * x), np.square,
            lambda g, out, x: g * (2 * x)),

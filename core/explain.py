@@ -1,0 +1,260 @@
+"""The chain rule written out with numbers, for the chain-rule panel.
+
+For a forward step: ``q = x + y = −2 + 5 = 3``.  For a backward step: the
+upstream gradient (written as the sum of the contributions of the outgoing
+wires when the node fans out), then for each input the local derivative as a
+formula and a number and the product ``∂f/∂x = ∂f/∂q · ∂q/∂x = −4 · 1 = −4``,
+and the op's teaching note.  Arrays show shapes instead of numbers.  All the
+text comes from the op table (formulas, notes); nothing is computed here
+that the engine did not compute, except the local derivative, which is the
+op's own vector-Jacobian product with an upstream gradient of 1.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .engine import BackwardStep, Evaluation
+from .formatting import format_shape, format_value
+from .graph import Edge, Graph
+from .stepper import ForwardStep
+
+MINUS = "−"
+
+
+@dataclass
+class Explanation:
+    title: str
+    lines: list[str] = field(default_factory=list)
+    note: str = ""
+
+    def text(self) -> str:
+        return "\n".join([self.title, *self.lines] + ([self.note] if self.note else []))
+
+
+def num(value: Any, digits: int = 4) -> str:
+    if isinstance(value, np.ndarray):
+        return format_shape(value.shape)
+    return format_value(value, digits, minus=MINUS)
+
+
+def _factor(value: Any, digits: int) -> str:
+    """A number as a factor after the first: negatives in parentheses."""
+    text = num(value, digits)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+_SIMPLE = re.compile(r"^[A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff′']{0,11}$")
+
+
+def _name(graph: Graph, node_id: str) -> str:
+    """The label when it is a short name (``w0``, ``σ``), else the id: ∂f/∂x must stay readable."""
+    node = graph.node(node_id)
+    return node.label if node.label and _SIMPLE.match(node.label) else node.id
+
+
+def _port_pattern(op: ops.Op) -> str:
+    return r"(?<![A-Za-z_])(" + "|".join(re.escape(p) for p in op.ports) + r")(?![A-Za-z_])"
+
+
+def _substitute(formula: str, op: ops.Op, texts: list[str]) -> str:
+    """Put ``texts`` where the op's formula names its ports.
+
+    A negative number gets parentheses unless it stands alone as a function
+    argument or as the first operand (``−2 + 5``, ``max(−1, 2)``, ``(−1)²``).
+    """
+    if not op.ports:
+        return formula
+    mapping = dict(zip(op.ports, texts))
+
+    def put(m: re.Match) -> str:
+        text = mapping[m.group(1)]
+        if not text.startswith(MINUS):
+            return text
+        before = formula[:m.start()].rstrip()
+        after = formula[m.end():].lstrip()
+        alone = (before.endswith(("(", ",")) and after.startswith((")", ","))) or \
+            (before == "" and formula[m.end():m.end() + 1] == " ")
+        return text if alone else f"({text})"
+    return re.sub(_port_pattern(op), put, formula)
+
+
+def _uses_ports(formula: str, op: ops.Op) -> bool:
+    found = set(re.findall(_port_pattern(op), formula))
+    return found == set(op.ports)
+
+
+def _call(op: ops.Op, args: list[str]) -> str:
+    if _uses_ports(op.formula, op):
+        return _substitute(op.formula, op, args)
+    return f"{op.name}({', '.join(args)})"
+
+
+# ----------------------------------------------------------------- forward
+
+def forward_text(step: ForwardStep, graph: Graph, digits: int = 4) -> Explanation:
+    node = graph.node(step.node)
+    op = node.spec
+    name = _name(graph, step.node)
+    if op.is_leaf:
+        kind = "a value you set" if node.op == "input" else "a constant"
+        extra = ", trainable" if node.trainable else ""
+        return Explanation(f"Forward: {name} ({node.op})",
+                           [f"{name} = {format_value(step.value, digits, minus=MINUS)}"
+                            f"   ({kind}{extra})"])
+    symbolic = _call(op, [_name(graph, e.src) for e, _ in step.inputs])
+    numeric = _call(op, [num(v, digits) for _, v in step.inputs])
+    result = format_value(step.value, digits, minus=MINUS)
+    lines = [f"{name} = {symbolic} = {numeric} = {result}"]
+    return Explanation(f"Forward: {name} ({node.op})", lines)
+
+
+# ---------------------------------------------------------------- backward
+
+def local_derivative(op: ops.Op, out: Any, inputs: list[Any], port: int) -> Any:
+    """∂out/∂input[port] at these values: the op's VJP with upstream 1 (scalars)."""
+    with np.errstate(all="ignore"):
+        result = op.array_vjp(1.0, out, *inputs)
+    return result[port] if op.arity > 1 else result
+
+
+def upstream_lines(step: BackwardStep, graph: Graph, output: str, digits: int) -> list[str]:
+    L, n = _name(graph, output), _name(graph, step.node)
+    if step.node == output:
+        return [f"∂{L}/∂{L} = 1   (the output: the backward pass starts here)"]
+    parts = [(e, g) for e, g in step.outgoing]
+    if len(parts) == 1:
+        e, g = parts[0]
+        return [f"∂{L}/∂{n} = {num(step.grad, digits)}   (from {_name(graph, e.dst)})"]
+    via = []
+    dsts = [e.dst for e, _ in parts]
+    for e, g in parts:
+        where = _name(graph, e.dst)
+        if dsts.count(e.dst) > 1:
+            where += "." + graph.node(e.dst).spec.ports[e.port]
+        via.append(f"{_factor(g, digits) if via else num(g, digits)} (via {where})")
+    return [f"∂{L}/∂{n} = " + " + ".join(via) + f" = {num(step.grad, digits)}",
+            f"{n} feeds {len(parts)} wires: its gradient is the sum of what each sends back"]
+
+
+def backward_text(step: BackwardStep, graph: Graph, evaluation: Evaluation,
+                  digits: int = 4) -> Explanation:
+    node = graph.node(step.node)
+    lines = upstream_lines(step, graph, evaluation.output, digits)
+    for edge_lines in incoming_lines(step, graph, evaluation, digits).values():
+        lines += edge_lines
+    return Explanation(f"Backward: {node.display} ({node.op})", lines, node.spec.note)
+
+
+def incoming_lines(step: BackwardStep, graph: Graph, evaluation: Evaluation,
+                   digits: int = 4) -> dict[Edge, list[str]]:
+    """For each incoming wire: the local derivative and the chain-rule product."""
+    node = graph.node(step.node)
+    op = node.spec
+    if op.is_leaf:
+        return {}
+    L, n = _name(graph, evaluation.output), _name(graph, step.node)
+    in_edges = graph.in_edges(step.node)
+    inputs = [evaluation.edge_value(e) for e in in_edges]
+    out = evaluation.value(step.node)
+    names = [_name(graph, e.src) for e in in_edges]
+    up = step.grad
+    arrays = any(isinstance(v, np.ndarray) for v in inputs + [out, up])
+    result = {}
+    for edge, grad in step.incoming:
+        s = _name(graph, edge.src)
+        tag = f" (port {op.ports[edge.port]})" if names.count(s) > 1 else ""
+        if arrays:
+            result[edge] = [_array_chain(op, edge.port, L, n, names, up, grad, inputs) + tag]
+            continue
+        local = local_derivative(op, out, inputs, edge.port)
+        formula = _substitute(op.local[edge.port], op, names)
+        local_line = f"local  ∂{n}/∂{s} = {formula}"
+        if formula != num(local, digits):
+            local_line += f" = {num(local, digits)}"
+        result[edge] = [local_line + tag,
+                        f"chain  ∂{L}/∂{s} = ∂{L}/∂{n} · ∂{n}/∂{s} = "
+                        f"{num(up, digits)} · {_factor(local, digits)} = {num(grad, digits)}" + tag]
+    return result
+
+
+def _array_chain(op: ops.Op, port: int, L: str, n: str, names: list[str], up: Any,
+                 grad: Any, inputs: list[Any]) -> str:
+    """The chain rule with shapes: ``∂L/∂W = ∂L/∂Y @ Xᵀ : (3×2) = (3×1)·(1×2)``."""
+    s = names[port]
+    shape = format_shape(np.shape(grad))
+    up_shape = format_shape(np.shape(up))
+    if op.name == "matmul":
+        a, b = (np.atleast_2d(v) for v in inputs)
+        other_name = f"{names[1 - port]}ᵀ"
+        if port == 0:
+            return (f"chain  ∂{L}/∂{s} = ∂{L}/∂{n} @ {other_name} : {shape} = "
+                    f"{up_shape}·{format_shape(b.T.shape)}")
+        return (f"chain  ∂{L}/∂{s} = {other_name} @ ∂{L}/∂{n} : {shape} = "
+                f"{format_shape(a.T.shape)}·{up_shape}")
+    local = _substitute(op.local[port], op, names)
+    text = f"chain  ∂{L}/∂{s} = ∂{L}/∂{n} ⊙ ({local}) : {shape}"
+    if np.shape(grad) != np.broadcast_shapes(np.shape(up), *[np.shape(v) for v in inputs]):
+        text += f", summed from {up_shape} over the broadcast axes"
+    return text
+
+
+# ------------------------------------------------- a node or wire after a pass
+
+def forward_step_of(evaluation: Evaluation, graph: Graph, node_id: str) -> ForwardStep | None:
+    value = evaluation.value(node_id)
+    if value is None:
+        return None
+    return ForwardStep(node_id, value, [(e, evaluation.edge_value(e))
+                                        for e in graph.in_edges(node_id)])
+
+
+def backward_step_of(evaluation: Evaluation, graph: Graph, node_id: str) -> BackwardStep | None:
+    grad = evaluation.grad(node_id)
+    if grad is None:
+        return None
+    incoming = [(e, evaluation.edge_grad(e)) for e in graph.in_edges(node_id)]
+    outgoing = [(e, evaluation.edge_grad(e)) for e in graph.out_edges(node_id)
+                if evaluation.grad(e.dst) is not None]
+    return BackwardStep(node_id, grad, incoming, outgoing)
+
+
+def node_text(evaluation: Evaluation, graph: Graph, node_id: str, digits: int = 4) -> Explanation:
+    """Both passes at one node, for clicking it after a full pass."""
+    node = graph.node(node_id)
+    result = Explanation(f"{node.display} ({node.op})")
+    fwd = forward_step_of(evaluation, graph, node_id)
+    if fwd is not None:
+        result.lines += forward_text(fwd, graph, digits).lines
+    else:
+        result.lines.append("no value: " + next((p.message for p in evaluation.problems
+                                                  if p.node == node_id), "an input is missing"))
+    bwd = backward_step_of(evaluation, graph, node_id)
+    if bwd is not None:
+        text = backward_text(bwd, graph, evaluation, digits)
+        result.lines += text.lines
+        result.note = text.note
+    else:
+        result.lines.append("no gradient: " + (evaluation.error or
+                                               "this node does not reach the output"))
+        result.note = node.spec.note
+    return result
+
+
+def edge_text(evaluation: Evaluation, graph: Graph, edge: Edge, digits: int = 4) -> Explanation:
+    """One wire: the value it carries forward and the gradient it carries back."""
+    src, dst = _name(graph, edge.src), _name(graph, edge.dst)
+    port = graph.node(edge.dst).spec.ports[edge.port]
+    result = Explanation(f"Wire {src} → {dst} (port {port})",
+                         [f"value  {format_value(evaluation.edge_value(edge), digits, minus=MINUS)}"])
+    bwd = backward_step_of(evaluation, graph, edge.dst)
+    if bwd is None:
+        result.lines.append("gradient  — (no gradient reaches this wire)")
+        return result
+    result.lines += incoming_lines(bwd, graph, evaluation, digits).get(edge, [])
+    result.note = graph.node(edge.dst).spec.note
+    return result

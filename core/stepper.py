@@ -1,0 +1,177 @@
+"""Step-through: the forward pass one node at a time, then the backward pass.
+
+The backward steps come from the engine's own generator
+(:func:`core.engine.backward_steps`) — the one the full pass consumes — pulled
+lazily as the learner steps.  Stepping back only moves the position: what is
+shown is always derived from ``steps[:position]``, so going back and forth
+shows exactly the same labels and states each time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from .engine import BackwardStep, Evaluation, Evaluator, backward_steps
+from .graph import Edge, Graph
+
+# Node states the canvas draws differently.
+DONE, CURRENT, READY, WAITING, IDLE = "done", "current", "ready", "waiting", "normal"
+
+
+@dataclass(frozen=True)
+class ForwardStep:
+    """One node computed: its value from the values on its incoming wires."""
+
+    node: str
+    value: Any
+    inputs: list[tuple[Edge, Any]]
+
+
+@dataclass
+class View:
+    """What the canvas shows after some steps: labels, states, emphasis."""
+
+    node_values: dict[str, Any] = field(default_factory=dict)
+    edge_values: dict[Edge, Any] = field(default_factory=dict)
+    node_grads: dict[str, Any] = field(default_factory=dict)
+    edge_grads: dict[Edge, Any] = field(default_factory=dict)
+    states: dict[str, str] = field(default_factory=dict)
+    waiting_for: dict[str, list[str]] = field(default_factory=dict)
+    emphasized: list[Edge] = field(default_factory=list)
+    current: str | None = None
+
+
+class Stepper:
+    """A walk through one evaluation of ``graph``; the graph must not change meanwhile
+    (an editor makes a new Stepper after every edit)."""
+
+    def __init__(self, graph: Graph, evaluator: Evaluator | None = None):
+        self.graph = graph
+        evaluator = evaluator or Evaluator(graph)
+        self.evaluation: Evaluation = evaluator.forward()
+        plan = self.evaluation.plan
+        self.forward: list[ForwardStep] = []
+        for i, node_id in enumerate(plan.order):
+            value = self.evaluation.values[i]
+            if value is None:
+                continue
+            ins = [(e, self.evaluation.edge_value(e)) for e in graph.in_edges(node_id)]
+            self.forward.append(ForwardStep(node_id, value, ins))
+        self.error = self.evaluation.error
+        self._backward: Iterator[BackwardStep] | None = None
+        self.n_backward = 0
+        if self.error is None:
+            self._backward = backward_steps(self.evaluation, graph)
+            self.n_backward = len(plan.backward_steps)
+        self.steps: list[ForwardStep | BackwardStep] = list(self.forward)
+        self.position = 0
+        # consumers that reach the output, for the "waiting for" tooltips
+        self._consumers = {n: [] for n in graph.node_ids()}
+        for e in graph.edges():
+            if e.dst not in self._consumers[e.src]:
+                self._consumers[e.src].append(e.dst)
+
+    # ------------------------------------------------------------ moving
+
+    @property
+    def total(self) -> int:
+        return len(self.forward) + self.n_backward
+
+    def _pull(self, k: int) -> None:
+        while len(self.steps) < k and self._backward is not None:
+            try:
+                self.steps.append(next(self._backward))
+            except StopIteration:
+                self._backward = None
+
+    def jump(self, k: int) -> None:
+        """Show the first ``k`` steps (0 = reset, ``total`` = everything)."""
+        k = max(0, min(k, self.total))
+        self._pull(k)
+        self.position = min(k, len(self.steps))
+
+    def step(self) -> bool:
+        """One step on; False at the end."""
+        if self.position >= self.total:
+            return False
+        self.jump(self.position + 1)
+        return True
+
+    def back(self) -> bool:
+        if self.position == 0:
+            return False
+        self.position -= 1
+        return True
+
+    def reset(self) -> None:
+        self.position = 0
+
+    def run_forward(self) -> None:
+        self.jump(max(self.position, len(self.forward)))
+
+    def run_all(self) -> None:
+        self.jump(self.total)
+
+    @property
+    def current(self) -> ForwardStep | BackwardStep | None:
+        return self.steps[self.position - 1] if self.position else None
+
+    @property
+    def phase(self) -> str:
+        if self.position == 0:
+            return "start"
+        if self.position >= self.total:
+            return "done"
+        return "forward" if self.position <= len(self.forward) else "backward"
+
+    # ------------------------------------------------------------- views
+
+    def view(self) -> View:
+        """Labels and node states after ``position`` steps."""
+        view = View()
+        shown = self.steps[:self.position]
+        computed = set()
+        processed = set()
+        for step in shown:
+            if isinstance(step, ForwardStep):
+                computed.add(step.node)
+                view.node_values[step.node] = step.value
+                for edge in self.graph.out_edges(step.node):
+                    view.edge_values[edge] = step.value
+            else:
+                processed.add(step.node)
+                view.node_grads[step.node] = step.grad
+                for edge, grad in step.incoming:
+                    view.edge_grads[edge] = grad
+        current = self.current
+        view.current = current.node if current else None
+        if isinstance(current, ForwardStep):
+            view.emphasized = [e for e, _ in current.inputs]
+        elif isinstance(current, BackwardStep):
+            view.emphasized = [e for e, _ in current.incoming]
+        backward = self.position > len(self.forward)
+        plan = self.evaluation.plan
+        reaching = {n for n, g in zip(plan.order, plan.grad_template) if g is not None}
+        for node_id in self.graph.node_ids():
+            if node_id == view.current:
+                state = CURRENT
+            elif not backward:
+                if node_id in computed:
+                    state = DONE
+                else:
+                    missing = [e.src for e in self.graph.in_edges(node_id) if e.src not in computed]
+                    state = WAITING if missing else READY
+                    if missing:
+                        view.waiting_for[node_id] = missing
+            elif node_id in processed:
+                state = DONE
+            elif node_id in reaching:
+                pending = [c for c in self._consumers[node_id]
+                           if c in reaching and c not in processed]
+                state = WAITING if pending else READY
+                if pending:
+                    view.waiting_for[node_id] = pending
+            else:
+                state = IDLE
+            view.states[node_id] = state
+        return view
