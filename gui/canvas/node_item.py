@@ -70,6 +70,9 @@ class NodeItem(QGraphicsItem):
                       | QGraphicsItem.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
         self.setZValue(1.0)
+        # A card changes rarely (its texts, a hint, a state), a repaint happens on
+        # every evaluation: keep the rendered card as a pixmap at the current zoom.
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self._update_rect()
 
     # ------------------------------------------------------ Qt overrides
@@ -92,7 +95,7 @@ class NodeItem(QGraphicsItem):
         return path
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.ItemPositionHasChanged:
+        if change == _POSITION_CHANGED:
             scene = self.scene()
             if scene is not None and hasattr(scene, "node_item_moved"):
                 scene.node_item_moved(self)
@@ -118,13 +121,8 @@ class NodeItem(QGraphicsItem):
         body = style.STATE_DONE if self.state == "done" else style.CARD
         painter.setBrush(body)
         painter.drawRoundedRect(card, style.CORNER, style.CORNER)
-        header = QPainterPath()
-        header.addRoundedRect(QRectF(0, 0, style.NODE_W, style.HEADER_H + style.CORNER),
-                              style.CORNER, style.CORNER)
-        clip = QPainterPath()
-        clip.addRect(QRectF(0, 0, style.NODE_W, style.HEADER_H))
         painter.setBrush(style.group_color(self.op.group))
-        painter.drawPath(header.intersected(clip))
+        painter.drawPath(_header_path())
 
         # border: state, output mark, selection
         painter.setBrush(Qt.NoBrush)
@@ -414,6 +412,23 @@ class NodeItem(QGraphicsItem):
                 scene.node_tooltip(self.node_id)
         if text != self.toolTip():
             self.setToolTip(text)
+
+
+_POSITION_CHANGED = QGraphicsItem.ItemPositionHasChanged
+_HEADER: QPainterPath | None = None
+
+
+def _header_path() -> QPainterPath:
+    """The card's top band (rounded at the top only), made once."""
+    global _HEADER
+    if _HEADER is None:
+        band = QPainterPath()
+        band.addRoundedRect(QRectF(0, 0, style.NODE_W, style.HEADER_H + style.CORNER),
+                            style.CORNER, style.CORNER)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, style.NODE_W, style.HEADER_H))
+        _HEADER = band.intersected(clip)
+    return _HEADER
 
 
 def _dist2(a: QPointF, b: QPointF) -> float:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QGraphicsScene
 from core.engine import Evaluation
 from core.formatting import format_value
 from core.graph import Edge
+from gui.canvas import style
 from gui.canvas.node_item import NodeItem
 from gui.canvas.wire_item import WireItem
 
@@ -54,6 +55,7 @@ class GraphScene(QGraphicsScene):
         self.format_generation = 0
         self._badged: set[str] = set()
         self._output: str | None = None
+        self._far = False         # zoomed out past reading: wires cached as pixmaps
         document.node_added.connect(self._on_node_added)
         document.node_removed.connect(self._on_node_removed)
         document.node_changed.connect(self._on_node_changed)
@@ -124,6 +126,8 @@ class GraphScene(QGraphicsScene):
 
     def _add_wire_item(self, edge: Edge) -> None:
         wire = WireItem(edge)
+        if self._far:
+            wire.setCacheMode(WireItem.DeviceCoordinateCache)
         self.wires[edge] = wire
         self._touching.setdefault(edge.src, set()).add(edge)
         self._touching.setdefault(edge.dst, set()).add(edge)
@@ -341,6 +345,23 @@ class GraphScene(QGraphicsScene):
         if ev.edge_grads is None:
             return value_text, None
         return value_text, self.format(self._lookup(ev.edge_grad, edge))
+
+    def set_view_scale(self, scale: float) -> None:
+        """The view's zoom changed: pick how wires are drawn.
+
+        Zoomed out past the point where labels can be read, a wire's picture
+        no longer depends on the numbers, so each wire keeps it as a pixmap
+        (thousands of tiny blits instead of thousands of Python paint calls).
+        At reading zoom the wires are drawn live, since every evaluation
+        changes their labels.
+        """
+        far = scale < style.LOD_TEXT
+        if far == self._far:
+            return
+        self._far = far
+        mode = WireItem.DeviceCoordinateCache if far else WireItem.NoCache
+        for wire in self.wires.values():
+            wire.setCacheMode(mode)
 
     # ------------------------------------------------------------ tooltips
 

@@ -99,6 +99,7 @@ class CanvasView(QGraphicsView):
         delta = after - before
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + delta.x())
         self.verticalScrollBar().setValue(self.verticalScrollBar().value() + delta.y())
+        self.graph_scene.set_view_scale(self.zoom())
         self.zoom_changed.emit(self.zoom())
 
     def zoom_in(self) -> None:

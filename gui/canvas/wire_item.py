@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import (QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen,
+from PySide6.QtGui import (QBrush, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen,
                            QStaticText, QTransform)
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
@@ -60,15 +60,33 @@ class _Label:
     def __init__(self, text: str, emphasized: bool):
         font, bold, metrics, bold_metrics = _fonts()
         f, m = (bold, bold_metrics) if emphasized else (font, metrics)
-        shown = m.elidedText(text, Qt.ElideRight, style.LABEL_MAX_W)
+        width = m.horizontalAdvance(text)
+        shown = text
+        if width > style.LABEL_MAX_W:
+            shown = m.elidedText(text, Qt.ElideRight, style.LABEL_MAX_W)
+            width = m.horizontalAdvance(shown)
         self.text = text
         self.font = f
         self.static = QStaticText(shown)
         self.static.setTextFormat(Qt.PlainText)
-        self.static.setPerformanceHint(QStaticText.AggressiveCaching)
         self.static.prepare(QTransform(), f)
-        self.width = m.horizontalAdvance(shown)
+        self.width = width
         self.height = m.height()
+
+
+_LABELS: dict[tuple[str, bool], _Label] = {}
+_LABELS_MAX = 20_000
+
+
+def _label(text: str, emphasized: bool) -> _Label:
+    """Labels are shared: most wires keep their text when one value is edited."""
+    key = (text, emphasized)
+    label = _LABELS.get(key)
+    if label is None:
+        if len(_LABELS) >= _LABELS_MAX:
+            _LABELS.clear()
+        label = _LABELS[key] = _Label(text, emphasized)
+    return label
 
 
 class WireItem(QGraphicsItem):
@@ -93,6 +111,10 @@ class WireItem(QGraphicsItem):
         self._labels_gen: tuple | None = None
         # set_labels(...) override: (value, grad, emphasized, evaluation generation)
         self._explicit: tuple | None = None
+        # label rectangles for paint, keyed by (texts, geometry)
+        self._geometry = 0
+        self._placed: tuple = ()
+        self._placed_key: tuple | None = None
         self.setFlags(QGraphicsItem.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(0.0)
@@ -114,44 +136,59 @@ class WireItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        # Kept lean: at working zoom a repaint calls this for every visible wire.
         scene = self.scene()
         exporting = scene.exporting
-        selected = self.isSelected() and not exporting
-        if lod < style.LOD_SIMPLE and not exporting:
+        lod = 1.0 if exporting else painter.worldTransform().m11()
+        selected = not exporting and self.isSelected()
+        if lod < style.LOD_SIMPLE:
             painter.setPen(_SIMPLE_SELECTED if selected else _SIMPLE_PEN)
             painter.drawLine(QLineF(self._p0, self._p1))
             return
         painter.setPen(_SELECTED_PEN if selected else _HOVER_PEN if self._hovered else _PEN)
-        painter.setBrush(Qt.NoBrush)
+        painter.setBrush(_NO_BRUSH)
         painter.drawPath(self._path)
-        if lod < style.LOD_TEXT and not exporting:
+        if lod < style.LOD_TEXT:
             return
+        placed = self._placed_labels(scene)
+        if placed:
+            painter.setFont(placed[0])
+            back = placed[1]
+            for rect, pos, static, color in placed[2:]:
+                painter.fillRect(rect, back)
+                painter.setPen(color)
+                painter.drawStaticText(pos, static)
+
+    def _placed_labels(self, scene) -> tuple:
+        """(font, background, (rect, point, text, colour)...) for paint, cached."""
         value, grad = self._current_labels(scene)
+        emphasized = self._labels_gen[2] is not None and self._labels_gen[2][2]
+        key = (value, grad, emphasized, self._geometry)
+        if key == self._placed_key:
+            return self._placed
+        self._placed_key = key
         if value is None and grad is None:
-            return
-        emphasized = self._explicit is not None and self._explicit[2] and \
-            self._explicit[3] == scene.eval_generation
+            self._placed = ()
+            return self._placed
         back = style.EMPHASIS_BACK if emphasized else style.LABEL_BACK
         ax, ay = self._anchor.x(), self._anchor.y()
         # Horizontal text (readable on a projector), pushed sideways on a sloped
         # wire so it sits in the free corner: above-right of a descending wire,
         # above-left of a rising one; the gradient takes the opposite corner.
         shift = self._shift
+        placed: list = [(value or grad).font, back]
         if value is not None:
             x = self._clamp_x(ax + shift * (value.width / 2 + 3) - value.width / 2, value.width)
             y = ay - value.height - 3
-            painter.fillRect(QRectF(x - 3, y, value.width + 6, value.height), back)
-            painter.setFont(value.font)
-            painter.setPen(style.VALUE)
-            painter.drawStaticText(QPointF(x, y), value.static)
+            placed.append((QRectF(x - 3, y, value.width + 6, value.height), QPointF(x, y),
+                           value.static, style.VALUE))
         if grad is not None:
             x = self._clamp_x(ax - shift * (grad.width / 2 + 3) - grad.width / 2, grad.width)
             y = ay + 3
-            painter.fillRect(QRectF(x - 3, y, grad.width + 6, grad.height), back)
-            painter.setFont(grad.font)
-            painter.setPen(style.GRAD)
-            painter.drawStaticText(QPointF(x, y), grad.static)
+            placed.append((QRectF(x - 3, y, grad.width + 6, grad.height), QPointF(x, y),
+                           grad.static, style.GRAD))
+        self._placed = tuple(placed)
+        return self._placed
 
     def _clamp_x(self, x: float, width: float) -> float:
         """Keep a label between the two cards the wire joins, when there is room."""
@@ -171,6 +208,7 @@ class WireItem(QGraphicsItem):
         self._p0, self._p1 = QPointF(p0), QPointF(p1)
         self._path = bezier(p0, p1)
         self._shape = None
+        self._geometry += 1
         self._place_label()
 
     def set_label_position(self, t: float) -> None:
@@ -178,6 +216,7 @@ class WireItem(QGraphicsItem):
         if t != self._t:
             self.prepareGeometryChange()
             self._t = t
+            self._geometry += 1
             self._place_label()
 
     def _place_label(self) -> None:
@@ -228,7 +267,7 @@ class WireItem(QGraphicsItem):
                 texts, emphasized = explicit[:2], explicit[2]
             else:
                 texts, emphasized = scene.wire_texts(self.edge), False
-            self._labels = tuple(None if t is None else _Label(t, emphasized) for t in texts)
+            self._labels = tuple(None if t is None else _label(t, emphasized) for t in texts)
             self._labels_gen = key
         return self._labels
 
@@ -255,6 +294,7 @@ def _pen(color, width: float, cosmetic: bool = False) -> QPen:
     return pen
 
 
+_NO_BRUSH = QBrush(Qt.NoBrush)
 _PEN = _pen(style.WIRE, 2.0)
 _HOVER_PEN = _pen(style.WIRE.darker(140), 2.6)
 _SELECTED_PEN = _pen(style.WIRE_SELECTED, 3.2)

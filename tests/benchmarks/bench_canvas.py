@@ -1,0 +1,147 @@
+"""How fast the canvas is on a big graph: build, and edit → evaluate → relabel → repaint.
+
+A script, not a test (``make bench`` runs it): it prints figures.  The graph
+is generated: 100 inputs, eight layers of 100 binary ops each reading two
+nodes of the layer before, and an ``add`` tree summing the last layer into
+one output — about 1,000 nodes and 1,800 wires, every wire on the path to
+the output so every label carries a gradient.
+
+One "frame" is what a value edit costs the user: push ``SetNodeField`` on an
+input, evaluate (forward and backward), relabel, and repaint the viewport
+synchronously.  It is timed at 100 % zoom and zoomed out to fit the whole
+graph, median of several runs.
+"""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402
+
+from core.graph import Graph  # noqa: E402
+from gui.canvas import CanvasView  # noqa: E402
+from gui.commands import SetNodeField  # noqa: E402
+from gui.document import Document  # noqa: E402
+
+RUNS = 15
+LAYERS, WIDTH = 8, 100
+
+
+def make_big_graph(seed: int = 1) -> Graph:
+    rng = random.Random(seed)
+    g = Graph()
+    prev = []
+    for i in range(WIDTH):
+        node_id = f"x{i}"
+        g.add_node(node_id, "input", value=rng.uniform(-1, 1), pos=(0, 110 * i))
+        prev.append(node_id)
+    for layer in range(1, LAYERS + 1):
+        cur = []
+        for i in range(WIDTH):
+            node_id = f"n{layer}_{i}"
+            op = rng.choice(["add", "mul", "sub", "max", "mul", "add"])
+            g.add_node(node_id, op, pos=(220 * layer, 110 * i))
+            a = prev[i]
+            b = prev[min(WIDTH - 1, max(0, i + rng.choice([-2, -1, 1, 2])))]
+            g.connect(a, node_id, 0)
+            g.connect(b, node_id, 1)
+            cur.append(node_id)
+        # squash every other layer so the numbers stay readable
+        prev = cur
+    level = LAYERS + 1
+    while len(prev) > 1:
+        cur = []
+        for j in range(0, len(prev) - 1, 2):
+            node_id = f"s{level}_{j // 2}"
+            y = (g.node(prev[j]).pos[1] + g.node(prev[j + 1]).pos[1]) / 2
+            g.add_node(node_id, "add", pos=(220 * level, y))
+            g.connect(prev[j], node_id, 0)
+            g.connect(prev[j + 1], node_id, 1)
+            cur.append(node_id)
+        if len(prev) % 2:
+            cur.append(prev[-1])
+        prev = cur
+        level += 1
+    g.set_output(prev[0])
+    return g
+
+
+def median_ms(samples: list[float]) -> str:
+    return f"{statistics.median(samples) * 1000:7.1f} ms (min {min(samples) * 1000:.1f}, " \
+           f"max {max(samples) * 1000:.1f})"
+
+
+def frame(app, doc: Document, view: CanvasView, value: float) -> float:
+    start = time.perf_counter()
+    doc.push(SetNodeField(doc, "x0", "value", value))
+    doc.evaluate_now()             # what the coalescing timer does on the next turn
+    view.viewport().repaint()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication(sys.argv)
+    graph = make_big_graph()
+    print(f"graph: {len(graph)} nodes, {len(graph.edges())} wires")
+
+    builds = []
+    for _ in range(3):
+        doc = Document(make_big_graph())
+        start = time.perf_counter()
+        view = CanvasView(doc)
+        builds.append(time.perf_counter() - start)
+        view.deleteLater()
+    print(f"build the scene (CanvasView(document)):  {median_ms(builds)}")
+
+    doc = Document(graph)
+    window = QMainWindow()
+    view = CanvasView(doc)
+    window.setCentralWidget(view)
+    window.resize(1400, 900)
+    window.show()
+    app.processEvents()
+
+    evals = []
+    for i in range(RUNS):
+        start = time.perf_counter()
+        doc.push(SetNodeField(doc, "x0", "value", 0.1 * i))
+        doc.evaluate_now()
+        evals.append(time.perf_counter() - start)
+    print(f"edit + evaluate only (no repaint):       {median_ms(evals)}")
+
+    for label, setup in (("100 % zoom", lambda: (view.set_zoom(1.0), view.centerOn(660, 2000))),
+                         ("zoomed out to fit", view.fit_all)):
+        setup()
+        app.processEvents()
+        view.viewport().repaint()            # warm caches
+        shown = sum(1 for item in view.items(view.viewport().rect()))
+        samples = [frame(app, doc, view, 0.01 * i) for i in range(RUNS)]
+        print(f"edit → evaluate → relabel → repaint, {label:17s} (zoom {view.zoom():.3f}, "
+              f"{shown} items on screen): {median_ms(samples)}")
+        repaints = []
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            view.viewport().repaint()
+            repaints.append(time.perf_counter() - start)
+        print(f"    repaint alone:                       {median_ms(repaints)}")
+        worst = []
+        for i in range(RUNS):
+            # a new precision gives every visible label a text never laid out before
+            start = time.perf_counter()
+            view.set_precision(3 + i % 2 + 2 * (i % 3 == 0))
+            view.viewport().repaint()
+            worst.append(time.perf_counter() - start)
+        view.set_precision(4)
+        print(f"    every visible label new (precision): {median_ms(worst)}")
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
