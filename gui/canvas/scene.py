@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import networkx as nx
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from core.engine import Evaluation
 from core.formatting import format_value
@@ -127,7 +127,7 @@ class GraphScene(QGraphicsScene):
     def _add_wire_item(self, edge: Edge) -> None:
         wire = WireItem(edge)
         if self._far:
-            wire.setCacheMode(WireItem.DeviceCoordinateCache)
+            wire.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.wires[edge] = wire
         self._touching.setdefault(edge.src, set()).add(edge)
         self._touching.setdefault(edge.dst, set()).add(edge)
@@ -359,7 +359,7 @@ class GraphScene(QGraphicsScene):
         if far == self._far:
             return
         self._far = far
-        mode = WireItem.DeviceCoordinateCache if far else WireItem.NoCache
+        mode = QGraphicsItem.DeviceCoordinateCache if far else QGraphicsItem.NoCache
         for wire in self.wires.values():
             wire.setCacheMode(mode)
 
@@ -439,11 +439,18 @@ class GraphScene(QGraphicsScene):
     @contextmanager
     def export_mode(self) -> Iterator[None]:
         """Draw everything at full detail and without selection (rendering to a file)."""
+        # Cached pixmaps are made for the screen's zoom: draw every item afresh.
+        items = list(self.nodes.values()) + list(self.wires.values())
+        modes = [item.cacheMode() for item in items]
+        for item in items:
+            item.setCacheMode(QGraphicsItem.NoCache)
         self.exporting = True
         try:
             yield
         finally:
             self.exporting = False
+            for item, mode in zip(items, modes):
+                item.setCacheMode(mode)
 
 
 def _full(value: Any, digits: int) -> str:
