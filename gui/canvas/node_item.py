@@ -54,6 +54,7 @@ class NodeItem(QGraphicsItem):
         self.op = op
         self.title = node_id
         self.value_text: str | None = None
+        self.short_text: str | None = None
         self.trainable = False
         self.is_output = False
         self.warning: str | None = None
@@ -178,8 +179,11 @@ class NodeItem(QGraphicsItem):
             painter.setFont(value_font)
             painter.setPen(style.TEXT)
             vm = QFontMetricsF(value_font)
+            text = self.value_text or ""
+            if vm.horizontalAdvance(text) > body.width():
+                text = self.short_text or text
             painter.drawText(body, Qt.AlignCenter,
-                             vm.elidedText(self.value_text or "", Qt.ElideRight, body.width()))
+                             vm.elidedText(text, Qt.ElideRight, body.width()))
             tag = self.op.name + (" · trainable" if self.trainable else "")
             painter.setFont(small_font)
             painter.setPen(dark)
@@ -332,9 +336,12 @@ class NodeItem(QGraphicsItem):
 
     # ------------------------------------------------------ what the scene sets
 
-    def set_content(self, title: str, value_text: str | None, trainable: bool) -> None:
-        if (title, value_text, trainable) != (self.title, self.value_text, self.trainable):
-            self.title, self.value_text, self.trainable = title, value_text, trainable
+    def set_content(self, title: str, value_text: str | None, trainable: bool,
+                    short_text: str | None = None) -> None:
+        """What the card says; ``short_text`` (an array's shape) when the value does not fit."""
+        new = (title, value_text, trainable, short_text or value_text)
+        if new != (self.title, self.value_text, self.trainable, self.short_text):
+            self.title, self.value_text, self.trainable, self.short_text = new
             self.update()
 
     def set_connected(self, port: int, connected: bool) -> None:

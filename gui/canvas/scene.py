@@ -23,7 +23,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from core.engine import Evaluation
-from core.formatting import format_value
+from core.formatting import format_shape, format_value
 from core.graph import Edge
 from gui.canvas import style
 from gui.canvas.node_item import NodeItem
@@ -121,8 +121,12 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
 
     def _fill_node(self, item: NodeItem, node) -> None:
-        value = format_value(node.value, self.precision, width=18) if node.spec.is_leaf else None
-        item.set_content(node.display, value, node.trainable)
+        value = short = None
+        if node.spec.is_leaf:
+            value = format_value(node.value, self.precision, width=18)
+            short = format_shape(node.value.shape) if isinstance(node.value, np.ndarray) \
+                else value
+        item.set_content(node.display, value, node.trainable, short)
 
     def _add_wire_item(self, edge: Edge) -> None:
         wire = WireItem(edge)

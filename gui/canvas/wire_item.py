@@ -57,13 +57,14 @@ class _Label:
 
     __slots__ = ("text", "static", "width", "height", "font")
 
-    def __init__(self, text: str, emphasized: bool):
+    def __init__(self, text: str, emphasized: bool, room: float):
         font, bold, metrics, bold_metrics = _fonts()
         f, m = (bold, bold_metrics) if emphasized else (font, metrics)
         width = m.horizontalAdvance(text)
         shown = text
-        if width > style.LABEL_MAX_W:
-            shown = m.elidedText(text, Qt.ElideRight, style.LABEL_MAX_W)
+        if width > room:
+            # An array's preview is cut, its shape (written first) stays.
+            shown = m.elidedText(text, Qt.ElideRight, room)
             width = m.horizontalAdvance(shown)
         self.text = text
         self.font = f
@@ -74,18 +75,18 @@ class _Label:
         self.height = m.height()
 
 
-_LABELS: dict[tuple[str, bool], _Label] = {}
+_LABELS: dict[tuple[str, bool, float], _Label] = {}
 _LABELS_MAX = 20_000
 
 
-def _label(text: str, emphasized: bool) -> _Label:
+def _label(text: str, emphasized: bool, room: float) -> _Label:
     """Labels are shared: most wires keep their text when one value is edited."""
-    key = (text, emphasized)
+    key = (text, emphasized, room)
     label = _LABELS.get(key)
     if label is None:
         if len(_LABELS) >= _LABELS_MAX:
             _LABELS.clear()
-        label = _LABELS[key] = _Label(text, emphasized)
+        label = _LABELS[key] = _Label(text, emphasized, room)
     return label
 
 
@@ -113,6 +114,7 @@ class WireItem(QGraphicsItem):
         self._explicit: tuple | None = None
         # label rectangles for paint, keyed by (texts, geometry)
         self._geometry = 0
+        self._room = style.LABEL_MAX_W
         self._placed: tuple = ()
         self._placed_key: tuple | None = None
         self.setFlags(QGraphicsItem.ItemIsSelectable)
@@ -220,6 +222,10 @@ class WireItem(QGraphicsItem):
             self._place_label()
 
     def _place_label(self) -> None:
+        # Room for a label: the gap between the two cards (in steps of 8 px, so
+        # labels stay shared), at least enough for a short number.
+        gap = abs(self._p1.x() - self._p0.x()) - 16
+        self._room = float(max(56, min(style.LABEL_MAX_W, int(gap) // 8 * 8)))
         self._anchor = self._path.pointAtPercent(self._t)
         # Slope on screen (y grows downwards): > 0 when the wire descends.
         slope = -math.tan(math.radians(self._path.angleAtPercent(self._t)))
@@ -261,13 +267,15 @@ class WireItem(QGraphicsItem):
         explicit = self._explicit
         if explicit is not None and explicit[3] != scene.eval_generation:
             explicit = self._explicit = None
-        key = (scene.eval_generation, scene.format_generation, explicit)
+        key = (scene.eval_generation, scene.format_generation, explicit, self._room)
         if key != self._labels_gen:
             if explicit is not None:
                 texts, emphasized = explicit[:2], explicit[2]
             else:
                 texts, emphasized = scene.wire_texts(self.edge), False
-            self._labels = tuple(None if t is None else _label(t, emphasized) for t in texts)
+            room = self._room
+            self._labels = tuple(None if t is None else _label(t, emphasized, room)
+                                 for t in texts)
             self._labels_gen = key
         return self._labels
 
