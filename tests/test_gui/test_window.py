@@ -327,3 +327,25 @@ def test_a_palette_double_click_adds_the_op_at_the_canvas_centre(window):
     assert window.document.graph.node(node_id).op == "sigmoid"
     window.document.undo_stack.undo()
     assert node_id not in window.document.graph
+
+
+def test_a_start_file_that_cannot_be_read_falls_back_to_the_default_demo(qtbot, tmp_path):
+    from gui.app import create_window
+    bad = tmp_path / "bad.cgraph"
+    bad.write_text("{")
+    window, problem = create_window(bad, Settings(tmp_path / "settings"))
+    qtbot.addWidget(window)
+    with pytest.raises(Exception) as reader:
+        fileformat.load(bad)
+    assert problem == str(reader.value)
+    assert window.files.demo_name == "01-neuron" and "w0" in window.document.graph
+
+
+def test_a_start_file_opens_with_its_name_in_the_title(qtbot, tmp_path):
+    from gui.app import create_window
+    path = tmp_path / "start.cgraph"
+    fileformat.save(fileformat.load(DEMO_DIR / "03-add-mul.cgraph"), path)
+    window, problem = create_window(path, Settings(tmp_path / "settings"))
+    qtbot.addWidget(window)
+    assert problem is None and window.document.path == path
+    assert window.windowTitle() == "start.cgraph[*] — Chainrule"
