@@ -1,4 +1,4 @@
-"""Mouse gestures, one object each: draw a wire, move cards, pan.
+"""Mouse gestures, one object each: draw a wire (either way), move cards, pan.
 
 The view creates a gesture on a mouse press and hands it the following
 moves and the release; the gesture owns whatever it shows while it runs
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QGraphicsPathItem
 from core.errors import GraphError
 from core.graph import Edge
 from gui.canvas import style
-from gui.canvas.node_item import NodeItem
+from gui.canvas.node_item import OUTPUT_PORT, NodeItem
 from gui.canvas.wire_item import bezier
 from gui.commands import Connect, Disconnect, MoveNodes
 
@@ -134,9 +134,7 @@ class WireGesture(Gesture):
         try:
             self.doc.graph.check_connect(*edge)
         except GraphError as error:
-            text = str(error)
-            self.doc.message.emit(text[:1].upper() + text[1:] + ("" if text.endswith(".")
-                                                                   else "."))
+            self.doc.message.emit(_sentence(str(error)))
             return
         if self.detached is None:
             self.doc.push(Connect(self.doc, edge))
@@ -159,6 +157,71 @@ class WireGesture(Gesture):
             wire = self.scene.wire_item(self.detached)
             if wire is not None:
                 wire.setVisible(True)
+
+
+class FeedGesture(Gesture):
+    """Drag from a free input port back to the output that should feed it.
+
+    The mirror of :class:`WireGesture`: the output ports that may feed this
+    input (nodes not downstream of it) turn green.  Released over a card,
+    that card's output is connected; released on empty canvas, the quick-add
+    popup opens there — leaves included — and the chosen node is added and
+    feeds this port (one undo step).
+    """
+
+    def __init__(self, view: "CanvasView", dst: str, port: int):
+        self.view = view
+        self.doc = view.document
+        self.scene = view.graph_scene
+        self.dst, self.port = dst, port
+        self.end = self.scene.nodes[dst].input_port_scene(port)
+        self.temp = QGraphicsPathItem()
+        pen = QPen(style.WIRE_TEMP, 2.2, Qt.DashLine)
+        pen.setCapStyle(Qt.RoundCap)
+        self.temp.setPen(pen)
+        self.temp.setZValue(5.0)
+        self.scene.addItem(self.temp)
+        downstream = nx.descendants(self.doc.graph.nx, dst) | {dst}
+        self.allowed = {node_id: {OUTPUT_PORT: node_id not in downstream}
+                        for node_id in self.scene.nodes}
+        self.scene.show_port_hints(self.allowed)
+
+    def move(self, scene_pos: QPointF, viewport_pos: QPoint) -> None:
+        start = scene_pos
+        item = self.view.node_item_at(scene_pos)
+        if item is not None and self.allowed.get(item.node_id, {}).get(OUTPUT_PORT):
+            start = item.output_port_scene()                 # snap onto the output
+        self.temp.setPath(bezier(start, self.end))
+
+    def release(self, scene_pos: QPointF, viewport_pos: QPoint) -> None:
+        item = self.view.node_item_at(scene_pos)
+        if item is None:
+            self.temp.setPath(bezier(scene_pos, self.end))
+            self.view.open_quick_add(scene_pos, feed=(self.dst, self.port),
+                                     on_close=self._finish)
+            return
+        self._finish()
+        edge = Edge(item.node_id, self.dst, self.port)
+        try:
+            self.doc.graph.check_connect(*edge)
+        except GraphError as error:
+            self.doc.message.emit(_sentence(str(error)))
+            return
+        self.doc.push(Connect(self.doc, edge))
+
+    def cancel(self) -> None:
+        self._finish()
+
+    def _finish(self) -> None:
+        if self.temp.scene() is not None:
+            self.scene.removeItem(self.temp)
+        self.scene.show_port_hints(None)
+
+
+def _sentence(text: str) -> str:
+    """The core's reason as a status-bar sentence: capital first, full stop last."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
 
 
 class MoveGesture(Gesture):
@@ -218,4 +281,4 @@ class PanGesture(Gesture):
         self.view.restore_cursor()
 
 
-__all__ = ["Gesture", "WireGesture", "MoveGesture", "PanGesture"]
+__all__ = ["Gesture", "WireGesture", "FeedGesture", "MoveGesture", "PanGesture"]

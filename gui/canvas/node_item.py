@@ -21,6 +21,8 @@ from core.ops import Op
 from gui.canvas import style
 
 STATES = ("normal", "done", "current", "ready", "waiting")
+#: The key of the output port in port hints (input ports are 0, 1, ...).
+OUTPUT_PORT = -1
 
 _TITLE_FONT = None
 _SYMBOL_FONT = None
@@ -61,7 +63,8 @@ class NodeItem(QGraphicsItem):
         self.state = "normal"
         self.extra_tooltip = ""
         self.connected = [False] * op.arity
-        self.hints: dict[int, bool] | None = None   # port → may plug (during a wire drag)
+        # port → may plug (during a wire drag); OUTPUT_PORT for the output
+        self.hints: dict[int, bool] | None = None
         self.stub_value: str | None = None
         self.stub_grad: str | None = None
         self.stub_emphasized = False
@@ -257,9 +260,19 @@ class NodeItem(QGraphicsItem):
                 painter.setPen(QPen(style.PORT_FREE_RING, 2.2))
                 painter.setBrush(QColor("white"))
                 painter.drawEllipse(p, r, r)
-        painter.setPen(QPen(QColor("white"), 1.5))
-        painter.setBrush(dark)
-        painter.drawEllipse(self.output_port_pos(), r, r)
+        hint = None if self.hints is None else self.hints.get(OUTPUT_PORT)
+        if hint is True:
+            painter.setPen(QPen(style.PORT_OK.darker(130), 1.5))
+            painter.setBrush(style.PORT_OK)
+            painter.drawEllipse(self.output_port_pos(), r + 2.5, r + 2.5)
+        elif hint is False:
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(style.PORT_REFUSED)
+            painter.drawEllipse(self.output_port_pos(), r - 1, r - 1)
+        else:
+            painter.setPen(QPen(QColor("white"), 1.5))
+            painter.setBrush(dark)
+            painter.drawEllipse(self.output_port_pos(), r, r)
 
     def _paint_stub(self, painter: QPainter, with_labels: bool, font) -> None:
         """The output's own short wire: its value above, the seed gradient below."""

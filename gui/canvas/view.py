@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 from core.graph import Edge
 from core.ops import OPS
 from gui.canvas import clipboard, style
-from gui.canvas.gestures import Gesture, MoveGesture, PanGesture, WireGesture
+from gui.canvas.gestures import FeedGesture, Gesture, MoveGesture, PanGesture, WireGesture
 from gui.canvas.node_item import NodeItem
 from gui.canvas.quick_add import QuickAddPopup
 from gui.canvas.scene import GraphScene
@@ -71,7 +71,7 @@ class CanvasView(QGraphicsView):
         self._gesture: Gesture | None = None
         self._space_held = False
         self._paste_count = 0
-        self._quick_target: tuple[QPointF, str | None] | None = None
+        self._quick_target: tuple | None = None     # (scene point, connect_from, feed)
         self._quick_on_close: Callable[[], None] | None = None
         self.quick_add = QuickAddPopup(self)
         self.quick_add.chosen.connect(self._quick_add_chosen)
@@ -209,11 +209,13 @@ class CanvasView(QGraphicsView):
         self.document.message.emit(f"Pasted {n} node{'s' if n != 1 else ''}.")
 
     def open_quick_add(self, scene_pos: QPointF | None = None, connect_from: str | None = None,
-                       on_close: Callable[[], None] | None = None) -> None:
+                       on_close: Callable[[], None] | None = None,
+                       feed: tuple[str, int] | None = None) -> None:
         """The op search popup at ``scene_pos`` (default: the mouse, else the centre).
 
         With ``connect_from`` the chosen op is added with its first input fed
-        by that node, in one undo step.
+        by that node; with ``feed`` = (node id, port) the chosen op is added
+        feeding that port.  Either way one undo step.
         """
         if scene_pos is None:
             mouse = self.viewport().mapFromGlobal(QCursor.pos())
@@ -222,18 +224,31 @@ class CanvasView(QGraphicsView):
             scene_pos = self.mapToScene(mouse)
         if self._quick_on_close is not None:
             self.quick_add.hide()
-        self._quick_target = (QPointF(scene_pos), connect_from)
+        self._quick_target = (QPointF(scene_pos), connect_from, feed)
         self._quick_on_close = on_close
         where = self.viewport().mapToGlobal(self.mapFromScene(scene_pos))
         self.quick_add.open_at(where, with_inputs_only=connect_from is not None)
 
-    def add_node_at(self, op: str, scene_pos: QPointF, connect_from: str | None = None) -> str:
-        """Add an ``op`` node centred at ``scene_pos`` (or fed by ``connect_from``)."""
+    def add_node_at(self, op: str, scene_pos: QPointF, connect_from: str | None = None,
+                    feed: tuple[str, int] | None = None) -> str:
+        """Add an ``op`` node centred at ``scene_pos``; returns its id.
+
+        ``connect_from``: that node feeds the new node's first port (the card
+        is placed so that port is at ``scene_pos``).  ``feed`` = (node id,
+        port): the new node feeds that port (its output is at ``scene_pos``).
+        """
         doc = self.document
         spec = OPS[op]
         node_id = doc.graph.new_id(op)
         value = 0.0 if spec.is_leaf else None
-        if connect_from is None:
+        if feed is not None:
+            pos = (round(scene_pos.x() - style.NODE_W), round(scene_pos.y() - style.NODE_H / 2))
+            stack = doc.undo_stack
+            stack.beginMacro(f"Add {op} feeding {feed[0]}")
+            stack.push(AddNode(doc, node_id, op, value=value, pos=pos))
+            stack.push(Connect(doc, Edge(node_id, feed[0], feed[1])))
+            stack.endMacro()
+        elif connect_from is None:
             pos = (round(scene_pos.x() - style.NODE_W / 2), round(scene_pos.y() - style.NODE_H / 2))
             doc.push(AddNode(doc, node_id, op, value=value, pos=pos))
         else:
@@ -296,10 +311,13 @@ class CanvasView(QGraphicsView):
     def _quick_add_chosen(self, op: str) -> None:
         if self._quick_target is None:
             return
-        scene_pos, connect_from = self._quick_target
-        if connect_from is not None and connect_from not in self.document.graph:
+        scene_pos, connect_from, feed = self._quick_target
+        graph = self.document.graph
+        if connect_from is not None and connect_from not in graph:
             connect_from = None
-        self.add_node_at(op, scene_pos, connect_from)
+        if feed is not None and (feed[0] not in graph or graph.source(*feed) is not None):
+            feed = None
+        self.add_node_at(op, scene_pos, connect_from, feed)
 
     def _quick_add_closed(self) -> None:
         on_close, self._quick_on_close = self._quick_on_close, None
@@ -420,9 +438,11 @@ class CanvasView(QGraphicsView):
                 src = self.document.graph.source(item.node_id, k)
                 if src is not None:
                     self._gesture = WireGesture(self, src, detached=Edge(src, item.node_id, k))
-                    self._gesture.move(spos, vpos)
-                    event.accept()
-                    return
+                else:
+                    self._gesture = FeedGesture(self, item.node_id, k)
+                self._gesture.move(spos, vpos)
+                event.accept()
+                return
             super().mousePressEvent(event)
             if item is not None and item.isSelected():
                 self._gesture = MoveGesture(self)

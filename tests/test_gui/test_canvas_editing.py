@@ -247,6 +247,35 @@ def test_wire_dropped_on_empty_canvas_adds_a_connected_node(qtbot):
     assert new not in doc.graph
 
 
+def test_dragging_back_from_a_free_input_to_an_output(qtbot):
+    view = two_free_nodes(qtbot)
+    doc = view.document
+    mouse(view, QMouseEvent.Type.MouseButtonPress, in_port(view, "m", 1))
+    mouse(view, QMouseEvent.Type.MouseMove, empty_spot(view), buttons=Qt.LeftButton)
+    assert view.graph_scene.nodes["a"].hints == {-1: True}
+    assert view.graph_scene.nodes["m"].hints == {-1: False}      # itself: a cycle
+    mouse(view, QMouseEvent.Type.MouseButtonRelease, card_centre(view, "a"))
+    assert doc.graph.has_edge(Edge("a", "m", 1))
+    drag(view, in_port(view, "n", 0), card_centre(view, "m"))    # n → m → n
+    assert not doc.graph.has_edge(Edge("m", "n", 0))
+    assert "cycle" in view.messages[-1]
+
+
+def test_free_input_dropped_on_empty_canvas_adds_its_feeder(qtbot):
+    view = two_free_nodes(qtbot)
+    doc = view.document
+    before = doc.graph.node_ids()
+    depth = doc.undo_stack.count()
+    drag(view, in_port(view, "n", 0), empty_spot(view))
+    QTest.keyClicks(view.quick_add.edit, "const")
+    QTest.keyClick(view.quick_add.edit, Qt.Key_Return)
+    new = only_new(doc, before)
+    assert doc.graph.node(new).op == "const" and doc.graph.node(new).value == 0.0
+    assert doc.graph.has_edge(Edge(new, "n", 0))
+    assert doc.undo_stack.count() == depth + 1
+    assert all(item.hints is None for item in view.graph_scene.nodes.values())
+
+
 # ------------------------------------------------------------------ moving
 
 def test_dragging_a_card_is_one_undo_step(qtbot):
