@@ -124,8 +124,13 @@ class MainWindow(QMainWindow):
 
         undo = self.document.undo_stack.createUndoAction(self, "&Undo")
         redo = self.document.undo_stack.createRedoAction(self, "&Redo")
+        stack = self.document.undo_stack
+        stack.undoTextChanged.connect(lambda text: undo.setToolTip(f"Undo {text}".strip()))
+        stack.redoTextChanged.connect(lambda text: redo.setToolTip(f"Redo {text}".strip()))
         for name, action, icon in (("undo", undo, SP.SP_ArrowBack),
                                    ("redo", redo, SP.SP_ArrowForward)):
+            # The menu says what will be undone; the toolbar button keeps a steady width.
+            action.setIconText(name.title())
             action.setObjectName(f"action_{name}")
             action.setShortcuts(keys_for(name))
             action.setIcon(self.style().standardIcon(icon))
