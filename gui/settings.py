@@ -4,6 +4,7 @@ A thin typed wrapper over :class:`QSettings`.  Where the values live:
 
 * ``Settings(directory)`` — an INI file in that folder (tests, screenshots);
 * else ``$CHAINRULE_SETTINGS_DIR`` when it is set — the same, for a whole run;
+* else, inside a test run, a scratch folder of this process;
 * else the platform's usual place for organisation "Chainrule", app "Chainrule".
 
 Lists are stored as JSON text: QSettings turns a one-element list into a
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -25,6 +27,9 @@ DEFAULT_PRECISION = 4
 class Settings:
     def __init__(self, directory: Path | str | None = None):
         directory = directory or os.environ.get("CHAINRULE_SETTINGS_DIR") or None
+        if directory is None and "PYTEST_CURRENT_TEST" in os.environ:
+            # A test that forgot to choose a folder must still not touch the user's settings.
+            directory = _scratch_dir()
         if directory:
             path = Path(directory) / "chainrule.ini"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,3 +90,12 @@ class Settings:
     def _bytes(self, key: str) -> QByteArray | None:
         value = self.qsettings.value(key)
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+
+_SCRATCH: list[str] = []
+
+
+def _scratch_dir() -> str:
+    if not _SCRATCH:
+        _SCRATCH.append(tempfile.mkdtemp(prefix="chainrule-settings-"))
+    return _SCRATCH[0]

@@ -131,3 +131,9 @@ def test_undo_all_gives_back_the_original_bytes_and_redo_all_the_final(qapp, tmp
     stack.setIndex(stack.count())
     assert fileformat.dumps(doc.graph) == final
     doc.deleteLater()
+
+
+def test_a_test_without_a_settings_folder_never_reaches_the_users_settings(monkeypatch):
+    monkeypatch.delenv("CHAINRULE_SETTINGS_DIR", raising=False)
+    path = Settings().qsettings.fileName()
+    assert "chainrule-settings-" in path
