@@ -9,10 +9,13 @@ decides what to add and where.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
-from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (QFrame, QLineEdit, QListWidget, QListWidgetItem, QStyle,
+                               QStyledItemDelegate, QVBoxLayout)
 
 from core.ops import OPS, Op
+from gui.canvas import style
 
 
 def matching_ops(text: str, with_inputs_only: bool = False) -> list[Op]:
@@ -35,6 +38,37 @@ def matching_ops(text: str, with_inputs_only: bool = False) -> list[Op]:
     return [op for _, _, op in sorted(ranked, key=lambda r: r[:2])]
 
 
+class _OpDelegate(QStyledItemDelegate):
+    """One row: the op's symbol in its group colour, its name, its formula in grey."""
+
+    def paint(self, painter, option, index) -> None:
+        op = OPS.get(index.data(Qt.UserRole))
+        if op is None:
+            return super().paint(painter, option, index)
+        painter.save()
+        selected = bool(option.state & QStyle.State_Selected)
+        if selected:
+            painter.fillRect(option.rect, style.SELECTION)
+        r = option.rect.adjusted(8, 0, -8, 0)
+        painter.setFont(style.font(15))
+        painter.setPen(option.palette.color(QPalette.HighlightedText) if selected
+                       else style.group_dark(op.group))
+        painter.drawText(QRect(r.left(), r.top(), 46, r.height()), Qt.AlignVCenter, op.symbol)
+        painter.setFont(style.font(13, bold=True))
+        painter.setPen(option.palette.color(QPalette.HighlightedText) if selected else style.TEXT)
+        painter.drawText(QRect(r.left() + 50, r.top(), 90, r.height()), Qt.AlignVCenter, op.name)
+        painter.setFont(style.font(12))
+        painter.setPen(option.palette.color(QPalette.HighlightedText) if selected
+                       else style.TEXT_MUTED)
+        rest = QRect(r.left() + 144, r.top(), r.width() - 144, r.height())
+        painter.drawText(rest, Qt.AlignVCenter | Qt.AlignLeft,
+                         painter.fontMetrics().elidedText(op.formula, Qt.ElideRight, rest.width()))
+        painter.restore()
+
+    def sizeHint(self, option, index) -> QSize:
+        return QSize(300, 26)
+
+
 class QuickAddPopup(QFrame):
     """A small frameless search box with the matching ops under it."""
 
@@ -50,19 +84,19 @@ class QuickAddPopup(QFrame):
             "QLineEdit { font-size: 14px; padding: 4px 6px; border: 1px solid #c9d1d9;"
             " border-radius: 4px; }"
             "QListWidget { font-size: 13px; border: none; }"
-            "QListWidget::item { padding: 3px 4px; }"
-            "QListWidget::item:selected { background: #1f6feb; color: white; }")
+            )
         self.edit = QLineEdit(self)
         self.edit.setPlaceholderText("Add an op…")
         self.list = QListWidget(self)
         self.list.setFocusPolicy(Qt.NoFocus)
         self.list.setUniformItemSizes(True)
+        self.list.setItemDelegate(_OpDelegate(self.list))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
         layout.addWidget(self.edit)
         layout.addWidget(self.list)
-        self.resize(300, 320)
+        self.resize(340, 330)
         self._inputs_only = False
         self.edit.textChanged.connect(self._refilter)
         self.edit.returnPressed.connect(self._choose_current)
@@ -85,7 +119,7 @@ class QuickAddPopup(QFrame):
     def _refilter(self, text: str) -> None:
         self.list.clear()
         for op in matching_ops(text, self._inputs_only):
-            item = QListWidgetItem(f"{op.symbol:<5}  {op.name}   —   {op.formula}")
+            item = QListWidgetItem(f"{op.symbol}  {op.name} — {op.formula}")
             item.setData(Qt.UserRole, op.name)
             item.setToolTip(op.note)
             self.list.addItem(item)

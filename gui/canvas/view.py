@@ -46,6 +46,8 @@ class CanvasView(QGraphicsView):
     #: A card was double-clicked (the main window may open it in the inspector).
     node_activated = Signal(str)
 
+    _auto_fit = False
+
     def __init__(self, document, parent: QWidget | None = None):
         super().__init__(parent)
         self.document = document
@@ -78,7 +80,10 @@ class CanvasView(QGraphicsView):
         self.quick_add.closed.connect(self._quick_add_closed)
         self.graph_scene.selectionChanged.connect(self._emit_selection)
         document.graph_replaced.connect(self._after_replace)
-        self.centerOn(self.graph_scene.items_rect().center())
+        # Until the user zooms or pans, the view keeps the whole graph in sight
+        # through the window's first layout passes and later resizes.
+        self._auto_fit = True       # (set before the first resize can arrive)
+        self.fit_all()
 
     # ================================================================ public API
 
@@ -87,6 +92,7 @@ class CanvasView(QGraphicsView):
 
     def set_zoom(self, factor: float, anchor: QPointF | None = None) -> None:
         """Zoom to ``factor`` (clamped), keeping ``anchor`` (scene point) in place."""
+        self._auto_fit = False
         factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
         current = self.zoom()
         if abs(factor - current) < 1e-9:
@@ -117,16 +123,18 @@ class CanvasView(QGraphicsView):
         if rect.isNull():
             self.set_zoom(1.0)
             self.centerOn(0, 0)
-            return
-        rect = rect.adjusted(-40, -40, 40, 40)
-        view = self.viewport().rect()
-        factor = min(view.width() / rect.width(), view.height() / rect.height())
-        self.set_zoom(min(1.5, factor))
-        self.centerOn(rect.center())
+        else:
+            rect = rect.adjusted(-40, -40, 40, 40)
+            view = self.viewport().rect()
+            factor = min(view.width() / rect.width(), view.height() / rect.height())
+            self.set_zoom(min(1.5, factor))
+            self.centerOn(rect.center())
+        self._auto_fit = True
 
     def center_on_node(self, node_id: str) -> None:
         item = self.graph_scene.node_item(node_id)
         if item is not None:
+            self._auto_fit = False
             self.centerOn(item.sceneBoundingRect().center())
 
     def set_precision(self, digits: int) -> None:
@@ -326,6 +334,7 @@ class CanvasView(QGraphicsView):
             on_close()
 
     def _nudge(self, dx: float, dy: float) -> None:
+        self._auto_fit = False
         items = self.selected_node_items()
         if not items:
             return
@@ -407,10 +416,16 @@ class CanvasView(QGraphicsView):
         self._space_held = False
         super().focusOutEvent(event)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._auto_fit:
+            self.fit_all()
+
     def wheelEvent(self, event) -> None:
         delta = event.angleDelta().y() or event.pixelDelta().y()
         if not delta:
             return
+        self._auto_fit = False
         anchor = self.mapToScene(event.position().toPoint())
         self.set_zoom(self.zoom() * (1.0015 ** delta), anchor)
         event.accept()
@@ -422,6 +437,7 @@ class CanvasView(QGraphicsView):
         vpos = event.position().toPoint()
         spos = self.mapToScene(vpos)
         button = event.button()
+        self._auto_fit = False
         if button == Qt.MiddleButton or (button == Qt.LeftButton and self._space_held):
             self._gesture = PanGesture(self, vpos)
             event.accept()
@@ -519,6 +535,7 @@ class CanvasView(QGraphicsView):
             self.document.message.emit(f'Cannot add "{op}": there is no such op.')
             event.ignore()
             return
+        self._auto_fit = False
         self.add_node_at(op, self.mapToScene(event.position().toPoint()))
         event.setDropAction(Qt.CopyAction)
         event.accept()

@@ -466,6 +466,24 @@ def test_zoom(qtbot):
     assert view.viewport().rect().contains(rect)
 
 
+def test_the_graph_stays_fitted_until_the_user_zooms(qtbot):
+    doc = Document(fileformat.load(DEMOS / "05-two-layer.cgraph"))
+    view = CanvasView(doc)
+    qtbot.addWidget(view)
+    view.resize(300, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    view.resize(1200, 800)
+    qtbot.waitUntil(lambda: view.zoom() > 0.5)
+    fitted = view.zoom()
+    rect = view.mapFromScene(view.graph_scene.items_rect()).boundingRect()
+    assert view.viewport().rect().contains(rect)
+    view.zoom_in()
+    view.resize(600, 400)
+    qtbot.wait(20)
+    assert abs(view.zoom() - fitted * 1.25) < 1e-9
+
+
 def test_middle_drag_pans(qtbot):
     view = make_view(qtbot)
     before = view.mapToScene(QPoint(0, 0))
