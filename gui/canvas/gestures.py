@@ -232,10 +232,11 @@ class MoveGesture(Gesture):
     the model (and the file) sees only the final positions.
     """
 
-    def __init__(self, view: "CanvasView"):
+    def __init__(self, view: "CanvasView", pressed: NodeItem):
         self.view = view
         self.doc = view.document
-        self.start = {item.node_id: item.pos() for item in view.selected_node_items()}
+        items = set(view.selected_node_items()) | {pressed}
+        self.start = {item.node_id: item.pos() for item in items}
 
     def release(self, scene_pos: QPointF, viewport_pos: QPoint) -> None:
         scene = self.view.graph_scene
@@ -251,8 +252,11 @@ class MoveGesture(Gesture):
             self.doc.push(MoveNodes(self.doc, moves))
 
     def cancel(self) -> None:
-        """Escape during a drag: the cards go back."""
+        """Escape during a drag: the cards go back, and the mouse lets go of them."""
         scene = self.view.graph_scene
+        grabber = scene.mouseGrabberItem()
+        if grabber is not None:
+            grabber.ungrabMouse()
         for node_id, before in self.start.items():
             item = scene.nodes.get(node_id)
             if item is not None:

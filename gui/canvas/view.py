@@ -460,8 +460,8 @@ class CanvasView(QGraphicsView):
                 event.accept()
                 return
             super().mousePressEvent(event)
-            if item is not None and item.isSelected():
-                self._gesture = MoveGesture(self)
+            if item is not None:
+                self._gesture = MoveGesture(self, item)
             return
         super().mousePressEvent(event)
 

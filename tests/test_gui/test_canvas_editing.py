@@ -309,6 +309,34 @@ def test_dragging_a_selection_moves_all_of_it_in_one_step(qtbot):
     assert doc.undo_stack.count() == depth + 1
 
 
+def test_escape_during_a_drag_puts_the_cards_back(qtbot):
+    view = make_view(qtbot)
+    doc = view.document
+    before = doc.graph.node("q").pos
+    start = card_centre(view, "q")
+    mouse(view, QMouseEvent.Type.MouseButtonPress, start)
+    mouse(view, QMouseEvent.Type.MouseMove, start + QPoint(40, 40), buttons=Qt.LeftButton)
+    QTest.keyClick(view, Qt.Key_Escape)
+    mouse(view, QMouseEvent.Type.MouseMove, start + QPoint(80, 80), buttons=Qt.LeftButton)
+    mouse(view, QMouseEvent.Type.MouseButtonRelease, start + QPoint(80, 80))
+    assert doc.graph.node("q").pos == before
+    assert view.graph_scene.nodes["q"].pos() == QPointF(*before)
+    assert doc.undo_stack.count() == 0
+
+
+def test_space_drag_pans_instead_of_selecting(qtbot):
+    view = make_view(qtbot)
+    view.setFocus()
+    before = view.mapToScene(QPoint(0, 0))
+    QTest.keyPress(view, Qt.Key_Space)
+    start = card_centre(view, "q")
+    drag(view, start, start + QPoint(-70, 30))
+    QTest.keyRelease(view, Qt.Key_Space)
+    after = view.mapToScene(QPoint(0, 0))
+    assert (round(after.x() - before.x()), round(after.y() - before.y())) == (70, -30)
+    assert view.document.undo_stack.count() == 0
+
+
 def test_arrow_keys_nudge_in_one_undo_step(qtbot):
     view = make_view(qtbot)
     doc = view.document
@@ -391,6 +419,20 @@ def test_copy_paste_round_trip_through_the_clipboard(qtbot):
     view.paste()
     assert len(doc.graph) == n + 10
     assert view.messages[-1].startswith("Cannot paste")
+
+
+def test_rubber_band_selects_the_cards_inside(qtbot):
+    view = make_view(qtbot)
+    seen = []
+    view.selection_changed_to.connect(lambda nodes, edges: seen.append(nodes))
+    scene = view.graph_scene
+    box = scene.nodes["x"].sceneBoundingRect().united(scene.nodes["y"].sceneBoundingRect())
+    start = vp(view, box.topLeft() - QPointF(25, 25))
+    end = vp(view, box.bottomRight() + QPointF(10, 10))
+    drag(view, start, end)
+    assert set(view.selected_nodes()) == {"x", "y"}
+    assert seen and set(seen[-1]) == {"x", "y"}
+    assert view.document.undo_stack.count() == 0
 
 
 def test_select_all_and_selection_signal(qtbot):
