@@ -147,7 +147,7 @@ class Inspector(QWidget):
         document.node_renamed.connect(self._on_node_renamed)
         document.node_removed.connect(self._on_node_removed)
         document.edge_removed.connect(self._on_edge_removed)
-        document.output_changed.connect(lambda _id: self._refresh_current())
+        document.output_changed.connect(self._refresh_current)
         document.graph_replaced.connect(self.show_graph)
         document.evaluated.connect(self._on_evaluated)
         self.show_graph()
@@ -401,7 +401,7 @@ class Inspector(QWidget):
 
     # ========================================================= refreshing
 
-    def _refresh_current(self) -> None:
+    def _refresh_current(self, *_args) -> None:
         if self.node_id is not None:
             self._refresh_node()
             self._refresh_node_computed(self.document.evaluation)

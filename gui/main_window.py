@@ -125,8 +125,8 @@ class MainWindow(QMainWindow):
         undo = self.document.undo_stack.createUndoAction(self, "&Undo")
         redo = self.document.undo_stack.createRedoAction(self, "&Redo")
         stack = self.document.undo_stack
-        stack.undoTextChanged.connect(lambda text: undo.setToolTip(f"Undo {text}".strip()))
-        stack.redoTextChanged.connect(lambda text: redo.setToolTip(f"Redo {text}".strip()))
+        stack.undoTextChanged.connect(self._undo_text_changed)
+        stack.redoTextChanged.connect(self._redo_text_changed)
         for name, action, icon in (("undo", undo, SP.SP_ArrowBack),
                                    ("redo", redo, SP.SP_ArrowForward)):
             # The menu says what will be undone; the toolbar button keeps a steady width.
@@ -237,12 +237,13 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         doc = self.document
-        doc.message.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
+        # Bound methods, not lambdas: Qt drops them when the window goes away.
+        doc.message.connect(self.show_message)
         doc.evaluated.connect(self._show_evaluation)
-        doc.path_changed.connect(lambda _p: self._update_title())
+        doc.path_changed.connect(self._update_title)
         doc.graph_replaced.connect(self._update_title)
-        doc.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
-        self.files.origin_changed.connect(lambda *_: self._update_title())
+        doc.undo_stack.cleanChanged.connect(self._update_title)
+        self.files.origin_changed.connect(self._update_title)
         self.files.recent_changed.connect(self._fill_recent_menu)
         self.palette.op_activated.connect(self.add_op_at_centre)
         self.canvas.selection_changed_to.connect(self._selection_changed)
@@ -251,7 +252,16 @@ class MainWindow(QMainWindow):
 
     # ============================================================ behaviour
 
-    def _update_title(self) -> None:
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, MESSAGE_MS)
+
+    def _undo_text_changed(self, text: str) -> None:
+        self.actions["undo"].setToolTip(f"Undo {text}".strip())
+
+    def _redo_text_changed(self, text: str) -> None:
+        self.actions["redo"].setToolTip(f"Redo {text}".strip())
+
+    def _update_title(self, *_args) -> None:
         self.setWindowTitle(f"{self.files.display_name()}[*] — {APP_NAME}")
         self.setWindowModified(self.document.modified)
 
