@@ -318,6 +318,20 @@ class Graph:
         node.value = normalize_value(value)
         self._changed(node_id, "value")
 
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Set several leaf values at once: all are checked first (a bad one changes
+        nothing), then each is set and announced with ``node_changed(id, "value")``."""
+        checked = {}
+        for node_id, value in values.items():
+            node = self.node(node_id)
+            if not node.spec.is_leaf:
+                raise BadValueError(f'"{node_id}" is a {node.op} node; only input and const '
+                                    f'hold a value')
+            checked[node_id] = normalize_value(value)
+        for node_id, value in checked.items():
+            self.node(node_id).value = value
+            self._changed(node_id, "value")
+
     def set_label(self, node_id: str, label: str | None) -> None:
         self.node(node_id).label = label or None
         self._changed(node_id, "label")

@@ -1,0 +1,266 @@
+"""Gradient descent on the graph's parameters: Step, Run N steps, Reset.
+
+Training is the reason backpropagation exists, so the lab must be able to do
+it on any graph the learner builds: the ``trainable`` inputs are the
+parameters, the output is the loss (the sum of its elements when it is an
+array, which is what seeding it with ones means), and one step is
+``w := w − α · ∂L/∂w`` for every parameter at once, with the gradients of one
+backward pass.  Nothing here computes a gradient: each step is one
+``Evaluator.evaluate()`` of the engine, on a plan compiled once.
+
+Notifications.  The graph announces every value change (``node_changed``)
+and an editor follows those events; at a thousand steps per second and a
+dozen parameters, one event per parameter per step would cost the editor far
+more than the training.  So a step can update the values *quietly* (written
+straight into the leaf nodes, already normalised floats / float64 arrays of
+unchanged shape, so the compiled plan stays valid) and :meth:`Trainer.publish`
+announces the current values later through ``Graph.set_values``, one
+``node_changed`` per parameter.  :meth:`Trainer.step` publishes by default;
+:meth:`Trainer.run` publishes before every callback and once at the end (and
+before raising), so whoever looks at the graph from a callback or after the
+run sees announced values.  Between two publications the graph holds values
+nobody was told about: the price is that ``graph.version`` lags during a run,
+which is harmless because a run is synchronous and nothing else looks at the
+graph until it publishes.
+
+A non-finite loss, gradient or updated value stops training with a
+:class:`TrainingError` that says which and when; the parameters keep the last
+finite values (published), and :attr:`Trainer.history` keeps every loss
+recorded so far.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from .engine import Evaluator
+from .errors import ChainruleError
+from .formatting import format_number
+from .graph import Graph
+
+
+class TrainingError(ChainruleError):
+    """Training cannot go on (non-finite numbers, no parameters, no loss).
+
+    ``step`` is the index in :attr:`Trainer.history` of the step that failed
+    (None when no step could start), ``node`` the parameter concerned, if any,
+    and ``losses`` the losses this run recorded before stopping.
+    """
+
+    def __init__(self, message: str, step: int | None = None, node: str | None = None,
+                 losses: list[float] | None = None):
+        super().__init__(message)
+        self.step = step
+        self.node = node
+        self.losses = list(losses or [])
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a :meth:`Trainer.run` callback receives."""
+
+    done: int                 # steps done in this run so far
+    total: int                # steps asked for
+    loss: float               # the latest loss
+    losses: list[float]       # the losses recorded since the previous callback (for a plot)
+
+
+def parameters(graph: Graph) -> list[str]:
+    """Ids of the trainable inputs, in the graph's node order (a file's order when loaded)."""
+    return [n.id for n in graph.nodes() if n.trainable and n.op == "input"]
+
+
+def total_loss(value: Any) -> float:
+    """The loss a value stands for: itself, or the sum of its elements."""
+    if isinstance(value, np.ndarray):
+        return float(np.sum(value))
+    return float(value)
+
+
+def _copy(value: Any) -> Any:
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return bool(np.all(np.isfinite(value)))
+    return math.isfinite(value)
+
+
+class Trainer:
+    """Gradient descent on one graph.  Keeps the values to reset to and the loss history.
+
+    The parameters are looked up again at the start of every :meth:`step` and
+    :meth:`run`, so marking an input trainable (or removing one) between runs
+    needs no new Trainer; a parameter seen for the first time is remembered
+    with its value then, for :meth:`reset`.
+    """
+
+    def __init__(self, graph: Graph, evaluator: Evaluator | None = None):
+        self.graph = graph
+        self.evaluator = evaluator if evaluator is not None else Evaluator(graph)
+        self.history: list[float] = []
+        self._start: dict[str, Any] = {}
+        self._params = self._refresh()
+
+    # ------------------------------------------------------------ queries
+
+    @property
+    def params(self) -> list[str]:
+        """The parameters as of the last step, run or construction."""
+        return list(self._params)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The parameter values :meth:`reset` restores (copies): those before training."""
+        return {node_id: _copy(v) for node_id, v in self._start.items()}
+
+    def values(self) -> dict[str, Any]:
+        """The parameters' current values (copies)."""
+        return {p: _copy(self.graph.node(p).value) for p in self._params}
+
+    def loss(self) -> float:
+        """The loss at the current values, without a step (for the end of a plot)."""
+        evaluation = self.evaluator.forward()
+        if evaluation.error is not None:
+            raise TrainingError(f"there is no loss to lower: {evaluation.error}")
+        return total_loss(evaluation.value(evaluation.output))
+
+    # ------------------------------------------------------------ actions
+
+    def step(self, lr: float, notify: bool = True) -> float:
+        """One update of every parameter; returns the loss before it (also appended to
+        :attr:`history`).  With ``notify=False`` call :meth:`publish` later."""
+        _check_lr(lr)
+        self._params = self._refresh()
+        try:
+            return self._step(lr, self._params)
+        finally:
+            if notify:
+                self.publish()
+
+    def run(self, n: int, lr: float, callback: Callable[[Progress], Any] | None = None,
+            should_stop: Callable[[], bool] | None = None, every: int = 1,
+            interval: float | None = None) -> list[float]:
+        """Up to ``n`` steps; returns the losses of the steps done.
+
+        ``callback(progress)`` is called after a step when at least ``every``
+        steps and (if given) ``interval`` seconds have passed since the previous
+        call, and always after the last step; the values are published just
+        before each call.  ``should_stop()`` is asked before every step: True
+        ends the run early (no error).
+        """
+        _check_lr(lr)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError("the number of steps must be a whole number ≥ 0")
+        every = max(1, int(every))
+        params = self._params = self._refresh()
+        losses: list[float] = []
+        since = 0                     # losses[since:] not yet given to a callback
+        last_call = time.perf_counter()
+        try:
+            for done in range(1, n + 1):
+                if should_stop is not None and should_stop():
+                    break
+                losses.append(self._step(lr, params))
+                if callback is None or done == n:
+                    continue
+                if done - since >= every and (
+                        interval is None or time.perf_counter() - last_call >= interval):
+                    self.publish()
+                    callback(Progress(done, n, losses[-1], losses[since:]))
+                    since, last_call = done, time.perf_counter()
+        except TrainingError as exc:
+            exc.losses = losses
+            self.publish()
+            raise
+        self.publish()
+        if callback is not None and len(losses) > since:
+            callback(Progress(len(losses), n, losses[-1], losses[since:]))
+        return losses
+
+    def publish(self) -> None:
+        """Announce the parameters' current values (one ``node_changed`` each)."""
+        params = [p for p in self._params if p in self.graph]
+        if params:
+            self.graph.set_values({p: self.graph.node(p).value for p in params})
+
+    def reset(self) -> None:
+        """Put every parameter back to its value before training; clear the history."""
+        restore = {p: v for p, v in self._start.items()
+                   if p in self.graph and self.graph.node(p).spec.is_leaf}
+        if restore:
+            self.graph.set_values(restore)
+        self.history.clear()
+
+    def rebase(self) -> None:
+        """Make the current values the ones :meth:`reset` restores; clear the history
+        (after the learner edits a parameter by hand, say)."""
+        self._start = {}
+        self._params = self._refresh()
+        self.history.clear()
+
+    # ----------------------------------------------------------- internal
+
+    def _refresh(self) -> list[str]:
+        params = parameters(self.graph)
+        for p in params:
+            if p not in self._start:
+                self._start[p] = _copy(self.graph.node(p).value)
+        return params
+
+    def _step(self, lr: float, params: list[str]) -> float:
+        if not params:
+            raise TrainingError("there is nothing to train: mark an input as trainable")
+        evaluation = self.evaluator.evaluate()
+        k = len(self.history)
+        if evaluation.error is not None:
+            raise TrainingError(f"there is no loss to lower: {evaluation.error}", k)
+        plan = evaluation.plan
+        loss = evaluation.values[plan.output]
+        loss = float(np.sum(loss)) if isinstance(loss, np.ndarray) else float(loss)
+        if not math.isfinite(loss):
+            raise TrainingError(f"the loss is {format_number(loss)} at step {k + 1}; the "
+                                f"parameters keep their last values (try a smaller α than "
+                                f"{format_number(lr)})", k)
+        grads, index, nodes = evaluation.grads, plan.index, plan.nodes
+        updates = []
+        for p in params:
+            i = index[p]
+            g = grads[i]
+            if g is None:                   # does not reach the loss: nothing to learn
+                continue
+            node = nodes[i]
+            w = node.value
+            if isinstance(w, np.ndarray):
+                new = w - lr * g
+                ok = bool(np.all(np.isfinite(new)))
+            else:
+                new = float(w - lr * g)
+                ok = math.isfinite(new)
+            if not ok:
+                raise TrainingError(self._why(p, g, k, lr), k, p)
+            updates.append((node, new))
+        for node, new in updates:
+            node.value = new                # quiet: publish() announces (module docstring)
+        self.history.append(loss)
+        return loss
+
+    def _why(self, p: str, g: Any, k: int, lr: float) -> str:
+        if not _finite(g):
+            bad = "nan" if np.any(np.isnan(g)) else "inf"
+            return (f"the gradient of {p} is {bad} at step {k + 1}; the parameters keep "
+                    f"their last values")
+        return (f"{p} would overflow to inf at step {k + 1}: its gradient is too large for "
+                f"α = {format_number(lr)}; try a smaller α")
+
+
+def _check_lr(lr: Any) -> None:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
+        raise ValueError("the learning rate α must be a number")
+    if not math.isfinite(lr) or lr < 0:
+        raise ValueError("the learning rate α must be a finite number ≥ 0")
