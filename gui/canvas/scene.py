@@ -309,6 +309,12 @@ class GraphScene(QGraphicsScene):
         item.set_labels(None if value is None else self.format(value),
                         None if ev.grads is None else self.format(grad))
 
+    def clear_states(self) -> None:
+        """Every card back to its normal look, stepper tooltips dropped."""
+        for item in self.nodes.values():
+            item.set_state("normal")
+            item.set_extra_tooltip("")
+
     def set_precision(self, digits: int) -> None:
         """Significant digits of every number on the canvas (4 by default)."""
         digits = max(1, min(17, int(digits)))

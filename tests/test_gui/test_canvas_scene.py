@@ -248,6 +248,10 @@ def test_stepper_hooks(qtbot):
     scene.auto_labels = True
     scene.show_evaluation(doc.evaluation)
     assert wire.value_text() == "6"
+    scene.nodes["f"].set_state("done")
+    scene.clear_states()
+    assert {item.state for item in scene.nodes.values()} == {"normal"}
+    assert "step 2" not in scene.node_tooltip("q")
 
 
 def test_export_png_and_svg(qtbot, tmp_path):
