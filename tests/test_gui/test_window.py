@@ -6,7 +6,6 @@ and settings live in the test's own folder, never the user's.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
