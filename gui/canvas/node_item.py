@@ -331,13 +331,6 @@ class NodeItem(QGraphicsItem):
             best = ("out", 0)
         return best
 
-    def nearest_input(self, scene_pos: QPointF) -> int | None:
-        """The input port closest in height to ``scene_pos`` (a drop on the card body)."""
-        if not self.op.arity:
-            return None
-        y = self.mapFromScene(scene_pos).y()
-        return min(range(self.op.arity), key=lambda k: abs(self.input_port_pos(k).y() - y))
-
     def _update_rect(self) -> None:
         rect = QRectF(-style.PORT_HIT, -20, style.NODE_W + 2 * style.PORT_HIT,
                       style.NODE_H + 26)
