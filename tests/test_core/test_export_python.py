@@ -1,0 +1,281 @@
+"""Export to Python: the script of every demo prints exactly what the app computes."""
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import json
+import math
+import os
+import pathlib
+import stat
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+
+from core import ops
+from core.cli import eval_json, main
+from core.engine import evaluate
+from core.errors import EvaluationError
+from core.export_python import _TEMPLATES, export_python
+from core.fileformat import load
+from core.graph import Graph
+from core.program import parse_program
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEMOS = ROOT / "resources" / "demos"
+INDEX = json.loads((DEMOS / "index.json").read_text())
+
+
+def same(got, want, where="", rel=1e-12):
+    """Equal structure; numbers equal to ``rel`` relative; nan/inf strings identical."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and list(got) == list(want), where
+        for key in want:
+            same(got[key], want[key], f"{where}/{key}", rel)
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), where
+        for k, (a, b) in enumerate(zip(got, want)):
+            same(a, b, f"{where}[{k}]", rel)
+    elif isinstance(want, float) and isinstance(got, float):
+        assert got == want or abs(got - want) <= rel * max(abs(got), abs(want)), \
+            (where, got, want)
+    else:
+        assert got == want, (where, got, want)
+
+
+def run_script(path, cwd):
+    """The exported script in a fresh interpreter that sees no project file."""
+    result = subprocess.run([sys.executable, "-I", str(path)], capture_output=True, text=True,
+                            cwd=cwd, timeout=120, env={"PATH": os.environ.get("PATH", "")})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return json.loads(result.stdout)
+
+
+def exec_script(text):
+    """Run a script in this process (for many generated graphs) and parse what it prints."""
+    out = io.StringIO()
+    with np.errstate(), contextlib.redirect_stdout(out):
+        namespace = {"__name__": "exported"}
+        exec(compile(text, "exported.py", "exec"), namespace)
+        namespace["main"]()
+    return json.loads(out.getvalue())
+
+
+@pytest.mark.parametrize("name", INDEX["demos"])
+def test_every_demo_script_prints_what_the_app_computes(tmp_path, name):
+    graph = load(DEMOS / name)
+    script = tmp_path / "exported.py"
+    assert main(["export", str(DEMOS / name), "-o", str(script)]) == 0
+    got = run_script(script, tmp_path)
+    same(got, eval_json(graph, evaluate(graph)))
+
+
+def test_the_templates_cover_every_op_with_one_vjp_per_port():
+    assert set(_TEMPLATES) == set(ops.OPS)
+    for name, (forward, vjps) in _TEMPLATES.items():
+        op = ops.OPS[name]
+        assert len(vjps) == op.arity, name
+        fields = {p for p in op.ports} | {"g", "out", "axis", "value"}
+        for template in [forward, *vjps]:
+            used = {f for _, f, _, _ in __import__("string").Formatter().parse(template) if f}
+            assert used <= fields, (name, used - fields)
+
+
+def test_the_script_imports_only_numpy_and_the_standard_library():
+    text = export_python(load(DEMOS / "09-tensor-mlp.cgraph"))
+    imported = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+    assert imported == {"json", "numpy"}
+
+
+def test_forward_one_line_per_node_backward_one_line_per_wire():
+    graph = load(DEMOS / "03-add-mul.cgraph")
+    lines = export_python(graph).splitlines()
+    assert "q = x + y  # add, 'q = x + y'" in lines
+    assert "f = q * z  # mul" in lines
+    assert "dq = df * z  # ∂f/∂q via f = ∂f/∂f · ∂f/∂q = ∂f/∂f · z" in lines
+    assert "dx = dq  # ∂f/∂x via q = ∂f/∂q · ∂q/∂x = ∂f/∂q · 1" in lines
+    assert lines[0] == "#!/usr/bin/env python3" and lines[1] == '"""f = (x + y) · z'
+
+
+def test_forks_are_summed_in_the_engines_order():
+    text = export_python(load(DEMOS / "05-two-layer.cgraph"))
+    assert "dx2_m22 = dm22 * w22  # ∂J/∂x2 via m22 = ∂J/∂m22 · ∂m22/∂x2 = ∂J/∂m22 · w22" in text
+    assert "\ndx2 = dx2_m22 + dx2_m12  # x2 feeds 2 wires: its gradient is the sum" in text
+    text = export_python(parse_program("x = 3\nf = x * x").graph)
+    assert "dx = dx_f_a + dx_f_b" in text
+
+
+def test_broadcasting_is_undone_only_where_it_happened():
+    text = export_python(load(DEMOS / "10-fit-two-layer.cgraph"))
+    assert "dw11 = _unbroadcast(dm11 * x1, ())" in text
+    assert "def _unbroadcast" in text
+    scalar = export_python(load(DEMOS / "05-two-layer.cgraph"))
+    assert "_unbroadcast" not in scalar and "_matmul" not in scalar
+
+
+def test_conventions_are_said_in_the_comments():
+    text = export_python(parse_program("x = 0\ny = 0\nf = relu(x) + max(x, y)").graph)
+    assert "as in PyTorch" in text and "a tie sends half to each input" in text
+
+
+def test_ids_that_are_not_python_names(tmp_path):
+    g = Graph()
+    ids = ["x-1", "x_1", "class", "print", "np", "dx", "1st", "σ", "x 1", "json", "_json",
+           "match", "x"]
+    for k, node_id in enumerate(ids):
+        g.add_node(node_id, "input", value=float(k + 1))
+    acc = ids[0]
+    for k, node_id in enumerate(ids[1:]):
+        s = f"s{k}"
+        g.add_node(s, "mul" if k % 2 else "add")
+        g.connect(acc, s, 0)
+        g.connect(node_id, s, 1)
+        acc = s
+    g.add_node("out put", "square", label='a "quoted" label\nwith a newline')
+    g.connect(acc, "out put", 0)
+    g.title = 'Odd """ title \\ with "quotes"'
+    text = export_python(g)
+    compile(text, "exported.py", "exec")
+    script = tmp_path / "odd.py"
+    script.write_text(text, encoding="utf-8")
+    same(run_script(script, tmp_path), eval_json(g, evaluate(g)))
+
+
+def test_non_finite_results_are_identical():
+    program = "x = 0; y = -1; z = 800\nf = log(x) + sqrt(y) + exp(z) + reciprocal(x) + x / x"
+    g = parse_program(program).graph
+    got = exec_script(export_python(g))
+    want = eval_json(g, evaluate(g))
+    assert want["value"] == "nan"
+    same(got, want)
+
+
+def test_nodes_that_do_not_reach_the_output_have_no_gradient():
+    g = parse_program("x = 2\nf = x * 3").graph
+    g.add_node("side", "exp")
+    g.connect("x", "side", 0)
+    g.set_output("f")
+    got = exec_script(export_python(g))
+    assert got["nodes"]["side"]["grad"] is None and got["nodes"]["side"]["value"] == math.exp(2)
+    same(got, eval_json(g, evaluate(g)))
+
+
+def test_a_graph_that_cannot_be_evaluated_is_refused():
+    g = Graph()
+    g.add_node("x", "input", value=1.0)
+    g.add_node("f", "mul")
+    g.connect("x", "f", 0)
+    with pytest.raises(EvaluationError, match="not connected"):
+        export_python(g)
+
+
+# ------------------------------------------------------------- random graphs, every op
+
+VALUES = st.sampled_from([0.0, 1.0, -1.0, 2.0, -2.5, 0.5, 3.0, 1e-3, -0.75, 700.0])
+UNARY = [name for name, op in ops.OPS.items() if op.arity == 1]
+BINARY = [name for name, op in ops.OPS.items() if op.arity == 2]
+
+
+@st.composite
+def graphs(draw):
+    g = Graph()
+    n_leaves = draw(st.integers(1, 4))
+    shapes = draw(st.sampled_from([[()], [(), (3,)], [(2, 3), (3,), ()], [(3,), (3, 1)],
+                                   [(2, 2), (2,)]]))
+    ids = []
+    for k in range(n_leaves):
+        shape = draw(st.sampled_from(shapes))
+        if shape:
+            value = np.array(draw(st.lists(VALUES, min_size=int(np.prod(shape)),
+                                           max_size=int(np.prod(shape))))).reshape(shape)
+        else:
+            value = draw(VALUES)
+        node_id = f"l{k}"
+        g.add_node(node_id, draw(st.sampled_from(["input", "const"])), value=value)
+        ids.append(node_id)
+    for k in range(draw(st.integers(1, 8))):
+        op = draw(st.sampled_from(UNARY + BINARY))
+        node_id = f"n{k}"
+        attrs = None
+        if op in ("sum", "mean"):
+            attrs = {"axis": draw(st.sampled_from([None, 0, -1]))}
+        g.add_node(node_id, op, attrs=attrs)
+        for port in range(ops.OPS[op].arity):
+            g.connect(draw(st.sampled_from(ids)), node_id, port)
+        ids.append(node_id)
+    g.set_output(ids[-1])
+    return g
+
+
+def _abs_of_nan(g, evaluation):
+    """The engine's scalar and numpy paths disagree on abs' gradient at nan (0 vs nan)."""
+    return any(n.op == "abs" and np.any(np.isnan(evaluation.edge_value(g.in_edges(n.id)[0])))
+               for n in g.nodes())
+
+
+@settings(max_examples=150, deadline=None)
+@given(graphs())
+def test_random_graphs_of_every_op_export_exactly(g):
+    evaluation = evaluate(g)
+    assume(not evaluation.problems and evaluation.error is None)
+    assume(not _abs_of_nan(g, evaluation))
+    same(exec_script(export_python(g, evaluation)), eval_json(g, evaluation), rel=1e-12)
+
+
+# ---------------------------------------------------------------------- chainrule export
+
+def test_export_to_stdout(capsys):
+    code = main(["export", str(DEMOS / "01-neuron.cgraph"), "-o", "-"])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    assert out.startswith("#!/usr/bin/env python3") and "def main():" in out
+
+
+def test_export_writes_an_executable_file(tmp_path):
+    script = tmp_path / "neuron.py"
+    assert main(["export", str(DEMOS / "01-neuron.cgraph"), "--output", str(script)]) == 0
+    assert script.stat().st_mode & stat.S_IXUSR
+    assert "sigmoid" in script.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["export", "GOOD"], 2, "required"),
+    (["export", "nope.cgraph", "-o", "-"], 1, "cannot open nope.cgraph"),
+    (["export", "OPEN", "-o", "-"], 1, "not connected"),
+    (["export", "GOOD", "-o", "NODIR"], 1, "cannot open"),
+])
+def test_export_errors(tmp_path, capsys, args, code, message):
+    open_port = tmp_path / "open.cgraph"
+    open_port.write_text(json.dumps({
+        "format": "chainrule", "version": 1, "output": "f",
+        "nodes": [{"id": "x", "op": "input", "value": 1}, {"id": "f", "op": "mul"}],
+        "edges": [{"from": "x", "to": "f", "port": 0}]}), encoding="utf-8")
+    paths = {"OPEN": str(open_port), "GOOD": str(DEMOS / "03-add-mul.cgraph"),
+             "NODIR": str(tmp_path / "no" / "such" / "dir.py")}
+    got = main([paths.get(a, a) for a in args])
+    out, err = capsys.readouterr()
+    assert got == code and out == ""
+    assert message in err and "Traceback" not in err
+    if code == 1:
+        assert len(err.splitlines()) == 1 and err.startswith("chainrule: ")
+
+
+def test_export_as_a_real_process(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
+    script = tmp_path / "tensor.py"
+    result = subprocess.run([sys.executable, "-m", "core.cli", "export",
+                             str(DEMOS / "09-tensor-mlp.cgraph"), "-o", str(script)],
+                            capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
+    graph = load(DEMOS / "09-tensor-mlp.cgraph")
+    same(run_script(script, tmp_path), eval_json(graph, evaluate(graph)))
