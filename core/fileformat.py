@@ -564,8 +564,12 @@ def layout_missing(graph: Graph) -> None:
 # ------------------------------------------------------------------ writing
 
 def node_order(graph: Graph) -> list[str]:
-    """The writer's node order: depends on the graph only, not on its edit history."""
-    return list(nx.lexicographical_topological_sort(graph.nx, key=lambda n: n))
+    """The writer's node order: depends on the graph only, not on its edit history.
+
+    Level by level (leaves first, each node after its inputs), ids sorted within
+    a level — the order people write circuits in, as in the spec's example.
+    """
+    return [n for level in nx.topological_generations(graph.nx) for n in sorted(level)]
 
 
 def to_dict(graph: Graph) -> dict:

@@ -372,6 +372,8 @@ class Graph:
         self._g.nodes[new]["node"].id = new
         self._ports = {(new if d == old else d, p): (new if s == old else s)
                        for (d, p), s in self._ports.items()}
+        self.edge_extra = {Edge(new if e.src == old else e.src, new if e.dst == old else e.dst,
+                                e.port): extra for e, extra in self.edge_extra.items()}
         if self._output == old:
             self._output = new
         self._structure_changed()
