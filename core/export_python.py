@@ -290,7 +290,7 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
     seed = vals[plan.output]
     seed_code = f"np.ones_like({L})" if isinstance(seed, np.ndarray) else "np.float64(1.0)"
     backward_lines = [f"{gvar[L_id]} = {seed_code}  # ∂{L}/∂{L} = 1: the output seeds the pass"]
-    for i, _, _, a, b in plan.backward_steps:
+    for i, *_ in plan.backward_steps:
         node = plan.nodes[i]
         n = var[node.id]
         contribs = contributions.get(i, [])
@@ -327,9 +327,10 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
                  f"\"grad\": _json({grad_of(n.id)})}}," for n in graph.nodes()]
     edge_rows = []
     for e in graph.edges():
-        i, j = plan.index[e.dst], plan.index[e.src]
+        i = plan.index[e.dst]
         g = edge_var.get((i, e.port), "None") if reaching[i] else "None"
-        edge_rows.append(f"        {{\"from\": {_str(e.src)}, \"to\": {_str(e.dst)}, \"port\": {e.port}, "
+        edge_rows.append(f"        {{\"from\": {_str(e.src)}, \"to\": {_str(e.dst)}, "
+                         f"\"port\": {e.port}, "
                          f"\"value\": _json({var[e.src]}), \"grad\": _json({g})}},")
 
     title = (graph.title or "A Chainrule graph").replace("\\", "\\\\").replace('"', '\\"')

@@ -30,7 +30,6 @@ recorded so far.
 """
 from __future__ import annotations
 
-import copy
 import math
 import time
 from dataclasses import dataclass

@@ -13,7 +13,8 @@ Modes, each the median of several runs:
 * ``step``: ``Trainer.step(lr)`` called n times, each step announcing every
   parameter (the cost of not batching the events).
 
-Run: ``make bench`` (or ``python tests/benchmarks/bench_training.py``). Prints figures; asserts nothing.
+Run: ``make bench`` (or ``python tests/benchmarks/bench_training.py``).
+Prints figures; asserts nothing.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ import math
 import os
 import pathlib
 import stat
+import string
 import subprocess
 import sys
 
@@ -82,7 +83,7 @@ def test_the_templates_cover_every_op_with_one_vjp_per_port():
         assert len(vjps) == op.arity, name
         fields = {p for p in op.ports} | {"g", "out", "axis", "value"}
         for template in [forward, *vjps]:
-            used = {f for _, f, _, _ in __import__("string").Formatter().parse(template) if f}
+            used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
             assert used <= fields, (name, used - fields)
 
 
