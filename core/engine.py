@@ -269,10 +269,24 @@ def _reason(exc: Exception, args: tuple) -> str:
     return f"cannot be computed for shapes {shapes} ({exc})"
 
 
+def _all_finite(values: list, all_scalar: bool) -> bool:
+    """A quick test: the sum of everything is finite only if every value is (a huge
+    but finite sum overflowing to inf only costs the exact scan afterwards)."""
+    if all_scalar:
+        return math.isfinite(sum(values))
+    total = 0.0
+    with np.errstate(all="ignore"):
+        for v in values:
+            if v is None:
+                continue
+            total += v if type(v) is float else float(np.add.reduce(v, axis=None))
+    return math.isfinite(total)
+
+
 def _note_nonfinite(evaluation: Evaluation) -> None:
     vals = evaluation.values
     plan = evaluation.plan
-    if plan.all_scalar and not evaluation.problems and math.isfinite(sum(vals)):
+    if not evaluation.problems and _all_finite(vals, plan.all_scalar):
         return
     finite = [v is None or bool(np.all(np.isfinite(v))) for v in vals]
     if all(finite):
@@ -360,12 +374,8 @@ def backward(evaluation: Evaluation) -> Evaluation:
 def _note_nonfinite_grads(evaluation: Evaluation) -> None:
     grads = evaluation.grads
     plan = evaluation.plan
-    if plan.all_scalar:
-        try:
-            if math.isfinite(sum(g for g in grads if g is not None)):
-                return
-        except TypeError:
-            pass
+    if _all_finite([g for g in grads if g is not None], plan.all_scalar):
+        return
     for i, g in enumerate(grads):
         if g is not None and not np.all(np.isfinite(g)):
             bad = "nan" if np.any(np.isnan(g)) else "inf"

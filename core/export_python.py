@@ -73,7 +73,7 @@ _TEMPLATES: dict[str, tuple[str, list[str]]] = {
     "tanh": ("np.tanh({x})", ["{g} * (1 - {out} * {out})"]),
     "sigmoid": ("1.0 / (1.0 + np.exp(-{x}))", ["{g} * (1 - {out}) * {out}"]),
     "relu": ("np.where({x} <= 0, 0.0, {x})", ["np.where({out} <= 0, 0.0, {g})"]),
-    "abs": ("np.abs({x})", ["{g} * np.sign({x})"]),
+    "abs": ("np.abs({x})", ["{g} * (({x} > 0) * 1.0 - ({x} < 0))"]),
     "sqrt": ("np.sqrt({x})", ["{g} / (2 * {out})"]),
     "square": ("np.square({x})", ["{g} * (2 * {x})"]),
     "reciprocal": ("np.reciprocal({x})", ["-{g} * ({out} * {out})"]),

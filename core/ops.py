@@ -395,7 +395,7 @@ _DEFINITIONS = [
     _unary("abs", "functions", "|x|", "|x|", "sign(x)",
            "abs passes the upstream gradient with the sign of its input (0 at 0).",
            abs, lambda g, out, x: g * ((x > 0) - (x < 0)), np.abs,
-           lambda g, out, x: g * np.sign(x)),
+           lambda g, out, x: g * ((x > 0) * 1.0 - (x < 0))),   # sign, 0 at nan as in PyTorch
     _unary("sqrt", "arithmetic", "√", "√x", "1/(2√x)",
            "sqrt divides the upstream gradient by twice its output: infinite at 0.",
            math.sqrt, lambda g, out, x: g / (2 * out), np.sqrt,
