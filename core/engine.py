@@ -7,8 +7,9 @@ reverse topological order — one step per node that reaches the output — and
 running the whole pass is consuming it; the editor's stepper uses the same
 generator.  Gradients live in the :class:`Evaluation`, never on nodes.
 
-The fan-out rule is the line ``grads[a] = ga if grads[a] is None else grads[a] + ga``:
-a node's gradient is the sum of the gradients on its outgoing wires.
+The fan-out rule is the line ``grads[a] = grads[a] + ga``: a node's gradient is
+the sum of the gradients on its outgoing wires (every node that reaches the
+output starts at 0.0; the others stay None: no gradient, not zero).
 """
 from __future__ import annotations
 
@@ -113,6 +114,7 @@ class Plan:
         # backward entries, output first: only nodes that reach the output get a step
         self.backward_steps: list[tuple] = []
         self.grad_template: list = [None] * n
+        self.edge_template: list = [() if not ins else None for ins in self.inputs]
         if self.output < 0 or self.output_error:
             return
         reach = [False] * n
@@ -131,11 +133,9 @@ class Plan:
                 self.backward_steps.append((i, sv, av, ins[0], ins[1] if len(ins) > 1 else -1))
 
     def fits(self, graph: Graph) -> bool:
-        """Still valid: same structure and every leaf still a scalar / still an array."""
-        if graph.structure_version != self.structure_version:
-            return False
-        return all((not isinstance(node.value, np.ndarray)) == s
-                   for (_, node), s in zip(self.leaves, self.leaf_scalar))
+        """Still valid: same structure, and no leaf turned from scalar to array or back
+        (the graph counts both as structural changes: write values with set_value)."""
+        return graph.structure_version == self.structure_version
 
 
 @dataclass
@@ -338,8 +338,6 @@ def _backward_indices(plan: Plan, vals: list, grads: list, edge_grads: list) -> 
                 ga = _ieee(av, g, vals[i], x)
             edge_grads[i] = (ga,)
             grads[a] = grads[a] + ga
-        else:
-            edge_grads[i] = ()
         yield i
 
 
@@ -347,7 +345,7 @@ def _start_backward(evaluation: Evaluation) -> Iterator[int]:
     if evaluation.error is not None:
         raise EvaluationError(evaluation.error)
     evaluation.grads = evaluation.plan.grad_template[:]
-    evaluation.edge_grads = [None] * len(evaluation.values)
+    evaluation.edge_grads = evaluation.plan.edge_template[:]
     return _backward_indices(evaluation.plan, evaluation.values,
                              evaluation.grads, evaluation.edge_grads)
 

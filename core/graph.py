@@ -315,7 +315,9 @@ class Graph:
         node = self.node(node_id)
         if not node.spec.is_leaf:
             raise BadValueError(f'"{node_id}" is a {node.op} node; only input and const hold a value')
-        node.value = normalize_value(value)
+        new = normalize_value(value)
+        self._note_kind(node.value, new)
+        node.value = new
         self._changed(node_id, "value")
 
     def set_values(self, values: dict[str, Any]) -> None:
@@ -329,7 +331,9 @@ class Graph:
                                     f'hold a value')
             checked[node_id] = normalize_value(value)
         for node_id, value in checked.items():
-            self.node(node_id).value = value
+            node = self.node(node_id)
+            self._note_kind(node.value, value)
+            node.value = value
             self._changed(node_id, "value")
 
     def set_label(self, node_id: str, label: str | None) -> None:
@@ -403,6 +407,12 @@ class Graph:
     def _structure_changed(self) -> None:
         self.structure_version += 1
         self.version += 1
+
+    def _note_kind(self, old: Any, new: Any) -> None:
+        """A scalar becoming an array (or back) changes how the graph is evaluated:
+        the engine compiles float and numpy code paths per node."""
+        if isinstance(old, np.ndarray) != isinstance(new, np.ndarray):
+            self.structure_version += 1
 
     def _changed(self, node_id: str, what: str) -> None:
         self.version += 1
