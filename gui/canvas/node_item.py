@@ -68,6 +68,8 @@ class NodeItem(QGraphicsItem):
         self.stub_value: str | None = None
         self.stub_grad: str | None = None
         self.stub_emphasized = False
+        # Learning views: small pills under the card, by who set them ("check", "fork").
+        self.marks: dict[str, tuple[str, QColor, str]] = {}
         self._hovered = False
         self._rect = QRectF()
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
@@ -187,7 +189,7 @@ class NodeItem(QGraphicsItem):
                 text = self.short_text or text
             painter.drawText(body, Qt.AlignCenter,
                              vm.elidedText(text, Qt.ElideRight, body.width()))
-            tag = self.op.name + (" · trainable" if self.trainable else "")
+            tag = self.op.name
             painter.setFont(small_font)
             painter.setPen(dark)
             painter.drawText(QRectF(0, h - 13, w - 6, 12), Qt.AlignRight | Qt.AlignVCenter, tag)
@@ -209,6 +211,10 @@ class NodeItem(QGraphicsItem):
                                  Qt.AlignLeft | Qt.AlignVCenter, name)
         if self.warning:
             self._paint_badge(painter, tag_font)
+        if self.trainable:
+            self._paint_trainable(painter, tag_font)
+        if self.marks:
+            self._paint_marks(painter, tag_font)
         if self.is_output:
             label = "output"
             painter.setFont(tag_font)
@@ -238,6 +244,34 @@ class NodeItem(QGraphicsItem):
         painter.setPen(QColor("white"))
         painter.setFont(tag_font)
         painter.drawText(r.adjusted(0, 4, 0, 1), Qt.AlignCenter, "!")
+
+    def _paint_trainable(self, painter: QPainter, tag_font) -> None:
+        """The parameter badge: "θ param" on a blue pill above the card's left corner."""
+        label = "θ param"
+        painter.setFont(tag_font)
+        tw = QFontMetricsF(tag_font).horizontalAdvance(label) + 10
+        tag = QRectF(0, -17, tw, 15)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(style.TRAINABLE)
+        painter.drawRoundedRect(tag, 4, 4)
+        painter.setPen(QColor("white"))
+        painter.drawText(tag, Qt.AlignCenter, label)
+
+    def _paint_marks(self, painter: QPainter, tag_font) -> None:
+        """The learning views' pills, one under the other below the card."""
+        metrics = QFontMetricsF(tag_font)
+        painter.setFont(tag_font)
+        y = style.NODE_H + 3
+        for text, color, _tip in self.marks.values():
+            text = metrics.elidedText(text, Qt.ElideRight, style.NODE_W + 40)
+            tw = metrics.horizontalAdvance(text) + 10
+            pill = QRectF((style.NODE_W - tw) / 2, y, tw, 15)
+            painter.setPen(QPen(color, 1.2))
+            painter.setBrush(QColor("white"))
+            painter.drawRoundedRect(pill, 4, 4)
+            painter.setPen(color)
+            painter.drawText(pill, Qt.AlignCenter, text)
+            y += 17
 
     def _paint_ports(self, painter: QPainter, dark: QColor) -> None:
         r = style.PORT_R
@@ -334,6 +368,9 @@ class NodeItem(QGraphicsItem):
     def _update_rect(self) -> None:
         rect = QRectF(-style.PORT_HIT, -20, style.NODE_W + 2 * style.PORT_HIT,
                       style.NODE_H + 26)
+        if self.marks:
+            rect = rect.united(QRectF(-20, style.NODE_H, style.NODE_W + 40,
+                                      6 + 17 * len(self.marks)))
         if self.is_output:
             mid = style.NODE_W + style.PORT_R + style.STUB_LEN / 2
             rect = rect.united(QRectF(mid - style.LABEL_MAX_W / 2 - 4, style.NODE_H / 2 - 24,
@@ -390,6 +427,24 @@ class NodeItem(QGraphicsItem):
             self.state = state
             self.setOpacity(0.42 if state == "waiting" else 1.0)
             self.update()
+
+    def set_mark(self, key: str, text: str | None, color: QColor | None = None,
+                 tooltip: str = "") -> None:
+        """A pill under the card (``key`` says whose: "check", "fork"); None removes it."""
+        new = None if text is None else (text, QColor(color or style.TEXT_MUTED), tooltip)
+        if self.marks.get(key) == new:
+            return
+        self.prepareGeometryChange()
+        if new is None:
+            self.marks.pop(key, None)
+        else:
+            self.marks[key] = new
+        self._update_rect()
+        self.update()
+
+    def mark_text(self, key: str) -> str | None:
+        mark = self.marks.get(key)
+        return None if mark is None else mark[0]
 
     def set_extra_tooltip(self, text: str) -> None:
         """A paragraph added under the node's own tooltip (the stepper explains a step)."""

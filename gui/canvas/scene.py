@@ -315,6 +315,31 @@ class GraphScene(QGraphicsScene):
             item.set_state("normal")
             item.set_extra_tooltip("")
 
+    # ------------------------------------------------------------ learning views
+
+    def set_wire_styles(self, styles: dict[Edge, tuple[float, Any]]) -> None:
+        """Draw these wires with (width, QColor) and every other wire plainly (flow view)."""
+        for edge, wire in self.wires.items():
+            style_ = styles.get(edge)
+            if style_ is None:
+                wire.set_style_override(None)
+            else:
+                wire.set_style_override(*style_)
+
+    def set_wire_extras(self, texts: dict[Edge, str]) -> None:
+        """A third label line on these wires, none on the others (misconception view)."""
+        for edge, wire in self.wires.items():
+            wire.set_extra_label(texts.get(edge))
+
+    def set_node_marks(self, key: str, marks: dict[str, tuple[str, Any, str]]) -> None:
+        """Pills ``key`` under these nodes: id → (text, QColor, tooltip); removed elsewhere."""
+        for node_id, item in self.nodes.items():
+            mark = marks.get(node_id)
+            if mark is None:
+                item.set_mark(key, None)
+            else:
+                item.set_mark(key, *mark)
+
     def set_precision(self, digits: int) -> None:
         """Significant digits of every number on the canvas (4 by default)."""
         digits = max(1, min(17, int(digits)))
@@ -421,6 +446,8 @@ class GraphScene(QGraphicsScene):
             lines.append("⚠ " + item.warning)
         if item is not None and item.extra_tooltip:
             lines.append(item.extra_tooltip)
+        if item is not None:
+            lines.extend(tip for _text, _color, tip in item.marks.values() if tip)
         return "\n".join(lines)
 
     def port_tooltip(self, node_id: str, port: tuple[str, int]) -> str:

@@ -48,6 +48,13 @@ PORT_OK = QColor("#2da44e")         # a port the dragged wire may plug into
 PORT_REFUSED = QColor("#c4c9d0")
 WARNING = QColor("#bf8700")
 
+# Learning views: the overwrite-at-forks program's numbers, gradient-check marks,
+# the trainable badge.
+MISCONCEPTION = QColor("#8250df")   # purple: what the buggy program computes
+CHECK_OK = QColor("#1a7f37")
+CHECK_BAD = QColor("#cf222e")
+TRAINABLE = QColor("#0969da")
+
 STATE_DONE = QColor("#dafbe1")
 STATE_CURRENT = QColor("#fb8500")
 STATE_READY = QColor("#1f6feb")

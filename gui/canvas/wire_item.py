@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import (QBrush, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen,
+from PySide6.QtGui import (QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen,
                            QStaticText, QTransform)
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
@@ -117,6 +117,10 @@ class WireItem(QGraphicsItem):
         self._room = style.LABEL_MAX_W
         self._placed: tuple = ()
         self._placed_key: tuple | None = None
+        # Learning views: a pen drawn instead of the plain one (gradient flow) and a
+        # third label line under the gradient (the overwrite-at-forks program's value).
+        self._style_pen: QPen | None = None
+        self._extra: _Label | None = None
         self.setFlags(QGraphicsItem.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(0.0)
@@ -147,7 +151,8 @@ class WireItem(QGraphicsItem):
             painter.setPen(_SIMPLE_SELECTED if selected else _SIMPLE_PEN)
             painter.drawLine(QLineF(self._p0, self._p1))
             return
-        painter.setPen(_SELECTED_PEN if selected else _HOVER_PEN if self._hovered else _PEN)
+        painter.setPen(_SELECTED_PEN if selected else self._style_pen or
+                       (_HOVER_PEN if self._hovered else _PEN))
         painter.setBrush(_NO_BRUSH)
         painter.drawPath(self._path)
         if lod < style.LOD_TEXT:
@@ -165,11 +170,12 @@ class WireItem(QGraphicsItem):
         """(font, background, (rect, point, text, colour)...) for paint, cached."""
         value, grad = self._current_labels(scene)
         emphasized = self._labels_gen[2] is not None and self._labels_gen[2][2]
-        key = (value, grad, emphasized, self._geometry)
+        extra = self._extra
+        key = (value, grad, emphasized, self._geometry, extra)
         if key == self._placed_key:
             return self._placed
         self._placed_key = key
-        if value is None and grad is None:
+        if value is None and grad is None and extra is None:
             self._placed = ()
             return self._placed
         back = style.EMPHASIS_BACK if emphasized else style.LABEL_BACK
@@ -178,7 +184,7 @@ class WireItem(QGraphicsItem):
         # wire so it sits in the free corner: above-right of a descending wire,
         # above-left of a rising one; the gradient takes the opposite corner.
         shift = self._shift
-        placed: list = [(value or grad).font, back]
+        placed: list = [(value or grad or extra).font, back]
         if value is not None:
             x = self._clamp_x(ax + shift * (value.width / 2 + 3) - value.width / 2, value.width)
             y = ay - value.height - 3
@@ -189,6 +195,11 @@ class WireItem(QGraphicsItem):
             y = ay + 3
             placed.append((QRectF(x - 3, y, grad.width + 6, grad.height), QPointF(x, y),
                            grad.static, style.GRAD))
+        if extra is not None:
+            x = self._clamp_x(ax - shift * (extra.width / 2 + 3) - extra.width / 2, extra.width)
+            y = ay + 3 + (grad.height + 1 if grad is not None else 0)
+            placed.append((QRectF(x - 3, y, extra.width + 6, extra.height), QPointF(x, y),
+                           extra.static, style.MISCONCEPTION))
         self._placed = tuple(placed)
         return self._placed
 
@@ -232,7 +243,8 @@ class WireItem(QGraphicsItem):
         self._shift = max(-1.0, min(1.0, 2.0 * slope))
         w = style.LABEL_MAX_W + 12
         h = style.LABEL_PX * 1.6 + 6
-        label_box = QRectF(self._anchor.x() - w, self._anchor.y() - h, 2 * w, 2 * h)
+        below = h + (style.LABEL_PX * 1.6 if self._extra is not None else 0)
+        label_box = QRectF(self._anchor.x() - w, self._anchor.y() - h, 2 * w, h + below)
         self._rect = self._path.controlPointRect().adjusted(-6, -6, 6, 6).united(label_box)
 
     def label_anchor(self) -> QPointF:
@@ -278,6 +290,38 @@ class WireItem(QGraphicsItem):
                                  for t in texts)
             self._labels_gen = key
         return self._labels
+
+    # ------------------------------------------------------ learning views
+
+    def set_style_override(self, width: float | None, color: QColor | None = None) -> None:
+        """Draw the wire with this width and colour (the gradient-flow view); None: plain."""
+        pen = None if width is None else _pen(color or style.WIRE, float(width))
+        old = self._style_pen
+        if pen is None and old is None:
+            return
+        if pen is not None and old is not None and pen == old:
+            return
+        self._style_pen = pen
+        self.update()
+
+    def style_override(self) -> tuple[float, QColor] | None:
+        """(width, colour) of the override pen, or None when the wire is drawn plain."""
+        pen = self._style_pen
+        return None if pen is None else (pen.widthF(), pen.color())
+
+    def set_extra_label(self, text: str | None) -> None:
+        """A third line under the gradient, in the misconception colour; None removes it."""
+        current = None if self._extra is None else self._extra.text
+        if text == current:
+            return
+        self.prepareGeometryChange()
+        self._extra = None if text is None else _label(text, False, self._room)
+        self._geometry += 1
+        self._place_label()
+        self.update()
+
+    def extra_text(self) -> str | None:
+        return None if self._extra is None else self._extra.text
 
     # ------------------------------------------------------ hover
 

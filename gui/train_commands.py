@@ -1,0 +1,53 @@
+"""The undo command of training: the parameters before and after, nothing else.
+
+A training Step or a whole Run changes many leaf values at once; undoing it
+must put every one of them back in one go, and redoing it must re-apply the
+trained values exactly.  :class:`SetParameters` keeps two dicts of values
+(copies) and calls ``graph.set_values`` with one or the other — one undo
+step per Step, one per Run.
+
+The Train panel has already written the new values when it pushes the
+command (the Trainer updates the graph itself), so the first ``redo`` —
+the one ``QUndoStack.push`` makes — is skipped when ``applied`` is true.
+A Run updates ``new_values`` as it goes (:meth:`SetParameters.update`), so
+the command on the stack always describes what the run has done so far.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+
+class SetParameters(QUndoCommand):
+    """Set several leaf values at once; undo puts the old ones back."""
+
+    def __init__(self, doc, old_values: dict[str, Any], new_values: dict[str, Any],
+                 text: str = "Training step", applied: bool = False):
+        super().__init__(text)
+        self.doc = doc
+        self.old_values = copy.deepcopy(old_values)
+        self.new_values = copy.deepcopy(new_values)
+        self._skip_redo = applied
+
+    def update(self, new_values: dict[str, Any], text: str | None = None) -> None:
+        """The values the command stands for now (a run that went on); no graph change."""
+        self.new_values = copy.deepcopy(new_values)
+        if text is not None:
+            self.setText(text)
+
+    def _apply(self, values: dict[str, Any]) -> None:
+        graph = self.doc.graph
+        present = {k: copy.deepcopy(v) for k, v in values.items() if k in graph}
+        if present:
+            graph.set_values(present)
+
+    def redo(self) -> None:
+        if self._skip_redo:
+            self._skip_redo = False
+            return
+        self._apply(self.new_values)
+
+    def undo(self) -> None:
+        self._apply(self.old_values)
