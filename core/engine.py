@@ -13,10 +13,8 @@ output starts at 0.0; the others stay None: no gradient, not zero).
 """
 from __future__ import annotations
 
-import gc
 import math
 from collections import deque
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -25,6 +23,7 @@ import numpy as np
 
 from . import ops
 from .errors import EvaluationError
+from .gc_pause import gc_paused
 from .graph import Edge, Graph
 
 _IEEE = (ArithmeticError, ValueError)   # what Python raises where IEEE gives inf/nan
@@ -43,7 +42,7 @@ class Plan:
     """Everything about a graph that does not depend on its leaf values."""
 
     def __init__(self, graph: Graph):
-        with _gc_paused():
+        with gc_paused():
             self._build(graph)
 
     def _build(self, graph: Graph) -> None:
@@ -197,7 +196,7 @@ def forward(plan: Plan) -> Evaluation:
     for i, node in plan.leaves:
         vals[i] = node.value
     try:
-        with _gc_paused(), np.errstate(all="ignore"):
+        with gc_paused(), np.errstate(all="ignore"):
             _forward_fast(plan.forward_steps, vals)
         evaluation = Evaluation(plan, vals)
     except _FAIL:
@@ -223,19 +222,6 @@ def _forward_fast(steps: list, vals: list) -> None:
 def _ieee(fn, *args):
     with np.errstate(all="ignore"):
         return fn(*args)
-
-
-@contextmanager
-def _gc_paused():
-    """No cyclic garbage collection during a pass: it allocates many small tuples
-    and the collector would walk the whole (large) graph again and again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _forward_careful(plan: Plan) -> Evaluation:
@@ -363,7 +349,7 @@ def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardSte
 
 def backward(evaluation: Evaluation) -> Evaluation:
     """The whole backward pass: consume the step generator to the end."""
-    with _gc_paused(), np.errstate(all="ignore"):
+    with gc_paused(), np.errstate(all="ignore"):
         deque(_start_backward(evaluation), maxlen=0)
     _note_nonfinite_grads(evaluation)
     return evaluation

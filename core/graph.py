@@ -136,6 +136,7 @@ class Graph:
 
     def __init__(self) -> None:
         self._g = nx.MultiDiGraph()
+        self._nodes: dict[str, Node] = {}     # the same nodes as _g, in _g's order
         self._ports: dict[tuple[str, int], str] = {}
         self._output: str | None = None
         self.title: str = ""
@@ -167,15 +168,15 @@ class Graph:
 
     def node(self, node_id: str) -> Node:
         try:
-            return self._g.nodes[node_id]["node"]
+            return self._nodes[node_id]
         except KeyError:
             raise UnknownNodeError(f'there is no node "{node_id}"') from None
 
     def nodes(self) -> list[Node]:
-        return [data["node"] for _, data in self._g.nodes(data=True)]
+        return list(self._nodes.values())
 
     def node_ids(self) -> list[str]:
-        return list(self._g.nodes)
+        return list(self._nodes)
 
     def edges(self) -> list[Edge]:
         """Every wire, in the order the wires were made (a file's order when loaded)."""
@@ -273,7 +274,8 @@ class Graph:
             raise BadValueError("only input nodes can be trainable")
         node = Node(node_id, op, label or None, value, bool(trainable), check_attrs(spec, attrs),
                     _pos(pos), dict(extra or {}))
-        self._g.add_node(node_id, node=node)
+        self._g.add_node(node_id)
+        self._nodes[node_id] = node
         self._structure_changed()
         self.node_added.emit(node_id)
         return node
@@ -288,6 +290,7 @@ class Graph:
         if self._output == node_id:
             self.set_output(None)
         self._g.remove_node(node_id)
+        del self._nodes[node_id]
         self._structure_changed()
         self.node_removed.emit(node_id)
         return removed
@@ -300,6 +303,41 @@ class Graph:
         self._structure_changed()
         self.edge_added.emit(edge)
         return edge
+
+    def connect_many(self, edges: Iterable[tuple[str, str, int]],
+                     known_acyclic: bool = False) -> list[Edge]:
+        """Make many wires at once (opening a file, pasting): each is checked as by
+        :meth:`connect`, but cycles are looked for once at the end, so this is linear
+        in the size of the graph.  All or nothing: a refusal changes nothing.
+        ``known_acyclic`` skips that search for callers that have just done it (the
+        file reader, which names the loop in the file's own terms)."""
+        made: list[Edge] = []
+        try:
+            for src, dst, port in edges:
+                spec = self.node(dst).spec
+                self.node(src)
+                if isinstance(port, bool) or not isinstance(port, int) or \
+                        not 0 <= port < spec.arity or (dst, port) in self._ports:
+                    self.check_connect(src, dst, port)      # raises the precise error
+                if src == dst:
+                    raise CycleError(f'connecting "{src}" to itself would make a cycle', [src])
+                self._g.add_edge(src, dst, key=port)
+                self._ports[(dst, port)] = src
+                made.append(Edge(src, dst, port))
+            if made and not known_acyclic and not nx.is_directed_acyclic_graph(self._g):
+                loop = [u for u, _, _ in nx.find_cycle(self._g)]
+                names = " → ".join(loop + [loop[0]])
+                raise CycleError(f"the wires make a cycle: {names}", loop)
+        except Exception:
+            for edge in made:
+                self._g.remove_edge(edge.src, edge.dst, key=edge.port)
+                del self._ports[(edge.dst, edge.port)]
+            raise
+        if made:
+            self._structure_changed()
+        for edge in made:
+            self.edge_added.emit(edge)
+        return made
 
     def disconnect(self, edge: Edge) -> None:
         if not self.has_edge(edge):
@@ -373,7 +411,9 @@ class Graph:
         if new in self._g:
             raise DuplicateIdError(f'a node "{new}" exists already')
         nx.relabel_nodes(self._g, {old: new}, copy=False)
-        self._g.nodes[new]["node"].id = new
+        node = self._nodes.pop(old)
+        node.id = new
+        self._nodes[new] = node
         self._ports = {(new if d == old else d, p): (new if s == old else s)
                        for (d, p), s in self._ports.items()}
         self.edge_extra = {Edge(new if e.src == old else e.src, new if e.dst == old else e.dst,
@@ -392,7 +432,8 @@ class Graph:
         """An independent copy without subscribers."""
         other = Graph()
         for node in self.nodes():
-            other._g.add_node(node.id, node=copy.deepcopy(node))
+            other._g.add_node(node.id)
+            other._nodes[node.id] = copy.deepcopy(node)
         for edge in self.edges():
             other._g.add_edge(edge.src, edge.dst, key=edge.port)
         other._ports = dict(self._ports)
