@@ -1,7 +1,7 @@
 """Take docs/screenshot.png: the real editor window on the default demo.
 
 Run it as ``make screenshot`` (or ``python tests/tools/screenshot.py [OUT.png]``).
-Without a display it starts a virtual X server (``Xvfb :97``) for itself and
+Without a display it starts a virtual X server (``Xvfb :97``, or the next free display) for itself and
 stops it afterwards.  The window uses a throw-away settings folder, so the
 picture shows the default layout, not yours.
 """
@@ -27,16 +27,20 @@ def start_xvfb() -> subprocess.Popen | None:
         return None
     if shutil.which("Xvfb") is None:
         sys.exit("screenshot: no display and no Xvfb; install xvfb or run under a desktop")
-    proc = subprocess.Popen(["Xvfb", XVFB_DISPLAY, "-screen", "0", "1600x1000x24", "-nolisten",
+    number = int(XVFB_DISPLAY[1:])
+    while Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
+        number += 1                     # someone else's server: never draw on it
+    display = f":{number}"
+    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten",
                              "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    socket = Path(f"/tmp/.X11-unix/X{XVFB_DISPLAY[1:]}")
+    socket = Path(f"/tmp/.X11-unix/X{number}")
     for _ in range(100):
         if socket.exists():
             break
         if proc.poll() is not None:
-            sys.exit(f"screenshot: Xvfb {XVFB_DISPLAY} did not start (is it in use?)")
+            sys.exit(f"screenshot: Xvfb {display} did not start")
         time.sleep(0.05)
-    os.environ["DISPLAY"] = XVFB_DISPLAY
+    os.environ["DISPLAY"] = display
     return proc
 
 
