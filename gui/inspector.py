@@ -303,6 +303,15 @@ class Inspector(QWidget):
         self.node_problems.setObjectName("errorText")
         self.node_problems.setWordWrap(True)
         outer.addWidget(self.node_problems)
+        # What other views know about the node (the gradient check): rich text from
+        # the functions in note_providers, refreshed with the computed values.
+        self.note_providers: list = []
+        self.node_notes = QLabel()
+        self.node_notes.setObjectName("nodeNotes")
+        self.node_notes.setWordWrap(True)
+        self.node_notes.setTextFormat(Qt.TextFormat.RichText)
+        self.node_notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.node_notes)
         outer.addStretch(1)
         return page
 
@@ -536,6 +545,14 @@ class Inspector(QWidget):
                 notes.append(table[node_id])
         self.node_problems.setText("<br>".join(escape(n) for n in notes))
         self.node_problems.setVisible(bool(notes))
+        self.refresh_notes()
+
+    def refresh_notes(self) -> None:
+        """Ask every note provider about the selected node again."""
+        notes = [text for provider in self.note_providers
+                 if self.node_id is not None and (text := provider(self.node_id))]
+        self.node_notes.setText("<br>".join(notes))
+        self.node_notes.setVisible(bool(notes))
 
     def _refresh_edge(self, evaluation) -> None:
         edge, graph = self.edge, self.document.graph

@@ -11,6 +11,11 @@ command (the Trainer updates the graph itself), so the first ``redo`` —
 the one ``QUndoStack.push`` makes — is skipped when ``applied`` is true.
 A Run updates ``new_values`` as it goes (:meth:`SetParameters.update`), so
 the command on the stack always describes what the run has done so far.
+
+The loss history (the Train panel's plot) follows undo and redo too: given
+the trainer's ``history`` list, the command keeps its first ``keep`` losses
+and puts back the tail it had before (undo) or after (redo) — a step's one
+loss, a run's losses, or, for Reset, the whole history it cleared.
 """
 from __future__ import annotations
 
@@ -24,18 +29,29 @@ class SetParameters(QUndoCommand):
     """Set several leaf values at once; undo puts the old ones back."""
 
     def __init__(self, doc, old_values: dict[str, Any], new_values: dict[str, Any],
-                 text: str = "Training step", applied: bool = False):
+                 text: str = "Training step", applied: bool = False,
+                 history: list | None = None, keep: int = 0,
+                 before_tail: list | tuple = (), after_tail: list | tuple = ()):
         super().__init__(text)
         self.doc = doc
         self.old_values = copy.deepcopy(old_values)
         self.new_values = copy.deepcopy(new_values)
         self._skip_redo = applied
+        self.history, self.keep = history, keep
+        self.before_tail, self.after_tail = list(before_tail), list(after_tail)
 
-    def update(self, new_values: dict[str, Any], text: str | None = None) -> None:
+    def update(self, new_values: dict[str, Any], text: str | None = None,
+               after_tail: list | None = None) -> None:
         """The values the command stands for now (a run that went on); no graph change."""
         self.new_values = copy.deepcopy(new_values)
         if text is not None:
             self.setText(text)
+        if after_tail is not None:
+            self.after_tail = list(after_tail)
+
+    def _set_history(self, tail: list) -> None:
+        if self.history is not None:
+            self.history[self.keep:] = tail
 
     def _apply(self, values: dict[str, Any]) -> None:
         graph = self.doc.graph
@@ -47,7 +63,9 @@ class SetParameters(QUndoCommand):
         if self._skip_redo:
             self._skip_redo = False
             return
+        self._set_history(self.after_tail)
         self._apply(self.new_values)
 
     def undo(self) -> None:
+        self._set_history(self.before_tail)
         self._apply(self.old_values)

@@ -1,0 +1,229 @@
+"""Learning with the graph, put into the main window in one place.
+
+The window makes one :class:`LearningTools`; it adds
+
+* the Train dock (:mod:`gui.train_panel`): α, Step, Run N steps, Reset, the loss plot;
+* Check gradients / Check every node (:mod:`gui.gradcheck_view`), marks on the
+  canvas and a line in the inspector;
+* the gradient-flow view with its legend (:mod:`gui.flow_view`);
+* the misconception toggle "Overwrite instead of add at forks"
+  (:mod:`gui.misconception_view`);
+* Quiz mode and its dock (:mod:`gui.quiz_panel`), when the window has a
+  step-through to quiz on;
+* File ▸ Export as Python… (:func:`core.export_python.export_python`).
+
+Everything sits in a Learn menu placed before Help; the checks and the flow
+view are on the main toolbar too.  Keys come from :mod:`gui.shortcuts`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
+
+from core.errors import ChainruleError
+from core.export_python import export_python
+from gui.flow_view import FlowView
+from gui.gradcheck_view import GradientCheckView
+from gui.misconception_view import MisconceptionView
+from gui.train_panel import TrainPanel
+
+PYTHON_FILTER = "Python script (*.py)"
+
+
+class LearningTools(QObject):
+    """Train panel, gradient check, flow view, misconception, quiz and export for ``window``."""
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.window = window
+        doc, canvas = window.document, window.canvas
+        scene = canvas.graph_scene
+
+        self.train_panel = TrainPanel(doc)
+        window._add_dock("train", "Train", self.train_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.gradcheck = GradientCheckView(doc, scene, self)
+        self.flow = FlowView(doc, canvas, self)
+        self.misconception = MisconceptionView(doc, scene, self)
+        window.inspector.note_providers.append(self.gradcheck.note_for)
+        self.gradcheck.changed.connect(window.inspector.refresh_notes)
+
+        self.quiz_panel = None
+        step_through = getattr(window, "step_through", None)
+        controller = getattr(step_through, "controller", None)
+        if controller is not None and hasattr(controller, "move_filter"):
+            from gui.quiz_panel import QuizPanel
+            self.quiz_panel = QuizPanel(doc, controller, canvas)
+            window._add_dock("quiz", "Quiz", self.quiz_panel,
+                             Qt.DockWidgetArea.RightDockWidgetArea)
+
+        inspector = window.docks.get("inspector")
+        for name in ("train", "quiz"):
+            if name in window.docks and inspector is not None:
+                window.tabifyDockWidget(inspector, window.docks[name])
+        if inspector is not None:
+            inspector.raise_()
+
+        self.actions: dict[str, QAction] = {}
+        self._build_actions()
+        self._place_in_window()
+
+    # ------------------------------------------------------------ actions
+
+    def _build_actions(self) -> None:
+        w = self.window
+        add = w._action
+        a = self.actions
+        a["check_gradients"] = add(
+            "check_gradients", "&Check Gradients", self.check_gradients,
+            "Compare every leaf's gradient with finite differences: ✓ or ✗ under each card")
+        a["check_gradients"].setIconText("Check ∂")
+        a["check_all_nodes"] = add(
+            "check_all_nodes", "Check &Every Node", self.check_all_nodes,
+            "Compare the gradient of every node with finite differences")
+        a["flow_view"] = add(
+            "flow_view", "Gradient &Flow View", self._flow_toggled,
+            "Wire thickness and colour by |gradient| on a log scale: spot vanishing and "
+            "exploding gradients")
+        a["flow_view"].setCheckable(True)
+        a["flow_view"].setIconText("Flow")
+        a["misconception"] = add(
+            "misconception", "&Overwrite Instead of Add at Forks", self._misconception_toggled,
+            "Show beside the right gradients what a backward pass that assigns instead of "
+            "adding at forks would compute")
+        a["misconception"].setCheckable(True)
+        a["show_train"] = add("show_train", "&Train Panel", self.show_train_panel,
+                              "Open the Train panel: learning rate, Step, Run, Reset, loss plot")
+        a["train_step"] = add("train_step", "Training &Step", self.train_panel.step,
+                              "One gradient-descent step on the trainable inputs")
+        a["export_python"] = add(
+            "export_python", "Export as &Python…", self.export_python,
+            "Write a standalone numpy script that computes this graph's values and gradients")
+        if self.quiz_panel is not None:
+            a["quiz_mode"] = add("quiz_mode", "&Quiz Mode", self._quiz_toggled,
+                                 "Before each backward step, type the gradient you expect")
+            a["quiz_mode"].setCheckable(True)
+            self.quiz_panel.mode_changed.connect(a["quiz_mode"].setChecked)
+        self.train_panel.running_changed.connect(
+            lambda running: a["train_step"].setEnabled(not running))
+
+    def _place_in_window(self) -> None:
+        w = self.window
+        a = self.actions
+        menu = QMenu("&Learn", w)
+        menu.setObjectName("learnMenu")
+        menu.addActions([a["show_train"], a["train_step"]])
+        menu.addSeparator()
+        menu.addActions([a["check_gradients"], a["check_all_nodes"]])
+        menu.addSeparator()
+        menu.addActions([a["flow_view"], a["misconception"]])
+        if "quiz_mode" in a:
+            menu.addSeparator()
+            menu.addAction(a["quiz_mode"])
+        self.menu = menu
+        bar = w.menuBar()
+        help_menu = _menu_of(w.actions.get("demos"))
+        if help_menu is not None:
+            bar.insertMenu(help_menu.menuAction(), menu)
+        else:
+            bar.addMenu(menu)
+
+        file_menu = _menu_of(w.actions.get("export_image"))
+        if file_menu is not None:
+            actions = file_menu.actions()
+            i = actions.index(w.actions["export_image"])
+            # after Export Image (and Export Steps, when the step-through put it there)
+            while i + 1 < len(actions) and not actions[i + 1].isSeparator():
+                i += 1
+            file_menu.insertAction(actions[i + 1] if i + 1 < len(actions) else None,
+                                   a["export_python"])
+
+        toolbar = getattr(w, "toolbar", None)
+        if toolbar is not None:
+            toolbar.addSeparator()
+            toolbar.addActions([a["check_gradients"], a["flow_view"]])
+        view_menu = getattr(w, "view_menu", None)
+        if view_menu is not None:
+            for name in ("train", "quiz"):
+                if name in w.docks:
+                    view_menu.addAction(w.docks[name].toggleViewAction())
+
+    # ------------------------------------------------------------ behaviour
+
+    def show_train_panel(self) -> None:
+        dock = self.window.docks["train"]
+        dock.show()
+        dock.raise_()
+
+    def check_gradients(self):
+        return self.gradcheck.check("leaves")
+
+    def check_all_nodes(self):
+        return self.gradcheck.check("all")
+
+    def _flow_toggled(self) -> None:
+        self.flow.set_enabled(self.actions["flow_view"].isChecked())
+
+    def _misconception_toggled(self) -> None:
+        self.misconception.set_enabled(self.actions["misconception"].isChecked())
+
+    def _quiz_toggled(self) -> None:
+        on = self.actions["quiz_mode"].isChecked()
+        self.quiz_panel.set_enabled(on)
+        if on:
+            dock = self.window.docks["quiz"]
+            dock.show()
+            dock.raise_()
+
+    def set_flow_view(self, on: bool) -> None:
+        self.actions["flow_view"].setChecked(on)
+        self._flow_toggled()
+
+    def set_misconception(self, on: bool) -> None:
+        self.actions["misconception"].setChecked(on)
+        self._misconception_toggled()
+
+    # ------------------------------------------------------------ export
+
+    def ask_python_path(self) -> str | None:
+        w = self.window
+        start = Path(w.files._start_dir())
+        name = (w.document.path.stem if w.document.path else w.files.demo_name or "graph")
+        path, _ = QFileDialog.getSaveFileName(w, "Export as Python", str(start / f"{name}.py"),
+                                              PYTHON_FILTER)
+        if not path:
+            return None
+        return path if path.lower().endswith(".py") else path + ".py"
+
+    def export_python(self, path: str | None = None) -> bool:
+        """Write the graph as a numpy-only script (asks where when ``path`` is None)."""
+        w = self.window
+        doc = w.document
+        if not doc.graph.node_ids():
+            doc.message.emit("Nothing to export: the graph is empty.")
+            return False
+        try:
+            text = export_python(doc.graph)
+        except ChainruleError as exc:
+            doc.message.emit(f"Cannot export as Python: {exc}")
+            return False
+        path = path or self.ask_python_path()
+        if not path:
+            return False
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            w.files.show_error("Cannot export as Python", f"{Path(path).name} could not be "
+                               "written.", str(exc))
+            return False
+        doc.message.emit(f"Exported {Path(path).name}: run it with python to print every "
+                         f"value and gradient.")
+        return True
+
+
+def _menu_of(action: QAction | None) -> QMenu | None:
+    if action is None:
+        return None
+    return next((o for o in action.associatedObjects() if isinstance(o, QMenu)), None)

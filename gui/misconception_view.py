@@ -1,0 +1,133 @@
+"""The misconception toggle: "Overwrite instead of add at forks", beside the right numbers.
+
+The most common bug of hand-written backprop is ``grads[x] = g`` where it
+should be ``grads[x] += g``: at a node that feeds several wires (a fork) only
+the contribution written last survives.  With the toggle on, the canvas
+keeps the right gradients and adds, in purple, what that buggy program
+computes (:func:`core.misconception.overwrite_pass`, the engine's own plan
+and vector-Jacobian products with the one assignment changed):
+
+* under every wire whose gradient the buggy program gets wrong, a third line
+  ``overwrite: −2``; under a wire whose contribution is overwritten at its
+  fork, ``overwrite: lost``;
+* under every fork, a pill with the gradient the buggy program keeps
+  (``= keeps −2 (right −1)``), or ``fork: = would be right here`` when the
+  last contribution happens to be the whole sum; under every other node it
+  gets wrong, ``overwrite: …``.
+
+The status bar explains it in one sentence.  The marks follow every new
+evaluation, like the labels.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject
+
+from core.engine import Evaluation
+from core.errors import ChainruleError
+from core.graph import Edge
+from core.misconception import fork_nodes, overwrite_pass
+from gui.canvas import style
+
+MARK = "fork"
+EXPLANATION = ("Overwrite instead of add: purple numbers are what a backward pass that writes "
+               "grads[x] = g instead of grads[x] += g computes — at a fork only the "
+               "contribution written last survives.")
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True))
+
+
+def overwrite_annotations(graph, evaluation: Evaluation, fmt) -> tuple[dict, dict]:
+    """(wire texts, node marks) for the overwrite program; ``fmt`` formats a number.
+
+    Wire texts: edge → "overwrite: …" where its gradient differs, "overwrite: lost"
+    where its contribution is overwritten at its fork.  Node marks: id → (text, tooltip).
+    """
+    wrong = overwrite_pass(evaluation)
+    wires: dict[Edge, str] = {}
+    for edge in graph.edges():
+        try:
+            right = evaluation.edge_grad(edge)
+        except (KeyError, IndexError, TypeError):
+            continue
+        bad = wrong.edge_grads.get(edge)
+        parts = []
+        if edge in wrong.edge_grads and not _same(right, bad):
+            parts.append(fmt(bad))
+        if edge in wrong.lost.get(edge.src, ()):
+            parts.append("lost")
+        if parts:
+            wires[edge] = "overwrite: " + ", ".join(parts)
+    nodes: dict[str, tuple[str, str]] = {}
+    forks = set(fork_nodes(graph))
+    for node_id in graph.node_ids():
+        if node_id not in wrong.grads:
+            continue
+        right, bad = evaluation.grad(node_id), wrong.grads[node_id]
+        if node_id in forks:
+            kept = wrong.kept.get(node_id)
+            lost = wrong.lost.get(node_id, [])
+            via = f"only the wire into {kept.dst} counts" if kept else ""
+            dropped = ", ".join(e.dst for e in lost)
+            tip = (f"Fork: {node_id} feeds {len(lost) + 1} wires. Written with '=' its "
+                   f"gradient is overwritten by each wire in turn, so {via}; the "
+                   f"contributions through {dropped} are lost. Right (+=): {fmt(right)}; "
+                   f"overwrite (=): {fmt(bad)}.")
+            if _same(right, bad):
+                nodes[node_id] = ("fork: = would be right here", tip)
+            else:
+                nodes[node_id] = (f"= keeps {fmt(bad)} (right {fmt(right)})", tip)
+        elif not _same(right, bad):
+            nodes[node_id] = (f"overwrite: {fmt(bad)}",
+                              f"The overwrite program gives {node_id} the gradient {fmt(bad)} "
+                              f"instead of {fmt(right)}: it inherits the error of a fork "
+                              f"downstream.")
+    return wires, nodes
+
+
+class MisconceptionView(QObject):
+    """Shows the overwrite program's numbers on ``scene`` while enabled."""
+
+    def __init__(self, document, scene, parent: QObject | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.scene = scene
+        self.enabled = False
+        self.wrong_count = 0
+        document.evaluated.connect(self._evaluated)
+        document.graph_replaced.connect(self._refresh)
+
+    def set_enabled(self, on: bool) -> None:
+        self.enabled = bool(on)
+        self._refresh()
+        if self.enabled:
+            forks = len(fork_nodes(self.document.graph))
+            tail = (f" This graph has {forks} fork{'s' * (forks != 1)}; "
+                    f"{self.wrong_count} node{'s' * (self.wrong_count != 1)} get a wrong gradient."
+                    if forks else " This graph has no fork: both programs agree.")
+            self.document.message.emit(EXPLANATION + tail)
+
+    def _evaluated(self, _evaluation) -> None:
+        if self.enabled:
+            self._refresh()
+
+    def _refresh(self, *_args) -> None:
+        scene = self.scene
+        evaluation = self.document.evaluation
+        if not self.enabled or evaluation.error is not None or evaluation.grads is None:
+            scene.set_wire_extras({})
+            scene.set_node_marks(MARK, {})
+            self.wrong_count = 0
+            return
+        try:
+            wires, nodes = overwrite_annotations(self.document.graph, evaluation, scene.format)
+        except ChainruleError:
+            wires, nodes = {}, {}
+        scene.set_wire_extras(wires)
+        color = style.MISCONCEPTION
+        scene.set_node_marks(MARK, {n: (text, color, tip) for n, (text, tip) in nodes.items()})
+        self.wrong_count = sum(1 for text, _ in nodes.values() if not text.startswith("fork:"))

@@ -1,0 +1,467 @@
+"""The Train panel: gradient descent on the graph's trainable inputs, with a live loss plot.
+
+The mathematics is :class:`core.training.Trainer`'s (one update
+``w := w − α·∂L/∂w`` of every parameter per step, on the document's own
+compiled plan); this panel only drives it and shows it:
+
+* **Step** — one update, one undo step.
+* **Run N steps** — in chunks of about :data:`CHUNK_SECONDS` on a timer, so the
+  event loop turns between chunks: the canvas relabels, the progress bar
+  moves, Cancel works, the window can be panned and zoomed.  The Trainer
+  updates the values quietly inside a chunk and announces them once at its
+  end, so the canvas labels follow the parameters at the chunk rate.
+  The run is one undo step: its command is pushed when the run starts and
+  kept up to date after every chunk, so the undo stack describes the graph
+  at every moment; any other change of the stack (an undo, an edit) stops
+  the run where it is.
+* **Reset** — the parameters back to their values before training (an undo
+  step too), the plot cleared.
+
+"Before training" means before the first step since the panel was last
+reset (or the graph opened): a learner who edits a weight by hand after a
+Reset and trains again gets that weight back on the next Reset.
+
+The plot is redrawn at most every :data:`PLOT_INTERVAL_MS` ms — training
+speed never waits for the plot.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+from core.formatting import format_number
+from core.training import Trainer, TrainingError, parameters, total_loss
+from gui.train_commands import SetParameters
+
+#: Training time per chunk of a run, between two turns of the event loop.
+CHUNK_SECONDS = 0.04
+#: The plot is redrawn at most this often during a run (20 times a second).
+PLOT_INTERVAL_MS = 50
+#: Learning rates the spin box steps through: 1, 2, 5 × 10ᵏ.
+LR_MANTISSAS = (1.0, 2.0, 5.0)
+LR_MIN, LR_MAX = 1e-6, 100.0
+DEFAULT_LR = 0.05
+DEFAULT_STEPS = 200
+MAX_STEPS = 1_000_000
+
+NO_PARAMETERS = ("Nothing to train: mark inputs as trainable in the inspector "
+                 "(select an input and tick “Trainable”).")
+
+
+def lr_ladder() -> list[float]:
+    """Every learning rate of the 1-2-5 ladder between LR_MIN and LR_MAX."""
+    values = []
+    for k in range(-6, 3):
+        for m in LR_MANTISSAS:
+            v = float(f"{m}e{k}")
+            if LR_MIN <= v <= LR_MAX:
+                values.append(v)
+    return values
+
+
+class LearningRateSpinBox(QDoubleSpinBox):
+    """α: typed freely, stepped along 1, 2, 5 × 10ᵏ (a log-ish scale), shown as 0.05 not 0.050000."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setLocale(QLocale.c())
+        self.setDecimals(6)
+        self.setRange(LR_MIN, LR_MAX)
+        self.setKeyboardTracking(False)
+        self._ladder = lr_ladder()
+
+    def stepBy(self, steps: int) -> None:
+        value = self.value()
+        ladder = self._ladder
+        if steps > 0:
+            above = [v for v in ladder if v > value * (1 + 1e-9)]
+            index = min(len(above) - 1, steps - 1)
+            if index >= 0:
+                self.setValue(above[index])
+        elif steps < 0:
+            below = [v for v in ladder if v < value * (1 - 1e-9)]
+            index = len(below) + steps
+            if below:
+                self.setValue(below[max(0, index)])
+
+    def stepEnabled(self):
+        flags = QDoubleSpinBox.StepEnabledFlag.StepNone
+        if self.value() < LR_MAX:
+            flags |= QDoubleSpinBox.StepEnabledFlag.StepUpEnabled
+        if self.value() > LR_MIN:
+            flags |= QDoubleSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.6g}"
+
+
+class TrainPanel(QWidget):
+    """Step, Run N steps, Cancel, Reset, and the loss-versus-step plot for one document."""
+
+    #: A run started (True) or ended (False).
+    running_changed = Signal(bool)
+
+    def __init__(self, document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.trainer: Trainer | None = None
+        self._run: dict | None = None           # the run in progress, see run()
+        self._plot_drawn = 0.0                  # perf_counter of the last redraw
+        self._log_mode = False
+        self._note = ""                         # what the last action said
+        self.last_rate: float | None = None     # steps per second of the last run
+
+        self.lr_spin = LearningRateSpinBox()
+        self.lr_spin.setObjectName("learningRate")
+        self.lr_spin.setValue(DEFAULT_LR)
+        self.lr_spin.setToolTip("Learning rate α: each step moves every parameter by −α·∂L/∂w. "
+                                "The arrows step through 1, 2, 5 × 10ᵏ; type any value.")
+        self.steps_spin = QSpinBox()
+        self.steps_spin.setObjectName("runSteps")
+        self.steps_spin.setRange(1, MAX_STEPS)
+        self.steps_spin.setValue(DEFAULT_STEPS)
+        self.steps_spin.setSingleStep(100)
+        self.steps_spin.setGroupSeparatorShown(True)
+        self.steps_spin.setToolTip("How many steps Run makes")
+        self.step_button = QPushButton("Step")
+        self.step_button.setObjectName("trainStep")
+        self.step_button.setToolTip("One gradient-descent step: w := w − α·∂L/∂w for every "
+                                    "trainable input (one undo step)")
+        self.run_button = QPushButton("Run")
+        self.run_button.setObjectName("trainRun")
+        self.run_button.setToolTip("Run that many steps (one undo step); Cancel stops it")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("trainCancel")
+        self.cancel_button.setEnabled(False)
+        self.reset_button = QPushButton("Reset parameters")
+        self.reset_button.setObjectName("trainReset")
+        self.reset_button.setToolTip("Put every parameter back to its value before training")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("trainProgress")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("%v of %m steps")
+        self.status = QLabel()
+        self.status.setObjectName("trainStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.log_check = QCheckBox("log scale")
+        self.log_check.setObjectName("trainLogScale")
+        self.log_check.setChecked(True)
+        self.log_check.toggled.connect(self._redraw_plot)
+
+        form = QFormLayout()
+        form.addRow("Learning rate α", self.lr_spin)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.steps_spin, 1)
+        run_row.addWidget(QLabel("steps"))
+        form.addRow("Run", run_row)
+        buttons = QHBoxLayout()
+        for b in (self.step_button, self.run_button, self.cancel_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.reset_button)
+        layout.addWidget(self.status)
+        self.plot = self._make_plot()
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.log_check)
+
+        self.step_button.clicked.connect(self.step)
+        self.run_button.clicked.connect(self._run_clicked)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.reset_button.clicked.connect(self.reset)
+        self._chunk_timer = QTimer(self)
+        self._chunk_timer.setInterval(0)
+        self._chunk_timer.timeout.connect(self._chunk)
+        self._plot_timer = QTimer(self)
+        self._plot_timer.setSingleShot(True)
+        self._plot_timer.timeout.connect(self._redraw_plot)
+        document.graph_replaced.connect(self._graph_replaced)
+        document.undo_stack.indexChanged.connect(self._stack_moved)
+        document.evaluated.connect(self._evaluated)
+        self._graph_replaced()
+
+    # ------------------------------------------------------------ plot
+
+    def _make_plot(self):
+        import pyqtgraph as pg
+        plot = pg.PlotWidget(background="w")
+        plot.setObjectName("lossPlot")
+        plot.setMinimumHeight(160)
+        plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        item = plot.getPlotItem()
+        item.setLabel("bottom", "step")
+        item.setLabel("left", "loss")
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.setMenuEnabled(False)
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, mode="peak")
+        for axis in ("left", "bottom"):
+            item.getAxis(axis).setTextPen("#24292f")
+            item.getAxis(axis).setPen("#8e99a8")
+        self.curve = item.plot([], [], pen=pg.mkPen("#c62828", width=2))
+        return plot
+
+    def _request_plot(self) -> None:
+        """Redraw now if the last redraw is old enough, else once the interval has passed."""
+        wait_ms = PLOT_INTERVAL_MS - (time.perf_counter() - self._plot_drawn) * 1000
+        if wait_ms <= 0:
+            self._redraw_plot()
+        elif not self._plot_timer.isActive():
+            self._plot_timer.start(int(math.ceil(wait_ms)))
+
+    def _redraw_plot(self, *_args) -> None:
+        self._plot_drawn = time.perf_counter()
+        history = self.trainer.history if self.trainer is not None else []
+        y = np.asarray(history, dtype=float)
+        positive = y.size == 0 or bool(np.all(y > 0))
+        self.log_check.setEnabled(positive)
+        self.log_check.setToolTip("" if positive else
+                                  "The loss is not positive everywhere: a log scale cannot show it")
+        log = positive and self.log_check.isChecked()
+        if log != self._log_mode:
+            self._log_mode = log
+            self.plot.getPlotItem().setLogMode(x=False, y=log)
+        self.curve.setData(np.arange(y.size), y)
+
+    @property
+    def plotted_points(self) -> int:
+        """How many losses the curve holds (what the last redraw drew)."""
+        x, _ = self.curve.getData()
+        return 0 if x is None else len(x)
+
+    # ------------------------------------------------------------ state
+
+    @property
+    def running(self) -> bool:
+        return self._run is not None
+
+    def _ensure_trainer(self) -> Trainer:
+        doc = self.document
+        if self.trainer is None or self.trainer.graph is not doc.graph:
+            self.trainer = Trainer(doc.graph, doc.evaluator)
+        return self.trainer
+
+    def _graph_replaced(self) -> None:
+        if self._run is not None:
+            self._finish("The run stopped: another graph was opened.", keep_command=False)
+        self.trainer = None
+        self._note = ""
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self._redraw_plot()
+        self._show_idle_status()
+
+    def _evaluated(self, _evaluation) -> None:
+        if self._run is None:
+            self._show_idle_status()
+
+    def _show_idle_status(self) -> None:
+        """The last action's note, then the loss now and how many parameters there are."""
+        ev = self.document.evaluation
+        params = parameters(self.document.graph)
+        if not params:
+            text = NO_PARAMETERS
+        elif ev.error:
+            text = f"No loss to lower: {ev.error}"
+        else:
+            steps = len(self.trainer.history) if self.trainer is not None else 0
+            loss = total_loss(ev.value(ev.output))
+            text = (f"{len(params)} parameter{'s' * (len(params) != 1)} · loss "
+                    f"{ev.output} = {format_number(loss)}"
+                    + (f" after {steps} step{'s' * (steps != 1)}" if steps else ""))
+        self.status.setText(f"{self._note}\n{text}" if self._note else text)
+
+    def _say(self, text: str) -> None:
+        """A note that stays above the loss line until the next action, and in the status bar."""
+        self._note = text
+        self._show_idle_status()
+        self.document.message.emit(text)
+
+    def _check_parameters(self) -> bool:
+        if not parameters(self.document.graph):
+            self._say(NO_PARAMETERS)
+            return False
+        return True
+
+    def _start_session(self, trainer: Trainer) -> None:
+        """A first step since Reset (or opening): the values now are the ones to reset to."""
+        if not trainer.history:
+            trainer.rebase()
+
+    # ------------------------------------------------------------ Step
+
+    def step(self) -> bool:
+        """One gradient-descent step (one undo step); False when it could not be made."""
+        if self.running or not self._check_parameters():
+            return False
+        trainer = self._ensure_trainer()
+        self._start_session(trainer)
+        lr = self.lr_spin.value()
+        before = self._parameter_values()
+        try:
+            loss = trainer.step(lr)
+        except TrainingError as exc:
+            self._say(f"Training stopped: {exc}.")
+            return False
+        self.document.push(SetParameters(
+            self.document, before, self._parameter_values(),
+            f"Training step (α = {format_number(lr)})", applied=True,
+            history=trainer.history, keep=len(trainer.history) - 1, after_tail=[loss]))
+        self._request_plot()
+        self._note = f"Step {len(trainer.history)}: the loss was {format_number(loss)} before it."
+        self._show_idle_status()
+        return True
+
+    def _parameter_values(self) -> dict:
+        """Copies of every trainable input's value now (what a command must restore)."""
+        graph = self.document.graph
+        values = {}
+        for p in parameters(graph):
+            v = graph.node(p).value
+            values[p] = v.copy() if isinstance(v, np.ndarray) else v
+        return values
+
+    # ------------------------------------------------------------ Run
+
+    def run(self, n: int | None = None) -> bool:
+        """Start a run of ``n`` steps (the spin box's number by default); it goes on in
+        chunks on a timer.  False when it could not start."""
+        if self.running or not self._check_parameters():
+            return False
+        n = int(self.steps_spin.value() if n is None else n)
+        trainer = self._ensure_trainer()
+        self._start_session(trainer)
+        lr = self.lr_spin.value()
+        before = self._parameter_values()
+        command = SetParameters(self.document, before, before, self._run_text(0, n, lr),
+                                applied=True, history=trainer.history,
+                                keep=len(trainer.history))
+        self.document.push(command)
+        self._run = {"n": n, "done": 0, "lr": lr, "command": command,
+                     "index": self.document.undo_stack.index(), "cancel": False,
+                     "started": time.perf_counter(), "first_step": len(trainer.history)}
+        self.progress.setRange(0, n)
+        self.progress.setValue(0)
+        self._set_running(True)
+        self._note = ""
+        self.status.setText(f"Running {n:,} steps with α = {format_number(lr)}…")
+        self._chunk_timer.start()
+        return True
+
+    def _run_clicked(self) -> None:
+        self.run()          # not connected directly: clicked(bool) would pass n = False
+
+    def cancel(self) -> None:
+        """Stop the run after the steps already made (they stay, as one undo step)."""
+        if self._run is not None:
+            self._finish(None)
+
+    def _chunk(self) -> None:
+        run = self._run
+        if run is None:
+            self._chunk_timer.stop()
+            return
+        trainer = self.trainer
+        deadline = time.perf_counter() + CHUNK_SECONDS
+        left = run["n"] - run["done"]
+        error = None
+        try:
+            losses = trainer.run(left, run["lr"],
+                                 should_stop=lambda: time.perf_counter() >= deadline)
+        except TrainingError as exc:
+            losses, error = exc.losses, exc
+        run["done"] += len(losses)
+        command = run["command"]
+        command.update(self._parameter_values(), self._run_text(run["done"], run["n"], run["lr"]),
+                       trainer.history[command.keep:])
+        self.progress.setValue(run["done"])
+        self._request_plot()
+        if error is not None:
+            self._finish(f"Training stopped: {error}.")
+        elif run["done"] >= run["n"]:
+            self._finish(None)
+
+    def _run_text(self, done: int, n: int, lr: float) -> str:
+        if done == n:
+            return f"Train {n:,} steps (α = {format_number(lr)})"
+        return f"Train {done:,} of {n:,} steps (α = {format_number(lr)})"
+
+    def _stack_moved(self, index: int) -> None:
+        run = self._run
+        if run is None:
+            self._request_plot()          # an undone step takes its loss off the plot
+        elif index != run["index"]:
+            # An undo, a redo or an edit during the run: the run stops where it is;
+            # its command already holds every step made.
+            self._finish("The run stopped: the graph was changed while it ran.",
+                         keep_command=True)
+
+    def _finish(self, message: str | None, keep_command: bool = True) -> None:
+        run, self._run = self._run, None
+        self._chunk_timer.stop()
+        self._set_running(False)
+        seconds = time.perf_counter() - run["started"]
+        done, n, lr = run["done"], run["n"], run["lr"]
+        stack = self.document.undo_stack
+        command = run["command"]
+        if keep_command and done == 0 and stack.index() == run["index"]:
+            # Nothing was trained: take the empty command back off the stack.
+            command.setObsolete(True)
+            stack.undo()
+        self.last_rate = done / seconds if seconds > 0 and done else None
+        self._redraw_plot()
+        rate = f" ({self.last_rate:,.0f} steps/s)" if self.last_rate else ""
+        if message is None:
+            cut = "" if done == n else f" (cancelled after {done:,} of {n:,})"
+            history = self.trainer.history if self.trainer is not None else []
+            loss = f"; loss {format_number(history[-1])} at the last step" if history else ""
+            message = f"Trained {done:,} steps{cut} in {seconds:.2f} s{rate}{loss}."
+        self._say(message)
+        self.running_changed.emit(False)
+
+    def _set_running(self, running: bool) -> None:
+        for w in (self.step_button, self.run_button, self.reset_button, self.lr_spin,
+                  self.steps_spin):
+            w.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self.running_changed.emit(True)
+
+    # ------------------------------------------------------------ Reset
+
+    def reset(self) -> bool:
+        """The parameters back to their values before training (one undo step)."""
+        if self.running:
+            return False
+        trainer = self.trainer
+        if trainer is None or trainer.graph is not self.document.graph:
+            self._say("Nothing to reset: the parameters have not been trained yet.")
+            return False
+        start = {k: v for k, v in trainer.snapshot().items() if k in self.document.graph}
+        now = {k: self.document.graph.node(k).value for k in start}
+        changed = any(not np.array_equal(now[k], start[k]) for k in start)
+        history = list(trainer.history)
+        trainer.reset()
+        if changed:
+            self.document.push(SetParameters(self.document, now, start, "Reset parameters",
+                                             applied=True, history=trainer.history,
+                                             before_tail=history))
+        self._redraw_plot()
+        self.progress.setValue(0)
+        if changed:
+            self._say("Reset: the parameters are back to their values before training.")
+        else:
+            self._note = ""
+            self._show_idle_status()
+        return changed
