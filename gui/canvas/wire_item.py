@@ -120,6 +120,7 @@ class WireItem(QGraphicsItem):
         # Learning views: a pen drawn instead of the plain one (gradient flow) and a
         # third label line under the gradient (the overwrite-at-forks program's value).
         self._style_pen: QPen | None = None
+        self._style_simple: QPen | None = None      # the same, for the far-zoom line
         self._extra: _Label | None = None
         self.setFlags(QGraphicsItem.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
@@ -148,7 +149,7 @@ class WireItem(QGraphicsItem):
         lod = 1.0 if exporting else painter.worldTransform().m11()
         selected = not exporting and self.isSelected()
         if lod < style.LOD_SIMPLE:
-            painter.setPen(_SIMPLE_SELECTED if selected else _SIMPLE_PEN)
+            painter.setPen(_SIMPLE_SELECTED if selected else self._style_simple or _SIMPLE_PEN)
             painter.drawLine(QLineF(self._p0, self._p1))
             return
         painter.setPen(_SELECTED_PEN if selected else self._style_pen or
@@ -302,6 +303,8 @@ class WireItem(QGraphicsItem):
         if pen is not None and old is not None and pen == old:
             return
         self._style_pen = pen
+        self._style_simple = None if pen is None else _pen(pen.color(), max(1.0, pen.widthF() / 2),
+                                                           cosmetic=True)
         self.update()
 
     def style_override(self) -> tuple[float, QColor] | None:
@@ -315,7 +318,8 @@ class WireItem(QGraphicsItem):
         if text == current:
             return
         self.prepareGeometryChange()
-        self._extra = None if text is None else _label(text, False, self._room)
+        # Not cut to the gap between the cards: it is short, and alone on its line.
+        self._extra = None if text is None else _label(text, False, style.LABEL_MAX_W)
         self._geometry += 1
         self._place_label()
         self.update()
