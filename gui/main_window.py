@@ -25,6 +25,7 @@ from gui.palette import Palette
 from gui.program_bar import ProgramBar
 from gui.settings import PRECISIONS, Settings
 from gui.shortcuts import SHORTCUTS, keys_for
+from gui.step_through import StepThrough
 
 APP_NAME = "Chainrule"
 MESSAGE_MS = 8000
@@ -79,6 +80,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        # Step controls, chain-rule dock, presentation mode, Export Steps.
+        self.step_through = StepThrough(self)
         self._connect()
         self._apply_precision(self.digits)
         self._restore_layout()

@@ -35,10 +35,25 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "zoom_out": (S.ZoomOut,),
     "run_program": ("Ctrl+Return", "Ctrl+Enter"),
     "demos": (S.HelpContents,),
+    # The step-through (gui.step_controls, gui.presentation).  The canvas also
+    # reads ← → (nudge) and Space (hold to pan); gui.step_keys settles it:
+    # ← → nudge the selected cards only while no step-through is under way
+    # (Shift+arrows always nudge), a tap of Space plays, Space held while
+    # dragging pans.
+    "step_next": ("Right",),
+    "step_back": ("Left",),
+    "play": ("Space",),
+    "step_reset": ("Home",),
+    "backward_all": ("End",),
+    "presentation": ("F11",),
+    "leave_presentation": ("Escape",),   # enabled only in presentation mode
 }
 
-#: Keys kept free for stepping through the backward pass.
+#: Keys kept for stepping through the backward pass: no other action may take them.
 RESERVED: tuple[str, ...] = ("Right", "Left", "Space", "Home", "End", "F11")
+#: The actions that own the reserved keys.
+STEPPER_ACTIONS: tuple[str, ...] = ("step_next", "step_back", "play", "step_reset",
+                                    "backward_all", "presentation", "leave_presentation")
 
 
 def keys_for(name: str) -> list[QKeySequence]:

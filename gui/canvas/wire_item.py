@@ -152,8 +152,11 @@ class WireItem(QGraphicsItem):
             painter.setPen(_SIMPLE_SELECTED if selected else self._style_simple or _SIMPLE_PEN)
             painter.drawLine(QLineF(self._p0, self._p1))
             return
-        painter.setPen(_SELECTED_PEN if selected else self._style_pen or
-                       (_HOVER_PEN if self._hovered else _PEN))
+        # The wires the step-through works on in this step: the current node's colour.
+        explicit = self._explicit
+        stepping = explicit is not None and explicit[2] and explicit[3] == scene.eval_generation
+        painter.setPen(_SELECTED_PEN if selected else _STEP_PEN if stepping else
+                       self._style_pen or (_HOVER_PEN if self._hovered else _PEN))
         painter.setBrush(_NO_BRUSH)
         painter.drawPath(self._path)
         if lod < style.LOD_TEXT:
@@ -354,5 +357,6 @@ _NO_BRUSH = QBrush(Qt.NoBrush)
 _PEN = _pen(style.WIRE, 2.0)
 _HOVER_PEN = _pen(style.WIRE.darker(140), 2.6)
 _SELECTED_PEN = _pen(style.WIRE_SELECTED, 3.2)
+_STEP_PEN = _pen(style.STATE_CURRENT, 3.6)
 _SIMPLE_PEN = _pen(style.WIRE, 1.0, cosmetic=True)
 _SIMPLE_SELECTED = _pen(style.WIRE_SELECTED, 2.0, cosmetic=True)

@@ -1,0 +1,287 @@
+"""The chain-rule panel: the current step (or the clicked node or wire) written out with numbers.
+
+Every sentence and equation comes from :mod:`core.explain`; this widget only
+decides *which* explanation applies and lays it out so that it can be read
+from the back of a classroom:
+
+* a node or wire selected on the canvas → that item's own explanation
+  (after a full pass, or as far as the step-through has got);
+* otherwise, during a step-through → the step just taken, under a
+  "Step k of n" header, with a hint at the turning points (forward pass
+  complete, everything done);
+* otherwise → how to start.
+
+Layout: the title in a large sans-serif, the equations in a monospaced face
+(columns of ``=`` line up, ``∂`` and ``·`` stay distinct), the kind of each
+line ("local derivative", "chain rule") in a narrow muted column, trailing
+remarks and the op's teaching note in a softer colour.  ``set_scale`` makes
+everything larger for presentation mode.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+
+from core.engine import BackwardStep
+from core.explain import (MINUS, Explanation, backward_text, edge_text, forward_text,
+                          incoming_lines, node_text)
+from core.explain import _name as short_name   # the name the equations use for a node
+from core.formatting import format_value
+from core.graph import Edge
+from core.stepper import ForwardStep
+
+MONO = "'DejaVu Sans Mono', 'Cascadia Mono', Consolas, Menlo, 'Noto Sans Mono', monospace"
+SANS = "'DejaVu Sans', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
+TEXT, MUTED, SOFT = "#1f2328", "#57606a", "#6e5a00"
+VALUE, GRAD, HEAD = "#1a7f37", "#c62828", "#0b3d91"
+#: Line prefixes written by core.explain, and how the panel names them.
+TAGS = {"local": "local derivative", "chain": "chain rule", "value": "value",
+        "gradient": "gradient"}
+
+
+class ChainPanel(QWidget):
+    """A read-only page that follows the step-through and the canvas selection."""
+
+    def __init__(self, document, controller, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("chainPanel")
+        self.document = document
+        self.controller = controller
+        self.digits = 4
+        self.scale = 1.0
+        self.selected_node: str | None = None
+        self.selected_edge: Edge | None = None
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("chainText")
+        self.browser.setOpenLinks(False)
+        self.browser.setStyleSheet("QTextBrowser { border: none; background: #ffffff; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.browser)
+        controller.changed.connect(self.refresh)
+        document.evaluated.connect(self._evaluated)
+        self.refresh()
+
+    # ------------------------------------------------------------ inputs
+
+    def set_selection(self, nodes: list, edges: list) -> None:
+        """The canvas selection: one node or one wire gets its own explanation."""
+        self.selected_node = nodes[0] if len(nodes) == 1 and not edges else None
+        self.selected_edge = Edge(*edges[0]) if len(edges) == 1 and not nodes else None
+        self.refresh()
+
+    def set_precision(self, digits: int) -> None:
+        self.digits = digits
+        self.refresh()
+
+    def set_scale(self, scale: float) -> None:
+        """1.0 normally; larger in presentation mode."""
+        self.scale = scale
+        self.refresh()
+
+    def text(self) -> str:
+        """What the panel shows, as plain text (tests, accessibility)."""
+        return self.browser.toPlainText()
+
+    def _evaluated(self, _evaluation) -> None:
+        if not self.controller.active:
+            self.refresh()
+
+    # ------------------------------------------------------------ choosing
+
+    def refresh(self) -> None:
+        graph = self.document.graph
+        if self.selected_node is not None and self.selected_node not in graph:
+            self.selected_node = None
+        if self.selected_edge is not None and not graph.has_edge(self.selected_edge):
+            self.selected_edge = None
+        header, hint, kind = "", "", "info"
+        if self.selected_node is not None or self.selected_edge is not None:
+            explanation, header = self._selected()
+            kind = "item"
+        elif self.controller.active:
+            explanation, header, hint, kind = self._step()
+        else:
+            explanation = self._intro()
+        legend = names_legend(explanation, graph)
+        self.browser.setHtml(render_html(explanation, header, hint, kind, self.scale, legend))
+
+    def _selected(self) -> tuple[Explanation, str]:
+        c, graph, d = self.controller, self.document.graph, self.digits
+        stepper = c.stepper
+        if stepper is None or stepper.position >= stepper.total:
+            evaluation = stepper.evaluation if stepper else self.document.evaluation
+            header = "After the full pass" if stepper is None else "After the last step"
+            if self.selected_node is not None:
+                return node_text(evaluation, graph, self.selected_node, d), header
+            return edge_text(evaluation, graph, self.selected_edge, d), header
+        header = f"So far (step {stepper.position} of {stepper.total})"
+        shown = stepper.steps[:stepper.position]
+        if self.selected_node is not None:
+            return self._node_so_far(self.selected_node, shown), header
+        return self._edge_so_far(self.selected_edge, shown), header
+
+    def _node_so_far(self, node_id: str, shown) -> Explanation:
+        graph, stepper, d = self.document.graph, self.controller.stepper, self.digits
+        fwd = next((s for s in shown if isinstance(s, ForwardStep) and s.node == node_id), None)
+        bwd = next((s for s in shown if isinstance(s, BackwardStep) and s.node == node_id), None)
+        node = graph.node(node_id)
+        result = Explanation(f"{node.display} ({node.op})")
+        if fwd is not None:
+            result.lines += forward_text(fwd, graph, d).lines
+        if bwd is not None:
+            text = backward_text(bwd, graph, stepper.evaluation, d)
+            result.lines += text.lines
+            result.note = text.note
+        view = stepper.view()
+        waiting = view.waiting_for.get(node_id)
+        names = ", ".join(graph.node(n).display for n in waiting or [])
+        if fwd is None:
+            result.lines.append(f"not computed yet: waiting for values from {names}" if waiting
+                                else "not computed yet: it is ready, one of the next steps")
+        elif bwd is None and stepper.position > len(stepper.forward):
+            result.lines.append(f"no gradient yet: waiting for gradients from {names}"
+                                if waiting else "no gradient yet")
+        if not result.note:
+            result.note = node.spec.note
+        return result
+
+    def _edge_so_far(self, edge: Edge, shown) -> Explanation:
+        graph, stepper, d = self.document.graph, self.controller.stepper, self.digits
+        port = graph.node(edge.dst).spec.ports[edge.port]
+        src, dst = graph.node(edge.src).display, graph.node(edge.dst).display
+        result = Explanation(f"Wire {src} → {dst} (port {port})")
+        fwd = next((s for s in shown if isinstance(s, ForwardStep) and s.node == edge.src), None)
+        bwd = next((s for s in shown if isinstance(s, BackwardStep) and s.node == edge.dst), None)
+        result.lines.append("value  " + (format_value(fwd.value, d, minus=MINUS)
+                                         if fwd is not None else "not computed yet"))
+        if bwd is not None:
+            result.lines += incoming_lines(bwd, graph, stepper.evaluation, d).get(edge, [])
+            result.note = graph.node(edge.dst).spec.note
+        elif stepper.position > len(stepper.forward):
+            result.lines.append(f"gradient  not yet: {dst} has not passed its gradient back")
+        return result
+
+    def _step(self) -> tuple[Explanation, str, str, str]:
+        return step_page(self.controller.stepper, self.digits)
+
+    def _intro(self) -> Explanation:
+        problem = self.controller.problem()
+        lines = ["→  next step        ←  step back",
+                 "Space  play / pause   Home  reset   End  run all",
+                 "F11  presentation mode"]
+        note = ("Step through the forward pass one node at a time, then the backward pass. "
+                "Click a node or a wire to read how its value and gradient are computed.")
+        if problem:
+            note = problem + " " + note
+        return Explanation("The chain rule, step by step", lines, note)
+
+
+def step_page(stepper, digits: int = 4,
+              interactive: bool = True) -> tuple[Explanation, str, str, str]:
+    """(explanation, header, hint, kind) of the step ``stepper`` stands at.
+
+    Shared with the exported frames (``interactive=False`` leaves out what
+    only makes sense with a keyboard and a mouse).
+    """
+    graph = stepper.graph
+    n_fwd, total, k = len(stepper.forward), stepper.total, stepper.position
+    output = stepper.evaluation.output
+    out = short_name(graph, output) if output in graph else "the output"
+    if k == 0:
+        lines = [f"forward pass: {n_fwd} nodes, each once its inputs have values",
+                 f"backward pass: {stepper.n_backward} nodes, from {out} back to the inputs"]
+        note = (f"The backward pass cannot run: {stepper.error}." if stepper.error else
+                "Press → for the first step, End for all of them, Space to play."
+                if interactive else "")
+        return Explanation("Nothing computed yet", lines, note), f"Step 0 of {total}", "", "info"
+    step = stepper.current
+    if isinstance(step, ForwardStep):
+        explanation, kind = forward_text(step, graph, digits), "forward"
+        phase = f"forward pass, node {k} of {n_fwd}"
+    else:
+        explanation, kind = backward_text(step, graph, stepper.evaluation, digits), "backward"
+        phase = f"backward pass, node {k - n_fwd} of {stepper.n_backward}"
+    hint = ""
+    if k == total:
+        hint = "Done: every wire now shows the same numbers as the full pass."
+        if interactive:
+            hint += " Click a node or a wire to read its chain rule; Home starts again."
+    elif k == n_fwd:
+        value = stepper.evaluation.value(output) if output is not None else None
+        hint = (f"Forward pass complete: {out} = {format_value(value, digits, minus=MINUS)}. "
+                f"Next: the backward pass starts at {out} with ∂{out}/∂{out} = 1."
+                if stepper.n_backward else
+                f"Forward pass complete. The backward pass cannot run: {stepper.error}.")
+    return explanation, f"Step {k} of {total} · {phase}", hint, kind
+
+
+def names_legend(explanation: Explanation, graph) -> str:
+    """"m23 is w23*x3, …" for the ids the equations use where the cards show a label."""
+    text = "\n".join([explanation.title, *explanation.lines])
+    pairs = []
+    for node in graph.nodes():
+        if node.label and not node.label.startswith(node.id) and \
+                re.search(r"(?<![\w.])" + re.escape(node.id) + r"(?![\w])", text):
+            pairs.append(f"{node.id} is {node.label}")
+    return "on the canvas: " + ", ".join(pairs) if pairs else ""
+
+
+# ----------------------------------------------------------------- html
+
+def render_html(explanation: Explanation, header: str = "", hint: str = "",
+                kind: str = "info", scale: float = 1.0, legend: str = "") -> str:
+    """The explanation as a small HTML page (Qt's rich-text subset)."""
+    def px(size: float) -> str:
+        return f"{round(size * scale)}px"
+
+    accent = {"forward": VALUE, "backward": GRAD}.get(kind, HEAD)
+    parts = [f"<div style=\"font-family:{SANS}; color:{TEXT};\">"]
+    if header:
+        parts.append(f"<p style=\"font-size:{px(13)}; color:{MUTED}; margin:0 0 2px 0;\">"
+                     f"{_e(header)}</p>")
+    parts.append(f"<p style=\"font-size:{px(20)}; font-weight:600; color:{accent}; "
+                 f"margin:0 0 {'2px' if legend else '8px'} 0;\">{_e(explanation.title)}</p>")
+    if legend:
+        parts.append(f"<p style=\"font-size:{px(13)}; color:{MUTED}; margin:0 0 8px 0;\">"
+                     f"{_e(legend)}</p>")
+    parts.append("<table cellspacing=\"0\" cellpadding=\"1\">")
+    for line in explanation.lines:
+        parts.append(_row(line, px, accent))
+    parts.append("</table>")
+    if hint:
+        parts.append(f"<p style=\"font-size:{px(15)}; color:{HEAD}; margin:10px 0 0 0; "
+                     f"font-weight:600;\">{_e(hint)}</p>")
+    if explanation.note:
+        parts.append(f"<p style=\"font-size:{px(14)}; color:{SOFT}; margin:12px 0 0 0;\">"
+                     f"{_e(explanation.note)}</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _row(line: str, px, accent: str) -> str:
+    tag = ""
+    for prefix, name in TAGS.items():
+        if line.startswith(prefix + "  "):
+            tag, line = name, line[len(prefix):].strip()
+            break
+    comment = ""
+    if "   (" in line:
+        line, comment = line.split("   (", 1)
+        comment = "(" + comment
+    if " = " in line or tag:
+        body = (f"<span style=\"font-family:{MONO}; font-size:{px(17)};\">{_e(line)}</span>")
+    else:
+        body = f"<span style=\"font-size:{px(15)}; color:{MUTED};\">{_e(line)}</span>"
+    if comment:
+        body += f"<br><span style=\"font-size:{px(13)}; color:{MUTED};\">{_e(comment)}</span>"
+    tag_html = (f"<span style=\"font-size:{px(12)}; color:{accent};\">{_e(tag)}</span>"
+                if tag else "")
+    return (f"<tr><td style=\"padding-right:{px(8)}; vertical-align:top;\">{tag_html}</td>"
+            f"<td>{body}</td></tr>")
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=False)

@@ -1,0 +1,108 @@
+"""Export a step-through as pictures, one per step, for slides: ``step-000.png`` … ``step-017.png``.
+
+Frame 0 is the graph with nothing computed; frame ``k`` is the canvas after
+``k`` steps, drawn exactly as the window draws it (the same scene, states
+and labels, through :func:`gui.canvas.export.render_image`).  Under the
+graph each frame carries a caption — the chain-rule panel's page for that
+step ("Step 5 of 17 · backward pass", the equations with numbers) — because
+a slide has no chain-rule panel beside it.
+
+The frames are drawn from a private copy of the graph in a scene of its own,
+so exporting never disturbs the canvas on screen (or its undo history).
+Frames of an earlier, longer export in the same folder (``step-NNN`` with a
+larger number) are removed: they would otherwise pass for part of this one.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QGraphicsTextItem
+
+from core.graph import Graph
+from core.stepper import Stepper
+
+SUFFIXES = (".png", ".svg")
+CAPTION_SCALE = 1.3
+CAPTION_GAP = 36.0
+
+
+def frame_name(k: int, total: int, suffix: str) -> str:
+    return f"step-{k:0{max(3, len(str(total)))}d}{suffix}"
+
+
+def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
+                      digits: int = 4, caption: bool = True,
+                      progress: Callable[[int, int], bool] | None = None) -> list[Path]:
+    """Write one picture per step of ``graph``'s step-through; returns the paths.
+
+    ``progress(k, total)`` is called before each frame; returning False stops.
+    Raises ``ValueError`` for an unknown suffix and ``OSError`` when a file
+    cannot be written.
+    """
+    from gui.canvas.export import render_image
+    from gui.canvas.scene import GraphScene
+    from gui.document import Document
+    from gui.step_canvas import show_step
+
+    suffix = suffix.lower() if suffix.startswith(".") else "." + suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ValueError(f"cannot write frames as {suffix}; use .png or .svg")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    document = Document(graph.copy())
+    scene = GraphScene(document)
+    try:
+        scene.set_precision(digits)
+        scene.auto_labels = False
+        stepper = Stepper(document.graph)
+        total = stepper.total
+        caption_item = _caption_item(scene) if caption else None
+        written: list[Path] = []
+        for k in range(total + 1):
+            if progress is not None and progress(k, total) is False:
+                break
+            stepper.jump(k)
+            show_step(scene, stepper)
+            if caption_item is not None:
+                caption_item.setHtml(caption_html(stepper, digits))
+            path = directory / frame_name(k, total, suffix)
+            render_image(scene, path)
+            written.append(path)
+        if len(written) == total + 1:
+            _remove_stale(directory, total, suffix)
+        return written
+    finally:
+        # The copy's document must stop listening before it goes away.
+        document.set_graph(Graph())
+        scene.deleteLater()
+        document.deleteLater()
+
+
+def caption_html(stepper: Stepper, digits: int = 4) -> str:
+    """The chain-rule panel's page for this step, as it would read on a slide."""
+    from gui.chain_panel import names_legend, render_html, step_page
+    explanation, header, hint, kind = step_page(stepper, digits, interactive=False)
+    explanation.note = ""          # the op's teaching note belongs to the talk, not the slide
+    return render_html(explanation, header, hint, kind, CAPTION_SCALE,
+                       names_legend(explanation, stepper.graph))
+
+
+def _caption_item(scene) -> QGraphicsTextItem:
+    """A text block under the graph's lowest card, as wide as the graph."""
+    item = QGraphicsTextItem()
+    rect = scene.items_rect()
+    item.setTextWidth(max(640.0, rect.width()))
+    item.setPos(QPointF(rect.left(), rect.bottom() + CAPTION_GAP))
+    scene.addItem(item)
+    return item
+
+
+def _remove_stale(directory: Path, total: int, suffix: str) -> None:
+    pattern = re.compile(r"^step-(\d{3,})" + re.escape(suffix) + "$")
+    for path in directory.iterdir():
+        m = pattern.match(path.name)
+        if m and int(m.group(1)) > total:
+            path.unlink(missing_ok=True)

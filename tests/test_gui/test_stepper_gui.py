@@ -1,0 +1,349 @@
+"""The step-through in the real window: keys, toolbar, scrubber, canvas labels, the chain-rule panel.
+
+Everything is driven the way a user drives it — key presses on the window,
+toolbar actions, the scrubber — and checked on what the canvas items show
+(every WireItem's texts, every NodeItem's state) against the core: the
+engine's order of steps and the labels of the full pass.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from core.engine import Evaluator
+from core.fileformat import load
+from core.gradcheck import check_gradients
+from core.graph import Graph
+from gui.commands import MoveNodes, SetNodeField
+from gui.files import DEMO_DIR
+from gui.main_window import MainWindow
+from gui.settings import Settings
+from gui.stepper_controller import RESTARTED
+
+INDEX = json.loads((DEMO_DIR / "index.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, monkeypatch):
+    """A shown, active window on a demo, settings in tmp_path, dialogs recorded."""
+    monkeypatch.setenv("CHAINRULE_SETTINGS_DIR", str(tmp_path / "settings"))
+
+    def make(demo: str = "01-neuron.cgraph") -> MainWindow:
+        window = MainWindow(Settings(tmp_path / "settings"))
+        qtbot.addWidget(window)
+        window.errors = []
+        window.files.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+        window.files.show_error = lambda title, text, detail="": window.errors.append(
+            (title, text, detail))
+        window.files.open_demo(DEMO_DIR / demo)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+        window.canvas.setFocus()
+        return window
+    return make
+
+
+def stepper_of(window):
+    return window.step_through.controller
+
+
+def key(qtbot, window, k, times: int = 1) -> None:
+    for _ in range(times):
+        qtbot.keyClick(window.canvas, k)
+
+
+def labels(window) -> dict:
+    """Everything the step-through draws: wire texts and emphasis, stub, node states."""
+    scene = window.canvas.graph_scene
+    wires = {edge: (w.value_text(), w.grad_text(), emphasized(w))
+             for edge, w in scene.wires.items()}
+    nodes = {n: (item.state, item.extra_tooltip) for n, item in scene.nodes.items()}
+    out = scene.nodes[window.document.graph.effective_output()]
+    return {"wires": wires, "nodes": nodes,
+            "stub": (out.stub_value, out.stub_grad, out.stub_emphasized)}
+
+
+def texts(window) -> dict:
+    """Only the numbers: wire labels and the output's stub."""
+    snapshot = labels(window)
+    return {"wires": {e: v[:2] for e, v in snapshot["wires"].items()},
+            "stub": snapshot["stub"][:2]}
+
+
+def emphasized(wire) -> bool:
+    # The emphasis flag set with WireItem.set_labels(..., emphasized=True).
+    explicit = wire._explicit
+    return bool(explicit is not None and explicit[2]
+                and explicit[3] == wire.scene().eval_generation)
+
+
+# ------------------------------------------------------------------ order
+
+@pytest.mark.parametrize("name", INDEX["demos"])
+def test_every_demo_steps_in_the_engines_order_to_the_full_pass_labels(make_window, qtbot, name):
+    window = make_window(name)
+    graph = window.document.graph
+    evaluation = window.document.evaluation
+    assert evaluation.error is None and not evaluation.problems
+    assert all(row.ok for row in check_gradients(graph))
+    full = texts(window)
+    order = []
+    c = stepper_of(window)
+    while c.position < c.total or not c.active:
+        key(qtbot, window, Qt.Key_Right)
+        order.append(c.current.node)
+    engine = Evaluator(load(DEMO_DIR / name))
+    assert order == engine.plan.order + [s.node for s in engine.steps()]
+    assert texts(window) == full
+    states = {item.state for item in window.canvas.graph_scene.nodes.values()}
+    assert states <= {"done", "current", "normal"}
+
+
+def test_step_back_restores_exactly_the_previous_labels_states_and_highlight(make_window, qtbot):
+    window = make_window("05-two-layer.cgraph")
+    c = stepper_of(window)
+    key(qtbot, window, Qt.Key_Home)
+    seen = [labels(window)]
+    assert all(v == (None, None, False) for v in seen[0]["wires"].values())
+    for _ in range(c.total):
+        key(qtbot, window, Qt.Key_Right)
+        seen.append(labels(window))
+    for k in range(c.total, 0, -1):
+        key(qtbot, window, Qt.Key_Left)
+        assert c.position == k - 1
+        assert labels(window) == seen[k - 1], f"step back to {k - 1}"
+
+
+def test_current_node_ready_waiting_and_emphasized_wires_in_the_backward_pass(make_window,
+                                                                             qtbot):
+    window = make_window("05-two-layer.cgraph")
+    c = stepper_of(window)
+    key(qtbot, window, Qt.Key_Right)
+    while c.current.node not in ("m12", "m22") or c.phase != "backward":
+        key(qtbot, window, Qt.Key_Right)
+    first = c.current.node
+    other = {"m12": "m22", "m22": "m12"}[first]
+    scene = window.canvas.graph_scene
+    assert scene.nodes[first].state == "current"
+    assert scene.nodes["x2"].state == "waiting"
+    # the tooltip names the consumer as its card does (its label)
+    label = window.document.graph.node(other).display
+    assert scene.nodes["x2"].extra_tooltip == f"Waiting for gradients from {label}."
+    assert "Waiting for gradients from" in scene.node_tooltip("x2")
+    for edge, wire in scene.wires.items():
+        assert emphasized(wire) == (edge.dst == first)
+        if edge.dst == first:
+            assert wire.grad_text() is not None
+
+
+# ------------------------------------------------------------------ panel
+
+def test_chain_panel_shows_w2_as_upstream_times_one(make_window, qtbot):
+    window = make_window("01-neuron.cgraph")
+    c = stepper_of(window)
+    panel = window.step_through.panel
+
+    def to_w2_step():
+        key(qtbot, window, Qt.Key_Home)
+        while not (c.phase in ("backward", "done") and
+                   any(e.src == "w2" for e, _ in getattr(c.current, "incoming", []))):
+            key(qtbot, window, Qt.Key_Right)
+
+    to_w2_step()
+    assert "∂f/∂w2 = ∂f/∂sum · ∂sum/∂w2 = 0.1966 · 1 = 0.1966" in panel.text() or \
+        "0.1966 · 1 = 0.1966" in panel.text()
+    window.set_precision(3)
+    assert "0.197 · 1 = 0.197" in panel.text()
+    w2_wire = next(w for e, w in window.canvas.graph_scene.wires.items() if e.src == "w2")
+    assert w2_wire.grad_text() == "0.197"          # the canvas follows the precision too
+    assert "add distributes" in panel.text()
+
+
+def test_fork_sum_in_demo_05_adds_up_in_the_panel(make_window, qtbot):
+    window = make_window("05-two-layer.cgraph")
+    c = stepper_of(window)
+    panel = window.step_through.panel
+    key(qtbot, window, Qt.Key_Right)
+    while c.current.node != "x2" or c.phase != "backward":
+        key(qtbot, window, Qt.Key_Right)
+    assert "∂J/∂x2 = −2 (via m12) + 1 (via m22) = −1" in panel.text()
+    assert "m12 is w12*x2" in panel.text()
+
+
+def test_clicking_a_node_or_wire_after_a_pass_explains_it(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    panel = window.step_through.panel
+    scene = window.canvas.graph_scene
+    scene.nodes["q"].setSelected(True)
+    assert "q = x + y = −2 + 5 = 3" in panel.text()
+    assert "∂f/∂x = ∂f/∂q · ∂q/∂x = −4 · 1 = −4" in panel.text()
+    scene.clearSelection()
+    wire = next(w for e, w in scene.wires.items() if e.src == "z")
+    wire.setSelected(True)
+    assert "∂f/∂z = ∂f/∂f · ∂f/∂z = 1 · 3 = 3" in panel.text()
+    scene.clearSelection()
+    # mid-way through a step-through: only what has been computed so far
+    key(qtbot, window, Qt.Key_Right, 2)
+    scene.nodes["q"].setSelected(True)
+    assert "not computed yet" in panel.text()
+
+
+# ------------------------------------------------------------------ keys and controls
+
+def test_keys_drive_the_stepper(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    c = stepper_of(window)
+    assert not c.active
+    key(qtbot, window, Qt.Key_Right, 2)
+    assert c.active and c.position == 2
+    key(qtbot, window, Qt.Key_Left)
+    assert c.position == 1
+    key(qtbot, window, Qt.Key_End)
+    assert c.position == c.total and c.phase == "done"
+    key(qtbot, window, Qt.Key_Home)
+    assert c.position == 0
+    assert all(w.value_text() is None and w.grad_text() is None
+               for w in window.canvas.graph_scene.wires.values())
+    controls = window.step_through.controls
+    controls.set_speed(3)
+    key(qtbot, window, Qt.Key_Space)                  # a tap of Space plays
+    assert c.playing
+    key(qtbot, window, Qt.Key_Space)
+    assert not c.playing
+
+
+def test_arrows_nudge_selected_cards_only_outside_a_step_through(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    c = stepper_of(window)
+    graph = window.document.graph
+    window.canvas.select_nodes(["q"])
+    before = graph.node("q").pos
+    key(qtbot, window, Qt.Key_Right)
+    assert not c.active and graph.node("q").pos[0] == before[0] + 10
+    key(qtbot, window, Qt.Key_Home)                    # a step-through starts
+    key(qtbot, window, Qt.Key_Right)
+    assert c.active and c.position == 1
+    assert graph.node("q").pos[0] == before[0] + 10
+
+
+def test_toolbar_actions_and_scrubber(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    c = stepper_of(window)
+    controls = window.step_through.controls
+    a = controls.actions
+    a["forward_all"].trigger()
+    assert c.position == c.n_forward == 5 and c.phase == "forward"
+    assert not a["step_forward"].isEnabled()
+    a["step_backward"].trigger()
+    assert c.position == 6 and c.current.node == "f"
+    assert controls.position_label.text() == f"step 6 of {c.total}"
+    controls.scrubber.setValue(2)                     # jump by dragging the scrubber
+    assert c.position == 2
+    assert controls.position_label.text() == f"step 2 of {c.total}"
+    a["step_back"].trigger()
+    assert c.position == 1
+    a["step_forward"].trigger()
+    assert c.position == 2
+    a["backward_all"].trigger()
+    assert c.position == c.total and controls.scrubber.value() == c.total
+    a["step_leave"].trigger()
+    assert not c.active and window.canvas.graph_scene.auto_labels
+    assert controls.position_label.text() == f"live · {c.total} steps"
+    menu_texts = [x.text() for x in controls.menu.actions()]
+    assert "&Next Step" in menu_texts and "Step &Back" in menu_texts
+
+
+def test_play_advances_with_the_timer_and_stops_at_the_end(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    c = stepper_of(window)
+    controls = window.step_through.controls
+    controls.speed_actions[3].trigger()
+    assert c.timer.interval() == 250
+    controls.actions["play"].trigger()
+    assert c.playing and controls.actions["play"].text() == "&Pause"
+    qtbot.waitUntil(lambda: c.position >= 2, timeout=3000)
+    c.set_speed(3)
+    c.timer.setInterval(10)
+    qtbot.waitUntil(lambda: not c.playing, timeout=3000)
+    assert c.position == c.total and controls.actions["play"].text() == "&Play"
+
+
+# ------------------------------------------------------------------ edits
+
+def test_editing_during_a_step_through_resets_it_and_says_so(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    c = stepper_of(window)
+    key(qtbot, window, Qt.Key_Right, 7)
+    doc = window.document
+    doc.push(MoveNodes(doc, {"q": (doc.graph.node("q").pos, (0.0, 0.0))}))
+    assert c.active and c.position == 7            # moving a card changes no number
+    doc.push(SetNodeField(doc, "x", "value", 1.0))
+    assert not c.active
+    assert window.statusBar().currentMessage() == RESTARTED
+    doc.evaluate_now()
+    wire = next(w for e, w in window.canvas.graph_scene.wires.items() if e.src == "q")
+    assert wire.value_text() == "6"                 # live labels, with the new value
+    assert all(i.state == "normal" for i in window.canvas.graph_scene.nodes.values())
+    key(qtbot, window, Qt.Key_End)
+    assert c.active and c.current is not None
+    key(qtbot, window, Qt.Key_Left, 3)
+    doc.undo_stack.undo()                           # undo is an edit too
+    assert not c.active and window.statusBar().currentMessage() == RESTARTED
+
+
+def test_a_step_through_that_cannot_run_says_why(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    c = stepper_of(window)
+    graph = Graph()
+    graph.add_node("a", "input", value=1.0)
+    graph.add_node("b", "input", value=2.0)
+    window.document.set_graph(graph)
+    key(qtbot, window, Qt.Key_End)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("The backward pass cannot run: choose the output")
+    assert message.count(".") == 1 and c.position == c.total == 2
+    window.document.set_graph(Graph())
+    key(qtbot, window, Qt.Key_Right)
+    assert not c.active
+    assert "graph is empty" in window.statusBar().currentMessage()
+
+
+# ------------------------------------------------------------------ presentation
+
+def test_presentation_mode_hides_the_other_docks_and_restores_them(make_window, qtbot):
+    window = make_window("05-two-layer.cgraph")
+    before = {name: dock.isVisible() for name, dock in window.docks.items()}
+    assert before["palette"] and before["chain"]
+    qtbot.keyClick(window.canvas, Qt.Key_F11)
+    presentation = window.step_through.presentation
+    assert presentation.active and window.isFullScreen()
+    assert window.docks["chain"].isVisible()
+    assert not any(d.isVisible() for n, d in window.docks.items() if n != "chain")
+    assert not window.menuBar().isVisible() and not window.toolbar.isVisible()
+    assert window.step_through.panel.scale > 1
+    # keyboard-only: the arrows step even with a card selected
+    window.canvas.select_nodes(["x2"])
+    key(qtbot, window, Qt.Key_Right)
+    assert stepper_of(window).position == 1
+    qtbot.keyClick(window.canvas, Qt.Key_Escape)
+    assert not presentation.active and not window.isFullScreen()
+    assert {name: dock.isVisible() for name, dock in window.docks.items()} == before
+    assert window.menuBar().isVisible() and window.toolbar.isVisible()
+    assert window.step_through.panel.scale == 1
+
+
+# ------------------------------------------------------------------ menus
+
+def test_step_menu_export_steps_and_every_demo_listed(make_window):
+    window = make_window()
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert "&Step" in titles and titles.index("&Step") < titles.index("&Help")
+    file_menu = window.menuBar().actions()[0].menu()
+    names = [a.objectName() for a in file_menu.actions()]
+    assert names.index("action_export_steps") == names.index("action_export_image") + 1
+    assert len(window.demo_menu.actions()) == len(INDEX["demos"])
