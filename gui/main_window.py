@@ -21,6 +21,7 @@ from core.formatting import format_value
 from gui.commands import SetOutput
 from gui.files import DemoBrowser, FileController, list_demos
 from gui.inspector import Inspector
+from gui.learning import LearningTools
 from gui.palette import Palette
 from gui.program_bar import ProgramBar
 from gui.settings import PRECISIONS, Settings
@@ -82,6 +83,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         # Step controls, chain-rule dock, presentation mode, Export Steps.
         self.step_through = StepThrough(self)
+        # Train panel, gradient check, flow view, misconception, quiz, Export as Python.
+        self.learning = LearningTools(self)
         self._connect()
         self._apply_precision(self.digits)
         self._restore_layout()

@@ -35,6 +35,12 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "zoom_out": (S.ZoomOut,),
     "run_program": ("Ctrl+Return", "Ctrl+Enter"),
     "demos": (S.HelpContents,),
+    # Learning with the graph (gui.learning).
+    "check_gradients": ("Ctrl+G",),
+    "check_all_nodes": ("Ctrl+Shift+G",),
+    "flow_view": ("Ctrl+Shift+F",),
+    "train_step": ("Ctrl+T",),
+    "export_python": ("Ctrl+Shift+E",),
     # The step-through (gui.step_controls, gui.presentation).  The canvas also
     # reads ← → (nudge) and Space (hold to pan); gui.step_keys settles it:
     # ← → nudge the selected cards only while no step-through is under way
