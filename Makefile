@@ -61,7 +61,8 @@ run: $(STAMP)
 
 # Best effort: without PyTorch the reference tests are skipped, not failed.
 $(TORCH_STAMP): $(STAMP)
-	@$(PIP) install --quiet $(TORCH_PIP_ARGS) torch==$(TORCH_VERSION) >/dev/null 2>&1 \
+	@$(PIP) install --quiet $(TORCH_PIP_ARGS) --no-deps torch==$(TORCH_VERSION) >/dev/null 2>&1 \
+		&& $(PIP) install --quiet torch==$(TORCH_VERSION) >/dev/null 2>&1 \
 		&& echo "PyTorch $(TORCH_VERSION) installed: reference tests enabled." \
 		|| echo "PyTorch not available locally: reference tests will be skipped."
 	@touch $@
@@ -71,7 +72,8 @@ test: $(STAMP) $(TORCH_STAMP)
 
 bench: $(STAMP)
 	@$(PIP) install --quiet -e '.[bench]'
-	@$(PIP) install --quiet $(TORCH_PIP_ARGS) torch==$(TORCH_VERSION) >/dev/null 2>&1 \
+	@$(PIP) install --quiet $(TORCH_PIP_ARGS) --no-deps torch==$(TORCH_VERSION) >/dev/null 2>&1 \
+		&& $(PIP) install --quiet torch==$(TORCH_VERSION) >/dev/null 2>&1 \
 		|| echo "torch not installed: PyTorch comparisons skipped"
 	@shopt -s nullglob; files=(tests/benchmarks/bench_*.py); \
 	if [ $${#files[@]} -eq 0 ]; then \
