@@ -13,7 +13,10 @@ How it stops the step-through: the stepper controller asks its
 ``move_filter`` where a move may go; this panel's filter cuts every forward
 move just before the first backward step not yet answered, and opens the
 question for it.  Steps already answered (stepping back and forward again)
-are not asked twice; steps on arrays (nothing scalar to ask) are shown.
+are not asked twice; steps on arrays (nothing scalar to ask) are shown, and so
+are the steps of leaves with one outgoing wire (their gradient is the one
+already under that wire).  A leaf that feeds several wires is asked: its
+gradient is the sum.
 """
 from __future__ import annotations
 
@@ -141,6 +144,10 @@ class QuizPanel(QWidget):
                 continue
             step = _step_at(stepper, q)
             if not isinstance(step, BackwardStep):
+                continue
+            if not step.incoming and len(step.outgoing) <= 1:
+                # A leaf fed back along one wire: its gradient is that wire's, already shown.
+                self._answered.add(q)
                 continue
             question = self.quiz.ask(step, stepper.graph, stepper.evaluation)
             if question is None:                    # arrays: nothing scalar to ask

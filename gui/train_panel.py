@@ -279,7 +279,7 @@ class TrainPanel(QWidget):
             loss = total_loss(ev.value(ev.output))
             text = (f"{len(params)} parameter{'s' * (len(params) != 1)} · loss "
                     f"{ev.output} = {format_number(loss)}"
-                    + (f" after {steps} step{'s' * (steps != 1)}" if steps else ""))
+                    + (f" after {steps:,} step{'s' * (steps != 1)}" if steps else ""))
         self.status.setText(f"{self._note}\n{text}" if self._note else text)
 
     def _say(self, text: str) -> None:
@@ -386,6 +386,9 @@ class TrainPanel(QWidget):
         command.update(self._parameter_values(), self._run_text(run["done"], run["n"], run["lr"]),
                        trainer.history[command.keep:])
         self.progress.setValue(run["done"])
+        # Evaluate now rather than on the document's zero timer: this timer fires again
+        # first and every chunk restarts that one, so the labels would wait to the end.
+        self.document.evaluate_now()
         self._request_plot()
         if error is not None:
             self._finish(f"Training stopped: {error}.")
