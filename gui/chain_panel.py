@@ -60,8 +60,9 @@ class ChainPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.browser)
+        # The controller also reports every evaluation while no step-through runs.
         controller.changed.connect(self.refresh)
-        document.evaluated.connect(self._evaluated)
+        self._html = ""
         self.refresh()
 
     # ------------------------------------------------------------ inputs
@@ -85,10 +86,6 @@ class ChainPanel(QWidget):
         """What the panel shows, as plain text (tests, accessibility)."""
         return self.browser.toPlainText()
 
-    def _evaluated(self, _evaluation) -> None:
-        if not self.controller.active:
-            self.refresh()
-
     # ------------------------------------------------------------ choosing
 
     def refresh(self) -> None:
@@ -106,7 +103,10 @@ class ChainPanel(QWidget):
         else:
             explanation = self._intro()
         legend = names_legend(explanation, graph)
-        self.browser.setHtml(render_html(explanation, header, hint, kind, self.scale, legend))
+        page = render_html(explanation, header, hint, kind, self.scale, legend)
+        if page != self._html:          # evaluations while training change nothing here
+            self._html = page
+            self.browser.setHtml(page)
 
     def _selected(self) -> tuple[Explanation, str]:
         c, graph, d = self.controller, self.document.graph, self.digits

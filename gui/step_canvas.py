@@ -6,7 +6,10 @@ The core's :meth:`core.stepper.Stepper.view` says *what* is known after
 current / ready / waiting, and a tooltip sentence per node that makes the
 schedule readable ("waiting for gradients from m12, m22").  Numbers are
 formatted with ``scene.format``, the same formatter as the live labels, so
-the last frame of a step-through reads exactly like the full pass.
+the last frame of a step-through reads exactly like the full pass.  The
+scene's own tooltips show no numbers while stepping (the controller hides
+the full pass from it), so each card's tooltip carries what the
+step-through knows so far.
 """
 from __future__ import annotations
 
@@ -38,8 +41,12 @@ def show_step(scene, stepper: Stepper, view: View | None = None) -> View:
     for node_id, item in scene.nodes.items():
         state = view.states.get(node_id, IDLE)
         item.set_state(state)
-        item.set_extra_tooltip(state_sentence(graph, state, backward,
-                                              view.waiting_for.get(node_id, [])))
+        lines = [state_sentence(graph, state, backward, view.waiting_for.get(node_id, []))]
+        if node_id in view.node_values and not graph.node(node_id).spec.is_leaf:
+            lines.append("value: " + fmt(view.node_values[node_id]))
+        if node_id in view.node_grads:
+            lines.append("gradient: " + fmt(view.node_grads[node_id]))
+        item.set_extra_tooltip("\n".join(line for line in lines if line))
     return view
 
 

@@ -54,7 +54,7 @@ class StepThrough(QObject):
         for view in window.findChildren(QAbstractItemView):
             self.keys.watch(view)
         self.presentation = PresentationMode(window, self.dock, self.panel, self.keys)
-        self.export_action = QAction("Export &Steps…", window)
+        self.export_action = QAction("Export Ste&ps…", window)
         self.export_action.setObjectName("action_export_steps")
         self.export_action.setStatusTip("Write one picture per step (PNG or SVG), for slides")
         self.export_action.triggered.connect(self._export_clicked)
@@ -62,6 +62,7 @@ class StepThrough(QObject):
         self._place_in_window()
 
         canvas.selection_changed_to.connect(self.panel.set_selection)
+        self.controller.changed.connect(self._follow_current)
         for action in getattr(window, "precision_actions", {}).values():
             action.toggled.connect(self._precision_toggled)
 
@@ -90,6 +91,13 @@ class StepThrough(QObject):
             view_menu.addAction(self.presentation.action)
         w.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
         w.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.controls.toolbar)
+
+    def _follow_current(self) -> None:
+        """Scroll (never zoom) just enough to keep the current node in sight."""
+        current = self.controller.current
+        item = self.window.canvas.graph_scene.nodes.get(current.node) if current else None
+        if item is not None:
+            self.window.canvas.ensureVisible(item.sceneBoundingRect(), 40, 40)
 
     # ------------------------------------------------------------ precision
 

@@ -234,7 +234,11 @@ class StepperController(QObject):
     # ------------------------------------------------------------ drawing
 
     def _show(self) -> None:
-        self.scene.auto_labels = False
+        if self.scene.auto_labels:
+            # Entering: the scene forgets the full pass, so that no tooltip tells a
+            # gradient the step-through has not reached yet.
+            self.scene.auto_labels = False
+            self.scene.show_evaluation(None)
         show_step(self.scene, self.stepper)
         self.changed.emit()
 
