@@ -66,7 +66,7 @@ def lr_ladder() -> list[float]:
 
 
 class LearningRateSpinBox(QDoubleSpinBox):
-    """α: typed freely, stepped along 1, 2, 5 × 10ᵏ (a log-ish scale), shown as 0.05 not 0.050000."""
+    """α: typed freely, stepped along 1, 2, 5 × 10ᵏ (a log-ish scale), shown as 0.05."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -121,8 +121,9 @@ class TrainPanel(QWidget):
         self.lr_spin = LearningRateSpinBox()
         self.lr_spin.setObjectName("learningRate")
         self.lr_spin.setValue(DEFAULT_LR)
-        self.lr_spin.setToolTip("Learning rate α: each step moves every parameter by −α·∂L/∂w. "
-                                "The arrows step through 1, 2, 5 × 10ᵏ; type any value.")
+        self.lr_spin.setToolTip("Learning rate α: each step moves every parameter by "
+                                "−α·∂L/∂w. The arrows step through 1, 2, 5 × 10ᵏ; type any "
+                                "value.")
         self.steps_spin = QSpinBox()
         self.steps_spin.setObjectName("runSteps")
         self.steps_spin.setRange(1, MAX_STEPS)
