@@ -18,8 +18,9 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QGraphicsTextItem
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsTextItem
 
 from core.graph import Graph
 from core.stepper import Stepper
@@ -59,7 +60,7 @@ def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
         scene.auto_labels = False
         stepper = Stepper(document.graph)
         total = stepper.total
-        caption_item = _caption_item(scene) if caption else None
+        caption_item = _caption_item(scene, stepper, digits) if caption else None
         written: list[Path] = []
         for k in range(total + 1):
             if progress is not None and progress(k, total) is False:
@@ -90,12 +91,26 @@ def caption_html(stepper: Stepper, digits: int = 4) -> str:
                        names_legend(explanation, stepper.graph))
 
 
-def _caption_item(scene) -> QGraphicsTextItem:
-    """A text block under the graph's lowest card, as wide as the graph."""
+def _caption_item(scene, stepper: Stepper, digits: int) -> QGraphicsTextItem:
+    """A text block under the graph's lowest card, as wide as the graph.
+
+    An empty box as tall as the longest caption sits behind it, so that every
+    frame has the same size and the slides do not jump.
+    """
     item = QGraphicsTextItem()
     rect = scene.items_rect()
     item.setTextWidth(max(640.0, rect.width()))
     item.setPos(QPointF(rect.left(), rect.bottom() + CAPTION_GAP))
+    tallest = 0.0
+    for k in range(stepper.total + 1):
+        stepper.jump(k)
+        item.setHtml(caption_html(stepper, digits))
+        tallest = max(tallest, item.boundingRect().height())
+    stepper.jump(0)
+    room = QGraphicsRectItem(0, 0, item.textWidth(), tallest)
+    room.setPen(QPen(Qt.PenStyle.NoPen))
+    room.setPos(item.pos())
+    scene.addItem(room)
     scene.addItem(item)
     return item
 

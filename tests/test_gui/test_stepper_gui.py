@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.engine import Evaluator
@@ -229,6 +230,42 @@ def test_arrows_nudge_selected_cards_only_outside_a_step_through(make_window, qt
     key(qtbot, window, Qt.Key_Right)
     assert c.active and c.position == 1
     assert graph.node("q").pos[0] == before[0] + 10
+
+
+def test_space_held_while_dragging_pans_and_does_not_play(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    c = stepper_of(window)
+    canvas = window.canvas
+    window.canvas.set_zoom(1.0)
+    before = canvas.mapToScene(QPoint(0, 0))
+    qtbot.keyPress(canvas, Qt.Key_Space)
+    start = QPoint(200, 200)
+    viewport = canvas.viewport()
+    qtbot.mousePress(viewport, Qt.LeftButton, pos=start)
+    for i in range(1, 7):
+        move = QMouseEvent(QMouseEvent.Type.MouseMove, QPointF(start + QPoint(-10 * i, 5 * i)),
+                           QPointF(viewport.mapToGlobal(start + QPoint(-10 * i, 5 * i))),
+                           Qt.NoButton, Qt.LeftButton, Qt.NoModifier)
+        QApplication.sendEvent(viewport, move)
+    qtbot.mouseRelease(viewport, Qt.LeftButton, pos=start + QPoint(-60, 30))
+    qtbot.keyRelease(canvas, Qt.Key_Space)
+    after = canvas.mapToScene(QPoint(0, 0))
+    assert (round(after.x() - before.x()), round(after.y() - before.y())) == (60, -30)
+    assert not c.playing and not c.active
+
+
+def test_tooltips_give_no_gradient_away_during_a_step_through(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    scene = window.canvas.graph_scene
+    assert "gradient: -4" in scene.node_tooltip("x")          # live: the full pass
+    key(qtbot, window, Qt.Key_Right, 6)                       # forward done, f's backward step
+    assert "gradient:" not in scene.node_tooltip("x")
+    assert "Waiting for gradients from q = x + y." in scene.node_tooltip("x")   # its card
+    assert "gradient: 1" in scene.node_tooltip("f")
+    x_wire = next(e for e in scene.wires if e.src == "x")
+    assert "gradient" not in scene.wire_tooltip(x_wire)
+    window.step_through.controls.actions["step_leave"].trigger()
+    assert "gradient: -4" in scene.node_tooltip("x")
 
 
 def test_toolbar_actions_and_scrubber(make_window, qtbot):
