@@ -384,3 +384,13 @@ def test_step_menu_export_steps_and_every_demo_listed(make_window):
     names = [a.objectName() for a in file_menu.actions()]
     assert names.index("action_export_steps") == names.index("action_export_image") + 1
     assert len(window.demo_menu.actions()) == len(INDEX["demos"])
+    from gui.files import DemoBrowser, list_demos
+    browser = DemoBrowser(list_demos(), window)
+    assert browser.list.count() == len(INDEX["demos"])
+    for row, name in enumerate(INDEX["demos"]):
+        browser.list.setCurrentRow(row)
+        data = json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
+        assert data["title"] in browser.text.toPlainText()
+        assert data["description"].split(".")[0].replace("`", "") in \
+            browser.text.toPlainText().replace("\n", " ")
+    browser.deleteLater()
