@@ -374,6 +374,16 @@ def test_presentation_mode_hides_the_other_docks_and_restores_them(make_window, 
     assert window.step_through.panel.scale == 1
 
 
+def test_closing_in_presentation_mode_saves_the_normal_layout(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    window.step_through.presentation.enter()
+    assert not window.docks["palette"].isVisible()
+    window.close()
+    again = make_window("03-add-mul.cgraph")
+    assert again.docks["palette"].isVisible() and again.menuBar().isVisible()
+    assert not again.isFullScreen()
+
+
 # ------------------------------------------------------------------ menus
 
 def test_step_menu_export_steps_and_every_demo_listed(make_window):
