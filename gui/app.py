@@ -58,7 +58,7 @@ def main(path: str | Path | None = None) -> int:
     app = application()
     window, problem = create_window(path)
     window.show()
-    window.canvas.fit_all()
+    window.canvas.fit_all(readable=True)
     if problem is not None:
         window.files.show_error("Cannot open file", f"{Path(path).name} could not be opened; "
                                 "the default demo is shown instead.", problem)

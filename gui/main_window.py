@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel,
                                QMainWindow, QMessageBox, QStyle, QToolBar, QUndoView, QWidget)
 
@@ -459,7 +459,15 @@ class MainWindow(QMainWindow):
     def _restore_layout(self) -> None:
         geometry = self.settings.window_geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            # First start: most of the screen, so a demo fits at a zoom where
+            # the numbers on the wires are readable.
+            screen = QGuiApplication.primaryScreen()
+            area = screen.availableGeometry() if screen is not None else None
+            if area is None or area.width() < 800:
+                self.resize(1280, 800)
+            else:
+                self.resize(int(area.width() * 0.94), int(area.height() * 0.92))
+                self.move(area.center() - self.rect().center())
         state = self.settings.window_state()
         if state is not None:
             self.restoreState(state)

@@ -30,6 +30,10 @@ from gui.commands import AddNode, Connect, MoveNodes, insert_graph, remove_nodes
 from gui.mime import OP_MIME
 
 MIN_ZOOM, MAX_ZOOM = 0.03, 4.0
+# Opening a graph: a zoom a little above the one where wire labels appear is
+# preferred to fitting everything, unless that would leave most of it out.
+READABLE_ZOOM = style.LOD_TEXT * 1.15
+READABLE_FROM = style.LOD_TEXT * 0.6
 NUDGE, FINE_NUDGE = 10.0, 1.0
 DUPLICATE_OFFSET = (30.0, 30.0)
 #: The scene is unbounded for the user: scroll freely this far around the graph.
@@ -83,7 +87,7 @@ class CanvasView(QGraphicsView):
         # Until the user zooms or pans, the view keeps the whole graph in sight
         # through the window's first layout passes and later resizes.
         self._auto_fit = True       # (set before the first resize can arrive)
-        self.fit_all()
+        self.fit_all(readable=True)
 
     # ================================================================ public API
 
@@ -117,8 +121,13 @@ class CanvasView(QGraphicsView):
     def reset_zoom(self) -> None:
         self.set_zoom(1.0)
 
-    def fit_all(self) -> None:
-        """Show the whole graph (F / Ctrl+0); never blown up past 150 %."""
+    def fit_all(self, readable: bool = False) -> None:
+        """Show the whole graph (F / Ctrl+0); never blown up past 150 %.
+
+        ``readable`` (opening a graph, resizing before the user zoomed): when the
+        whole graph would need a zoom just below the one where wire labels are
+        drawn, stay at that zoom instead — numbers first, a little panning later.
+        """
         rect = self.graph_scene.items_rect()
         if rect.isNull():
             self.set_zoom(1.0)
@@ -127,6 +136,8 @@ class CanvasView(QGraphicsView):
             rect = rect.adjusted(-40, -40, 40, 40)
             view = self.viewport().rect()
             factor = min(view.width() / rect.width(), view.height() / rect.height())
+            if readable and READABLE_FROM <= factor < READABLE_ZOOM:
+                factor = READABLE_ZOOM
             self.set_zoom(min(1.5, factor))
             self.centerOn(rect.center())
         self._auto_fit = True
@@ -309,7 +320,7 @@ class CanvasView(QGraphicsView):
 
     def _after_replace(self) -> None:
         self._cancel_gesture()
-        self.fit_all()
+        self.fit_all(readable=True)
 
     def _cancel_gesture(self) -> None:
         if self._gesture is not None:
@@ -419,7 +430,7 @@ class CanvasView(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._auto_fit:
-            self.fit_all()
+            self.fit_all(readable=True)
 
     def wheelEvent(self, event) -> None:
         delta = event.angleDelta().y() or event.pixelDelta().y()
