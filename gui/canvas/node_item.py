@@ -152,11 +152,28 @@ class NodeItem(QGraphicsItem):
         if lod >= style.LOD_TEXT or exporting:
             self._paint_texts(painter, title_font, symbol_font, value_font, small_font, tag_font,
                               dark)
+        elif lod >= style.LOD_WIRE_TEXT:
+            self._paint_name_only(painter, card, lod, dark)
         self._paint_ports(painter, dark)
         if self.is_output:
             self._paint_stub(painter, lod >= style.LOD_TEXT or exporting, stub_font)
 
     # ------------------------------------------------------ painting parts
+
+    def _paint_name_only(self, painter: QPainter, card: QRectF, lod: float,
+                         dark: QColor) -> None:
+        """Zoomed out but still readable: the name (and a leaf's value) in large type,
+        so a whole demo fitted into a small window still says which card is which."""
+        font = style.font(max(style.LABEL_PX, round(style.MIN_LABEL_SCREEN_PX * 1.2 / lod)),
+                          bold=True)
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        box = card.adjusted(4, 2, -4, -2)
+        lines = [self.title] + ([self.short_text] if self.short_text else [])
+        painter.setPen(dark)
+        painter.drawText(box, Qt.AlignCenter,
+                         "\n".join(metrics.elidedText(t, Qt.ElideRight, box.width())
+                                   for t in lines))
 
     def _paint_block(self, painter: QPainter, card: QRectF, selected: bool) -> None:
         """Far zoomed out: a coloured block, no text, no ports."""

@@ -390,7 +390,7 @@ class GraphScene(QGraphicsScene):
         At reading zoom the wires are drawn live, since every evaluation
         changes their labels.
         """
-        far = scale < style.LOD_TEXT
+        far = scale < style.LOD_WIRE_TEXT
         if far == self._far:
             return
         self._far = far

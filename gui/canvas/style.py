@@ -102,3 +102,8 @@ LABEL_MAX_W = 150.0        # wire labels are elided past this width
 # Level of detail thresholds (on-screen scale of the scene).
 LOD_TEXT = MIN_LABEL_SCREEN_PX / LABEL_PX   # ≈ 0.5: labels and node texts
 LOD_SIMPLE = 0.22                           # below: cards as blocks, wires as lines
+# Between LOD_WIRE_TEXT and LOD_TEXT the wire labels are drawn enlarged about
+# their anchor, so they keep the smallest readable size on screen: a whole
+# demo fitted into a laptop window still shows its numbers.
+LOD_WIRE_TEXT = 0.3
+LABEL_GROWTH = LOD_TEXT / LOD_WIRE_TEXT     # the most a label is enlarged

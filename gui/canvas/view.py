@@ -33,7 +33,7 @@ MIN_ZOOM, MAX_ZOOM = 0.03, 4.0
 # Opening a graph: a zoom a little above the one where wire labels appear is
 # preferred to fitting everything, unless that would leave most of it out.
 READABLE_ZOOM = style.LOD_TEXT * 1.15
-READABLE_FROM = style.LOD_TEXT * 0.6
+READABLE_FROM = READABLE_ZOOM * 0.85    # at most about 15 % of the graph out of sight
 NUDGE, FINE_NUDGE = 10.0, 1.0
 DUPLICATE_OFFSET = (30.0, 30.0)
 #: The scene is unbounded for the user: scroll freely this far around the graph.

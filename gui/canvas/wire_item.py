@@ -159,16 +159,25 @@ class WireItem(QGraphicsItem):
                        self._style_pen or (_HOVER_PEN if self._hovered else _PEN))
         painter.setBrush(_NO_BRUSH)
         painter.drawPath(self._path)
-        if lod < style.LOD_TEXT:
+        if lod < style.LOD_WIRE_TEXT:
             return
         placed = self._placed_labels(scene)
         if placed:
+            grow = lod < style.LOD_TEXT
+            if grow:                  # keep the smallest readable size on screen
+                k = style.LOD_TEXT / lod
+                painter.save()
+                painter.translate(self._anchor)
+                painter.scale(k, k)
+                painter.translate(-self._anchor)
             painter.setFont(placed[0])
             back = placed[1]
             for rect, pos, static, color in placed[2:]:
                 painter.fillRect(rect, back)
                 painter.setPen(color)
                 painter.drawStaticText(pos, static)
+            if grow:
+                painter.restore()
 
     def _placed_labels(self, scene) -> tuple:
         """(font, background, (rect, point, text, colour)...) for paint, cached."""
@@ -248,7 +257,9 @@ class WireItem(QGraphicsItem):
         w = style.LABEL_MAX_W + 12
         h = style.LABEL_PX * 1.6 + 6
         below = h + (style.LABEL_PX * 1.6 if self._extra is not None else 0)
-        label_box = QRectF(self._anchor.x() - w, self._anchor.y() - h, 2 * w, h + below)
+        g = style.LABEL_GROWTH            # room for labels enlarged when zoomed out
+        label_box = QRectF(self._anchor.x() - g * w, self._anchor.y() - g * h,
+                           2 * g * w, g * (h + below))
         self._rect = self._path.controlPointRect().adjusted(-6, -6, 6, 6).united(label_box)
 
     def label_anchor(self) -> QPointF:

@@ -1,0 +1,65 @@
+"""Zoomed out, the numbers stay readable: wire labels are drawn enlarged down to
+LOD_WIRE_TEXT, and vanish only below it.  Checked on the pixels the view paints."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QColor
+
+from core import fileformat
+from gui.canvas import CanvasView, style
+from gui.document import Document
+
+DEMOS = Path(__file__).resolve().parents[2] / "resources" / "demos"
+
+
+def green_and_red_pixels(view: CanvasView) -> tuple[int, int]:
+    image = view.viewport().grab().toImage()
+    green = red = 0
+    for y in range(image.height()):
+        for x in range(image.width()):
+            c = QColor(image.pixel(x, y))
+            r, g, b = c.red(), c.green(), c.blue()
+            if g > r + 40 and g > b + 20:           # the values' green, antialiased
+                green += 1
+            elif r > g + 60 and r > b + 60:         # the gradients' red
+                red += 1
+    return green, red
+
+
+def make_view(qtbot) -> CanvasView:
+    view = CanvasView(Document(fileformat.load(DEMOS / "03-add-mul.cgraph")))
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def test_labels_stay_on_screen_when_zoomed_out_to_a_readable_size(qtbot):
+    view = make_view(qtbot)
+    view.set_zoom((style.LOD_WIRE_TEXT + style.LOD_TEXT) / 2)
+    view.centerOn(view.graph_scene.items_rect().center())
+    green, red = green_and_red_pixels(view)
+    assert green > 30 and red > 30          # values above, gradients below
+
+
+def test_labels_vanish_only_below_the_smallest_readable_zoom(qtbot):
+    view = make_view(qtbot)
+    view.set_zoom(style.LOD_WIRE_TEXT * 0.8)
+    view.centerOn(view.graph_scene.items_rect().center())
+    green, _ = green_and_red_pixels(view)
+    assert green == 0                       # (ports keep a little red)
+
+
+def test_opening_a_wide_demo_shows_it_whole_with_numbers(qtbot):
+    """Demo 05 in a small window: fitted, and still above the zoom where labels go."""
+    view = CanvasView(Document(fileformat.load(DEMOS / "05-two-layer.cgraph")))
+    qtbot.addWidget(view)
+    view.resize(1000, 560)
+    view.show()
+    qtbot.waitExposed(view)
+    view.fit_all(readable=True)
+    rect = view.mapFromScene(view.graph_scene.items_rect()).boundingRect()
+    assert view.viewport().rect().adjusted(-2, -2, 2, 2).contains(rect)
+    assert view.zoom() >= style.LOD_WIRE_TEXT
