@@ -8,105 +8,33 @@ from the model when the document says something changed — so undo and redo
 here.  Computed values and gradients are read from the document's latest
 :class:`~core.engine.Evaluation` when it announces one.
 
-The scalar value has a spin box and a slider.  Each slider step pushes a
-value command; consecutive value edits of one node merge into one undo
-step, and the document coalesces evaluations, so dragging stays smooth.
+The value of an input or constant is edited in a
+:class:`~gui.value_editor.ValueEditor` (spin box and slider, table, list);
+each value it reports is pushed here as a value command.  Consecutive value
+edits of one node merge into one undo step, and the document coalesces
+evaluations, so dragging the slider stays smooth.
 """
 from __future__ import annotations
 
-import json
-import math
-from contextlib import contextmanager
 from html import escape
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QLocale, QSignalBlocker, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDoubleSpinBox, QFormLayout,
-                               QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox,
-                               QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QScrollArea, QSpinBox, QStackedWidget, QTableWidget,
+                               QVBoxLayout, QWidget)
 
 from core.errors import ChainruleError
-from core.formatting import format_number, format_shape, format_value
-from core.graph import Edge, check_id, normalize_value
+from core.formatting import format_value
+from core.graph import Edge, Node, check_id
 from gui.commands import Rename, SetNodeField, SetOutput
+# The value editor's helpers were defined here before it had its own module.
+from gui.value_editor import (SLIDER_STEPS, SPIN_LIMIT, ValueEditor,  # noqa: F401
+                              ValueSpinBox, blocked, fill_table, number_table, slider_span)
 
-SLIDER_STEPS = 1000
-SPIN_LIMIT = 1e9
 GREEN = "#1b7f3b"
 RED = "#c0392b"
-
-
-@contextmanager
-def blocked(*widgets) -> Iterator[None]:
-    blockers = [QSignalBlocker(w) for w in widgets]
-    try:
-        yield
-    finally:
-        for b in blockers:
-            b.unblock()
-
-
-def slider_span(value: float) -> float:
-    """Half-width of the slider's range: 10 for small values, else a power of ten above 2|v|."""
-    if abs(value) <= 5:
-        return 10.0
-    return float(10 ** math.ceil(math.log10(2 * abs(value))))
-
-
-class ValueSpinBox(QDoubleSpinBox):
-    """A spin box that shows 2 rather than 2.000000, with '.' as the decimal point."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setLocale(QLocale.c())
-        self.setDecimals(6)
-        self.setRange(-SPIN_LIMIT, SPIN_LIMIT)
-        self.setSingleStep(0.1)
-        self.setKeyboardTracking(False)      # commit on Enter / focus out, not per keystroke
-        self.setAccelerated(True)
-
-    def textFromValue(self, value: float) -> str:
-        text = f"{value:.6f}".rstrip("0").rstrip(".")
-        return "0" if text in ("-0", "") else text
-
-
-def _table(read_only: bool) -> QTableWidget:
-    table = QTableWidget()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setMinimumSectionSize(48)
-    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
-    if read_only:
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    return table
-
-
-def _fill_table(table: QTableWidget, arr: np.ndarray, digits: int | None) -> None:
-    """Vectors as one row, matrices as rows × columns; ``digits=None`` shows full precision."""
-    grid = arr.reshape(1, -1) if arr.ndim == 1 else arr
-    rows, cols = grid.shape
-    table.setRowCount(rows)
-    table.setColumnCount(cols)
-    for r in range(rows):
-        for c in range(cols):
-            x = float(grid[r, c])
-            text = repr(x).removesuffix(".0") if digits is None else format_number(x, digits)
-            item = table.item(r, c)
-            if item is None:
-                item = QTableWidgetItem()
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                table.setItem(r, c, item)
-            item.setText(text)
-    table.setHorizontalHeaderLabels([str(c) for c in range(cols)])
-    table.setVerticalHeaderLabels([str(r) for r in range(rows)])
-    height = table.horizontalHeader().height() + 2 * table.frameWidth()
-    for r in range(min(rows, 8)):
-        height += table.verticalHeader().sectionSize(r) or 24
-    table.setMaximumHeight(height + 4)
-    table.setMinimumHeight(min(height + 4, 120))
 
 
 def _section(title: str) -> QLabel:
@@ -125,7 +53,6 @@ class Inspector(QWidget):
         self.edge: Edge | None = None
         self.selection: tuple[list[str], list[Edge]] = ([], [])
         self.digits = 4
-        self._slider_lo, self._slider_hi = -10.0, 10.0
 
         self.pages = QStackedWidget()
         self.graph_page = self._build_graph_page()
@@ -215,40 +142,19 @@ class Inspector(QWidget):
         vbox = QVBoxLayout(self.value_box)
         vbox.setContentsMargins(0, 0, 0, 0)
         vbox.addWidget(_section("Value"))
-        self.scalar_row = QWidget()
-        row = QHBoxLayout(self.scalar_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.spin = ValueSpinBox()
-        self.spin.setObjectName("valueSpin")
-        self.spin.valueChanged.connect(self._commit_spin)
-        self.spin.editingFinished.connect(self._recentre_slider)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setObjectName("valueSlider")
-        self.slider.setRange(0, SLIDER_STEPS)
-        self.slider.valueChanged.connect(self._commit_slider)
-        self.slider.sliderReleased.connect(self._recentre_slider)
-        self.slider_range = QLabel()
-        self.slider_range.setObjectName("hint")
-        row.addWidget(self.spin, 2)
-        row.addWidget(self.slider, 3)
-        vbox.addWidget(self.scalar_row)
-        vbox.addWidget(self.slider_range)
-        self.shape_label = QLabel()
-        self.shape_label.setObjectName("hint")
-        self.value_table = _table(read_only=False)
-        self.value_table.setObjectName("valueTable")
-        self.value_table.cellChanged.connect(self._commit_cell)
-        vbox.addWidget(self.shape_label)
-        vbox.addWidget(self.value_table)
-        list_row = QHBoxLayout()
-        list_row.addWidget(QLabel("As list"))
-        self.list_edit = QLineEdit()
-        self.list_edit.setObjectName("listEdit")
-        self.list_edit.setToolTip("The value as a number or a JSON list, e.g. [[1, 2], [3, 4]]; "
-                                  "edit it to change the shape.")
-        self.list_edit.editingFinished.connect(self._commit_list)
-        list_row.addWidget(self.list_edit)
-        vbox.addLayout(list_row)
+        self.value_editor = ValueEditor(self._editing_node)
+        self.value_editor.edited.connect(self._set_value)
+        self.value_editor.refused.connect(self._refuse)
+        self.value_editor.accepted.connect(self.edit_message.hide)
+        vbox.addWidget(self.value_editor)
+        # Its widgets by the names they had when they were built here.
+        self.scalar_row = self.value_editor.scalar_row
+        self.spin = self.value_editor.spin
+        self.slider = self.value_editor.slider
+        self.slider_range = self.value_editor.slider_range
+        self.shape_label = self.value_editor.shape_label
+        self.value_table = self.value_editor.value_table
+        self.list_edit = self.value_editor.list_edit
         self.trainable = QCheckBox("Trainable (a gradient-descent step updates it)")
         self.trainable.setObjectName("trainableCheck")
         self.trainable.toggled.connect(self._commit_trainable)
@@ -289,12 +195,12 @@ class Inspector(QWidget):
         self.node_value.setObjectName("valueText")
         self.node_value.setWordWrap(True)
         self.node_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.node_value_table = _table(read_only=True)
+        self.node_value_table = number_table(read_only=True)
         self.node_grad = QLabel()
         self.node_grad.setObjectName("gradText")
         self.node_grad.setWordWrap(True)
         self.node_grad.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.node_grad_table = _table(read_only=True)
+        self.node_grad_table = number_table(read_only=True)
         outer.addWidget(self.node_value)
         outer.addWidget(self.node_value_table)
         outer.addWidget(self.node_grad)
@@ -334,11 +240,11 @@ class Inspector(QWidget):
         self.edge_value = QLabel()
         self.edge_value.setObjectName("valueText")
         self.edge_value.setWordWrap(True)
-        self.edge_value_table = _table(read_only=True)
+        self.edge_value_table = number_table(read_only=True)
         self.edge_grad = QLabel()
         self.edge_grad.setObjectName("gradText")
         self.edge_grad.setWordWrap(True)
-        self.edge_grad_table = _table(read_only=True)
+        self.edge_grad_table = number_table(read_only=True)
         self.edge_note = QLabel()
         self.edge_note.setObjectName("hint")
         self.edge_note.setWordWrap(True)
@@ -382,7 +288,7 @@ class Inspector(QWidget):
         self.node_id, self.edge = node_id, None
         self.edit_message.hide()
         self.pages.setCurrentWidget(self.node_page)
-        self._recentre_slider()
+        self.value_editor.recentre_slider()
         self._refresh_node()
         self._refresh_node_computed(self.document.evaluation)
 
@@ -462,7 +368,7 @@ class Inspector(QWidget):
 
         self.value_box.setVisible(op.is_leaf)
         if op.is_leaf:
-            self._refresh_value(node.value)
+            self.value_editor.show_value(node.value)
             self.trainable.setVisible(node.op == "input")
             with blocked(self.trainable):
                 self.trainable.setChecked(node.trainable)
@@ -485,29 +391,6 @@ class Inspector(QWidget):
         else:
             self.output_label.setText("Not the output.")
         self.output_button.setEnabled(graph.output != node.id)
-
-    def _refresh_value(self, value: Any) -> None:
-        scalar = not isinstance(value, np.ndarray)
-        self.scalar_row.setVisible(scalar)
-        self.slider_range.setVisible(scalar)
-        self.shape_label.setVisible(not scalar)
-        self.value_table.setVisible(not scalar and value.ndim <= 2)
-        if scalar:
-            with blocked(self.spin, self.slider):
-                self.spin.setValue(float(value))
-                if not self.slider.isSliderDown():
-                    self.slider.setValue(self._slider_position(float(value)))
-        else:
-            kind = "vector" if value.ndim == 1 else "matrix" if value.ndim == 2 else "array"
-            self.shape_label.setText(f"{kind} {format_shape(value.shape)}"
-                                     + ("" if value.ndim <= 2 else ": edit it as a list below"))
-            if value.ndim <= 2 and self.value_table.state() != \
-                    QAbstractItemView.State.EditingState:
-                with blocked(self.value_table):
-                    _fill_table(self.value_table, value, None)
-        if not self.list_edit.hasFocus():
-            self.list_edit.setText(_as_list_text(value))
-            self.list_edit.setCursorPosition(0)
 
     def _on_evaluated(self, evaluation) -> None:
         if self.node_id is not None:
@@ -591,7 +474,7 @@ class Inspector(QWidget):
         is_table = isinstance(value, np.ndarray) and 1 <= value.ndim <= 2
         table.setVisible(is_table)
         if is_table:
-            _fill_table(table, value, self.digits)
+            fill_table(table, value, self.digits)
 
     def _fmt(self, value: Any) -> str:
         return format_value(value, self.digits)
@@ -640,6 +523,12 @@ class Inspector(QWidget):
         if text != self.document.graph.node(node_id).label:
             self._push(SetNodeField(self.document, node_id, "label", text))
 
+    def _editing_node(self) -> Node | None:
+        """The node whose value the value editor shows (None: no node, or it is gone)."""
+        if self.node_id is None or self.node_id not in self.document.graph:
+            return None
+        return self.document.graph.node(self.node_id)
+
     def _set_value(self, value: Any) -> None:
         node_id = self.node_id
         if node_id is None or node_id not in self.document.graph:
@@ -652,79 +541,6 @@ class Inspector(QWidget):
                 and value.shape == old.shape and np.array_equal(value, old):
             return
         self._push(SetNodeField(self.document, node_id, "value", value))
-
-    def _commit_spin(self, value: float) -> None:
-        self._set_value(float(value))
-
-    def _commit_slider(self, position: int) -> None:
-        lo, hi = self._slider_lo, self._slider_hi
-        value = lo + (hi - lo) * position / SLIDER_STEPS
-        step = (hi - lo) / SLIDER_STEPS
-        value = round(round(value / step) * step, 10)
-        self._set_value(0.0 if value == 0 else value)
-
-    def _slider_position(self, value: float) -> int:
-        lo, hi = self._slider_lo, self._slider_hi
-        t = (min(max(value, lo), hi) - lo) / (hi - lo)
-        return int(round(t * SLIDER_STEPS))
-
-    def _recentre_slider(self) -> None:
-        """Pick the slider's range around the current value (never while it is dragged)."""
-        if self.node_id is None or self.node_id not in self.document.graph:
-            return
-        value = self.document.graph.node(self.node_id).value
-        if value is None or isinstance(value, np.ndarray) or self.slider.isSliderDown():
-            return
-        span = slider_span(float(value))
-        self._slider_lo, self._slider_hi = -span, span
-        self.slider_range.setText(f"slider: {format_number(-span)} … {format_number(span)}")
-        with blocked(self.slider):
-            self.slider.setValue(self._slider_position(float(value)))
-
-    def _commit_cell(self, row: int, col: int) -> None:
-        node_id = self.node_id
-        if node_id is None:
-            return
-        old = self.document.graph.node(node_id).value
-        if not isinstance(old, np.ndarray):
-            return
-        text = self.value_table.item(row, col).text().strip()
-        try:
-            x = float(text)
-            if not math.isfinite(x):
-                raise ValueError
-        except ValueError:
-            self._refuse(f"“{text}” is not a finite number; the cell keeps its value")
-            self._refresh_value(old)
-            return
-        new = np.array(old, dtype=np.float64)
-        if new.ndim == 1:
-            new[col] = x
-        else:
-            new[row, col] = x
-        self.edit_message.hide()
-        self._set_value(new)
-
-    def _commit_list(self) -> None:
-        node_id = self.node_id
-        if node_id is None or node_id not in self.document.graph:
-            return
-        node = self.document.graph.node(node_id)
-        text = self.list_edit.text().strip()
-        if text == _as_list_text(node.value):
-            return
-        try:
-            raw = json.loads(text)
-            value = normalize_value(raw)
-        except (ValueError, ChainruleError) as exc:
-            reason = str(exc) if isinstance(exc, ChainruleError) else "that is not a number " \
-                "or a JSON list of numbers"
-            self._refuse(f"{reason}; the value stays as it was")
-            self.list_edit.setText(_as_list_text(node.value))
-            return
-        self.edit_message.hide()
-        self._set_value(value)
-        self._recentre_slider()
 
     def _commit_trainable(self, checked: bool) -> None:
         if self.node_id is not None:
@@ -773,9 +589,3 @@ class Inspector(QWidget):
         if self.edge is not None and Edge(*edge) == self.edge:
             self.show_graph()
 
-
-def _as_list_text(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return json.dumps(value.tolist())
-    text = repr(float(value))
-    return text[:-2] if text.endswith(".0") else text
