@@ -39,7 +39,42 @@ class Gesture:
         pass
 
 
-class WireGesture(Gesture):
+class _WireDrag(Gesture):
+    """What both wire gestures show: a dashed wire and the port hints, and the core's check."""
+
+    def __init__(self, view: "CanvasView"):
+        self.view = view
+        self.doc = view.document
+        self.scene = view.graph_scene
+
+    def _add_temp_wire(self) -> None:
+        self.temp = QGraphicsPathItem()
+        pen = QPen(style.WIRE_TEMP, 2.2, Qt.DashLine)
+        pen.setCapStyle(Qt.RoundCap)
+        self.temp.setPen(pen)
+        self.temp.setZValue(5.0)
+        self.scene.addItem(self.temp)
+
+    def _refused(self, edge: Edge) -> bool:
+        """True (and the core's reason in the status bar) when ``edge`` may not be connected."""
+        try:
+            self.doc.graph.check_connect(*edge)
+        except GraphError as error:
+            self.doc.message.emit(_sentence(str(error)))
+            return True
+        return False
+
+    def cancel(self) -> None:
+        self._finish()
+
+    def _finish(self) -> None:
+        """Remove what the gesture showed (idempotent)."""
+        if self.temp.scene() is not None:
+            self.scene.removeItem(self.temp)
+        self.scene.show_port_hints(None)
+
+
+class WireGesture(_WireDrag):
     """Drag a wire out of an output port (or off an input it was plugged into).
 
     While dragging, a dashed wire follows the mouse, the free input ports it
@@ -55,18 +90,11 @@ class WireGesture(Gesture):
     """
 
     def __init__(self, view: "CanvasView", src: str, detached: Edge | None = None):
-        self.view = view
-        self.doc = view.document
-        self.scene = view.graph_scene
+        super().__init__(view)
         self.src = src
         self.detached = detached
         self.start = self.scene.nodes[src].output_port_scene()
-        self.temp = QGraphicsPathItem()
-        pen = QPen(style.WIRE_TEMP, 2.2, Qt.DashLine)
-        pen.setCapStyle(Qt.RoundCap)
-        self.temp.setPen(pen)
-        self.temp.setZValue(5.0)
-        self.scene.addItem(self.temp)
+        self._add_temp_wire()
         if detached is not None and self.scene.wire_item(detached) is not None:
             self.scene.wire_item(detached).setVisible(False)
         self.allowed = self._allowed_ports()
@@ -131,10 +159,7 @@ class WireGesture(Gesture):
         edge = Edge(self.src, item.node_id, port)
         if edge == self.detached:
             return                                    # put back where it was
-        try:
-            self.doc.graph.check_connect(*edge)
-        except GraphError as error:
-            self.doc.message.emit(_sentence(str(error)))
+        if self._refused(edge):
             return
         if self.detached is None:
             self.doc.push(Connect(self.doc, edge))
@@ -145,21 +170,16 @@ class WireGesture(Gesture):
             stack.push(Connect(self.doc, edge))
             stack.endMacro()
 
-    def cancel(self) -> None:
-        self._finish()
-
     def _finish(self) -> None:
         """Remove what the gesture showed (idempotent)."""
-        if self.temp.scene() is not None:
-            self.scene.removeItem(self.temp)
-        self.scene.show_port_hints(None)
+        super()._finish()
         if self.detached is not None:
             wire = self.scene.wire_item(self.detached)
             if wire is not None:
                 wire.setVisible(True)
 
 
-class FeedGesture(Gesture):
+class FeedGesture(_WireDrag):
     """Drag from a free input port back to the output that should feed it.
 
     The mirror of :class:`WireGesture`: the output ports that may feed this
@@ -170,17 +190,10 @@ class FeedGesture(Gesture):
     """
 
     def __init__(self, view: "CanvasView", dst: str, port: int):
-        self.view = view
-        self.doc = view.document
-        self.scene = view.graph_scene
+        super().__init__(view)
         self.dst, self.port = dst, port
         self.end = self.scene.nodes[dst].input_port_scene(port)
-        self.temp = QGraphicsPathItem()
-        pen = QPen(style.WIRE_TEMP, 2.2, Qt.DashLine)
-        pen.setCapStyle(Qt.RoundCap)
-        self.temp.setPen(pen)
-        self.temp.setZValue(5.0)
-        self.scene.addItem(self.temp)
+        self._add_temp_wire()
         downstream = nx.descendants(self.doc.graph.nx, dst) | {dst}
         self.allowed = {node_id: {OUTPUT_PORT: node_id not in downstream}
                         for node_id in self.scene.nodes}
@@ -202,20 +215,9 @@ class FeedGesture(Gesture):
             return
         self._finish()
         edge = Edge(item.node_id, self.dst, self.port)
-        try:
-            self.doc.graph.check_connect(*edge)
-        except GraphError as error:
-            self.doc.message.emit(_sentence(str(error)))
+        if self._refused(edge):
             return
         self.doc.push(Connect(self.doc, edge))
-
-    def cancel(self) -> None:
-        self._finish()
-
-    def _finish(self) -> None:
-        if self.temp.scene() is not None:
-            self.scene.removeItem(self.temp)
-        self.scene.show_port_hints(None)
 
 
 def _sentence(text: str) -> str:

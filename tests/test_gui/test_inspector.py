@@ -9,21 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from core.graph import Edge
 from gui.files import DEMO_DIR
-from gui.main_window import MainWindow
-from gui.settings import Settings
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CHAINRULE_SETTINGS_DIR", str(tmp_path / "settings"))
-    window = MainWindow(Settings(tmp_path / "settings"))
-    qtbot.addWidget(window)
-    window.files.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
-    window.files.open_default_demo()
+def window(window):
+    """The shared window (conftest.py), shown."""
     window.show()
     return window
 

@@ -1,23 +1,9 @@
 """The program bar: Replace graph, Add beside, and refusals that leave the graph alone."""
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from core import fileformat
-from gui.main_window import MainWindow
-from gui.settings import Settings
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CHAINRULE_SETTINGS_DIR", str(tmp_path / "settings"))
-    window = MainWindow(Settings(tmp_path / "settings"))
-    qtbot.addWidget(window)
-    window.files.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
-    window.files.open_default_demo()
-    return window
 
 
 def test_replace_builds_the_program_graph_in_one_undo_step(window, qtbot):
