@@ -1,0 +1,474 @@
+"""Reading ``.cgraph`` files (``graph-format.md``, version 1): checks, then the graph.
+
+Reading has two phases.  First the JSON is parsed and every record is checked
+as plain data, in the order of the file; the first problem found is raised as
+a :class:`~core.errors.FileFormatError` whose ``where`` names the place
+(``nodes[2].op``, ``edges[3].port``, ``line 3, column 5``).  Only a file that
+passed every check is turned into a :class:`~core.graph.Graph`, so a refused
+file never yields a partial graph, and nothing but ``FileFormatError`` is
+raised for a bad file (``load`` also raises ``OSError`` when the file cannot
+be read at all).
+
+What the reader accepts beyond the letter of the spec:
+
+* a UTF-8 byte order mark at the start is skipped (RFC 8259 allows that);
+* an optional key whose value is ``null`` counts as absent;
+* unknown keys at the top level, on nodes and on edges are kept and written
+  back on save, in their order.  An unknown value nested more than
+  :data:`MAX_UNKNOWN_DEPTH` levels deep is dropped (ignored) rather than kept.
+
+The entry points that take a file or its text, and check its size first
+(``load``, ``loads``), are in :mod:`core.fileformat`.  The keys of the spec's
+tables are defined here; the writer (:mod:`core.fileformat_write`) writes
+them in this order.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from . import ops
+from .errors import FileFormatError, GraphError
+from .graph import MAX_ID_LENGTH, Edge, Graph, check_attrs, normalize_value
+
+FORMAT = "chainrule"
+VERSION = 1
+MAX_UNKNOWN_DEPTH = 100
+MAX_VALUE_DIMS = 64          # numpy's limit on dimensions
+
+LAYER_DX = 220
+LAYER_DY = 110
+
+TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edges")
+NODE_KEYS = ("id", "op", "label", "value", "trainable", "attrs", "pos")
+EDGE_KEYS = ("from", "to", "port")
+
+_BOM = "\ufeff"
+
+
+# ------------------------------------------------------------- JSON parsing
+
+def _parse_json(text: str) -> Any:
+    if text.startswith(_BOM):
+        text = text[1:]
+    if not text.strip():
+        raise FileFormatError("", "the file is empty (a graph file is a JSON object)")
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except _Constant as c:
+        line, col = _find_constant(text, c.token)
+        raise FileFormatError(f"line {line}, column {col}",
+                              f"not valid JSON ({c.token} is not a number JSON allows; "
+                              f"numbers must be finite)") from None
+    except json.JSONDecodeError as e:
+        raise FileFormatError(f"line {e.lineno}, column {e.colno}",
+                              f"not valid JSON ({e.msg})") from None
+    except RecursionError:
+        raise FileFormatError("", "not valid JSON for Chainrule (lists and objects are "
+                                  "nested too deeply)") from None
+    except ValueError as e:   # e.g. an integer with more digits than Python converts
+        reason = ("a number has too many digits" if "digits" in str(e) else str(e))
+        raise FileFormatError("", f"not valid JSON for Chainrule ({reason})") from None
+
+
+class _Constant(Exception):
+    def __init__(self, token: str):
+        super().__init__(token)
+        self.token = token
+
+
+def _refuse_constant(token: str) -> Any:
+    raise _Constant(token)
+
+
+_STRING_OR_CONSTANT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(-?Infinity|NaN)', re.S)
+
+
+def _find_constant(text: str, token: str) -> tuple[int, int]:
+    """Line and column (1-based) of the first NaN/Infinity token outside a string."""
+    for m in _STRING_OR_CONSTANT.finditer(text):
+        if m.group(1) is not None:
+            pos = m.start(1)
+            line = text.count("\n", 0, pos) + 1
+            return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return 1, 1   # not reached: the parser saw the token
+
+
+# ------------------------------------------------------ phase 1: validation
+
+@dataclass
+class _NodeRecord:
+    index: int
+    id: str
+    op: str
+    label: str | None
+    value: Any
+    trainable: bool
+    attrs: dict
+    pos: tuple[float, float] | None
+    extra: dict
+
+
+@dataclass
+class _EdgeRecord:
+    index: int
+    src: str
+    dst: str
+    port: int
+    extra: dict
+
+
+@dataclass
+class _Records:
+    title: str = ""
+    description: str = ""
+    output: str | None = None
+    nodes: list[_NodeRecord] = field(default_factory=list)
+    edges: list[_EdgeRecord] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+def from_dict(obj: Any, where: str = "") -> Graph:
+    """Build a graph from a parsed ``.cgraph`` document (a file, the clipboard).
+
+    ``where`` prefixes every place in a refusal (``"clipboard"`` gives
+    ``clipboard: nodes[0].id: ...``).
+    """
+    try:
+        records = _validate(obj)
+        return _build(records)
+    except FileFormatError as e:
+        if not where:
+            raise
+        place = f"{where}: {e.where}" if e.where else where
+        raise FileFormatError(place, e.reason) from None
+
+
+def _validate(obj: Any) -> _Records:
+    if not isinstance(obj, dict):
+        raise FileFormatError("", f"a graph file holds one JSON object {{...}}, "
+                                  f"not {_kind(obj)}")
+    rec = _Records()
+    if "format" not in obj:
+        raise FileFormatError("format", 'missing; a Chainrule graph file has '
+                                        '"format": "chainrule"')
+    if obj["format"] != FORMAT:
+        raise FileFormatError("format", f"this is not a Chainrule graph (format is "
+                                        f"{_show(obj['format'])}, not \"chainrule\")")
+    if "version" not in obj:
+        raise FileFormatError("version", f"missing; this page describes version {VERSION}")
+    version = obj["version"]
+    if not _is_int(version):
+        raise FileFormatError("version", f"must be an integer, not {_show(version)}")
+    if version > VERSION:
+        raise FileFormatError("version", f"this file is version {_show(version)}; "
+                                         f"Chainrule reads version {VERSION}")
+    if version < 1:
+        raise FileFormatError("version", f"there is no version {_show(version)}; "
+                                         f"Chainrule reads version {VERSION}")
+    rec.title = _optional_str(obj, "title", "title") or ""
+    rec.description = _optional_str(obj, "description", "description") or ""
+    output = obj.get("output")
+    if output is not None and not isinstance(output, str):
+        raise FileFormatError("output", f"must be a node id (a string), not {_show(output)}")
+
+    for key in ("nodes", "edges"):
+        if key not in obj:
+            raise FileFormatError(key, f'missing; a graph file lists its {key}, possibly none: '
+                                       f'"{key}": []')
+        if not isinstance(obj[key], list):
+            raise FileFormatError(key, f"must be a list of {key}, not {_kind(obj[key])}")
+
+    first_index: dict[str, int] = {}
+    for i, raw in enumerate(obj["nodes"]):
+        node = _validate_node(i, raw)
+        if node.id in first_index:
+            raise FileFormatError(f"nodes[{i}].id", f'duplicate id "{node.id}" '
+                                                    f'(also nodes[{first_index[node.id]}])')
+        first_index[node.id] = i
+        rec.nodes.append(node)
+
+    by_id = {n.id: n for n in rec.nodes}
+    fed_by: dict[tuple[str, int], int] = {}
+    for i, raw in enumerate(obj["edges"]):
+        edge = _validate_edge(i, raw, by_id)
+        taken = fed_by.get((edge.dst, edge.port))
+        if taken is not None:
+            other = rec.edges[taken].src
+            raise FileFormatError(f"edges[{i}]", f'port {edge.port} of "{edge.dst}" is already '
+                                                 f'fed by "{other}" (edges[{taken}])')
+        fed_by[(edge.dst, edge.port)] = i
+        rec.edges.append(edge)
+
+    if output is not None and output not in by_id:
+        raise FileFormatError("output", f'there is no node "{output}"')
+    rec.output = output
+    _check_acyclic(rec)
+    rec.extra = _unknown(obj, TOP_KEYS)
+    return rec
+
+
+def _validate_node(i: int, raw: Any) -> _NodeRecord:
+    place = f"nodes[{i}]"
+    if not isinstance(raw, dict):
+        raise FileFormatError(place, f"a node must be an object {{...}}, not {_kind(raw)}")
+    if "id" not in raw:
+        raise FileFormatError(f"{place}.id", "missing; every node needs an id")
+    node_id = raw["id"]
+    if not isinstance(node_id, str):
+        raise FileFormatError(f"{place}.id", f"must be a string, not {_show(node_id)}")
+    if not node_id:
+        raise FileFormatError(f"{place}.id", "is empty; an id needs at least one character")
+    if len(node_id) > MAX_ID_LENGTH:
+        raise FileFormatError(f"{place}.id", f'"{node_id[:20]}…" is longer than '
+                                             f'{MAX_ID_LENGTH} characters')
+    if "op" not in raw or raw["op"] is None:
+        raise FileFormatError(f"{place}.op", f'missing; node "{node_id}" needs an op')
+    op = raw["op"]
+    if not isinstance(op, str):
+        raise FileFormatError(f"{place}.op", f"must be an op name (a string), not {_show(op)}")
+    if op not in ops.OPS:
+        raise FileFormatError(f"{place}.op", _unknown_op(op))
+    spec = ops.OPS[op]
+
+    label = _optional_str(raw, "label", f"{place}.label")
+    value = raw.get("value")
+    if spec.is_leaf:
+        if value is None:
+            raise FileFormatError(f"{place}.value", f'missing; an {op} node needs a value'
+                                  if op == "input" else f"missing; a {op} node needs a value")
+        value = _value(value, f"{place}.value")
+    elif value is not None:
+        raise FileFormatError(f"{place}.value", f"only input and const nodes hold a value, "
+                                                f"not {op}")
+
+    trainable = raw.get("trainable")
+    if trainable is None:
+        trainable = False
+    if not isinstance(trainable, bool):
+        raise FileFormatError(f"{place}.trainable", f"must be true or false, not {_show(trainable)}")
+    if trainable and op != "input":
+        raise FileFormatError(f"{place}.trainable", f"only input nodes can be trainable, "
+                                                    f"not {op}")
+
+    attrs = raw.get("attrs")
+    if attrs is None:
+        attrs = {}
+    if not isinstance(attrs, dict):
+        raise FileFormatError(f"{place}.attrs", f"must be an object {{...}}, not {_kind(attrs)}")
+    if spec.takes_axis and attrs.get("axis") is not None and not _is_int(attrs["axis"]):
+        raise FileFormatError(f"{place}.attrs.axis", f"the axis of {op} must be an integer, "
+                                                     f"not {_show(attrs['axis'])}")
+    try:
+        attrs = check_attrs(spec, _keep_practical(attrs))
+    except GraphError as e:
+        raise FileFormatError(f"{place}.attrs", str(e)) from None
+
+    pos = raw.get("pos")
+    if pos is not None:
+        pos = _pos(pos, f"{place}.pos")
+
+    return _NodeRecord(i, node_id, op, label or None, value, trainable, attrs, pos,
+                       _unknown(raw, NODE_KEYS))
+
+
+def _value(raw: Any, place: str) -> Any:
+    depth, item = 0, raw
+    while isinstance(item, list):
+        depth += 1
+        if depth > MAX_VALUE_DIMS:
+            raise FileFormatError(place, f"lists nested more than {MAX_VALUE_DIMS} deep; "
+                                         f"a value has at most {MAX_VALUE_DIMS} dimensions")
+        item = item[0] if item else None
+    try:
+        return normalize_value(raw)
+    except GraphError as e:
+        raise FileFormatError(place, str(e)) from None
+    except OverflowError:
+        raise FileFormatError(place, "value must be finite (a number is too large for "
+                                     "a float64)") from None
+
+
+def _pos(raw: Any, place: str) -> tuple[float, float]:
+    if not isinstance(raw, list) or len(raw) != 2:
+        raise FileFormatError(place, f"must be two numbers [x, y], not {_show(raw)}")
+    out = []
+    for v in raw:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise FileFormatError(place, f"must be two numbers [x, y], not {_show(raw)}")
+        try:
+            f = float(v)
+        except OverflowError:
+            f = math.inf
+        if not math.isfinite(f):
+            raise FileFormatError(place, "the coordinates must be finite numbers")
+        out.append(f)
+    return (out[0], out[1])
+
+
+def _validate_edge(i: int, raw: Any, by_id: dict[str, _NodeRecord]) -> _EdgeRecord:
+    place = f"edges[{i}]"
+    if not isinstance(raw, dict):
+        raise FileFormatError(place, f"an edge must be an object {{...}}, not {_kind(raw)}")
+    ends = {}
+    for key in ("from", "to"):
+        if key not in raw:
+            raise FileFormatError(f"{place}.{key}", f'missing; an edge names the node it comes '
+                                                    f'{"from" if key == "from" else "to"}')
+        node_id = raw[key]
+        if not isinstance(node_id, str):
+            raise FileFormatError(f"{place}.{key}", f"must be a node id (a string), "
+                                                    f"not {_show(node_id)}")
+        if node_id not in by_id:
+            raise FileFormatError(f"{place}.{key}", f'there is no node "{node_id}"')
+        ends[key] = node_id
+    if "port" not in raw:
+        raise FileFormatError(f"{place}.port", "missing; an edge names the input port it feeds")
+    port = raw["port"]
+    if not _is_int(port):
+        raise FileFormatError(f"{place}.port", f"must be an integer, not {_show(port)}")
+    dst = by_id[ends["to"]]
+    spec = ops.OPS[dst.op]
+    if not 0 <= port < spec.arity:
+        if spec.arity:
+            raise FileFormatError(f"{place}.port", f'node "{dst.id}" ({spec.name}) has no input '
+                                                   f'port {port}; {spec.name} takes '
+                                                   f'{ops.ports_text(spec)}')
+        raise FileFormatError(f"{place}.port", f'node "{dst.id}" ({spec.name}) has no input '
+                                               f'ports')
+    return _EdgeRecord(i, ends["from"], ends["to"], port, _unknown(raw, EDGE_KEYS))
+
+
+def _check_acyclic(rec: _Records) -> None:
+    g = nx.DiGraph()
+    g.add_nodes_from(n.id for n in rec.nodes)
+    g.add_edges_from((e.src, e.dst) for e in rec.edges)
+    if nx.is_directed_acyclic_graph(g):
+        return
+    loop = [u for u, _ in nx.find_cycle(g)]
+    order = {n.id: n.index for n in rec.nodes}
+    start = min(range(len(loop)), key=lambda k: order[loop[k]])
+    loop = loop[start:] + loop[:start]
+    raise FileFormatError("edges", "the wires make a cycle: " + " → ".join(loop + [loop[0]]))
+
+
+def _unknown_op(op: str) -> str:
+    close = difflib.get_close_matches(op.lower(), list(ops.OPS), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f'unknown op "{op}"{hint}'
+
+
+def _optional_str(obj: dict, key: str, place: str) -> str | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise FileFormatError(place, f"must be a string, not {_show(value)}")
+    return value
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _unknown(obj: dict, known: tuple[str, ...]) -> dict:
+    return _keep_practical({k: v for k, v in obj.items() if k not in known})
+
+
+def _keep_practical(obj: dict) -> dict:
+    """``obj`` without the entries nested too deeply to keep (they are ignored)."""
+    return {k: v for k, v in obj.items() if _depth(v) <= MAX_UNKNOWN_DEPTH}
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of lists and objects, without recursion."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, d = stack.pop()
+        if isinstance(item, (list, dict)):
+            d += 1
+            if d > deepest:
+                deepest = d
+                if deepest > MAX_UNKNOWN_DEPTH:
+                    return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((c, d) for c in children if isinstance(c, (list, dict)))
+    return deepest
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dict):
+        return "an object"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, str):
+        return "a string"
+    return "a number"
+
+
+def _show(v: Any) -> str:
+    """A short JSON rendering of a value for a message."""
+    if isinstance(v, (dict, list)):
+        return _kind(v)
+    if isinstance(v, float) and not math.isfinite(v):
+        return "an infinite number" if not math.isnan(v) else "NaN"
+    try:
+        text = json.dumps(v, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(v)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+# --------------------------------------------------------- phase 2: build
+
+def _build(rec: _Records) -> Graph:
+    graph = Graph()
+    graph.title, graph.description = rec.title, rec.description
+    graph.extra = rec.extra
+    for n in rec.nodes:
+        try:
+            graph.add_node(n.id, n.op, value=n.value, label=n.label, trainable=n.trainable,
+                           attrs=n.attrs, pos=n.pos, extra=n.extra)
+        except GraphError as e:          # not expected after validation; still a refusal
+            raise FileFormatError(f"nodes[{n.index}]", str(e)) from None
+    try:
+        # _check_acyclic has refused loops already, naming them by the file's order
+        graph.connect_many(((e.src, e.dst, e.port) for e in rec.edges), known_acyclic=True)
+    except GraphError as err:            # not expected after validation; still a refusal
+        raise FileFormatError("edges", str(err)) from None
+    for e in rec.edges:
+        if e.extra:
+            graph.edge_extra[Edge(e.src, e.dst, e.port)] = e.extra
+    if rec.output is not None:
+        try:
+            graph.set_output(rec.output)
+        except GraphError as e:
+            raise FileFormatError("output", str(e)) from None
+    layout_missing(graph)
+    return graph
+
+
+def layout_missing(graph: Graph) -> None:
+    """Give every node without a position one, layer by layer.
+
+    A node in topological generation *k* goes to x = 220·k; within a
+    generation the nodes without a position are stacked 110 apart, in the
+    order they were added.
+    """
+    if all(node.pos is not None for node in graph.nodes()):
+        return
+    rank = {node_id: i for i, node_id in enumerate(graph.node_ids())}
+    for k, generation in enumerate(nx.topological_generations(graph.nx)):
+        missing = sorted((n for n in generation if graph.node(n).pos is None),
+                         key=rank.__getitem__)
+        for j, node_id in enumerate(missing):
+            graph.node(node_id).pos = (float(LAYER_DX * k), float(LAYER_DY * j))

@@ -1,0 +1,226 @@
+"""Writing ``.cgraph`` files (``graph-format.md``, version 1), and saving them atomically.
+
+Numbers.  Values and positions are float64.  The writer puts a whole number
+whose magnitude is at most 2**53 as an integer (``-2``, not ``-2.0``); every
+other number is written as Python's shortest round-tripping form (``0.1``,
+``1e+300``, ``-0.0``), so a save followed by a load gives back exactly the same
+bits.  Unknown keys are written back as they were read.
+
+Order.  The writer's output depends only on the graph, not on the order it
+was edited in: nodes level by level (``networkx.topological_generations``),
+ids sorted within a level, edges by the position of
+their ``to`` node in that order and then by port, keys in the order of the
+spec's tables.  Each node and each edge takes one line, so a change to one
+node is a one-line diff.  Text is UTF-8 without ASCII escaping and ends with
+a newline.
+
+Saving is atomic: the text goes to a temporary file in the target's folder,
+is flushed to disk, and then replaces the target in one step, so a crash or a
+full disk leaves the old file as it was.
+"""
+from __future__ import annotations
+
+import copy
+import errno
+import json
+import math
+import os
+import re
+import secrets
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .fileformat_read import (EDGE_KEYS, FORMAT, NODE_KEYS, TOP_KEYS, VERSION,
+                              _STRING_OR_CONSTANT)
+from .graph import Edge, Graph
+
+_EXACT_INT = 2 ** 53
+
+
+def node_order(graph: Graph) -> list[str]:
+    """The writer's node order: depends on the graph only, not on its edit history.
+
+    Level by level (leaves first, each node after its inputs), ids sorted within
+    a level — the order people write circuits in, as in the spec's example.
+    """
+    return [n for level in nx.topological_generations(graph.nx) for n in sorted(level)]
+
+
+def to_dict(graph: Graph) -> dict:
+    """The document a save writes, as plain JSON data with keys in the spec's order."""
+    order = node_order(graph)
+    position = {node_id: i for i, node_id in enumerate(order)}
+    doc: dict = {"format": FORMAT, "version": VERSION}
+    if graph.title:
+        doc["title"] = graph.title
+    if graph.description:
+        doc["description"] = graph.description
+    if graph.output is not None:
+        doc["output"] = graph.output
+    doc["nodes"] = [_node_dict(graph.node(node_id)) for node_id in order]
+    edge_extra = graph.edge_extra
+    edges = sorted(graph.edges(), key=lambda e: (position[e.dst], e.port))
+    doc["edges"] = [_edge_dict(e, edge_extra.get(e)) for e in edges]
+    _add_unknown(doc, graph.extra, TOP_KEYS)
+    return doc
+
+
+def _node_dict(node) -> dict:
+    d: dict = {"id": node.id, "op": node.op}
+    if node.label is not None:
+        d["label"] = node.label
+    if node.value is not None:
+        d["value"] = number_to_json(node.value)
+    if node.trainable:
+        d["trainable"] = True
+    if node.attrs:
+        d["attrs"] = copy.deepcopy(node.attrs)
+    if node.pos is not None:
+        d["pos"] = [number_to_json(node.pos[0]), number_to_json(node.pos[1])]
+    _add_unknown(d, node.extra, NODE_KEYS)
+    return d
+
+
+def _edge_dict(edge: Edge, extra: dict | None) -> dict:
+    d: dict = {"from": edge.src, "to": edge.dst, "port": edge.port}
+    _add_unknown(d, extra, EDGE_KEYS)
+    return d
+
+
+def _add_unknown(d: dict, extra: dict | None, known: tuple[str, ...]) -> None:
+    for k, v in (extra or {}).items():
+        if k not in known and k not in d:
+            d[k] = copy.deepcopy(v)
+
+
+def number_to_json(value: Any) -> Any:
+    """A float or float64 array as JSON data: whole numbers up to 2**53 become ints."""
+    if isinstance(value, np.ndarray):
+        return _array_to_json(value)
+    f = float(value)
+    if f.is_integer() and abs(f) <= _EXACT_INT and not (f == 0 and math.copysign(1, f) < 0):
+        return int(f)
+    return f
+
+
+def _array_to_json(arr: np.ndarray) -> Any:
+    arr = np.asarray(arr, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        whole = ((arr == np.trunc(arr)) & (np.abs(arr) <= _EXACT_INT)
+                 & ~((arr == 0) & np.signbit(arr)))
+    if whole.all():
+        return arr.astype(np.int64).tolist()
+    if not whole.any():
+        return arr.tolist()
+    flat = arr.ravel().tolist()
+    for i, v in zip(np.flatnonzero(whole.ravel()).tolist(),
+                    arr.ravel()[whole.ravel()].astype(np.int64).tolist()):
+        flat[i] = v
+    mixed = np.empty(len(flat), dtype=object)
+    mixed[:] = flat
+    return mixed.reshape(arr.shape).tolist()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_STRING_OR_NONFINITE = _STRING_OR_CONSTANT
+_NONFINITE_TEXT = {"Infinity": "1e999", "-Infinity": "-1e999", "NaN": "null"}
+
+
+def _json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=_json_default)
+    if "Infinity" in text or "NaN" in text:
+        # Unknown keys may hold numbers too large for a float64 (read from 1e999);
+        # write them so the reader gets the same value back.  NaN cannot come from a
+        # file; one set by a program is written as null.
+        text = _STRING_OR_NONFINITE.sub(
+            lambda m: _NONFINITE_TEXT[m.group(1)] if m.group(1) else m.group(0), text)
+    return text
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, (set, frozenset)):
+        return sorted(v, key=repr)
+    raise TypeError(f"{type(v).__name__} cannot be written to a graph file")
+
+
+def dumps(graph: Graph) -> str:
+    """The text of a ``.cgraph`` file for ``graph`` (ends with a newline)."""
+    doc = to_dict(graph)
+    lines = ["{"]
+    items = list(doc.items())
+    for n, (key, value) in enumerate(items):
+        comma = "," if n < len(items) - 1 else ""
+        if key in ("nodes", "edges") and value:
+            lines.append(f"  {_json(key)}: [")
+            rows = [f"    {_json(item)}" for item in value]
+            lines.append(",\n".join(rows))
+            lines.append(f"  ]{comma}")
+        else:
+            lines.append(f"  {_json(key)}: {_json(value)}{comma}")
+    lines.append("}")
+    text = "\n".join(lines) + "\n"
+    # A lone surrogate (from a "\ud800" escape in the file read) cannot be UTF-8:
+    # write it as the escape it came from.
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+def save(graph: Graph, path: str | os.PathLike) -> None:
+    """Write ``graph`` to ``path`` atomically; on failure the old file is untouched."""
+    data = dumps(graph).encode("utf-8")
+    target = os.path.realpath(os.fspath(path))     # write through a symbolic link
+    folder = os.path.dirname(target) or "."
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(errno.ENOENT, f"cannot save: the folder {folder} does not "
+                                              f"exist", os.fspath(path))
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    tmp, fd = _create_temp(folder, os.path.basename(target))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if mode is not None:
+                os.chmod(tmp, mode)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _sync_folder(folder)
+
+
+def _create_temp(folder: str, name: str) -> tuple[str, int]:
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "cannot create a temporary file to save into", folder)
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the rename itself durable where the system allows it (best effort)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
