@@ -191,17 +191,11 @@ def _no_ties(g: Graph) -> bool:
     return True
 
 
-@settings(max_examples=80)
-@given(random_graphs())
-def test_random_scalar_graphs_match_finite_differences(g):
-    assume(_no_ties(g))
-    rows = check_gradients(g, tolerance=1e-5)
-    assert all(r.ok for r in rows), [(r.node, r.analytic, r.numeric) for r in rows if not r.ok]
-
-
-@settings(max_examples=40)
-@given(random_graphs(arrays=True))
-def test_random_array_graphs_match_finite_differences(g):
+@pytest.mark.parametrize("arrays", [False, True], ids=["scalars", "arrays"])
+@settings(max_examples=60)
+@given(data=st.data())
+def test_random_graphs_match_finite_differences(arrays, data):
+    g = data.draw(random_graphs(arrays=arrays))
     assume(_no_ties(g))
     rows = check_gradients(g, tolerance=1e-5)
     assert all(r.ok for r in rows), [(r.node, r.analytic, r.numeric) for r in rows if not r.ok]
