@@ -21,6 +21,7 @@ or a tuple with one gradient per port for a binary op.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -320,21 +321,21 @@ _DEFINITIONS = [
     _binary("add", "arithmetic", "+", "a + b", ("1", "1"),
             "add distributes the upstream gradient unchanged to every input: "
             "each input gets exactly the gradient of the sum.",
-            lambda a, b: a + b, lambda g, out, a, b: (g, g),
+            operator.add, lambda g, out, a, b: (g, g),
             np.add, lambda g, out, a, b: (g, g), infix="+"),
     _binary("sub", "arithmetic", "−", "a − b", ("1", "−1"),
             "sub passes the upstream gradient to a unchanged and to b with its sign flipped.",
-            lambda a, b: a - b, lambda g, out, a, b: (g, -g),
+            operator.sub, lambda g, out, a, b: (g, -g),
             np.subtract, lambda g, out, a, b: (g, -g), infix="-"),
     _binary("mul", "arithmetic", "×", "a · b", ("b", "a"),
             "mul swaps its inputs: each input's gradient is the other input times the "
             "upstream gradient. A large input makes the other's gradient large.",
-            lambda a, b: a * b, lambda g, out, a, b: (g * b, g * a),
+            operator.mul, lambda g, out, a, b: (g * b, g * a),
             np.multiply, lambda g, out, a, b: (g * b, g * a), infix="*"),
     _binary("div", "arithmetic", "÷", "a / b", ("1/b", "−a/b²"),
             "div scales the gradient of a by 1/b; b gets −a/b² times upstream, so a small "
             "divisor makes both gradients large.",
-            lambda a, b: a / b, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
+            operator.truediv, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
             np.divide, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
             infix="/", explain=_explain_div),
     _binary("pow", "arithmetic", "xʸ", "base^exponent",
@@ -359,7 +360,7 @@ _DEFINITIONS = [
 
     _unary("neg", "arithmetic", "−x", "−x", "−1",
            "neg flips the sign of the upstream gradient.",
-           lambda x: -x, lambda g, out, x: -g, np.negative, lambda g, out, x: -g),
+           operator.neg, lambda g, out, x: -g, np.negative, lambda g, out, x: -g),
     _unary("exp", "functions", "eˣ", "eˣ", "eˣ",
            "exp multiplies the upstream gradient by its own output eˣ.",
            math.exp, lambda g, out, x: g * out, np.exp, lambda g, out, x: g * out,

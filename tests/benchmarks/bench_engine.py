@@ -5,7 +5,7 @@ in Chainrule, in micrograd (a benchmark-only dependency) and in PyTorch with
 0-d float64 tensors when torch is installed.  Chainrule evaluates its
 compiled plan again (a value change: no recompilation); the others rebuild
 their graph on every forward pass, which is how they work.  Figures are
-nanoseconds per op node for one forward + backward, median of several runs.
+nanoseconds per op node for one forward + backward, the best of several runs.
 
 Run: ``make bench`` (or ``python tests/benchmarks/bench_engine.py``).
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -165,13 +164,15 @@ def run_torch(desc):
     return vals
 
 
-def median_time(fn, repeat: int) -> float:
+def best_time(fn, repeat: int) -> float:
+    """The fastest of ``repeat`` runs: on a shared machine the others measure the
+    neighbours too; the best run is the most repeatable figure for a ratio."""
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return min(times)
 
 
 def _reaching(desc, result) -> list[str]:
@@ -186,7 +187,7 @@ def compare(name: str, desc) -> None:
     evaluator.plan
     compile_s = time.perf_counter() - t0
     result = evaluator.evaluate()
-    ours = median_time(evaluator.evaluate, 15) / n_ops * 1e9
+    ours = best_time(evaluator.evaluate, 15) / n_ops * 1e9
     line = f"{name:<22} {n_ops:>6} ops  chainrule {ours:7.0f} ns/op (compile {compile_s*1e3:.0f} ms)"
     if Value is not None:
         old = sys.getrecursionlimit()
@@ -194,14 +195,14 @@ def compare(name: str, desc) -> None:
         vals = run_micrograd(desc)
         for leaf in _reaching(desc, result):   # the same gradients, or the comparison is void
             assert abs(vals[leaf].grad - result.grad(leaf)) <= 1e-9 * max(1, abs(vals[leaf].grad))
-        mg = median_time(lambda: run_micrograd(desc), 5) / n_ops * 1e9
+        mg = best_time(lambda: run_micrograd(desc), 5) / n_ops * 1e9
         sys.setrecursionlimit(old)
         line += f" | micrograd {mg:7.0f} ns/op ({mg / ours:4.1f}x)"
     if torch is not None:
         vals = run_torch(desc)
         for leaf in _reaching(desc, result):
             assert abs(float(vals[leaf].grad) - result.grad(leaf)) <= 1e-9 * max(1, abs(result.grad(leaf)))
-        tt = median_time(lambda: run_torch(desc), 3) / n_ops * 1e9
+        tt = best_time(lambda: run_torch(desc), 5) / n_ops * 1e9
         line += f" | torch {tt:7.0f} ns/op ({tt / ours:5.1f}x)"
     print(line, flush=True)
 
@@ -235,12 +236,12 @@ def file_roundtrip() -> None:
 
         def read_and_evaluate():
             Evaluator(fileformat.load(path)).evaluate()
-        dt = median_time(read_and_evaluate, 5)
+        dt = best_time(read_and_evaluate, 5)
     print(f"read + evaluate a {len(g):,}-node file ({size / 1e6:.1f} MB): {dt:.3f} s (target < 0.5 s)")
 
 
 def main() -> None:
-    print("Chainrule engine benchmark (forward + backward, median; ratios = others / chainrule)")
+    print("Chainrule engine benchmark (forward + backward, best of several runs; ratios = others / chainrule)")
     if Value is None:
         print("micrograd not installed: its comparison is skipped")
     if torch is None:
