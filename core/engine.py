@@ -108,7 +108,8 @@ class Plan:
             a = ins[0]
             b = ins[1] if len(ins) > 1 else -1
             self.forward_steps.append((i, sf, af, a, b))
-            vjps[i] = (sv, av)
+            # None: the gradient passes unchanged (the loop skips the call)
+            vjps[i] = (None if sv is not av and node.spec.identity_vjp else sv, av)
         self.all_scalar = all(scalar) and not self.blocked
         # backward entries, output first: only nodes that reach the output get a step
         self.backward_steps: list[tuple] = []
@@ -307,7 +308,14 @@ def _backward_indices(plan: Plan, vals: list, grads: list, edge_grads: list) -> 
     grads[out] = np.ones_like(seed) if isinstance(seed, np.ndarray) else 1.0
     for i, sv, av, a, b in plan.backward_steps:
         if b >= 0:
-            g, x, y = grads[i], vals[a], vals[b]
+            g = grads[i]
+            if sv is None:                  # add on floats: g to both inputs
+                edge_grads[i] = (g, g)
+                grads[a] = grads[a] + g
+                grads[b] = grads[b] + g
+                yield i
+                continue
+            x, y = vals[a], vals[b]
             try:
                 gab = sv(g, vals[i], x, y)
             except _IEEE:
@@ -318,10 +326,13 @@ def _backward_indices(plan: Plan, vals: list, grads: list, edge_grads: list) -> 
             grads[b] = grads[b] + gb
         elif a >= 0:
             g, x = grads[i], vals[a]
-            try:
-                ga = sv(g, vals[i], x)
-            except _IEEE:
-                ga = _ieee(av, g, vals[i], x)
+            if sv is None:
+                ga = g
+            else:
+                try:
+                    ga = sv(g, vals[i], x)
+                except _IEEE:
+                    ga = _ieee(av, g, vals[i], x)
             edge_grads[i] = (ga,)
             grads[a] = grads[a] + ga
         yield i

@@ -92,6 +92,9 @@ class Op:
     array_vjp: Callable | None = None
     infix: str | None = None          # Python operator in programs: "*"
     takes_axis: bool = False          # attrs.axis (sum, mean)
+    # On floats the gradient goes unchanged to every input (add; sum and mean of a
+    # number): the engine then skips calling ``scalar_vjp``, the most common call.
+    identity_vjp: bool = False
     explain: Callable[..., str | None] | None = field(default=None, repr=False)
 
     @property
@@ -307,11 +310,11 @@ def _unary(name, group, symbol, formula, local, note, scalar, scalar_vjp, array,
 
 
 def _binary(name, group, symbol, formula, local, note, scalar, scalar_vjp, array, array_vjp,
-            infix=None, ports=("a", "b"), explain=None):
+            infix=None, ports=("a", "b"), explain=None, identity_vjp=False):
     return Op(name, ports, group, symbol, formula, local, note,
               scalar=scalar, scalar_vjp=scalar_vjp,
               array=lambda a, b: as_value(array(_np(a), _np(b))), array_vjp=_ub(array_vjp),
-              infix=infix, explain=explain)
+              infix=infix, explain=explain, identity_vjp=identity_vjp)
 
 
 _DEFINITIONS = [
@@ -322,7 +325,7 @@ _DEFINITIONS = [
             "add distributes the upstream gradient unchanged to every input: "
             "each input gets exactly the gradient of the sum.",
             operator.add, lambda g, out, a, b: (g, g),
-            np.add, lambda g, out, a, b: (g, g), infix="+"),
+            np.add, lambda g, out, a, b: (g, g), infix="+", identity_vjp=True),
     _binary("sub", "arithmetic", "−", "a − b", ("1", "−1"),
             "sub passes the upstream gradient to a unchanged and to b with its sign flipped.",
             operator.sub, lambda g, out, a, b: (g, -g),
@@ -413,11 +416,11 @@ _DEFINITIONS = [
     Op("sum", ("x",), "tensors", "Σ", "Σ x", ("1",),
        "sum copies the upstream gradient to every element it added up.",
        scalar=lambda x: x, scalar_vjp=lambda g, out, x: g,
-       array=_sum, array_vjp=_sum_vjp, takes_axis=True),
+       array=_sum, array_vjp=_sum_vjp, takes_axis=True, identity_vjp=True),
     Op("mean", ("x",), "tensors", "μ", "mean(x)", ("1/n",),
        "mean copies the upstream gradient divided by n to each of its n elements.",
        scalar=lambda x: x, scalar_vjp=lambda g, out, x: g,
-       array=_mean, array_vjp=_mean_vjp, takes_axis=True),
+       array=_mean, array_vjp=_mean_vjp, takes_axis=True, identity_vjp=True),
     Op("mse", ("pred", "target"), "losses", "MSE", "mean((pred − target)²)",
        ("2(pred − target)/n", "−2(pred − target)/n"),
        "mse sends 2(pred − target)/n to the prediction: each prediction is pushed toward "
