@@ -13,6 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from core.errors import ChainruleError
+from gui import qt_check
 from gui.files import describe_os_error, read_graph
 from gui.main_window import MainWindow
 from gui.settings import Settings
@@ -55,6 +56,12 @@ def create_window(path: str | Path | None = None,
 
 
 def main(path: str | Path | None = None) -> int:
+    # Before Qt tries (and aborts with its plugin error): no display, or system
+    # libraries the xcb plugin needs are missing -> one message naming the fix.
+    problem = qt_check.diagnose()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     app = application()
     window, problem = create_window(path)
     window.show()
