@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from core import ops
 from core.cli import eval_json
@@ -28,24 +28,8 @@ from core.quiz import Quiz
 from core.training import parameters, total_loss
 from gui.files import DEMO_DIR
 from gui.flow_view import MAX_WIDTH, MIN_WIDTH, magnitude
-from gui.main_window import MainWindow
-from gui.settings import Settings
 
 INDEX = json.loads((DEMO_DIR / "index.json").read_text())
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CHAINRULE_SETTINGS_DIR", str(tmp_path / "settings"))
-
-    def make(demo: str = "01-neuron.cgraph") -> MainWindow:
-        window = MainWindow(Settings(tmp_path / "settings"))
-        qtbot.addWidget(window)
-        window.files.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
-        window.files.show_error = lambda *args: None
-        window.files.open_demo(DEMO_DIR / demo, ask=False)
-        return window
-    return make
 
 
 def values(window) -> dict:

@@ -12,7 +12,7 @@ import json
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from core.engine import Evaluator
 from core.fileformat import load
@@ -20,26 +20,16 @@ from core.gradcheck import check_gradients
 from core.graph import Graph
 from gui.commands import MoveNodes, SetNodeField
 from gui.files import DEMO_DIR
-from gui.main_window import MainWindow
-from gui.settings import Settings
 from gui.stepper_controller import RESTARTED
 
 INDEX = json.loads((DEMO_DIR / "index.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path, monkeypatch):
-    """A shown, active window on a demo, settings in tmp_path, dialogs recorded."""
-    monkeypatch.setenv("CHAINRULE_SETTINGS_DIR", str(tmp_path / "settings"))
-
-    def make(demo: str = "01-neuron.cgraph") -> MainWindow:
-        window = MainWindow(Settings(tmp_path / "settings"))
-        qtbot.addWidget(window)
-        window.errors = []
-        window.files.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
-        window.files.show_error = lambda title, text, detail="": window.errors.append(
-            (title, text, detail))
-        window.files.open_demo(DEMO_DIR / demo)
+def make_window(make_window, qtbot):
+    """The shared factory's window, shown and active with the canvas focused (keys)."""
+    def make(demo: str = "01-neuron.cgraph"):
+        window = make_window(demo)
         window.show()
         qtbot.waitExposed(window)
         window.activateWindow()
