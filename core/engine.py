@@ -7,9 +7,10 @@ reverse topological order — one step per node that reaches the output — and
 running the whole pass is consuming it; the editor's stepper uses the same
 generator.  Gradients live in the :class:`Evaluation`, never on nodes.
 
-The fan-out rule is the line ``grads[a] = grads[a] + ga``: a node's gradient is
-the sum of the gradients on its outgoing wires (every node that reaches the
-output starts at 0.0; the others stay None: no gradient, not zero).
+The fan-out rule is the line ``grads[a] = ga if s is None else s + ga``: a
+node's gradient is the sum of the gradients on its outgoing wires, the first
+one taken as it is (as PyTorch does) and each later one added.  Nodes that do
+not reach the output never receive one and stay None: no gradient, not zero.
 """
 from __future__ import annotations
 
@@ -121,16 +122,15 @@ class Plan:
         # backward entries, output first: only nodes that reach the output get a step
         self.backward_steps: list[tuple] = []
         self.backward_chunks: list[list[tuple]] = []
-        self.grad_template: list = [None] * n
+        self.reaching: list[bool] = [False] * n      # gets a gradient (reaches the output)
         self.edge_template: list = [() if not ins else None for ins in self.inputs]
         if self.output < 0 or self.output_error:
             return
-        reach = [False] * n
+        reach = self.reaching
         reach[self.output] = True
         for i in range(self.output, -1, -1):
             if not reach[i]:
                 continue
-            self.grad_template[i] = 0.0
             ins = self.inputs[i]
             for j in ins:
                 reach[j] = True
@@ -324,9 +324,11 @@ def _note_nonfinite(evaluation: Evaluation) -> None:
 def _backward_chunks(plan: Plan, vals: list, grads: list, edge_grads: list) -> Iterator[list]:
     """The backward pass: yields runs of consecutive steps once their gradients are final.
 
-    ``grads`` starts at 0.0 for every node that reaches the output (None for the
-    others), so the fan-out rule is the plain ``grads[a] += ga``: a node's
-    gradient is the sum of what its outgoing wires carry back.  Steps come in
+    ``grads`` starts all None; a node's first incoming contribution is stored,
+    each later one added (the fan-out rule: a node's gradient is the sum of
+    what its outgoing wires carry back).  Storing the first one instead of
+    adding it to 0.0 saves a new float per node, and keeps a -0.0 gradient
+    as PyTorch does.  Steps come in
     runs (``Plan.backward_chunks``) because resuming a generator once per node
     cost as much as a third of the whole pass; :func:`backward_steps` hands
     them out one node at a time.
@@ -340,8 +342,10 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, edge_grads: list) -> I
                 g = grads[i]
                 if sv is None:              # add on floats: g to both inputs
                     edge_grads[i] = _SAME
-                    grads[a] = grads[a] + g
-                    grads[b] = grads[b] + g
+                    s = grads[a]
+                    grads[a] = g if s is None else s + g
+                    s = grads[b]
+                    grads[b] = g if s is None else s + g
                     continue
                 x, y = vals[a], vals[b]
                 try:
@@ -350,8 +354,10 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, edge_grads: list) -> I
                     gab = _ieee(av, g, vals[i], x, y)
                 edge_grads[i] = gab
                 ga, gb = gab
-                grads[a] = grads[a] + ga
-                grads[b] = grads[b] + gb
+                s = grads[a]
+                grads[a] = ga if s is None else s + ga
+                s = grads[b]
+                grads[b] = gb if s is None else s + gb
             elif a >= 0:
                 g, x = grads[i], vals[a]
                 if sv is None:
@@ -362,14 +368,15 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, edge_grads: list) -> I
                     except _IEEE:
                         ga = _ieee(av, g, vals[i], x)
                 edge_grads[i] = ga
-                grads[a] = grads[a] + ga
+                s = grads[a]
+                grads[a] = ga if s is None else s + ga
         yield chunk
 
 
 def _start_backward(evaluation: Evaluation) -> Iterator[list]:
     if evaluation.error is not None:
         raise EvaluationError(evaluation.error)
-    evaluation.grads = evaluation.plan.grad_template[:]
+    evaluation.grads = [None] * len(evaluation.plan.nodes)
     evaluation.edge_grads = evaluation.plan.edge_template[:]
     return _backward_chunks(evaluation.plan, evaluation.values,
                             evaluation.grads, evaluation.edge_grads)

@@ -248,7 +248,7 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
     L = var[L_id]
 
     # How many contributions each node receives, in the order the engine adds them.
-    reaching = [t is not None for t in plan.grad_template]
+    reaching = plan.reaching
     contributions: dict[int, list[tuple[int, int]]] = {}
     for i, _, _, a, b in plan.backward_steps:
         for port, j in enumerate((a, b)):

@@ -73,8 +73,7 @@ def overwrite_pass(evaluation: Evaluation) -> OverwritePass:
                 grads[j] = gj                    # the bug: should be grads[j] += gj
                 result.kept[src] = edge
                 result.edge_grads[edge] = gj
-    result.grads = {order[i]: grads[i] for i, t in enumerate(plan.grad_template)
-                    if t is not None}
+    result.grads = {order[i]: grads[i] for i, r in enumerate(plan.reaching) if r}
     return result
 
 

@@ -151,7 +151,7 @@ class Stepper:
             view.emphasized = [e for e, _ in current.incoming]
         backward = self.position > len(self.forward)
         plan = self.evaluation.plan
-        reaching = {n for n, g in zip(plan.order, plan.grad_template) if g is not None}
+        reaching = {n for n, r in zip(plan.order, plan.reaching) if r}
         for node_id in self.graph.node_ids():
             if node_id == view.current:
                 state = CURRENT

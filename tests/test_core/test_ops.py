@@ -204,3 +204,19 @@ def test_every_op_has_text_for_people():
     for name, op in ops.OPS.items():
         assert op.symbol and op.formula and op.note and op.group in ops.GROUPS, name
         assert len(op.local) == op.arity, name
+
+
+def test_vjps_return_one_gradient_for_one_port_and_a_tuple_for_two():
+    """The engine stores a one-port gradient bare and a two-port one as the tuple
+    the vjp returned, and tells them apart by type: every vjp must keep to it."""
+    for name, op in ops.OPS.items():
+        if op.is_leaf:
+            continue
+        x = np.eye(2) + 1.0 if name == "matmul" else np.array([1.5, 2.0])
+        calls = [(op.array_vjp, x)] + ([(op.scalar_vjp, 1.5)] if op.scalar_vjp else [])
+        for vjp, v in calls:
+            out = vjp(v, v, *(v,) * op.arity)
+            if op.arity == 2:
+                assert type(out) is tuple and len(out) == 2, name
+            else:
+                assert type(out) is not tuple, name

@@ -132,3 +132,23 @@ def test_reductions_along_an_axis_equal_pytorch(op, axis):
     out.sum().backward()
     assert same(ev.value("r"), out.detach().numpy())
     assert same(ev.grad("x"), t.grad.numpy())
+
+
+def test_a_negative_zero_gradient_stays_negative_as_in_pytorch():
+    """A node's first gradient is taken as it comes, not added to 0.0 (which
+    would turn −0.0 into 0.0): x·0 scaled by −1 gives x the gradient −0.0."""
+    g = Graph()
+    g.add_node("x", "input", value=2.0)
+    g.add_node("zero", "const", value=0.0)
+    g.add_node("minus", "const", value=-1.0)
+    g.add_node("m", "mul")
+    g.add_node("out", "mul")
+    g.connect("x", "m", 0)
+    g.connect("zero", "m", 1)
+    g.connect("m", "out", 0)
+    g.connect("minus", "out", 1)
+    ours_grad = evaluate(g).grad("x")
+    x = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    ((x * 0.0) * -1.0).backward()
+    assert ours_grad == 0.0 and math.copysign(1, ours_grad) == -1.0
+    assert bool(torch.signbit(x.grad)) is True
