@@ -54,7 +54,7 @@ class Plan:
         self.structure_version = graph.structure_version
         # Level by level: every node after its inputs, ties in the order nodes were
         # added, so stepping forward walks the circuit left to right.
-        order = [n for level in nx.topological_generations(graph.nx) for n in level]
+        order = [n for level in graph.generations() for n in level]
         self.order = order
         self.index = index = {node_id: i for i, node_id in enumerate(order)}
         self.nodes = nodes = [graph.node(n) for n in order]

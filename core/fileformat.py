@@ -27,7 +27,7 @@ import os
 from .errors import FileFormatError
 from .fileformat_read import (  # noqa: F401  (re-exported)
     EDGE_KEYS, FORMAT, LAYER_DX, LAYER_DY, MAX_UNKNOWN_DEPTH, MAX_VALUE_DIMS, NODE_KEYS,
-    TOP_KEYS, VERSION, _BOM, _STRING_OR_CONSTANT, _build, _check_acyclic, _Constant,
+    TOP_KEYS, VERSION, _BOM, _STRING_OR_CONSTANT, _build, _Constant,
     _depth, _EdgeRecord, _find_constant, _is_int, _keep_practical, _kind, _NodeRecord,
     _optional_str, _parse_json, _pos, _Records, _refuse_constant, _show, _unknown,
     _unknown_op, _validate, _validate_edge, _validate_node, _value, from_dict,

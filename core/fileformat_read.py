@@ -34,7 +34,7 @@ from typing import Any
 import networkx as nx
 
 from . import ops
-from .errors import FileFormatError, GraphError
+from .errors import CycleError, FileFormatError, GraphError
 from .graph import MAX_ID_LENGTH, Edge, Graph, check_attrs, normalize_value
 
 FORMAT = "chainrule"
@@ -209,7 +209,6 @@ def _validate(obj: Any) -> _Records:
     if output is not None and output not in by_id:
         raise FileFormatError("output", f'there is no node "{output}"')
     rec.output = output
-    _check_acyclic(rec)
     rec.extra = _unknown(obj, TOP_KEYS)
     return rec
 
@@ -345,12 +344,11 @@ def _validate_edge(i: int, raw: Any, by_id: dict[str, _NodeRecord]) -> _EdgeReco
     return _EdgeRecord(i, ends["from"], ends["to"], port, _unknown(raw, EDGE_KEYS))
 
 
-def _check_acyclic(rec: _Records) -> None:
+def _refuse_cycle(rec: _Records) -> None:
+    """Name the loop the wires make, starting at the node listed first in the file."""
     g = nx.DiGraph()
     g.add_nodes_from(n.id for n in rec.nodes)
     g.add_edges_from((e.src, e.dst) for e in rec.edges)
-    if nx.is_directed_acyclic_graph(g):
-        return
     loop = [u for u, _ in nx.find_cycle(g)]
     order = {n.id: n.index for n in rec.nodes}
     start = min(range(len(loop)), key=lambda k: order[loop[k]])
@@ -441,10 +439,16 @@ def _build(rec: _Records) -> Graph:
         except GraphError as e:          # not expected after validation; still a refusal
             raise FileFormatError(f"nodes[{n.index}]", str(e)) from None
     try:
-        # _check_acyclic has refused loops already, naming them by the file's order
+        # loops are looked for once, below, by the same pass that orders the graph
         graph.connect_many(((e.src, e.dst, e.port) for e in rec.edges), known_acyclic=True)
+    except CycleError:                   # a wire from a node to itself
+        _refuse_cycle(rec)
     except GraphError as err:            # not expected after validation; still a refusal
         raise FileFormatError("edges", str(err)) from None
+    try:
+        graph.generations()              # kept by the graph for the layout and the engine
+    except nx.NetworkXUnfeasible:
+        _refuse_cycle(rec)
     for e in rec.edges:
         if e.extra:
             graph.edge_extra[Edge(e.src, e.dst, e.port)] = e.extra
@@ -467,7 +471,7 @@ def layout_missing(graph: Graph) -> None:
     if all(node.pos is not None for node in graph.nodes()):
         return
     rank = {node_id: i for i, node_id in enumerate(graph.node_ids())}
-    for k, generation in enumerate(nx.topological_generations(graph.nx)):
+    for k, generation in enumerate(graph.generations()):
         missing = sorted((n for n in generation if graph.node(n).pos is None),
                          key=rank.__getitem__)
         for j, node_id in enumerate(missing):

@@ -144,6 +144,7 @@ class Graph:
         self.extra: dict = {}           # unknown top-level keys of a file
         self.edge_extra: dict[Edge, dict] = {}   # unknown keys of a file's edges
         self.structure_version = 0      # bumps when nodes, wires or ops change
+        self._generations: tuple[int, tuple] | None = None    # (structure_version, levels)
         self.version = 0                # bumps on every change
         self.node_added = Event()       # (node_id)
         self.node_removed = Event()     # (node_id)
@@ -216,6 +217,16 @@ class Graph:
             return self._output
         sinks = self.sinks()
         return sinks[0] if len(sinks) == 1 else None
+
+    def generations(self) -> tuple[tuple[str, ...], ...]:
+        """The topological generations (networkx): sources first, every node one
+        level after its deepest input.  Kept until the structure changes, so the
+        file reader's layout and the engine's plan share one computation.  Raises
+        networkx.NetworkXUnfeasible if wires made with ``known_acyclic`` lied."""
+        if self._generations is None or self._generations[0] != self.structure_version:
+            levels = tuple(tuple(level) for level in nx.topological_generations(self._g))
+            self._generations = (self.structure_version, levels)
+        return self._generations[1]
 
     def topological_order(self) -> list[str]:
         """A deterministic topological order: ties keep the order nodes were added."""

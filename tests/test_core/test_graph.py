@@ -171,3 +171,18 @@ def test_core_never_imports_qt():
             for name in names:
                 assert not name.split(".")[0] in ("PySide6", "shiboken6", "gui"), \
                     f"{path.name} imports {name}"
+
+
+def test_generations_follow_every_structural_change(g):
+    """The graph keeps its generations between changes; none may see stale ones."""
+    assert g.generations() == (("x", "y"), ("m",), ("t",))
+    g.add_node("z", "input", value=0.0)
+    g.add_node("s", "add")
+    assert g.generations() == (("x", "y", "z", "s"), ("m",), ("t",))
+    g.connect("t", "s", 0)
+    assert g.generations()[-1] == ("s",)
+    g.rename("t", "tt")
+    assert g.generations()[2] == ("tt",)
+    g.disconnect(Edge("tt", "s", 0))
+    g.remove_node("tt")
+    assert g.generations() == (("x", "y", "z", "s"), ("m",))
