@@ -123,7 +123,6 @@ class Plan:
         self.backward_steps: list[tuple] = []
         self.backward_chunks: list[list[tuple]] = []
         self.reaching: list[bool] = [False] * n      # gets a gradient (reaches the output)
-        self.edge_template: list = [() if not ins else None for ins in self.inputs]
         if self.output < 0 or self.output_error:
             return
         reach = self.reaching
@@ -165,7 +164,8 @@ class Evaluation:
         self.plan = plan
         self.values = values
         self.grads: list | None = None
-        self.edge_grads: list | None = None
+        # per port, per node: the gradient each incoming wire carries back
+        self.edge_grads: tuple[list, list] | None = None
         self.problems: list[Problem] = list(plan.problems)
         self.warnings: dict[str, str] = {}
         self.grad_warnings: dict[str, str] = {}
@@ -199,13 +199,13 @@ class Evaluation:
         return self._edge_grad_at(self.plan.index[edge.dst], edge.port)
 
     def _edge_grad_at(self, i: int, port: int) -> Any:
-        # A row is a tuple (one gradient per port), a bare gradient (one port),
-        # _SAME (add on floats: every port carries the node's own gradient), or
-        # None (no gradient).  Fewer small objects per step: the pass is faster.
-        row = self.edge_grads[i]
-        if row is _SAME:
+        # Two lists, one per port, rather than a tuple per node: the pass keeps no
+        # small containers alive, which the garbage collector would then scan.
+        # _SAME (add on floats): every wire carries the node's own gradient.
+        first = self.edge_grads[0][i]
+        if first is _SAME:
             return self.grads[i]
-        return row[port] if type(row) is tuple else row
+        return first if port == 0 else self.edge_grads[1][i]
 
 
 # ------------------------------------------------------------------ forward
@@ -321,17 +321,18 @@ def _note_nonfinite(evaluation: Evaluation) -> None:
 
 # ----------------------------------------------------------------- backward
 
-def _backward_chunks(plan: Plan, vals: list, grads: list, edge_grads: list) -> Iterator[list]:
+def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
+                     sent_b: list) -> Iterator[list]:
     """The backward pass: yields runs of consecutive steps once their gradients are final.
 
     ``grads`` starts all None; a node's first incoming contribution is stored,
     each later one added (the fan-out rule: a node's gradient is the sum of
     what its outgoing wires carry back).  Storing the first one instead of
     adding it to 0.0 saves a new float per node, and keeps a -0.0 gradient
-    as PyTorch does.  Steps come in
-    runs (``Plan.backward_chunks``) because resuming a generator once per node
-    cost as much as a third of the whole pass; :func:`backward_steps` hands
-    them out one node at a time.
+    as PyTorch does.  ``sent_a``/``sent_b`` receive what each node sends into
+    its port a / b.  Steps come in runs (``Plan.backward_chunks``) because
+    resuming a generator once per node cost as much as a third of the whole
+    pass; :func:`backward_steps` hands them out one node at a time.
     """
     out = plan.output
     seed = vals[out]
@@ -341,7 +342,7 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, edge_grads: list) -> I
             if b >= 0:
                 g = grads[i]
                 if sv is None:              # add on floats: g to both inputs
-                    edge_grads[i] = _SAME
+                    sent_a[i] = _SAME
                     s = grads[a]
                     grads[a] = g if s is None else s + g
                     s = grads[b]
@@ -352,8 +353,7 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, edge_grads: list) -> I
                     gab = sv(g, vals[i], x, y)
                 except _IEEE:
                     gab = _ieee(av, g, vals[i], x, y)
-                edge_grads[i] = gab
-                ga, gb = gab
+                sent_a[i], sent_b[i] = ga, gb = gab
                 s = grads[a]
                 grads[a] = ga if s is None else s + ga
                 s = grads[b]
@@ -367,7 +367,7 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, edge_grads: list) -> I
                         ga = sv(g, vals[i], x)
                     except _IEEE:
                         ga = _ieee(av, g, vals[i], x)
-                edge_grads[i] = ga
+                sent_a[i] = ga
                 s = grads[a]
                 grads[a] = ga if s is None else s + ga
         yield chunk
@@ -377,9 +377,10 @@ def _start_backward(evaluation: Evaluation) -> Iterator[list]:
     if evaluation.error is not None:
         raise EvaluationError(evaluation.error)
     evaluation.grads = [None] * len(evaluation.plan.nodes)
-    evaluation.edge_grads = evaluation.plan.edge_template[:]
-    return _backward_chunks(evaluation.plan, evaluation.values,
-                            evaluation.grads, evaluation.edge_grads)
+    n = len(evaluation.plan.nodes)
+    evaluation.edge_grads = sent_a, sent_b = [None] * n, [None] * n
+    return _backward_chunks(evaluation.plan, evaluation.values, evaluation.grads,
+                            sent_a, sent_b)
 
 
 def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardStep]:

@@ -207,8 +207,8 @@ def test_every_op_has_text_for_people():
 
 
 def test_vjps_return_one_gradient_for_one_port_and_a_tuple_for_two():
-    """The engine stores a one-port gradient bare and a two-port one as the tuple
-    the vjp returned, and tells them apart by type: every vjp must keep to it."""
+    """The engine unpacks a two-port vjp into the gradients of its two wires and
+    shows a one-port vjp's result as the wire's gradient: every vjp keeps to it."""
     for name, op in ops.OPS.items():
         if op.is_leaf:
             continue
