@@ -48,6 +48,7 @@ LAYER_DY = 110
 TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edges")
 NODE_KEYS = ("id", "op", "label", "value", "trainable", "attrs", "pos")
 EDGE_KEYS = ("from", "to", "port")
+_KNOWN = {keys: frozenset(keys) for keys in (TOP_KEYS, NODE_KEYS, EDGE_KEYS)}
 
 _BOM = "\ufeff"
 
@@ -374,6 +375,8 @@ def _is_int(v: Any) -> bool:
 
 
 def _unknown(obj: dict, known: tuple[str, ...]) -> dict:
+    if obj.keys() <= _KNOWN[known]:     # the usual case: nothing unknown to keep
+        return {}
     return _keep_practical({k: v for k, v in obj.items() if k not in known})
 
 
