@@ -18,6 +18,18 @@ from .graph import Edge, Graph
 DONE, CURRENT, READY, WAITING, IDLE = "done", "current", "ready", "waiting", "normal"
 
 
+class NotYet:
+    """A number the step-through will show but has not reached yet (not None: None
+    means there is no such number at all, such as the gradient of a node that does
+    not reach the output)."""
+
+    def __repr__(self) -> str:
+        return "NOT_YET"
+
+
+NOT_YET = NotYet()
+
+
 @dataclass(frozen=True)
 class ForwardStep:
     """One node computed: its value from the values on its incoming wires."""
@@ -175,3 +187,42 @@ class Stepper:
                 state = IDLE
             view.states[node_id] = state
         return view
+
+
+class ShownSoFar:
+    """The numbers the first ``position`` steps have shown, looked up the way an
+    :class:`~core.engine.Evaluation` is (``value``, ``grad``, ``edge_value``,
+    ``edge_grad``), so a panel can show a step-through without telling a number
+    the class has not reached: those come back as :data:`NOT_YET`."""
+
+    def __init__(self, stepper: Stepper):
+        self._evaluation = evaluation = stepper.evaluation
+        self._view = view = stepper.view()
+        self._index = evaluation.plan.index
+        self._reaching = evaluation.plan.reaching
+        self.output = evaluation.output
+        self.error = evaluation.error
+        self.problems = evaluation.problems
+        # warnings speak of values (inf, nan): only those of nodes already computed
+        self.warnings = {n: w for n, w in evaluation.warnings.items() if n in view.node_values}
+        self.grad_warnings: dict[str, str] = {}
+
+    def value(self, node_id: str):
+        if self._evaluation.value(node_id) is None:
+            return None
+        return self._view.node_values.get(node_id, NOT_YET)
+
+    def grad(self, node_id: str):
+        if self.error is not None or not self._reaching[self._index[node_id]]:
+            return None
+        return self._view.node_grads.get(node_id, NOT_YET)
+
+    def edge_value(self, edge: Edge):
+        if self._evaluation.edge_value(edge) is None:
+            return None
+        return self._view.edge_values.get(edge, NOT_YET)
+
+    def edge_grad(self, edge: Edge):
+        if self.error is not None or not self._reaching[self._index[edge.dst]]:
+            return None
+        return self._view.edge_grads.get(edge, NOT_YET)

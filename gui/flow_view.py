@@ -23,6 +23,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from core.graph import Edge
+from core.stepper import NOT_YET
 
 LOG_MIN, LOG_MAX = -6.0, 4.0
 MIN_WIDTH, MAX_WIDTH = 1.0, 10.0
@@ -128,6 +129,9 @@ class FlowView(QObject):
         self.canvas = canvas
         self.scene = canvas.graph_scene
         self.enabled = False
+        #: Optional ``f() -> evaluation-like`` used instead of the document's evaluation
+        #: (a step-through: wires it has not reached keep their plain look).
+        self.evaluation_source = None
         self.legend = FlowLegend(canvas)
         self.legend.hide()
         canvas.installEventFilter(self)
@@ -149,6 +153,10 @@ class FlowView(QObject):
         if self.enabled:
             self._refresh()
 
+    def refresh(self) -> None:
+        """Restyle the wires (the step-through moved)."""
+        self._evaluated(None)
+
     def _refresh(self, *_args) -> None:
         if not self.enabled:
             self.scene.set_wire_styles({})
@@ -156,14 +164,16 @@ class FlowView(QObject):
         self.scene.set_wire_styles(self.styles())
 
     def styles(self) -> dict[Edge, tuple[float, QColor]]:
-        evaluation = self.document.evaluation
-        if evaluation.edge_grads is None:
+        evaluation = (self.evaluation_source or (lambda: self.document.evaluation))()
+        if evaluation.error is not None:
             return {}
         styles = {}
         for edge in self.scene.wires:
             try:
                 grad = evaluation.edge_grad(edge)
             except (KeyError, IndexError, TypeError):
+                continue
+            if grad is NOT_YET:
                 continue
             mag = magnitude(grad)
             styles[edge] = (MIN_WIDTH, UNREACHED) if mag is None else (width_for(mag),

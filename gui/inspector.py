@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLab
 from core.errors import ChainruleError
 from core.formatting import format_value
 from core.graph import Edge, Node, check_id
+from core.stepper import NOT_YET
 from gui.commands import Rename, SetNodeField, SetOutput
 # The value editor's helpers were defined here before it had its own module.
 from gui.value_editor import (SLIDER_STEPS, SPIN_LIMIT, ValueEditor,  # noqa: F401
@@ -77,6 +78,9 @@ class Inspector(QWidget):
         document.output_changed.connect(self._refresh_current)
         document.graph_replaced.connect(self.show_graph)
         document.evaluated.connect(self._on_evaluated)
+        #: Optional ``f() -> evaluation-like`` shown instead of the document's evaluation
+        #: (a step-through sets it: only the numbers the steps have reached).
+        self.evaluation_source = None
         self.show_graph()
 
     # ================================================================ pages
@@ -290,12 +294,12 @@ class Inspector(QWidget):
         self.pages.setCurrentWidget(self.node_page)
         self.value_editor.recentre_slider()
         self._refresh_node()
-        self._refresh_node_computed(self.document.evaluation)
+        self._refresh_node_computed(self._evaluation())
 
     def show_edge(self, edge: Edge) -> None:
         self.node_id, self.edge = None, Edge(*edge)
         self.pages.setCurrentWidget(self.edge_page)
-        self._refresh_edge(self.document.evaluation)
+        self._refresh_edge(self._evaluation())
 
     def set_precision(self, digits: int) -> None:
         self.digits = digits
@@ -316,26 +320,35 @@ class Inspector(QWidget):
 
     # ========================================================= refreshing
 
+    def _evaluation(self):
+        return self.evaluation_source() if self.evaluation_source else self.document.evaluation
+
+    def refresh_computed(self) -> None:
+        """Show the computed numbers again (the step-through moved)."""
+        self._on_evaluated(self.document.evaluation)
+
     def _refresh_current(self, *_args) -> None:
         if self.node_id is not None:
             self._refresh_node()
-            self._refresh_node_computed(self.document.evaluation)
+            self._refresh_node_computed(self._evaluation())
         elif self.edge is not None:
-            self._refresh_edge(self.document.evaluation)
+            self._refresh_edge(self._evaluation())
         elif self.pages.currentWidget() is self.graph_page:
             self._refresh_graph()
 
     def _refresh_graph(self) -> None:
         graph = self.document.graph
         self.graph_title.setText(escape(graph.title) if graph.title else "Untitled graph")
-        evaluation = self.document.evaluation
+        evaluation = self._evaluation()
         out = graph.effective_output()
         if evaluation.error:
             text = f"<span style='color:{RED}'>{escape(evaluation.error)}</span>"
         elif out is not None:
             how = "" if graph.output else " (the only end of the graph)"
-            text = (f"Output <b>{escape(out)}</b>{how} = <span style='color:{GREEN}'>"
-                    f"{escape(self._fmt(evaluation.value(out)))}</span>")
+            value = evaluation.value(out)
+            shown = ("<span style='color:#666'>not reached yet</span>" if value is NOT_YET
+                     else f"<span style='color:{GREEN}'>{escape(self._fmt(value))}</span>")
+            text = f"Output <b>{escape(out)}</b>{how} = {shown}"
         else:
             text = ""
         self.graph_output.setText(text)
@@ -393,6 +406,8 @@ class Inspector(QWidget):
         self.output_button.setEnabled(graph.output != node.id)
 
     def _on_evaluated(self, evaluation) -> None:
+        if self.evaluation_source is not None:
+            evaluation = self.evaluation_source()
         if self.node_id is not None:
             self._refresh_node_computed(evaluation)
         elif self.edge is not None:
@@ -413,8 +428,7 @@ class Inspector(QWidget):
         if self.document.graph.node(node_id).spec.is_leaf:
             self.node_value_table.hide()       # the editable table above shows it already
         if grad is None:
-            why = (evaluation.error or "") if evaluation.grads is None else \
-                "this node does not reach the output"
+            why = evaluation.error or "this node does not reach the output"
             self.node_grad.setText(f"<b>gradient</b> ∂{escape(evaluation.output or 'out')}/∂"
                                    f"{escape(node_id)}: — <span style='color:#666'>"
                                    f"({escape(why)})</span>")
@@ -469,6 +483,11 @@ class Inspector(QWidget):
 
     def _show_number(self, label: QLabel, table: QTableWidget, what: str, value: Any,
                      colour: str) -> None:
+        if value is NOT_YET:
+            label.setText(f"<b>{escape(what)}</b>: <span style='color:#666'>not reached yet "
+                          f"in the step-through</span>")
+            table.hide()
+            return
         label.setText(f"<b>{escape(what)}</b>: <span style='color:{colour}'>"
                       f"{escape(self._fmt(value))}</span>")
         is_table = isinstance(value, np.ndarray) and 1 <= value.ndim <= 2

@@ -53,6 +53,13 @@ class LearningTools(QObject):
         self.quiz_panel = None
         step_through = getattr(window, "step_through", None)
         controller = getattr(step_through, "controller", None)
+        if controller is not None:
+            # During a step-through both views show only what the steps have reached.
+            self.flow.evaluation_source = step_through.shown_so_far
+            self.misconception.step_view = (
+                lambda: controller.stepper.view() if controller.stepper is not None else None)
+            controller.changed.connect(self.flow.refresh)
+            controller.changed.connect(self.misconception.refresh)
         if controller is not None and hasattr(controller, "move_filter"):
             from gui.quiz_panel import QuizPanel
             self.quiz_panel = QuizPanel(doc, controller, canvas)

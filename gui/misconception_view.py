@@ -98,6 +98,9 @@ class MisconceptionView(QObject):
         self.scene = scene
         self.enabled = False
         self.wrong_count = 0
+        #: Optional ``f() -> core.stepper.View | None``: during a step-through only the
+        #: wires and nodes its steps have reached get their purple numbers.
+        self.step_view = None
         document.evaluated.connect(self._evaluated)
         document.graph_replaced.connect(self._refresh)
 
@@ -115,6 +118,10 @@ class MisconceptionView(QObject):
         if self.enabled:
             self._refresh()
 
+    def refresh(self) -> None:
+        """Show the marks again (the step-through moved)."""
+        self._evaluated(None)
+
     def _refresh(self, *_args) -> None:
         scene = self.scene
         evaluation = self.document.evaluation
@@ -127,6 +134,10 @@ class MisconceptionView(QObject):
             wires, nodes = overwrite_annotations(self.document.graph, evaluation, scene.format)
         except ChainruleError:
             wires, nodes = {}, {}
+        view = self.step_view() if self.step_view else None
+        if view is not None:
+            wires = {e: text for e, text in wires.items() if e in view.edge_grads}
+            nodes = {n: mark for n, mark in nodes.items() if n in view.node_grads}
         scene.set_wire_extras(wires)
         color = style.MISCONCEPTION
         scene.set_node_marks(MARK, {n: (text, color, tip) for n, (text, tip) in nodes.items()})

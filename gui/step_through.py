@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMainWindow, QMenu
 
+from core.stepper import ShownSoFar
 from gui.chain_panel import ChainPanel
 from gui.presentation import PresentationMode
 from gui.step_controls import StepControls
@@ -61,10 +62,21 @@ class StepThrough(QObject):
         window.addAction(self.export_action)
         self._place_in_window()
 
+        inspector = getattr(window, "inspector", None)
+        if inspector is not None:
+            # During a step-through the inspector shows what the steps have reached.
+            inspector.evaluation_source = self.shown_so_far
+            self.controller.changed.connect(inspector.refresh_computed)
+
         canvas.selection_changed_to.connect(self.panel.set_selection)
         self.controller.changed.connect(self._follow_current)
         for action in getattr(window, "precision_actions", {}).values():
             action.toggled.connect(self._precision_toggled)
+
+    def shown_so_far(self):
+        """The document's evaluation, or during a step-through what its steps reached."""
+        stepper = self.controller.stepper
+        return ShownSoFar(stepper) if stepper is not None else self.window.document.evaluation
 
     # ------------------------------------------------------------ placing
 

@@ -170,3 +170,24 @@ def test_wire_explanation_after_a_pass():
     edge = next(e for e in g.edges() if e.src == "z")
     text = edge_text(ev, g, edge).text()
     assert "value  −4" in text and "∂f/∂z = ∂f/∂f · ∂f/∂z = 1 · 3 = 3" in text
+
+
+def test_shown_so_far_tells_not_yet_from_no_number_at_all():
+    from core.graph import Edge
+    from core.stepper import NOT_YET, ShownSoFar
+    g = demo("03-add-mul.cgraph")
+    g.add_node("side", "neg")                 # reads x, reaches nothing: never a gradient
+    g.connect("x", "side", 0)
+    g.set_output("f")
+    st = Stepper(g)
+    shown = ShownSoFar(st)
+    assert shown.value("q") is NOT_YET and shown.grad("x") is NOT_YET
+    assert shown.grad("side") is None and shown.edge_grad(Edge("x", "side", 0)) is None
+    st.jump(len(st.forward))
+    shown = ShownSoFar(st)
+    assert shown.value("q") == 3 and shown.edge_value(Edge("q", "f", 0)) == 3
+    assert shown.grad("x") is NOT_YET and shown.edge_grad(Edge("x", "q", 0)) is NOT_YET
+    st.run_all()
+    shown = ShownSoFar(st)
+    assert shown.grad("x") == -4 and shown.edge_grad(Edge("x", "q", 0)) == -4
+    assert shown.grad("side") is None

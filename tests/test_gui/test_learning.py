@@ -535,3 +535,28 @@ def test_export_as_python_is_in_the_file_menu(make_window):
     names = [a.objectName() for a in file_menu.actions()]
     assert "action_export_python" in names
     assert names.index("action_export_python") > names.index("action_export_image")
+
+
+def test_flow_and_overwrite_views_show_only_what_a_step_through_reached(make_window):
+    window = make_window("05-two-layer.cgraph")
+    scene = window.canvas.graph_scene
+    learning = window.learning
+    learning.actions["flow_view"].trigger()
+    learning.actions["misconception"].trigger()
+    controller = window.step_through.controller
+    controller.reset()                                  # a step-through, at a cleared canvas
+    assert all(w.style_override() is None for w in scene.wires.values())
+    assert all(w.extra_text() is None for w in scene.wires.values())
+    assert all(item.mark_text("fork") is None for item in scene.nodes.values())
+    controller.jump(controller.total)                   # the last step: everything reached
+    assert all(w.style_override() is not None for w in scene.wires.values())
+    assert scene.nodes["x2"].mark_text("fork") == "= keeps -2 (right -1)"
+    assert scene.wires[Edge("x2", "m22", 1)].extra_text() == "overwrite: lost"
+    steps = controller.stepper.steps
+    x2_step = max(k for k, step in enumerate(steps) if step.node == "x2")   # its backward step
+    controller.jump(x2_step)                            # every step before x2's own
+    view = controller.stepper.view()
+    assert "x2" not in view.node_grads
+    assert scene.nodes["x2"].mark_text("fork") is None
+    styled = {e for e, w in scene.wires.items() if w.style_override() is not None}
+    assert styled == set(view.edge_grads)

@@ -394,3 +394,29 @@ def test_step_menu_export_steps_and_every_demo_listed(make_window):
         assert data["description"].split(".")[0].replace("`", "") in \
             browser.text.toPlainText().replace("\n", " ")
     browser.deleteLater()
+
+
+def test_the_inspector_shows_only_what_the_steps_have_reached(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    scene = window.canvas.graph_scene
+    inspector = window.inspector
+    scene.nodes["x"].setSelected(True)
+    assert "-4" in inspector.node_grad.text()                     # live: the full pass
+    key(qtbot, window, Qt.Key_Home)                               # a cleared canvas
+    assert "not reached yet" in inspector.node_value.text()
+    assert "not reached yet" in inspector.node_grad.text()
+    key(qtbot, window, Qt.Key_Right, 6)                           # forward done, f's step
+    assert "-2" in inspector.node_value.text()
+    assert "not reached yet" in inspector.node_grad.text()
+    scene.clearSelection()
+    x_wire = next(w for e, w in scene.wires.items() if e.src == "x")
+    x_wire.setSelected(True)
+    assert "not reached yet" in inspector.edge_grad.text()
+    key(qtbot, window, Qt.Key_End)
+    assert "-4" in inspector.edge_grad.text()
+    scene.clearSelection()
+    assert "-12" in inspector.graph_output.text()
+    key(qtbot, window, Qt.Key_Home)
+    assert "not reached yet" in inspector.graph_output.text()
+    window.step_through.controls.actions["step_leave"].trigger()
+    assert "-12" in inspector.graph_output.text()
