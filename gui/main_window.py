@@ -150,6 +150,14 @@ class MainWindow(QMainWindow):
         self._action("delete", "&Delete", c.delete_selection, "Delete the selection",
                      SP.SP_TrashIcon)
         self._action("select_all", "Select &All", c.select_all, "Select every node")
+        # The keys of these act on the canvas only while it has the focus: in a table, a
+        # list or a text field, Backspace, Ctrl+C or Ctrl+A belong to that widget.  The
+        # menu items and toolbar buttons work wherever the focus is.
+        for name in ("cut", "copy", "paste", "duplicate", "delete", "select_all"):
+            action = self.actions[name]
+            self.removeAction(action)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            c.addAction(action)
         self._action("set_output", "Set as &Output", self.set_output_from_selection,
                      "Make the selected node the output: the backward pass starts there")
         self._action("find_op", "&Find Operation", self.palette.focus_filter,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox
 
 from core import fileformat
 from gui.commands import SetNodeField
@@ -350,3 +350,30 @@ def test_a_start_file_opens_with_its_name_in_the_title(qtbot, tmp_path):
     qtbot.addWidget(window)
     assert problem is None and window.document.path == path
     assert window.windowTitle() == "start.cgraph[*] — Chainrule"
+
+
+def test_editing_keys_act_on_the_canvas_only_while_it_has_the_focus(window, qtbot):
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    graph = window.document.graph
+    window.canvas.select_nodes(["x0"])
+    palette_list = window.palette.findChild(QAbstractItemView)
+    palette_list.setFocus()
+    qtbot.waitUntil(palette_list.hasFocus)
+    qtbot.keyClick(palette_list, Qt.Key_Backspace)       # the list's key, not the card's
+    qtbot.keyClick(palette_list, Qt.Key_Delete)
+    qtbot.keyClick(palette_list, Qt.Key_A, Qt.ControlModifier)     # the list's Select All
+    assert "x0" in graph
+    assert [n for n, item in window.canvas.graph_scene.nodes.items() if item.isSelected()] \
+        == ["x0"]
+    window.canvas.setFocus()
+    qtbot.waitUntil(window.canvas.hasFocus)
+    qtbot.keyClick(window.canvas, Qt.Key_Backspace)
+    assert "x0" not in graph
+    window.document.undo_stack.undo()
+    window.canvas.select_nodes(["x0"])
+    palette_list.setFocus()
+    window.actions["delete"].trigger()                   # Edit ▸ Delete works from anywhere
+    assert "x0" not in graph
