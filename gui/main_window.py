@@ -178,6 +178,9 @@ class MainWindow(QMainWindow):
         self._action("demos", "&Demos…", self.show_demo_browser,
                      "Browse the demo graphs with their explanations")
         self._action("about", "&About Chainrule", self.show_about)
+        # The canvas's right-click menu offers these same actions (gui/canvas/context_menu).
+        c.context_actions = {name: self.actions[name] for name in (
+            "set_output", "cut", "copy", "paste", "duplicate", "delete", "select_all", "fit_all")}
 
     def _build_menus(self) -> None:
         a = self.actions

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 from core.graph import Edge
 from core.ops import OPS
 from gui.canvas import clipboard, style
+from gui.canvas.context_menu import build_menu
 from gui.canvas.gestures import FeedGesture, Gesture, MoveGesture, PanGesture, WireGesture
 from gui.canvas.node_item import NodeItem
 from gui.canvas.quick_add import QuickAddPopup
@@ -51,6 +52,10 @@ class CanvasView(QGraphicsView):
     node_activated = Signal(str)
 
     _auto_fit = False
+    #: The window's actions the right-click menu offers, by name ("delete", "set_output"…).
+    context_actions: dict = {}
+    #: The last right-click menu (open until it is closed).
+    context_menu = None
 
     def __init__(self, document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -497,6 +502,20 @@ class CanvasView(QGraphicsView):
             return
         self._gesture = None
         gesture.release(self.mapToScene(vpos), vpos)
+        event.accept()
+
+    def contextMenuEvent(self, event) -> None:
+        if self._gesture is not None:
+            event.accept()
+            return
+        vpos = event.pos()
+        spos = self.mapToScene(vpos)
+        item = self.node_item_at(spos)
+        if item is None:
+            under = self.itemAt(vpos)
+            item = under if isinstance(under, WireItem) else None
+        self.context_menu = build_menu(self, spos, item)
+        self.context_menu.popup(event.globalPos())
         event.accept()
 
     def mouseDoubleClickEvent(self, event) -> None:

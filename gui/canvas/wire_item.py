@@ -126,6 +126,10 @@ class WireItem(QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setZValue(0.0)
 
+    def point_at(self, t: float) -> QPointF:
+        """The point of the wire at ``t`` (0 at its source, 1 at its input port)."""
+        return self._path.pointAtPercent(t)
+
     # ------------------------------------------------------ Qt overrides
 
     def type(self) -> int:

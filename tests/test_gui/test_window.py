@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (QAction, QContextMenuEvent, QDragEnterEvent, QDropEvent, QKeySequence,
+                           QShortcut)
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox
 
 from core import fileformat
@@ -377,3 +378,72 @@ def test_editing_keys_act_on_the_canvas_only_while_it_has_the_focus(window, qtbo
     palette_list.setFocus()
     window.actions["delete"].trigger()                   # Edit ▸ Delete works from anywhere
     assert "x0" not in graph
+
+
+# ---------------------------------------------------------------- right-click menu
+
+def right_click(qtbot, window, scene_pos):
+    """A right-button click on the canvas, then the context-menu event the window
+    system sends with it (the test driver sends only the mouse events); returns the
+    menu it opened."""
+    canvas = window.canvas
+    canvas.context_menu = None
+    vpos = canvas.mapFromScene(scene_pos)
+    qtbot.mouseClick(canvas.viewport(), Qt.RightButton, pos=vpos)
+    QApplication.sendEvent(canvas.viewport(), QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, vpos, canvas.viewport().mapToGlobal(vpos)))
+    menu = canvas.context_menu
+    assert menu is not None and menu.isVisible()
+    return menu
+
+
+def entries(menu) -> dict:
+    return {a.text().replace("&", ""): a for a in menu.actions() if not a.isSeparator()}
+
+
+def test_right_click_on_a_card_selects_it_and_offers_what_applies(window, qtbot):
+    window.show()
+    qtbot.waitExposed(window)
+    scene = window.canvas.graph_scene
+    window.canvas.select_nodes(["w0"])
+    menu = right_click(qtbot, window, scene.nodes["s0"].sceneBoundingRect().center())
+    assert [n for n, item in scene.nodes.items() if item.isSelected()] == ["s0"]
+    items = entries(menu)
+    assert list(items) == ["Inspect", "Set as Output", "Cut", "Copy", "Duplicate", "Delete"]
+    assert all(a.isEnabled() for a in items.values())
+    items["Set as Output"].trigger()
+    assert window.document.graph.output == "s0"
+    menu.close()
+    menu = right_click(qtbot, window, scene.nodes["x1"].sceneBoundingRect().center())
+    entries(menu)["Delete"].trigger()
+    assert "x1" not in window.document.graph
+
+
+def test_right_click_on_a_wire_deletes_that_wire(window, qtbot):
+    window.show()
+    qtbot.waitExposed(window)
+    scene = window.canvas.graph_scene
+    edge = next(e for e in scene.wires if e.dst == "f")
+    menu = right_click(qtbot, window, scene.wires[edge].point_at(0.3))
+    assert list(entries(menu)) == ["Delete"]
+    entries(menu)["Delete"].trigger()
+    assert not window.document.graph.has_edge(edge)
+    assert "f" in window.document.graph
+
+
+def test_right_click_on_the_empty_canvas_adds_a_node_there(window, qtbot):
+    window.show()
+    qtbot.waitExposed(window)
+    canvas = window.canvas
+    spot = canvas.graph_scene.items_rect().bottomRight() + QPointF(-20, 60)
+    canvas.centerOn(spot)
+    menu = right_click(qtbot, window, spot)
+    assert list(entries(menu)) == ["Add Node Here…", "Paste", "Select All", "Fit All"]
+    entries(menu)["Add Node Here…"].trigger()
+    assert canvas.quick_add.isVisible()
+    before = set(window.document.graph.node_ids())
+    canvas.quick_add.chosen.emit("tanh")
+    (new,) = set(window.document.graph.node_ids()) - before
+    assert window.document.graph.node(new).op == "tanh"
+    pos = window.document.graph.node(new).pos
+    assert abs(pos[0] - spot.x()) < 120 and abs(pos[1] - spot.y()) < 120
