@@ -75,8 +75,13 @@ class StepThrough(QObject):
 
     def shown_so_far(self):
         """The document's evaluation, or during a step-through what its steps reached."""
-        stepper = self.controller.stepper
-        return ShownSoFar(stepper) if stepper is not None else self.window.document.evaluation
+        stepper, doc = self.controller.stepper, self.window.document
+        # A step-through belongs to the graph it was made from: while an edit or another
+        # file is being announced (before the controller drops it), show the document.
+        if stepper is None or stepper.graph is not doc.graph or \
+                not stepper.evaluation.plan.fits(doc.graph):
+            return doc.evaluation
+        return ShownSoFar(stepper)
 
     # ------------------------------------------------------------ placing
 

@@ -420,3 +420,18 @@ def test_the_inspector_shows_only_what_the_steps_have_reached(make_window, qtbot
     assert "not reached yet" in inspector.graph_output.text()
     window.step_through.controls.actions["step_leave"].trigger()
     assert "-12" in inspector.graph_output.text()
+
+
+@pytest.mark.parametrize("edit", ["open another demo", "delete the output"])
+def test_changing_the_graph_during_a_step_through_is_shown_without_errors(make_window, qtbot,
+                                                                         edit):
+    window = make_window("01-neuron.cgraph")
+    key(qtbot, window, Qt.Key_Right, 3)
+    if edit == "open another demo":
+        window.files.open_demo(DEMO_DIR / "05-two-layer.cgraph", ask=False)
+        assert "J" in window.inspector.graph_output.text()
+    else:
+        window.canvas.select_nodes(["f"])
+        window.actions["delete"].trigger()
+        assert "f" not in window.document.graph
+    assert not stepper_of(window).active
