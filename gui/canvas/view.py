@@ -31,10 +31,13 @@ from gui.commands import AddNode, Connect, MoveNodes, insert_graph, remove_nodes
 from gui.mime import OP_MIME
 
 MIN_ZOOM, MAX_ZOOM = 0.03, 4.0
-# Opening a graph: a zoom a little above the one where wire labels appear is
-# preferred to fitting everything, unless that would leave most of it out.
-READABLE_ZOOM = style.LOD_TEXT * 1.15
-READABLE_FROM = READABLE_ZOOM * 0.85    # at most about 15 % of the graph out of sight
+# Opening a graph: when fitting it whole falls just short of the zoom where cards
+# show all their text, that zoom is taken instead — but only when what it leaves out
+# is the 40-pixel margin around the graph, never part of a card (a cropped input
+# card reads "000208" for 0.000208).  Further out, cards show names and leaf values
+# in large type and the wire labels grow, down to LOD_WIRE_TEXT.
+READABLE_ZOOM = style.LOD_TEXT * 1.01
+FIT_MARGIN = 40.0                       # scene pixels around the graph when fitting
 NUDGE, FINE_NUDGE = 10.0, 1.0
 DUPLICATE_OFFSET = (30.0, 30.0)
 #: The scene is unbounded for the user: scroll freely this far around the graph.
@@ -130,19 +133,22 @@ class CanvasView(QGraphicsView):
         """Show the whole graph (F / Ctrl+0); never blown up past 150 %.
 
         ``readable`` (opening a graph, resizing before the user zoomed): when the
-        whole graph would need a zoom just below the one where wire labels are
-        drawn, stay at that zoom instead — numbers first, a little panning later.
+        graph and its margin would need a zoom just below the one where cards show
+        all their text, take that zoom if only the margin is lost, never a card.
         """
         rect = self.graph_scene.items_rect()
         if rect.isNull():
             self.set_zoom(1.0)
             self.centerOn(0, 0)
         else:
-            rect = rect.adjusted(-40, -40, 40, 40)
+            cards = rect
+            rect = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
             view = self.viewport().rect()
             factor = min(view.width() / rect.width(), view.height() / rect.height())
-            if readable and READABLE_FROM <= factor < READABLE_ZOOM:
-                factor = READABLE_ZOOM
+            if readable and factor < READABLE_ZOOM and \
+                    view.width() / READABLE_ZOOM >= cards.width() + 8 and \
+                    view.height() / READABLE_ZOOM >= cards.height() + 8:
+                factor = READABLE_ZOOM          # only the margin is given up
             self.set_zoom(min(1.5, factor))
             self.centerOn(rect.center())
         self._auto_fit = True

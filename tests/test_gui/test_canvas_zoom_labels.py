@@ -63,3 +63,20 @@ def test_opening_a_wide_demo_shows_it_whole_with_numbers(qtbot):
     rect = view.mapFromScene(view.graph_scene.items_rect()).boundingRect()
     assert view.viewport().rect().adjusted(-2, -2, 2, 2).contains(rect)
     assert view.zoom() >= style.LOD_WIRE_TEXT
+
+
+def test_opening_any_demo_in_any_window_shows_every_card_whole(qtbot):
+    """Never a card cut by the edge on opening (a cut input card read "000208")."""
+    for size in ((1000, 560), (1180, 760), (760, 520), (1400, 820)):
+        for path in sorted(DEMOS.glob("*.cgraph")):
+            view = CanvasView(Document(fileformat.load(path)))
+            qtbot.addWidget(view)
+            view.resize(*size)
+            view.show()
+            qtbot.waitExposed(view)
+            view.fit_all(readable=True)
+            screen = view.viewport().rect()
+            for node_id, item in view.graph_scene.nodes.items():
+                card = view.mapFromScene(item.sceneBoundingRect()).boundingRect()
+                assert screen.contains(card), (path.name, size, node_id)
+            view.close()
