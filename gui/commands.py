@@ -189,6 +189,8 @@ class ReplaceContent(QUndoCommand):
         for edge in source.edges():
             graph.connect(*edge)
         graph.set_output(source.output)
+        # a demo's title and description spoke of the graph that is gone
+        graph.title, graph.description = source.title, source.description
 
     def redo(self) -> None:
         self._assign(self.doc.graph, self.new)

@@ -63,6 +63,8 @@ class MainWindow(QMainWindow):
         self.undo_view = QUndoView(self.document.undo_stack)
         self.undo_view.setEmptyLabel("<opened>")
         self.program_bar = ProgramBar(self.document)
+        # the program's graph is shown whole, wherever the view was
+        self.program_bar.applied.connect(lambda _how: self.canvas.fit_all(readable=True))
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("palette", "Palette", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("inspector", "Inspector", self.inspector,

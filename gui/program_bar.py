@@ -123,7 +123,7 @@ class ProgramBar(QWidget):
             note = " Ids already in use were renamed: " + ", ".join(
                 f"{k} → {v}" for k, v in list(renamed.items())[:6]) + \
                 ("…" if len(renamed) > 6 else "") + "."
-        self._done(parsed, "added the program beside the graph", note)
+        self._done(parsed, "placed beside the graph", note)
         self.applied.emit("beside")
         return True
 

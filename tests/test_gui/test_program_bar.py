@@ -78,3 +78,31 @@ def test_unset_names_start_at_zero_and_the_message_says_which(window):
     bar.set_text("a = 1\nf = a * 2")
     assert bar.replace()
     assert bar.status.isHidden()
+
+
+def test_replace_drops_the_demos_title_and_shows_the_new_graph_whole(window, qtbot):
+    window.show()
+    qtbot.waitExposed(window)
+    canvas = window.canvas
+    canvas.set_zoom(3.0)                                  # far in, somewhere else
+    canvas.centerOn(-2000, -2000)
+    assert window.document.graph.title
+    bar = window.program_bar
+    bar.set_text("a = 1; b = 2\nf = a * b")
+    qtbot.mouseClick(bar.replace_button, Qt.MouseButton.LeftButton)
+    graph = window.document.graph
+    assert graph.title == "" and graph.description == ""
+    window.inspector.show_graph()
+    assert window.inspector.graph_title.text() == "Untitled graph"
+    screen = canvas.viewport().rect()
+    for item in canvas.graph_scene.nodes.values():
+        assert screen.contains(canvas.mapFromScene(item.sceneBoundingRect()).boundingRect())
+    window.document.undo_stack.undo()
+    assert window.document.graph.title                     # undo brings the title back
+
+
+def test_add_beside_says_where_the_program_went(window):
+    bar = window.program_bar
+    bar.set_text("g = sin(u)")
+    bar.add_beside()
+    assert window.statusBar().currentMessage().startswith("Program placed beside the graph")
