@@ -223,8 +223,9 @@ class Trainer:
         loss = evaluation.values[plan.output]
         loss = float(np.sum(loss)) if isinstance(loss, np.ndarray) else float(loss)
         if not math.isfinite(loss):
-            raise TrainingError(f"the loss is {format_number(loss)} at step {k + 1}; the "
-                                f"parameters keep their last values (try a smaller α than "
+            when = f"after {k:,} step{'s' * (k != 1)}" if k else "before the first step"
+            raise TrainingError(f"the loss is {format_number(loss)} {when}; the parameters "
+                                f"keep their last values (try a smaller α than "
                                 f"{format_number(lr)})", k)
         grads, index, nodes = evaluation.grads, plan.index, plan.nodes
         updates = []

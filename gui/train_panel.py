@@ -148,7 +148,7 @@ class TrainPanel(QWidget):
         self.progress.setObjectName("trainProgress")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.progress.setFormat("%v of %m steps")
+        self.progress.setFormat("")                  # "%v of %m steps" once a run starts
         self.status = QLabel()
         self.status.setObjectName("trainStatus")
         self.status.setWordWrap(True)
@@ -210,6 +210,8 @@ class TrainPanel(QWidget):
         for axis in ("left", "bottom"):
             item.getAxis(axis).setTextPen("#24292f")
             item.getAxis(axis).setPen("#8e99a8")
+            # No "(x1e+27)" scaling: on a log scale it shifted every tick label.
+            item.getAxis(axis).enableAutoSIPrefix(False)
         self.curve = item.plot([], [], pen=pg.mkPen("#c62828", width=2))
         return plot
 
@@ -225,7 +227,8 @@ class TrainPanel(QWidget):
         self._plot_drawn = time.perf_counter()
         history = self.trainer.history if self.trainer is not None else []
         y = np.asarray(history, dtype=float)
-        positive = y.size == 0 or bool(np.all(y > 0))
+        shown = y[np.isfinite(y)]
+        positive = shown.size == 0 or bool(np.all(shown > 0))
         self.log_check.setEnabled(positive)
         self.log_check.setToolTip("" if positive else
                                   "The loss is not positive everywhere: a log scale cannot show it")
@@ -233,7 +236,14 @@ class TrainPanel(QWidget):
         if log != self._log_mode:
             self._log_mode = log
             self.plot.getPlotItem().setLogMode(x=False, y=log)
-        self.curve.setData(np.arange(y.size), y)
+        # A diverged run ends in inf or nan: those points are left out, not drawn
+        # as a line to infinity, and an empty plot (after Reset) forgets its axes.
+        finite = np.isfinite(y)
+        self.curve.setData(np.arange(y.size)[finite], y[finite])
+        if not finite.any():
+            view = self.plot.getPlotItem().getViewBox()
+            view.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            view.enableAutoRange()
 
     @property
     def plotted_points(self) -> int:
@@ -260,6 +270,7 @@ class TrainPanel(QWidget):
         self._note = ""
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.setFormat("")
         self._redraw_plot()
         self._show_idle_status()
 
@@ -354,6 +365,7 @@ class TrainPanel(QWidget):
                      "started": time.perf_counter(), "first_step": len(trainer.history)}
         self.progress.setRange(0, n)
         self.progress.setValue(0)
+        self.progress.setFormat("%v of %m steps")
         self._set_running(True)
         self._note = ""
         self.status.setText(f"Running {n:,} steps with α = {format_number(lr)}…")
@@ -405,6 +417,8 @@ class TrainPanel(QWidget):
         run = self._run
         if run is None:
             self._request_plot()          # an undone step takes its loss off the plot
+            self._note = ""               # the last action's note no longer describes it
+            self._show_idle_status()
         elif index != run["index"]:
             # An undo, a redo or an edit during the run: the run stops where it is;
             # its command already holds every step made.

@@ -560,3 +560,26 @@ def test_flow_and_overwrite_views_show_only_what_a_step_through_reached(make_win
     assert scene.nodes["x2"].mark_text("fork") is None
     styled = {e for e, w in scene.wires.items() if w.style_override() is not None}
     assert styled == set(view.edge_grads)
+
+
+def test_a_diverged_run_plots_only_finite_losses_and_the_panel_says_what_happened(
+        make_window, qtbot):
+    window = make_window("10-fit-two-layer.cgraph")
+    panel = window.learning.train_panel
+    assert panel.progress.text() == ""                   # no "0 of 1 steps" before a run
+    type_into(qtbot, panel.lr_spin, "0.2")
+    run_and_wait(qtbot, panel, 200)
+    done = len(panel.trainer.history)
+    assert 0 < done < 200
+    assert f"the loss is inf after {done} steps" in panel.status.text()
+    assert f"after {done} steps" in panel.status.text().splitlines()[-1]
+    x, y = panel.curve.getData()
+    assert len(y) == done and np.all(np.isfinite(y))
+    assert panel.progress.text() == f"{done} of 200 steps"
+    item = panel.plot.getPlotItem()
+    assert item.getAxis("left").autoSIPrefix is False     # no "(x1e+27)": it shifted the ticks
+    qtbot.mouseClick(panel.reset_button, Qt.LeftButton)
+    assert panel.plotted_points == 0 and "Reset:" in panel.status.text()
+    assert item.getViewBox().viewRange()[1][1] <= 1.5      # the diverged run's axes are gone
+    window.document.undo_stack.undo()                    # the note goes with the reset
+    assert "Reset:" not in panel.status.text()
