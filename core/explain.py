@@ -57,6 +57,17 @@ def _name(graph: Graph, node_id: str) -> str:
     return node.label if node.label and _SIMPLE.match(node.label) else node.id
 
 
+def card_names(graph: Graph, node_ids) -> str:
+    """'d is the card “y - t”' for those of ``node_ids`` that a sentence names by id
+    while their card shows a longer label: the learner finds them on the canvas."""
+    pairs = []
+    for node_id in dict.fromkeys(node_ids):
+        label = graph.node(node_id).label
+        if label and _name(graph, node_id) != label and not label.startswith(node_id):
+            pairs.append(f"{node_id} is the card “{label}”")
+    return "; ".join(pairs)
+
+
 def _port_pattern(op: ops.Op) -> str:
     return r"(?<![A-Za-z_])(" + "|".join(re.escape(p) for p in op.ports) + r")(?![A-Za-z_])"
 

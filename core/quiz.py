@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .engine import BackwardStep, Evaluation
-from .explain import _name, incoming_lines, upstream_lines
+from .explain import _name, card_names, incoming_lines, upstream_lines
 from .graph import Edge, Graph
 
 _MINUSES = "\u2212\u2013\ufe63\uff0d"        # − – ﹣ －  all read as "-"
@@ -145,6 +145,7 @@ class Quiz:
             wires = len(step.outgoing)
             extra = f" ({n} feeds {wires} wires)" if wires > 1 else ""
             prompt = f"What is ∂{L}/∂{n}, the gradient of {n}?{extra}"
+            legend = card_names(graph, [output, step.node])
             rule = upstream_lines(step, graph, output, self.digits)
         else:
             src, dst = _name(graph, chosen.src), _name(graph, chosen.dst)
@@ -152,7 +153,10 @@ class Quiz:
             twice = sum(1 for e, _ in step.incoming if e.src == chosen.src) > 1
             where = f" (port {port})" if twice else ""
             prompt = f"What is ∂{L}/∂{src} on the wire {src} → {dst}{where}?"
+            legend = card_names(graph, [output, chosen.src, chosen.dst])
             rule = incoming_lines(step, graph, evaluation, self.digits)[chosen]
+        if legend:
+            prompt += f" ({legend})"
         self.question = Question(step.node, chosen, float(expected), prompt, "\n".join(rule))
         return self.question
 

@@ -167,3 +167,13 @@ def test_with_the_stepper_every_backward_step_of_the_neuron_can_be_quizzed():
         assert q is not None
         assert quiz.answer(f"{q.expected:.4g}").correct
     assert quiz.score == (10, 10)
+
+
+def test_a_question_says_which_card_an_id_is_when_the_card_shows_a_label():
+    graph = load(DEMOS / "05-two-layer.cgraph")
+    evaluation = Evaluator(graph).forward()
+    quiz = Quiz(seed=0)
+    prompts = [q.prompt for s in backward_steps(evaluation, graph)
+               if (q := quiz.ask(s, graph, evaluation)) is not None]
+    assert "What is ∂J/∂d on the wire d → J? (d is the card “y - t”)" in prompts
+    assert all("is the card" not in p for p in prompts if "b2 → h2" in p)
