@@ -25,6 +25,7 @@ import numpy as np
 
 from . import ops
 from .errors import EvaluationError
+from .formatting import nonfinite_word
 from .gc_pause import gc_paused
 from .graph import Edge, Graph
 
@@ -306,7 +307,7 @@ def _note_nonfinite(evaluation: Evaluation) -> None:
     for i, node in enumerate(plan.nodes):
         if finite[i]:
             continue
-        bad = "nan" if np.any(np.isnan(vals[i])) else "inf"
+        bad = nonfinite_word(vals[i])
         srcs = [j for j in plan.inputs[i] if j >= 0 and not finite[j]]
         if srcs:
             msg = f"{bad} comes from its input {plan.nodes[srcs[0]].id}"
@@ -314,7 +315,7 @@ def _note_nonfinite(evaluation: Evaluation) -> None:
             args = [vals[j] for j in plan.inputs[i]]
             with np.errstate(all="ignore"):
                 msg = node.spec.explain(*args) if node.spec.explain else None
-            msg = msg or ("the result overflowed to inf" if bad == "inf" else
+            msg = msg or (f"the result overflowed to {bad}" if bad != "nan" else
                           "the result is nan (for example inf − inf or 0 · inf)")
         evaluation.warnings[node.id] = msg
 
@@ -413,7 +414,7 @@ def _note_nonfinite_grads(evaluation: Evaluation) -> None:
         return
     for i, g in enumerate(grads):
         if g is not None and not np.all(np.isfinite(g)):
-            bad = "nan" if np.any(np.isnan(g)) else "inf"
+            bad = nonfinite_word(g)
             evaluation.grad_warnings[plan.order[i]] = f"the gradient is {bad}"
 
 

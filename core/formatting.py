@@ -40,6 +40,17 @@ def format_number(x: Any, digits: int = 4, minus: str = "-") -> str:
     return text
 
 
+def nonfinite_word(value: Any) -> str:
+    """How a value that is not finite is not finite: "nan", "inf", "-inf" or "±inf"."""
+    v = np.asarray(value, dtype=float)
+    if np.any(np.isnan(v)):
+        return "nan"
+    infs = v[np.isinf(v)]
+    if infs.size and np.all(infs < 0):
+        return "-inf"
+    return "inf" if np.all(infs > 0) else "±inf"
+
+
 def format_shape(shape: tuple[int, ...], times: str = "×") -> str:
     """``(2×3)`` for a matrix, ``(3)`` for a vector, ``scalar`` for ``()``."""
     if not shape:

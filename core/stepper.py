@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+import numpy as np
+
 from .engine import BackwardStep, Evaluation, Evaluator, backward_steps
+from .formatting import nonfinite_word
 from .graph import Edge, Graph
 
 # Node states the canvas draws differently.
@@ -205,7 +208,10 @@ class ShownSoFar:
         self.problems = evaluation.problems
         # warnings speak of values (inf, nan): only those of nodes already computed
         self.warnings = {n: w for n, w in evaluation.warnings.items() if n in view.node_values}
-        self.grad_warnings: dict[str, str] = {}
+        # and of gradients only those already reached
+        self.grad_warnings = {n: f"the gradient is {nonfinite_word(g)}"
+                              for n, g in view.node_grads.items()
+                              if not bool(np.all(np.isfinite(g)))}
 
     def value(self, node_id: str):
         if self._evaluation.value(node_id) is None:

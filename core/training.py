@@ -39,7 +39,7 @@ import numpy as np
 
 from .engine import Evaluator
 from .errors import ChainruleError
-from .formatting import format_number
+from .formatting import format_number, nonfinite_word
 from .graph import Graph
 
 
@@ -252,7 +252,7 @@ class Trainer:
 
     def _why(self, p: str, g: Any, k: int, lr: float) -> str:
         if not _finite(g):
-            bad = "nan" if np.any(np.isnan(g)) else "inf"
+            bad = nonfinite_word(g)
             return (f"the gradient of {p} is {bad} at step {k + 1}; the parameters keep "
                     f"their last values")
         return (f"{p} would overflow to inf at step {k + 1}: its gradient is too large for "

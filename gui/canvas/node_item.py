@@ -246,7 +246,9 @@ class NodeItem(QGraphicsItem):
         if self.state == "done":
             painter.setFont(tag_font)
             painter.setPen(style.VALUE)
-            painter.drawText(QRectF(w - 20, 0, 16, style.HEADER_H), Qt.AlignCenter, "✓")
+            # left of the warning badge when there is one, never under it
+            right = w - (22 if self.warning else 4)
+            painter.drawText(QRectF(right - 16, 0, 16, style.HEADER_H), Qt.AlignCenter, "✓")
 
     def _badge_rect(self) -> QRectF:
         return QRectF(style.NODE_W - 12, -8, 20, 18)

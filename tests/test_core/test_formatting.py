@@ -59,3 +59,20 @@ def test_json_safe():
     assert json_safe(np.array(math.inf)) == "inf"
     assert json_safe(np.float64(1.5)) == 1.5
     json.dumps(json_safe(arr), allow_nan=False)            # strict JSON
+
+
+def test_nonfinite_word_says_which_infinity():
+    from core.formatting import nonfinite_word
+    assert nonfinite_word(float("inf")) == "inf" and nonfinite_word(float("-inf")) == "-inf"
+    assert nonfinite_word(float("nan")) == "nan"
+    assert nonfinite_word(np.array([1.0, -np.inf])) == "-inf"
+    assert nonfinite_word(np.array([np.inf, -np.inf])) == "±inf"
+    assert nonfinite_word(np.array([np.nan, np.inf])) == "nan"
+
+
+def test_a_gradient_of_minus_infinity_is_called_that():
+    from core.engine import evaluate
+    from core.program import parse_program
+    ev = evaluate(parse_program("a = 1\nb = 0\nf = a / b").graph)
+    assert ev.grad_warnings["b"] == "the gradient is -inf"
+    assert ev.grad_warnings["a"] == "the gradient is inf"

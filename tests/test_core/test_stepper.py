@@ -191,3 +191,14 @@ def test_shown_so_far_tells_not_yet_from_no_number_at_all():
     shown = ShownSoFar(st)
     assert shown.grad("x") == -4 and shown.edge_grad(Edge("x", "q", 0)) == -4
     assert shown.grad("side") is None
+
+
+def test_shown_so_far_warns_of_a_gradient_once_it_is_reached():
+    from core.program import parse_program
+    from core.stepper import ShownSoFar
+    st = Stepper(parse_program("a = 1\nb = 0\nf = a / b").graph)
+    st.jump(len(st.forward))
+    assert "f" in ShownSoFar(st).warnings and ShownSoFar(st).grad_warnings == {}
+    st.run_all()
+    assert ShownSoFar(st).grad_warnings == {"a": "the gradient is inf",
+                                           "b": "the gradient is -inf"}
