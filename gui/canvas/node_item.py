@@ -174,6 +174,21 @@ class NodeItem(QGraphicsItem):
         painter.drawText(box, Qt.AlignCenter,
                          "\n".join(metrics.elidedText(t, Qt.ElideRight, box.width())
                                    for t in lines))
+        if self.marks:
+            # The learning views' pills are too small to read here: their symbol (✓ or
+            # ✗ of the gradient check, else a dot) in its colour, as large as fits under
+            # the card, so a check of a whole fitted demo still shows on the canvas.
+            painter.setFont(style.font(20, bold=True))
+            row = QRectF(0, style.NODE_H, style.NODE_W, 22)
+            heavy = {"✓": "✔", "✗": "✖"}
+            symbols = [(heavy.get(t[:1], "●"), c) for t, c, _ in self.marks.values()]
+            step = 24.0
+            x = (style.NODE_W - step * len(symbols)) / 2
+            for symbol, color in symbols:
+                painter.setPen(color)
+                painter.drawText(QRectF(x, row.top(), step, row.height()), Qt.AlignCenter,
+                                 symbol)
+                x += step
 
     def _paint_block(self, painter: QPainter, card: QRectF, selected: bool) -> None:
         """Far zoomed out: a coloured block, no text, no ports."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
 
 from core import fileformat
@@ -80,3 +81,22 @@ def test_opening_any_demo_in_any_window_shows_every_card_whole(qtbot):
                 card = view.mapFromScene(item.sceneBoundingRect()).boundingRect()
                 assert screen.contains(card), (path.name, size, node_id)
             view.close()
+
+
+def test_learning_marks_still_show_when_cards_show_only_their_names(qtbot):
+    """Between LOD_WIRE_TEXT and LOD_TEXT the pills are unreadable: their ✓ or ✗ is drawn."""
+    view = make_view(qtbot)
+    view.set_zoom((style.LOD_WIRE_TEXT + style.LOD_TEXT) / 2)
+    card = view.graph_scene.nodes["x"]
+    view.centerOn(card.sceneBoundingRect().center())
+    below = view.mapFromScene(card.mapRectToScene(
+        QRectF(0, style.NODE_H, style.NODE_W, 20))).boundingRect()
+
+    def red_below() -> int:
+        image = view.viewport().grab(below).toImage()
+        return sum(1 for y in range(image.height()) for x in range(image.width())
+                   if (c := QColor(image.pixel(x, y))).red() > c.green() + 80
+                   and c.red() > c.blue() + 80)
+    assert red_below() == 0
+    view.graph_scene.set_node_marks("check", {"x": ("✗ 3e-01", QColor("#c62828"), "")})
+    assert red_below() > 10
