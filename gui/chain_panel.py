@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import re
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from core.engine import BackwardStep
@@ -43,6 +44,9 @@ TAGS = {"local": "local derivative", "chain": "chain rule", "value": "value",
 
 class ChainPanel(QWidget):
     """A read-only page that follows the step-through and the canvas selection."""
+
+    #: The page changed (presentation mode makes room for it).
+    page_changed = Signal()
 
     def __init__(self, document, controller, parent: QWidget | None = None):
         super().__init__(parent)
@@ -82,6 +86,16 @@ class ChainPanel(QWidget):
         self.scale = scale
         self.refresh()
 
+    def page_height(self) -> int:
+        """The height the page needs at the panel's width, in pixels."""
+        # at the width it has without a scroll bar: the width it will have once it fits
+        document = self.browser.document().clone(self)
+        frame = 2 * self.browser.frameWidth()
+        document.setTextWidth(self.browser.width() - frame)
+        height = int(document.size().height()) + frame + 4
+        document.deleteLater()
+        return height
+
     def text(self) -> str:
         """What the panel shows, as plain text (tests, accessibility)."""
         return self.browser.toPlainText()
@@ -107,6 +121,7 @@ class ChainPanel(QWidget):
         if page != self._html:          # evaluations while training change nothing here
             self._html = page
             self.browser.setHtml(page)
+            self.page_changed.emit()
 
     def _selected(self) -> tuple[Explanation, str]:
         c, graph, d = self.controller, self.document.graph, self.digits

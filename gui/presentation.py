@@ -21,6 +21,7 @@ from gui.shortcuts import keys_for
 PANEL_SCALE = 1.6
 MAX_ZOOM = 2.5
 PANEL_SHARE = 0.3       # of the screen's height (bottom dock) or width (side dock)
+PANEL_MAX_SHARE = 0.5   # the panel grows up to this to show a whole step's chain rule
 
 
 class PresentationMode(QObject):
@@ -34,6 +35,7 @@ class PresentationMode(QObject):
         self.keys = keys                      # gui.step_keys.StepKeyPolicy or None
         self.active = False
         self._saved: tuple | None = None
+        self._panel_size = 0                  # the bottom panel's height asked for
         self.action = QAction("&Presentation Mode", window, checkable=True)
         self.action.setObjectName("action_presentation")
         self.action.setShortcuts(keys_for("presentation"))
@@ -50,6 +52,7 @@ class PresentationMode(QObject):
         window.addAction(self.leave_action)
         # Leave before the window saves its layout on closing.
         window.installEventFilter(self)
+        panel.page_changed.connect(self._make_room)
 
     def toggle(self) -> None:
         self.action.toggle()
@@ -99,7 +102,32 @@ class PresentationMode(QObject):
                        (Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea)
                        else Qt.Orientation.Horizontal)
         size = w.height() if orientation == Qt.Orientation.Vertical else w.width()
-        w.resizeDocks([self.chain_dock], [int(size * PANEL_SHARE)], orientation)
+        if orientation == Qt.Orientation.Vertical:
+            self._panel_size = 0
+            self._make_room(refit=False, least=int(size * PANEL_SHARE))
+        else:
+            w.resizeDocks([self.chain_dock], [int(size * PANEL_SHARE)], orientation)
+        self._fit_canvas()
+
+    def _make_room(self, refit: bool = True, least: int = 0) -> None:
+        """Grow a bottom panel (never shrink it: the graph would jump at every step) until
+        the whole step shows, up to PANEL_MAX_SHARE of the screen; the keys cannot scroll.
+        The size asked for is remembered: the dock takes it only at the next layout."""
+        w = self.window
+        if not self.active or w.dockWidgetArea(self.chain_dock) not in (
+                Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea):
+            return
+        chrome = self.chain_dock.height() - self.panel.height()     # the dock's title bar
+        need = min(self.panel.page_height() + chrome, int(w.height() * PANEL_MAX_SHARE))
+        target = max(least, need, self._panel_size)
+        if target != self._panel_size:
+            self._panel_size = target
+            w.resizeDocks([self.chain_dock], [target], Qt.Orientation.Vertical)
+            if refit:
+                QTimer.singleShot(0, self._fit_canvas)      # once the layout has moved
+
+    def _fit_canvas(self) -> None:
+        w = self.window
         canvas = w.canvas
         rect = canvas.graph_scene.items_rect()
         if rect.isNull():

@@ -435,3 +435,26 @@ def test_changing_the_graph_during_a_step_through_is_shown_without_errors(make_w
         window.actions["delete"].trigger()
         assert "f" not in window.document.graph
     assert not stepper_of(window).active
+
+
+def test_presentation_mode_makes_room_for_a_whole_backward_step(make_window, qtbot):
+    """The keys cannot scroll the panel: it grows past its usual 30 % of the screen until
+    a two-input step's four lines all show, or to half the screen."""
+    window = make_window("05-two-layer.cgraph")
+    qtbot.keyClick(window.canvas, Qt.Key_F11)
+    panel = window.step_through.panel
+    dock = window.docks["chain"]
+    c = stepper_of(window)
+    c.jump(c.total)
+    p2 = next(k for k, s in enumerate(c.stepper.steps)
+              if s.node == "p2" and k >= len(c.stepper.forward))
+    c.jump(p2 + 1)                                      # p2 = v2*h2: two inputs
+    assert "∂J/∂h2 = ∂J/∂p2 · ∂p2/∂h2" in panel.text()
+
+    def room() -> int:
+        return min(panel.page_height() + dock.height() - panel.height(), window.height() // 2)
+    qtbot.waitUntil(lambda: abs(dock.height() - room()) <= 4, timeout=3000)
+    assert dock.height() > window.height() * 0.3 + 20          # it grew
+    if room() < window.height() // 2:                           # it all fits: no scrolling
+        assert panel.browser.verticalScrollBar().maximum() == 0
+    qtbot.keyClick(window.canvas, Qt.Key_Escape)
