@@ -109,7 +109,8 @@ class NodeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        # (rounding: at exactly 30 % this gave 0.2999…, below the threshold the wires use)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform()) + 1e-9
         scene = self.scene()
         exporting = getattr(scene, "exporting", False)
         selected = self.isSelected() and not exporting

@@ -100,3 +100,17 @@ def test_learning_marks_still_show_when_cards_show_only_their_names(qtbot):
     assert red_below() == 0
     view.graph_scene.set_node_marks("check", {"x": ("✗ 3e-01", QColor("#c62828"), "")})
     assert red_below() > 10
+
+
+def test_at_exactly_the_smallest_readable_zoom_cards_keep_their_names(qtbot):
+    view = make_view(qtbot)
+    card = view.graph_scene.nodes["x"]
+
+    def dark_pixels(zoom: float) -> int:
+        view.set_zoom(zoom)
+        view.centerOn(card.sceneBoundingRect().center())
+        rect = view.mapFromScene(card.sceneBoundingRect()).boundingRect()
+        image = view.viewport().grab(rect).toImage()
+        return sum(1 for y in range(image.height()) for x in range(image.width())
+                   if QColor(image.pixel(x, y)).lightness() < 180)
+    assert dark_pixels(style.LOD_WIRE_TEXT) > dark_pixels(style.LOD_WIRE_TEXT * 0.97) + 15
