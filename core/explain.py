@@ -63,9 +63,14 @@ def card_names(graph: Graph, node_ids) -> str:
     pairs = []
     for node_id in dict.fromkeys(node_ids):
         label = graph.node(node_id).label
-        if label and _name(graph, node_id) != label and not label.startswith(node_id):
+        if label and _name(graph, node_id) != label and not label_names_id(label, node_id):
             pairs.append(f"{node_id} is the card “{label}”")
     return "; ".join(pairs)
+
+
+def label_names_id(label: str, node_id: str) -> bool:
+    """The card already shows the id: "w2 (bias)" for w2, not "prediction" for pred."""
+    return re.match(re.escape(node_id) + r"(?!\w)", label) is not None
 
 
 def _port_pattern(op: ops.Op) -> str:

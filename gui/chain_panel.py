@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from core.engine import BackwardStep
 from core.explain import (MINUS, Explanation, backward_text, edge_text, forward_text,
-                          incoming_lines, node_text)
+                          incoming_lines, label_names_id, node_text)
 from core.explain import _name as short_name   # the name the equations use for a node
 from core.formatting import format_value
 from core.graph import Edge
@@ -238,7 +238,7 @@ def names_legend(explanation: Explanation, graph) -> str:
     text = "\n".join([explanation.title, *explanation.lines])
     pairs = []
     for node in graph.nodes():
-        if node.label and not node.label.startswith(node.id) and \
+        if node.label and not label_names_id(node.label, node.id) and \
                 re.search(r"(?<![\w.])" + re.escape(node.id) + r"(?![\w])", text):
             pairs.append(f"{node.id} is {node.label}")
     return "on the canvas: " + ", ".join(pairs) if pairs else ""

@@ -177,3 +177,9 @@ def test_a_question_says_which_card_an_id_is_when_the_card_shows_a_label():
                if (q := quiz.ask(s, graph, evaluation)) is not None]
     assert "What is ∂J/∂d on the wire d → J? (d is the card “y - t”)" in prompts
     assert all("is the card" not in p for p in prompts if "b2 → h2" in p)
+
+
+def test_a_label_that_only_begins_like_the_id_is_still_named():
+    from core.explain import label_names_id
+    assert label_names_id("w2 (bias)", "w2") and label_names_id("J = (y - t)²", "J")
+    assert not label_names_id("prediction (4×1)", "pred")

@@ -458,3 +458,13 @@ def test_presentation_mode_makes_room_for_a_whole_backward_step(make_window, qtb
     if room() < window.height() // 2:                           # it all fits: no scrolling
         assert panel.browser.verticalScrollBar().maximum() == 0
     qtbot.keyClick(window.canvas, Qt.Key_Escape)
+
+
+def test_the_panel_names_the_card_of_an_id_whose_label_only_begins_like_it(make_window):
+    window = make_window("09-tensor-mlp.cgraph")
+    c = stepper_of(window)
+    c.jump(c.total)
+    at = next(k for k, s in enumerate(c.stepper.steps)
+              if s.node == "pred" and k >= len(c.stepper.forward))
+    c.jump(at + 1)
+    assert "pred is prediction" in window.step_through.panel.text()
