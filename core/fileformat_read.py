@@ -36,14 +36,12 @@ import networkx as nx
 from . import ops
 from .errors import CycleError, FileFormatError, GraphError
 from .graph import MAX_ID_LENGTH, Edge, Graph, check_attrs, normalize_value
+from .layout import LAYER_DX, LAYER_DY, layered_positions  # noqa: F401  (re-exported)
 
 FORMAT = "chainrule"
 VERSION = 1
 MAX_UNKNOWN_DEPTH = 100
 MAX_VALUE_DIMS = 64          # numpy's limit on dimensions
-
-LAYER_DX = 220
-LAYER_DY = 110
 
 TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edges")
 NODE_KEYS = ("id", "op", "label", "value", "trainable", "attrs", "pos")
@@ -471,11 +469,8 @@ def layout_missing(graph: Graph) -> None:
     generation the nodes without a position are stacked 110 apart, in the
     order they were added.
     """
-    if all(node.pos is not None for node in graph.nodes()):
+    missing = [node.id for node in graph.nodes() if node.pos is None]
+    if not missing:
         return
-    rank = {node_id: i for i, node_id in enumerate(graph.node_ids())}
-    for k, generation in enumerate(graph.generations()):
-        missing = sorted((n for n in generation if graph.node(n).pos is None),
-                         key=rank.__getitem__)
-        for j, node_id in enumerate(missing):
-            graph.node(node_id).pos = (float(LAYER_DX * k), float(LAYER_DY * j))
+    for node_id, pos in layered_positions(graph, missing).items():
+        graph.node(node_id).pos = pos

@@ -42,11 +42,10 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from . import ops
 from .errors import GraphError, ProgramError
 from .graph import MAX_ID_LENGTH, Graph, normalize_value
+from .layout import layered_positions
 
 __all__ = ["ParsedProgram", "parse_program", "FUNCTIONS", "OPERATORS"]
 
@@ -62,9 +61,6 @@ OPERATORS = " ".join(ops.INFIX)
 
 #: Function name → op, for every op that has inputs.
 FUNCTIONS: dict[str, ops.Op] = {name: op for name, op in ops.OPS.items() if not op.is_leaf}
-
-X_SPACING = 220.0
-Y_SPACING = 110.0
 
 
 @dataclass
@@ -481,11 +477,8 @@ class _Builder:
     # ------------------------------------------------------------- layout
 
     def _layout(self) -> None:
-        g = self.graph
-        rank = {n: i for i, n in enumerate(g.node_ids())}
-        for gen, layer in enumerate(nx.topological_generations(g.nx)):
-            for index, node_id in enumerate(sorted(layer, key=rank.__getitem__)):
-                g.set_pos(node_id, (X_SPACING * gen, Y_SPACING * index))
+        for node_id, pos in layered_positions(self.graph).items():
+            self.graph.set_pos(node_id, pos)
 
 
 def _is_number(v) -> bool:

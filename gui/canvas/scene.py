@@ -17,7 +17,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-import networkx as nx
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
@@ -25,12 +24,12 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 from core.engine import Evaluation
 from core.formatting import format_shape, format_value
 from core.graph import Edge
+from core.layout import LAYER_DY, layered_positions
 from gui.canvas import style
 from gui.canvas.node_item import NodeItem
 from gui.canvas.wire_item import WireItem
 
 #: Where nodes without a position go: generation k at x = 220·k, 110 apart.
-LAYER_DX, LAYER_DY = 220.0, 110.0
 #: Width of the compact preview of an array on a wire (characters).
 PREVIEW_WIDTH = 26
 
@@ -161,13 +160,7 @@ class GraphScene(QGraphicsScene):
             return {}
         placed = [n.pos for n in graph.nodes() if n.pos is not None]
         top = max((p[1] for p in placed), default=-LAYER_DY) + LAYER_DY + 40.0 if placed else 0.0
-        result: dict[str, tuple[float, float]] = {}
-        missing_set = set(missing)
-        for k, generation in enumerate(nx.topological_generations(graph.nx)):
-            column = [n for n in generation if n in missing_set]
-            for j, node_id in enumerate(column):
-                result[node_id] = (LAYER_DX * k, top + LAYER_DY * j)
-        return result
+        return layered_positions(graph, missing, top)
 
     def _free_spot(self) -> tuple[float, float]:
         rect = self.items_rect()
