@@ -135,7 +135,7 @@ class FlowView(QObject):
         self.legend = FlowLegend(canvas)
         self.legend.hide()
         canvas.installEventFilter(self)
-        document.evaluated.connect(self._evaluated)
+        document.evaluated.connect(self.refresh)
         document.graph_replaced.connect(self._refresh)
 
     def set_enabled(self, on: bool) -> None:
@@ -149,13 +149,10 @@ class FlowView(QObject):
                 "ones tiny gradients (vanishing); see the legend.")
         self._refresh()
 
-    def _evaluated(self, _evaluation) -> None:
+    def refresh(self, *_args) -> None:
+        """Follow a new evaluation, or a move of the step-through, while enabled."""
         if self.enabled:
             self._refresh()
-
-    def refresh(self) -> None:
-        """Restyle the wires (the step-through moved)."""
-        self._evaluated(None)
 
     def _refresh(self, *_args) -> None:
         if not self.enabled:

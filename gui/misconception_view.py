@@ -101,7 +101,7 @@ class MisconceptionView(QObject):
         #: Optional ``f() -> core.stepper.View | None``: during a step-through only the
         #: wires and nodes its steps have reached get their purple numbers.
         self.step_view = None
-        document.evaluated.connect(self._evaluated)
+        document.evaluated.connect(self.refresh)
         document.graph_replaced.connect(self._refresh)
 
     def set_enabled(self, on: bool) -> None:
@@ -114,13 +114,10 @@ class MisconceptionView(QObject):
                     if forks else " This graph has no fork: both programs agree.")
             self.document.message.emit(EXPLANATION + tail)
 
-    def _evaluated(self, _evaluation) -> None:
+    def refresh(self, *_args) -> None:
+        """Follow a new evaluation, or a move of the step-through, while enabled."""
         if self.enabled:
             self._refresh()
-
-    def refresh(self) -> None:
-        """Show the marks again (the step-through moved)."""
-        self._evaluated(None)
 
     def _refresh(self, *_args) -> None:
         scene = self.scene
