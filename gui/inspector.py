@@ -30,9 +30,7 @@ from core.formatting import format_value
 from core.graph import Edge, Node, check_id
 from core.stepper import NOT_YET
 from gui.commands import Rename, SetNodeField, SetOutput
-# The value editor's helpers were defined here before it had its own module.
-from gui.value_editor import (SLIDER_STEPS, SPIN_LIMIT, ValueEditor,  # noqa: F401
-                              ValueSpinBox, blocked, fill_table, number_table, slider_span)
+from gui.value_editor import ValueEditor, blocked, fill_table, number_table
 
 GREEN = "#1b7f3b"
 RED = "#c0392b"
