@@ -477,6 +477,7 @@ class TrainPanel(QWidget):
                                              before_tail=history))
         self._redraw_plot()
         self.progress.setValue(0)
+        self.progress.setFormat("")           # the last run's "n of N" no longer applies
         if changed:
             self._say("Reset: the parameters are back to their values before training.")
         else:

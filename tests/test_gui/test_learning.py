@@ -581,5 +581,6 @@ def test_a_diverged_run_plots_only_finite_losses_and_the_panel_says_what_happene
     qtbot.mouseClick(panel.reset_button, Qt.LeftButton)
     assert panel.plotted_points == 0 and "Reset:" in panel.status.text()
     assert item.getViewBox().viewRange()[1][1] <= 1.5      # the diverged run's axes are gone
+    assert panel.progress.text() == ""
     window.document.undo_stack.undo()                    # the note goes with the reset
     assert "Reset:" not in panel.status.text()
