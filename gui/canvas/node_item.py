@@ -251,9 +251,7 @@ class NodeItem(QGraphicsItem):
         if self.is_output:
             label = "output"
             painter.setFont(tag_font)
-            tm = QFontMetricsF(tag_font)
-            tw = tm.horizontalAdvance(label) + 10
-            tag = QRectF(w - tw, -17, tw, 15)
+            tag = self.output_tag_rect(tag_font)
             painter.setPen(Qt.NoPen)
             painter.setBrush(style.OUTPUT_BORDER)
             painter.drawRoundedRect(tag, 4, 4)
@@ -265,6 +263,12 @@ class NodeItem(QGraphicsItem):
             # left of the warning badge when there is one, never under it
             right = w - (22 if self.warning else 4)
             painter.drawText(QRectF(right - 16, 0, 16, style.HEADER_H), Qt.AlignCenter, "✓")
+
+    def output_tag_rect(self, tag_font=None) -> QRectF:
+        """Where the "output" tag goes: above the card's right end, beside a ⚠ badge."""
+        metrics = QFontMetricsF(tag_font or _fonts()[4])
+        tw = metrics.horizontalAdvance("output") + 10
+        return QRectF(style.NODE_W - tw - (16 if self.warning else 0), -17, tw, 15)
 
     def _badge_rect(self) -> QRectF:
         return QRectF(style.NODE_W - 12, -8, 20, 18)

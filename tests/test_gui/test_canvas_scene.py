@@ -267,3 +267,13 @@ def test_export_png_and_svg(qtbot, tmp_path):
     assert "<svg" in text and "0.1966" in text
     with pytest.raises(ValueError):
         render_image(view.graph_scene, tmp_path / "g.bmp")
+
+
+def test_a_warning_badge_never_covers_the_output_tag(qtbot):
+    from core.program import parse_program
+    view = CanvasView(Document(parse_program("a = 1; b = 0\nf = a / b").graph))
+    qtbot.addWidget(view)
+    view.document.evaluate_now()
+    item = view.graph_scene.nodes["f"]
+    assert item.warning and item.is_output
+    assert not item.output_tag_rect().intersects(item._badge_rect())
