@@ -42,6 +42,16 @@ def _section(title: str) -> QLabel:
     return label
 
 
+def _text(name: str, selectable: bool = False) -> QLabel:
+    """A wrapping label styled by ``name`` (valueText, gradText, hint…)."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
 class Inspector(QWidget):
     """Shows and edits the selection; follows the document."""
 
@@ -193,32 +203,21 @@ class Inspector(QWidget):
 
         # -- computed
         outer.addWidget(_section("Computed"))
-        self.node_value = QLabel()
-        self.node_value.setObjectName("valueText")
-        self.node_value.setWordWrap(True)
-        self.node_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.node_value = _text("valueText", selectable=True)
         self.node_value_table = number_table(read_only=True)
-        self.node_grad = QLabel()
-        self.node_grad.setObjectName("gradText")
-        self.node_grad.setWordWrap(True)
-        self.node_grad.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.node_grad = _text("gradText", selectable=True)
         self.node_grad_table = number_table(read_only=True)
         outer.addWidget(self.node_value)
         outer.addWidget(self.node_value_table)
         outer.addWidget(self.node_grad)
         outer.addWidget(self.node_grad_table)
-        self.node_problems = QLabel()
-        self.node_problems.setObjectName("errorText")
-        self.node_problems.setWordWrap(True)
+        self.node_problems = _text("errorText")
         outer.addWidget(self.node_problems)
         # What other views know about the node (the gradient check): rich text from
         # the functions in note_providers, refreshed with the computed values.
         self.note_providers: list = []
-        self.node_notes = QLabel()
-        self.node_notes.setObjectName("nodeNotes")
-        self.node_notes.setWordWrap(True)
+        self.node_notes = _text("nodeNotes", selectable=True)
         self.node_notes.setTextFormat(Qt.TextFormat.RichText)
-        self.node_notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.node_notes)
         outer.addStretch(1)
         return page
@@ -226,9 +225,7 @@ class Inspector(QWidget):
     def _build_edge_page(self) -> QWidget:
         page = QWidget()
         outer = QVBoxLayout(page)
-        self.edge_title = QLabel()
-        self.edge_title.setObjectName("inspectorTitle")
-        self.edge_title.setWordWrap(True)
+        self.edge_title = _text("inspectorTitle")
         outer.addWidget(self.edge_title)
         form = QFormLayout()
         self.edge_from = QLabel()
@@ -239,17 +236,11 @@ class Inspector(QWidget):
         form.addRow("Port", self.edge_port)
         outer.addLayout(form)
         outer.addWidget(_section("Computed"))
-        self.edge_value = QLabel()
-        self.edge_value.setObjectName("valueText")
-        self.edge_value.setWordWrap(True)
+        self.edge_value = _text("valueText")
         self.edge_value_table = number_table(read_only=True)
-        self.edge_grad = QLabel()
-        self.edge_grad.setObjectName("gradText")
-        self.edge_grad.setWordWrap(True)
+        self.edge_grad = _text("gradText")
         self.edge_grad_table = number_table(read_only=True)
-        self.edge_note = QLabel()
-        self.edge_note.setObjectName("hint")
-        self.edge_note.setWordWrap(True)
+        self.edge_note = _text("hint")
         for w in (self.edge_value, self.edge_value_table, self.edge_grad, self.edge_grad_table,
                   self.edge_note):
             outer.addWidget(w)

@@ -189,26 +189,30 @@ class CanvasView(QGraphicsView):
             return
         remove_nodes(self.document, nodes, edges)
 
-    def duplicate_selection(self) -> None:
-        """Copy the selected nodes (and the wires among them) beside themselves."""
+    def _selected_subgraph(self, verb: str):
+        """The selected nodes and the wires among them as a graph, or None (and a
+        message saying what to select to ``verb``)."""
         nodes = self.selected_nodes()
         if not nodes:
-            self.document.message.emit("Select nodes to duplicate.")
-            return
-        sub = clipboard.subgraph(self.document.graph, nodes, self._item_positions(nodes))
-        mapping = insert_graph(self.document, sub, DUPLICATE_OFFSET, "Duplicate")
-        self._select(mapping.values())
+            self.document.message.emit(f"Select nodes to {verb}.")
+            return None
+        return clipboard.subgraph(self.document.graph, nodes, self._item_positions(nodes))
+
+    def duplicate_selection(self) -> None:
+        """Copy the selected nodes (and the wires among them) beside themselves."""
+        sub = self._selected_subgraph("duplicate")
+        if sub is not None:
+            mapping = insert_graph(self.document, sub, DUPLICATE_OFFSET, "Duplicate")
+            self._select(mapping.values())
 
     def copy_selection(self) -> None:
         """Put the selected nodes and the wires among them on the clipboard."""
-        nodes = self.selected_nodes()
-        if not nodes:
-            self.document.message.emit("Select nodes to copy.")
+        sub = self._selected_subgraph("copy")
+        if sub is None:
             return
-        sub = clipboard.subgraph(self.document.graph, nodes, self._item_positions(nodes))
         QGuiApplication.clipboard().setMimeData(clipboard.to_mime(sub))
         self._paste_count = 0
-        n = len(nodes)
+        n = len(sub)
         self.document.message.emit(f"Copied {n} node{'s' if n != 1 else ''}.")
 
     def cut_selection(self) -> None:
