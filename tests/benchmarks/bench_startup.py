@@ -5,9 +5,8 @@ A script, not a test (``make bench`` runs it): it prints figures.
 * Cold start: a fresh Python process imports the editor, builds the main
   window on the default demo and shows it; the time is from starting the
   process to the window having been painted once.  Median of 5.
-* Open + draw: a generated file of 1,000 nodes (100 inputs, eight layers of
-  100 binary ops each reading two nodes of the layer before, an add tree to
-  a square as the output) is opened through File ▸ Open's code path — read, validate,
+* Open + draw: the 999-node graph of ``big_graph.py`` (the canvas benchmark's),
+  saved to a file, is opened through File ▸ Open's code path — read, validate,
   build the scene, evaluate, label — and the canvas is fitted and painted.
   Median of 5, each on a window that has never seen the file.
 
@@ -17,7 +16,6 @@ Settings go to a temporary folder; the platform is ``offscreen`` unless
 from __future__ import annotations
 
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -29,8 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(ROOT))
 
+from big_graph import make_big_graph  # noqa: E402  (beside this script)
+
 RUNS = 5
-LAYERS, WIDTH = 8, 100          # 100 + 800 + 99 adds + 1 square = 1,000 nodes
 
 CHILD = r"""
 import sys, time
@@ -61,44 +60,6 @@ def cold_start(settings_dir: str) -> float:
     if "shown" not in proc.stdout:
         raise SystemExit(f"the editor did not start:\n{proc.stderr}")
     return elapsed
-
-
-def make_big_graph(seed: int = 7):
-    from core.graph import Graph
-    rng = random.Random(seed)
-    g = Graph()
-    layer = []
-    for i in range(WIDTH):
-        node_id = f"x{i}"
-        g.add_node(node_id, "input", value=rng.uniform(-1, 1), pos=(0, 90 * i))
-        layer.append(node_id)
-    for depth in range(1, LAYERS + 1):
-        nxt = []
-        for i in range(WIDTH):
-            node_id = f"h{depth}_{i}"
-            g.add_node(node_id, rng.choice(["add", "mul", "max", "sub"]),
-                       pos=(220 * depth, 90 * i))
-            g.connect(layer[i], node_id, 0)
-            g.connect(layer[(i + 1) % WIDTH], node_id, 1)
-            nxt.append(node_id)
-        layer = nxt
-    depth = LAYERS + 1
-    while len(layer) > 1:                     # an add tree down to one output
-        nxt = []
-        for i in range(0, len(layer) - 1, 2):
-            node_id = f"s{depth}_{i // 2}"
-            g.add_node(node_id, "add", pos=(220 * depth, 180 * i))
-            g.connect(layer[i], node_id, 0)
-            g.connect(layer[i + 1], node_id, 1)
-            nxt.append(node_id)
-        if len(layer) % 2:
-            nxt.append(layer[-1])
-        layer = nxt
-        depth += 1
-    g.add_node("loss", "square", pos=(220 * depth, 0))
-    g.connect(layer[0], "loss", 0)
-    g.set_output("loss")
-    return g
 
 
 def main() -> int:
