@@ -80,6 +80,7 @@ class Stepper:
             self.n_backward = len(plan.backward_steps)
         self.steps: list[ForwardStep | BackwardStep] = list(self.forward)
         self.position = 0
+        self._view_at: tuple[int, View] | None = None
         # consumers that reach the output, for the "waiting for" tooltips
         self._consumers = {n: [] for n in graph.node_ids()}
         for e in graph.edges():
@@ -142,7 +143,16 @@ class Stepper:
     # ------------------------------------------------------------- views
 
     def view(self) -> View:
-        """Labels and node states after ``position`` steps."""
+        """Labels and node states after ``position`` steps.  The canvas, the chain-rule
+        panel, the inspector and the learning views all ask after each move: the view
+        is made once per position and shared (read it, never change it)."""
+        if self._view_at is not None and self._view_at[0] == self.position:
+            return self._view_at[1]
+        view = self._make_view()
+        self._view_at = (self.position, view)
+        return view
+
+    def _make_view(self) -> View:
         view = View()
         shown = self.steps[:self.position]
         computed = set()
