@@ -202,3 +202,14 @@ def test_shown_so_far_warns_of_a_gradient_once_it_is_reached():
     st.run_all()
     assert ShownSoFar(st).grad_warnings == {"a": "the gradient is inf",
                                            "b": "the gradient is -inf"}
+
+
+def test_the_view_is_made_once_per_position():
+    st = Stepper(demo("03-add-mul.cgraph"))
+    st.jump(3)
+    first = st.view()
+    assert st.view() is first
+    st.step()
+    assert st.view() is not first and st.view().current != first.current
+    st.back()
+    assert st.view().node_values == first.node_values
