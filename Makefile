@@ -24,10 +24,8 @@ TORCH_VERSION := 2.13.0
 TORCH_PIP_ARGS ?= --no-index
 TORCH_STAMP := $(VENV)/.torch-tried
 
-# pip, quietly (errors still show). setuptools' notice that an editable
-# install can be shadowed by same-named folders is expected here: mute it.
-PIP := PYTHONWARNINGS="ignore:Editable installation:UserWarning" \
-	$(VPY) -m pip --disable-pip-version-check
+# pip, quietly (errors still show).
+PIP := $(VPY) -m pip --disable-pip-version-check
 
 .PHONY: all .venv run test bench clean screenshot help
 
@@ -56,7 +54,7 @@ $(STAMP): pyproject.toml
 	@echo "$(VENV) is ready."
 
 run: $(STAMP)
-	@$(VPY) -m gui.qt_check
+	@$(VPY) -m chainrule.gui.qt_check
 	$(VENV)/bin/chainrule $(ARGS)
 
 # Best effort: without PyTorch the reference tests are skipped, not failed.
@@ -68,7 +66,7 @@ $(TORCH_STAMP): $(STAMP)
 	@touch $@
 
 test: $(STAMP) $(TORCH_STAMP)
-	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@$(PIP) install --quiet -e '.[bench]'

@@ -26,13 +26,10 @@ log, sin, cos, tanh and pow).
 """
 from __future__ import annotations
 
-import argparse
 import builtins
 import json
 import keyword
-import os
 import re
-import sys
 from typing import Any
 
 import numpy as np
@@ -385,43 +382,3 @@ def _describe(node) -> str:
     extra = ", trainable" if node.trainable else ""
     axis = f", axis={node.attrs['axis']}" if node.attrs.get("axis") is not None else ""
     return f"{node.op}{axis}{label}{extra}"
-
-
-# ---------------------------------------------------------- chainrule export
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.usage = "chainrule export FILE.cgraph -o OUT.py"
-    parser.description = (
-        "Write the graph as a standalone Python script that needs only numpy: the\n"
-        "forward pass one line per node, the backward pass one line per wire with\n"
-        "the chain rule in a comment, and a main that prints every value and\n"
-        "gradient as the JSON of 'chainrule eval FILE --json'.\n\n"
-        "Exit status: 0 on success, 1 when the graph cannot be read or evaluated\n"
-        "or the script cannot be written, 2 for a usage error.")
-    parser.add_argument("file", metavar="FILE.cgraph", help="a graph file")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT.py",
-                        help="where to write the script ('-' for standard output)")
-
-
-def run(args: argparse.Namespace) -> int:
-    from .cli import CommandError, _load, _os_message, _write
-
-    graph = _load(args.file)
-    try:
-        text = export_python(graph)
-    except EvaluationError as exc:
-        raise CommandError(f"{args.file}: {exc}") from None
-    if args.output == "-":
-        _write(sys.stdout, text)
-        return 0
-    try:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-    except OSError as exc:
-        raise CommandError(_os_message(exc, args.output)) from None
-    try:
-        mode = os.stat(args.output).st_mode
-        os.chmod(args.output, mode | ((mode & 0o444) >> 2))     # executable where readable
-    except OSError:
-        pass
-    return 0

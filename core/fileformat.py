@@ -22,7 +22,9 @@ what they accept.
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 
 from .errors import FileFormatError
 from .fileformat_read import (  # noqa: F401  (re-exported)
@@ -47,13 +49,41 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 # ------------------------------------------------------------------ reading
 
 def load(path: str | os.PathLike) -> Graph:
-    """Read a ``.cgraph`` file; the size is checked before anything is read."""
-    size = os.stat(path).st_size
-    if size > MAX_FILE_BYTES:
-        raise _too_large(size)
-    with open(path, "rb") as f:
-        data = f.read(MAX_FILE_BYTES + 1)      # the file may have grown since stat
+    """Read a ``.cgraph`` file; only a regular file is read, its size checked first.
+
+    The file is opened without blocking and checked on the open descriptor, so
+    a FIFO or a device (even one swapped in after a check) is refused at once
+    instead of hanging the reader.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise FileFormatError("", "not a regular file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise _too_large(st.st_size)
+        data = f.read(MAX_FILE_BYTES + 1)      # the file may have grown since fstat
     return loads(data)
+
+
+def regular_file_problem(path: str | os.PathLike) -> str | None:
+    """Why ``path`` cannot be opened as a graph file, in a few words, or None.
+
+    Looks only at the directory entry (never opens it), so it is safe on a FIFO.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "No such file or directory"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if stat.S_ISDIR(st.st_mode):
+        return "Is a directory"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    return None
 
 
 def loads(text: str | bytes | bytearray | memoryview) -> Graph:

@@ -12,13 +12,13 @@ from pathlib import Path
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from core.errors import ChainruleError
-from gui import qt_check
-from gui.files import describe_os_error, read_graph
-from gui.main_window import MainWindow
-from gui.settings import Settings
+from chainrule import resources
+from chainrule.core.errors import ChainruleError
+from chainrule.gui import qt_check
+from chainrule.gui.files import describe_os_error, read_graph
+from chainrule.gui.main_window import MainWindow
+from chainrule.gui.settings import Settings
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
 def application() -> QApplication:
@@ -31,10 +31,10 @@ def application() -> QApplication:
     app.setApplicationDisplayName("Chainrule")
     app.setDesktopFileName("chainrule")
     app.setStyle("Fusion")          # the same look everywhere; the stylesheet refines it
-    icon = RESOURCES / "icons" / "chainrule.svg"
+    icon = resources.path("icons", "chainrule.svg")
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    qss = RESOURCES / "style.qss"
+    qss = resources.path("style.qss")
     if qss.is_file():
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
     return app

@@ -25,13 +25,13 @@ import re
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from core.engine import BackwardStep
-from core.explain import (MINUS, Explanation, backward_text, edge_text, forward_text,
+from chainrule.core.engine import BackwardStep
+from chainrule.core.explain import (MINUS, Explanation, backward_text, edge_text, forward_text,
                           incoming_lines, label_names_id, node_text)
-from core.explain import _name as short_name   # the name the equations use for a node
-from core.formatting import format_value
-from core.graph import Edge
-from core.stepper import ForwardStep
+from chainrule.core.explain import _name as short_name   # the name the equations use for a node
+from chainrule.core.formatting import format_value
+from chainrule.core.graph import Edge
+from chainrule.core.stepper import ForwardStep
 
 MONO = "'DejaVu Sans Mono', 'Cascadia Mono', Consolas, Menlo, 'Noto Sans Mono', monospace"
 SANS = "'DejaVu Sans', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"

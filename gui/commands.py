@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from core.graph import Edge, Graph, Node
+from chainrule.core.graph import Edge, Graph, Node
 
 _MOVE_ID = 1001
 _VALUE_ID = 1002

@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
-from core.engine import Evaluation, Evaluator
-from core.graph import Graph
+from chainrule.core.engine import Evaluation, Evaluator
+from chainrule.core.graph import Graph
 
 
 class Document(QObject):

@@ -22,8 +22,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsTextItem
 
-from core.graph import Graph
-from core.stepper import Stepper
+from chainrule.core.graph import Graph
+from chainrule.core.stepper import Stepper
 
 SUFFIXES = (".png", ".svg")
 CAPTION_SCALE = 1.3
@@ -43,10 +43,10 @@ def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
     Raises ``ValueError`` for an unknown suffix and ``OSError`` when a file
     cannot be written.
     """
-    from gui.canvas.export import render_image
-    from gui.canvas.scene import GraphScene
-    from gui.document import Document
-    from gui.step_canvas import show_step
+    from chainrule.gui.canvas.export import render_image
+    from chainrule.gui.canvas.scene import GraphScene
+    from chainrule.gui.document import Document
+    from chainrule.gui.step_canvas import show_step
 
     suffix = suffix.lower() if suffix.startswith(".") else "." + suffix.lower()
     if suffix not in SUFFIXES:
@@ -84,7 +84,7 @@ def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
 
 def caption_html(stepper: Stepper, digits: int = 4) -> str:
     """The chain-rule panel's page for this step, as it would read on a slide."""
-    from gui.chain_panel import names_legend, render_html, step_page
+    from chainrule.gui.chain_panel import names_legend, render_html, step_page
     explanation, header, hint, kind = step_page(stepper, digits, interactive=False)
     explanation.note = ""          # the op's teaching note belongs to the talk, not the slide
     return render_html(explanation, header, hint, kind, CAPTION_SCALE,

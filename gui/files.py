@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayo
                                QListWidget, QListWidgetItem, QMessageBox, QTextBrowser,
                                QVBoxLayout, QWidget)
 
-from core.errors import ChainruleError
-from core.graph import Graph
-from gui.settings import MAX_RECENT, Settings
+from chainrule import resources
+from chainrule.core.errors import ChainruleError
+from chainrule.core.graph import Graph
+from chainrule.gui.settings import MAX_RECENT, Settings
 
 FILE_FILTER = "Chainrule graphs (*.cgraph)"
 SUFFIX = ".cgraph"
-DEMO_DIR = Path(__file__).resolve().parent.parent / "resources" / "demos"
+DEMO_DIR = resources.DEMOS
 
 
 # ------------------------------------------------------------------ demos
@@ -70,12 +71,12 @@ def default_demo(directory: Path = DEMO_DIR) -> Path:
 
 def read_graph(path: Path | str) -> Graph:
     """Read a .cgraph file; raises ChainruleError or OSError with a readable message."""
-    from core import fileformat       # imported late: it is only needed once a file opens
+    from chainrule.core import fileformat       # imported late: it is only needed once a file opens
     return fileformat.load(path)
 
 
 def write_graph(graph: Graph, path: Path | str) -> None:
-    from core import fileformat
+    from chainrule.core import fileformat
     fileformat.save(graph, path)
 
 

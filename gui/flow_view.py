@@ -22,8 +22,8 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from core.graph import Edge
-from core.stepper import NOT_YET
+from chainrule.core.graph import Edge
+from chainrule.core.stepper import NOT_YET
 
 LOG_MIN, LOG_MAX = -6.0, 4.0
 MIN_WIDTH, MAX_WIDTH = 1.0, 10.0

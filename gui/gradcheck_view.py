@@ -16,10 +16,10 @@ from html import escape
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
-from core.errors import ChainruleError
-from core.formatting import format_value
-from core.gradcheck import CheckRow, check_gradients
-from gui.canvas import style
+from chainrule.core.errors import ChainruleError
+from chainrule.core.formatting import format_value
+from chainrule.core.gradcheck import CheckRow, check_gradients
+from chainrule.gui.canvas import style
 
 MARK = "check"
 TOLERANCE = 1e-5

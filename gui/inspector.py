@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLab
                                QPushButton, QScrollArea, QSpinBox, QStackedWidget, QTableWidget,
                                QVBoxLayout, QWidget)
 
-from core.errors import ChainruleError
-from core.formatting import format_value
-from core.graph import Edge, Node, check_id
-from core.stepper import NOT_YET
-from gui.commands import Rename, SetNodeField, SetOutput
-from gui.value_editor import ValueEditor, blocked, fill_table, number_table
+from chainrule.core.errors import ChainruleError
+from chainrule.core.formatting import format_value
+from chainrule.core.graph import Edge, Node, check_id
+from chainrule.core.stepper import NOT_YET
+from chainrule.gui.commands import Rename, SetNodeField, SetOutput
+from chainrule.gui.value_editor import ValueEditor, blocked, fill_table, number_table
 
 GREEN = "#1b7f3b"
 RED = "#c0392b"

@@ -23,12 +23,12 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
-from core.errors import ChainruleError
-from core.export_python import export_python
-from gui.flow_view import FlowView
-from gui.gradcheck_view import GradientCheckView
-from gui.misconception_view import MisconceptionView
-from gui.train_panel import TrainPanel
+from chainrule.core.errors import ChainruleError
+from chainrule.core.export_python import export_python
+from chainrule.gui.flow_view import FlowView
+from chainrule.gui.gradcheck_view import GradientCheckView
+from chainrule.gui.misconception_view import MisconceptionView
+from chainrule.gui.train_panel import TrainPanel
 
 PYTHON_FILTER = "Python script (*.py)"
 
@@ -61,7 +61,7 @@ class LearningTools(QObject):
             controller.changed.connect(self.flow.refresh)
             controller.changed.connect(self.misconception.refresh)
         if controller is not None and hasattr(controller, "move_filter"):
-            from gui.quiz_panel import QuizPanel
+            from chainrule.gui.quiz_panel import QuizPanel
             self.quiz_panel = QuizPanel(doc, controller, canvas)
             window._add_dock("quiz", "Quiz", self.quiz_panel,
                              Qt.DockWidgetArea.RightDockWidgetArea)

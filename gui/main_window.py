@@ -17,16 +17,16 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel,
                                QMainWindow, QMessageBox, QStyle, QToolBar, QUndoView, QWidget)
 
-from core.formatting import format_value
-from gui.commands import SetOutput
-from gui.files import DemoBrowser, FileController, list_demos
-from gui.inspector import Inspector
-from gui.learning import LearningTools
-from gui.palette import Palette
-from gui.program_bar import ProgramBar
-from gui.settings import PRECISIONS, Settings
-from gui.shortcuts import SHORTCUTS, keys_for
-from gui.step_through import StepThrough
+from chainrule.core.formatting import format_value
+from chainrule.gui.commands import SetOutput
+from chainrule.gui.files import DemoBrowser, FileController, list_demos
+from chainrule.gui.inspector import Inspector
+from chainrule.gui.learning import LearningTools
+from chainrule.gui.palette import Palette
+from chainrule.gui.program_bar import ProgramBar
+from chainrule.gui.settings import PRECISIONS, Settings
+from chainrule.gui.shortcuts import SHORTCUTS, keys_for
+from chainrule.gui.step_through import StepThrough
 
 APP_NAME = "Chainrule"
 MESSAGE_MS = 8000
@@ -35,14 +35,14 @@ IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 
 def make_canvas(document, parent: QWidget | None = None):
     """The canvas view over ``document`` (kept behind a function so tests can swap it)."""
-    from gui.canvas.view import CanvasView
+    from chainrule.gui.canvas.view import CanvasView
     return CanvasView(document, parent)
 
 
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        from gui.document import Document
+        from chainrule.gui.document import Document
         self.settings = settings or Settings()
         self.document = Document(parent=self)
         self.digits = self.settings.precision()
@@ -396,7 +396,7 @@ class MainWindow(QMainWindow):
         return path
 
     def export_image(self, path: str | None = None) -> bool:
-        from gui.canvas.export import render_image
+        from chainrule.gui.canvas.export import render_image
         path = path or self.ask_export_path()
         if not path:
             return False

@@ -23,11 +23,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject
 
-from core.engine import Evaluation
-from core.errors import ChainruleError
-from core.graph import Edge
-from core.misconception import fork_nodes, overwrite_pass
-from gui.canvas import style
+from chainrule.core.engine import Evaluation
+from chainrule.core.errors import ChainruleError
+from chainrule.core.graph import Edge
+from chainrule.core.misconception import fork_nodes, overwrite_pass
+from chainrule.gui.canvas import style
 
 MARK = "fork"
 EXPLANATION = ("Overwrite instead of add: purple numbers are what a backward pass that writes "

@@ -16,8 +16,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractItemView, QLineEdit, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from core import ops
-from gui.mime import OP_MIME
+from chainrule.core import ops
+from chainrule.gui.mime import OP_MIME
 
 OP_ROLE = Qt.ItemDataRole.UserRole
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar
 
-from gui.shortcuts import keys_for
+from chainrule.gui.shortcuts import keys_for
 
 #: Panel type size and the largest canvas zoom in presentation mode.
 PANEL_SCALE = 1.6

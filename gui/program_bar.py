@@ -14,10 +14,10 @@ from PySide6.QtGui import QFontDatabase, QShortcut, QTextCursor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
-from core.errors import ChainruleError, ProgramError
-from core.graph import Graph
-from gui.commands import ReplaceContent, SetOutput, insert_graph
-from gui.shortcuts import key_text, keys_for
+from chainrule.core.errors import ChainruleError, ProgramError
+from chainrule.core.graph import Graph
+from chainrule.gui.commands import ReplaceContent, SetOutput, insert_graph
+from chainrule.gui.shortcuts import key_text, keys_for
 
 GAP_X = 260.0      # space between the existing graph and one added beside it
 
@@ -130,7 +130,7 @@ class ProgramBar(QWidget):
     # ----------------------------------------------------------- helpers
 
     def _parse(self):
-        from core.program import parse_program    # the parser is only needed on demand
+        from chainrule.core.program import parse_program    # the parser is only needed on demand
         text = self.text()
         try:
             parsed = parse_program(text)

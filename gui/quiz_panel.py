@@ -26,9 +26,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
-from core.engine import BackwardStep
-from core.quiz import Question, Quiz, QuizResult
-from gui.canvas import style
+from chainrule.core.engine import BackwardStep
+from chainrule.core.quiz import Question, Quiz, QuizResult
+from chainrule.gui.canvas import style
 
 TOLERANCE = 0.01           # 1 % of the expected gradient (and 1e-3 absolute)
 IDLE_HINT = ("Step through the graph (→). Before each backward step shows its numbers, "

@@ -13,7 +13,7 @@ step-through knows so far.
 """
 from __future__ import annotations
 
-from core.stepper import CURRENT, DONE, IDLE, READY, WAITING, Stepper, View
+from chainrule.core.stepper import CURRENT, DONE, IDLE, READY, WAITING, Stepper, View
 
 
 def show_step(scene, stepper: Stepper, view: View | None = None) -> View:

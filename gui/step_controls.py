@@ -16,8 +16,8 @@ from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QSlider, QStyle, QToolBar
 
-from gui.shortcuts import SHORTCUTS, key_text, keys_for
-from gui.stepper_controller import SPEEDS, StepperController
+from chainrule.gui.shortcuts import SHORTCUTS, key_text, keys_for
+from chainrule.gui.stepper_controller import SPEEDS, StepperController
 
 SP = QStyle.StandardPixmap
 

@@ -21,12 +21,12 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMainWindow, QMenu
 
-from core.stepper import ShownSoFar
-from gui.chain_panel import ChainPanel
-from gui.presentation import PresentationMode
-from gui.step_controls import StepControls
-from gui.step_keys import StepKeyPolicy
-from gui.stepper_controller import StepperController
+from chainrule.core.stepper import ShownSoFar
+from chainrule.gui.chain_panel import ChainPanel
+from chainrule.gui.presentation import PresentationMode
+from chainrule.gui.step_controls import StepControls
+from chainrule.gui.step_keys import StepKeyPolicy
+from chainrule.gui.stepper_controller import StepperController
 
 
 class StepThrough(QObject):
@@ -131,7 +131,7 @@ class StepThrough(QObject):
     # ------------------------------------------------------------ export
 
     def _export_clicked(self) -> None:
-        from gui.export_steps_dialog import ExportStepsDialog
+        from chainrule.gui.export_steps_dialog import ExportStepsDialog
         if not self.window.document.graph.node_ids():
             self.window.document.message.emit("Nothing to export: the graph is empty.")
             return
@@ -146,7 +146,7 @@ class StepThrough(QObject):
     def export_steps(self, folder: Path | str, suffix: str = ".png",
                      caption: bool = True) -> list[Path]:
         """Write the frames of the document's step-through to ``folder``; [] on failure."""
-        from gui.export_steps import write_step_frames
+        from chainrule.gui.export_steps import write_step_frames
         folder = Path(folder)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from core.stepper import Stepper
-from gui.step_canvas import show_live, show_step
+from chainrule.core.stepper import Stepper
+from chainrule.gui.step_canvas import show_live, show_step
 
 #: Play speeds: (menu text, milliseconds per step).  The default is the second.
 SPEEDS: tuple[tuple[str, int], ...] = (

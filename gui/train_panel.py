@@ -35,9 +35,9 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
                                QProgressBar, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
                                QWidget)
 
-from core.formatting import format_number
-from core.training import Trainer, TrainingError, parameters, total_loss
-from gui.train_commands import SetParameters
+from chainrule.core.formatting import format_number
+from chainrule.core.training import Trainer, TrainingError, parameters, total_loss
+from chainrule.gui.train_commands import SetParameters
 
 #: Training time per chunk of a run, between two turns of the event loop.
 CHUNK_SECONDS = 0.04

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QHBoxLayout, Q
                                QLabel, QLineEdit, QSizePolicy, QSlider, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from core.errors import ChainruleError
-from core.formatting import format_number, format_shape
-from core.graph import Node, normalize_value
+from chainrule.core.errors import ChainruleError
+from chainrule.core.formatting import format_number, format_shape
+from chainrule.core.graph import Node, normalize_value
 
 SLIDER_STEPS = 1000
 SPIN_LIMIT = 1e9

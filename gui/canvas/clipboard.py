@@ -14,10 +14,10 @@ import copy
 
 from PySide6.QtCore import QMimeData
 
-from core import fileformat
-from core.errors import ChainruleError
-from core.graph import Graph
-from gui.mime import GRAPH_MIME
+from chainrule.core import fileformat
+from chainrule.core.errors import ChainruleError
+from chainrule.core.graph import Graph
+from chainrule.gui.mime import GRAPH_MIME
 
 
 def subgraph(graph: Graph, node_ids: list[str],

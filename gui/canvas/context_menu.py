@@ -15,11 +15,11 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from gui.canvas.node_item import NodeItem
-from gui.canvas.wire_item import WireItem
+from chainrule.gui.canvas.node_item import NodeItem
+from chainrule.gui.canvas.wire_item import WireItem
 
 if TYPE_CHECKING:
-    from gui.canvas.view import CanvasView
+    from chainrule.gui.canvas.view import CanvasView
 
 #: Entries by what is under the pointer; None is a separator.
 ON_NODE = ("inspect", "set_output", None, "cut", "copy", "duplicate", None, "delete")

@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 
-from gui.canvas import style
-from gui.canvas.scene import GraphScene
+from chainrule.gui.canvas import style
+from chainrule.gui.canvas.scene import GraphScene
 
 MARGIN = 32.0
 PNG_SCALE = 2.0

@@ -15,15 +15,15 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
-from core.errors import GraphError
-from core.graph import Edge
-from gui.canvas import style
-from gui.canvas.node_item import OUTPUT_PORT, NodeItem
-from gui.canvas.wire_item import bezier
-from gui.commands import Connect, Disconnect, MoveNodes
+from chainrule.core.errors import GraphError
+from chainrule.core.graph import Edge
+from chainrule.gui.canvas import style
+from chainrule.gui.canvas.node_item import OUTPUT_PORT, NodeItem
+from chainrule.gui.canvas.wire_item import bezier
+from chainrule.gui.commands import Connect, Disconnect, MoveNodes
 
 if TYPE_CHECKING:
-    from gui.canvas.view import CanvasView
+    from chainrule.gui.canvas.view import CanvasView
 
 
 class Gesture:

@@ -17,8 +17,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from core.ops import Op
-from gui.canvas import style
+from chainrule.core.ops import Op
+from chainrule.gui.canvas import style
 
 STATES = ("normal", "done", "current", "ready", "waiting")
 #: The key of the output port in port hints (input ports are 0, 1, ...).

@@ -14,8 +14,8 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QFrame, QLineEdit, QListWidget, QListWidgetItem, QStyle,
                                QStyledItemDelegate, QVBoxLayout)
 
-from core.ops import OPS, Op
-from gui.canvas import style
+from chainrule.core.ops import OPS, Op
+from chainrule.gui.canvas import style
 
 
 def matching_ops(text: str, with_inputs_only: bool = False) -> list[Op]:

@@ -21,13 +21,13 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from core.engine import Evaluation
-from core.formatting import format_shape, format_value
-from core.graph import Edge
-from core.layout import LAYER_DY, layered_positions
-from gui.canvas import style
-from gui.canvas.node_item import NodeItem
-from gui.canvas.wire_item import WireItem
+from chainrule.core.engine import Evaluation
+from chainrule.core.formatting import format_shape, format_value
+from chainrule.core.graph import Edge
+from chainrule.core.layout import LAYER_DY, layered_positions
+from chainrule.gui.canvas import style
+from chainrule.gui.canvas.node_item import NodeItem
+from chainrule.gui.canvas.wire_item import WireItem
 
 #: Where nodes without a position go: generation k at x = 220·k, 110 apart.
 #: Width of the compact preview of an array on a wire (characters).

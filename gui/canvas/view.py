@@ -18,17 +18,17 @@ from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QPainter
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
-from core.graph import Edge
-from core.ops import OPS
-from gui.canvas import clipboard, style
-from gui.canvas.context_menu import build_menu
-from gui.canvas.gestures import FeedGesture, Gesture, MoveGesture, PanGesture, WireGesture
-from gui.canvas.node_item import NodeItem
-from gui.canvas.quick_add import QuickAddPopup
-from gui.canvas.scene import GraphScene
-from gui.canvas.wire_item import WireItem
-from gui.commands import AddNode, Connect, MoveNodes, insert_graph, remove_nodes
-from gui.mime import OP_MIME
+from chainrule.core.graph import Edge
+from chainrule.core.ops import OPS
+from chainrule.gui.canvas import clipboard, style
+from chainrule.gui.canvas.context_menu import build_menu
+from chainrule.gui.canvas.gestures import FeedGesture, Gesture, MoveGesture, PanGesture, WireGesture
+from chainrule.gui.canvas.node_item import NodeItem
+from chainrule.gui.canvas.quick_add import QuickAddPopup
+from chainrule.gui.canvas.scene import GraphScene
+from chainrule.gui.canvas.wire_item import WireItem
+from chainrule.gui.commands import AddNode, Connect, MoveNodes, insert_graph, remove_nodes
+from chainrule.gui.mime import OP_MIME
 
 MIN_ZOOM, MAX_ZOOM = 0.03, 4.0
 # Opening a graph: when fitting it whole falls just short of the zoom where cards

@@ -25,8 +25,8 @@ from PySide6.QtGui import (QBrush, QColor, QFontMetricsF, QPainter, QPainterPath
                            QPainterPathStroker, QPen, QStaticText, QTransform)
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from core.graph import Edge
-from gui.canvas import style
+from chainrule.core.graph import Edge
+from chainrule.gui.canvas import style
 
 _FONT = None
 _BOLD = None

@@ -17,16 +17,14 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402
 
-from gui.canvas import CanvasView  # noqa: E402
-from gui.commands import SetNodeField  # noqa: E402
-from gui.document import Document  # noqa: E402
+from chainrule.gui.canvas.view import CanvasView  # noqa: E402
+from chainrule.gui.commands import SetNodeField  # noqa: E402
+from chainrule.gui.document import Document  # noqa: E402
 from big_graph import make_big_graph  # noqa: E402  (beside this script)
 
 RUNS = 15

@@ -18,10 +18,9 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
-from core.engine import Evaluator  # noqa: E402
-from core.graph import Graph  # noqa: E402
+from chainrule.core.engine import Evaluator  # noqa: E402
+from chainrule.core.graph import Graph  # noqa: E402
 
 try:
     from micrograd.engine import Value
@@ -238,7 +237,7 @@ def deep_chain() -> None:
 
 def file_roundtrip() -> None:
     try:
-        from core import fileformat
+        from chainrule.core import fileformat
     except ImportError:
         print("file reading: core.fileformat not available")
         return

@@ -25,7 +25,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(ROOT))
 
 from big_graph import make_big_graph  # noqa: E402  (beside this script)
 
@@ -33,10 +32,9 @@ RUNS = 5
 
 CHILD = r"""
 import sys, time
-sys.path.insert(0, {root!r})
 from PySide6.QtCore import QTimer
-from gui.app import application, create_window
-from gui.settings import Settings
+from chainrule.gui.app import application, create_window
+from chainrule.gui.settings import Settings
 app = application()
 window, _ = create_window(None, Settings({settings!r}))
 window.show()
@@ -63,7 +61,7 @@ def cold_start(settings_dir: str) -> float:
 
 
 def main() -> int:
-    from core import fileformat
+    from chainrule.core import fileformat
     with tempfile.TemporaryDirectory() as tmp:
         times = [cold_start(tmp) for _ in range(RUNS)]
         print(f"cold start to a shown window: median {statistics.median(times) * 1000:.0f} ms "
@@ -77,8 +75,8 @@ def main() -> int:
 
         from PySide6.QtWidgets import QApplication
 
-        from gui.app import application, create_window
-        from gui.settings import Settings
+        from chainrule.gui.app import application, create_window
+        from chainrule.gui.settings import Settings
         app = application()
         opens, reads = [], []
         for _ in range(RUNS):

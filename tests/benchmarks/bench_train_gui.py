@@ -23,15 +23,14 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from bench_training import scalar_mlp  # noqa: E402
-from core.fileformat import load  # noqa: E402
-from core.training import parameters  # noqa: E402
+from chainrule.core.fileformat import load  # noqa: E402
+from chainrule.core.training import parameters  # noqa: E402
 
 DEMOS = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "demos")
 STEPS = 30000
@@ -39,8 +38,8 @@ REPEATS = 3
 
 
 def make_window():
-    from gui.main_window import MainWindow
-    from gui.settings import Settings
+    from chainrule.gui.main_window import MainWindow
+    from chainrule.gui.settings import Settings
     settings_dir = tempfile.mkdtemp(prefix="chainrule-bench-")
     os.environ["CHAINRULE_SETTINGS_DIR"] = settings_dir
     window = MainWindow(Settings(settings_dir))

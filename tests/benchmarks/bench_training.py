@@ -23,11 +23,10 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
-from core.fileformat import load  # noqa: E402
-from core.graph import Graph  # noqa: E402
-from core.training import Trainer, parameters  # noqa: E402
+from chainrule.core.fileformat import load  # noqa: E402
+from chainrule.core.graph import Graph  # noqa: E402
+from chainrule.core.training import Trainer, parameters  # noqa: E402
 
 DEMOS = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "demos")
 STEPS = 2000

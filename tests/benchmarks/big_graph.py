@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from core.graph import Graph
+from chainrule.core.graph import Graph
 
 LAYERS, WIDTH = 8, 100          # 100 + 800 + 99 adds = 999 nodes, 1,798 wires
 

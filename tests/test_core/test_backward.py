@@ -14,9 +14,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from core.engine import Evaluator, evaluate
-from core.gradcheck import check_gradients
-from core.graph import Edge, Graph
+from chainrule.core.engine import Evaluator, evaluate
+from chainrule.core.gradcheck import check_gradients
+from chainrule.core.graph import Edge, Graph
 
 
 def build(spec: str) -> Graph:

@@ -9,14 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from core import cli
-from core.cli import main
+from chainrule.core import cli
+from chainrule.core.cli import main
+
+from chainrule import resources
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMOS = sorted((ROOT / "resources" / "demos").glob("*.cgraph"))
+DEMOS = sorted(resources.DEMOS.glob("*.cgraph"))
 
 SEED_PROGRAM = "x = -2; y = 5; z = -4\nq = x + y\nf = q * z"
 NEURON = "w0 = 2; x0 = -1; w1 = -3; x1 = -2; w2 = -3\nf = sigmoid(w0*x0 + w1*x1 + w2)"
+
+
+@pytest.fixture(autouse=True)
+def registry():
+    """Each test gets the registry (subcommands and editor) as it found it."""
+    saved, editor = dict(cli.SUBCOMMANDS), cli.dispatch._editor
+    yield
+    cli.SUBCOMMANDS.clear()
+    cli.SUBCOMMANDS.update(saved)
+    cli.dispatch._editor = editor
 
 
 def graph_file(tmp_path, nodes, edges, output=None, name="g.cgraph", **top):
@@ -60,7 +72,7 @@ def one_error_line(err, start="chainrule: "):
 
 
 def proc(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "core.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "chainrule", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd or ROOT, timeout=120,
                           env=_env())
 
@@ -397,76 +409,91 @@ def test_unknown_subcommand_suggests(capsys):
 
 # ---------------------------------------------------------------------- editor
 
-def _fake_module(monkeypatch, name, **attrs):
-    module = types.ModuleType(name)
-    for key, value in attrs.items():
-        setattr(module, key, value)
-    monkeypatch.setitem(sys.modules, name, module)
-    return module
-
-
-def test_no_arguments_open_the_editor_on_the_demo(monkeypatch, capsys):
+@pytest.fixture
+def editor(monkeypatch):
+    """The editor the composition root would register, replaced by a recorder."""
     calls = []
-    _fake_module(monkeypatch, "gui.app", main=lambda path: calls.append(path) or 0)
+    monkeypatch.setattr(cli.dispatch, "_editor", None)
+    def register(code=0):
+        cli.register_editor(lambda path: calls.append(path) or code)
+        return calls
+    return register
+
+
+def test_no_arguments_open_the_editor_on_the_demo(editor):
+    calls = editor()
     assert main([]) == 0
     assert calls == [None]
 
 
-def test_a_file_opens_the_editor_on_it(monkeypatch, tmp_path):
-    calls = []
-    _fake_module(monkeypatch, "gui.app", main=lambda path: calls.append(path) or 3)
+def test_a_file_opens_the_editor_on_it(editor, tmp_path):
+    calls = editor(3)
     path = seed_file(tmp_path)
     assert main([str(path)]) == 3
     assert calls == [str(path)]
 
 
+def test_headless_command_line_without_an_editor_says_so(monkeypatch, capsys):
+    monkeypatch.setattr(cli.dispatch, "_editor", None)
+    code, _, err = run(capsys)
+    assert code == 1
+    assert one_error_line(err) == ("chainrule: the editor is not available here (run the "
+                                   "chainrule command, which includes it)")
+
+
 def test_editor_missing(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "gui.app", None)      # import raises ImportError
+    from chainrule.gui import entry
+    monkeypatch.setattr(cli.dispatch, "_editor", None)
+    monkeypatch.setitem(sys.modules, "chainrule.gui.app", None)      # import raises ImportError
+    entry.compose()
     code, _, err = run(capsys)
     assert code == 1
     assert one_error_line(err).startswith("chainrule: the editor is not available (")
 
 
-def test_editor_on_a_missing_file(monkeypatch, tmp_path, capsys):
-    calls = []
-    _fake_module(monkeypatch, "gui.app", main=lambda path: calls.append(path) or 0)
+def test_editor_on_a_missing_file(editor, tmp_path, capsys):
+    calls = editor()
     code, _, err = run(capsys, tmp_path / "nope.cgraph")
     assert code == 1 and calls == []
-    assert "No such file or directory" in one_error_line(err)
+    assert one_error_line(err) == f"chainrule: cannot open {tmp_path / 'nope.cgraph'}: No such file or directory"
+
+
+def test_editor_on_a_folder(editor, tmp_path, capsys):
+    calls = editor()
+    folder = tmp_path / "g.cgraph"
+    folder.mkdir()
+    code, _, err = run(capsys, folder)
+    assert code == 1 and calls == []
+    assert one_error_line(err) == f"chainrule: cannot open {folder}: Is a directory"
 
 
 # ----------------------------------------------------------- the subcommand registry
 
-@pytest.mark.parametrize("name,module", [(n, m) for n, (m, _) in cli.LAZY_SUBCOMMANDS.items()])
-def test_reserved_subcommands_not_available_yet(monkeypatch, capsys, name, module):
-    monkeypatch.setitem(sys.modules, module, None)
-    code, out, err = run(capsys, name, "x")
+def test_render_without_the_gui_side_says_what_is_missing(monkeypatch, capsys, tmp_path):
+    from chainrule.core.cli import render_args
+    cli.register("render", render_args.add_arguments, render_args.run_without_drawing)
+    code, out, err = run(capsys, "render", seed_file(tmp_path), "-o", tmp_path / "x.png")
     assert code == 1 and out == ""
-    assert "not available" in one_error_line(err)
+    assert one_error_line(err) == ("chainrule: render needs the editor's drawing code "
+                                   "(chainrule.gui), which this command was started without")
 
 
-def test_reserved_subcommand_loads_its_module(monkeypatch, capsys):
+def test_composition_root_registers_the_drawing(monkeypatch, capsys):
+    from chainrule.gui import entry
     seen = []
-
-    def add_arguments(parser):
-        parser.add_argument("file")
-        parser.add_argument("--scale", type=float, default=1.0)
-
-    def run_render(args):
-        seen.append((args.file, args.scale))
-        print("rendered")
-        return 0
-
-    _fake_module(monkeypatch, "gui.render", add_arguments=add_arguments, run=run_render)
-    code, out, _ = run(capsys, "render", "g.cgraph", "--scale", "2")
-    assert code == 0 and out == "rendered\n"
-    assert seen == [("g.cgraph", 2.0)]
+    fake = types.ModuleType("chainrule.gui.render")
+    fake.run = lambda args: seen.append((args.file, args.output, args.precision)) or 0
+    monkeypatch.setitem(sys.modules, "chainrule.gui.render", fake)
+    entry.compose()
+    assert list(cli.SUBCOMMANDS) == ["eval", "render", "check", "export"]
+    code, out, _ = run(capsys, "render", "g.cgraph", "-o", "g.png", "--precision", "2")
+    assert code == 0 and out == ""
+    assert seen == [("g.cgraph", "g.png", 2)]
     code, _, err = run(capsys, "render")                     # its own usage error
     assert code == 2 and "usage: chainrule render" in err
 
 
 def test_register_adds_a_subcommand(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "SUBCOMMANDS", dict(cli.SUBCOMMANDS))
 
     def run_hello(args):
         if args.name == "bad":

@@ -17,14 +17,14 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from core import ops
-from core.cli import eval_json, main
-from core.engine import Plan, backward, evaluate, forward
-from core.errors import EvaluationError
-from core.export_python import _TEMPLATES, export_python
-from core.fileformat import load
-from core.graph import Graph
-from core.program import parse_program
+from chainrule.core import ops
+from chainrule.core.cli import eval_json, main
+from chainrule.core.engine import Plan, backward, evaluate, forward
+from chainrule.core.errors import EvaluationError
+from chainrule.core.export_python import _TEMPLATES, export_python
+from chainrule.core.fileformat import load
+from chainrule.core.graph import Graph
+from chainrule.core.program import parse_program
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMOS = ROOT / "resources" / "demos"
@@ -293,7 +293,7 @@ def test_export_errors(tmp_path, capsys, args, code, message):
 def test_export_as_a_real_process(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
     script = tmp_path / "tensor.py"
-    result = subprocess.run([sys.executable, "-m", "core.cli", "export",
+    result = subprocess.run([sys.executable, "-m", "chainrule.core.cli", "export",
                              str(DEMOS / "09-tensor-mlp.cgraph"), "-o", str(script)],
                             capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
     assert result.returncode == 0 and result.stdout == "" and result.stderr == ""

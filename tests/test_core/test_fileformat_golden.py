@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import fileformat as ff
-from core.engine import evaluate
-from core.graph import Edge
-from tests.test_core.fileformat_helpers import GOLDEN, assert_same_graph
+from chainrule.core import fileformat as ff
+from chainrule.core.engine import evaluate
+from chainrule.core.graph import Edge
+from fileformat_helpers import GOLDEN, assert_same_graph
 
 
 def test_golden_add_mul_is_the_spec_example_byte_for_byte():

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import fileformat as ff
-from core import ops
-from core.engine import evaluate
-from core.errors import FileFormatError
-from core.graph import Edge
-from tests.test_core.fileformat_helpers import GOLDEN, base_doc, refusal
+from chainrule.core import fileformat as ff
+from chainrule.core import ops
+from chainrule.core.engine import evaluate
+from chainrule.core.errors import FileFormatError
+from chainrule.core.graph import Edge
+from fileformat_helpers import GOLDEN, base_doc, refusal
 
 
 # ------------------------------------------------------------ lenient reading

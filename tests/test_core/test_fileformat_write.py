@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core import fileformat as ff
-from core.graph import Edge, Graph
-from tests.test_core.fileformat_helpers import GOLDEN, assert_same_graph, base_doc
+from chainrule.core import fileformat as ff
+from chainrule.core.graph import Edge, Graph
+from fileformat_helpers import GOLDEN, assert_same_graph, base_doc
 
 
 # ----------------------------------------------------------------- text shape

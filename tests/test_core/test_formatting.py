@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from core.formatting import format_number, format_shape, format_value, json_safe
+from chainrule.core.formatting import format_number, format_shape, format_value, json_safe
 
 
 @pytest.mark.parametrize("x,text", [
@@ -62,7 +62,7 @@ def test_json_safe():
 
 
 def test_nonfinite_word_says_which_infinity():
-    from core.formatting import nonfinite_word
+    from chainrule.core.formatting import nonfinite_word
     assert nonfinite_word(float("inf")) == "inf" and nonfinite_word(float("-inf")) == "-inf"
     assert nonfinite_word(float("nan")) == "nan"
     assert nonfinite_word(np.array([1.0, -np.inf])) == "-inf"
@@ -71,8 +71,8 @@ def test_nonfinite_word_says_which_infinity():
 
 
 def test_a_gradient_of_minus_infinity_is_called_that():
-    from core.engine import evaluate
-    from core.program import parse_program
+    from chainrule.core.engine import evaluate
+    from chainrule.core.program import parse_program
     ev = evaluate(parse_program("a = 1\nb = 0\nf = a / b").graph)
     assert ev.grad_warnings["b"] == "the gradient is -inf"
     assert ev.grad_warnings["a"] == "the gradient is inf"

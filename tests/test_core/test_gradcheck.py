@@ -12,13 +12,13 @@ import sys
 import numpy as np
 import pytest
 
-from core import ops
-from core.cli import main
-from core.engine import evaluate
-from core.errors import EvaluationError
-from core.fileformat import load
-from core.gradcheck import as_leaf, check_gradients, numerical_gradient
-from core.program import parse_program
+from chainrule.core import ops
+from chainrule.core.cli import main
+from chainrule.core.engine import evaluate
+from chainrule.core.errors import EvaluationError
+from chainrule.core.fileformat import load
+from chainrule.core.gradcheck import as_leaf, check_gradients, numerical_gradient
+from chainrule.core.program import parse_program
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMOS = ROOT / "resources" / "demos"
@@ -178,10 +178,10 @@ def test_check_mismatch_exits_1_with_one_line(monkeypatch, capsys):
 
 def test_check_ascii_fallback(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
-    from core import gradcheck
+    from chainrule.core.cli.check_cmd import check_table
     graph = load(ADD_MUL)
     rows = check_gradients(graph)
-    text = gradcheck.check_table(graph, rows, 1e-5, ascii=True)
+    text = check_table(graph, rows, 1e-5, ascii=True)
     assert text.encode("ascii") and " ok" in text
     code = main(["check", str(ADD_MUL)])
     sys.stdout.seek(0)
@@ -216,7 +216,7 @@ def test_check_errors(tmp_path, capsys, args, code, message):
 
 def test_check_as_a_real_process():
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
-    result = subprocess.run([sys.executable, "-m", "core.cli", "check",
+    result = subprocess.run([sys.executable, "-m", "chainrule.core.cli", "check",
                              str(DEMOS / "05-two-layer.cgraph"), "--json"],
                             capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr

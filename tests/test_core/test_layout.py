@@ -1,8 +1,8 @@
 """The one layered layout: layer k at x = 220·k, stacked 110 apart in the order added."""
 from __future__ import annotations
 
-from core.layout import LAYER_DX, LAYER_DY, layered_positions
-from core.program import parse_program
+from chainrule.core.layout import LAYER_DX, LAYER_DY, layered_positions
+from chainrule.core.program import parse_program
 
 
 def test_layers_and_stacking_follow_generations_and_insertion_order():

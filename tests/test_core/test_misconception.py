@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import json
-import pathlib
 
 import numpy as np
 import pytest
 
-from core.engine import Evaluator, evaluate
-from core.errors import EvaluationError
-from core.fileformat import load
-from core.graph import Edge, Graph
-from core.misconception import fork_nodes, overwrite_gradients, overwrite_pass, wrong_nodes
-from core.program import parse_program
+from chainrule.core.engine import Evaluator, evaluate
+from chainrule.core.errors import EvaluationError
+from chainrule.core.fileformat import load
+from chainrule.core.graph import Edge, Graph
+from chainrule.core.misconception import fork_nodes, overwrite_gradients, overwrite_pass, wrong_nodes
+from chainrule.core.program import parse_program
 
-DEMOS = pathlib.Path(__file__).resolve().parents[2] / "resources" / "demos"
+from chainrule.resources import DEMOS
 INDEX = json.loads((DEMOS / "index.json").read_text())
 
 

@@ -13,10 +13,10 @@ import math
 import numpy as np
 import pytest
 
-from core import ops
-from core.engine import evaluate
-from core.gradcheck import check_gradients
-from core.graph import Graph
+from chainrule.core import ops
+from chainrule.core.engine import evaluate
+from chainrule.core.gradcheck import check_gradients
+from chainrule.core.graph import Graph
 
 
 def one_op_graph(op: str, *inputs, attrs=None) -> Graph:

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from core import ops
-from core.engine import evaluate
-from core.errors import ChainruleError, ProgramError
-from core.program import FUNCTIONS, parse_program
+from chainrule.core import ops
+from chainrule.core.engine import evaluate
+from chainrule.core.errors import ChainruleError, ProgramError
+from chainrule.core.program import FUNCTIONS, parse_program
 
 SEED = "x = -2; y = 5; z = -4\nq = x + y\nf = q * z"
 NEURON = "w0 = 2; x0 = -1; w1 = -3; x1 = -2; w2 = -3\nf = sigmoid(w0*x0 + w1*x1 + w2)"

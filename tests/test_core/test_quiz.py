@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import math
-import pathlib
 
 import pytest
 from hypothesis import given, strategies as st
 
-from core.engine import Evaluator, backward_steps
-from core.fileformat import load
-from core.graph import Edge
-from core.program import parse_program
-from core.quiz import Quiz, grade, parse_answer
-from core.stepper import Stepper
+from chainrule.core.engine import Evaluator, backward_steps
+from chainrule.core.fileformat import load
+from chainrule.core.graph import Edge
+from chainrule.core.program import parse_program
+from chainrule.core.quiz import Quiz, grade, parse_answer
+from chainrule.core.stepper import Stepper
 
-DEMOS = pathlib.Path(__file__).resolve().parents[2] / "resources" / "demos"
+from chainrule.resources import DEMOS
 
 
 @pytest.mark.parametrize("text,value", [
@@ -180,6 +179,6 @@ def test_a_question_says_which_card_an_id_is_when_the_card_shows_a_label():
 
 
 def test_a_label_that_only_begins_like_the_id_is_still_named():
-    from core.explain import label_names_id
+    from chainrule.core.explain import label_names_id
     assert label_names_id("w2 (bias)", "w2") and label_names_id("J = (y - t)²", "J")
     assert not label_names_id("prediction (4×1)", "pred")

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import json
-import pathlib
 
 import numpy as np
 import pytest
 
-from core.engine import BackwardStep, Evaluator, evaluate
-from core.explain import backward_text, edge_text, forward_text, node_text
-from core.fileformat import load
-from core.gradcheck import check_gradients
-from core.stepper import CURRENT, DONE, READY, WAITING, ForwardStep, Stepper
+from chainrule.core.engine import BackwardStep, Evaluator, evaluate
+from chainrule.core.explain import backward_text, edge_text, forward_text, node_text
+from chainrule.core.fileformat import load
+from chainrule.core.gradcheck import check_gradients
+from chainrule.core.stepper import CURRENT, DONE, READY, WAITING, ForwardStep, Stepper
 
-DEMOS = pathlib.Path(__file__).resolve().parents[2] / "resources" / "demos"
+from chainrule.resources import DEMOS
 INDEX = json.loads((DEMOS / "index.json").read_text())
 
 
@@ -173,8 +172,8 @@ def test_wire_explanation_after_a_pass():
 
 
 def test_shown_so_far_tells_not_yet_from_no_number_at_all():
-    from core.graph import Edge
-    from core.stepper import NOT_YET, ShownSoFar
+    from chainrule.core.graph import Edge
+    from chainrule.core.stepper import NOT_YET, ShownSoFar
     g = demo("03-add-mul.cgraph")
     g.add_node("side", "neg")                 # reads x, reaches nothing: never a gradient
     g.connect("x", "side", 0)
@@ -194,8 +193,8 @@ def test_shown_so_far_tells_not_yet_from_no_number_at_all():
 
 
 def test_shown_so_far_warns_of_a_gradient_once_it_is_reached():
-    from core.program import parse_program
-    from core.stepper import ShownSoFar
+    from chainrule.core.program import parse_program
+    from chainrule.core.stepper import ShownSoFar
     st = Stepper(parse_program("a = 1\nb = 0\nf = a / b").graph)
     st.jump(len(st.forward))
     assert "f" in ShownSoFar(st).warnings and ShownSoFar(st).grad_warnings == {}

@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pytest
 
-from core import ops
-from core.engine import evaluate
-from core.graph import Graph
+from chainrule.core import ops
+from chainrule.core.engine import evaluate
+from chainrule.core.graph import Graph
 
 torch = pytest.importorskip("torch")
 

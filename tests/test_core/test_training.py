@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import json
 import math
-import pathlib
 
 import numpy as np
 import pytest
 
-from core.engine import evaluate
-from core.errors import ChainruleError
-from core.fileformat import load
-from core.graph import Graph
-from core.program import parse_program
-from core.training import Progress, Trainer, TrainingError, parameters
+from chainrule.core.engine import evaluate
+from chainrule.core.errors import ChainruleError
+from chainrule.core.fileformat import load
+from chainrule.core.graph import Graph
+from chainrule.core.program import parse_program
+from chainrule.core.training import Progress, Trainer, TrainingError, parameters
 
-DEMOS = pathlib.Path(__file__).resolve().parents[2] / "resources" / "demos"
+from chainrule.resources import DEMOS
 INDEX = json.loads((DEMOS / "index.json").read_text())
 
 # a learning rate each trainable demo can take without overshooting

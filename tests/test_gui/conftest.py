@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from gui.files import DEMO_DIR
-from gui.main_window import MainWindow
-from gui.settings import Settings
+from chainrule.gui.files import DEMO_DIR
+from chainrule.gui.main_window import MainWindow
+from chainrule.gui.settings import Settings
 
 
 @pytest.fixture

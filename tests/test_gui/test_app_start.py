@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-import gui.app
+import chainrule.gui.app
 
 
 def test_no_display_gives_one_message_and_no_window(monkeypatch, capsys):
@@ -13,7 +13,7 @@ def test_no_display_gives_one_message_and_no_window(monkeypatch, capsys):
 
     def no_qt():
         pytest.fail("the QApplication must not be made without a display")
-    monkeypatch.setattr(gui.app, "application", no_qt)
-    assert gui.app.main() == 1
+    monkeypatch.setattr(chainrule.gui.app, "application", no_qt)
+    assert chainrule.gui.app.main() == 1
     err = capsys.readouterr().err
     assert "There is no display" in err and "xvfb-run" in err

@@ -5,20 +5,20 @@ every assertion reads the model (document.graph) or its undo stack.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from core import fileformat
-from core.graph import Edge, Graph
-from gui.canvas import CanvasView, style
-from gui.mime import OP_MIME
-from gui.document import Document
+from chainrule.core import fileformat
+from chainrule.core.graph import Edge, Graph
+from chainrule.gui.canvas import style
+from chainrule.gui.canvas.view import CanvasView
+from chainrule.gui.mime import OP_MIME
+from chainrule.gui.document import Document
 
-DEMOS = Path(__file__).resolve().parents[2] / "resources" / "demos"
+from chainrule.resources import DEMOS
 
 
 # ------------------------------------------------------------------ helpers
@@ -392,7 +392,7 @@ def test_duplicate(qtbot):
 
 
 def test_copy_paste_round_trip_through_the_clipboard(qtbot):
-    from gui.mime import GRAPH_MIME
+    from chainrule.gui.mime import GRAPH_MIME
     view = make_view(qtbot)
     doc = view.document
     view.select_nodes(["x", "y", "q"])
@@ -481,7 +481,7 @@ def test_double_click_on_empty_canvas_opens_quick_add(qtbot):
 
 
 def test_quick_add_matching():
-    from gui.canvas.quick_add import matching_ops
+    from chainrule.gui.canvas.quick_add import matching_ops
     assert matching_ops("sig")[0].name == "sigmoid"
     assert matching_ops("σ")[0].name == "sigmoid"
     assert {op.name for op in matching_ops("loss")} == {"mse"}

@@ -5,22 +5,21 @@ program bar make them); the assertions read the items the user sees.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from core import fileformat
-from core.formatting import format_number, format_value
-from core.graph import Edge, Graph
-from gui.canvas import CanvasView
-from gui.canvas.export import render_image
-from gui.commands import (AddNode, Connect, Disconnect, Rename, ReplaceContent, SetNodeField,
+from chainrule.core import fileformat
+from chainrule.core.formatting import format_number, format_value
+from chainrule.core.graph import Edge, Graph
+from chainrule.gui.canvas.view import CanvasView
+from chainrule.gui.canvas.export import render_image
+from chainrule.gui.commands import (AddNode, Connect, Disconnect, Rename, ReplaceContent, SetNodeField,
                           SetOutput)
-from gui.document import Document
+from chainrule.gui.document import Document
 
-DEMOS = Path(__file__).resolve().parents[2] / "resources" / "demos"
+from chainrule.resources import DEMOS
 
 
 def make_view(qtbot, graph: Graph) -> CanvasView:
@@ -270,7 +269,7 @@ def test_export_png_and_svg(qtbot, tmp_path):
 
 
 def test_a_warning_badge_never_covers_the_output_tag(qtbot):
-    from core.program import parse_program
+    from chainrule.core.program import parse_program
     view = CanvasView(Document(parse_program("a = 1; b = 0\nf = a / b").graph))
     qtbot.addWidget(view)
     view.document.evaluate_now()

@@ -2,16 +2,16 @@
 LOD_WIRE_TEXT, and vanish only below it.  Checked on the pixels the view paints."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
 
-from core import fileformat
-from gui.canvas import CanvasView, style
-from gui.document import Document
+from chainrule.core import fileformat
+from chainrule.gui.canvas import style
+from chainrule.gui.canvas.view import CanvasView
+from chainrule.gui.document import Document
 
-DEMOS = Path(__file__).resolve().parents[2] / "resources" / "demos"
+from chainrule.resources import DEMOS
 
 
 def green_and_red_pixels(view: CanvasView) -> tuple[int, int]:

@@ -8,19 +8,18 @@ import sys
 import pytest
 from PySide6.QtGui import QImage
 
-from core.fileformat import load
-from core.stepper import Stepper
-from gui.files import DEMO_DIR
-from gui.main_window import MainWindow
-from gui.settings import Settings
+from chainrule.core.fileformat import load
+from chainrule.core.stepper import Stepper
+from chainrule.gui.files import DEMO_DIR
+from chainrule.gui.main_window import MainWindow
+from chainrule.gui.settings import Settings
 
 DEMO = DEMO_DIR / "03-add-mul.cgraph"
 
 
 def chainrule(*args):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run([sys.executable, "-c", "import sys; from core.cli import main; "
-                           "sys.exit(main(sys.argv[1:]))", *args],
+    return subprocess.run([sys.executable, "-m", "chainrule", *args],
                           capture_output=True, text=True, env=env, timeout=120)
 
 

@@ -11,14 +11,14 @@ import random
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from core import fileformat, ops
-from core.errors import GraphError
-from core.graph import Edge
-from gui.commands import (AddNode, Connect, MoveNodes, Rename, SetNodeField, SetOutput,
+from chainrule.core import fileformat, ops
+from chainrule.core.errors import GraphError
+from chainrule.core.graph import Edge
+from chainrule.gui.commands import (AddNode, Connect, MoveNodes, Rename, SetNodeField, SetOutput,
                           insert_graph, remove_nodes)
-from gui.document import Document
-from gui.files import DEMO_DIR, RecentFiles, default_demo, list_demos
-from gui.settings import Settings
+from chainrule.gui.document import Document
+from chainrule.gui.files import DEMO_DIR, RecentFiles, default_demo, list_demos
+from chainrule.gui.settings import Settings
 
 
 def test_every_demo_of_the_index_is_listed_with_title_and_description():
@@ -104,7 +104,7 @@ def random_edit(doc: Document, rng: random.Random, kind: str) -> None:
     elif kind == "output":
         doc.push(SetOutput(doc, rng.choice(ids + [None])))
     elif kind == "program":
-        from core.program import parse_program
+        from chainrule.core.program import parse_program
         insert_graph(doc, parse_program(rng.choice(PROGRAMS)).graph, (1000.0, 0.0))
 
 

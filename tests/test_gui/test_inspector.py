@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from core.graph import Edge
-from gui.files import DEMO_DIR
+from chainrule.core.graph import Edge
+from chainrule.gui.files import DEMO_DIR
 
 
 @pytest.fixture

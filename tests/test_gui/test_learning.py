@@ -19,15 +19,15 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog
 
-from core import ops
-from core.cli import eval_json
-from core.engine import evaluate
-from core.fileformat import load
-from core.graph import Edge
-from core.quiz import Quiz
-from core.training import parameters, total_loss
-from gui.files import DEMO_DIR
-from gui.flow_view import MAX_WIDTH, MIN_WIDTH, magnitude
+from chainrule.core import ops
+from chainrule.core.cli import eval_json
+from chainrule.core.engine import evaluate
+from chainrule.core.fileformat import load
+from chainrule.core.graph import Edge
+from chainrule.core.quiz import Quiz
+from chainrule.core.training import parameters, total_loss
+from chainrule.gui.files import DEMO_DIR
+from chainrule.gui.flow_view import MAX_WIDTH, MIN_WIDTH, magnitude
 
 INDEX = json.loads((DEMO_DIR / "index.json").read_text())
 
@@ -283,7 +283,7 @@ def test_gradient_check_catches_a_wrong_vjp_on_canvas_and_in_the_inspector(
 
 
 def test_check_marks_clear_on_the_next_edit_but_not_on_a_move(make_window, qtbot):
-    from gui.commands import MoveNodes, SetNodeField
+    from chainrule.gui.commands import MoveNodes, SetNodeField
     window = make_window("03-add-mul.cgraph")
     doc, scene = window.document, window.canvas.graph_scene
     window.learning.actions["check_gradients"].trigger()

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from html import escape
 
-from core import ops
-from gui.mime import OP_MIME
-from gui.palette import Palette, make_mime, op_tooltip
+from chainrule.core import ops
+from chainrule.gui.mime import OP_MIME
+from chainrule.gui.palette import Palette, make_mime, op_tooltip
 
 
 def make(qtbot) -> Palette:

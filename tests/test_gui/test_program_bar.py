@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from core import fileformat
+from chainrule.core import fileformat
 
 
 def test_replace_builds_the_program_graph_in_one_undo_step(window, qtbot):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gui import qt_check
+from chainrule.gui import qt_check
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -160,7 +160,7 @@ def test_running_the_module_does_not_import_pyside6():
     code = (
         "import sys, runpy\n"
         "try:\n"
-        "    runpy.run_module('gui.qt_check', run_name='__main__')\n"
+        "    runpy.run_module('chainrule.gui.qt_check', run_name='__main__')\n"
         "except SystemExit:\n"
         "    pass\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6')))\n"
@@ -179,7 +179,7 @@ def test_running_the_module_does_not_import_pyside6():
 
 def test_command_line_without_display_exits_1_with_the_message():
     result = subprocess.run(
-        [sys.executable, "-m", "gui.qt_check"],
+        [sys.executable, "-m", "chainrule.gui.qt_check"],
         cwd=REPO,
         env={"PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -9,15 +9,14 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
-from gui.files import DEMO_DIR
+from chainrule.gui.files import DEMO_DIR
 
 DEMO = DEMO_DIR / "01-neuron.cgraph"
 
 
 def chainrule(*args, env_extra=None):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", **(env_extra or {}))
-    return subprocess.run([sys.executable, "-c", "import sys; from core.cli import main; "
-                           "sys.exit(main(sys.argv[1:]))", *args],
+    return subprocess.run([sys.executable, "-m", "chainrule", *args],
                           capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -49,8 +48,8 @@ def test_render_refuses_other_suffixes_and_unreadable_files(tmp_path):
 
 
 def test_export_image_from_the_window(qtbot, tmp_path, monkeypatch):
-    from gui.main_window import MainWindow
-    from gui.settings import Settings
+    from chainrule.gui.main_window import MainWindow
+    from chainrule.gui.settings import Settings
     monkeypatch.setenv("CHAINRULE_SETTINGS_DIR", str(tmp_path / "settings"))
     window = MainWindow(Settings(tmp_path / "settings"))
     qtbot.addWidget(window)

@@ -14,13 +14,13 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from core.engine import Evaluator
-from core.fileformat import load
-from core.gradcheck import check_gradients
-from core.graph import Graph
-from gui.commands import MoveNodes, SetNodeField
-from gui.files import DEMO_DIR
-from gui.stepper_controller import RESTARTED
+from chainrule.core.engine import Evaluator
+from chainrule.core.fileformat import load
+from chainrule.core.gradcheck import check_gradients
+from chainrule.core.graph import Graph
+from chainrule.gui.commands import MoveNodes, SetNodeField
+from chainrule.gui.files import DEMO_DIR
+from chainrule.gui.stepper_controller import RESTARTED
 
 INDEX = json.loads((DEMO_DIR / "index.json").read_text(encoding="utf-8"))
 
@@ -384,7 +384,7 @@ def test_step_menu_export_steps_and_every_demo_listed(make_window):
     names = [a.objectName() for a in file_menu.actions()]
     assert names.index("action_export_steps") == names.index("action_export_image") + 1
     assert len(window.demo_menu.actions()) == len(INDEX["demos"])
-    from gui.files import DemoBrowser, list_demos
+    from chainrule.gui.files import DemoBrowser, list_demos
     browser = DemoBrowser(list_demos(), window)
     assert browser.list.count() == len(INDEX["demos"])
     for row, name in enumerate(INDEX["demos"]):

@@ -13,12 +13,12 @@ from PySide6.QtGui import (QAction, QContextMenuEvent, QDragEnterEvent, QDropEve
                            QShortcut)
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox
 
-from core import fileformat
-from gui.commands import SetNodeField
-from gui.files import DEMO_DIR
-from gui.main_window import MainWindow
-from gui.settings import Settings
-from gui.shortcuts import RESERVED, SHORTCUTS, STEPPER_ACTIONS, keys_for
+from chainrule.core import fileformat
+from chainrule.gui.commands import SetNodeField
+from chainrule.gui.files import DEMO_DIR
+from chainrule.gui.main_window import MainWindow
+from chainrule.gui.settings import Settings
+from chainrule.gui.shortcuts import RESERVED, SHORTCUTS, STEPPER_ACTIONS, keys_for
 
 Button = QMessageBox.StandardButton
 
@@ -293,7 +293,7 @@ def test_the_dock_layout_and_precision_come_back_next_time(make_window):
 
 def test_the_status_bar_shows_the_evaluation_error(window):
     window.files.new()
-    from gui.commands import AddNode
+    from chainrule.gui.commands import AddNode
     window.document.push(AddNode(window.document, "a", "input", value=1.0))
     window.document.push(AddNode(window.document, "b", "input", value=2.0))
     window.document.evaluate_now()
@@ -302,7 +302,7 @@ def test_the_status_bar_shows_the_evaluation_error(window):
 
 
 def test_the_demo_browser_lists_every_demo_with_its_description(window, qtbot):
-    from gui.files import DemoBrowser, list_demos
+    from chainrule.gui.files import DemoBrowser, list_demos
     demos = list_demos()
     dialog = DemoBrowser(demos, window)
     qtbot.addWidget(dialog)
@@ -315,7 +315,7 @@ def test_the_demo_browser_lists_every_demo_with_its_description(window, qtbot):
 
 
 def test_the_open_demo_menu_is_titled_from_the_demo_files(window):
-    from gui.files import list_demos
+    from chainrule.gui.files import list_demos
     titles = [a.text() for a in window.demo_menu.actions()]
     assert titles == [d.title for d in list_demos()] and titles[0].startswith("Sigmoid neuron")
     window.demo_menu.actions()[2].trigger()
@@ -332,7 +332,7 @@ def test_a_palette_double_click_adds_the_op_at_the_canvas_centre(window):
 
 
 def test_a_start_file_that_cannot_be_read_falls_back_to_the_default_demo(qtbot, tmp_path):
-    from gui.app import create_window
+    from chainrule.gui.app import create_window
     bad = tmp_path / "bad.cgraph"
     bad.write_text("{")
     window, problem = create_window(bad, Settings(tmp_path / "settings"))
@@ -344,7 +344,7 @@ def test_a_start_file_that_cannot_be_read_falls_back_to_the_default_demo(qtbot, 
 
 
 def test_a_start_file_opens_with_its_name_in_the_title(qtbot, tmp_path):
-    from gui.app import create_window
+    from chainrule.gui.app import create_window
     path = tmp_path / "start.cgraph"
     fileformat.save(fileformat.load(DEMO_DIR / "03-add-mul.cgraph"), path)
     window, problem = create_window(path, Settings(tmp_path / "settings"))

@@ -48,13 +48,13 @@ def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else OUT
     xvfb = start_xvfb()
     os.environ.pop("QT_QPA_PLATFORM", None)          # the real platform, not offscreen
-    sys.path.insert(0, str(ROOT))
+
     try:
         with tempfile.TemporaryDirectory() as settings_dir:
             from PySide6.QtTest import QTest
 
-            from gui.app import application, create_window
-            from gui.settings import Settings
+            from chainrule.gui.app import application, create_window
+            from chainrule.gui.settings import Settings
 
             app = application()
             window, problem = create_window(None, Settings(settings_dir))

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import fileformat as ff
-from core.errors import FileFormatError
-from core.graph import Graph
+from chainrule.core import fileformat as ff
+from chainrule.core.errors import FileFormatError
+from chainrule.core.graph import Graph
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 

@@ -1,0 +1,234 @@
+"""``chainrule eval``: the forward and backward pass without a window (``cli.md``).
+
+Also the two outputs other parts reuse: :func:`eval_json` (the ``--json``
+object, which the exported script prints too) and :func:`warning_line`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+import numpy as np
+
+from ..errors import ChainruleError
+from ..formatting import format_value, json_safe
+from .common import (PROG, CommandError, UsageError, columns, load_graph, one_line,
+                     unicode_ok, write)
+
+HELP = "forward and backward pass without a window"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.usage = (f"{PROG} eval FILE.cgraph [--set ID=VALUE ...] [--json]\n"
+               f"       {PROG} eval --expr PROGRAM [--set NAME=VALUE ...] [--json]")
+    p.description = (
+        "Run the forward and backward pass of a graph without a window, then print\n"
+        "every node's value and gradient and every edge's.\n\n"
+        "PROGRAM is a few lines of Python syntax, read (never run) into a graph:\n\n"
+        "  x = -2; y = 5; z = -4\n"
+        "  q = x + y\n"
+        "  f = q * z\n\n"
+        "The output is the last statement. A name used before it is assigned is an\n"
+        "input whose value must come from --set.\n\n"
+        "Exit status: 0 on success (inf and nan are results; a warning goes to\n"
+        "stderr), 2 for a usage error, 1 when the graph cannot be read or evaluated.")
+    p.add_argument("file", nargs="?", metavar="FILE.cgraph", help="a graph file")
+    p.add_argument("--expr", metavar="PROGRAM",
+                   help="build the graph from a program instead of a file "
+                        "(write --expr=PROGRAM if it starts with -)")
+    p.add_argument("--set", action="append", default=[], dest="sets", metavar="ID=VALUE",
+                   help="override the value of an input or const node: a number or a JSON "
+                        "list such as [[1, 2], [3, 4]] (repeatable)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object instead of the table")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..engine import Evaluator
+
+    if (args.file is None) == (args.expr is None):
+        raise UsageError("give either FILE.cgraph or --expr PROGRAM" if args.file is None
+                         else "give FILE.cgraph or --expr PROGRAM, not both")
+    sets = [_split_set(text) for text in args.sets]
+    names: dict[str, str] = {}
+    unset: list[str] = []
+    if args.expr is not None:
+        from ..program import parse_program
+        where = "--expr"
+        try:
+            parsed = parse_program(args.expr)
+        except ChainruleError as exc:
+            raise CommandError(f"{where}: {exc}") from None
+        graph, names, unset = parsed.graph, parsed.names, parsed.unset
+    else:
+        where = args.file
+        graph = load_graph(args.file)
+
+    done: set[str] = set()
+    for text, node_id, raw in sets:
+        done.add(_apply_set(graph, names, text, node_id, raw))
+    missing = [n for n in unset if n not in done]
+    if missing:
+        raise CommandError(_missing_message(missing))
+
+    try:
+        evaluation = Evaluator(graph).evaluate()
+    except ChainruleError as exc:
+        raise CommandError(f"{where}: {exc}") from None
+    except (ArithmeticError, TypeError, ValueError, IndexError) as exc:
+        # A backstop: the engine reports failing nodes as problems, so this means
+        # an input it did not foresee; still one line, never a traceback.
+        raise CommandError(f"{where}: the graph cannot be evaluated ({exc})") from None
+    if evaluation.problems:
+        first = evaluation.problems[0].message
+        more = len(evaluation.problems) - 1
+        if more:
+            first += f" (and {more} more problem{'s' if more > 1 else ''})"
+        raise CommandError(f"{where}: {first}")
+    if evaluation.error is not None:
+        raise CommandError(f"{where}: {evaluation.error}")
+
+    if args.json:
+        text = json.dumps(eval_json(graph, evaluation), indent=2, allow_nan=False)
+    else:
+        text = eval_table(graph, evaluation, ascii=not unicode_ok(sys.stdout))
+    write(sys.stdout, text + "\n")
+    warning = warning_line(evaluation)
+    if warning:
+        write(sys.stderr, f"{PROG}: warning: {one_line(warning)}\n")
+    return 0
+
+
+def _split_set(text: str) -> tuple[str, str, str]:
+    node_id, eq, raw = text.partition("=")
+    node_id = node_id.strip()
+    if not eq or not node_id:
+        raise UsageError(f"--set {text}: write --set ID=VALUE, as in --set x=2")
+    return text, node_id, raw
+
+
+def parse_set_value(raw: str) -> Any:
+    """A ``--set`` VALUE: a number, or a JSON list of numbers (nested for a matrix)."""
+    from ..graph import normalize_value
+
+    text = raw.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        pass
+    else:
+        return normalize_value(number)
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError:
+        data = None
+    if not isinstance(data, list):
+        raise CommandError("the value must be a number or a JSON list such as [1, 2]")
+    return normalize_value(data)
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a finite number")
+
+
+def _apply_set(graph, names: dict[str, str], text: str, node_id: str, raw: str) -> str:
+    if node_id not in graph and node_id in names:
+        node_id = names[node_id]                    # a program name that is an alias
+    if node_id not in graph:
+        leaves = [n.id for n in graph.nodes() if n.spec.is_leaf]
+        shown = ", ".join(leaves[:12]) + ("…" if len(leaves) > 12 else "")
+        listing = f"; the inputs and consts are {shown}" if leaves else ""
+        raise CommandError(f'--set {text}: there is no node "{node_id}"{listing}')
+    node = graph.node(node_id)
+    if not node.spec.is_leaf:
+        article = "an" if node.op[:1] in "aeiou" else "a"
+        raise CommandError(f'--set {text}: "{node_id}" is {article} {node.op} node; --set '
+                           f"changes only input and const nodes")
+    try:
+        graph.set_value(node_id, parse_set_value(raw))
+    except (ChainruleError, CommandError) as exc:
+        raise CommandError(f"--set {text}: {exc}") from None
+    return node_id
+
+
+def _missing_message(missing: list[str]) -> str:
+    if len(missing) == 1:
+        n = missing[0]
+        return f"{n} has no value: give it with --set {n}=VALUE"
+    names = ", ".join(missing[:-1]) + " and " + missing[-1]
+    sets = " ".join(f"--set {n}=VALUE" for n in missing)
+    return f"{names} have no value: give them with {sets}"
+
+
+# ---------------------------------------------------------------- output
+
+def eval_json(graph, evaluation) -> dict:
+    """The ``--json`` object: output, its value, every node, every edge in order."""
+    out = evaluation.output
+    return {
+        "output": out,
+        "value": json_safe(evaluation.value(out)),
+        "nodes": {n.id: {"op": n.op,
+                         "value": json_safe(evaluation.value(n.id)),
+                         "grad": json_safe(evaluation.grad(n.id))}
+                  for n in graph.nodes()},
+        "edges": [{"from": e.src, "to": e.dst, "port": e.port,
+                   "value": json_safe(evaluation.edge_value(e)),
+                   "grad": json_safe(evaluation.edge_grad(e))}
+                  for e in graph.edges()],
+    }
+
+
+def eval_table(graph, evaluation, ascii: bool = False, digits: int = 4) -> str:
+    """The readable table: the output, then nodes, then edges."""
+    arrow = "->" if ascii else "→"
+
+    def fmt(v):
+        return format_value(v, digits, ascii=ascii)
+
+    out = evaluation.output
+    lines = [f"output {out} = {fmt(evaluation.value(out))}", ""]
+    rows = [(n.id, n.op, fmt(evaluation.value(n.id)), fmt(evaluation.grad(n.id)))
+            for n in graph.nodes()]
+    lines += columns(("node", "op", "value", "gradient"), rows)
+    edges = graph.edges()
+    if edges:
+        lines.append("")
+        rows = []
+        for e in edges:
+            port = graph.node(e.dst).spec.ports[e.port]
+            rows.append((f"{e.src} {arrow} {e.dst}.{port}", fmt(evaluation.edge_value(e)),
+                         fmt(evaluation.edge_grad(e))))
+        lines += columns(("edge", "value", "gradient"), rows)
+    return "\n".join(lines)
+
+
+def warning_line(evaluation, limit: int = 6) -> str:
+    """One line naming each node that became inf or nan (and why), or ''."""
+    parts = []
+    for node_id, why in evaluation.warnings.items():
+        parts.append(f"{node_id} {_describe(evaluation.value(node_id))} ({why})")
+    for node_id in evaluation.grad_warnings:
+        parts.append(f"the gradient of {node_id} {_describe(evaluation.grad(node_id))}")
+    if len(parts) > limit:
+        parts = parts[:limit] + [f"and {len(parts) - limit} more"]
+    return "; ".join(parts)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "has no value"
+    if not isinstance(value, np.ndarray):
+        x = float(value)
+        return "is " + ("nan" if math.isnan(x) else "inf" if x > 0 else "-inf")
+    kinds = []
+    if np.any(np.isnan(value)):
+        kinds.append("nan")
+    if np.any(np.isposinf(value)):
+        kinds.append("inf")
+    if np.any(np.isneginf(value)):
+        kinds.append("-inf")
+    return "contains " + " and ".join(kinds or ["non-finite numbers"])
