@@ -6,18 +6,16 @@ read a graph, :func:`save` and :func:`dumps` write one, :func:`from_dict` and
 clipboard uses them).  The work is done in two modules, whose docstrings
 describe the rules:
 
-* :mod:`core.fileformat_read` parses and checks a document, then builds the
+* :mod:`.fileformat_read` parses and checks a document, then builds the
   graph: how a refusal names its place, what the reader accepts beyond the
   letter of the spec, the layout of nodes without a position;
-* :mod:`core.fileformat_write` writes a graph as text (numbers, order, one
+* :mod:`.fileformat_write` writes a graph as text (numbers, order, one
   line per node and per edge) and saves it atomically.
-
-Everything they define is importable from here as well, as it always was.
 
 Size.  A file is read only if it is at most :data:`MAX_FILE_BYTES` long; a
 larger one is refused (``load`` checks the size before reading anything), and
 so is larger text given to ``loads``.  Both are defined in this module, next
-to the limit they read, so changing ``core.fileformat.MAX_FILE_BYTES`` changes
+to the limit they read, so changing ``chainrule.core.fileformat.MAX_FILE_BYTES`` changes
 what they accept.
 """
 from __future__ import annotations
@@ -27,21 +25,13 @@ import os
 import stat
 
 from .errors import FileFormatError
-from .fileformat_read import (  # noqa: F401  (re-exported)
-    EDGE_KEYS, FORMAT, LAYER_DX, LAYER_DY, MAX_UNKNOWN_DEPTH, MAX_VALUE_DIMS, NODE_KEYS,
-    TOP_KEYS, VERSION, _BOM, _STRING_OR_CONSTANT, _build, _Constant,
-    _depth, _EdgeRecord, _find_constant, _is_int, _keep_practical, _kind, _NodeRecord,
-    _optional_str, _parse_json, _pos, _Records, _refuse_constant, _show, _unknown,
-    _unknown_op, _validate, _validate_edge, _validate_node, _value, from_dict,
-    layout_missing,
-)
-from .fileformat_write import (  # noqa: F401  (re-exported)
-    _EXACT_INT, _NONFINITE_TEXT, _STRING_OR_NONFINITE, _SURROGATE, _add_unknown,
-    _array_to_json, _create_temp, _edge_dict, _json, _json_default, _node_dict,
-    _sync_folder, dumps, node_order, number_to_json, save, to_dict,
-)
+from .fileformat_read import _parse_json, from_dict
+from .fileformat_write import dumps, save, to_dict
 from .gc_pause import gc_paused
 from .graph import Graph
+
+__all__ = ["MAX_FILE_BYTES", "dumps", "from_dict", "load", "loads", "regular_file_problem",
+           "save", "to_dict"]
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 

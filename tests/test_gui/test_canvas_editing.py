@@ -522,7 +522,7 @@ def test_the_graph_stays_fitted_until_the_user_zooms(qtbot):
     assert view.viewport().rect().contains(rect)
     view.zoom_in()
     view.resize(600, 400)
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: view.viewport().width() <= 600)     # the resize has arrived
     assert abs(view.zoom() - fitted * 1.25) < 1e-9
 
 

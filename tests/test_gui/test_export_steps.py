@@ -11,8 +11,6 @@ from PySide6.QtGui import QImage
 from chainrule.core.fileformat import load
 from chainrule.core.stepper import Stepper
 from chainrule.gui.files import DEMO_DIR
-from chainrule.gui.main_window import MainWindow
-from chainrule.gui.settings import Settings
 
 DEMO = DEMO_DIR / "03-add-mul.cgraph"
 
@@ -24,14 +22,8 @@ def chainrule(*args):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CHAINRULE_SETTINGS_DIR", str(tmp_path / "settings"))
-    window = MainWindow(Settings(tmp_path / "settings"))
-    qtbot.addWidget(window)
-    window.errors = []
-    window.files.show_error = lambda title, text, detail="": window.errors.append(text)
-    window.files.open_demo(DEMO)
-    return window
+def window(make_window):
+    return make_window(DEMO.name)
 
 
 def test_export_steps_writes_one_png_per_step_and_leaves_the_canvas_alone(window, tmp_path):
@@ -73,7 +65,7 @@ def test_export_steps_reports_a_folder_it_cannot_write(window, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert window.step_through.export_steps(blocker / "frames") == []
-    assert window.errors and "could not be written" in window.errors[0]
+    assert window.errors and "could not be written" in window.errors[0][1]
 
 
 def test_render_steps_writes_the_frames(tmp_path):

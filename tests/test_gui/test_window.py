@@ -16,33 +16,10 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox
 from chainrule.core import fileformat
 from chainrule.gui.commands import SetNodeField
 from chainrule.gui.files import DEMO_DIR
-from chainrule.gui.main_window import MainWindow
 from chainrule.gui.settings import Settings
 from chainrule.gui.shortcuts import RESERVED, SHORTCUTS, STEPPER_ACTIONS, keys_for
 
 Button = QMessageBox.StandardButton
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path, monkeypatch):
-    """Windows on the default demo, with settings in tmp_path and dialogs recorded."""
-    monkeypatch.setenv("CHAINRULE_SETTINGS_DIR", str(tmp_path / "settings"))
-
-    def make(answer=Button.Discard):
-        window = MainWindow(Settings(tmp_path / "settings"))
-        qtbot.addWidget(window)
-        window.prompts, window.errors = [], []
-        window.files.ask_unsaved = lambda: (window.prompts.append(1), answer)[1]
-        window.files.show_error = lambda title, text, detail="": window.errors.append(
-            (title, text, detail))
-        window.files.open_default_demo()
-        return window
-    return make
-
-
-@pytest.fixture
-def window(make_window):
-    return make_window()
 
 
 def edit(window, node="w0", value=7.0):
