@@ -1,7 +1,8 @@
 """Start the editor: ``main(path)`` runs the application until its window closes.
 
-``core.cli`` calls :func:`main` for ``chainrule [FILE]``.  The window opens on
-``path``, or on the default demo; a file that cannot be read still gives a
+The composition root (:mod:`chainrule.gui.entry`) calls :func:`main` for
+``chainrule [FILE]``.  The window opens on ``path``, or on the default demo;
+a file that cannot be read still gives a
 window (on the default demo) with one dialog saying why.
 """
 from __future__ import annotations

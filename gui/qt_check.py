@@ -1,6 +1,6 @@
 """Check, before the editor starts, that Qt will be able to open a window.
 
-Run it as ``python -m gui.qt_check`` (``make run`` does). On Linux the
+Run it as ``python -m chainrule.gui.qt_check`` (``make run`` does). On Linux the
 PySide6 wheels draw through Qt's ``xcb`` platform plugin, which links
 against a set of X11/xcb system libraries that a minimal or server install
 of Debian or Ubuntu does not have. When one is missing, Qt only says
