@@ -25,14 +25,45 @@ The language (``cli.md``, "Programs"):
 * Operators ``+ - * / ** @`` and unary ``-``; every op of the op table that
   has inputs is a function of that name with its number of arguments
   (``sigmoid(x)``, ``max(a, b)``, ``pow(a, b)``, ``mse(pred, target)``...);
-  ``sum`` and ``mean`` also take ``axis=INTEGER``.
+  settings are keyword arguments (``sum(x, axis=0)``).
 * The output is the last statement: the node it assigns, or the node of the
   expression it is.
 
-Nodes computed inside an expression get ids made of their op and a number
-(``add1``, ``mul2``); generated ids never equal a name used anywhere in the
-program. Everything else is refused with a :class:`~core.errors.ProgramError`
-that gives the 1-based line and column.
+The language as people really write it (``cli.md``, same section):
+
+* Settings as keyword arguments with number, integer-list, ``True`` and
+  ``False`` literals; PyTorch's names ``dim``, ``keepdim``,
+  ``negative_slope``, ``kernel_size`` mean ``axis``, ``keepdims``, ``slope``,
+  ``size``. Which settings an op has comes from the op table
+  (:func:`_settings_of`); an unknown one is refused, naming it and the op's.
+* ``x[0]``, ``x[-1]``, ``x[1:3]``, ``m[0, 1]``, ``m[:, 0]``, ``m[::2]`` make
+  an ``index`` node (``attrs.index``: one entry per leading axis, an integer
+  or ``[start, stop, step]`` with ``None`` for an omitted part); ``W[ids]``
+  (a subscript by a node) makes an ``embedding`` node.
+* ``x.T`` is ``transpose(x)``; a method call ``x.tanh()``,
+  ``(a*b + c).exp()``, ``x.sum(axis=0)`` is the function call with the
+  receiver as first input; ``x.max()`` is ``amax``.
+* The library prefixes ``math.``, ``np.``, ``numpy.``, ``torch.``, ``F.`` and
+  ``torch.nn.functional.`` before an op name mean that op, plus the library
+  names of :data:`_LIBRARY_NAMES` (``np.maximum`` → ``max``, ``torch.cat`` of
+  a list of two → ``concat``, ``torch.clamp(x, min=0)`` → ``relu``...).
+* Pasted statements: ``import`` lines and ``print(...)`` statements are
+  skipped whole (their arguments are not even looked at) and listed in
+  :attr:`ParsedProgram.notes`; ``NAME.backward()`` makes NAME the output;
+  ``x += e`` (``-=``, ``*=``, ``/=``, ``**=``, ``@=``) is ``x = x + (e)``;
+  ``Value(-4.0)``, ``Value(2.0, label='a')``, ``torch.tensor([...],
+  requires_grad=True)`` and ``np.array([...])`` make an ``input`` with that
+  value (and label); ``NAME.label = 'text'`` sets a label.
+* Lint: programs that are valid but almost never meant are accepted with a
+  warning in :attr:`ParsedProgram.warnings` (``1 / 1 + exp(-z)``,
+  ``-x ** 2``, an input that does not reach the output).
+
+An op the parser knows from ``ops.md`` but that is not in the op table of
+this build is refused with "not available yet". Nodes computed inside an
+expression get ids made of their op and a number (``add1``, ``mul2``);
+generated ids never equal a name used anywhere in the program. Everything
+else is refused with a :class:`~core.errors.ProgramError` that gives the
+1-based line and column.
 """
 from __future__ import annotations
 
@@ -47,7 +78,7 @@ from .errors import GraphError, ProgramError
 from .graph import MAX_ID_LENGTH, Graph, normalize_value
 from .layout import layered_positions
 
-__all__ = ["ParsedProgram", "parse_program", "FUNCTIONS", "OPERATORS"]
+__all__ = ["ParsedProgram", "Notice", "parse_program", "FUNCTIONS", "OPERATORS"]
 
 #: Python operator node → operator symbol of ``ops.INFIX``.
 _BINOPS: dict[type, str] = {
@@ -59,8 +90,88 @@ _BINOPS: dict[type, str] = {
 #: The operators a program may use, as text for messages.
 OPERATORS = " ".join(ops.INFIX)
 
-#: Function name → op, for every op that has inputs.
-FUNCTIONS: dict[str, ops.Op] = {name: op for name, op in ops.OPS.items() if not op.is_leaf}
+
+def _functions() -> dict[str, ops.Op]:
+    """Function name → op, for every op of the table that has inputs (read now, not at import)."""
+    return {name: op for name, op in ops.OPS.items() if not op.is_leaf}
+
+
+#: Function name → op, as the table was when this module was imported.
+FUNCTIONS: dict[str, ops.Op] = _functions()
+
+#: The ops of ``ops.md`` the parser can name even before the op table has them:
+#: using one that is missing is refused as "not available yet".
+SPEC_OPS = frozenset({
+    "transpose", "reshape", "index", "concat", "embedding", "leaky_relu", "gelu",
+    "amax", "logsumexp", "softmax", "log_softmax", "cross_entropy", "bce",
+    "bce_logits", "hinge", "layernorm", "batchnorm", "conv2d", "maxpool2d",
+    "avgpool2d",
+})
+
+#: PyTorch's keyword → the setting of ``ops.md`` (used when the op has no setting
+#: of the PyTorch name itself).
+SETTING_ALIASES = {"dim": "axis", "keepdim": "keepdims", "negative_slope": "slope",
+                   "kernel_size": "size"}
+
+#: What literal each setting of ``ops.md`` takes; a setting not listed takes any
+#: literal (number, integer list, True, False).
+_SETTING_KINDS = {"axis": "axis", "keepdims": "bool", "shape": "int list", "slope": "number",
+                  "stride": "int", "padding": "int", "size": "int", "eps": "number"}
+
+
+def _settings_of(op: ops.Op) -> set[str]:
+    """The names of the settings (``attrs``) ``op`` accepts.
+
+    The one place that knows how the op table declares settings: an ``op.settings``
+    (names, or a mapping / objects with ``.name``) if the table has it, else
+    ``takes_axis``.
+    """
+    declared = getattr(op, "settings", None)
+    if declared is not None:
+        if isinstance(declared, dict):
+            return set(declared)
+        return {s if isinstance(s, str) else s.name for s in declared}
+    return {"axis"} if op.takes_axis else set()
+
+
+#: Library roots a dotted function name may start with, and the family it belongs to.
+_LIBRARIES = {"math": "math", "np": "np", "numpy": "np", "torch": "torch", "F": "F"}
+
+#: (family, library name) → op name, where the library calls an op differently.
+_LIBRARY_NAMES: dict[tuple[str, str], str] = {
+    ("np", "maximum"): "max", ("torch", "maximum"): "max",
+    ("np", "minimum"): "min", ("torch", "minimum"): "min",
+    ("np", "dot"): "matmul", ("np", "matmul"): "matmul",
+    ("torch", "matmul"): "matmul", ("torch", "mm"): "matmul",
+    ("np", "transpose"): "transpose",
+    ("np", "max"): "amax", ("np", "amax"): "amax", ("torch", "max"): "amax",
+    ("torch", "amax"): "amax",
+    ("np", "concatenate"): "concat", ("torch", "cat"): "concat",
+    ("np", "power"): "pow",
+}
+
+#: Method name → op name, where the method is called differently from the op.
+_METHOD_NAMES = {"max": "amax", "t": "transpose", "mm": "matmul"}
+
+#: Functions that draw random numbers (after a library prefix).
+_RANDOM_NAMES = frozenset({"rand", "randn", "randint", "randperm", "normal", "uniform",
+                           "rand_like", "randn_like", "randint_like", "bernoulli",
+                           "multinomial", "random"})
+
+_RANDOM_HINT = "random numbers are not part of a graph: give the value as a list"
+_LIST_HINT = "a list may hold only numbers (and lists of numbers), written as they are"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A note or warning about one place of the program (1-based line and column)."""
+
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.col}: {self.message}"
 
 
 @dataclass
@@ -72,6 +183,10 @@ class ParsedProgram:
     unset: list[str] = field(default_factory=list)
     #: Each name of the program → id of the node it stands for at the end.
     names: dict[str, str] = field(default_factory=dict)
+    #: Statements skipped as pasted (imports, print), in order.
+    notes: list[Notice] = field(default_factory=list)
+    #: Lint: valid but probably not meant, in order.
+    warnings: list[Notice] = field(default_factory=list)
 
 
 def parse_program(text: str) -> ParsedProgram:
@@ -113,8 +228,6 @@ def _parse(text: str) -> ast.Module:
 
 # What each kind of refused syntax is called in a message.
 _REFUSED_STATEMENTS: dict[type, str] = {
-    ast.Import: "imports are not allowed",
-    ast.ImportFrom: "imports are not allowed",
     ast.FunctionDef: "defining functions (def) is not allowed",
     ast.AsyncFunctionDef: "defining functions (def) is not allowed",
     ast.ClassDef: "classes are not allowed",
@@ -144,7 +257,6 @@ if hasattr(ast, "TypeAlias"):
     _REFUSED_STATEMENTS[ast.TypeAlias] = "type statements are not allowed"
 
 _REFUSED_EXPRESSIONS: dict[type, str] = {
-    ast.Subscript: "subscripts (x[...]) are not allowed",
     ast.Compare: "comparisons are not supported",
     ast.BoolOp: "and / or are not supported",
     ast.Lambda: "lambdas are not allowed",
@@ -179,6 +291,11 @@ class _Builder:
         self.unset: list[str] = []
         self.counters: dict[tuple[str, str], int] = {}
         self.reserved = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        self.functions = _functions()          # the op table as it is now
+        self.notes: list[Notice] = []
+        self.warnings: list[Notice] = []
+        self.backward: str | None = None       # the node NAME.backward() chose
+        self.inputs_at: dict[str, ast.AST] = {}    # input id → where it was made
 
     # ----------------------------------------------------------- positions
 
@@ -189,9 +306,15 @@ class _Builder:
             return len(prefix.decode("utf-8", errors="ignore")) + 1
         return col_offset + 1
 
-    def error(self, node: ast.AST, message: str) -> ProgramError:
+    def _where(self, node: ast.AST) -> tuple[int, int]:
         lineno = getattr(node, "lineno", 1) or 1
-        return ProgramError(message, lineno, self._col(lineno, getattr(node, "col_offset", 0)))
+        return lineno, self._col(lineno, getattr(node, "col_offset", 0))
+
+    def error(self, node: ast.AST, message: str) -> ProgramError:
+        return ProgramError(message, *self._where(node))
+
+    def _notice(self, node: ast.AST, message: str) -> Notice:
+        return Notice(*self._where(node), message)
 
     def _error_after(self, left: ast.AST, node: ast.AST, message: str) -> ProgramError:
         """Point at what follows ``left`` (an operator, the dot of an attribute)."""
@@ -206,10 +329,11 @@ class _Builder:
                 lineno, offset = lineno + 1, 0
         return self.error(node, message)
 
-    def _attribute_error(self, node: ast.Attribute) -> ProgramError:
+    def _attribute_error(self, node: ast.Attribute, extra: str = "") -> ProgramError:
         while isinstance(node.value, ast.Attribute):      # the first dot of a.b.c
             node = node.value
-        return self._error_after(node.value, node, f"attribute access (.{node.attr}) is not allowed")
+        return self._error_after(node.value, node,
+                                 f"attribute access (.{node.attr}) is not allowed{extra}")
 
     # ----------------------------------------------------------------- ids
 
@@ -236,11 +360,15 @@ class _Builder:
 
     # --------------------------------------------------------------- nodes
 
-    def _add(self, where: ast.AST, node_id: str, op: str, value=None, attrs=None) -> str:
+    def _add(self, where: ast.AST, node_id: str, op: str, value=None, attrs=None,
+             label: str | None = None, trainable: bool = False) -> str:
         try:
-            self.graph.add_node(node_id, op, value=value, attrs=attrs)
+            self.graph.add_node(node_id, op, value=value, attrs=attrs, label=label,
+                                trainable=trainable)
         except GraphError as exc:
             raise self.error(where, str(exc)) from None
+        if op == "input":
+            self.inputs_at[node_id] = where
         return node_id
 
     def _connect(self, src: str, dst: str, port: int, where: ast.AST) -> None:
@@ -249,30 +377,71 @@ class _Builder:
         except GraphError as exc:       # cannot happen for a fresh node; keep it a ProgramError
             raise self.error(where, str(exc)) from None
 
+    def _op(self, where: ast.AST, name: str, what: str | None = None) -> ops.Op:
+        """The op ``name`` of the table now, or a refusal saying it is not available yet."""
+        op = ops.OPS.get(name)
+        if op is not None and not op.is_leaf:
+            return op
+        what = what or name
+        raise self.error(where, f"{what} needs the op {name}, which is not available yet "
+                                f"in this version of Chainrule")
+
     # -------------------------------------------------------------- walk
 
     def build(self) -> ParsedProgram:
         output = None
         for stmt in self.tree.body:
-            output = self.statement(stmt)
-        assert output is not None
+            result = self.statement(stmt)
+            if result is not None:
+                output = result
+        if self.backward is not None:
+            output = self.backward
+        if output is None:
+            raise ProgramError("the program is empty: its import and print lines are skipped "
+                               "and nothing else is left", 1, 1)
         self.graph.set_output(output)
+        self._lint_reach(output)
         self._layout()
-        return ParsedProgram(self.graph, output, list(self.unset), dict(self.bound))
+        return ParsedProgram(self.graph, output, list(self.unset), dict(self.bound),
+                             list(self.notes), list(self.warnings))
 
-    def statement(self, stmt: ast.stmt) -> str:
+    def statement(self, stmt: ast.stmt) -> str | None:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            self.notes.append(self._notice(stmt, "skipped an import line: nothing is "
+                                                 "imported or run"))
+            return None
         if isinstance(stmt, ast.Expr):
-            return self.expression(stmt.value)
+            value = stmt.value
+            if _is_print(value):
+                self.notes.append(self._notice(stmt, "skipped print(...): nothing is "
+                                                     "printed or run"))
+                return None
+            if _is_backward(value):
+                self._lint(value)
+                self.backward = self._backward(value)
+                return None
+            self._lint(value)
+            return self.expression(value)
         if isinstance(stmt, ast.Assign):
+            self._lint(stmt.value)
             return self.assign(stmt)
         if isinstance(stmt, ast.AugAssign):
-            symbol = _BINOPS.get(type(stmt.op), "?")
-            raise self.error(stmt, f"augmented assignment ({symbol}=) is not supported: "
-                                   f"write x = x {symbol} ...")
+            self._lint(stmt.value)
+            return self.augassign(stmt)
         reason = _REFUSED_STATEMENTS.get(type(stmt), "this statement is not supported")
         raise self.error(stmt, reason)
 
-    def assign(self, stmt: ast.Assign) -> str:
+    def _backward(self, call: ast.Call) -> str:
+        if call.args:
+            raise self.error(call.args[0], "backward() takes no arguments here: "
+                                           "NAME.backward() makes NAME the output")
+        receiver = call.func.value
+        if isinstance(receiver, ast.Name) and receiver.id not in self.bound:
+            raise self.error(receiver, f"{receiver.id}.backward(): {receiver.id} is not "
+                                       f"assigned before this line")
+        return self.expression(receiver)
+
+    def assign(self, stmt: ast.Assign) -> str | None:
         if len(stmt.targets) != 1:
             raise self.error(stmt.targets[1], "one assignment per statement: write a = ... "
                                               "and b = ... separately")
@@ -281,6 +450,12 @@ class _Builder:
             raise self.error(target, "assign one name at a time (no a, b = ...)")
         if isinstance(target, ast.Starred):
             raise self.error(target, _REFUSED_EXPRESSIONS[ast.Starred])
+        if (isinstance(target, ast.Attribute) and target.attr == "label"
+                and isinstance(target.value, ast.Name) and target.value.id in self.bound
+                and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)):
+            # micrograd's e.label = 'e': a label for the node, nothing else.
+            self.graph.set_label(self.bound[target.value.id], stmt.value.value[:200])
+            return None
         if not isinstance(target, ast.Name):
             what = {ast.Attribute: "an attribute", ast.Subscript: "a subscript"}.get(
                 type(target), "this")
@@ -294,6 +469,25 @@ class _Builder:
         else:
             node_id = self.expression(value, node_id=self._id_for_name(name))
         self.bound[name] = node_id
+        return node_id
+
+    def augassign(self, stmt: ast.AugAssign) -> str:
+        symbol = _BINOPS.get(type(stmt.op), "?")
+        op = ops.INFIX.get(symbol)
+        if op is None:
+            raise self.error(stmt, f"augmented assignment ({symbol}=) is not supported: "
+                                   f"the operators are {OPERATORS}")
+        target = stmt.target
+        if not isinstance(target, ast.Name):
+            what = {ast.Attribute: "an attribute", ast.Subscript: "a subscript"}.get(
+                type(target), "this")
+            raise self.error(target, f"cannot assign to {what}: the left side must be a name")
+        self._check_name(target)
+        left = self.name(ast.Name(target.id, ast.Load(), lineno=target.lineno,
+                                  col_offset=target.col_offset))
+        right = self.expression(stmt.value)
+        node_id = self._apply(stmt, op, [left, right], self._id_for_name(target.id))
+        self.bound[target.id] = node_id
         return node_id
 
     def _is_literal(self, node: ast.expr) -> bool:
@@ -329,8 +523,7 @@ class _Builder:
             return [self._raw_item(item) for item in node.elts]
         if self._is_literal(node):
             return self._number(node)
-        raise self.error(node, "a list may contain only numbers (and lists of numbers), "
-                               "written as they are")
+        raise self.error(node, _LIST_HINT)
 
     def _number(self, node: ast.expr) -> float:
         sign = 1.0
@@ -362,7 +555,13 @@ class _Builder:
             return self.binary(node, node_id)
         if isinstance(node, ast.Call):
             return self.call(node, node_id)
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node, node_id)
         if isinstance(node, ast.Attribute):
+            if node.attr == "T" and not _library_root(node.value, self.bound):
+                op = self._op(node, "transpose", ".T")
+                src = self.expression(node.value)
+                return self._apply(node, op.name, [src], node_id)
             raise self._attribute_error(node)
         raise self.error(node, _REFUSED_EXPRESSIONS.get(type(node),
                                                         "this expression is not supported"))
@@ -390,9 +589,9 @@ class _Builder:
         bound = self.bound.get(node.id)
         if bound is not None:
             return bound
-        if node.id in FUNCTIONS:
+        if node.id in self.functions:
             raise self.error(node, f"{node.id} is a function: call it, as in {node.id}("
-                                   + ", ".join(FUNCTIONS[node.id].ports) + ")")
+                                   + ", ".join(self.functions[node.id].ports) + ")")
         # Used before any assignment: an input whose value must come from outside.
         node_id = self._add(node, node.id, "input", 0.0)
         self.bound[node.id] = node_id
@@ -414,48 +613,232 @@ class _Builder:
         symbol = _BINOPS.get(type(node.op), "?")
         op = ops.INFIX.get(symbol)
         if op is None:
-            hint = " (for division use /)" if symbol == "//" else ""
+            hint = {"//": " (for division use /)",
+                    "^": ": use ** for a power (^ is not a power in Python)"}.get(symbol, "")
             raise self._error_after(node.left, node, f"the operator {symbol} is not supported{hint}; "
                                              f"the operators are {OPERATORS} and unary -")
         a = self.expression(node.left)
         b = self.expression(node.right)
         return self._apply(node, op, [a, b], node_id)
 
+    # -------------------------------------------------------------- subscripts
+
+    def subscript(self, node: ast.Subscript, node_id: str | None) -> str:
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        index = [self._index_item(item) for item in items]
+        if all(entry is not _NODE for entry in index):
+            op = self._op(node, "index", "this subscript")
+            src = self.expression(node.value)
+            return self._apply(node, op.name, [src], node_id, {"index": index})
+        if isinstance(node.slice, ast.Tuple):
+            bad = next(item for item, entry in zip(items, index) if entry is _NODE)
+            raise self.error(bad, "a subscript holds whole numbers and slices of them "
+                                  "(x[0, 1:3]), or one node (W[ids]), not both")
+        op = self._op(node, "embedding", "a subscript by a node (W[ids])")
+        table = self.expression(node.value)
+        ids = self.expression(node.slice)
+        return self._apply(node, op.name, [table, ids], node_id)
+
+    def _index_item(self, item: ast.expr):
+        """An integer, ``[start, stop, step]``, or ``_NODE`` for an expression."""
+        if isinstance(item, ast.Slice):
+            parts = [self._bound(part) for part in (item.lower, item.upper, item.step)]
+            if parts[2] == 0:
+                raise self.error(item.step, "the step of a slice cannot be zero")
+            return parts
+        if isinstance(item, ast.Constant) and (item.value is None or item.value is Ellipsis):
+            raise self.error(item, "None and ... are not supported in a subscript: "
+                                   "give whole numbers and slices, as in m[:, 0]")
+        whole = self._whole(item)
+        if whole is not None:
+            return whole
+        if isinstance(item, ast.UnaryOp) and isinstance(item.op, ast.USub):
+            inner = item.operand
+        else:
+            inner = item
+        if isinstance(inner, ast.Constant):
+            raise self.error(item, "an index must be a whole number, as in x[0] or x[-1]")
+        return _NODE
+
+    def _bound(self, part: ast.expr | None) -> int | None:
+        if part is None:
+            return None
+        whole = self._whole(part)
+        if whole is None:
+            raise self.error(part, "the parts of a slice must be whole numbers written "
+                                   "as they are, as in x[1:3] or x[::2]")
+        return whole
+
+    @staticmethod
+    def _whole(node: ast.expr) -> int | None:
+        sign = 1
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            sign, node = -1, node.operand
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) \
+                and not isinstance(node.value, bool) and abs(node.value) < 2 ** 53:
+            return sign * node.value
+        return None
+
+    # -------------------------------------------------------------- calls
+
     def call(self, node: ast.Call, node_id: str | None) -> str:
         func = node.func
-        if not isinstance(func, ast.Name):
-            if isinstance(func, ast.Attribute):
-                raise self._attribute_error(func)
-            raise self.error(func, "only functions called by their name are supported, "
-                                   "as in sigmoid(x)")
-        name = func.id
-        op = FUNCTIONS.get(name)
-        if op is None:
-            raise self.error(func, _unknown_function(name))
-        for arg in node.args:
+        if isinstance(func, ast.Name):
+            if func.id == "Value" and "Value" not in self.bound:
+                return self._leaf_call(node, "Value", node_id)
+            op = self.functions.get(func.id)
+            if op is None:
+                if func.id in SPEC_OPS:
+                    self._op(func, func.id)
+                raise self.error(func, _unknown_function(func.id, self.functions))
+            return self._op_call(node, op, func.id, list(node.args), node_id)
+        if isinstance(func, ast.Attribute):
+            library = _library_root(func, self.bound)
+            if library is not None:
+                return self._library_call(node, library, node_id)
+            return self._method_call(node, func, node_id)
+        raise self.error(func, "only functions called by their name are supported, "
+                               "as in sigmoid(x)")
+
+    def _library_call(self, node: ast.Call, library: tuple[str, list[str]],
+                      node_id: str | None) -> str:
+        family, rest = library
+        dotted = _dotted(node.func)
+        if any(part in _RANDOM_NAMES for part in rest):
+            raise self.error(node, _RANDOM_HINT)
+        if len(rest) != 1:
+            raise self.error(node.func, f"unknown function {dotted}")
+        name = rest[0]
+        args = list(node.args)
+        if (family, name) in {("torch", "tensor"), ("np", "array")}:
+            return self._leaf_call(node, dotted, node_id)
+        if (family, name) == ("torch", "clamp"):
+            return self._clamp(node, dotted, args, node_id)
+        if name == "maximum" and family in ("np", "torch") and len(args) == 2:
+            zero = [i for i, a in enumerate(args) if _is_zero(a)]
+            if zero:
+                x = args[1 - zero[0]]
+                return self._op_call(node, self._op(node, "relu"), dotted, [x], node_id)
+        if (family, name) == ("torch", "max") and len(args) == 2:
+            op_name = "max"                           # torch.max(a, b) is element-wise
+        else:
+            op_name = _LIBRARY_NAMES.get((family, name), name)
+        if op_name == "concat" and len(args) >= 1 and isinstance(args[0], (ast.List, ast.Tuple)):
+            if len(args[0].elts) != 2:
+                raise self.error(args[0], f"{dotted} joins a list of two here: for more, "
+                                          f"nest them, as in {dotted}([{dotted}([a, b]), c])")
+            args = list(args[0].elts) + args[1:]
+        if op_name == "embedding" and family == "F" and len(args) == 2:
+            args = [args[1], args[0]]                 # F.embedding(ids, table)
+        op = ops.OPS.get(op_name)
+        if op is None or op.is_leaf:
+            if op_name in SPEC_OPS:
+                self._op(node.func, op_name, dotted)
+            raise self.error(node.func, _unknown_function(dotted, self.functions))
+        return self._op_call(node, op, dotted, args, node_id)
+
+    def _method_call(self, node: ast.Call, func: ast.Attribute, node_id: str | None) -> str:
+        method = func.attr
+        if method == "backward":
+            raise self.error(node, "NAME.backward() is a statement of its own: it makes "
+                                   "NAME the output")
+        if method == "clamp":
+            return self._clamp(node, ".clamp", [func.value, *node.args], node_id)
+        op_name = method
+        if method == "max" and not node.args:
+            op_name = "amax"
+        elif method in _METHOD_NAMES and method != "max":
+            op_name = _METHOD_NAMES[method]
+        op = ops.OPS.get(op_name)
+        if op is None or op.is_leaf:
+            if op_name in SPEC_OPS:
+                self._op(node, op_name, f".{method}()")
+            raise self._attribute_error(func, "; the methods are those of the ops, "
+                                              "as in x.tanh() or x.sum(axis=0)")
+        return self._op_call(node, op, method, [func.value, *node.args], node_id)
+
+    def _clamp(self, node: ast.Call, shown: str, args: list, node_id: str | None) -> str:
+        keywords = {kw.arg: kw.value for kw in node.keywords}
+        if (len(args) == 1 and set(keywords) == {"min"} and _is_zero(keywords["min"])) or \
+                (len(args) == 2 and not keywords and _is_zero(args[1])):
+            return self._op_call(node, self._op(node, "relu"), shown, args[:1], node_id,
+                                 keywords=[])
+        raise self.error(node, f"{shown}(...) is supported as clamp(x, min=0), which is "
+                               f"relu(x); write max(x, y) or min(x, y) for other bounds")
+
+    def _op_call(self, node: ast.Call, op: ops.Op, shown: str, args: list,
+                 node_id: str | None, keywords: list | None = None) -> str:
+        for arg in args:
             if isinstance(arg, ast.Starred):
                 raise self.error(arg, _REFUSED_EXPRESSIONS[ast.Starred])
-        attrs = {}
-        for kw in node.keywords:
-            if kw.arg is None:
-                raise self.error(kw, "**arguments are not supported")
-            if kw.arg != "axis" or not op.takes_axis:
-                takes = [n for n, o in FUNCTIONS.items() if o.takes_axis]
-                raise self.error(kw, f"{name}() takes no keyword argument {kw.arg}=; only "
-                                     + " and ".join(takes) + " take axis=")
-            if kw.arg in attrs:
-                raise self.error(kw, "axis= is given twice")
-            attrs["axis"] = self._axis(kw.value)
-        if len(node.args) != op.arity:
-            n = len(node.args)
+        attrs = self._settings(op, shown, node.keywords if keywords is None else keywords)
+        if len(args) != op.arity:
+            n = len(args)
             ports = ", ".join(op.ports)
             got = f"{n} argument" + ("" if n == 1 else "s")
-            extra = " (give the axis as axis=N)" if op.takes_axis and n == 2 else ""
-            raise self.error(node, f"{name} takes {op.arity} argument"
+            settings = sorted(_settings_of(op))
+            extra = ""
+            if settings and n > op.arity:
+                extra = (" (give the axis as axis=N)" if settings == ["axis"] else
+                         " (give settings as keywords: "
+                         + ", ".join(f"{s}=" for s in settings) + ")")
+            raise self.error(node, f"{shown.lstrip('.')} takes {op.arity} argument"
                                    f"{'' if op.arity == 1 else 's'} ({ports}), "
                                    f"got {got}{extra}")
-        srcs = [self.expression(arg) for arg in node.args]
+        srcs = [self.expression(arg) for arg in args]
         return self._apply(node, op.name, srcs, node_id, attrs or None)
+
+    def _settings(self, op: ops.Op, shown: str, keywords: list) -> dict:
+        allowed = _settings_of(op)
+        attrs: dict = {}
+        for kw in keywords:
+            if kw.arg is None:
+                raise self.error(kw, "**arguments are not supported")
+            key = kw.arg if kw.arg in allowed else SETTING_ALIASES.get(kw.arg, kw.arg)
+            if key not in allowed:
+                listing = (f"the settings of {op.name} are " + ", ".join(
+                    f"{s}=" for s in sorted(allowed)) if allowed else f"{op.name} has no settings")
+                raise self.error(kw, f"{shown.lstrip('.')}() takes no keyword argument "
+                                     f"{kw.arg}=: {listing}")
+            if key in attrs:
+                raise self.error(kw, f"{key}= is given twice")
+            attrs[key] = self._setting_value(key, kw.value)
+        return attrs
+
+    def _setting_value(self, key: str, node: ast.expr):
+        kind = _SETTING_KINDS.get(key)
+        if kind == "axis":
+            return self._axis(node)
+        value = self._setting_literal(node)
+        if value is _NODE:
+            raise self.error(node, f"the setting {key}= must be written as a literal: a number, "
+                                   f"a list of whole numbers, True or False")
+        if kind == "bool" and not isinstance(value, bool):
+            raise self.error(node, f"{key} must be True or False")
+        if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise self.error(node, f"{key} must be a whole number, as in {key}=1")
+        if kind == "number":
+            if isinstance(value, (bool, list)):
+                raise self.error(node, f"{key} must be a number, as in {key}=0.1")
+            value = float(value)
+        if kind == "int list" and not isinstance(value, list):
+            raise self.error(node, f"{key} must be a list of whole numbers, as in {key}=[2, -1]")
+        return value
+
+    def _setting_literal(self, node: ast.expr):
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            return node.value
+        if isinstance(node, (ast.List, ast.Tuple)):
+            items = [self._whole(item) for item in node.elts]
+            if any(item is None for item in items):
+                return _NODE
+            return items
+        whole = self._whole(node)
+        if whole is not None:
+            return whole
+        if self._is_literal(node):
+            return self._number(node)
+        return _NODE
 
     def _axis(self, node: ast.expr) -> int:
         sign, inner = 1, node
@@ -466,6 +849,35 @@ class _Builder:
             return sign * inner.value
         raise self.error(node, "axis must be a small whole number, as in axis=0")
 
+    def _leaf_call(self, node: ast.Call, shown: str, node_id: str | None) -> str:
+        """``Value(2.0, label='a')``, ``torch.tensor([...])``, ``np.array([...])``: an input."""
+        if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+            raise self.error(node, f"{shown}(...) takes one value: a number or a list of "
+                                   f"numbers, as in {shown}([1.0, 2.0])")
+        arg = node.args[0]
+        if not self._is_literal(arg):
+            if isinstance(arg, (ast.List, ast.Tuple)):
+                raise self.error(arg, _LIST_HINT)
+            raise self.error(arg, f"{shown}(...) takes a number or a list of numbers "
+                                  f"written as they are")
+        label, trainable = None, False
+        for kw in node.keywords:
+            if shown == "Value" and kw.arg == "label" and isinstance(kw.value, ast.Constant) \
+                    and isinstance(kw.value.value, str):
+                label = kw.value.value[:200]
+            elif shown != "Value" and kw.arg == "requires_grad" \
+                    and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, bool):
+                trainable = kw.value.value
+            elif shown != "Value" and kw.arg == "dtype" \
+                    and isinstance(kw.value, (ast.Name, ast.Attribute)):
+                pass                                  # every value is float64 anyway
+            else:
+                allowed = ("label='text'" if shown == "Value"
+                           else "requires_grad=True or False, dtype=")
+                raise self.error(kw, f"{shown}(...) takes only {allowed} here")
+        return self._add(node, node_id or self._fresh("input"), "input", self.literal(arg),
+                         label=label, trainable=trainable)
+
     def _apply(self, where: ast.AST, op: str, srcs: list[str], node_id: str | None,
                attrs: dict | None = None) -> str:
         node_id = node_id or self._fresh(op)
@@ -474,6 +886,36 @@ class _Builder:
             self._connect(src, node_id, port, where)
         return node_id
 
+    # ---------------------------------------------------------------- lint
+
+    def _lint(self, expr: ast.expr) -> None:
+        """Warnings for valid expressions that are almost never meant."""
+        for node in ast.walk(expr):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) \
+                    and isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Div) \
+                    and _is_number_literal(node.left.left) and _is_number_literal(node.left.right):
+                self.warnings.append(self._notice(node, _lint_fraction(node)))
+            elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+                    and isinstance(node.operand, ast.BinOp) and isinstance(node.operand.op, ast.Pow):
+                self.warnings.append(self._notice(node, _lint_minus_power(node.operand)))
+
+    def _lint_reach(self, output: str) -> None:
+        reach, todo = {output}, [output]
+        sources: dict[str, list[str]] = {}
+        for edge in self.graph.edges():
+            sources.setdefault(edge.dst, []).append(edge.src)
+        while todo:
+            for src in sources.get(todo.pop(), ()):
+                if src not in reach:
+                    reach.add(src)
+                    todo.append(src)
+        out_name = next((n for n, i in self.bound.items() if i == output), output)
+        for node in self.graph.nodes():
+            if node.op == "input" and node.id not in reach:
+                where = self.inputs_at.get(node.id, self.tree.body[0])
+                self.warnings.append(self._notice(
+                    where, f"{node.id} does not reach {out_name}: its gradient will be —"))
+
     # ------------------------------------------------------------- layout
 
     def _layout(self) -> None:
@@ -481,12 +923,104 @@ class _Builder:
             self.graph.set_pos(node_id, pos)
 
 
+_NODE = object()       # an index entry or setting that is an expression, not a literal
+
+
 def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _unknown_function(name: str) -> str:
-    close = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
+def _is_number_literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and _is_number(node.value)
+
+
+def _is_zero(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and _is_number(node.value) and node.value == 0
+
+
+def _is_print(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+        and node.func.id == "print"
+
+
+def _is_backward(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+        and node.func.attr == "backward"
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``np.random.randn`` for that attribute chain on a name, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _library_root(node: ast.expr, bound: dict) -> tuple[str, list[str]] | None:
+    """(family, the names after the library) when ``node`` is ``np.…``, ``torch.…``..."""
+    dotted = _dotted(node)
+    if dotted is None:
+        return None
+    parts = dotted.split(".")
+    if parts[0] in bound or parts[0] not in _LIBRARIES or len(parts) < 2:
+        return None
+    if parts[:3] == ["torch", "nn", "functional"] and len(parts) > 3:
+        return "F", parts[3:]
+    return _LIBRARIES[parts[0]], parts[1:]
+
+
+def _text(node: ast.expr) -> str:
+    """Source-like text of ``node`` with real minus signs, for a message."""
+    return ast.unparse(node).replace("-", "−")
+
+
+def _lint_fraction(node: ast.BinOp) -> str:
+    a, b, rest = _text(node.left.left), _text(node.left.right), _text(node.right)
+    num, den = _number_of(node.left.left), _number_of(node.left.right)
+    value = f" = {_short(num / den)} + {rest}" if den != 0 else ""
+    func = node.right.func if isinstance(node.right, ast.Call) else None
+    name = func.id if isinstance(func, ast.Name) else (
+        func.attr if isinstance(func, ast.Attribute) else "")
+    sigmoid = name == "exp" and len(node.right.args) == 1 and isinstance(
+        node.right.args[0], ast.UnaryOp) and isinstance(node.right.args[0].op, ast.USub)
+    advice = "for the sigmoid write" if sigmoid else "if the sum is meant to be the denominator, write"
+    return f"this is ({a} / {b}) + {rest}{value}; {advice} {a} / ({b} + {rest})"
+
+
+def _lint_minus_power(power: ast.BinOp) -> str:
+    base = _text(power.left)
+    if isinstance(power.left, (ast.BinOp, ast.UnaryOp)):
+        base = f"({base})"
+    exponent = power.right
+    sup = None
+    if isinstance(exponent, ast.Constant) and isinstance(exponent.value, int) \
+            and not isinstance(exponent.value, bool) and 0 <= exponent.value < 10:
+        sup = "⁰¹²³⁴⁵⁶⁷⁸⁹"[exponent.value]
+    shown = f"{base}{sup}" if sup else f"{base} ** {_text(exponent)}"
+    return (f"this is −({shown}): ** binds tighter than unary minus; for the power of "
+            f"−{base} write (−{base}) ** {_text(exponent)}")
+
+
+def _number_of(node: ast.expr) -> float:
+    if isinstance(node, ast.UnaryOp):
+        return -float(node.operand.value)
+    return float(node.value)
+
+
+def _short(x: float) -> str:
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
+
+
+def _unknown_function(name: str, functions: dict | None = None) -> str:
+    functions = _functions() if functions is None else functions
+    close = difflib.get_close_matches(name.rpartition(".")[2], list(functions) + sorted(SPEC_OPS),
+                                      n=3, cutoff=0.6)
     if close:
         return f"unknown function {name}; did you mean " + " or ".join(close) + "?"
-    return f"unknown function {name}; the functions are " + ", ".join(FUNCTIONS)
+    return f"unknown function {name}; the functions are " + ", ".join(functions)
