@@ -148,6 +148,9 @@ _LIBRARY_NAMES: dict[tuple[str, str], str] = {
     ("torch", "amax"): "amax",
     ("np", "concatenate"): "concat", ("torch", "cat"): "concat",
     ("np", "power"): "pow",
+    ("F", "mse_loss"): "mse", ("F", "binary_cross_entropy"): "bce",
+    ("F", "binary_cross_entropy_with_logits"): "bce_logits",
+    ("F", "max_pool2d"): "maxpool2d", ("F", "avg_pool2d"): "avgpool2d",
 }
 
 #: Method name → op name, where the method is called differently from the op.
@@ -465,9 +468,11 @@ class _Builder:
         if isinstance(value, ast.Name):                     # an alias
             node_id = self.expression(value)
         elif self._is_literal(value):                       # an input
-            node_id = self._add(value, self._id_for_name(name), "input", self.literal(value))
+            node_id = self._add(target, self._id_for_name(name), "input", self.literal(value))
         else:
             node_id = self.expression(value, node_id=self._id_for_name(name))
+            if self.graph.node(node_id).op == "input" and node_id not in self.unset:
+                self.inputs_at[node_id] = target  # Value(...): lint points at its name
         self.bound[name] = node_id
         return node_id
 

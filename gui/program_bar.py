@@ -5,7 +5,10 @@ program's graph, "Add beside" inserts it to the right of what is there;
 both are single undo steps.  A program the parser refuses leaves the graph
 as it is and shows the parser's message, which starts with the line and
 column, in red under the editor.  Names the program uses without giving
-them a value become inputs holding 0, and the message says which.
+them a value become inputs holding 0, and the message says which.  The
+parser's lint warnings (``1 / 1 + exp(-z)``, ``-x ** 2``, an input that does
+not reach the output) are shown under the bar, one per line with its line
+and column, as are the pasted import and print lines that were skipped.
 """
 from __future__ import annotations
 
@@ -159,23 +162,25 @@ class ProgramBar(QWidget):
         self.editor.setFocus()
 
     def _done(self, parsed, what: str, note: str = "") -> None:
+        lines = [f"Warning: {w}" for w in getattr(parsed, "warnings", ())]
         if parsed.unset:
             names = ", ".join(parsed.unset)
             verb = "has" if len(parsed.unset) == 1 else "have"
-            text = (f"{names} {verb} no value in the program and start{'s' * (len(parsed.unset) == 1)}"
-                    f" at 0: select {'it' if len(parsed.unset) == 1 else 'them'} to set a value."
-                    + note)
-            self.status.setProperty("kind", "note")
+            lines.append(f"{names} {verb} no value in the program and start"
+                         f"{'s' * (len(parsed.unset) == 1)} at 0: select "
+                         f"{'it' if len(parsed.unset) == 1 else 'them'} to set a value.")
+        skipped = sorted({n.line for n in getattr(parsed, "notes", ())})
+        if skipped:
+            lines.append(_skipped_text(skipped))
+        if note:
+            lines.append(note.strip())
+        if lines:
+            text = "\n".join(lines)
+            self.status.setProperty("kind", "warning" if parsed.warnings else "note")
             self._restyle()
             self.status.setText(text)
             self.status.show()
-            self.document.message.emit(f"Program {what}. {text}")
-        elif note:
-            self.status.setProperty("kind", "note")
-            self._restyle()
-            self.status.setText(note.strip())
-            self.status.show()
-            self.document.message.emit(f"Program {what}.{note}")
+            self.document.message.emit(f"Program {what}. " + " ".join(lines))
         else:
             self.status.hide()
             self.document.message.emit(f"Program {what}.")
@@ -183,6 +188,14 @@ class ProgramBar(QWidget):
     def _restyle(self) -> None:
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
+
+
+def _skipped_text(lines: list[int]) -> str:
+    """"Skipped line 1 and 15 (import and print lines are not run)." for the status line."""
+    shown = [str(n) for n in lines[:8]] + (["…"] if len(lines) > 8 else [])
+    listing = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return (f"Skipped line{'s' * (len(lines) > 1)} {listing}: import and print lines "
+            f"are not run.")
 
 
 def _offset_beside(existing: Graph, new: Graph) -> tuple[float, float]:

@@ -16,14 +16,15 @@ import numpy as np
 from ..errors import ChainruleError
 from ..formatting import format_value, json_safe
 from .common import (PROG, CommandError, UsageError, columns, load_graph, one_line,
-                     unicode_ok, write)
+                     os_message, unicode_ok, write)
 
 HELP = "forward and backward pass without a window"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.usage = (f"{PROG} eval FILE.cgraph [--set ID=VALUE ...] [--json]\n"
-               f"       {PROG} eval --expr PROGRAM [--set NAME=VALUE ...] [--json]")
+               f"       {PROG} eval --expr PROGRAM [--set NAME=VALUE ...] [--json]\n"
+               f"       {PROG} eval --expr-file FILE [--set NAME=VALUE ...] [--json]")
     p.description = (
         "Run the forward and backward pass of a graph without a window, then print\n"
         "every node's value and gradient and every edge's.\n\n"
@@ -33,12 +34,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "  f = q * z\n\n"
         "The output is the last statement. A name used before it is assigned is an\n"
         "input whose value must come from --set.\n\n"
+        "Pasted code is read too: import lines and print(...) are skipped, and a\n"
+        "line on stderr notes each one; programs that are valid but probably not\n"
+        "meant (1 / 1 + exp(-z), -x ** 2, an input that does not reach the output)\n"
+        "get a warning. One line each, after the result:\n\n"
+        "  chainrule: note: --expr: line 1, column 1: skipped an import line: ...\n"
+        "  chainrule: warning: --expr: line 2, column 5: this is -(x**2): ...\n\n"
+        "(--expr-file names the file there, or stdin.)\n\n"
         "Exit status: 0 on success (inf and nan are results; a warning goes to\n"
         "stderr), 2 for a usage error, 1 when the graph cannot be read or evaluated.")
     p.add_argument("file", nargs="?", metavar="FILE.cgraph", help="a graph file")
     p.add_argument("--expr", metavar="PROGRAM",
                    help="build the graph from a program instead of a file "
                         "(write --expr=PROGRAM if it starts with -)")
+    p.add_argument("--expr-file", metavar="FILE",
+                   help="the same, the program read from FILE (- for standard input)")
     p.add_argument("--set", action="append", default=[], dest="sets", metavar="ID=VALUE",
                    help="override the value of an input or const node: a number or a JSON "
                         "list such as [[1, 2], [3, 4]] (repeatable)")
@@ -49,17 +59,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..engine import Evaluator
 
-    if (args.file is None) == (args.expr is None):
-        raise UsageError("give either FILE.cgraph or --expr PROGRAM" if args.file is None
-                         else "give FILE.cgraph or --expr PROGRAM, not both")
+    given = sum(x is not None for x in (args.file, args.expr, args.expr_file))
+    if given != 1:
+        raise UsageError("give either FILE.cgraph or --expr PROGRAM" if given == 0
+                         else "give one of FILE.cgraph, --expr PROGRAM, --expr-file FILE")
     sets = [_split_set(text) for text in args.sets]
     names: dict[str, str] = {}
     unset: list[str] = []
-    if args.expr is not None:
+    parsed = None
+    if args.expr is not None or args.expr_file is not None:
         from ..program import parse_program
-        where = "--expr"
+        if args.expr is not None:
+            where, program = "--expr", args.expr
+        else:
+            where, program = read_program_file(args.expr_file)
         try:
-            parsed = parse_program(args.expr)
+            parsed = parse_program(program)
         except ChainruleError as exc:
             raise CommandError(f"{where}: {exc}") from None
         graph, names, unset = parsed.graph, parsed.names, parsed.unset
@@ -96,10 +111,50 @@ def run(args: argparse.Namespace) -> int:
     else:
         text = eval_table(graph, evaluation, ascii=not unicode_ok(sys.stdout))
     write(sys.stdout, text + "\n")
+    if parsed is not None:
+        for note in parsed.notes:
+            write(sys.stderr, f"{PROG}: note: {where}: {one_line(str(note))}\n")
+        for lint in parsed.warnings:
+            write(sys.stderr, f"{PROG}: warning: {where}: {one_line(str(lint))}\n")
     warning = warning_line(evaluation)
     if warning:
         write(sys.stderr, f"{PROG}: warning: {one_line(warning)}\n")
     return 0
+
+
+_MAX_PROGRAM_BYTES = 8 * 1024 * 1024
+
+
+def read_program_file(path: str) -> tuple[str, str]:
+    """(name for messages, text) of the program in ``path``; ``-`` is standard input."""
+    if path == "-":
+        try:
+            return "stdin", sys.stdin.read()
+        except UnicodeError:
+            raise CommandError("stdin: the program is not UTF-8 text") from None
+        except OSError as exc:
+            raise CommandError(f"stdin: {exc.strerror or exc}") from None
+    import os
+    import stat
+    try:
+        with open(path, "rb", opener=_open_nonblocking) as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise CommandError(f"{path}: not a regular file")
+            data = f.read(_MAX_PROGRAM_BYTES + 1)
+    except OSError as exc:
+        raise CommandError(os_message(exc, path)) from None
+    if len(data) > _MAX_PROGRAM_BYTES:
+        raise CommandError(f"{path}: the program is larger than "
+                           f"{_MAX_PROGRAM_BYTES // (1024 * 1024)} MB")
+    try:
+        return path, data.decode("utf-8-sig")
+    except UnicodeError:
+        raise CommandError(f"{path}: the program is not UTF-8 text") from None
+
+
+def _open_nonblocking(path, flags):
+    import os
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def _split_set(text: str) -> tuple[str, str, str]:
