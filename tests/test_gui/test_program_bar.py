@@ -106,3 +106,35 @@ def test_add_beside_says_where_the_program_went(window):
     bar.set_text("g = sin(u)")
     bar.add_beside()
     assert window.statusBar().currentMessage().startswith("Program placed beside the graph")
+
+
+def test_lint_warnings_show_under_the_bar(window):
+    bar = window.program_bar
+    bar.set_text("z = 0.5; w3 = 2\nf = 1 / 1 + exp(-z)")
+    assert bar.replace()
+    assert bar.status.isVisibleTo(bar)
+    assert bar.status.property("kind") == "warning"
+    lines = bar.status.text().splitlines()
+    assert lines == [
+        "Warning: line 2, column 5: this is (1 / 1) + exp(−z) = 1 + exp(−z); "
+        "for the sigmoid write 1 / (1 + exp(−z))",
+        "Warning: line 1, column 10: w3 does not reach f: its gradient will be —",
+    ]
+    assert "this is (1 / 1)" in window.statusBar().currentMessage()
+    bar.set_text("x = 2\nf = -x ** 2")
+    assert bar.add_beside()
+    assert bar.status.text().startswith("Warning: line 2, column 5: this is −(x²)")
+
+
+def test_pasted_micrograd_builds_and_says_which_lines_were_skipped(window):
+    from pasted_programs import MICROGRAD
+
+    bar = window.program_bar
+    bar.set_text(MICROGRAD)
+    assert bar.replace()
+    evaluation = window.document.evaluation
+    graph = window.document.graph
+    assert round(evaluation.value(graph.output), 4) == 24.7041
+    assert round(evaluation.grad("a"), 4) == 138.8338
+    assert bar.status.property("kind") == "note"
+    assert bar.status.text() == "Skipped lines 1, 15, 17 and 18: import and print lines are not run."
