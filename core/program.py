@@ -113,6 +113,18 @@ SPEC_OPS = frozenset({
 SETTING_ALIASES = {"dim": "axis", "keepdim": "keepdims", "negative_slope": "slope",
                    "kernel_size": "size"}
 
+#: The settings ``ops.md`` gives each op, only to say "not available yet" when the
+#: op table of this build does not have one of them (what is accepted is
+#: :func:`_settings_of`).
+_SPEC_SETTINGS = {
+    "sum": {"axis", "keepdims"}, "mean": {"axis", "keepdims"},
+    "amax": {"axis", "keepdims"}, "logsumexp": {"axis", "keepdims"},
+    "softmax": {"axis"}, "log_softmax": {"axis"}, "concat": {"axis"},
+    "reshape": {"shape"}, "leaky_relu": {"slope"}, "layernorm": {"eps"},
+    "batchnorm": {"eps"}, "conv2d": {"stride", "padding"},
+    "maxpool2d": {"size", "stride"}, "avgpool2d": {"size", "stride"},
+}
+
 #: What literal each setting of ``ops.md`` takes; a setting not listed takes any
 #: literal (number, integer list, True, False).
 _SETTING_KINDS = {"axis": "axis", "keepdims": "bool", "shape": "int list", "slope": "number",
@@ -147,7 +159,9 @@ _LIBRARY_NAMES: dict[tuple[str, str], str] = {
     ("np", "max"): "amax", ("np", "amax"): "amax", ("torch", "max"): "amax",
     ("torch", "amax"): "amax",
     ("np", "concatenate"): "concat", ("torch", "cat"): "concat",
-    ("np", "power"): "pow",
+    ("np", "power"): "pow", ("np", "negative"): "neg", ("np", "absolute"): "abs",
+    ("np", "subtract"): "sub", ("np", "multiply"): "mul", ("np", "divide"): "div",
+    ("torch", "subtract"): "sub", ("torch", "multiply"): "mul", ("torch", "divide"): "div",
     ("F", "mse_loss"): "mse", ("F", "binary_cross_entropy"): "bce",
     ("F", "binary_cross_entropy_with_logits"): "bce_logits",
     ("F", "max_pool2d"): "maxpool2d", ("F", "avg_pool2d"): "avgpool2d",
@@ -385,7 +399,10 @@ class _Builder:
         op = ops.OPS.get(name)
         if op is not None and not op.is_leaf:
             return op
-        what = what or name
+        if what is None or what.rpartition(".")[2] == name:
+            shown = "" if what in (None, name) else f" ({what})"
+            raise self.error(where, f"the op {name}{shown} is not available yet in "
+                                    f"this version of Chainrule")
         raise self.error(where, f"{what} needs the op {name}, which is not available yet "
                                 f"in this version of Chainrule")
 
@@ -800,6 +817,11 @@ class _Builder:
             if kw.arg is None:
                 raise self.error(kw, "**arguments are not supported")
             key = kw.arg if kw.arg in allowed else SETTING_ALIASES.get(kw.arg, kw.arg)
+            if key not in allowed and key in _SPEC_SETTINGS.get(op.name, ()):
+                takes = ", ".join(f"{s}=" for s in sorted(allowed)) or "no"
+                raise self.error(kw, f"the setting {key}= of {op.name} is not available yet "
+                                     f"in this version of Chainrule: here {op.name} takes "
+                                     f"{takes} keyword arguments")
             if key not in allowed:
                 listing = (f"the settings of {op.name} are " + ", ".join(
                     f"{s}=" for s in sorted(allowed)) if allowed else f"{op.name} has no settings")

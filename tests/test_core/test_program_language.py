@@ -548,3 +548,17 @@ def test_pasted_code_never_runs(lines):
         except ProgramError:
             pass
         assert sorted(os.listdir(d)) == ["keep"]
+
+
+def test_a_setting_of_the_spec_not_in_the_table_is_not_available():
+    if "keepdims" in _settings_of(ops.OPS["sum"]):
+        pytest.skip("sum has keepdims")
+    err = refused("m = [1, 2]\nf = m.sum(dim=0, keepdim=True)")
+    assert "keepdims= of sum is not available yet" in err.reason and err.col == 18
+
+
+@pytest.mark.parametrize("call,op", [("np.subtract(a, b)", "sub"), ("np.multiply(a, b)", "mul"),
+                                     ("np.divide(a, b)", "div"), ("np.add(a, b)", "add"),
+                                     ("np.negative(a)", "neg"), ("np.absolute(a)", "abs")])
+def test_more_numpy_names(call, op):
+    assert parse_program(f"a = 1; b = 2\nf = {call}").graph.node("f").op == op
