@@ -940,8 +940,13 @@ class _Builder:
         for node in self.graph.nodes():
             if node.op == "input" and node.id not in reach:
                 where = self.inputs_at.get(node.id, self.tree.body[0])
-                self.warnings.append(self._notice(
-                    where, f"{node.id} does not reach {out_name}: its gradient will be —"))
+                message = f"{node.id} does not reach {out_name}: its gradient will be —"
+                name = where.id if isinstance(where, ast.Name) else node.id
+                if name != node.id or self.bound.get(name) != node.id:
+                    message = (f"{name} (node {node.id}) does not reach {out_name}: its "
+                               f"gradient will be — ({name} is assigned again before it "
+                               f"is used)")
+                self.warnings.append(self._notice(where, message))
 
     # ------------------------------------------------------------- layout
 

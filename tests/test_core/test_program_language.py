@@ -562,3 +562,13 @@ def test_a_setting_of_the_spec_not_in_the_table_is_not_available():
                                      ("np.negative(a)", "neg"), ("np.absolute(a)", "abs")])
 def test_more_numpy_names(call, op):
     assert parse_program(f"a = 1; b = 2\nf = {call}").graph.node("f").op == op
+
+
+def test_lint_an_input_assigned_again_before_it_is_used():
+    parsed, _ = run("x = 1\nx = 2\nf = x * 3")
+    assert [str(w) for w in parsed.warnings] == [
+        "line 1, column 1: x (node x) does not reach f: its gradient will be — "
+        "(x is assigned again before it is used)"]
+    parsed, _ = run("x = 1\ny = 5\ny = 2\nf = x * y")
+    assert parsed.warnings[0].message.startswith("y (node y) does not reach f")
+    assert parse_program("x = 1\nx = x * 2\nf = x").warnings == []
