@@ -1,5 +1,10 @@
 """``chainrule eval``: the forward and backward pass without a window (``cli.md``).
 
+A program (``--expr``, ``--expr-file``) may produce notes (skipped import and
+print lines) and lint warnings; after the result each is one line on stderr,
+``chainrule: note: WHERE: line L, column C: ...`` or ``chainrule: warning:
+WHERE: line L, column C: ...``, WHERE being ``--expr``, the file or ``stdin``.
+
 Also the two outputs other parts reuse: :func:`eval_json` (the ``--json``
 object, which the exported script prints too) and :func:`warning_line`.
 """
@@ -39,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "meant (1 / 1 + exp(-z), -x ** 2, an input that does not reach the output)\n"
         "get a warning. One line each, after the result:\n\n"
         "  chainrule: note: --expr: line 1, column 1: skipped an import line: ...\n"
-        "  chainrule: warning: --expr: line 2, column 5: this is -(x**2): ...\n\n"
+        "  chainrule: warning: --expr: line 1, column 9: w3 does not reach f: ...\n\n"
         "(--expr-file names the file there, or stdin.)\n\n"
         "Exit status: 0 on success (inf and nan are results; a warning goes to\n"
         "stderr), 2 for a usage error, 1 when the graph cannot be read or evaluated.")
@@ -129,7 +134,14 @@ def read_program_file(path: str) -> tuple[str, str]:
     """(name for messages, text) of the program in ``path``; ``-`` is standard input."""
     if path == "-":
         try:
-            return "stdin", sys.stdin.read()
+            buffer = getattr(sys.stdin, "buffer", None)
+            if buffer is None:                       # a text stream put in its place
+                return "stdin", sys.stdin.read()
+            data = buffer.read(_MAX_PROGRAM_BYTES + 1)
+            if len(data) > _MAX_PROGRAM_BYTES:
+                raise CommandError(f"stdin: the program is larger than "
+                                   f"{_MAX_PROGRAM_BYTES // (1024 * 1024)} MB")
+            return "stdin", data.decode("utf-8-sig")
         except UnicodeError:
             raise CommandError("stdin: the program is not UTF-8 text") from None
         except OSError as exc:
