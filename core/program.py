@@ -829,27 +829,31 @@ class _Builder:
                                      f"{kw.arg}=: {listing}")
             if key in attrs:
                 raise self.error(kw, f"{key}= is given twice")
-            attrs[key] = self._setting_value(key, kw.value)
+            attrs[key] = self._setting_value(key, kw)
         return attrs
 
-    def _setting_value(self, key: str, node: ast.expr):
-        kind = _SETTING_KINDS.get(key)
+    def _setting_value(self, key: str, kw: ast.keyword):
+        """The literal of one setting; a wrong one is refused at the keyword (at the value
+        for axis, as before)."""
+        kind, node = _SETTING_KINDS.get(key), kw.value
         if kind == "axis":
             return self._axis(node)
         value = self._setting_literal(node)
+        what = f"the keyword argument {kw.arg}="
         if value is _NODE:
-            raise self.error(node, f"the setting {key}= must be written as a literal: a number, "
-                                   f"a list of whole numbers, True or False")
+            raise self.error(kw, f"{what} must be a literal: a number, a list of whole "
+                                 f"numbers, True or False")
         if kind == "bool" and not isinstance(value, bool):
-            raise self.error(node, f"{key} must be True or False")
+            raise self.error(kw, f"{what} must be True or False")
         if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-            raise self.error(node, f"{key} must be a whole number, as in {key}=1")
+            raise self.error(kw, f"{what} must be a whole number, as in {kw.arg}=1")
         if kind == "number":
             if isinstance(value, (bool, list)):
-                raise self.error(node, f"{key} must be a number, as in {key}=0.1")
+                raise self.error(kw, f"{what} must be a number, as in {kw.arg}=0.1")
             value = float(value)
         if kind == "int list" and not isinstance(value, list):
-            raise self.error(node, f"{key} must be a list of whole numbers, as in {key}=[2, -1]")
+            raise self.error(kw, f"{what} must be a list of whole numbers, as in "
+                                 f"{kw.arg}=[2, -1]")
         return value
 
     def _setting_literal(self, node: ast.expr):

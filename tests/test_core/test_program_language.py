@@ -572,3 +572,17 @@ def test_lint_an_input_assigned_again_before_it_is_used():
     parsed, _ = run("x = 1\ny = 5\ny = 2\nf = x * y")
     assert parsed.warnings[0].message.startswith("y (node y) does not reach f")
     assert parse_program("x = 1\nx = x * 2\nf = x").warnings == []
+
+
+@needs_op("leaky_relu")
+def test_a_setting_of_the_wrong_kind_is_refused_at_its_keyword():
+    err = refused("x = 1\nf = leaky_relu(x, negative_slope=True)")
+    assert "negative_slope= must be a number" in err.reason and err.col == 19
+    err = refused("x = 1\nf = leaky_relu(x, slope=x)")
+    assert "must be a literal" in err.reason and err.col == 19
+
+
+@needs_op("reshape")
+def test_shape_must_be_a_list_of_whole_numbers():
+    assert "list of whole numbers" in refused("x = [1, 2]\nf = reshape(x, shape=2)").reason
+    assert "list of whole numbers" in refused("x = [1, 2]\nf = reshape(x, shape=[1.5])").reason
