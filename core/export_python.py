@@ -247,10 +247,10 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
     # How many contributions each node receives, in the order the engine adds them.
     reaching = plan.reaching
     contributions: dict[int, list[tuple[int, int]]] = {}
-    for i, _, _, a, b in plan.backward_steps:
-        for port, j in enumerate((a, b)):
+    for step in plan.backward_steps:
+        for port, j in enumerate((step.a, step.b)):
             if j >= 0:
-                contributions.setdefault(j, []).append((i, port))
+                contributions.setdefault(j, []).append((step.node, port))
     gvar = {order[i]: names.take("d" + var[order[i]]) for i in range(len(order)) if reaching[i]}
     edge_var: dict[tuple[int, int], str] = {}
     for j, contribs in contributions.items():
@@ -278,7 +278,8 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
     leaf_lines, forward_lines = [], []
     for i, node in plan.leaves:
         leaf_lines.append(f"{var[node.id]} = {_literal(node.value)}  # {_describe(node)}")
-    for i, *_ in plan.forward_steps:
+    for step in plan.forward_steps:
+        i = step.node
         node = plan.nodes[i]
         code = fill(_TEMPLATES[node.op][0], i)
         forward_lines.append(f"{var[node.id]} = {code}  # {_describe(node)}")
@@ -287,7 +288,8 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
     seed = vals[plan.output]
     seed_code = f"np.ones_like({L})" if isinstance(seed, np.ndarray) else "np.float64(1.0)"
     backward_lines = [f"{gvar[L_id]} = {seed_code}  # ∂{L}/∂{L} = 1: the output seeds the pass"]
-    for i, *_ in plan.backward_steps:
+    for step in plan.backward_steps:
+        i = step.node
         node = plan.nodes[i]
         n = var[node.id]
         contribs = contributions.get(i, [])
