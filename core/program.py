@@ -25,7 +25,8 @@ The language (``cli.md``, "Programs"):
 * Operators ``+ - * / ** @`` and unary ``-``; every op of the op table that
   has inputs is a function of that name with its number of arguments
   (``sigmoid(x)``, ``max(a, b)``, ``pow(a, b)``, ``mse(pred, target)``...);
-  ``sum`` and ``mean`` also take ``axis=INTEGER``.
+  an op's settings (``ops.Op.settings``) are keyword arguments with
+  literal values: ``sum`` and ``mean`` take ``axis=INTEGER``.
 * The output is the last statement: the node it assigns, or the node of the
   expression it is.
 
@@ -40,6 +41,7 @@ import ast
 import difflib
 import math
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from . import ops
@@ -59,8 +61,29 @@ _BINOPS: dict[type, str] = {
 #: The operators a program may use, as text for messages.
 OPERATORS = " ".join(ops.INFIX)
 
+
+def _operators() -> str:
+    return " ".join(ops.INFIX)
+
+class _Functions(Mapping):
+    """Function name → op, for every op of the table that has inputs (read live, so
+    an op registered later is a function too)."""
+
+    def __getitem__(self, name: str) -> ops.Op:
+        op = ops.OPS[name]
+        if op.is_leaf:
+            raise KeyError(name)
+        return op
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, op in ops.OPS.items() if not op.is_leaf)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 #: Function name → op, for every op that has inputs.
-FUNCTIONS: dict[str, ops.Op] = {name: op for name, op in ops.OPS.items() if not op.is_leaf}
+FUNCTIONS: Mapping[str, ops.Op] = _Functions()
 
 
 @dataclass
@@ -408,7 +431,7 @@ class _Builder:
             return self._apply(node, "neg", [src], node_id)
         what = {ast.UAdd: "unary +", ast.Invert: "~", ast.Not: "not"}.get(type(node.op), "this")
         raise self.error(node, f"{what} is not supported; the operators are "
-                               f"{OPERATORS} and unary -")
+                               f"{_operators()} and unary -")
 
     def binary(self, node: ast.BinOp, node_id: str | None) -> str:
         symbol = _BINOPS.get(type(node.op), "?")
@@ -416,7 +439,7 @@ class _Builder:
         if op is None:
             hint = " (for division use /)" if symbol == "//" else ""
             raise self._error_after(node.left, node, f"the operator {symbol} is not supported{hint}; "
-                                             f"the operators are {OPERATORS} and unary -")
+                                             f"the operators are {_operators()} and unary -")
         a = self.expression(node.left)
         b = self.expression(node.right)
         return self._apply(node, op, [a, b], node_id)
@@ -439,32 +462,37 @@ class _Builder:
         for kw in node.keywords:
             if kw.arg is None:
                 raise self.error(kw, "**arguments are not supported")
-            if kw.arg != "axis" or not op.takes_axis:
-                takes = [n for n, o in FUNCTIONS.items() if o.takes_axis]
-                raise self.error(kw, f"{name}() takes no keyword argument {kw.arg}=; only "
-                                     + " and ".join(takes) + " take axis=")
-            if kw.arg in attrs:
-                raise self.error(kw, "axis= is given twice")
-            attrs["axis"] = self._axis(kw.value)
+            setting = op.setting(kw.arg)
+            if setting is None:
+                raise self.error(kw, f"{name}() takes no keyword argument {kw.arg}=; "
+                                     + _who_takes(kw.arg))
+            if setting.name in attrs:
+                raise self.error(kw, f"{setting.name}= is given twice")
+            attrs[setting.name] = self._setting(kw.value, setting, op)
         if len(node.args) != op.arity:
             n = len(node.args)
             ports = ", ".join(op.ports)
             got = f"{n} argument" + ("" if n == 1 else "s")
-            extra = " (give the axis as axis=N)" if op.takes_axis and n == 2 else ""
+            extra = ""
+            if op.settings and n == op.arity + 1:
+                first = op.settings[0]
+                extra = f" (give the {first.name} as {first.name}={_PLACEHOLDER[first.kind]})"
             raise self.error(node, f"{name} takes {op.arity} argument"
                                    f"{'' if op.arity == 1 else 's'} ({ports}), "
                                    f"got {got}{extra}")
         srcs = [self.expression(arg) for arg in node.args]
         return self._apply(node, op.name, srcs, node_id, attrs or None)
 
-    def _axis(self, node: ast.expr) -> int:
-        sign, inner = 1, node
-        if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub):
-            sign, inner = -1, inner.operand
-        if isinstance(inner, ast.Constant) and isinstance(inner.value, int) \
-                and not isinstance(inner.value, bool) and abs(inner.value) < 64:
-            return sign * inner.value
-        raise self.error(node, "axis must be a small whole number, as in axis=0")
+    def _setting(self, node: ast.expr, setting: ops.Setting, op: ops.Op):
+        """The literal value of a keyword argument, checked against the op's declaration."""
+        value = _setting_literal(node, setting.kind)
+        if value is _NOT_LITERAL:
+            raise self.error(node, f"{setting.name} must be {_LITERAL_TEXT[setting.kind]}, "
+                                   f"as in {setting.name}={_example(setting)}")
+        refusal = setting.refusal(op.name, value, _python_text)
+        if refusal is not None:
+            raise self.error(node, refusal)
+        return value
 
     def _apply(self, where: ast.AST, op: str, srcs: list[str], node_id: str | None,
                attrs: dict | None = None) -> str:
@@ -483,6 +511,85 @@ class _Builder:
 
 def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+# Settings as keyword arguments: which literals each kind of setting takes.
+_NOT_LITERAL = object()
+_SMALL = 64     # |an integer setting| in a program is below this
+_LITERAL_TEXT = {"int": "a small whole number", "float": "a number", "bool": "True or False",
+                 "choice": "one of the listed values", "ints": "a list of small whole numbers"}
+_PLACEHOLDER = {"int": "N", "float": "X", "bool": "True", "choice": "…", "ints": "[N, …]"}
+
+
+def _signed(node: ast.expr):
+    """A number literal, possibly negated (``-2``), else _NOT_LITERAL."""
+    sign, inner = 1, node
+    if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub):
+        sign, inner = -1, inner.operand
+    if isinstance(inner, ast.Constant) and _is_number(inner.value):
+        return sign * inner.value
+    return _NOT_LITERAL
+
+
+def _small_int(node: ast.expr):
+    v = _signed(node)
+    return v if isinstance(v, int) and abs(v) < _SMALL else _NOT_LITERAL
+
+
+def _setting_literal(node: ast.expr, kind: str):
+    """The value of ``node`` as a literal of a setting of this kind, else _NOT_LITERAL."""
+    if kind == "int":
+        return _small_int(node)
+    if kind == "float":
+        v = _signed(node)
+        return v if v is _NOT_LITERAL or math.isfinite(v) else _NOT_LITERAL
+    if kind == "bool":
+        ok = isinstance(node, ast.Constant) and isinstance(node.value, bool)
+        return node.value if ok else _NOT_LITERAL
+    if kind == "choice":
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        return _signed(node)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [_small_int(e) for e in node.elts]
+        return _NOT_LITERAL if _NOT_LITERAL in items else items
+    return _NOT_LITERAL
+
+
+def _example(setting: ops.Setting) -> str:
+    """A value to show in "as in axis=0": the default, else a value in range."""
+    if setting.default is not None:
+        return _python_text(setting.default)
+    if setting.kind == "bool":
+        return "True"
+    if setting.kind == "choice":
+        return _python_text(setting.choices[0])
+    low = 0 if setting.low is None else setting.low
+    value = int(low) + (1 if setting.above else 0) if setting.kind != "float" else low
+    return f"[{value}, {value}]" if setting.kind == "ints" else _python_text(value)
+
+
+def _python_text(value) -> str:
+    """A setting's value as a program writes it."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_python_text(v) for v in value) + "]"
+    return repr(value)
+
+
+def _who_takes(keyword: str) -> str:
+    """"only sum and mean take axis=": the ops that have this setting, or (an unknown
+    keyword) every setting of the table and its ops."""
+    names = sorted({s.name for op in FUNCTIONS.values() for s in op.settings
+                    if s.name == keyword or keyword in s.aliases}) or \
+        list(dict.fromkeys(s.name for op in FUNCTIONS.values() for s in op.settings))
+    if not names:
+        return "no function takes keyword arguments"
+    parts = []
+    for setting in names:
+        takers = [n for n, op in FUNCTIONS.items() if op.setting(setting) is not None]
+        verb = "takes" if len(takers) == 1 else "take"
+        parts.append(f"{' and '.join(takers)} {verb} {setting}=")
+    return "only " + "; only ".join(parts)
 
 
 def _unknown_function(name: str) -> str:
