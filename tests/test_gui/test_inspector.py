@@ -175,14 +175,15 @@ def test_the_axis_of_a_sum_is_set_with_all_or_a_number(window):
     graph = window.document.graph
     select(window, "f")
     ins = window.inspector
-    assert ins.axis_box.isVisibleTo(ins) and ins.axis_all.isChecked()
-    ins.axis_all.setChecked(False)
+    axis = ins.setting_rows["axis"]          # generated from the op table's declaration
+    assert axis.box.isVisibleTo(ins) and axis.none.isChecked()
+    axis.none.setChecked(False)
     assert graph.node("f").attrs == {"axis": 0}
-    ins.axis_spin.setValue(1)
+    axis.editor.setValue(1)
     assert graph.node("f").attrs == {"axis": 1}
     window.document.undo_stack.undo()
     window.document.undo_stack.undo()
-    assert graph.node("f").attrs == {} and ins.axis_all.isChecked()
+    assert graph.node("f").attrs == {} and axis.none.isChecked()
 
 
 def test_a_wire_shows_its_value_and_gradient_contribution(window):
