@@ -805,11 +805,6 @@ def unregister(name: str) -> None:
     LEAVES = frozenset(n for n, o in OPS.items() if o.is_leaf)
 
 
-def settings_of(name: str) -> list[str]:
-    """Names of the ops that have a setting called ``name``, in table order."""
-    return [n for n, op in OPS.items() if any(s.name == name for s in op.settings)]
-
-
 def get(name: str) -> Op:
     """The op called ``name``; KeyError when there is none."""
     return OPS[name]

@@ -32,8 +32,12 @@ class SettingRow:
     """The widgets of one setting: ``box`` (the row), ``editor``, and ``none`` (the check
     box for an absent value, or None when the setting always has one)."""
 
-    def __init__(self, setting: ops.Setting, changed) -> None:
+    def __init__(self, setting: ops.Setting, on_change) -> None:
         self.setting = setting
+
+        def changed(*_args) -> None:
+            on_change(self)
+
         self.box = QWidget()
         self.box.setObjectName(f"{_camel(setting.name)}Setting")
         row = QHBoxLayout(self.box)
@@ -147,26 +151,30 @@ class SettingsEditor(QWidget):
             self._layout.addWidget(row.box)
             row.box.show()          # a child added to a shown widget is not shown by itself
 
-    def _changed(self, *_args) -> None:
+    def _changed(self, row: SettingRow) -> None:
+        """One row was edited: the node's attrs with that setting changed (or absent)."""
+        name = row.setting.name
+        try:
+            value = row.value()
+        except ValueError:
+            if not row.editor.text().strip():       # "none" unticked: wait for a value
+                row.editor.setEnabled(True)
+                return
+            self.refused.emit(f"the {name} of {self.op.name} must be "
+                              f"{row.setting.requirement()}, not {row.editor.text()!r}")
+            row.show(self.attrs.get(name))
+            return
         attrs = dict(self.attrs)
-        for name, row in self.rows.items():
-            try:
-                value = row.value()
-            except ValueError:
-                self.refused.emit(f"the {name} of {self.op.name} must be "
-                                  f"{row.setting.requirement()}, not {row.editor.text()!r}")
+        if value is None:
+            attrs.pop(name, None)
+        else:
+            refusal = row.setting.refusal(self.op.name, value)
+            if refusal is not None:
+                self.refused.emit(refusal)
                 row.show(self.attrs.get(name))
                 return
-            if value is None:
-                attrs.pop(name, None)
-            else:
-                refusal = row.setting.refusal(self.op.name, value)
-                if refusal is not None:
-                    self.refused.emit(refusal)
-                    row.show(self.attrs.get(name))
-                    return
-                attrs[name] = value
-            row.editor.setEnabled(row.none is None or value is not None)
+            attrs[name] = value
+        row.editor.setEnabled(row.none is None or value is not None)
         if attrs != self.attrs:
             self.attrs = attrs
             self.edited.emit(attrs)
