@@ -65,6 +65,7 @@ OPERATORS = " ".join(ops.INFIX)
 def _operators() -> str:
     return " ".join(ops.INFIX)
 
+
 class _Functions(Mapping):
     """Function name → op, for every op of the table that has inputs (read live, so
     an op registered later is a function too)."""
