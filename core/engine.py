@@ -9,16 +9,20 @@ generator.  Gradients live in the :class:`Evaluation`, never on nodes.
 
 The fan-out rule is the line ``grads[a] = ga if s is None else s + ga``: a
 node's gradient is the sum of the gradients on its outgoing wires, the first
-one taken as it is (as PyTorch does) and each later one added.  Nodes that do
+one taken as it is (as PyTorch does) and each later one added.  The loop
+takes that rule as a parameter (``accumulate``), so the misconception of
+overwriting at forks (:mod:`core.misconception`) is this same loop with
+another rule, not a second one.  Nodes that do
 not reach the output never receive one and stay None: no gradient, not zero.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -34,6 +38,37 @@ _FAIL = (EvaluationError, ValueError, TypeError, IndexError)
 _VALUE = operator.attrgetter("value")
 _SAME = object()     # an edge-gradient row: each wire carries the node's own gradient
 _CHUNK = 128    # backward steps per resumption of the generator
+
+
+class ForwardEntry(NamedTuple):
+    """One node of the forward pass, as the plan compiled it."""
+
+    node: int           # index into Plan.order
+    fast: Callable      # the float fast path, or ``numpy`` where an input is an array
+    numpy: Callable     # the op's numpy function: the IEEE result where ``fast`` raises
+    a: int              # index of the node feeding port 0
+    b: int              # index of the node feeding port 1, or -1 (one input)
+
+
+class BackwardEntry(NamedTuple):
+    """One node of the backward pass, output first; a leaf has no vjp and a = b = -1."""
+
+    node: int
+    fast: Callable | None    # vjp of the fast path; None: the gradient passes unchanged
+    numpy: Callable | None   # the op's numpy vjp (None for a leaf)
+    a: int
+    b: int
+
+
+#: The fan-out rules the backward loop takes (``accumulate``): what a node's
+#: gradient becomes when one more of its outgoing wires sends one back.
+#: ``None`` is the right rule, the sum, written inline in the loop.
+SUM = None
+
+
+def OVERWRITE(old: Any, new: Any) -> Any:
+    """The misconception ``grads[x] = g`` instead of ``grads[x] += g``: the last one wins."""
+    return new
 
 
 @dataclass(frozen=True)
@@ -103,8 +138,7 @@ class Plan:
         scalar = [False] * n
         for (i, _), is_scalar in zip(self.leaves, self.leaf_scalar):
             scalar[i] = is_scalar
-        # forward entries: (index, fast fn, numpy fn, port-0 index, port-1 index or -1)
-        self.forward_steps: list[tuple] = []
+        forward: list[ForwardEntry] = []
         vjps: list[tuple] = [None] * n
         for i, node in enumerate(self.nodes):
             ins = self.inputs[i]
@@ -116,15 +150,15 @@ class Plan:
                 sf, sv = af, av
             a = ins[0]
             b = ins[1] if len(ins) > 1 else -1
-            self.forward_steps.append((i, sf, af, a, b))
+            forward.append(ForwardEntry(i, sf, af, a, b))
             # None: the gradient passes unchanged (the loop skips the call)
             vjps[i] = (None if sv is not av and node.spec.identity_vjp else sv, av)
         self.all_scalar = all(scalar) and not self.blocked
         # backward entries, output first: only nodes that reach the output get a step
-        self.backward_steps: list[tuple] = []
-        self.backward_chunks: list[list[tuple]] = []
+        backward: list[BackwardEntry] = []
         self.reaching: list[bool] = [False] * n      # gets a gradient (reaches the output)
         if self.output < 0 or self.output_error:
+            self.set_steps(forward, backward)
             return
         reach = self.reaching
         reach[self.output] = True
@@ -135,12 +169,27 @@ class Plan:
             for j in ins:
                 reach[j] = True
             if not ins:
-                self.backward_steps.append((i, None, None, -1, -1))
+                backward.append(BackwardEntry(i, None, None, -1, -1))
             else:
                 sv, av = vjps[i]
-                self.backward_steps.append((i, sv, av, ins[0], ins[1] if len(ins) > 1 else -1))
-        steps = self.backward_steps
-        self.backward_chunks = [steps[k:k + _CHUNK] for k in range(0, len(steps), _CHUNK)]
+                backward.append(BackwardEntry(i, sv, av, ins[0], ins[1] if len(ins) > 1 else -1))
+        self.set_steps(forward, backward)
+
+    def set_steps(self, forward: list[ForwardEntry], backward: list[BackwardEntry]) -> None:
+        """Install the entries of both passes.
+
+        Readers use the named entries (``forward_steps``, ``backward_steps``).  The
+        two loops read the same entries as plain tuples (``forward_loop``,
+        ``backward_chunks``): Python unpacks only an exact tuple on its fast path, a
+        named tuple through the iterator protocol, which made a step of the loop
+        about 3× slower to unpack (measured).
+        """
+        self.forward_steps = forward
+        self.backward_steps = backward
+        self.forward_loop: list[tuple] = [tuple(e) for e in forward]
+        plain = [tuple(e) for e in backward]
+        self.backward_chunks: list[list[tuple]] = [plain[k:k + _CHUNK]
+                                                   for k in range(0, len(plain), _CHUNK)]
 
     def fits(self, graph: Graph) -> bool:
         """Still valid: same structure, and no leaf turned from scalar to array or back
@@ -226,7 +275,7 @@ def forward(plan: Plan) -> Evaluation:
     vals = _leaf_values(plan)
     try:
         with gc_paused(), np.errstate(all="ignore"):
-            _forward_fast(plan.forward_steps, vals)
+            _forward_fast(plan.forward_loop, vals)
         evaluation = Evaluation(plan, vals)
     except _FAIL:
         evaluation = _forward_careful(plan)
@@ -257,12 +306,13 @@ def _forward_careful(plan: Plan) -> Evaluation:
     """The same loop, tolerating nodes that fail: they and their consumers get None."""
     vals = _leaf_values(plan)
     evaluation = Evaluation(plan, vals)
-    for i, _, af, a, b in plan.forward_steps:
+    for step in plan.forward_steps:
+        i, a, b = step.node, step.a, step.b
         args = (vals[a],) if b < 0 else (vals[a], vals[b])
         if any(v is None for v in args):
             continue
         try:
-            vals[i] = _ieee(af, *args)
+            vals[i] = _ieee(step.numpy, *args)
         except _FAIL as exc:
             node = plan.nodes[i]
             evaluation.problems.append(Problem(node.id, f'node "{node.id}" ({node.op}): '
@@ -323,18 +373,23 @@ def _note_nonfinite(evaluation: Evaluation) -> None:
 # ----------------------------------------------------------------- backward
 
 def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
-                     sent_b: list) -> Iterator[list]:
+                     sent_b: list, accumulate: Callable | None = SUM) -> Iterator[list]:
     """The backward pass: yields runs of consecutive steps once their gradients are final.
 
     ``grads`` starts all None; a node's first incoming contribution is stored,
-    each later one added (the fan-out rule: a node's gradient is the sum of
-    what its outgoing wires carry back).  Storing the first one instead of
-    adding it to 0.0 saves a new float per node, and keeps a -0.0 gradient
-    as PyTorch does.  ``sent_a``/``sent_b`` receive what each node sends into
-    its port a / b.  Steps come in runs (``Plan.backward_chunks``) because
-    resuming a generator once per node cost as much as a third of the whole
-    pass; :func:`backward_steps` hands them out one node at a time.
+    each later one combined with what is there by the fan-out rule
+    ``accumulate``: :data:`SUM` (None, the right rule, inline: a node's
+    gradient is the sum of what its outgoing wires carry back) or a function
+    ``(old, new) -> gradient`` such as :func:`OVERWRITE`.  The rule is looked at
+    only where a second contribution arrives, so the sum costs nothing extra.
+    Storing the first one instead of adding it to 0.0 saves a new float per
+    node, and keeps a -0.0 gradient as PyTorch does.  ``sent_a``/``sent_b``
+    receive what each node sends into its port a / b.  Steps come in runs
+    (``Plan.backward_chunks``) because resuming a generator once per node cost
+    as much as a third of the whole pass; :func:`backward_steps` hands them out
+    one node at a time.
     """
+    add = accumulate is None
     out = plan.output
     seed = vals[out]
     grads[out] = np.ones_like(seed) if isinstance(seed, np.ndarray) else 1.0
@@ -345,9 +400,9 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
                 if sv is None:              # add on floats: g to both inputs
                     sent_a[i] = _SAME
                     s = grads[a]
-                    grads[a] = g if s is None else s + g
+                    grads[a] = g if s is None else (s + g if add else accumulate(s, g))
                     s = grads[b]
-                    grads[b] = g if s is None else s + g
+                    grads[b] = g if s is None else (s + g if add else accumulate(s, g))
                     continue
                 x, y = vals[a], vals[b]
                 try:
@@ -356,9 +411,9 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
                     gab = _ieee(av, g, vals[i], x, y)
                 sent_a[i], sent_b[i] = ga, gb = gab
                 s = grads[a]
-                grads[a] = ga if s is None else s + ga
+                grads[a] = ga if s is None else (s + ga if add else accumulate(s, ga))
                 s = grads[b]
-                grads[b] = gb if s is None else s + gb
+                grads[b] = gb if s is None else (s + gb if add else accumulate(s, gb))
             elif a >= 0:
                 g, x = grads[i], vals[a]
                 if sv is None:
@@ -370,25 +425,28 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
                         ga = _ieee(av, g, vals[i], x)
                 sent_a[i] = ga
                 s = grads[a]
-                grads[a] = ga if s is None else s + ga
+                grads[a] = ga if s is None else (s + ga if add else accumulate(s, ga))
         yield chunk
 
 
-def _start_backward(evaluation: Evaluation) -> Iterator[list]:
+def _start_backward(evaluation: Evaluation,
+                    accumulate: Callable | None = SUM) -> Iterator[list]:
     if evaluation.error is not None:
         raise EvaluationError(evaluation.error)
     evaluation.grads = [None] * len(evaluation.plan.nodes)
     n = len(evaluation.plan.nodes)
     evaluation.edge_grads = sent_a, sent_b = [None] * n, [None] * n
     return _backward_chunks(evaluation.plan, evaluation.values, evaluation.grads,
-                            sent_a, sent_b)
+                            sent_a, sent_b, accumulate)
 
 
 def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardStep]:
     """The backward pass one node at a time; the evaluation fills in as it goes."""
     plan = evaluation.plan
+    entries = iter(plan.backward_steps)
     for chunk in _start_backward(evaluation):
-        for i, *_ in chunk:
+        for entry in itertools.islice(entries, len(chunk)):
+            i = entry.node
             node_id = plan.order[i]
             incoming = [(e, evaluation._edge_grad_at(i, e.port)) for e in graph.in_edges(node_id)]
             outgoing = [(e, evaluation.edge_grad(e)) for e in graph.out_edges(node_id)
@@ -396,10 +454,13 @@ def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardSte
             yield BackwardStep(node_id, evaluation.grads[i], incoming, outgoing)
 
 
-def backward(evaluation: Evaluation) -> Evaluation:
-    """The whole backward pass: consume the step generator to the end."""
+def backward(evaluation: Evaluation, accumulate: Callable | None = SUM) -> Evaluation:
+    """The whole backward pass: consume the step generator to the end.
+
+    ``accumulate`` is the fan-out rule (see :func:`_backward_chunks`): the sum,
+    or :func:`OVERWRITE` for the misconception of :mod:`core.misconception`."""
     with gc_paused(), np.errstate(all="ignore"):
-        deque(_start_backward(evaluation), maxlen=0)
+        deque(_start_backward(evaluation, accumulate), maxlen=0)
     _note_nonfinite_grads(evaluation)
     return evaluation
 

@@ -200,18 +200,13 @@ def incoming_lines(step: BackwardStep, graph: Graph, evaluation: Evaluation,
 
 def _array_chain(op: ops.Op, port: int, L: str, n: str, names: list[str], up: Any,
                  grad: Any, inputs: list[Any]) -> str:
-    """The chain rule with shapes: ``∂L/∂W = ∂L/∂Y @ Xᵀ : (3×2) = (3×1)·(1×2)``."""
+    """The chain rule with shapes: ``∂L/∂x = ∂L/∂y ⊙ (local) : (2×3)``, or the op's
+    own way of saying it (``Op.chain``: matmul's ``∂L/∂W = ∂L/∂Y @ Xᵀ``)."""
+    if op.chain is not None:
+        return op.chain(port, L, n, names, up, grad, inputs)
     s = names[port]
     shape = format_shape(np.shape(grad))
     up_shape = format_shape(np.shape(up))
-    if op.name == "matmul":
-        a, b = (np.atleast_2d(v) for v in inputs)
-        other_name = f"{names[1 - port]}ᵀ"
-        if port == 0:
-            return (f"chain  ∂{L}/∂{s} = ∂{L}/∂{n} @ {other_name} : {shape} = "
-                    f"{up_shape}·{format_shape(b.T.shape)}")
-        return (f"chain  ∂{L}/∂{s} = {other_name} @ ∂{L}/∂{n} : {shape} = "
-                f"{format_shape(a.T.shape)}·{up_shape}")
     local = _substitute(op.local[port], op, names)
     text = f"chain  ∂{L}/∂{s} = ∂{L}/∂{n} ⊙ ({local}) : {shape}"
     if np.shape(grad) != np.broadcast_shapes(np.shape(up), *[np.shape(v) for v in inputs]):

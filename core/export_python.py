@@ -9,9 +9,9 @@ prints every value and gradient as the JSON object ``chainrule eval FILE
 --json`` prints, so a test can check that the script computes what the app
 shows.
 
-How the numbers stay the same: every op's code comes from one table,
-:data:`_TEMPLATES` (op name → forward template, one vjp template per port),
-which mirrors the numpy implementations of :mod:`core.ops` (``array`` and
+How the numbers stay the same: every op's code comes from its entry in the
+op table (``Op.export``: forward template, one vjp template per port), which
+mirrors the numpy implementations of :mod:`core.ops` (``array`` and
 ``array_vjp``) expression for expression, PyTorch conventions included (relu
 and abs have derivative 0 at 0, a max/min tie splits the gradient, pow's
 special cases).  Gradients are added up in the order the engine adds them
@@ -30,6 +30,7 @@ import builtins
 import json
 import keyword
 import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -39,63 +40,11 @@ from .engine import Evaluation, Evaluator
 from .errors import EvaluationError
 from .graph import Graph
 
-# op → (forward template, [vjp template for each port]).  Fields: the port names
-# of the op ({a}, {b}, {x}, {base}, ...), {g} (the node's gradient), {out} (its
-# value), {axis} (attrs.axis) and, for leaves, {value}.  Each template mirrors the
-# op's ``array`` / ``array_vjp`` in core/ops.py; names starting with "_" are
-# helpers from _HELPERS, emitted only when used.
-_TEMPLATES: dict[str, tuple[str, list[str]]] = {
-    "input": ("{value}", []),
-    "const": ("{value}", []),
-    "add": ("{a} + {b}", ["{g}", "{g}"]),
-    "sub": ("{a} - {b}", ["{g}", "-{g}"]),
-    "mul": ("{a} * {b}", ["{g} * {b}", "{g} * {a}"]),
-    "div": ("{a} / {b}", ["{g} / {b}", "-{g} * (({a} / {b}) / {b})"]),
-    "pow": ("np.power({base}, {exponent})",
-            ["np.where({exponent} == 0, 0.0, "
-             "{g} * ({exponent} * np.power({base}, {exponent} - 1)))",
-             "np.where(({base} == 0) & ({exponent} >= 0), 0.0, {g} * ({out} * np.log({base})))"]),
-    "max": ("np.maximum({a}, {b})",
-            ["np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
-             "np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"]),
-    "min": ("np.minimum({a}, {b})",
-            ["np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
-             "np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"]),
-    "matmul": ("{a} @ {b}", ["_matmul_grad_a({g}, {a}, {b})", "_matmul_grad_b({g}, {a}, {b})"]),
-    "neg": ("-{x}", ["-{g}"]),
-    "exp": ("np.exp({x})", ["{g} * {out}"]),
-    "log": ("np.log({x})", ["{g} / {x}"]),
-    "sin": ("np.sin({x})", ["{g} * np.cos({x})"]),
-    "cos": ("np.cos({x})", ["{g} * -np.sin({x})"]),
-    "tanh": ("np.tanh({x})", ["{g} * (1 - {out} * {out})"]),
-    "sigmoid": ("1.0 / (1.0 + np.exp(-{x}))", ["{g} * (1 - {out}) * {out}"]),
-    "relu": ("np.where({x} <= 0, 0.0, {x})", ["np.where({out} <= 0, 0.0, {g})"]),
-    "abs": ("np.abs({x})", ["{g} * (({x} > 0) * 1.0 - ({x} < 0))"]),
-    "sqrt": ("np.sqrt({x})", ["{g} / (2 * {out})"]),
-    "square": ("np.square({x})", ["{g} * (2 * {x})"]),
-    "reciprocal": ("np.reciprocal({x})", ["-{g} * ({out} * {out})"]),
-    "sum": ("_sum({x}, {axis})", ["_sum_grad({g}, {x}, {axis})"]),
-    "mean": ("_mean({x}, {axis})", ["_mean_grad({g}, {x}, {axis})"]),
-    "mse": ("np.mean(({pred} - {target}) * ({pred} - {target}))",
-            ["2.0 / np.size({pred} - {target}) * ({pred} - {target}) * {g}",
-             "2.0 / np.size({pred} - {target}) * (-({pred} - {target})) * {g}"]),
-}
-
-# Ops whose gradient into an input is summed back to that input's shape when
-# broadcasting stretched it (core.ops wraps their vjps in ``unbroadcast``).
-_BROADCASTING = {"add", "sub", "mul", "div", "pow", "max", "min", "mse"}
-
-# The choices at non-differentiable points, said in the comment of the line.
-_CONVENTIONS = {
-    "relu": "0 where the input is ≤ 0, as in PyTorch",
-    "abs": "0 at 0, as in PyTorch",
-    "max": "a tie sends half to each input, as in PyTorch",
-    "min": "a tie sends half to each input, as in PyTorch",
-    "pow": "0 where the exponent is 0 (base) or the base is 0 (exponent), as in PyTorch",
-}
-
-_HELPERS: dict[str, str] = {
-    "_unbroadcast": '''
+# The code of every op comes from its entry in the op table (``Op.export``, a
+# :class:`core.ops.Template`): forward and one gradient per port, the helpers they
+# call, whether gradients are summed back over broadcast axes, and the convention
+# said in the comment.  Only the summing-back helper is this module's own.
+_UNBROADCAST = '''
 def _unbroadcast(g, shape):
     """Sum g over the axes broadcasting added or stretched, back to an input's shape."""
     g = np.asarray(g)
@@ -105,56 +54,37 @@ def _unbroadcast(g, shape):
         if n == 1 and g.shape[axis] != 1:
             g = g.sum(axis=axis, keepdims=True)
     return g
-''',
-    "_matmul_grad_a": '''
-def _matmul_grad_a(g, a, b):
-    """The gradient of a in a @ b: g @ b.T (vectors treated as a row and a column)."""
-    a2 = a if a.ndim == 2 else a[None, :]
-    b2 = b if b.ndim == 2 else b[:, None]
-    g2 = np.reshape(g, (a2.shape[0], b2.shape[1]))
-    return (g2 @ b2.T).reshape(a.shape)
-''',
-    "_matmul_grad_b": '''
-def _matmul_grad_b(g, a, b):
-    """The gradient of b in a @ b: a.T @ g (vectors treated as a row and a column)."""
-    a2 = a if a.ndim == 2 else a[None, :]
-    b2 = b if b.ndim == 2 else b[:, None]
-    g2 = np.reshape(g, (a2.shape[0], b2.shape[1]))
-    return (a2.T @ g2).reshape(b.shape)
-''',
-    "_sum": '''
-def _sum(x, axis):
-    """Sum of the elements (or along axis); a scalar is its own sum."""
-    return x if np.ndim(x) == 0 else np.sum(x, axis=axis)
-''',
-    "_mean": '''
-def _mean(x, axis):
-    """Mean of the elements (or along axis); a scalar is its own mean."""
-    return x if np.ndim(x) == 0 else np.mean(x, axis=axis)
-''',
-    "_sum_grad": '''
-def _sum_grad(g, x, axis):
-    """sum copies the upstream gradient to every element it added up."""
-    if np.ndim(x) == 0:
-        return g
-    g = np.asarray(g, dtype=np.float64)
-    if axis is not None:
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, np.shape(x)).copy()
-''',
-    "_mean_grad": '''
-def _mean_grad(g, x, axis):
-    """mean copies the upstream gradient divided by n to each of its n elements."""
-    if np.ndim(x) == 0:
-        return g
-    n = np.size(x) if axis is None else np.shape(x)[axis]
-    g = np.asarray(g, dtype=np.float64)
-    if axis is not None:
-        g = np.expand_dims(g, axis)
-    g = np.broadcast_to(g, np.shape(x))
-    return g / n if n != 1 else g.copy()
-''',
-}
+'''
+
+
+def _helpers() -> dict[str, str]:
+    """Every helper a script may need, in the order a script writes them: the
+    summing-back one, then those of the ops in the table's order."""
+    helpers = {"_unbroadcast": _UNBROADCAST}
+    for op in ops.OPS.values():
+        if op.export is not None:
+            for name, code in op.export.helpers.items():
+                helpers.setdefault(name, code)
+    return helpers
+
+
+class _TemplateView(Mapping):
+    """op name → (forward template, [gradient template per port]), read from the table."""
+
+    def __getitem__(self, name: str) -> tuple[str, list[str]]:
+        template = ops.OPS[name].export
+        if template is None:
+            raise KeyError(name)
+        return template.forward, list(template.grads)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, op in ops.OPS.items() if op.export is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_TEMPLATES: Mapping[str, tuple[str, list[str]]] = _TemplateView()
 
 _JSON_HELPER = '''
 def _json(value):
@@ -172,7 +102,7 @@ def _json(value):
     return x
 '''
 
-_RESERVED = ({"np", "json", "main", "numpy"} | set(dir(builtins)) | set(_HELPERS) | {"_json"})
+_RESERVED = ({"np", "json", "main", "numpy"} | set(dir(builtins)) | {"_json"})
 
 
 # ------------------------------------------------------------------ names
@@ -180,8 +110,8 @@ _RESERVED = ({"np", "json", "main", "numpy"} | set(dir(builtins)) | set(_HELPERS
 class _Names:
     """Unique Python identifiers for node ids and the gradients derived from them."""
 
-    def __init__(self) -> None:
-        self.used: set[str] = set(_RESERVED)
+    def __init__(self, helpers) -> None:
+        self.used: set[str] = set(_RESERVED) | set(helpers)
 
     def take(self, wanted: str) -> str:
         name = wanted
@@ -240,17 +170,18 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
     order, vals = plan.order, evaluation.values
     L_id = plan.output_id
 
-    names = _Names()
+    helpers = _helpers()
+    names = _Names(helpers)
     var = {n.id: names.take(_identifier(n.id)) for n in graph.nodes()}
     L = var[L_id]
 
     # How many contributions each node receives, in the order the engine adds them.
     reaching = plan.reaching
     contributions: dict[int, list[tuple[int, int]]] = {}
-    for i, _, _, a, b in plan.backward_steps:
-        for port, j in enumerate((a, b)):
+    for step in plan.backward_steps:
+        for port, j in enumerate((step.a, step.b)):
             if j >= 0:
-                contributions.setdefault(j, []).append((i, port))
+                contributions.setdefault(j, []).append((step.node, port))
     gvar = {order[i]: names.take("d" + var[order[i]]) for i in range(len(order)) if reaching[i]}
     edge_var: dict[tuple[int, int], str] = {}
     for j, contribs in contributions.items():
@@ -268,26 +199,28 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
         node = plan.nodes[i]
         fields = {p: var[order[j]] for p, j in zip(node.spec.ports, plan.inputs[i])}
         fields["out"] = var[order[i]]
-        fields["axis"] = repr(node.attrs.get("axis"))
+        fields.update((k, repr(v)) for k, v in node.spec.resolve(node.attrs).items())
         fields.update(extra)
         code = template.format(**fields)
-        used_helpers.update(h for h in _HELPERS if re.search(rf"\b{h}\(", code))
+        used_helpers.update(h for h in helpers if re.search(rf"\b{h}\(", code))
         return code
 
     # ---- leaves and forward pass
     leaf_lines, forward_lines = [], []
     for i, node in plan.leaves:
         leaf_lines.append(f"{var[node.id]} = {_literal(node.value)}  # {_describe(node)}")
-    for i, *_ in plan.forward_steps:
+    for step in plan.forward_steps:
+        i = step.node
         node = plan.nodes[i]
-        code = fill(_TEMPLATES[node.op][0], i)
+        code = fill(node.spec.export.forward, i)
         forward_lines.append(f"{var[node.id]} = {code}  # {_describe(node)}")
 
     # ---- backward pass
     seed = vals[plan.output]
     seed_code = f"np.ones_like({L})" if isinstance(seed, np.ndarray) else "np.float64(1.0)"
     backward_lines = [f"{gvar[L_id]} = {seed_code}  # ∂{L}/∂{L} = 1: the output seeds the pass"]
-    for i, *_ in plan.backward_steps:
+    for step in plan.backward_steps:
+        i = step.node
         node = plan.nodes[i]
         n = var[node.id]
         contribs = contributions.get(i, [])
@@ -299,8 +232,8 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
         in_names = [var[order[j]] for j in plan.inputs[i]]
         for port, j in enumerate(plan.inputs[i]):
             s = var[order[j]]
-            code = fill(_TEMPLATES[node.op][1][port], i, g=gvar[node.id])
-            if node.op in _BROADCASTING:
+            code = fill(spec.export.grads[port], i, g=gvar[node.id])
+            if spec.export.broadcasting:
                 shape = np.shape(vals[j])
                 full = np.broadcast_shapes(*(np.shape(vals[k]) for k in plan.inputs[i]))
                 if shape != full:
@@ -312,8 +245,8 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
             else:
                 chain = (f"∂{L}/∂{s} via {n} = ∂{L}/∂{n} · ∂{n}/∂{s} = ∂{L}/∂{n} · "
                          + (local if re.fullmatch(r"[\w.−-]+", local) else f"({local})"))
-            if node.op in _CONVENTIONS:
-                chain += f"; {_CONVENTIONS[node.op]}"
+            if spec.export.convention:
+                chain += f"; {spec.export.convention}"
             backward_lines.append(f"{edge_var[(i, port)]} = {code}  # {chain}")
 
     # ---- main: the same object as `chainrule eval FILE --json`
@@ -348,8 +281,8 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
         "",
         "np.seterr(all=\"ignore\")  # inf and nan are results here, as in the app",
     ]
-    for h in [*(h for h in _HELPERS if h in used_helpers), "_json"]:
-        parts += ["", "", (_HELPERS.get(h) or _JSON_HELPER).strip("\n")]
+    for h in [*(h for h in helpers if h in used_helpers), "_json"]:
+        parts += ["", "", (helpers.get(h) or _JSON_HELPER).strip("\n")]
     parts += ["", "", "# ---- leaves", *leaf_lines, "", "# ---- forward pass", *forward_lines,
               "", f"# ---- backward pass: the gradient of {L} with respect to every node",
               *backward_lines, "", "",
@@ -380,5 +313,6 @@ def _str(text: str) -> str:
 def _describe(node) -> str:
     label = f", {node.label!r}" if node.label and node.label != node.id else ""
     extra = ", trainable" if node.trainable else ""
-    axis = f", axis={node.attrs['axis']}" if node.attrs.get("axis") is not None else ""
-    return f"{node.op}{axis}{label}{extra}"
+    settings = "".join(f", {s.name}={node.attrs[s.name]}" for s in node.spec.settings
+                       if node.attrs.get(s.name) is not None)
+    return f"{node.op}{settings}{label}{extra}"

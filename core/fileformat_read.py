@@ -260,9 +260,11 @@ def _validate_node(i: int, raw: Any) -> _NodeRecord:
         attrs = {}
     if not isinstance(attrs, dict):
         raise FileFormatError(f"{place}.attrs", f"must be an object {{...}}, not {_kind(attrs)}")
-    if spec.takes_axis and attrs.get("axis") is not None and not _is_int(attrs["axis"]):
-        raise FileFormatError(f"{place}.attrs.axis", f"the axis of {op} must be an integer, "
-                                                     f"not {_show(attrs['axis'])}")
+    for setting in spec.settings:     # as the op table declares them
+        given = attrs.get(setting.name)
+        refusal = None if given is None else setting.refusal(op, given, _show)
+        if refusal is not None:
+            raise FileFormatError(f"{place}.attrs.{setting.name}", refusal)
     try:
         attrs = check_attrs(spec, _keep_practical(attrs))
     except GraphError as e:

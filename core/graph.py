@@ -124,10 +124,11 @@ def check_attrs(op: ops.Op, attrs: Any) -> dict:
         return {}
     if not isinstance(attrs, dict):
         raise BadValueError("attrs must be an object")
-    if op.takes_axis and attrs.get("axis") is not None:
-        axis = attrs["axis"]
-        if isinstance(axis, bool) or not isinstance(axis, int):
-            raise BadValueError(f"attrs.axis of {op.name} must be an integer")
+    for setting in op.settings:       # as the op table declares them
+        value = attrs.get(setting.name)
+        need = None if value is None else setting.problem(value)
+        if need is not None:
+            raise BadValueError(f"attrs.{setting.name} of {op.name} must be {need}")
     return dict(attrs)
 
 

@@ -6,13 +6,13 @@ where it should write ``grads[a] += ga`` keeps only the *last* contribution
 that reaches a node with several outgoing wires, and every node upstream of
 that fork then inherits the wrong number.
 
-This is a deliberate, short variant of the engine's backward loop, not a
-second engine: it walks the same compiled plan (``Plan.backward_steps``, in the
-same reverse topological order, port 0 before port 1), calls the ops' own
-vector-Jacobian products on the values of a real forward pass, and differs
-from :func:`core.engine.backward` in the one assignment.  Where a node feeds
-only one wire both programs agree, so the differences are exactly the forks
-and what lies upstream of them.
+This is not a second engine: it is :func:`core.engine.backward` itself, run
+on the values of a real forward pass with the fan-out rule
+:func:`core.engine.OVERWRITE` instead of the sum, so it walks the same
+compiled plan (in the same reverse topological order, port 0 before port 1)
+and calls the ops' own vector-Jacobian products.  Where a node feeds only one
+wire both rules agree, so the differences are exactly the forks and what lies
+upstream of them.
 """
 from __future__ import annotations
 
@@ -22,13 +22,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .engine import Evaluation
+from .engine import OVERWRITE, Evaluation, backward
 from .errors import EvaluationError
 from .graph import Edge, Graph
-
-# What Python raises where IEEE arithmetic gives inf or nan (as in the engine):
-# the op's numpy vjp then gives the IEEE result.
-_IEEE = (ArithmeticError, ValueError)
 
 
 @dataclass
@@ -46,34 +42,23 @@ def overwrite_pass(evaluation: Evaluation) -> OverwritePass:
     if evaluation.error is not None:
         raise EvaluationError(evaluation.error)
     plan = evaluation.plan
-    vals, order = evaluation.values, plan.order
-    grads: list = [None] * len(vals)
-    seed = vals[plan.output]
-    grads[plan.output] = np.ones_like(seed) if isinstance(seed, np.ndarray) else 1.0
+    order = plan.order
+    wrong = Evaluation(plan, evaluation.values)
+    backward(wrong, accumulate=OVERWRITE)
     result = OverwritePass()
-    with np.errstate(all="ignore"):
-        for i, fast, slow, a, b in plan.backward_steps:
-            if a < 0:
+    # The wires in the order the loop wrote them: the last one into a node is kept.
+    for step in plan.backward_steps:
+        i = step.node
+        for port, j in enumerate((step.a, step.b)):
+            if j < 0:
                 continue
-            g = grads[i]
-            args = (g, vals[i], vals[a]) if b < 0 else (g, vals[i], vals[a], vals[b])
-            if fast is None:                     # the plan's mark: g passes unchanged
-                sent = g if b < 0 else (g, g)
-            else:
-                try:
-                    sent = fast(*args)
-                except _IEEE:
-                    sent = slow(*args)
-            sent = (sent,) if b < 0 else sent
-            for port, (j, gj) in enumerate(zip((a, b), sent)):
-                edge = Edge(order[j], order[i], port)
-                src = order[j]
-                if src in result.kept:
-                    result.lost.setdefault(src, []).append(result.kept[src])
-                grads[j] = gj                    # the bug: should be grads[j] += gj
-                result.kept[src] = edge
-                result.edge_grads[edge] = gj
-    result.grads = {order[i]: grads[i] for i, r in enumerate(plan.reaching) if r}
+            edge = Edge(order[j], order[i], port)
+            src = order[j]
+            if src in result.kept:
+                result.lost.setdefault(src, []).append(result.kept[src])
+            result.kept[src] = edge
+            result.edge_grads[edge] = wrong.edge_grad(edge)
+    result.grads = {order[i]: wrong.grads[i] for i, r in enumerate(plan.reaching) if r}
     return result
 
 

@@ -16,14 +16,25 @@ implementations with the same meaning (PyTorch float64 is the reference):
   sent into an input is summed back to that input's shape.
 
 A vjp takes ``(g, out, *inputs)`` and returns the gradient for a unary op,
-or a tuple with one gradient per port for a binary op.
+or a tuple with one gradient per port for a binary op.  An op with settings
+(:class:`Setting`, ``attrs`` in a file, keyword arguments in a program) gets
+them as keyword arguments of all four functions, defaults applied (the
+functions give each the default too, so that they can be called alone).
+
+Adding an op is one entry here (and its tests): its settings are declared
+with it, and the program parser, the file reader and writer, the graph's
+checks, the inspector's widgets, the exported script (:class:`Template`) and
+the chain-rule panel (``chain``) all read that entry.  :func:`register` adds
+one at run time.
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import operator
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -73,6 +84,182 @@ def _np(v: Value) -> np.ndarray:
     return np.asarray(v, dtype=np.float64)
 
 
+# -------------------------------------------------------------- settings
+
+SETTING_KINDS = ("int", "float", "bool", "choice", "ints")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _bound(x: float) -> str:
+    """A bound as text: 1 for 1 and 1.0, 1e-05 for 1e-05."""
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return repr(x)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of an op: ``attrs.NAME`` in a file, ``NAME=`` in a program.
+
+    ``kind`` is one of :data:`SETTING_KINDS`: ``"int"``, ``"float"`` (any finite
+    number), ``"bool"``, ``"choice"`` (one of ``choices``) or ``"ints"`` (a list
+    of integers, ``length`` of them when given).  An absent setting, or ``null``,
+    takes ``default``; a default of None is a meaning of its own, said in
+    ``none`` ("all (reduce to a scalar)" for the axis of ``sum``).  ``low`` and
+    ``high`` bound a number (each item of ``ints``), inclusive unless
+    ``above`` (then the value must be greater than ``low``); ``check`` is a
+    further rule: it returns what the value must be when it breaks it, else
+    None.  Every refusal is one sentence that names the op, the setting and
+    what is allowed (:meth:`refusal`).
+    """
+
+    name: str
+    kind: str
+    default: Any = None
+    low: float | None = None
+    high: float | None = None
+    above: bool = False
+    choices: tuple = ()
+    length: int | None = None
+    none: str = ""
+    aliases: tuple[str, ...] = ()       # other keyword names a program may use
+    spin: tuple[int, int] = (-8, 8)     # the inspector's range where low/high are open
+    check: Callable[[Any], str | None] | None = field(default=None, repr=False,
+                                                      compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in SETTING_KINDS:
+            raise ValueError(f"setting {self.name}: unknown kind {self.kind!r}")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"setting {self.name}: a choice needs choices")
+        if self.default is not None and self.problem(self.default) is not None:
+            raise ValueError(f"setting {self.name}: the default {self.default!r} is not "
+                             + self.requirement())
+
+    # ---- what is allowed, in words
+    def kind_text(self) -> str:
+        """What the value must be, without its range: "an integer", "a number"..."""
+        if self.kind == "int":
+            return "an integer"
+        if self.kind == "float":
+            return "a number"
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "choice":
+            return "one of " + ", ".join(_choice_text(c) for c in self.choices)
+        return (f"a list of {self.length} integers" if self.length is not None
+                else "a list of integers")
+
+    def range_text(self) -> str:
+        """The range as words ("at least 1", "from 1 to 8", "greater than 0"), or ""."""
+        lo, hi = self.low, self.high
+        if lo is not None and hi is not None:
+            if self.above:
+                return f"greater than {_bound(lo)} and at most {_bound(hi)}"
+            return f"from {_bound(lo)} to {_bound(hi)}"
+        if lo is not None:
+            return f"greater than {_bound(lo)}" if self.above else f"at least {_bound(lo)}"
+        if hi is not None:
+            return f"at most {_bound(hi)}"
+        return ""
+
+    def requirement(self) -> str:
+        """What the value must be, range included: "an integer of at least 1"."""
+        rng = self.range_text()
+        if not rng or self.kind not in ("int", "float", "ints"):
+            return self.kind_text()
+        if self.kind == "ints":
+            return f"{self.kind_text()}, each {rng}"
+        return f"{self.kind_text()} {rng}" if rng.startswith(("greater", "from")) \
+            else f"{self.kind_text()} of {rng}"
+
+    def refusal(self, op: str, value: Any, show: Callable[[Any], str] = repr) -> str | None:
+        """None when ``value`` (not None) is allowed, else the one sentence that refuses
+        it: "the stride of conv2d must be an integer of at least 1, not 0"."""
+        need = self.problem(value)
+        return None if need is None else f"the {self.name} of {op} must be {need}, not {show(value)}"
+
+    # ---- checking and using a value
+    def type_ok(self, value: Any) -> bool:
+        """The value has the setting's kind (its range aside)."""
+        if self.kind == "int":
+            return _is_int(value)
+        if self.kind == "float":
+            return _is_number(value)
+        if self.kind == "bool":
+            return isinstance(value, bool)
+        if self.kind == "choice":
+            return any(value == c and type(value) is type(c) for c in self.choices)
+        return isinstance(value, (list, tuple)) and all(_is_int(v) for v in value) and \
+            (self.length is None or len(value) == self.length)
+
+    def _in_range(self, x: float) -> bool:
+        if self.low is not None and (x <= self.low if self.above else x < self.low):
+            return False
+        return self.high is None or x <= self.high
+
+    def problem(self, value: Any) -> str | None:
+        """None when ``value`` (not None) is allowed, else what it must be."""
+        if not self.type_ok(value):
+            return self.requirement()
+        if self.kind in ("int", "float") and not self._in_range(value):
+            return self.requirement()
+        if self.kind == "ints" and not all(self._in_range(v) for v in value):
+            return self.requirement()
+        if self.check is not None:
+            return self.check(value)
+        return None
+
+    def resolve(self, value: Any) -> Any:
+        """The value an op's functions get: the default when absent, floats as float,
+        lists of integers as tuples."""
+        if value is None:
+            value = self.default
+        if value is None:
+            return None
+        if self.kind == "float":
+            return float(value)
+        if self.kind == "ints":
+            return tuple(value)
+        return value
+
+
+def _choice_text(c: Any) -> str:
+    return f'"{c}"' if isinstance(c, str) else repr(c)
+
+
+# -------------------------------------------------------------- templates
+
+@dataclass(frozen=True)
+class Template:
+    """The numpy code the exported script (:mod:`core.export_python`) writes for an op.
+
+    ``forward`` and each of ``grads`` (one per port) are :meth:`str.format`
+    templates.  Fields: the port names (``{a}``, ``{x}``, ``{base}``...), ``{g}``
+    (the node's gradient), ``{out}`` (its value), each setting by its name
+    (``{axis}``, its value as a Python literal, default applied) and, for
+    leaves, ``{value}``.  The code mirrors the op's ``array`` / ``array_vjp``
+    expression for expression.  ``helpers`` are the functions the code may
+    call (name → source, a name starting with ``_``), written into the script
+    only when used; ops sharing helpers list the same ones.  ``broadcasting``:
+    a gradient is summed back to its input's shape where broadcasting
+    stretched it.  ``convention`` is said in the comment of each gradient line.
+    """
+
+    forward: str
+    grads: tuple[str, ...] = ()
+    helpers: Mapping[str, str] = field(default_factory=dict)
+    broadcasting: bool = False
+    convention: str = ""
+
+
 # ------------------------------------------------------------------ the Op
 
 @dataclass(frozen=True)
@@ -91,11 +278,18 @@ class Op:
     array: Callable | None = None
     array_vjp: Callable | None = None
     infix: str | None = None          # Python operator in programs: "*"
-    takes_axis: bool = False          # attrs.axis (sum, mean)
+    settings: tuple[Setting, ...] = ()
+    # With these settings the float functions apply (default: always); otherwise
+    # every node of the op takes the numpy path.
+    scalar_when: Callable[[dict], bool] | None = field(default=None, repr=False)
     # On floats the gradient goes unchanged to every input (add; sum and mean of a
     # number): the engine then skips calling ``scalar_vjp``, the most common call.
     identity_vjp: bool = False
     explain: Callable[..., str | None] | None = field(default=None, repr=False)
+    export: Template | None = field(default=None, repr=False)
+    # The chain rule with shapes for an array step, when the op says it its own way
+    # (matmul: ∂L/∂a = ∂L/∂out @ bᵀ): (port, L, n, names, up, grad, inputs) -> str.
+    chain: Callable[..., str] | None = field(default=None, repr=False)
 
     @property
     def arity(self) -> int:
@@ -105,17 +299,26 @@ class Op:
     def is_leaf(self) -> bool:
         return not self.ports
 
+    def setting(self, name: str) -> Setting | None:
+        """The setting called ``name`` (or one of its aliases), or None."""
+        for s in self.settings:
+            if s.name == name or name in s.aliases:
+                return s
+        return None
+
+    def resolve(self, attrs: dict) -> dict:
+        """Every setting's value for the op's functions: ``attrs``, defaults applied."""
+        return {s.name: s.resolve(attrs.get(s.name)) for s in self.settings}
+
     def bind(self, attrs: dict) -> tuple[Callable | None, Callable | None, Callable, Callable]:
-        """The four functions for one node, with its ``attrs`` applied."""
-        if not self.takes_axis:
+        """The four functions for one node, with its settings applied."""
+        if not self.settings:
             return self.scalar, self.scalar_vjp, self.array, self.array_vjp
-        axis = attrs.get("axis")
-        array, array_vjp = self.array, self.array_vjp
-        # On a scalar only axis 0 / -1 exist (as in PyTorch); others go to the
-        # array path, which refuses them with a message.
-        fast = axis in (None, 0, -1)
-        return (self.scalar if fast else None, self.scalar_vjp if fast else None,
-                lambda x: array(x, axis), lambda g, out, x: array_vjp(g, out, x, axis))
+        kw = self.resolve(attrs)
+        fast = self.scalar is not None and (self.scalar_when is None or self.scalar_when(kw))
+        return (functools.partial(self.scalar, **kw) if fast else None,
+                functools.partial(self.scalar_vjp, **kw) if fast else None,
+                functools.partial(self.array, **kw), functools.partial(self.array_vjp, **kw))
 
 
 # ------------------------------------------------------- the definitions
@@ -302,138 +505,304 @@ _LEAF_NOTE = ("A leaf starts the computation. Its gradient is the sum of what fl
 
 
 def _unary(name, group, symbol, formula, local, note, scalar, scalar_vjp, array, array_vjp,
-           explain=None):
+           explain=None, export=None):
     return Op(name, ("x",), group, symbol, formula, (local,), note,
               scalar=scalar, scalar_vjp=scalar_vjp,
               array=lambda x: as_value(array(_np(x))), array_vjp=_ub1(array_vjp),
-              explain=explain)
+              explain=explain, export=export)
 
 
 def _binary(name, group, symbol, formula, local, note, scalar, scalar_vjp, array, array_vjp,
-            infix=None, ports=("a", "b"), explain=None, identity_vjp=False):
+            infix=None, ports=("a", "b"), explain=None, identity_vjp=False, export=None):
+    """An element-wise op of two inputs: they broadcast, so the exported script sums
+    each gradient back to its input's shape (``broadcasting``)."""
+    if export is not None:
+        export = dataclasses.replace(export, broadcasting=True)
     return Op(name, ports, group, symbol, formula, local, note,
               scalar=scalar, scalar_vjp=scalar_vjp,
               array=lambda a, b: as_value(array(_np(a), _np(b))), array_vjp=_ub(array_vjp),
-              infix=infix, explain=explain, identity_vjp=identity_vjp)
+              infix=infix, explain=explain, identity_vjp=identity_vjp, export=export)
+
+
+def _matmul_chain(port, L, n, names, up, grad, inputs):
+    """``∂L/∂W = ∂L/∂Y @ Xᵀ : (3×2) = (3×1)·(1×2)``: the shapes of the product."""
+    s = names[port]
+    shape = _shape_text(np.shape(grad))
+    up_shape = _shape_text(np.shape(up))
+    a, b = (np.atleast_2d(v) for v in inputs)
+    other_name = f"{names[1 - port]}ᵀ"
+    if port == 0:
+        return (f"chain  ∂{L}/∂{s} = ∂{L}/∂{n} @ {other_name} : {shape} = "
+                f"{up_shape}·{_shape_text(b.T.shape)}")
+    return (f"chain  ∂{L}/∂{s} = {other_name} @ ∂{L}/∂{n} : {shape} = "
+            f"{_shape_text(a.T.shape)}·{up_shape}")
+
+
+# Helpers of the exported script (name → source), shared by the ops that use them.
+_MATMUL_HELPERS = {
+    "_matmul_grad_a": '''
+def _matmul_grad_a(g, a, b):
+    """The gradient of a in a @ b: g @ b.T (vectors treated as a row and a column)."""
+    a2 = a if a.ndim == 2 else a[None, :]
+    b2 = b if b.ndim == 2 else b[:, None]
+    g2 = np.reshape(g, (a2.shape[0], b2.shape[1]))
+    return (g2 @ b2.T).reshape(a.shape)
+''',
+    "_matmul_grad_b": '''
+def _matmul_grad_b(g, a, b):
+    """The gradient of b in a @ b: a.T @ g (vectors treated as a row and a column)."""
+    a2 = a if a.ndim == 2 else a[None, :]
+    b2 = b if b.ndim == 2 else b[:, None]
+    g2 = np.reshape(g, (a2.shape[0], b2.shape[1]))
+    return (a2.T @ g2).reshape(b.shape)
+''',
+}
+
+_REDUCE_HELPERS = {
+    "_sum": '''
+def _sum(x, axis):
+    """Sum of the elements (or along axis); a scalar is its own sum."""
+    return x if np.ndim(x) == 0 else np.sum(x, axis=axis)
+''',
+    "_mean": '''
+def _mean(x, axis):
+    """Mean of the elements (or along axis); a scalar is its own mean."""
+    return x if np.ndim(x) == 0 else np.mean(x, axis=axis)
+''',
+    "_sum_grad": '''
+def _sum_grad(g, x, axis):
+    """sum copies the upstream gradient to every element it added up."""
+    if np.ndim(x) == 0:
+        return g
+    g = np.asarray(g, dtype=np.float64)
+    if axis is not None:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, np.shape(x)).copy()
+''',
+    "_mean_grad": '''
+def _mean_grad(g, x, axis):
+    """mean copies the upstream gradient divided by n to each of its n elements."""
+    if np.ndim(x) == 0:
+        return g
+    n = np.size(x) if axis is None else np.shape(x)[axis]
+    g = np.asarray(g, dtype=np.float64)
+    if axis is not None:
+        g = np.expand_dims(g, axis)
+    g = np.broadcast_to(g, np.shape(x))
+    return g / n if n != 1 else g.copy()
+''',
+}
+
+_TIE = "a tie sends half to each input, as in PyTorch"
+
+#: attrs.axis of sum and mean: an integer, or absent for all elements.
+AXIS = Setting("axis", "int", none="all (reduce to a scalar)")
+
+
+def _axis_on_floats(settings: dict) -> bool:
+    # On a scalar only axis 0 / -1 exist (as in PyTorch); others go to the
+    # array path, which refuses them with a message.
+    return settings["axis"] in (None, 0, -1)
 
 
 _DEFINITIONS = [
-    Op("input", (), "leaves", "x", "value set by you", (), _LEAF_NOTE),
-    Op("const", (), "leaves", "c", "fixed value", (), _LEAF_NOTE),
+    Op("input", (), "leaves", "x", "value set by you", (), _LEAF_NOTE,
+       export=Template("{value}")),
+    Op("const", (), "leaves", "c", "fixed value", (), _LEAF_NOTE,
+       export=Template("{value}")),
 
     _binary("add", "arithmetic", "+", "a + b", ("1", "1"),
             "add distributes the upstream gradient unchanged to every input: "
             "each input gets exactly the gradient of the sum.",
             operator.add, lambda g, out, a, b: (g, g),
-            np.add, lambda g, out, a, b: (g, g), infix="+", identity_vjp=True),
+            np.add, lambda g, out, a, b: (g, g), infix="+", identity_vjp=True,
+            export=Template("{a} + {b}", ("{g}", "{g}"))),
     _binary("sub", "arithmetic", "−", "a − b", ("1", "−1"),
             "sub passes the upstream gradient to a unchanged and to b with its sign flipped.",
             operator.sub, lambda g, out, a, b: (g, -g),
-            np.subtract, lambda g, out, a, b: (g, -g), infix="-"),
+            np.subtract, lambda g, out, a, b: (g, -g), infix="-",
+            export=Template("{a} - {b}", ("{g}", "-{g}"))),
     _binary("mul", "arithmetic", "×", "a · b", ("b", "a"),
             "mul swaps its inputs: each input's gradient is the other input times the "
             "upstream gradient. A large input makes the other's gradient large.",
             operator.mul, lambda g, out, a, b: (g * b, g * a),
-            np.multiply, lambda g, out, a, b: (g * b, g * a), infix="*"),
+            np.multiply, lambda g, out, a, b: (g * b, g * a), infix="*",
+            export=Template("{a} * {b}", ("{g} * {b}", "{g} * {a}"))),
     _binary("div", "arithmetic", "÷", "a / b", ("1/b", "−a/b²"),
             "div scales the gradient of a by 1/b; b gets −a/b² times upstream, so a small "
             "divisor makes both gradients large.",
             operator.truediv, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
             np.divide, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
-            infix="/", explain=_explain_div),
+            infix="/", explain=_explain_div,
+            export=Template("{a} / {b}", ("{g} / {b}", "-{g} * (({a} / {b}) / {b})"))),
     _binary("pow", "arithmetic", "xʸ", "base^exponent",
             ("exponent · base^(exponent−1)", "base^exponent · ln(base)"),
             "pow sends exponent · base^(exponent−1) times upstream to the base (the power "
             "rule) and base^exponent · ln(base) times upstream to the exponent.",
             math.pow, _pow_scalar_vjp, np.power, _pow_array_vjp,
-            infix="**", ports=("base", "exponent"), explain=_explain_pow),
+            infix="**", ports=("base", "exponent"), explain=_explain_pow,
+            export=Template(
+                "np.power({base}, {exponent})",
+                ("np.where({exponent} == 0, 0.0, "
+                 "{g} * ({exponent} * np.power({base}, {exponent} - 1)))",
+                 "np.where(({base} == 0) & ({exponent} >= 0), 0.0, "
+                 "{g} * ({out} * np.log({base})))"),
+                convention="0 where the exponent is 0 (base) or the base is 0 (exponent), "
+                           "as in PyTorch")),
     _binary("max", "functions", "max", "max(a, b)", ("1 if a is larger", "1 if b is larger"),
             "max routes the whole upstream gradient to the larger input and nothing to the "
             "other (a tie splits it in half).",
             lambda a, b: a if a > b else (b if a <= b else math.nan), _max_vjp,
-            np.maximum, lambda g, out, a, b: _max_array_vjp(g, out, a, b, True)),
+            np.maximum, lambda g, out, a, b: _max_array_vjp(g, out, a, b, True),
+            export=Template(
+                "np.maximum({a}, {b})",
+                ("np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
+                 "np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"),
+                convention=_TIE)),
     _binary("min", "functions", "min", "min(a, b)", ("1 if a is smaller", "1 if b is smaller"),
             "min routes the whole upstream gradient to the smaller input (a tie splits it).",
             lambda a, b: a if a < b else (b if a >= b else math.nan), _min_vjp,
-            np.minimum, lambda g, out, a, b: _max_array_vjp(g, out, a, b, False)),
+            np.minimum, lambda g, out, a, b: _max_array_vjp(g, out, a, b, False),
+            export=Template(
+                "np.minimum({a}, {b})",
+                ("np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
+                 "np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"),
+                convention=_TIE)),
     Op("matmul", ("a", "b"), "tensors", "@", "a @ b", ("g @ bᵀ", "aᵀ @ g"),
        "matmul is mul for matrices: a's gradient is upstream @ bᵀ and b's is aᵀ @ upstream, "
        "so each gradient has the shape of its input.",
-       array=_matmul, array_vjp=_matmul_vjp, infix="@"),
+       array=_matmul, array_vjp=_matmul_vjp, infix="@", chain=_matmul_chain,
+       export=Template("{a} @ {b}", ("_matmul_grad_a({g}, {a}, {b})",
+                                     "_matmul_grad_b({g}, {a}, {b})"), _MATMUL_HELPERS)),
 
     _unary("neg", "arithmetic", "−x", "−x", "−1",
            "neg flips the sign of the upstream gradient.",
-           operator.neg, lambda g, out, x: -g, np.negative, lambda g, out, x: -g),
+           operator.neg, lambda g, out, x: -g, np.negative, lambda g, out, x: -g,
+           export=Template("-{x}", ("-{g}",))),
     _unary("exp", "functions", "eˣ", "eˣ", "eˣ",
            "exp multiplies the upstream gradient by its own output eˣ.",
            math.exp, lambda g, out, x: g * out, np.exp, lambda g, out, x: g * out,
-           explain=_explain_exp),
+           explain=_explain_exp, export=Template("np.exp({x})", ("{g} * {out}",))),
     _unary("log", "functions", "ln", "ln x", "1/x",
            "log divides the upstream gradient by its input: small inputs get large gradients.",
            math.log, lambda g, out, x: g / x, np.log, lambda g, out, x: g / x,
-           explain=_explain_log),
+           explain=_explain_log, export=Template("np.log({x})", ("{g} / {x}",))),
     _unary("sin", "functions", "sin", "sin x", "cos x",
            "sin multiplies the upstream gradient by cos x.",
            math.sin, lambda g, out, x: g * math.cos(x), np.sin,
-           lambda g, out, x: g * np.cos(x)),
+           lambda g, out, x: g * np.cos(x),
+           export=Template("np.sin({x})", ("{g} * np.cos({x})",))),
     _unary("cos", "functions", "cos", "cos x", "−sin x",
            "cos multiplies the upstream gradient by −sin x.",
            math.cos, lambda g, out, x: g * -math.sin(x), np.cos,
-           lambda g, out, x: g * -np.sin(x)),
+           lambda g, out, x: g * -np.sin(x),
+           export=Template("np.cos({x})", ("{g} * -np.sin({x})",))),
     _unary("tanh", "functions", "tanh", "tanh x", "1 − tanh²(x)",
            "tanh multiplies the upstream gradient by 1 − tanh²x: at most 1, near 0 when the "
            "unit saturates.",
            math.tanh, lambda g, out, x: g * (1 - out * out), np.tanh,
-           lambda g, out, x: g * (1 - out * out)),
+           lambda g, out, x: g * (1 - out * out),
+           export=Template("np.tanh({x})", ("{g} * (1 - {out} * {out})",))),
     Op("sigmoid", ("x",), "functions", "σ", "1/(1 + e⁻ˣ)", ("σ(x)(1 − σ(x))",),
        "sigmoid multiplies the upstream gradient by σ(1 − σ), which is at most 0.25: "
        "that is why gradients vanish through deep chains of sigmoids.",
        scalar=_sigmoid, scalar_vjp=lambda g, out, x: g * (1 - out) * out,
-       array=_np_sigmoid, array_vjp=_ub1(lambda g, out, x: g * (1 - out) * out)),
+       array=_np_sigmoid, array_vjp=_ub1(lambda g, out, x: g * (1 - out) * out),
+       export=Template("1.0 / (1.0 + np.exp(-{x}))", ("{g} * (1 - {out}) * {out}",))),
     _unary("relu", "functions", "ReLU", "max(x, 0)", "1 if x > 0 else 0",
            "relu is a gate: it passes the upstream gradient where its input was positive "
            "and blocks it (0) elsewhere.",
            _relu, lambda g, out, x: 0.0 if out <= 0 else g,
            lambda x: np.where(x <= 0, 0.0, x),
-           lambda g, out, x: np.where(_np(out) <= 0, 0.0, g)),
+           lambda g, out, x: np.where(_np(out) <= 0, 0.0, g),
+           export=Template("np.where({x} <= 0, 0.0, {x})", ("np.where({out} <= 0, 0.0, {g})",),
+                           convention="0 where the input is ≤ 0, as in PyTorch")),
     _unary("abs", "functions", "|x|", "|x|", "sign(x)",
            "abs passes the upstream gradient with the sign of its input (0 at 0).",
            abs, lambda g, out, x: g * ((x > 0) - (x < 0)), np.abs,
-           lambda g, out, x: g * ((x > 0) * 1.0 - (x < 0))),   # sign, 0 at nan as in PyTorch
+           lambda g, out, x: g * ((x > 0) * 1.0 - (x < 0)),   # sign, 0 at nan as in PyTorch
+           export=Template("np.abs({x})", ("{g} * (({x} > 0) * 1.0 - ({x} < 0))",),
+                           convention="0 at 0, as in PyTorch")),
     _unary("sqrt", "arithmetic", "√", "√x", "1/(2√x)",
            "sqrt divides the upstream gradient by twice its output: infinite at 0.",
            math.sqrt, lambda g, out, x: g / (2 * out), np.sqrt,
-           lambda g, out, x: g / (2 * out), explain=_explain_sqrt),
+           lambda g, out, x: g / (2 * out), explain=_explain_sqrt,
+           export=Template("np.sqrt({x})", ("{g} / (2 * {out})",))),
     _unary("square", "arithmetic", "x²", "x²", "2·x",
            "square multiplies the upstream gradient by 2x.",
            lambda x: x * x, lambda g, out, x: g * (2 * x), np.square,
-           lambda g, out, x: g * (2 * x)),
+           lambda g, out, x: g * (2 * x),
+           export=Template("np.square({x})", ("{g} * (2 * {x})",))),
     _unary("reciprocal", "arithmetic", "1/x", "1/x", "−1/x²",
            "reciprocal multiplies the upstream gradient by −1/x².",
            lambda x: 1 / x, lambda g, out, x: -g * (out * out), np.reciprocal,
-           lambda g, out, x: -g * (out * out), explain=_explain_reciprocal),
+           lambda g, out, x: -g * (out * out), explain=_explain_reciprocal,
+           export=Template("np.reciprocal({x})", ("-{g} * ({out} * {out})",))),
 
     Op("sum", ("x",), "tensors", "Σ", "Σ x", ("1",),
        "sum copies the upstream gradient to every element it added up.",
-       scalar=lambda x: x, scalar_vjp=lambda g, out, x: g,
-       array=_sum, array_vjp=_sum_vjp, takes_axis=True, identity_vjp=True),
+       scalar=lambda x, axis=None: x, scalar_vjp=lambda g, out, x, axis=None: g,
+       array=_sum, array_vjp=_sum_vjp, settings=(AXIS,), scalar_when=_axis_on_floats,
+       identity_vjp=True,
+       export=Template("_sum({x}, {axis})", ("_sum_grad({g}, {x}, {axis})",), _REDUCE_HELPERS)),
     Op("mean", ("x",), "tensors", "μ", "mean(x)", ("1/n",),
        "mean copies the upstream gradient divided by n to each of its n elements.",
-       scalar=lambda x: x, scalar_vjp=lambda g, out, x: g,
-       array=_mean, array_vjp=_mean_vjp, takes_axis=True, identity_vjp=True),
+       scalar=lambda x, axis=None: x, scalar_vjp=lambda g, out, x, axis=None: g,
+       array=_mean, array_vjp=_mean_vjp, settings=(AXIS,), scalar_when=_axis_on_floats,
+       identity_vjp=True,
+       export=Template("_mean({x}, {axis})", ("_mean_grad({g}, {x}, {axis})",),
+                       _REDUCE_HELPERS)),
     Op("mse", ("pred", "target"), "losses", "MSE", "mean((pred − target)²)",
        ("2(pred − target)/n", "−2(pred − target)/n"),
        "mse sends 2(pred − target)/n to the prediction: each prediction is pushed toward "
        "its target in proportion to its error.",
        scalar=lambda a, b: (a - b) * (a - b),
        scalar_vjp=lambda g, out, a, b: ((2.0 * (a - b)) * g, (2.0 * (b - a)) * g),
-       array=_mse, array_vjp=_mse_vjp),
+       array=_mse, array_vjp=_mse_vjp,
+       export=Template("np.mean(({pred} - {target}) * ({pred} - {target}))",
+                       ("2.0 / np.size({pred} - {target}) * ({pred} - {target}) * {g}",
+                        "2.0 / np.size({pred} - {target}) * (-({pred} - {target})) * {g}"),
+                       broadcasting=True)),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _DEFINITIONS}
 GROUPS: tuple[str, ...] = ("leaves", "arithmetic", "functions", "tensors", "losses")
 LEAVES = frozenset(name for name, op in OPS.items() if op.is_leaf)
 INFIX: dict[str, str] = {op.infix: op.name for op in _DEFINITIONS if op.infix}
+
+
+def register(op: Op) -> Op:
+    """Add ``op`` to the table at run time (a plug-in, or a test's throwaway op).
+
+    Everything reads the table when it needs it, so the op is then a function
+    of programs, a node of files, a palette entry and a part of exported
+    scripts; :func:`unregister` takes it out again."""
+    global LEAVES
+    if op.name in OPS:
+        raise ValueError(f"there is already an op called {op.name}")
+    if op.group not in GROUPS:
+        raise ValueError(f"op {op.name}: unknown group {op.group!r}; the groups are "
+                         + ", ".join(GROUPS))
+    if len(op.local) != op.arity or (op.export is not None and
+                                     len(op.export.grads) != op.arity):
+        raise ValueError(f"op {op.name}: one local derivative and one gradient template "
+                         f"per port ({ports_text(op)})")
+    if op.infix is not None and op.infix in INFIX:
+        raise ValueError(f"op {op.name}: the operator {op.infix} is {INFIX[op.infix]}")
+    OPS[op.name] = op
+    if op.infix is not None:
+        INFIX[op.infix] = op.name
+    LEAVES = frozenset(name for name, o in OPS.items() if o.is_leaf)
+    return op
+
+
+def unregister(name: str) -> None:
+    """Take the op ``name`` out of the table again (KeyError when there is none)."""
+    global LEAVES
+    op = OPS.pop(name)
+    if op.infix is not None and INFIX.get(op.infix) == name:
+        del INFIX[op.infix]
+    LEAVES = frozenset(n for n, o in OPS.items() if o.is_leaf)
 
 
 def get(name: str) -> Op:

@@ -71,6 +71,7 @@ import ast
 import difflib
 import math
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from . import ops
@@ -96,8 +97,29 @@ def _functions() -> dict[str, ops.Op]:
     return {name: op for name, op in ops.OPS.items() if not op.is_leaf}
 
 
-#: Function name → op, as the table was when this module was imported.
-FUNCTIONS: dict[str, ops.Op] = _functions()
+def _operators() -> str:
+    return " ".join(ops.INFIX)
+
+
+class _Functions(Mapping):
+    """Function name → op, for every op of the table that has inputs (read live, so
+    an op registered later is a function too)."""
+
+    def __getitem__(self, name: str) -> ops.Op:
+        op = ops.OPS[name]
+        if op.is_leaf:
+            raise KeyError(name)
+        return op
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, op in ops.OPS.items() if not op.is_leaf)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+#: Function name → op, for every op that has inputs (a live view of the table).
+FUNCTIONS: Mapping[str, ops.Op] = _Functions()
 
 #: The ops of ``ops.md`` the parser can name even before the op table has them:
 #: using one that is missing is refused as "not available yet".
@@ -132,18 +154,8 @@ _SETTING_KINDS = {"axis": "axis", "keepdims": "bool", "shape": "int list", "slop
 
 
 def _settings_of(op: ops.Op) -> set[str]:
-    """The names of the settings (``attrs``) ``op`` accepts.
-
-    The one place that knows how the op table declares settings: an ``op.settings``
-    (names, or a mapping / objects with ``.name``) if the table has it, else
-    ``takes_axis``.
-    """
-    declared = getattr(op, "settings", None)
-    if declared is not None:
-        if isinstance(declared, dict):
-            return set(declared)
-        return {s if isinstance(s, str) else s.name for s in declared}
-    return {"axis"} if op.takes_axis else set()
+    """The names of the settings (``attrs``) ``op`` accepts: its declaration in the table."""
+    return {s.name for s in op.settings}
 
 
 #: Library roots a dotted function name may start with, and the family it belongs to.
@@ -629,7 +641,7 @@ class _Builder:
             return self._apply(node, "neg", [src], node_id)
         what = {ast.UAdd: "unary +", ast.Invert: "~", ast.Not: "not"}.get(type(node.op), "this")
         raise self.error(node, f"{what} is not supported; the operators are "
-                               f"{OPERATORS} and unary -")
+                               f"{_operators()} and unary -")
 
     def binary(self, node: ast.BinOp, node_id: str | None) -> str:
         symbol = _BINOPS.get(type(node.op), "?")
@@ -638,7 +650,7 @@ class _Builder:
             hint = {"//": " (for division use /)",
                     "^": ": use ** for a power (^ is not a power in Python)"}.get(symbol, "")
             raise self._error_after(node.left, node, f"the operator {symbol} is not supported{hint}; "
-                                             f"the operators are {OPERATORS} and unary -")
+                                             f"the operators are {_operators()} and unary -")
         a = self.expression(node.left)
         b = self.expression(node.right)
         return self._apply(node, op, [a, b], node_id)
@@ -816,7 +828,8 @@ class _Builder:
         for kw in keywords:
             if kw.arg is None:
                 raise self.error(kw, "**arguments are not supported")
-            key = kw.arg if kw.arg in allowed else SETTING_ALIASES.get(kw.arg, kw.arg)
+            declared = op.setting(kw.arg)           # its name or one of its aliases
+            key = declared.name if declared is not None else SETTING_ALIASES.get(kw.arg, kw.arg)
             if key not in allowed and key in _SPEC_SETTINGS.get(op.name, ()):
                 takes = ", ".join(f"{s}=" for s in sorted(allowed)) or "no"
                 raise self.error(kw, f"the setting {key}= of {op.name} is not available yet "
@@ -829,13 +842,24 @@ class _Builder:
                                      f"{kw.arg}=: {listing}")
             if key in attrs:
                 raise self.error(kw, f"{key}= is given twice")
-            attrs[key] = self._setting_value(key, kw)
+            attrs[key] = self._setting_value(op, key, kw)
         return attrs
 
-    def _setting_value(self, key: str, kw: ast.keyword):
+    def _setting_value(self, op: ops.Op, key: str, kw: ast.keyword):
         """The literal of one setting; a wrong one is refused at the keyword (at the value
         for axis, as before)."""
-        kind, node = _SETTING_KINDS.get(key), kw.value
+        node = kw.value
+        setting = op.setting(key)
+        if setting is not None:                 # the op table declares it: check it there
+            value = _setting_literal(node, setting.kind)
+            if value is _NOT_LITERAL:               # refused at the value, as axis always was
+                raise self.error(node, f"{setting.name} must be {_LITERAL_TEXT[setting.kind]}, "
+                                       f"as in {setting.name}={_example(setting)}")
+            refusal = setting.refusal(op.name, value, _python_text)
+            if refusal is not None:
+                raise self.error(node, refusal)
+            return value
+        kind = _SETTING_KINDS.get(key)
         if kind == "axis":
             return self._axis(node)
         value = self._setting_literal(node)
@@ -964,6 +988,70 @@ _NODE = object()       # an index entry or setting that is an expression, not a 
 
 def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+# Settings as keyword arguments: which literals each kind of setting takes.
+_NOT_LITERAL = object()
+_SMALL = 64     # |an integer setting| in a program is below this
+_LITERAL_TEXT = {"int": "a small whole number", "float": "a number", "bool": "True or False",
+                 "choice": "one of the listed values", "ints": "a list of small whole numbers"}
+_PLACEHOLDER = {"int": "N", "float": "X", "bool": "True", "choice": "…", "ints": "[N, …]"}
+
+
+def _signed(node: ast.expr):
+    """A number literal, possibly negated (``-2``), else _NOT_LITERAL."""
+    sign, inner = 1, node
+    if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub):
+        sign, inner = -1, inner.operand
+    if isinstance(inner, ast.Constant) and _is_number(inner.value):
+        return sign * inner.value
+    return _NOT_LITERAL
+
+
+def _small_int(node: ast.expr):
+    v = _signed(node)
+    return v if isinstance(v, int) and abs(v) < _SMALL else _NOT_LITERAL
+
+
+def _setting_literal(node: ast.expr, kind: str):
+    """The value of ``node`` as a literal of a setting of this kind, else _NOT_LITERAL."""
+    if kind == "int":
+        return _small_int(node)
+    if kind == "float":
+        v = _signed(node)
+        return v if v is _NOT_LITERAL or math.isfinite(v) else _NOT_LITERAL
+    if kind == "bool":
+        ok = isinstance(node, ast.Constant) and isinstance(node.value, bool)
+        return node.value if ok else _NOT_LITERAL
+    if kind == "choice":
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        return _signed(node)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [_small_int(e) for e in node.elts]
+        return _NOT_LITERAL if _NOT_LITERAL in items else items
+    return _NOT_LITERAL
+
+
+def _example(setting: ops.Setting) -> str:
+    """A value to show in "as in axis=0": the default, else a value in range."""
+    if setting.default is not None:
+        return _python_text(setting.default)
+    if setting.kind == "bool":
+        return "True"
+    if setting.kind == "choice":
+        return _python_text(setting.choices[0])
+    low = 0 if setting.low is None else setting.low
+    value = int(low) + (1 if setting.above else 0) if setting.kind != "float" else low
+    return f"[{value}, {value}]" if setting.kind == "ints" else _python_text(value)
+
+
+def _python_text(value) -> str:
+    """A setting's value as a program writes it."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_python_text(v) for v in value) + "]"
+    return repr(value)
+
 
 
 def _is_number_literal(node: ast.expr) -> bool:

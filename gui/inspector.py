@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QScrollArea, QSpinBox, QStackedWidget, QTableWidget,
+                               QPushButton, QScrollArea, QStackedWidget, QTableWidget,
                                QVBoxLayout, QWidget)
 
 from chainrule.core.errors import ChainruleError
@@ -30,6 +30,7 @@ from chainrule.core.formatting import format_value
 from chainrule.core.graph import Edge, Node, check_id
 from chainrule.core.stepper import NOT_YET
 from chainrule.gui.commands import Rename, SetNodeField, SetOutput
+from chainrule.gui.op_settings import SettingsEditor
 from chainrule.gui.value_editor import ValueEditor, blocked, fill_table, number_table
 
 GREEN = "#1b7f3b"
@@ -90,6 +91,11 @@ class Inspector(QWidget):
         #: (a step-through sets it: only the numbers the steps have reached).
         self.evaluation_source = None
         self.show_graph()
+
+    @property
+    def setting_rows(self):
+        """Setting name → the widgets of that setting of the selected node's op."""
+        return self.settings_editor.rows
 
     # ================================================================ pages
 
@@ -173,22 +179,11 @@ class Inspector(QWidget):
         vbox.addWidget(self.trainable)
         outer.addWidget(self.value_box)
 
-        # -- axis of sum / mean
-        self.axis_box = QWidget()
-        arow = QHBoxLayout(self.axis_box)
-        arow.setContentsMargins(0, 0, 0, 0)
-        arow.addWidget(QLabel("Axis"))
-        self.axis_spin = QSpinBox()
-        self.axis_spin.setObjectName("axisSpin")
-        self.axis_spin.setRange(-8, 8)
-        self.axis_all = QCheckBox("all (reduce to a scalar)")
-        self.axis_all.setObjectName("axisAll")
-        self.axis_spin.valueChanged.connect(self._commit_axis)
-        self.axis_all.toggled.connect(self._commit_axis)
-        arow.addWidget(self.axis_spin)
-        arow.addWidget(self.axis_all)
-        arow.addStretch(1)
-        outer.addWidget(self.axis_box)
+        # -- the op's settings (attrs), as the op table declares them
+        self.settings_editor = SettingsEditor()
+        self.settings_editor.edited.connect(self._commit_attrs)
+        self.settings_editor.refused.connect(self._refuse)
+        outer.addWidget(self.settings_editor)
 
         # -- output
         orow = QHBoxLayout()
@@ -375,14 +370,7 @@ class Inspector(QWidget):
             with blocked(self.trainable):
                 self.trainable.setChecked(node.trainable)
 
-        self.axis_box.setVisible(op.takes_axis)
-        if op.takes_axis:
-            axis = node.attrs.get("axis")
-            with blocked(self.axis_spin, self.axis_all):
-                self.axis_all.setChecked(axis is None)
-                if axis is not None:
-                    self.axis_spin.setValue(int(axis))
-            self.axis_spin.setEnabled(axis is not None)
+        self.settings_editor.show_node(op, node.attrs)
 
         out = graph.effective_output()
         if out == node.id:
@@ -554,16 +542,10 @@ class Inspector(QWidget):
         if self.node_id is not None:
             self._push(SetNodeField(self.document, self.node_id, "trainable", checked))
 
-    def _commit_axis(self, *_args) -> None:
+    def _commit_attrs(self, attrs: dict) -> None:
         node_id = self.node_id
-        if node_id is None:
+        if node_id is None or node_id not in self.document.graph:
             return
-        attrs = dict(self.document.graph.node(node_id).attrs)
-        if self.axis_all.isChecked():
-            attrs.pop("axis", None)
-        else:
-            attrs["axis"] = self.axis_spin.value()
-        self.axis_spin.setEnabled(not self.axis_all.isChecked())
         if attrs != self.document.graph.node(node_id).attrs:
             self._push(SetNodeField(self.document, node_id, "attrs", attrs))
 

@@ -225,10 +225,9 @@ def numpy_path_evaluation(g: Graph):
     and a derivative such as 1 − tanh² can magnify that ulp: tanh(−6.9) differing in
     its last bit moved a gradient by 5e-11."""
     plan = Plan(g)
-    plan.forward_steps = [(i, af, af, a, b) for i, _, af, a, b in plan.forward_steps]
-    plan.backward_steps = [(i, av, av, a, b) if av is not None else (i, sv, av, a, b)
-                           for i, sv, av, a, b in plan.backward_steps]
-    plan.backward_chunks = [plan.backward_steps]
+    plan.set_steps([s._replace(fast=s.numpy) for s in plan.forward_steps],
+                   [s._replace(fast=s.numpy) if s.numpy is not None else s
+                    for s in plan.backward_steps])
     return backward(forward(plan)) if plan.output_error is None else forward(plan)
 
 

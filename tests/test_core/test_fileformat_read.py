@@ -376,7 +376,7 @@ def plausible_docs(draw):
                                                              max_size=3))
         if op == "input" and draw(st.booleans()):
             node["trainable"] = True
-        if ops.OPS[op].takes_axis and draw(st.booleans()):
+        if ops.OPS[op].setting("axis") is not None and draw(st.booleans()):
             node["attrs"] = {"axis": 0}
         if draw(st.booleans()):
             node["pos"] = draw(st.lists(st.integers(-500, 500), min_size=2, max_size=2))

@@ -117,3 +117,23 @@ def test_ieee_results_follow_the_ops_numpy_path():
     g = program("x = 0\nf = log(x) + log(x)")
     ev = evaluate(g)
     assert overwrite_gradients(ev)["x"] == np.inf and ev.grad("x") == np.inf
+
+
+def test_the_fan_out_rule_is_a_parameter_of_the_one_backward_loop():
+    """The overwrite pass is the engine's own loop with another rule: any rule goes in,
+    and the right one (the sum) is the default."""
+    from chainrule.core.engine import OVERWRITE, SUM, Evaluation, backward
+
+    g = program("x = 3\ny = 2\nq = x * x\nf = q + x * y")
+    ev = evaluate(g)
+    right = Evaluation(ev.plan, ev.values)
+    backward(right, accumulate=SUM)
+    assert right.grad("x") == ev.grad("x") == 2 * 3 + 2
+    first = Evaluation(ev.plan, ev.values)
+    backward(first, accumulate=lambda old, new: old)        # the first contribution wins
+    last = Evaluation(ev.plan, ev.values)
+    backward(last, accumulate=OVERWRITE)
+    # x receives, in the loop's order: 2 from mul1 (y · 1), then 3 and 3 from q = x · x
+    assert first.grad("x") == 2 and last.grad("x") == 3
+    assert last.grad("x") == overwrite_gradients(ev)["x"]
+    assert first.grad("y") == last.grad("y") == ev.grad("y") == 3

@@ -172,14 +172,15 @@ def test_the_axis_of_a_sum_is_set_with_all_or_a_number(window):
     graph = window.document.graph
     select(window, "f")
     ins = window.inspector
-    assert ins.axis_box.isVisibleTo(ins) and ins.axis_all.isChecked()
-    ins.axis_all.setChecked(False)
+    axis = ins.setting_rows["axis"]          # generated from the op table's declaration
+    assert axis.box.isVisibleTo(ins) and axis.none.isChecked()
+    axis.none.setChecked(False)
     assert graph.node("f").attrs == {"axis": 0}
-    ins.axis_spin.setValue(1)
+    axis.editor.setValue(1)
     assert graph.node("f").attrs == {"axis": 1}
     window.document.undo_stack.undo()
     window.document.undo_stack.undo()
-    assert graph.node("f").attrs == {} and ins.axis_all.isChecked()
+    assert graph.node("f").attrs == {} and axis.none.isChecked()
 
 
 def test_a_wire_shows_its_value_and_gradient_contribution(window):
@@ -207,3 +208,60 @@ def test_problems_of_a_node_are_listed(window):
     select(window, "f")
     ins = window.inspector
     assert ins.node_problems.isVisibleTo(ins) and "inf" in ins.node_problems.text()
+
+
+def test_the_settings_widgets_are_generated_from_the_op_table(window):
+    """A throwaway op with four kinds of settings, registered for this test only: its
+    rows come from the declaration, with no inspector code for them."""
+    from chainrule.core import ops
+    from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
+
+    op = ops.Op("scaled", ("x",), "functions", "k·x", "times · x", ("times",), "note",
+                scalar=lambda x, **kw: x * kw.get("times", 2),
+                scalar_vjp=lambda g, out, x, **kw: g * kw.get("times", 2),
+                array=lambda x, **kw: x * kw.get("times", 2),
+                array_vjp=lambda g, out, x, **kw: g * kw.get("times", 2),
+                settings=(ops.Setting("times", "int", 2, low=1, high=5),
+                          ops.Setting("offset", "float", 0.0),
+                          ops.Setting("negate", "bool", False),
+                          ops.Setting("mode", "choice", "plain", choices=("plain", "squared")),
+                          ops.Setting("scale", "float", low=0, above=True, none="no scaling")))
+    ops.register(op)
+    try:
+        window.program_bar.set_text("x = 1\nf = scaled(x, times=3)")
+        window.program_bar.replace()
+        graph = window.document.graph
+        select(window, "f")
+        ins = window.inspector
+        rows = ins.setting_rows
+        assert list(rows) == ["times", "offset", "negate", "mode", "scale"]
+        assert all(r.box.isVisibleTo(ins) for r in rows.values())
+        times, offset = rows["times"].editor, rows["offset"].editor
+        assert isinstance(times, QSpinBox) and (times.minimum(), times.maximum()) == (1, 5)
+        assert times.value() == 3 and isinstance(offset, QLineEdit)
+        assert isinstance(rows["negate"].editor, QCheckBox)
+        assert isinstance(rows["mode"].editor, QComboBox)
+        assert rows["scale"].none.isChecked() and rows["scale"].none.text() == "no scaling"
+        assert rows["times"].none is None
+        times.setValue(4)
+        assert graph.node("f").attrs == {"times": 4}
+        offset.setText("0.25")
+        offset.editingFinished.emit()
+        rows["negate"].editor.setChecked(True)
+        rows["mode"].editor.setCurrentIndex(1)
+        assert graph.node("f").attrs == {"times": 4, "offset": 0.25, "negate": True,
+                                         "mode": "squared"}
+        rows["scale"].none.setChecked(False)
+        rows["scale"].editor.setText("-1")
+        rows["scale"].editor.editingFinished.emit()
+        assert ins.edit_message.isVisibleTo(ins)
+        assert ins.edit_message.text() == \
+            "the scale of scaled must be a number greater than 0, not -1.0"
+        assert "scale" not in graph.node("f").attrs
+        window.document.undo_stack.undo()
+        assert graph.node("f").attrs == {"times": 4, "offset": 0.25, "negate": True}
+        assert rows["mode"].editor.currentText() == "plain"
+    finally:
+        window.program_bar.set_text("x = 1")
+        window.program_bar.replace()
+        ops.unregister("scaled")
