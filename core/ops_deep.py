@@ -678,6 +678,11 @@ def _same_shape(p: np.ndarray, t: np.ndarray, op: str, port: str) -> None:
             f"{'prediction' if port == 'pred' else 'logit'}, so the shapes must be the same")
 
 
+# PyTorch's EPSILON of the bce backward is the float32 number nearest 1e-12
+# (9.9999999600e-13): at pred = 0 or 1 the gradient is (p − t)/that.
+_BCE_EPSILON = float(np.float32(1e-12))
+
+
 def _bce_outside(p: np.ndarray) -> np.ndarray:
     return ~((p >= 0) & (p <= 1))
 
@@ -687,32 +692,32 @@ def bce_forward(pred, target):
     p, t = _arr(pred), _arr(target)
     _same_shape(p, t, "bce", "pred")
     loss = (t - 1) * np.maximum(np.log1p(-p), -100.0) - t * np.maximum(np.log(p), -100.0)
-    loss = np.where(_bce_outside(p) | _bce_outside(t), np.nan, loss)
+    # PyTorch also refuses a target outside [0, 1]; the loss is linear in the target,
+    # so it is computed there (finite differences on a target of exactly 1 agree).
+    loss = np.where(_bce_outside(p), np.nan, loss)
     return float(np.mean(loss)) if loss.size else math.nan
 
 
 @_quiet
 def bce_vjp(g, out, pred, target):
-    # PyTorch: g·(p − t)/max((1 − p)·p, 1e-12)/n for pred, −g·logit(p)/n for target.
+    # PyTorch: g·(p − t)/max((1 − p)·p, ε)/n, ε = float32(1e-12), for pred, −g·logit(p)/n for target.
     p, t = _arr(pred), _arr(target)
     _same_shape(p, t, "bce", "pred")
     g, n = float(g), max(p.size, 1)
-    gp = g * (p - t) / np.maximum((1.0 - p) * p, 1e-12) / n
+    gp = g * (p - t) / np.maximum((1.0 - p) * p, _BCE_EPSILON) / n
     gt = -np.log(p / (1.0 - p)) * g / n
-    bad = _bce_outside(p) | _bce_outside(t)
+    bad = _bce_outside(p)
     return _out(np.where(bad, np.nan, gp)), _out(np.where(bad, np.nan, gt))
 
 
 def _bce_explain(pred, target):
-    for name, v in (("pred", _arr(pred)), ("target", _arr(target))):
-        bad = _bce_outside(v)
-        if bad.any():
-            x = float(v[tuple(np.argwhere(bad)[0])] if v.ndim else v)
-            fix = "apply sigmoid first, or use bce_logits" if name == "pred" else \
-                "targets are probabilities, usually 0 or 1"
-            return (f"bce takes probabilities in [0, 1] and {name} holds {x:g}: the loss is "
-                    f"nan (PyTorch refuses it); {fix}")
-    return None
+    p = _arr(pred)
+    bad = _bce_outside(p)
+    if not bad.any():
+        return None
+    x = float(p[tuple(np.argwhere(bad)[0])] if p.ndim else p)
+    return (f"bce takes probabilities in [0, 1] and pred holds {x:g}: the loss is nan "
+            "(PyTorch refuses it); apply sigmoid first, or use bce_logits")
 
 
 def _log_sigmoid(x: np.ndarray) -> np.ndarray:
