@@ -80,6 +80,14 @@ def _out(v: np.ndarray) -> Value:
     return np.array(v, dtype=np.float64, copy=True) if not v.flags.owndata else v
 
 
+def _mean(a: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
+    """np.mean without its warning on an empty slice (the result is nan, as in PyTorch)."""
+    axes = range(a.ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
+    n = int(np.prod([a.shape[k] for k in axes], dtype=np.int64))
+    return np.sum(a, axis=axis, keepdims=keepdims) / n if n else \
+        np.sum(a, axis=axis, keepdims=keepdims) * np.nan
+
+
 def _zero_like(x: Value) -> Value:
     return 0.0 if np.ndim(x) == 0 else np.zeros(np.shape(x))
 
@@ -400,7 +408,7 @@ def embedding_vjp(g, out, table, ids):
     table, ids = _arr(table), _arr(ids)
     idx = _embedding_check(table, ids)
     grad = np.zeros(table.shape)
-    np.add.at(grad, idx.reshape(-1), _arr(g).reshape(-1, table.shape[1]))
+    np.add.at(grad, idx.reshape(-1), _arr(g).reshape(idx.size, table.shape[1]))
     return grad, _zero_like(ids)
 
 
@@ -483,7 +491,7 @@ def mean_forward(x, axis=None, keepdims=False):
     ax = _axis(axis, a.ndim, a.shape)
     if a.ndim == 0:
         return float(a)
-    return _out(np.mean(a, axis=ax, keepdims=keepdims))
+    return _out(_mean(a, axis=ax, keepdims=keepdims))
 
 
 @_quiet
@@ -507,7 +515,7 @@ def amax_forward(x, axis=None, keepdims=False):
     ax = _axis(axis, a.ndim, a.shape)
     if a.ndim == 0:
         return float(a)
-    if a.size == 0 or (ax is not None and a.shape[ax] == 0):
+    if (a.size == 0) if ax is None else (a.shape[ax] == 0):
         raise EvaluationError(f"x is {_sw(a)}: the largest element of an empty array "
                               "does not exist")
     return _out(np.max(a, axis=ax, keepdims=keepdims))
@@ -559,12 +567,16 @@ def logsumexp_vjp(g, out, x, axis=None, keepdims=False):
 
 
 def _softmax(a: np.ndarray, ax: int | None) -> np.ndarray:
+    if a.size == 0:
+        return a.copy()
     m = np.max(a, axis=ax, keepdims=True)
     e = np.exp(a - m)
     return e / np.sum(e, axis=ax, keepdims=True)
 
 
 def _log_softmax(a: np.ndarray, ax: int | None) -> np.ndarray:
+    if a.size == 0:
+        return a.copy()
     m = np.max(a, axis=ax, keepdims=True)
     shifted = a - m
     return shifted - np.log(np.sum(np.exp(shifted), axis=ax, keepdims=True))
@@ -609,10 +621,12 @@ def log_softmax_vjp(g, out, x, axis=-1):
 # ==================================================================== losses
 
 def _class_scores(z: np.ndarray, op: str, port: str) -> None:
-    if z.ndim not in (1, 2) or z.shape[-1] == 0:
+    if z.ndim not in (1, 2):
         raise EvaluationError(
             f"{port} is {_sw(z)} but {op} takes one row of class {port} (C) or a batch "
             f"of rows (N×C)")
+    if 0 in z.shape:
+        raise EvaluationError(f"{port} is {_sw(z)}: {op} needs at least one row and one class")
 
 
 def _class_indices(z: np.ndarray, t: np.ndarray, op: str, port: str,
@@ -695,7 +709,7 @@ def bce_forward(pred, target):
     # PyTorch also refuses a target outside [0, 1]; the loss is linear in the target,
     # so it is computed there (finite differences on a target of exactly 1 agree).
     loss = np.where(_bce_outside(p), np.nan, loss)
-    return float(np.mean(loss)) if loss.size else math.nan
+    return float(_mean(loss)) if loss.size else math.nan
 
 
 @_quiet
@@ -729,7 +743,7 @@ def bce_logits_forward(logits, target):
     x, t = _arr(logits), _arr(target)
     _same_shape(x, t, "bce_logits", "logits")
     loss = (1.0 - t) * x - _log_sigmoid(x)
-    return float(np.mean(loss)) if loss.size else math.nan
+    return float(_mean(loss)) if loss.size else math.nan
 
 
 @_quiet
@@ -786,8 +800,8 @@ def layernorm_forward(x, eps=1e-5):
     if a.ndim == 0:
         raise EvaluationError("x is a scalar; layernorm normalises each row (the last axis) "
                               "of a vector or matrix")
-    mu = np.mean(a, axis=-1, keepdims=True)
-    var = np.mean(np.square(a - mu), axis=-1, keepdims=True)
+    mu = _mean(a, axis=-1, keepdims=True)
+    var = _mean(np.square(a - mu), axis=-1, keepdims=True)
     return _out((a - mu) / np.sqrt(var + eps))
 
 
@@ -798,12 +812,12 @@ def layernorm_vjp(g, out, x, eps=1e-5):
     if a.ndim == 0:
         raise EvaluationError("x is a scalar; layernorm normalises each row (the last axis) "
                               "of a vector or matrix")
-    mu = np.mean(a, axis=-1, keepdims=True)
+    mu = _mean(a, axis=-1, keepdims=True)
     xc = a - mu
-    rstd = 1.0 / np.sqrt(np.mean(np.square(xc), axis=-1, keepdims=True) + eps)
+    rstd = 1.0 / np.sqrt(_mean(np.square(xc), axis=-1, keepdims=True) + eps)
     xhat = xc * rstd
-    gx = rstd * (g - np.mean(g, axis=-1, keepdims=True)
-                 - xhat * np.mean(g * xhat, axis=-1, keepdims=True))
+    gx = rstd * (g - _mean(g, axis=-1, keepdims=True)
+                 - xhat * _mean(g * xhat, axis=-1, keepdims=True))
     return (_out(gx),)
 
 
@@ -827,8 +841,8 @@ def batchnorm_forward(x, eps=1e-5):
     eps = _EPS.check(eps)
     a = _arr(x)
     axes = _bn_axes(a)
-    mu = np.mean(a, axis=axes, keepdims=True)
-    var = np.mean(np.square(a - mu), axis=axes, keepdims=True)
+    mu = _mean(a, axis=axes, keepdims=True)
+    var = _mean(np.square(a - mu), axis=axes, keepdims=True)
     return _out((a - mu) * (1.0 / np.sqrt(var + eps)))
 
 
@@ -839,8 +853,8 @@ def batchnorm_vjp(g, out, x, eps=1e-5):
     a, g = _arr(x), _arr(g)
     axes = _bn_axes(a)
     n = int(np.prod([a.shape[k] for k in axes]))
-    xc = a - np.mean(a, axis=axes, keepdims=True)
-    invstd = 1.0 / np.sqrt(np.mean(np.square(xc), axis=axes, keepdims=True) + eps)
+    xc = a - _mean(a, axis=axes, keepdims=True)
+    invstd = 1.0 / np.sqrt(_mean(np.square(xc), axis=axes, keepdims=True) + eps)
     dot = np.sum(xc * g, axis=axes, keepdims=True)
     mean_g = np.sum(g, axis=axes, keepdims=True) / n
     proj = dot * invstd * invstd / n
