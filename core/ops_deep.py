@@ -24,6 +24,15 @@ replace the table's versions; ``axis`` and ``keepdims`` as in PyTorch).
 
 Nothing here imports Qt, and no numpy warning or exception escapes: the
 kernels compute under ``np.errstate(all="ignore")`` and check shapes first.
+
+Registering one in the op table takes its record as it is: ``ports``,
+``group``, ``symbol``, ``formula``, ``local``, ``note`` and ``explain`` map
+one to one onto :class:`chainrule.core.ops.Op`; ``bind(node.attrs)`` gives
+the node's ``(forward, vjp)`` with its settings checked and applied (the
+array path; there is no float fast path). The vjp always returns a tuple,
+also for one port, where the table's unary vjps return the gradient itself.
+None of these ops broadcasts (PyTorch refuses different shapes for the
+losses too), so no gradient needs ``unbroadcast``.
 """
 from __future__ import annotations
 
@@ -76,7 +85,7 @@ def _out(v: np.ndarray) -> Value:
     """A fresh result: 0-d becomes a float, arrays are never views of an input."""
     v = np.asarray(v, dtype=np.float64)
     if v.ndim == 0:
-        return float(v)
+        return as_value(v)
     return np.array(v, dtype=np.float64, copy=True) if not v.flags.owndata else v
 
 

@@ -44,7 +44,7 @@ def run(op, inputs, kw, g_seed=0):
     return out, g, grads
 
 
-def close(a, b, rtol=1e-9, atol=1e-11):
+def close(a, b, rtol=1e-12, atol=1e-12):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
