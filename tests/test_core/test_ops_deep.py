@@ -191,6 +191,7 @@ CASES = [
     ("amax", [np.array([[nan, 1.0], [inf, 2.0]])], {"axis": 1}, (), False),
     ("amax", [np.array([-inf, -inf])], {}, (), False),
     ("amax", [4.0], {"axis": -1}, (), False),
+    ("amax", [np.array([0.0, -0.0, -1.0])], {}, (), False),
     ("logsumexp", [R(42, 3, 4)], {"axis": 1}, (), True),
     ("logsumexp", [R(43, 3, 4)], {"axis": 0, "keepdims": True}, (), True),
     ("logsumexp", [R(44, 3, 4)], {}, (), True),
@@ -214,6 +215,7 @@ CASES = [
     # losses
     ("cross_entropy", [R(53, 4, 3), classes(54, 4, 3)], {}, (1,), True),
     ("cross_entropy", [R(55, 5), 2.0], {}, (1,), True),
+    ("cross_entropy", [R(98, 1, 4), np.array([3.0])], {}, (1,), True),
     ("cross_entropy", [R(56, 4, 3), onehot_soft(57, 4, 3)], {}, (), True),
     ("cross_entropy", [R(58, 3), onehot_soft(59, 3)], {}, (), True),
     ("cross_entropy", [R(60, 2, 3), np.array([[0.0, 1.0, 0.0], [0.2, 0.3, 0.4]])], {}, (), True),
@@ -250,6 +252,7 @@ CASES = [
     ("batchnorm", [R(74, 4, 2, 3, 3)], {}, (), True),
     ("batchnorm", [R(75, 2, 3)], {"eps": 0.1}, (), True),
     ("batchnorm", [np.array([[1.0, 2.0], [1.0, 5.0], [1.0, -1.0]])], {}, (), False),
+    ("batchnorm", [R(95, 3, 2, 4)], {}, (), True),                  # (N, C, L) too
     # convolution and pooling
     ("conv2d", [IMG, R(76, 4, 3, 3, 3)], {}, (), True),
     ("conv2d", [IMG, R(77, 2, 3, 3, 2)], {"stride": 2}, (), True),
@@ -258,11 +261,13 @@ CASES = [
     ("conv2d", [IMG, R(80, 1, 3, 1, 1)], {"stride": 3}, (), True),
     ("conv2d", [R(81, 2, 4, 4), R(82, 3, 2, 2, 2)], {"padding": 1}, (), True),
     ("conv2d", [R(83, 1, 1, 3, 3), R(84, 1, 1, 3, 3)], {}, (), True),
+    ("conv2d", [R(96, 3, 6, 6), R(97, 2, 3, 3, 3)], {"stride": 2, "padding": 1}, (), True),
     ("conv2d", [R(85, 1, 2, 5, 7), R(86, 2, 2, 4, 4)], {"stride": 3, "padding": 1}, (), True),
     ("maxpool2d", [R(87, 2, 3, 4, 6)], {}, (), True),
     ("maxpool2d", [R(88, 2, 5, 5)], {"size": 3, "stride": 1}, (), True),
     ("maxpool2d", [R(89, 1, 2, 7, 5)], {"size": 2, "stride": 3}, (), True),
     ("maxpool2d", [R(90, 1, 1, 5, 5)], {"size": 3}, (), True),
+    ("maxpool2d", [R(99, 2, 6, 6)], {"size": 3, "stride": 2}, (), True),
     # ties: the whole gradient to the first maximum in row-major order
     ("maxpool2d", [np.array([[[[1.0, 1.0, 0.0, 2.0], [1.0, 0.0, 2.0, 2.0],
                                [3.0, 3.0, 3.0, 3.0], [3.0, 3.0, 3.0, 3.0]]]])], {}, (), False),
