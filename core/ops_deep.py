@@ -199,12 +199,13 @@ class Setting:
                     out.append(int(entry))
                 elif isinstance(entry, (list, tuple)) and 1 <= len(entry) <= 3 and all(
                         p is None or _is_int(p) for p in entry):
-                    parts = [None if p is None else int(p) for p in entry] + [None] * (3 - len(entry))
-                    out.append(parts)
+                    parts = [None if p is None else int(p) for p in entry]
+                    out.append(parts + [None] * (3 - len(entry)))
                 else:
                     raise EvaluationError(
                         f'setting "index" is {value!r}: each entry must be an integer or a '
-                        f"slice [start, stop, step] (null for an omitted part); {entry!r} is neither")
+                        "slice [start, stop, step] (null for an omitted part); "
+                        f"{entry!r} is neither")
             return out
         raise AssertionError(self.kind)
 
@@ -270,7 +271,11 @@ def _target_shape(x_shape: tuple, shape: list[int]) -> tuple[int, ...]:
     known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
     asked = "[" + ", ".join(str(n) for n in shape) + "]"
     if -1 in shape:
-        if known == 0 or size % known:
+        if known == 0:
+            raise EvaluationError(
+                f"x is {shape_words(x_shape)} and cannot be reshaped to {asked}: next to a "
+                "size 0, −1 could be any size; give every size")
+        if size % known:
             raise EvaluationError(
                 f"x is {shape_words(x_shape)} with {size} elements and cannot be reshaped to "
                 f"{asked}: {size} is not a multiple of {known}, so −1 has no size that fits")
@@ -294,6 +299,10 @@ def reshape_vjp(g, out, x, shape=None):
     return (_out(_arr(g).reshape(np.shape(x)).copy()),)
 
 
+def _slice_words(entry) -> str:
+    return "[" + ", ".join("null" if p is None else str(p) for p in entry) + "]"
+
+
 def _index_key(shape: tuple, index: list) -> tuple:
     if len(index) > len(shape):
         raise EvaluationError(
@@ -312,8 +321,8 @@ def _index_key(shape: tuple, index: list) -> tuple:
             start, stop, step = entry
             if step is not None and step <= 0:
                 raise EvaluationError(
-                    f"the slice {entry} on axis {axis} has step {step}; the step must be "
-                    "positive (PyTorch has no reversed slices)")
+                    f"the slice {_slice_words(entry)} on axis {axis} has step {step}; the step "
+                    "must be positive (PyTorch has no reversed slices)")
             key.append(slice(start, stop, step))
     return tuple(key)
 
@@ -723,7 +732,8 @@ def bce_forward(pred, target):
 
 @_quiet
 def bce_vjp(g, out, pred, target):
-    # PyTorch: g·(p − t)/max((1 − p)·p, ε)/n, ε = float32(1e-12), for pred, −g·logit(p)/n for target.
+    # PyTorch: g·(p − t)/max((1 − p)·p, ε)/n with ε = float32(1e-12) for pred,
+    # −g·logit(p)/n for target.
     p, t = _arr(pred), _arr(target)
     _same_shape(p, t, "bce", "pred")
     g, n = float(g), max(p.size, 1)
@@ -900,7 +910,8 @@ def _conv_check(x: np.ndarray, w: np.ndarray, stride: int, padding: int):
     if x4.shape[1] != w.shape[1]:
         raise EvaluationError(
             f"input is {_sw(x)} with {x4.shape[1]} channel{'s' * (x4.shape[1] != 1)} and "
-            f"weight is {_sw(w)} with {w.shape[1]}; the channel sizes "
+            f"weight is {_sw(w)}, kernels of {w.shape[1]} channel{'s' * (w.shape[1] != 1)}; "
+            f"the channel sizes "
             f"{x4.shape[1]} and {w.shape[1]} must match")
     H, W = x4.shape[2] + 2 * padding, x4.shape[3] + 2 * padding
     if w.shape[2] > H or w.shape[3] > W or 0 in w.shape or 0 in x4.shape:
@@ -1150,7 +1161,8 @@ _REDUCTION_OPS = [
 _LOSS_OPS = [
     DeepOp("cross_entropy", ("logits", "target"), "losses", "CE",
            "mean over rows of −log softmax(logits)[target]",
-           ("∂L/∂z = softmax(z) − y", "0 for class indices; −log softmax(z) for probabilities"),
+           ("∂L/∂z = softmax(z) − y",
+            "0 for class indices; −log softmax(z) for probabilities"),
            "cross_entropy sends softmax(z) − y (divided by the batch size) to the logits: "
            "the right class is pushed up by how much probability it lacks, every wrong "
            "class down by the probability it took.",
@@ -1181,7 +1193,8 @@ _LOSS_OPS = [
 ]
 
 _NORM_OPS = [
-    DeepOp("layernorm", ("x",), "normalisation", "LN", "(x − μ) / √(σ² + eps) over the last axis",
+    DeepOp("layernorm", ("x",), "normalisation", "LN",
+           "(x − μ) / √(σ² + eps) over the last axis",
            ("dX = (dY − mean dY − x̂ · mean(dY · x̂)) / √(σ² + eps)",),
            "layernorm removes from the upstream gradient its mean and its component along x̂ "
            "(each row), then divides by the standard deviation: shifting or scaling a row "
@@ -1190,7 +1203,8 @@ _NORM_OPS = [
            torch="F.layer_norm(x, x.shape[-1:], eps=eps)"),
     DeepOp("batchnorm", ("x",), "normalisation", "BN",
            "(x − μ) / √(σ² + eps) per feature over the batch",
-           ("dX = (dY − mean dY − x̂ · mean(dY · x̂)) / √(σ² + eps), means over the batch",),
+           ("dX = (dY − mean dY − x̂ · mean(dY · x̂)) / √(σ² + eps), "
+            "means over the batch",),
            "batchnorm couples the examples of a batch: every example's gradient loses the "
            "batch mean of the upstream gradient and its part along x̂, then is divided by "
            "the feature's standard deviation.",

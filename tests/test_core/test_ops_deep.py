@@ -708,7 +708,8 @@ def _special_cases(op, rng):
         return [rng.choice([1.0, 2.0, nan, -inf], size=img.shape)], {
             "size": int(rng.integers(1, 3)), "stride": [None, 1][int(rng.integers(2))]}, ()
     if op == "avgpool2d":
-        return [img], {"size": int(rng.integers(1, 3)), "stride": [None, 1][int(rng.integers(2))]}, ()
+        return [img], {"size": int(rng.integers(1, 3)),
+                       "stride": [None, 1][int(rng.integers(2))]}, ()
     raise AssertionError(op)
 
 
