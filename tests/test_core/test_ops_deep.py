@@ -755,3 +755,11 @@ def test_odd_inputs_give_a_value_or_an_evaluation_error_never_a_numpy_exception(
                 except EvaluationError:
                     continue
                 assert [np.shape(v) for v in grads] == [np.shape(a) for a in args]
+
+
+def test_the_module_loads_no_qt():
+    import subprocess
+    import sys
+    code = ("import sys, chainrule.core.ops_deep; "
+            "sys.exit(any(m.startswith(('PySide6', 'shiboken6')) for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
