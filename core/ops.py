@@ -39,18 +39,12 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from .errors import EvaluationError
+from .values import as_value
 
 Value = Any  # float | np.ndarray
 
 
 # ----------------------------------------------------------------- helpers
-
-def as_value(v: Value) -> Value:
-    """Normalise a numpy result: 0-d arrays and numpy scalars become floats."""
-    if isinstance(v, np.ndarray):
-        return float(v) if v.ndim == 0 else v
-    return float(v)
-
 
 def unbroadcast(g: Value, shape: tuple[int, ...]) -> Value:
     """Sum ``g`` over the axes that broadcasting added or stretched."""
@@ -86,7 +80,7 @@ def _np(v: Value) -> np.ndarray:
 
 # -------------------------------------------------------------- settings
 
-SETTING_KINDS = ("int", "float", "bool", "choice", "ints")
+SETTING_KINDS = ("int", "float", "bool", "choice", "ints", "index")
 
 
 def _is_int(v: Any) -> bool:
@@ -154,6 +148,9 @@ class Setting:
             return "true or false"
         if self.kind == "choice":
             return "one of " + ", ".join(_choice_text(c) for c in self.choices)
+        if self.kind == "index":
+            return ("a list with one entry per leading axis, each an integer or a slice "
+                    "[start, stop, step] (null for an omitted part)")
         return (f"a list of {self.length} integers" if self.length is not None
                 else "a list of integers")
 
@@ -197,6 +194,8 @@ class Setting:
             return isinstance(value, bool)
         if self.kind == "choice":
             return any(value == c and type(value) is type(c) for c in self.choices)
+        if self.kind == "index":
+            return isinstance(value, (list, tuple)) and all(_index_entry_ok(e) for e in value)
         return isinstance(value, (list, tuple)) and all(_is_int(v) for v in value) and \
             (self.length is None or len(value) == self.length)
 
@@ -228,7 +227,17 @@ class Setting:
             return float(value)
         if self.kind == "ints":
             return tuple(value)
+        if self.kind == "index":
+            return [e if _is_int(e) else list(e) for e in value]
         return value
+
+
+def _index_entry_ok(entry: Any) -> bool:
+    """One entry of an ``index`` setting: an integer, or a slice of 1 to 3 parts."""
+    if _is_int(entry):
+        return True
+    return isinstance(entry, (list, tuple)) and 1 <= len(entry) <= 3 and \
+        all(part is None or _is_int(part) for part in entry)
 
 
 def _choice_text(c: Any) -> str:
@@ -560,33 +569,33 @@ def _matmul_grad_b(g, a, b):
 
 _REDUCE_HELPERS = {
     "_sum": '''
-def _sum(x, axis):
+def _sum(x, axis, keepdims=False):
     """Sum of the elements (or along axis); a scalar is its own sum."""
-    return x if np.ndim(x) == 0 else np.sum(x, axis=axis)
+    return x if np.ndim(x) == 0 else np.sum(x, axis=axis, keepdims=keepdims)
 ''',
     "_mean": '''
-def _mean(x, axis):
+def _mean(x, axis, keepdims=False):
     """Mean of the elements (or along axis); a scalar is its own mean."""
-    return x if np.ndim(x) == 0 else np.mean(x, axis=axis)
+    return x if np.ndim(x) == 0 else np.mean(x, axis=axis, keepdims=keepdims)
 ''',
     "_sum_grad": '''
-def _sum_grad(g, x, axis):
+def _sum_grad(g, x, axis, keepdims=False):
     """sum copies the upstream gradient to every element it added up."""
     if np.ndim(x) == 0:
         return g
     g = np.asarray(g, dtype=np.float64)
-    if axis is not None:
+    if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, np.shape(x)).copy()
 ''',
     "_mean_grad": '''
-def _mean_grad(g, x, axis):
+def _mean_grad(g, x, axis, keepdims=False):
     """mean copies the upstream gradient divided by n to each of its n elements."""
     if np.ndim(x) == 0:
         return g
     n = np.size(x) if axis is None else np.shape(x)[axis]
     g = np.asarray(g, dtype=np.float64)
-    if axis is not None:
+    if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     g = np.broadcast_to(g, np.shape(x))
     return g / n if n != 1 else g.copy()
@@ -596,7 +605,28 @@ def _mean_grad(g, x, axis):
 _TIE = "a tie sends half to each input, as in PyTorch"
 
 #: attrs.axis of sum and mean: an integer, or absent for all elements.
-AXIS = Setting("axis", "int", none="all (reduce to a scalar)")
+AXIS = Setting("axis", "int", none="all (reduce to a scalar)", aliases=("dim",))
+#: attrs.keepdims of the reductions: keep the reduced axes with size 1.
+KEEPDIMS = Setting("keepdims", "bool", False, aliases=("keepdim",))
+
+
+def _deep_reduce(name: str, plain: Callable) -> Callable:
+    """sum / mean: the original kernel without keepdims, the deep-learning one with it."""
+    def forward(x, axis=None, keepdims=False):
+        if not keepdims:
+            return plain(x, axis)
+        from .ops_deep import get as deep
+        return deep(name).forward(x, axis=axis, keepdims=True)
+    return forward
+
+
+def _deep_reduce_vjp(name: str, plain: Callable) -> Callable:
+    def vjp(g, out, x, axis=None, keepdims=False):
+        if not keepdims:
+            return plain(g, out, x, axis)
+        from .ops_deep import get as deep
+        return deep(name).vjp(g, out, x, axis=axis, keepdims=True)[0]
+    return vjp
 
 
 def _axis_on_floats(settings: dict) -> bool:
@@ -741,17 +771,20 @@ _DEFINITIONS = [
 
     Op("sum", ("x",), "tensors", "Σ", "Σ x", ("1",),
        "sum copies the upstream gradient to every element it added up.",
-       scalar=lambda x, axis=None: x, scalar_vjp=lambda g, out, x, axis=None: g,
-       array=_sum, array_vjp=_sum_vjp, settings=(AXIS,), scalar_when=_axis_on_floats,
-       identity_vjp=True,
-       export=Template("_sum({x}, {axis})", ("_sum_grad({g}, {x}, {axis})",), _REDUCE_HELPERS)),
+       scalar=lambda x, axis=None, keepdims=False: x,
+       scalar_vjp=lambda g, out, x, axis=None, keepdims=False: g,
+       array=_deep_reduce("sum", _sum), array_vjp=_deep_reduce_vjp("sum", _sum_vjp),
+       settings=(AXIS, KEEPDIMS), scalar_when=_axis_on_floats, identity_vjp=True,
+       export=Template("_sum({x}, {axis}, {keepdims})", ("_sum_grad({g}, {x}, {axis}, {keepdims})",),
+                       _REDUCE_HELPERS)),
     Op("mean", ("x",), "tensors", "μ", "mean(x)", ("1/n",),
        "mean copies the upstream gradient divided by n to each of its n elements.",
-       scalar=lambda x, axis=None: x, scalar_vjp=lambda g, out, x, axis=None: g,
-       array=_mean, array_vjp=_mean_vjp, settings=(AXIS,), scalar_when=_axis_on_floats,
-       identity_vjp=True,
-       export=Template("_mean({x}, {axis})", ("_mean_grad({g}, {x}, {axis})",),
-                       _REDUCE_HELPERS)),
+       scalar=lambda x, axis=None, keepdims=False: x,
+       scalar_vjp=lambda g, out, x, axis=None, keepdims=False: g,
+       array=_deep_reduce("mean", _mean), array_vjp=_deep_reduce_vjp("mean", _mean_vjp),
+       settings=(AXIS, KEEPDIMS), scalar_when=_axis_on_floats, identity_vjp=True,
+       export=Template("_mean({x}, {axis}, {keepdims})",
+                       ("_mean_grad({g}, {x}, {axis}, {keepdims})",), _REDUCE_HELPERS)),
     Op("mse", ("pred", "target"), "losses", "MSE", "mean((pred − target)²)",
        ("2(pred − target)/n", "−2(pred − target)/n"),
        "mse sends 2(pred − target)/n to the prediction: each prediction is pushed toward "
@@ -766,7 +799,8 @@ _DEFINITIONS = [
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _DEFINITIONS}
-GROUPS: tuple[str, ...] = ("leaves", "arithmetic", "functions", "tensors", "losses")
+GROUPS: tuple[str, ...] = ("leaves", "arithmetic", "functions", "tensors", "losses",
+                           "normalisation", "convolution")
 LEAVES = frozenset(name for name, op in OPS.items() if op.is_leaf)
 INFIX: dict[str, str] = {op.infix: op.name for op in _DEFINITIONS if op.infix}
 
@@ -817,3 +851,53 @@ def ports_text(op: Op) -> str:
 
 def shape_text(value: Value) -> str:
     return _shape_text(np.shape(value))
+
+
+# ---------------------------------------------------------- deep-learning ops
+# Their kernels and texts are in ops_deep.py (it uses the helpers above); each
+# becomes one entry of this table here, settings declared like every other's.
+
+def _setting_from_deep(d) -> Setting:
+    kind = {"shape": "ints"}.get(d.kind, d.kind)
+    check = None
+    if d.kind == "shape":
+        def check(value):
+            if sum(1 for v in value if v == -1) > 1:
+                return "a list of integers of at least −1, at most one of them −1"
+            return None
+    aliases = {"axis": ("dim",), "keepdims": ("keepdim",), "slope": ("negative_slope",),
+               "size": ("kernel_size",)}.get(d.name, ())
+    low = d.minimum
+    if d.kind == "shape":
+        low = -1
+    none = ""
+    if d.default is None:
+        none = {"axis": "all (reduce to a scalar)",
+                "stride": "the window size"}.get(d.name, "none")
+    return Setting(d.name, kind, default=d.default, low=low, above=d.exclusive, none=none,
+                   aliases=aliases, check=check)
+
+
+def _op_from_deep(d) -> Op:
+    def array(*xs, **kw):
+        return d.forward(*xs, **d.check_settings(kw))
+
+    if d.arity == 1:
+        def array_vjp(g, out, x, **kw):
+            return d.vjp(g, out, x, **d.check_settings(kw))[0]
+    else:
+        def array_vjp(g, out, *xs, **kw):
+            return d.vjp(g, out, *xs, **d.check_settings(kw))
+
+    return Op(d.name, d.ports, d.group, d.symbol, d.formula, d.local, d.note,
+              array=array, array_vjp=array_vjp,
+              settings=tuple(_setting_from_deep(s) for s in d.settings), explain=d.explain)
+
+
+def _register_deep_ops() -> None:
+    from . import ops_deep
+    for d in ops_deep.DEEP_OPS.values():
+        register(_op_from_deep(d))
+
+
+_register_deep_ops()

@@ -46,7 +46,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .errors import EvaluationError
-from .ops import as_value
+from .values import as_value
 
 __all__ = ["Setting", "DeepOp", "DEEP_OPS", "KEEPDIMS_OPS", "GROUPS", "get",
            "check_settings", "defaults"]

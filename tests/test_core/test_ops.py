@@ -76,9 +76,64 @@ POINTS = {
 
 CASES = [(op, args) for op, points in POINTS.items() for args in points]
 
+IMG = RNG.normal(size=(2, 2, 5, 5))
+KER = RNG.normal(size=(3, 2, 3, 3))
+P23 = np.abs(M23) / np.abs(M23).sum(axis=1, keepdims=True)      # rows of probabilities
+#: The deep-learning ops, through the table and the engine: (inputs, attrs, the
+#: ports that are differentiable — class indices and embedding ids are not).
+DEEP_POINTS = {
+    "transpose": [((M23,), None, (0,))],
+    "reshape": [((M23,), {"shape": [3, -1]}, (0,))],
+    "index": [((M23,), {"index": [[None, None, None], 1]}, (0,))],
+    "concat": [((M23, M23 * 2), {"axis": 1}, (0, 1))],
+    "embedding": [((M32, np.array([0.0, 2.0, 0.0])), None, (0,))],
+    "leaky_relu": [((M23,), {"slope": 0.1}, (0,))],
+    "gelu": [((M23,), None, (0,))],
+    "amax": [((M23,), {"axis": 1}, (0,))],
+    "logsumexp": [((M23,), {"axis": 0, "keepdims": True}, (0,))],
+    "softmax": [((M23,), {"axis": 1}, (0,))],
+    "log_softmax": [((M23,), None, (0,))],
+    "cross_entropy": [((M23, np.array([2.0, 0.0])), None, (0,)), ((M23, P23), None, (0, 1))],
+    "bce": [((P23 * 0.9 + 0.05, P23), None, (0, 1))],
+    "bce_logits": [((M23, P23), None, (0, 1))],
+    "hinge": [((M23, np.array([1.0, 2.0])), None, (0,))],
+    "layernorm": [((M23,), None, (0,))],
+    "batchnorm": [((RNG.normal(size=(4, 3)),), {"eps": 1e-3}, (0,))],
+    "conv2d": [((IMG, KER), {"stride": 2, "padding": 1}, (0, 1))],
+    "maxpool2d": [((IMG,), {"size": 2}, (0,))],
+    "avgpool2d": [((IMG,), {"size": 3, "stride": 1}, (0,))],
+}
+DEEP_CASES = [(op, case) for op, cases in DEEP_POINTS.items() for case in cases]
+
 
 def test_every_op_of_the_table_has_points():
-    assert set(POINTS) == {name for name, op in ops.OPS.items() if not op.is_leaf}
+    assert set(POINTS) | set(DEEP_POINTS) == {name for name, op in ops.OPS.items()
+                                              if not op.is_leaf}
+
+
+@pytest.mark.parametrize("op,case", DEEP_CASES,
+                         ids=[f"{op}-{i}" for i, (op, _) in enumerate(DEEP_CASES)])
+def test_deep_learning_op_in_a_graph_matches_finite_differences(op, case):
+    """A random upstream gradient (all ones hides bugs: it makes the gradient of a
+    normalisation exactly zero): the op's output is weighted, then summed."""
+    inputs, attrs, smooth = case
+    g = one_op_graph(op, *inputs, attrs=attrs)
+    g.rename("out", "y")
+    shape = np.shape(evaluate(g).value("y"))
+    g.add_node("w", "const", value=RNG.normal(size=shape) if shape else 0.7)
+    g.add_node("wy", "mul")
+    g.add_node("out", "sum")
+    g.connect("y", "wy", 0)
+    g.connect("w", "wy", 1)
+    g.connect("wy", "out", 0)
+    g.set_output("out")
+    ev = evaluate(g)
+    assert ev.error is None and not ev.problems, (ev.error, ev.problems)
+    rows = check_gradients(g, [f"in{k}" for k in smooth], tolerance=1e-6)
+    bad = [(r.node, r.rel_error) for r in rows if not r.ok]
+    assert not bad, f"{op}: {bad}"
+    for k in set(range(len(inputs))) - set(smooth):       # indices get gradient 0
+        assert not np.any(ev.grad(f"in{k}")), (op, k)
 
 
 @pytest.mark.parametrize("op,args", CASES, ids=[f"{op}-{i}" for i, (op, _) in enumerate(CASES)])
@@ -211,6 +266,14 @@ def test_vjps_return_one_gradient_for_one_port_and_a_tuple_for_two():
     shows a one-port vjp's result as the wire's gradient: every vjp keeps to it."""
     for name, op in ops.OPS.items():
         if op.is_leaf:
+            continue
+        if name in DEEP_POINTS:
+            inputs, attrs, _ = DEEP_POINTS[name][0]
+            _, _, forward, vjp = op.bind(attrs or {})
+            value = forward(*inputs)
+            out = vjp(np.ones_like(value), value, *inputs)
+            assert (type(out) is tuple and len(out) == 2) if op.arity == 2 else \
+                type(out) is not tuple, name
             continue
         x = np.eye(2) + 1.0 if name == "matmul" else np.array([1.5, 2.0])
         calls = [(op.array_vjp, x)] + ([(op.scalar_vjp, 1.5)] if op.scalar_vjp else [])
