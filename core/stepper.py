@@ -144,9 +144,9 @@ class Stepper:
     # ------------------------------------------------------------- views
 
     def view(self) -> View:
-        """Labels and node states after ``position`` steps.  The canvas, the chain-rule
-        panel, the inspector and the learning views all ask after each move: the view
-        is made once per position and shared (read it, never change it)."""
+        """Labels and node states after ``position`` steps.  The canvas's highlight, the
+        chain-rule panel and :meth:`shown` all ask after each move: the view is made
+        once per position and shared (read it, never change it)."""
         if self._view_at is not None and self._view_at[0] == self.position:
             return self._view_at[1]
         view = self._make_view()
