@@ -11,7 +11,7 @@ so the last frame of a step-through reads exactly like the full pass.
 """
 from __future__ import annotations
 
-from chainrule.core.stepper import CURRENT, DONE, IDLE, READY, WAITING, Stepper, View
+from chainrule.core.stepper import CURRENT, DONE, READY, WAITING, Stepper, View
 
 
 def show_step(scene, stepper: Stepper) -> View:

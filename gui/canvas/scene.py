@@ -30,8 +30,8 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from chainrule.core.formatting import format_shape, format_value
 from chainrule.core.graph import Edge
-from chainrule.core.stepper import NOT_YET
 from chainrule.core.layout import LAYER_DY, layered_positions
+from chainrule.core.stepper import NOT_YET
 from chainrule.gui.canvas import style
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.wire_item import WireItem
@@ -295,7 +295,7 @@ class GraphScene(QGraphicsScene):
         for node_id, text in warnings.items():
             if node_id in self.nodes:
                 self.nodes[node_id].set_warning(text)
-        self._badged = set(warnings) & set(self.nodes)
+        self._badged = {n for n in warnings if n in self.nodes}
         self._relabel()
 
     def _relabel(self) -> None:
