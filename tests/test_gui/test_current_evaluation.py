@@ -264,3 +264,18 @@ def test_a_step_publishes_once_and_runs_the_overwrite_program_once_per_pass(show
     assert published[-1] is window.document.current_evaluation()
     assert published[-1] is c.stepper.shown()       # made once per position, shared
     assert len(calls) <= 1
+
+
+def test_the_quiz_check_catches_a_quiz_that_stops_following(make_window):
+    window = make_window("03-add-mul.cgraph")
+    panel = window.learning.quiz_panel
+    panel.set_enabled(True)
+    assert window.document.current_evaluation_changed.disconnect(panel._shown_changed)
+    c = window.step_through.controller
+    while panel.question is None:
+        c.step()
+    window.step_through.controls.actions["step_leave"].trigger()
+    # unplugged, it keeps asking about a step-through that has ended: what the quiz
+    # test above rules out
+    assert panel.question is not None
+    assert window.canvas.graph_scene.wires[panel.question.edge].grad_text() == "?"
