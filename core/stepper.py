@@ -81,6 +81,7 @@ class Stepper:
         self.steps: list[ForwardStep | BackwardStep] = list(self.forward)
         self.position = 0
         self._view_at: tuple[int, View] | None = None
+        self._shown_at: tuple[int, ShownSoFar] | None = None
         # consumers that reach the output, for the "waiting for" tooltips
         self._consumers = {n: [] for n in graph.node_ids()}
         for e in graph.edges():
@@ -143,14 +144,23 @@ class Stepper:
     # ------------------------------------------------------------- views
 
     def view(self) -> View:
-        """Labels and node states after ``position`` steps.  The canvas, the chain-rule
-        panel, the inspector and the learning views all ask after each move: the view
-        is made once per position and shared (read it, never change it)."""
+        """Labels and node states after ``position`` steps.  The canvas's highlight, the
+        chain-rule panel and :meth:`shown` all ask after each move: the view is made
+        once per position and shared (read it, never change it)."""
         if self._view_at is not None and self._view_at[0] == self.position:
             return self._view_at[1]
         view = self._make_view()
         self._view_at = (self.position, view)
         return view
+
+    def shown(self) -> ShownSoFar:
+        """What the first ``position`` steps have revealed, looked up like an evaluation
+        (made once per position and shared, like :meth:`view`)."""
+        if self._shown_at is not None and self._shown_at[0] == self.position:
+            return self._shown_at[1]
+        shown = ShownSoFar(self)
+        self._shown_at = (self.position, shown)
+        return shown
 
     def _make_view(self) -> View:
         view = View()
@@ -206,22 +216,38 @@ class ShownSoFar:
     """The numbers the first ``position`` steps have shown, looked up the way an
     :class:`~core.engine.Evaluation` is (``value``, ``grad``, ``edge_value``,
     ``edge_grad``), so a panel can show a step-through without telling a number
-    the class has not reached: those come back as :data:`NOT_YET`."""
+    the class has not reached: those come back as :data:`NOT_YET`.
+
+    Like an evaluation's, ``grads`` and ``edge_grads`` are None while there are no
+    gradients to show — here until the backward pass has begun — so a view draws
+    "no gradient" marks only once gradients are being shown at all.
+    """
 
     def __init__(self, stepper: Stepper):
         self._evaluation = evaluation = stepper.evaluation
         self._view = view = stepper.view()
         self._index = evaluation.plan.index
         self._reaching = evaluation.plan.reaching
+        #: The graph of the step-through: the numbers belong to it as it was then.
+        self.graph = stepper.graph
+        self.position = stepper.position
         self.output = evaluation.output
         self.error = evaluation.error
         self.problems = evaluation.problems
+        backward = self.error is None and stepper.position > len(stepper.forward)
+        self.grads = view.node_grads if backward else None
+        self.edge_grads = view.edge_grads if backward else None
         # warnings speak of values (inf, nan): only those of nodes already computed
         self.warnings = {n: w for n, w in evaluation.warnings.items() if n in view.node_values}
         # and of gradients only those already reached
         self.grad_warnings = {n: f"the gradient is {nonfinite_word(g)}"
                               for n, g in view.node_grads.items()
                               if not bool(np.all(np.isfinite(g)))}
+
+    def fits(self, graph: Graph) -> bool:
+        """Whether these numbers still describe ``graph`` (the same graph, unchanged in
+        structure); an edit announced before the step-through is dropped breaks this."""
+        return graph is self.graph and self._evaluation.plan.fits(graph)
 
     def value(self, node_id: str):
         if self._evaluation.value(node_id) is None:

@@ -3,8 +3,17 @@
 This is the adapter between the Qt-free core and the widgets: it turns the
 graph's :class:`core.events.Event` notifications into Qt signals, and it
 re-evaluates the graph after every change (coalesced, so a burst of edits —
-dragging a slider — costs one evaluation per event-loop turn).  Views read
-``document.evaluation``; they never compute values or gradients themselves.
+dragging a slider — costs one evaluation per event-loop turn).  Views never
+compute values or gradients themselves.
+
+What the views show is **the current evaluation**: :meth:`Document.current_evaluation`,
+announced by ``current_evaluation_changed``.  Normally it is the live
+``document.evaluation``; during a step-through it is what the steps have revealed
+so far (a :class:`core.stepper.ShownSoFar`, looked up the same way, with
+``NOT_YET`` for the numbers not reached).  The step-through sets it with
+:meth:`Document.show_steps`; every view — the canvas labels and tooltips, the
+inspector, the gradient-flow and overwrite views, the quiz — listens to that one
+signal, so none needs to know whether a step-through exists.
 """
 from __future__ import annotations
 
@@ -30,6 +39,9 @@ class Document(QObject):
     output_changed = Signal(object)       # node id or None
     graph_replaced = Signal()             # a different Graph object: rebuild views
     evaluated = Signal(object)            # core.engine.Evaluation, after every change
+    #: What the views show changed: the live evaluation after every change, or a
+    #: step-through's ShownSoFar after every move (see the module docstring).
+    current_evaluation_changed = Signal(object)
     path_changed = Signal(object)         # Path or None
     message = Signal(str)                 # one sentence for the status bar
 
@@ -40,6 +52,7 @@ class Document(QObject):
         self.graph: Graph = Graph()
         self.evaluator = Evaluator(self.graph)
         self._evaluation: Evaluation | None = None
+        self._steps = None           # a core.stepper.ShownSoFar while stepping through
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -70,6 +83,7 @@ class Document(QObject):
         self.undo_stack.setClean()
         self.set_path(path)
         self._evaluation = None
+        self._steps = None           # they belonged to the other graph
         self.graph_replaced.emit()
         self.evaluate_now()
 
@@ -100,9 +114,36 @@ class Document(QObject):
 
     def evaluate_now(self) -> Evaluation:
         self._timer.stop()
-        self._evaluation = self.evaluator.evaluate()
-        self.evaluated.emit(self._evaluation)
-        return self._evaluation
+        evaluation = self._evaluation = self.evaluator.evaluate()
+        self.evaluated.emit(evaluation)
+        if self._evaluation is evaluation and self._showing_steps() is None:
+            self.current_evaluation_changed.emit(evaluation)
+        return evaluation
+
+    # ------------------------------------------------ what the views show
+
+    def current_evaluation(self):
+        """What the views show: the step-through's revealed numbers while one runs
+        (and still fits the graph), else the live evaluation."""
+        return self._showing_steps() or self.evaluation
+
+    def show_steps(self, shown) -> None:
+        """Show what a step-through has revealed (a ShownSoFar); None: live again."""
+        if shown is None and self._steps is None:
+            return
+        self._steps = shown
+        if shown is not None:
+            self.current_evaluation_changed.emit(shown)
+        elif self._evaluation is not None:
+            # Not ``self.evaluation``: this may run while an edit is being announced;
+            # the evaluation that edit scheduled is announced when it is made.
+            self.current_evaluation_changed.emit(self._evaluation)
+
+    def _showing_steps(self):
+        steps = self._steps
+        # While an edit is being announced (before the step-through is dropped) the
+        # revealed numbers may describe the graph as it was: show the live ones then.
+        return steps if steps is not None and steps.fits(self.graph) else None
 
     # ------------------------------------------------- model → Qt signals
 

@@ -57,7 +57,6 @@ def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
     scene = GraphScene(document)
     try:
         scene.set_precision(digits)
-        scene.auto_labels = False
         stepper = Stepper(document.graph)
         total = stepper.total
         caption_item = _caption_item(scene, stepper, digits) if caption else None
@@ -67,6 +66,7 @@ def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
                 break
             stepper.jump(k)
             show_step(scene, stepper)
+            document.show_steps(stepper.shown())
             if caption_item is not None:
                 caption_item.setHtml(caption_html(stepper, digits))
             path = directory / frame_name(k, total, suffix)

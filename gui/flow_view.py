@@ -10,6 +10,9 @@ from blue (vanishing) through the plain wire grey at |g| = 1 to orange and
 red (exploding).  A wire whose gradient is exactly 0 is drawn at the
 thinnest width in blue; one that does not lead to the output, thin and pale.
 
+The view follows the document's current evaluation: during a step-through
+the wires whose gradient the steps have not reached yet keep their plain look.
+
 The legend is a small widget over the canvas's lower-left corner.
 """
 from __future__ import annotations
@@ -129,13 +132,10 @@ class FlowView(QObject):
         self.canvas = canvas
         self.scene = canvas.graph_scene
         self.enabled = False
-        #: Optional ``f() -> evaluation-like`` used instead of the document's evaluation
-        #: (a step-through: wires it has not reached keep their plain look).
-        self.evaluation_source = None
         self.legend = FlowLegend(canvas)
         self.legend.hide()
         canvas.installEventFilter(self)
-        document.evaluated.connect(self.refresh)
+        document.current_evaluation_changed.connect(self.refresh)
         document.graph_replaced.connect(self._refresh)
 
     def set_enabled(self, on: bool) -> None:
@@ -150,7 +150,7 @@ class FlowView(QObject):
         self._refresh()
 
     def refresh(self, *_args) -> None:
-        """Follow a new evaluation, or a move of the step-through, while enabled."""
+        """Follow the current evaluation (an edit, a move of the step-through) while enabled."""
         if self.enabled:
             self._refresh()
 
@@ -161,7 +161,7 @@ class FlowView(QObject):
         self.scene.set_wire_styles(self.styles())
 
     def styles(self) -> dict[Edge, tuple[float, QColor]]:
-        evaluation = (self.evaluation_source or (lambda: self.document.evaluation))()
+        evaluation = self.document.current_evaluation()
         if evaluation.error is not None:
             return {}
         styles = {}

@@ -5,8 +5,10 @@ or a summary of a multiple selection.  Edits never touch the graph directly:
 each one pushes an undo command on the document, and the page is redrawn
 from the model when the document says something changed — so undo and redo
 (or an edit made on the canvas) show up here the same way as an edit made
-here.  Computed values and gradients are read from the document's latest
-:class:`~core.engine.Evaluation` when it announces one.
+here.  Computed values and gradients are read from the document's current
+evaluation when it announces one (``current_evaluation_changed``): the latest
+:class:`~core.engine.Evaluation`, or during a step-through only what its steps
+have reached ("not reached yet" for the rest).
 
 The value of an input or constant is edited in a
 :class:`~gui.value_editor.ValueEditor` (spin box and slider, table, list);
@@ -86,10 +88,7 @@ class Inspector(QWidget):
         document.edge_removed.connect(self._on_edge_removed)
         document.output_changed.connect(self._refresh_current)
         document.graph_replaced.connect(self.show_graph)
-        document.evaluated.connect(self._on_evaluated)
-        #: Optional ``f() -> evaluation-like`` shown instead of the document's evaluation
-        #: (a step-through sets it: only the numbers the steps have reached).
-        self.evaluation_source = None
+        document.current_evaluation_changed.connect(self._on_evaluated)
         self.show_graph()
 
     @property
@@ -305,11 +304,7 @@ class Inspector(QWidget):
     # ========================================================= refreshing
 
     def _evaluation(self):
-        return self.evaluation_source() if self.evaluation_source else self.document.evaluation
-
-    def refresh_computed(self) -> None:
-        """Show the computed numbers again (the step-through moved)."""
-        self._on_evaluated(self.document.evaluation)
+        return self.document.current_evaluation()
 
     def _refresh_current(self, *_args) -> None:
         if self.node_id is not None:
@@ -383,8 +378,6 @@ class Inspector(QWidget):
         self.output_button.setEnabled(graph.output != node.id)
 
     def _on_evaluated(self, evaluation) -> None:
-        if self.evaluation_source is not None:
-            evaluation = self.evaluation_source()
         if self.node_id is not None:
             self._refresh_node_computed(evaluation)
         elif self.edge is not None:

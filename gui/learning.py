@@ -8,12 +8,14 @@ The window makes one :class:`LearningTools`; it adds
 * the gradient-flow view with its legend (:mod:`gui.flow_view`);
 * the misconception toggle "Overwrite instead of add at forks"
   (:mod:`gui.misconception_view`);
-* Quiz mode and its dock (:mod:`gui.quiz_panel`), when the window has a
-  step-through to quiz on;
+* Quiz mode and its dock (:mod:`gui.quiz_panel`), over the step-through
+  controller it is given;
 * File ▸ Export as Python… (:func:`core.export_python.export_python`).
 
 Everything sits in a Learn menu placed before Help; the checks and the flow
-view are on the main toolbar too.  Keys come from :mod:`gui.shortcuts`.
+view are on the main toolbar too.  Keys come from :mod:`gui.shortcuts`.  The
+flow and overwrite views follow the document's current evaluation, so during a
+step-through they show only what its steps have reached without being told.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from chainrule.core.export_python import export_python
 from chainrule.gui.flow_view import FlowView
 from chainrule.gui.gradcheck_view import GradientCheckView
 from chainrule.gui.misconception_view import MisconceptionView
+from chainrule.gui.quiz_panel import QuizPanel
 from chainrule.gui.train_panel import TrainPanel
 
 PYTHON_FILTER = "Python script (*.py)"
@@ -36,42 +39,28 @@ PYTHON_FILTER = "Python script (*.py)"
 class LearningTools(QObject):
     """Train panel, gradient check, flow view, misconception, quiz and export for ``window``."""
 
-    def __init__(self, window: QMainWindow):
+    def __init__(self, window: QMainWindow, controller):
+        """``controller``: the window's step-through (a StepperController) the quiz stops."""
         super().__init__(window)
         self.window = window
         doc, canvas = window.document, window.canvas
         scene = canvas.graph_scene
 
         self.train_panel = TrainPanel(doc)
-        window._add_dock("train", "Train", self.train_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        window.add_dock("train", "Train", self.train_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.gradcheck = GradientCheckView(doc, scene, self)
         self.flow = FlowView(doc, canvas, self)
         self.misconception = MisconceptionView(doc, scene, self)
         window.inspector.note_providers.append(self.gradcheck.note_for)
         self.gradcheck.changed.connect(window.inspector.refresh_notes)
 
-        self.quiz_panel = None
-        step_through = getattr(window, "step_through", None)
-        controller = getattr(step_through, "controller", None)
-        if controller is not None:
-            # During a step-through both views show only what the steps have reached.
-            self.flow.evaluation_source = step_through.shown_so_far
-            self.misconception.step_view = (
-                lambda: controller.stepper.view() if controller.stepper is not None else None)
-            controller.changed.connect(self.flow.refresh)
-            controller.changed.connect(self.misconception.refresh)
-        if controller is not None and hasattr(controller, "move_filter"):
-            from chainrule.gui.quiz_panel import QuizPanel
-            self.quiz_panel = QuizPanel(doc, controller, canvas)
-            window._add_dock("quiz", "Quiz", self.quiz_panel,
-                             Qt.DockWidgetArea.RightDockWidgetArea)
+        self.quiz_panel = QuizPanel(doc, controller, canvas)
+        window.add_dock("quiz", "Quiz", self.quiz_panel, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        inspector = window.docks.get("inspector")
+        inspector = window.docks["inspector"]
         for name in ("train", "quiz"):
-            if name in window.docks and inspector is not None:
-                window.tabifyDockWidget(inspector, window.docks[name])
-        if inspector is not None:
-            inspector.raise_()
+            window.tabifyDockWidget(inspector, window.docks[name])
+        inspector.raise_()
 
         self.actions: dict[str, QAction] = {}
         self._build_actions()
@@ -108,11 +97,10 @@ class LearningTools(QObject):
         a["export_python"] = add(
             "export_python", "Export as &Python…", self.export_python,
             "Write a standalone numpy script that computes this graph's values and gradients")
-        if self.quiz_panel is not None:
-            a["quiz_mode"] = add("quiz_mode", "&Quiz Mode", self._quiz_toggled,
-                                 "Before each backward step, type the gradient you expect")
-            a["quiz_mode"].setCheckable(True)
-            self.quiz_panel.mode_changed.connect(a["quiz_mode"].setChecked)
+        a["quiz_mode"] = add("quiz_mode", "&Quiz Mode", self._quiz_toggled,
+                             "Before each backward step, type the gradient you expect")
+        a["quiz_mode"].setCheckable(True)
+        self.quiz_panel.mode_changed.connect(a["quiz_mode"].setChecked)
         self.train_panel.running_changed.connect(
             lambda running: a["train_step"].setEnabled(not running))
 
@@ -126,36 +114,24 @@ class LearningTools(QObject):
         menu.addActions([a["check_gradients"], a["check_all_nodes"]])
         menu.addSeparator()
         menu.addActions([a["flow_view"], a["misconception"]])
-        if "quiz_mode" in a:
-            menu.addSeparator()
-            menu.addAction(a["quiz_mode"])
+        menu.addSeparator()
+        menu.addAction(a["quiz_mode"])
         self.menu = menu
-        bar = w.menuBar()
-        help_menu = _menu_of(w.actions.get("demos"))
-        if help_menu is not None:
-            bar.insertMenu(help_menu.menuAction(), menu)
-        else:
-            bar.addMenu(menu)
+        w.menuBar().insertMenu(w.help_menu.menuAction(), menu)
 
-        file_menu = _menu_of(w.actions.get("export_image"))
-        if file_menu is not None:
-            actions = file_menu.actions()
-            i = actions.index(w.actions["export_image"])
-            # after Export Image (and Export Steps, when the step-through put it there)
-            while i + 1 < len(actions) and not actions[i + 1].isSeparator():
-                i += 1
-            file_menu.insertAction(actions[i + 1] if i + 1 < len(actions) else None,
-                                   a["export_python"])
+        file_menu = w.file_menu
+        actions = file_menu.actions()
+        i = actions.index(w.actions["export_image"])
+        # after Export Image (and Export Steps, when the step-through put it there)
+        while i + 1 < len(actions) and not actions[i + 1].isSeparator():
+            i += 1
+        file_menu.insertAction(actions[i + 1] if i + 1 < len(actions) else None,
+                               a["export_python"])
 
-        toolbar = getattr(w, "toolbar", None)
-        if toolbar is not None:
-            toolbar.addSeparator()
-            toolbar.addActions([a["check_gradients"], a["flow_view"]])
-        view_menu = getattr(w, "view_menu", None)
-        if view_menu is not None:
-            for name in ("train", "quiz"):
-                if name in w.docks:
-                    view_menu.addAction(w.docks[name].toggleViewAction())
+        w.toolbar.addSeparator()
+        w.toolbar.addActions([a["check_gradients"], a["flow_view"]])
+        for name in ("train", "quiz"):
+            w.view_menu.addAction(w.docks[name].toggleViewAction())
 
     # ------------------------------------------------------------ behaviour
 
@@ -228,9 +204,3 @@ class LearningTools(QObject):
         doc.message.emit(f"Exported {Path(path).name}: run it with python to print every "
                          f"value and gradient.")
         return True
-
-
-def _menu_of(action: QAction | None) -> QMenu | None:
-    if action is None:
-        return None
-    return next((o for o in action.associatedObjects() if isinstance(o, QMenu)), None)

@@ -66,12 +66,12 @@ class MainWindow(QMainWindow):
         # the program's graph is shown whole, wherever the view was
         self.program_bar.applied.connect(lambda _how: self.canvas.fit_all(readable=True))
         self.docks: dict[str, QDockWidget] = {}
-        self._add_dock("palette", "Palette", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._add_dock("inspector", "Inspector", self.inspector,
+        self.add_dock("palette", "Palette", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.add_dock("inspector", "Inspector", self.inspector,
                        Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("history", "Undo History", self.undo_view,
+        self.add_dock("history", "Undo History", self.undo_view,
                        Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("program", "Program", self.program_bar,
+        self.add_dock("program", "Program", self.program_bar,
                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["inspector"], self.docks["history"])
         self.docks["inspector"].raise_()
@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         # Step controls, chain-rule dock, presentation mode, Export Steps.
         self.step_through = StepThrough(self)
         # Train panel, gradient check, flow view, misconception, quiz, Export as Python.
-        self.learning = LearningTools(self)
+        self.learning = LearningTools(self, self.step_through.controller)
         self._connect()
         self._apply_precision(self.digits)
         self._restore_layout()
@@ -94,7 +94,8 @@ class MainWindow(QMainWindow):
 
     # ============================================================ building
 
-    def _add_dock(self, name: str, title: str, widget: QWidget, area) -> None:
+    def add_dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
+        """Put ``widget`` in a dock called ``name`` (``window.docks[name]``) and return it."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{name}Dock")
         dock.setWidget(widget)
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         self.docks[name] = dock
+        return dock
 
     def _action(self, name: str, text: str, slot, tip: str = "", icon=None) -> QAction:
         action = QAction(text, self)
@@ -187,7 +189,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self.actions
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        self.file_menu = file_menu = bar.addMenu("&File")
         file_menu.addActions([a["new"], a["open"]])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("recentMenu")
@@ -206,7 +208,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(a["quit"])
         self._fill_recent_menu()
 
-        edit = bar.addMenu("&Edit")
+        self.edit_menu = edit = bar.addMenu("&Edit")
         edit.addActions([a["undo"], a["redo"]])
         edit.addSeparator()
         edit.addActions([a["cut"], a["copy"], a["paste"], a["duplicate"], a["delete"]])
@@ -225,7 +227,7 @@ class MainWindow(QMainWindow):
             view.addAction(dock.toggleViewAction())
         self.view_menu = view
 
-        help_menu = bar.addMenu("&Help")
+        self.help_menu = help_menu = bar.addMenu("&Help")
         help_menu.addActions([a["demos"], a["about"]])
 
     def _build_toolbar(self) -> None:

@@ -15,8 +15,10 @@ and vector-Jacobian products with the one assignment changed):
   last contribution happens to be the whole sum; under every other node it
   gets wrong, ``overwrite: …``.
 
-The status bar explains it in one sentence.  The marks follow every new
-evaluation, like the labels.
+The status bar explains it in one sentence.  The marks follow the document's
+current evaluation, like the labels: during a step-through only the wires and
+nodes whose gradient the steps have reached get their purple numbers.  The
+overwrite program is run once per evaluation of the graph, not once per step.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from chainrule.core.engine import Evaluation
 from chainrule.core.errors import ChainruleError
 from chainrule.core.graph import Edge
 from chainrule.core.misconception import fork_nodes, overwrite_pass
+from chainrule.core.stepper import NOT_YET
 from chainrule.gui.canvas import style
 
 MARK = "fork"
@@ -98,10 +101,9 @@ class MisconceptionView(QObject):
         self.scene = scene
         self.enabled = False
         self.wrong_count = 0
-        #: Optional ``f() -> core.stepper.View | None``: during a step-through only the
-        #: wires and nodes its steps have reached get their purple numbers.
-        self.step_view = None
-        document.evaluated.connect(self.refresh)
+        # (evaluation, precision) → (wire texts, node marks): the full pass's annotations
+        self._annotated: tuple | None = None
+        document.current_evaluation_changed.connect(self.refresh)
         document.graph_replaced.connect(self._refresh)
 
     def set_enabled(self, on: bool) -> None:
@@ -115,27 +117,48 @@ class MisconceptionView(QObject):
             self.document.message.emit(EXPLANATION + tail)
 
     def refresh(self, *_args) -> None:
-        """Follow a new evaluation, or a move of the step-through, while enabled."""
+        """Follow the current evaluation (an edit, a move of the step-through) while enabled."""
         if self.enabled:
             self._refresh()
 
     def _refresh(self, *_args) -> None:
         scene = self.scene
+        # The overwrite program needs the whole pass; what is shown of it is what the
+        # current evaluation shows of the right gradients (all of them, or a step's).
         evaluation = self.document.evaluation
+        current = self.document.current_evaluation()
         if not self.enabled or evaluation.error is not None or evaluation.grads is None:
+            self._annotated = None
             scene.set_wire_extras({})
             scene.set_node_marks(MARK, {})
             self.wrong_count = 0
             return
-        try:
-            wires, nodes = overwrite_annotations(self.document.graph, evaluation, scene.format)
-        except ChainruleError:
-            wires, nodes = {}, {}
-        view = self.step_view() if self.step_view else None
-        if view is not None:
-            wires = {e: text for e, text in wires.items() if e in view.edge_grads}
-            nodes = {n: mark for n, mark in nodes.items() if n in view.node_grads}
+        wires, nodes = self._annotations(evaluation)
+        if current is not evaluation:
+            wires = {e: text for e, text in wires.items() if _reached(current.edge_grad, e)}
+            nodes = {n: mark for n, mark in nodes.items() if _reached(current.grad, n)}
         scene.set_wire_extras(wires)
         color = style.MISCONCEPTION
         scene.set_node_marks(MARK, {n: (text, color, tip) for n, (text, tip) in nodes.items()})
         self.wrong_count = sum(1 for text, _ in nodes.values() if not text.startswith("fork:"))
+
+    def _annotations(self, evaluation: Evaluation) -> tuple[dict, dict]:
+        cached = self._annotated
+        precision = self.scene.precision
+        if cached is not None and cached[0] is evaluation and cached[1] == precision:
+            return cached[2]
+        try:
+            result = overwrite_annotations(self.document.graph, evaluation, self.scene.format)
+        except ChainruleError:
+            result = {}, {}
+        self._annotated = (evaluation, precision, result)
+        return result
+
+
+def _reached(lookup, key) -> bool:
+    """Whether the current evaluation shows this gradient (a step-through has reached it)."""
+    try:
+        grad = lookup(key)
+    except (KeyError, IndexError, TypeError):
+        return False
+    return grad is not None and grad is not NOT_YET

@@ -2,9 +2,10 @@
 
 With Quiz mode on, stepping through the graph stops just before each
 backward step would reveal its numbers.  One wire of that step is
-highlighted (its gradient label shows "?"), the panel asks for the gradient
-on it — or, for a leaf, the leaf's own gradient — and the learner types a
-number (``-4``, ``−0.5``, ``3/2``).  The answer is graded by
+highlighted (the scene's asked wire: its gradient label shows "?"; the numbers
+around it are the document's current evaluation, as for every view), the panel
+asks for the gradient on it — or, for a leaf, the leaf's own gradient — and the
+learner types a number (``-4``, ``−0.5``, ``3/2``).  The answer is graded by
 :class:`core.quiz.Quiz` (within 1 %), the panel says right or wrong and shows
 the chain-rule line that gives the number, the session score goes up, and
 the step is revealed.  "Reveal" shows the step without scoring it.
@@ -98,7 +99,8 @@ class QuizPanel(QWidget):
         layout.addStretch(1)
 
         controller.move_filter = self._filter
-        controller.changed.connect(self._controller_changed)
+        # Every move, restart and end of the step-through changes what is shown.
+        document.current_evaluation_changed.connect(self._shown_changed)
         self._show_score()
         self._set_question(None)
 
@@ -214,9 +216,9 @@ class QuizPanel(QWidget):
 
     def _set_question(self, question: Question | None) -> None:
         self.question = question
+        self._highlight()
         if question is None:
             self._pending = None
-            self.controller.scene.set_node_marks(MARK, {})
         else:
             self.prompt.setText(f"<b>Question {self.quiz.asked + 1}.</b> "
                                 f"{escape(question.prompt)}")
@@ -226,29 +228,23 @@ class QuizPanel(QWidget):
         for w in (self.answer_edit, self.check_button, self.reveal_button):
             w.setEnabled(question is not None)
 
-    def _controller_changed(self) -> None:
-        stepper = self.controller.stepper
-        if self.question is not None and stepper is not self._stepper:
-            # The step-through restarted (an edit): the question no longer applies.
+    def _shown_changed(self, _evaluation) -> None:
+        if self.question is not None and self.controller.stepper is not self._stepper:
+            # The step-through restarted (an edit) or ended: the question no longer applies.
             self.quiz.skip()
             self._set_question(None)
             self.prompt.setText(IDLE_HINT if self.enabled else OFF_HINT)
-        if self.question is not None:
-            self._highlight()
 
     def _highlight(self) -> None:
-        """The asked wire: emphasised, its gradient label a question mark."""
+        """The asked wire (emphasised, "?" for its gradient) or node (a "gradient = ?" pill)."""
         scene = self.controller.scene
-        edge = self.question.edge
-        if edge is None:
-            item = scene.nodes.get(self.question.node)
-            if item is not None:
-                item.set_mark(MARK, "gradient = ?", style.STATE_CURRENT,
-                              "Quiz: what is the gradient of this node?")
-            return
-        wire = scene.wires.get(edge)
-        if wire is not None:
-            wire.set_labels(wire.value_text(), "?", True)
+        question = self.question
+        scene.set_asked(question.edge if question is not None else None)
+        marks = {}
+        if question is not None and question.edge is None:
+            marks[question.node] = ("gradient = ?", style.STATE_CURRENT,
+                                    "Quiz: what is the gradient of this node?")
+        scene.set_node_marks(MARK, marks)
 
     def _show_score(self) -> None:
         q = self.quiz

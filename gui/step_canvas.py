@@ -1,52 +1,28 @@
-"""Put one moment of a step-through on the canvas: labels, node states, emphasis.
+"""Put one moment of a step-through's highlight on the canvas: node states and emphasis.
 
-The core's :meth:`core.stepper.Stepper.view` says *what* is known after
-``k`` steps; this module only turns it into the scene's vocabulary —
-``WireItem.set_labels`` for the numbers, ``NodeItem.set_state`` for done /
-current / ready / waiting, and a tooltip sentence per node that makes the
-schedule readable ("waiting for gradients from m12, m22").  Numbers are
-formatted with ``scene.format``, the same formatter as the live labels, so
-the last frame of a step-through reads exactly like the full pass.  The
-scene's own tooltips show no numbers while stepping (the controller hides
-the full pass from it), so each card's tooltip carries what the
-step-through knows so far.
+The core's :meth:`core.stepper.Stepper.view` says *where* the schedule stands
+after ``k`` steps; this module only turns it into the scene's vocabulary —
+done / current / ready / waiting for each card, the wires the current step
+works on, and a tooltip sentence per node that makes the schedule readable
+("waiting for gradients from m12, m22").  It shows no number: the numbers
+reach the canvas only as the document's current evaluation (the stepper's
+:meth:`~core.stepper.Stepper.shown`, published with ``Document.show_steps``),
+so the last frame of a step-through reads exactly like the full pass.
 """
 from __future__ import annotations
 
-from chainrule.core.stepper import CURRENT, DONE, IDLE, READY, WAITING, Stepper, View
+from chainrule.core.stepper import CURRENT, DONE, READY, WAITING, Stepper, View
 
 
-def show_step(scene, stepper: Stepper, view: View | None = None) -> View:
-    """Label and colour ``scene`` as ``stepper`` stands now; returns the view shown."""
-    view = view or stepper.view()
-    fmt = scene.format
-    backward = stepper.position > len(stepper.forward)
-    emphasized = set(view.emphasized)
-    for edge, wire in scene.wires.items():
-        value = fmt(view.edge_values[edge]) if edge in view.edge_values else None
-        if edge in view.edge_grads:
-            grad = fmt(view.edge_grads[edge])
-        elif backward and view.states.get(edge.dst) == IDLE:
-            # The full pass writes "—" under a wire whose gradient never reaches it.
-            grad = fmt(None)
-        else:
-            grad = None
-        wire.set_labels(value, grad, edge in emphasized)
-    output = stepper.evaluation.output
-    if output in scene.nodes:
-        value = fmt(view.node_values[output]) if output in view.node_values else None
-        grad = fmt(view.node_grads[output]) if output in view.node_grads else None
-        scene.nodes[output].set_labels(value, grad, view.current == output)
+def show_step(scene, stepper: Stepper) -> View:
+    """Colour ``scene`` as ``stepper`` stands now; returns the view shown."""
+    view = stepper.view()
     graph = stepper.graph
-    for node_id, item in scene.nodes.items():
-        state = view.states.get(node_id, IDLE)
-        item.set_state(state)
-        lines = [state_sentence(graph, state, backward, view.waiting_for.get(node_id, []))]
-        if node_id in view.node_values and not graph.node(node_id).spec.is_leaf:
-            lines.append("value: " + fmt(view.node_values[node_id]))
-        if node_id in view.node_grads:
-            lines.append("gradient: " + fmt(view.node_grads[node_id]))
-        item.set_extra_tooltip("\n".join(line for line in lines if line))
+    backward = stepper.position > len(stepper.forward)
+    waiting = view.waiting_for
+    sentences = {node_id: state_sentence(graph, state, backward, waiting.get(node_id, []))
+                 for node_id, state in view.states.items()}
+    scene.show_step_state(view.states, view.emphasized, view.current, sentences)
     return view
 
 
@@ -70,8 +46,6 @@ def state_sentence(graph, state: str, backward: bool, waiting_for: list[str]) ->
     return ""
 
 
-def show_live(scene, evaluation) -> None:
-    """Back to the live labels of ``evaluation`` and plain cards (no step-through)."""
-    scene.auto_labels = True
+def show_live(scene) -> None:
+    """Plain cards again (no step-through)."""
     scene.clear_states()
-    scene.show_evaluation(evaluation)

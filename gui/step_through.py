@@ -10,8 +10,11 @@ the window's own code stays about files, editing and layout:
   ← → Space (:mod:`gui.step_keys`), presentation mode (:mod:`gui.presentation`);
 * File ▸ Export Steps… (:mod:`gui.export_steps`).
 
-Menus are found through actions the window already has (Export Image is
-in the File menu, Demos in the Help menu), so no menu needs to be passed in.
+The window's menus, docks and precision actions are used by name
+(``window.file_menu``, ``window.help_menu``, ``window.view_menu``,
+``window.add_dock``).  No other panel is wired here: the inspector, the
+learning views and the canvas labels follow the document's current
+evaluation, which the controller publishes at every move.
 """
 from __future__ import annotations
 
@@ -21,7 +24,6 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMainWindow, QMenu
 
-from chainrule.core.stepper import ShownSoFar
 from chainrule.gui.chain_panel import ChainPanel
 from chainrule.gui.presentation import PresentationMode
 from chainrule.gui.step_controls import StepControls
@@ -39,14 +41,11 @@ class StepThrough(QObject):
         self.controller = StepperController(window.document, canvas.graph_scene, self)
         self.panel = ChainPanel(window.document, self.controller)
         self.panel.set_precision(window.digits)
-        window._add_dock("chain", "Chain Rule", self.panel,
-                         Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.dock = window.docks["chain"]
+        self.dock = window.add_dock("chain", "Chain Rule", self.panel,
+                                    Qt.DockWidgetArea.BottomDockWidgetArea)
         # Beside the program bar, in front: the bottom spans the window, and the
         # chain rule needs width more than height.
-        program = window.docks.get("program")
-        if program is not None:
-            window.tabifyDockWidget(program, self.dock)
+        window.tabifyDockWidget(window.docks["program"], self.dock)
         self.dock.raise_()
         window.resizeDocks([self.dock], [220], Qt.Orientation.Vertical)
 
@@ -62,50 +61,23 @@ class StepThrough(QObject):
         window.addAction(self.export_action)
         self._place_in_window()
 
-        inspector = getattr(window, "inspector", None)
-        if inspector is not None:
-            # During a step-through the inspector shows what the steps have reached.
-            inspector.evaluation_source = self.shown_so_far
-            self.controller.changed.connect(inspector.refresh_computed)
-
         canvas.selection_changed_to.connect(self.panel.set_selection)
         self.controller.changed.connect(self._follow_current)
-        for action in getattr(window, "precision_actions", {}).values():
+        for action in window.precision_actions.values():
             action.toggled.connect(self._precision_toggled)
-
-    def shown_so_far(self):
-        """The document's evaluation, or during a step-through what its steps reached."""
-        stepper, doc = self.controller.stepper, self.window.document
-        # A step-through belongs to the graph it was made from: while an edit or another
-        # file is being announced (before the controller drops it), show the document.
-        if stepper is None or stepper.graph is not doc.graph or \
-                not stepper.evaluation.plan.fits(doc.graph):
-            return doc.evaluation
-        return ShownSoFar(stepper)
 
     # ------------------------------------------------------------ placing
 
     def _place_in_window(self) -> None:
         w = self.window
-        bar = w.menuBar()
-        file_menu = _menu_of(w.actions.get("export_image"))
-        if file_menu is not None:
-            after = _action_after(file_menu, w.actions["export_image"])
-            file_menu.insertAction(after, self.export_action)
-        else:
-            bar.addAction(self.export_action)
-        help_menu = _menu_of(w.actions.get("demos"))
-        if help_menu is not None:
-            bar.insertMenu(help_menu.menuAction(), self.controls.menu)
-        else:
-            bar.addMenu(self.controls.menu)
+        after = _action_after(w.file_menu, w.actions["export_image"])
+        w.file_menu.insertAction(after, self.export_action)
+        w.menuBar().insertMenu(w.help_menu.menuAction(), self.controls.menu)
         self.controls.menu.addAction(self.presentation.action)
-        view_menu = getattr(w, "view_menu", None)
-        if view_menu is not None:
-            view_menu.addAction(self.dock.toggleViewAction())
-            view_menu.addAction(self.controls.toolbar.toggleViewAction())
-            view_menu.addSeparator()
-            view_menu.addAction(self.presentation.action)
+        w.view_menu.addAction(self.dock.toggleViewAction())
+        w.view_menu.addAction(self.controls.toolbar.toggleViewAction())
+        w.view_menu.addSeparator()
+        w.view_menu.addAction(self.presentation.action)
         w.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
         w.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.controls.toolbar)
 
@@ -161,12 +133,6 @@ class StepThrough(QObject):
         QApplication.restoreOverrideCursor()
         self.window.document.message.emit(f"Exported {len(paths)} pictures to {folder}.")
         return paths
-
-
-def _menu_of(action: QAction | None) -> QMenu | None:
-    if action is None:
-        return None
-    return next((o for o in action.associatedObjects() if isinstance(o, QMenu)), None)
 
 
 def _action_after(menu: QMenu, action: QAction) -> QAction | None:

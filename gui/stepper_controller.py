@@ -2,10 +2,16 @@
 
 There are two situations, and the controller is always in exactly one:
 
-* **live** (``stepper is None``) — the canvas shows the document's full
-  evaluation and follows every edit, as the editor always does;
-* **stepping** — the canvas shows ``stepper.view()``: only what the first
-  ``position`` steps computed.  Position 0 is a cleared canvas (Reset).
+* **live** (``stepper is None``) — the views show the document's full
+  evaluation and follow every edit, as the editor always does;
+* **stepping** — the document's current evaluation is ``stepper.shown()``:
+  only what the first ``position`` steps computed (position 0 is a cleared
+  canvas: Reset), and the canvas wears the step's highlight (node states, the
+  wires the step works on).
+
+Every view follows the document's ``current_evaluation_changed``, so this
+controller publishes one object per move and needs to know no view; only the
+highlight, which is no number, is set on the scene directly.
 
 Any move (next, back, jump, play) enters stepping, creating the stepper
 from the graph as it is.  A stepper is only valid for the graph it was made
@@ -191,7 +197,8 @@ class StepperController(QObject):
         self.pause()
         if self.stepper is not None:
             self.stepper = None
-            show_live(self.scene, self.document.evaluation)
+            show_live(self.scene)
+            self.document.show_steps(None)
         self.changed.emit()
 
     def _say_no_backward(self) -> None:
@@ -234,16 +241,12 @@ class StepperController(QObject):
     # ------------------------------------------------------------ drawing
 
     def _show(self) -> None:
-        if self.scene.auto_labels:
-            # Entering: the scene forgets the full pass, so that no tooltip tells a
-            # gradient the step-through has not reached yet.
-            self.scene.auto_labels = False
-            self.scene.show_evaluation(None)
         show_step(self.scene, self.stepper)
+        self.document.show_steps(self.stepper.shown())
         self.changed.emit()
 
     def refresh(self) -> None:
-        """Redraw (the precision or a label changed)."""
+        """Redraw the highlight (a label changed: the tooltips name the cards)."""
         if self.stepper is not None:
             show_step(self.scene, self.stepper)
         self.changed.emit()
@@ -265,11 +268,10 @@ class StepperController(QObject):
             return
         self.timer.stop()
         self.stepper = None
-        # The document re-evaluates on the next turn of the event loop and the
-        # scene, labelling automatically again, shows that evaluation.
-        self.scene.auto_labels = True
-        self.scene.clear_states()
-        self.scene.show_evaluation(self.scene.evaluation)
+        # The document re-evaluates on the next turn of the event loop and announces
+        # that evaluation; until then the views show the last live one.
+        show_live(self.scene)
+        self.document.show_steps(None)
         self.document.message.emit(RESTARTED)
         self.playing_changed.emit(False)
         self.changed.emit()

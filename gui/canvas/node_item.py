@@ -103,7 +103,7 @@ class NodeItem(QGraphicsItem):
     def itemChange(self, change, value):
         if change == _POSITION_CHANGED:
             scene = self.scene()
-            if scene is not None and hasattr(scene, "node_item_moved"):
+            if scene is not None:          # a GraphScene: cards live in no other
                 scene.node_item_moved(self)
         return super().itemChange(change, value)
 
@@ -112,7 +112,7 @@ class NodeItem(QGraphicsItem):
         # (rounding: at exactly 30 % this gave 0.2999…, below the threshold the wires use)
         lod = option.levelOfDetailFromTransform(painter.worldTransform()) + 1e-9
         scene = self.scene()
-        exporting = getattr(scene, "exporting", False)
+        exporting = scene.exporting
         selected = self.isSelected() and not exporting
         card = QRectF(0, 0, style.NODE_W, style.NODE_H)
         if lod < style.LOD_SIMPLE and not exporting:
@@ -448,9 +448,10 @@ class NodeItem(QGraphicsItem):
             self._update_rect()
             self.update()
 
-    def set_labels(self, value_text: str | None, grad_text: str | None,
-                   emphasized: bool = False) -> None:
-        """The texts on the output's stub (the stepper sets them like a wire's)."""
+    def set_stub_labels(self, value_text: str | None, grad_text: str | None,
+                        emphasized: bool = False) -> None:
+        """The texts on the output's stub: the scene formats them from its evaluation, like
+        a wire's; ``emphasized`` while the step-through's current node is the output."""
         if (value_text, grad_text, emphasized) != (self.stub_value, self.stub_grad,
                                                    self.stub_emphasized):
             self.stub_value, self.stub_grad = value_text, grad_text
@@ -508,7 +509,7 @@ class NodeItem(QGraphicsItem):
 
     def _set_tooltip_for(self, scene_pos: QPointF) -> None:
         scene = self.scene()
-        if scene is None or not hasattr(scene, "node_tooltip"):
+        if scene is None:
             return
         if self.warning and self._badge_rect().adjusted(-3, -3, 3, 3).contains(
                 self.mapFromScene(scene_pos)):

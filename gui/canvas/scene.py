@@ -3,10 +3,17 @@
 It is built once from ``document.graph`` and from then on reacts to the
 document's signals: a node added becomes a :class:`NodeItem`, a wire removed
 loses its :class:`WireItem`, a rename re-keys both, ``graph_replaced``
-rebuilds, ``evaluated`` refreshes the warning badges, the output mark and —
-through :meth:`GraphScene.show_evaluation` — the numbers on the wires.  The
-scene never edits the graph (the view pushes undo commands) and never
+rebuilds, ``current_evaluation_changed`` refreshes the warning badges, the
+output mark and the numbers on the wires and in the tooltips.  That signal is
+the only way numbers reach the canvas: the live evaluation, or during a
+step-through what its steps have revealed (``NOT_YET`` numbers get no label).
+The scene never edits the graph (the view pushes undo commands) and never
 computes a number (it formats the evaluation's).
+
+Besides the numbers the scene keeps two explicit looks a step-through or the
+quiz sets: the step's highlight (:meth:`GraphScene.show_step_state`: node
+states, the wires the step works on, a sentence per card) and the wire whose
+gradient the quiz asks for (:meth:`GraphScene.set_asked`, labelled "?").
 
 Items hold ids only; the scene keeps the two id → item maps and, derived
 from the same notifications, which wires touch which node, so a moving node
@@ -21,10 +28,10 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from chainrule.core.engine import Evaluation
 from chainrule.core.formatting import format_shape, format_value
 from chainrule.core.graph import Edge
 from chainrule.core.layout import LAYER_DY, layered_positions
+from chainrule.core.stepper import NOT_YET
 from chainrule.gui.canvas import style
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.wire_item import WireItem
@@ -46,12 +53,14 @@ class GraphScene(QGraphicsScene):
         self.precision = 4
         #: True while rendering to a file: labels drawn at any scale, no selection look.
         self.exporting = False
-        #: While False (the stepper is driving), evaluations do not relabel the wires.
-        self.auto_labels = True
-        self.evaluation: Evaluation | None = None      # the latest one from the document
-        self._shown: Evaluation | None = None          # the one the wire labels come from
-        self.eval_generation = 0
-        self.format_generation = 0
+        #: The document's current evaluation: every number on the canvas comes from it.
+        self.evaluation = None
+        #: Bumped whenever the wires' texts may have changed (the evaluation, the
+        #: precision, the asked wire): a wire re-formats its labels when it sees a new one.
+        self.labels_version = 0
+        self._emphasized: set[Edge] = set()     # the wires the current step works on
+        self._asked: Edge | None = None         # the quiz's "?" wire
+        self._step_current: str | None = None   # the current step's node
         self._badged: set[str] = set()
         self._output: str | None = None
         self._far = False         # zoomed out past reading: wires cached as pixmaps
@@ -63,9 +72,9 @@ class GraphScene(QGraphicsScene):
         document.edge_removed.connect(self._on_edge_removed)
         document.output_changed.connect(self._on_output_changed)
         document.graph_replaced.connect(self.rebuild)
-        document.evaluated.connect(self._on_evaluated)
+        document.current_evaluation_changed.connect(self.show_evaluation)
         self.rebuild()
-        self._on_evaluated(document.evaluation)   # the one made before we listened
+        self.show_evaluation(document.current_evaluation())   # the one before we listened
 
     # ------------------------------------------------------------ lookup
 
@@ -98,7 +107,9 @@ class GraphScene(QGraphicsScene):
         self._touching.clear()
         self._badged.clear()
         self._output = None
-        self._shown = None
+        self._emphasized = set()
+        self._asked = None
+        self._step_current = None
         graph = self.graph
         auto = self._auto_positions()
         for node in graph.nodes():
@@ -106,7 +117,7 @@ class GraphScene(QGraphicsScene):
         for edge in graph.edges():
             self._add_wire_item(edge)
         self._set_output(graph.effective_output())
-        self.eval_generation += 1
+        self.labels_version += 1
         self.update()
 
     def _add_node_item(self, node_id: str, auto_pos: tuple[float, float] | None = None) -> None:
@@ -129,6 +140,7 @@ class GraphScene(QGraphicsScene):
 
     def _add_wire_item(self, edge: Edge) -> None:
         wire = WireItem(edge)
+        wire.set_emphasized(edge in self._emphasized or edge == self._asked)
         if self._far:
             wire.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.wires[edge] = wire
@@ -261,8 +273,15 @@ class GraphScene(QGraphicsScene):
 
     # ------------------------------------------------------------ evaluation
 
-    def _on_evaluated(self, evaluation: Evaluation) -> None:
+    def show_evaluation(self, evaluation) -> None:
+        """Show this evaluation (the document's current one): badges, output mark, labels.
+
+        Costs O(badges) here: the wires format their texts when they are next painted.
+        """
         self.evaluation = evaluation
+        if evaluation is None:
+            self._relabel()
+            return
         self._set_output(evaluation.output if evaluation.output in self.nodes else
                          self.graph.effective_output())
         warnings: dict[str, str] = {}
@@ -276,37 +295,68 @@ class GraphScene(QGraphicsScene):
         for node_id, text in warnings.items():
             if node_id in self.nodes:
                 self.nodes[node_id].set_warning(text)
-        self._badged = set(warnings) & set(self.nodes)
-        if self.auto_labels:
-            self.show_evaluation(evaluation)
+        self._badged = {n for n in warnings if n in self.nodes}
+        self._relabel()
 
-    def show_evaluation(self, evaluation: Evaluation) -> None:
-        """Label every wire (and the output's stub) with this evaluation's numbers.
-
-        Costs O(1) here: the wires format their texts when they are next
-        painted.  Texts set with ``WireItem.set_labels`` are dropped.
-        """
-        self._shown = evaluation
-        self.eval_generation += 1
+    def _relabel(self) -> None:
+        self.labels_version += 1
         if self._output in self.nodes:
             self._label_stub(self.nodes[self._output])
         self.update()
 
     def _label_stub(self, item: NodeItem) -> None:
-        ev = self._shown
+        ev = self.evaluation
+        emphasized = item.node_id == self._step_current
         if ev is None:
-            item.set_labels(None, None)
+            item.set_stub_labels(None, None, emphasized)
             return
         value = self._lookup(ev.value, item.node_id)
         grad = self._lookup(ev.grad, item.node_id) if ev.grads is not None else None
-        item.set_labels(None if value is None else self.format(value),
-                        None if ev.grads is None else self.format(grad))
+        grad_text = None if ev.grads is None else self._text(grad, dash=True)
+        item.set_stub_labels(self._text(value), grad_text, emphasized)
+
+    # ------------------------------------------------------------ step-through looks
+
+    def show_step_state(self, states: dict[str, str], emphasized, current: str | None,
+                        sentences: dict[str, str]) -> None:
+        """A step-through's highlight: each card's state ("done", "current", ...), the
+        wires the step works on (drawn in the current node's colour), and a sentence
+        per card for its tooltip.  No numbers: those come from the evaluation."""
+        for node_id, item in self.nodes.items():
+            item.set_state(states.get(node_id, "normal"))
+            item.set_extra_tooltip(sentences.get(node_id, ""))
+        self._set_emphasis(set(emphasized), current)
 
     def clear_states(self) -> None:
-        """Every card back to its normal look, stepper tooltips dropped."""
+        """Every card back to its normal look, stepper tooltips and emphasis dropped."""
         for item in self.nodes.values():
             item.set_state("normal")
             item.set_extra_tooltip("")
+        self._set_emphasis(set(), None)
+
+    def set_asked(self, edge: Edge | None) -> None:
+        """The quiz asks for this wire's gradient: "?" under it, emphasised; None: no question."""
+        edge = None if edge is None else Edge(*edge)
+        if edge == self._asked:
+            return
+        old, self._asked = self._asked, edge
+        for e in (old, edge):
+            if e in self.wires:
+                self.wires[e].set_emphasized(e in self._emphasized or e == edge)
+        self.labels_version += 1
+        self.update()
+
+    def _set_emphasis(self, emphasized: set[Edge], current: str | None) -> None:
+        # Only the wires whose look changes are touched: a step costs O(its wires).
+        for edge in emphasized.symmetric_difference(self._emphasized):
+            wire = self.wires.get(edge)
+            if wire is not None:
+                wire.set_emphasized(edge in emphasized or edge == self._asked)
+        self._emphasized = emphasized
+        if current != self._step_current:
+            self._step_current = current
+            if self._output in self.nodes:
+                self._label_stub(self.nodes[self._output])
 
     # ------------------------------------------------------------ learning views
 
@@ -339,16 +389,20 @@ class GraphScene(QGraphicsScene):
         if digits == self.precision:
             return
         self.precision = digits
-        self.format_generation += 1
         for node in self.graph.nodes():
             if node.id in self.nodes:
                 self._fill_node(self.nodes[node.id], node)
-        if self._output in self.nodes:
-            self._label_stub(self.nodes[self._output])
-        self.update()
+        self._relabel()
 
     def format(self, value: Any, width: int = PREVIEW_WIDTH) -> str:
         return format_value(value, self.precision, width=width)
+
+    def _text(self, value: Any, dash: bool = False) -> str | None:
+        """A label; for a number that does not exist "—" with ``dash`` (a gradient that
+        does not reach the output), else none; none for one not reached yet."""
+        if value is NOT_YET or (value is None and not dash):
+            return None
+        return self.format(value)
 
     @staticmethod
     def _lookup(getter, key) -> Any:
@@ -363,16 +417,18 @@ class GraphScene(QGraphicsScene):
 
         The gradient is this wire's own contribution; "—" when the backward
         pass ran but this wire does not lead to the output, no label at all
-        when there was no backward pass.
+        when there was no backward pass; "?" on the wire the quiz asks about.
+        Numbers a step-through has not reached yet get no label.
         """
-        ev = self._shown
+        ev = self.evaluation
         if ev is None:
             return None, None
-        value = self._lookup(ev.edge_value, edge)
-        value_text = None if value is None else self.format(value)
+        value_text = self._text(self._lookup(ev.edge_value, edge))
+        if edge == self._asked:
+            return value_text, "?"
         if ev.edge_grads is None:
             return value_text, None
-        return value_text, self.format(self._lookup(ev.edge_grad, edge))
+        return value_text, self._text(self._lookup(ev.edge_grad, edge), dash=True)
 
     def set_view_scale(self, scale: float) -> None:
         """The view's zoom changed: pick how wires are drawn.
@@ -399,12 +455,13 @@ class GraphScene(QGraphicsScene):
             return ""
         port = graph.node(edge.dst).spec.ports[edge.port]
         lines = [f"{edge.src} → {edge.dst} (port {port})"]
-        ev = self._shown
+        ev = self.evaluation
         if ev is not None:
             value = self._lookup(ev.edge_value, edge)
-            lines.append("value: " + _full(value, self.precision))
-            if ev.edge_grads is not None:
-                grad = self._lookup(ev.edge_grad, edge)
+            if value is not NOT_YET:
+                lines.append("value: " + _full(value, self.precision))
+            grad = self._lookup(ev.edge_grad, edge) if ev.edge_grads is not None else NOT_YET
+            if grad is not NOT_YET and edge != self._asked:
                 lines.append("gradient: " + (_full(grad, self.precision) if grad is not None
                                              else "— (does not reach the output)"))
         return "\n".join(lines)
@@ -422,14 +479,14 @@ class GraphScene(QGraphicsScene):
         elif spec.local:
             lines.append("local gradients: " + ", ".join(
                 f"∂/∂{p} = {d}" for p, d in zip(spec.ports, spec.local)))
-        ev = self._shown
+        ev = self.evaluation
         if ev is not None:
             if not spec.is_leaf:
                 value = self._lookup(ev.value, node_id)
-                if value is not None:
+                if value is not None and value is not NOT_YET:
                     lines.append("value: " + _full(value, self.precision))
-            if ev.grads is not None:
-                grad = self._lookup(ev.grad, node_id)
+            grad = self._lookup(ev.grad, node_id) if ev.grads is not None else NOT_YET
+            if grad is not NOT_YET:
                 lines.append("gradient: " + (_full(grad, self.precision) if grad is not None
                                              else "— (does not reach the output)"))
         if spec.note:

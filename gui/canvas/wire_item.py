@@ -2,14 +2,16 @@
 
 The item's id is its :class:`core.graph.Edge`.  Its two ends are set by the
 scene whenever a node moves; its texts are *pulled* when it is painted:
-``scene.wire_texts(edge)`` formats the scene's current evaluation, and the
-result is cached until the scene's label generation changes.  So a new
-evaluation costs one counter bump plus the formatting of the wires that are
-actually on screen — a graph of thousands of wires relabels in a frame, and
-a zoomed-out view (labels hidden) formats nothing at all.
+``scene.wire_texts(edge)`` formats the scene's current evaluation (the live
+one, or a step-through's), and the result is cached until the scene's
+``labels_version`` changes.  So a new evaluation — or a step — costs one
+counter bump plus the formatting of the wires that are actually on screen: a
+graph of thousands of wires relabels in a frame, and a zoomed-out view
+(labels hidden) formats nothing at all.  Nothing else writes a wire's texts.
 
-The stepper overrides the texts with :meth:`WireItem.set_labels`; those
-stay until the scene shows a full evaluation again.
+A step-through emphasises the wires its current step works on
+(:meth:`WireItem.set_emphasized`): drawn in the current node's colour, labels
+in bold.
 
 Labels are drawn with ``QStaticText`` (laid out once per text), level so
 they read well on a projector, moved sideways on a sloped wire so they do
@@ -107,11 +109,10 @@ class WireItem(QGraphicsItem):
         self._anchor = QPointF()
         self._shift = 0.0
         self._hovered = False
-        # (value label, grad label) pulled from the scene, and the generation they belong to
+        # (value label, grad label) pulled from the scene, and the key they were made for
         self._labels: tuple[_Label | None, _Label | None] = (None, None)
-        self._labels_gen: tuple | None = None
-        # set_labels(...) override: (value, grad, emphasized, evaluation generation)
-        self._explicit: tuple | None = None
+        self._labels_key: tuple | None = None
+        self._emphasized = False
         # label rectangles for paint, keyed by (texts, geometry)
         self._geometry = 0
         self._room = style.LABEL_MAX_W
@@ -157,9 +158,7 @@ class WireItem(QGraphicsItem):
             painter.drawLine(QLineF(self._p0, self._p1))
             return
         # The wires the step-through works on in this step: the current node's colour.
-        explicit = self._explicit
-        stepping = explicit is not None and explicit[2] and explicit[3] == scene.eval_generation
-        painter.setPen(_SELECTED_PEN if selected else _STEP_PEN if stepping else
+        painter.setPen(_SELECTED_PEN if selected else _STEP_PEN if self._emphasized else
                        self._style_pen or (_HOVER_PEN if self._hovered else _PEN))
         painter.setBrush(_NO_BRUSH)
         painter.drawPath(self._path)
@@ -186,7 +185,7 @@ class WireItem(QGraphicsItem):
     def _placed_labels(self, scene) -> tuple:
         """(font, background, (rect, point, text, colour)...) for paint, cached."""
         value, grad = self._current_labels(scene)
-        emphasized = self._labels_gen[2] is not None and self._labels_gen[2][2]
+        emphasized = self._emphasized
         extra = self._extra
         key = (value, grad, emphasized, self._geometry, extra)
         if key == self._placed_key:
@@ -275,14 +274,15 @@ class WireItem(QGraphicsItem):
 
     # ------------------------------------------------------ labels
 
-    def set_labels(self, value_text: str | None, grad_text: str | None,
-                   emphasized: bool = False) -> None:
-        """Show these texts instead of the evaluation's, until the scene shows one again."""
-        scene = self.scene()
-        gen = scene.eval_generation if scene is not None else 0
-        self._explicit = (value_text, grad_text, bool(emphasized), gen)
-        self._labels_gen = None
-        self.update()
+    def set_emphasized(self, on: bool) -> None:
+        """The step-through works on this wire in its current step (or the quiz asks it)."""
+        on = bool(on)
+        if on != self._emphasized:
+            self._emphasized = on
+            self.update()
+
+    def emphasized(self) -> bool:
+        return self._emphasized
 
     def value_text(self) -> str | None:
         """The value label as shown (None: no label)."""
@@ -295,19 +295,13 @@ class WireItem(QGraphicsItem):
         return None if grad is None else grad.text
 
     def _current_labels(self, scene) -> tuple[_Label | None, _Label | None]:
-        explicit = self._explicit
-        if explicit is not None and explicit[3] != scene.eval_generation:
-            explicit = self._explicit = None
-        key = (scene.eval_generation, scene.format_generation, explicit, self._room)
-        if key != self._labels_gen:
-            if explicit is not None:
-                texts, emphasized = explicit[:2], explicit[2]
-            else:
-                texts, emphasized = scene.wire_texts(self.edge), False
+        emphasized = self._emphasized
+        key = (scene.labels_version, emphasized, self._room)
+        if key != self._labels_key:
             room = self._room
             self._labels = tuple(None if t is None else _label(t, emphasized, room)
-                                 for t in texts)
-            self._labels_gen = key
+                                 for t in scene.wire_texts(self.edge))
+            self._labels_key = key
         return self._labels
 
     # ------------------------------------------------------ learning views

@@ -212,3 +212,19 @@ def test_the_view_is_made_once_per_position():
     assert st.view() is not first and st.view().current != first.current
     st.back()
     assert st.view().node_values == first.node_values
+
+
+def test_shown_so_far_has_gradients_once_the_backward_pass_begins_and_fits_its_graph():
+    from chainrule.core.stepper import NOT_YET
+    g = demo("03-add-mul.cgraph")
+    st = Stepper(g)
+    st.jump(len(st.forward))
+    shown = st.shown()
+    assert shown is st.shown()                       # one per position, shared
+    assert shown.grads is None and shown.edge_grads is None
+    st.step()
+    shown = st.shown()
+    assert shown.grads is not None and shown.edge_grads is not None
+    first = st.current.node
+    assert shown.grad(first) is not NOT_YET
+    assert shown.fits(g) and not shown.fits(g.copy())

@@ -226,14 +226,18 @@ def test_nodes_without_positions_are_laid_out(qtbot):
 
 
 def test_stepper_hooks(qtbot):
+    from chainrule.core.stepper import Stepper
     view = make_view(qtbot, demo("03-add-mul.cgraph"))
     scene = view.graph_scene
     settle(view)
-    scene.auto_labels = False
-    wire = scene.wires[Edge("q", "f", 0)]
-    wire.set_labels("3", None, emphasized=True)
-    assert (wire.value_text(), wire.grad_text()) == ("3", None)
     doc = view.document
+    stepper = Stepper(doc.graph)
+    stepper.jump([s.node for s in stepper.forward].index("q") + 1)    # q computed
+    doc.show_steps(stepper.shown())           # what the steps have revealed
+    wire = scene.wires[Edge("q", "f", 0)]
+    scene.show_step_state({}, [wire.edge], None, {})
+    assert (wire.value_text(), wire.grad_text()) == ("3", None)
+    assert wire.emphasized()
     doc.push(SetNodeField(doc, "x", "value", 1.0))
     settle(view)
     assert wire.value_text() == "3"           # the stepper keeps control
@@ -244,8 +248,7 @@ def test_stepper_hooks(qtbot):
         scene.nodes["q"].set_state("bogus")
     scene.nodes["q"].set_extra_tooltip("step 2: add hands the gradient on")
     assert "step 2" in scene.node_tooltip("q")
-    scene.auto_labels = True
-    scene.show_evaluation(doc.evaluation)
+    doc.show_steps(None)                      # live again
     assert wire.value_text() == "6"
     scene.nodes["f"].set_state("done")
     scene.clear_states()

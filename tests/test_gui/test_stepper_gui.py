@@ -57,10 +57,8 @@ def texts(window) -> dict:
 
 
 def emphasized(wire) -> bool:
-    # The emphasis flag set with WireItem.set_labels(..., emphasized=True).
-    explicit = wire._explicit
-    return bool(explicit is not None and explicit[2]
-                and explicit[3] == wire.scene().eval_generation)
+    # The step highlight: the wires the current step works on.
+    return wire.emphasized()
 
 
 # ------------------------------------------------------------------ order
@@ -269,7 +267,8 @@ def test_toolbar_actions_and_scrubber(make_window, qtbot):
     a["backward_all"].trigger()
     assert c.position == c.total and controls.scrubber.value() == c.total
     a["step_leave"].trigger()
-    assert not c.active and window.canvas.graph_scene.auto_labels
+    # live again: the canvas labels follow the document's evaluation
+    assert not c.active and window.canvas.graph_scene.evaluation is window.document.evaluation
     assert controls.position_label.text() == f"live · {c.total} steps"
     menu_texts = [x.text() for x in controls.menu.actions()]
     assert "&Next Step" in menu_texts and "Step &Back" in menu_texts
