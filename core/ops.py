@@ -889,9 +889,43 @@ def _op_from_deep(d) -> Op:
         def array_vjp(g, out, *xs, **kw):
             return d.vjp(g, out, *xs, **d.check_settings(kw))
 
+    settings = tuple(_setting_from_deep(s) for s in d.settings)
+    call = ", ".join([f"{{{p}}}" for p in d.ports] + [f"{s.name}={{{s.name}}}" for s in settings])
+    grads = tuple(f"_deep({d.name!r}).vjp({{g}}, {{out}}, {call})[{k}]" for k in range(d.arity))
     return Op(d.name, d.ports, d.group, d.symbol, d.formula, d.local, d.note,
-              array=array, array_vjp=array_vjp,
-              settings=tuple(_setting_from_deep(s) for s in d.settings), explain=d.explain)
+              array=array, array_vjp=array_vjp, settings=settings, explain=d.explain,
+              export=Template(f"_deep({d.name!r}).forward({call})", grads,
+                              {"_deep": _deep_helper_source()}))
+
+
+@functools.lru_cache(maxsize=1)
+def _deep_helper_source() -> str:
+    """The exported script's copy of the deep-learning kernels (ops_deep.py, run as a
+    module of its own inside the script), so the script needs only numpy."""
+    import inspect
+
+    from . import ops_deep
+    source = inspect.getsource(ops_deep)
+    source = source.replace("from .errors import EvaluationError\n",
+                            "class EvaluationError(ValueError):\n"
+                            "    \"\"\"A shape or setting that does not fit the op.\"\"\"\n")
+    source = source.replace("from .values import as_value\n",
+                            "def as_value(v):\n"
+                            "    if isinstance(v, np.ndarray):\n"
+                            "        return float(v) if v.ndim == 0 else v\n"
+                            "    return float(v)\n")
+    return (
+        "\n\n_DEEP_SOURCE = " + repr(source) + "\n\n\n"
+        "def _deep(name):\n"
+        "    \"\"\"The kernels of a deep-learning op (chainrule's own code, in _DEEP_SOURCE).\"\"\"\n"
+        "    import sys\n"
+        "    import types\n"
+        "    module = sys.modules.get(\"chainrule_ops_deep\")\n"
+        "    if module is None:\n"
+        "        module = types.ModuleType(\"chainrule_ops_deep\")\n"
+        "        sys.modules[module.__name__] = module\n"
+        "        exec(compile(_DEEP_SOURCE, \"chainrule_ops_deep\", \"exec\"), module.__dict__)\n"
+        "    return module.DEEP_OPS[name]\n")
 
 
 def _register_deep_ops() -> None:

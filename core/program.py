@@ -58,8 +58,7 @@ The language as people really write it (``cli.md``, same section):
   warning in :attr:`ParsedProgram.warnings` (``1 / 1 + exp(-z)``,
   ``-x ** 2``, an input that does not reach the output).
 
-An op the parser knows from ``ops.md`` but that is not in the op table of
-this build is refused with "not available yet". Nodes computed inside an
+Nodes computed inside an
 expression get ids made of their op and a number (``add1``, ``mul2``);
 generated ids never equal a name used anywhere in the program. Everything
 else is refused with a :class:`~core.errors.ProgramError` that gives the
@@ -121,31 +120,10 @@ class _Functions(Mapping):
 #: Function name → op, for every op that has inputs (a live view of the table).
 FUNCTIONS: Mapping[str, ops.Op] = _Functions()
 
-#: The ops of ``ops.md`` the parser can name even before the op table has them:
-#: using one that is missing is refused as "not available yet".
-SPEC_OPS = frozenset({
-    "transpose", "reshape", "index", "concat", "embedding", "leaky_relu", "gelu",
-    "amax", "logsumexp", "softmax", "log_softmax", "cross_entropy", "bce",
-    "bce_logits", "hinge", "layernorm", "batchnorm", "conv2d", "maxpool2d",
-    "avgpool2d",
-})
-
 #: PyTorch's keyword → the setting of ``ops.md`` (used when the op has no setting
 #: of the PyTorch name itself).
 SETTING_ALIASES = {"dim": "axis", "keepdim": "keepdims", "negative_slope": "slope",
                    "kernel_size": "size"}
-
-#: The settings ``ops.md`` gives each op, only to say "not available yet" when the
-#: op table of this build does not have one of them (what is accepted is
-#: :func:`_settings_of`).
-_SPEC_SETTINGS = {
-    "sum": {"axis", "keepdims"}, "mean": {"axis", "keepdims"},
-    "amax": {"axis", "keepdims"}, "logsumexp": {"axis", "keepdims"},
-    "softmax": {"axis"}, "log_softmax": {"axis"}, "concat": {"axis"},
-    "reshape": {"shape"}, "leaky_relu": {"slope"}, "layernorm": {"eps"},
-    "batchnorm": {"eps"}, "conv2d": {"stride", "padding"},
-    "maxpool2d": {"size", "stride"}, "avgpool2d": {"size", "stride"},
-}
 
 #: What literal each setting of ``ops.md`` takes; a setting not listed takes any
 #: literal (number, integer list, True, False).
@@ -722,8 +700,6 @@ class _Builder:
                 return self._leaf_call(node, "Value", node_id)
             op = self.functions.get(func.id)
             if op is None:
-                if func.id in SPEC_OPS:
-                    self._op(func, func.id)
                 raise self.error(func, _unknown_function(func.id, self.functions))
             return self._op_call(node, op, func.id, list(node.args), node_id)
         if isinstance(func, ast.Attribute):
@@ -766,8 +742,6 @@ class _Builder:
             args = [args[1], args[0]]                 # F.embedding(ids, table)
         op = ops.OPS.get(op_name)
         if op is None or op.is_leaf:
-            if op_name in SPEC_OPS:
-                self._op(node.func, op_name, dotted)
             raise self.error(node.func, _unknown_function(dotted, self.functions))
         return self._op_call(node, op, dotted, args, node_id)
 
@@ -785,8 +759,6 @@ class _Builder:
             op_name = _METHOD_NAMES[method]
         op = ops.OPS.get(op_name)
         if op is None or op.is_leaf:
-            if op_name in SPEC_OPS:
-                self._op(node, op_name, f".{method}()")
             raise self._attribute_error(func, "; the methods are those of the ops, "
                                               "as in x.tanh() or x.sum(axis=0)")
         return self._op_call(node, op, method, [func.value, *node.args], node_id)
@@ -830,11 +802,6 @@ class _Builder:
                 raise self.error(kw, "**arguments are not supported")
             declared = op.setting(kw.arg)           # its name or one of its aliases
             key = declared.name if declared is not None else SETTING_ALIASES.get(kw.arg, kw.arg)
-            if key not in allowed and key in _SPEC_SETTINGS.get(op.name, ()):
-                takes = ", ".join(f"{s}=" for s in sorted(allowed)) or "no"
-                raise self.error(kw, f"the setting {key}= of {op.name} is not available yet "
-                                     f"in this version of Chainrule: here {op.name} takes "
-                                     f"{takes} keyword arguments")
             if key not in allowed:
                 listing = (f"the settings of {op.name} are " + ", ".join(
                     f"{s}=" for s in sorted(allowed)) if allowed else f"{op.name} has no settings")
@@ -852,9 +819,16 @@ class _Builder:
         setting = op.setting(key)
         if setting is not None:                 # the op table declares it: check it there
             value = _setting_literal(node, setting.kind)
-            if value is _NOT_LITERAL:               # refused at the value, as axis always was
-                raise self.error(node, f"{setting.name} must be {_LITERAL_TEXT[setting.kind]}, "
-                                       f"as in {setting.name}={_example(setting)}")
+            if value is _NOT_LITERAL:
+                if setting.name == "axis":          # refused at the value, as it always was
+                    raise self.error(node, f"axis must be {_LITERAL_TEXT[setting.kind]}, "
+                                           f"as in axis={_example(setting)}")
+                if self._setting_literal(node) is _NODE:
+                    raise self.error(kw, f"the keyword argument {kw.arg}= must be a literal: "
+                                         f"a number, a list of whole numbers, True or False")
+                raise self.error(kw, f"the keyword argument {kw.arg}= must be "
+                                     f"{_LITERAL_TEXT[setting.kind]}, as in "
+                                     f"{kw.arg}={_example(setting)}")
             refusal = setting.refusal(op.name, value, _python_text)
             if refusal is not None:
                 raise self.error(node, refusal)
@@ -994,7 +968,8 @@ def _is_number(v) -> bool:
 _NOT_LITERAL = object()
 _SMALL = 64     # |an integer setting| in a program is below this
 _LITERAL_TEXT = {"int": "a small whole number", "float": "a number", "bool": "True or False",
-                 "choice": "one of the listed values", "ints": "a list of small whole numbers"}
+                 "choice": "one of the listed values", "ints": "a list of whole numbers",
+                 "index": "a list of whole numbers and [start, stop, step] slices"}
 _PLACEHOLDER = {"int": "N", "float": "X", "bool": "True", "choice": "…", "ints": "[N, …]"}
 
 
@@ -1143,7 +1118,7 @@ def _short(x: float) -> str:
 
 def _unknown_function(name: str, functions: dict | None = None) -> str:
     functions = _functions() if functions is None else functions
-    close = difflib.get_close_matches(name.rpartition(".")[2], list(functions) + sorted(SPEC_OPS),
+    close = difflib.get_close_matches(name.rpartition(".")[2], list(functions),
                                       n=3, cutoff=0.6)
     if close:
         return f"unknown function {name}; did you mean " + " or ".join(close) + "?"

@@ -81,7 +81,7 @@ def test_the_templates_cover_every_op_with_one_vjp_per_port():
     for name, (forward, vjps) in _TEMPLATES.items():
         op = ops.OPS[name]
         assert len(vjps) == op.arity, name
-        fields = {p for p in op.ports} | {"g", "out", "axis", "value"}
+        fields = {p for p in op.ports} | {"g", "out", "value"} | {s.name for s in op.settings}
         for template in [forward, *vjps]:
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
             assert used <= fields, (name, used - fields)

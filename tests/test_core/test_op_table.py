@@ -151,8 +151,10 @@ def test_the_program_parser_takes_the_settings(affine):
 
 @pytest.mark.parametrize("program,column,message", [
     ("f = affine(1, times=9)", 21, "the times of affine must be an integer from 1 to 5, not 9"),
-    ("f = affine(1, times=1.5)", 21, "times must be a small whole number, as in times=2"),
-    ("f = affine(1, negate=1)", 22, "negate must be True or False, as in negate=False"),
+    ("f = affine(1, times=1.5)", 15, "the keyword argument times= must be a small whole "
+     "number, as in times=2"),
+    ("f = affine(1, negate=1)", 15, "the keyword argument negate= must be True or False, "
+     "as in negate=False"),
     ("f = affine(1, scale=0)", 21, "the scale of affine must be a number greater than 0, not 0"),
     ("f = affine(1, mode='cubed')", 20, "the mode of affine must be one of"),
     ("f = affine(1, size=2)", 15, "affine() takes no keyword argument size=: the settings of "
@@ -230,17 +232,25 @@ def test_the_op_is_gone_after_unregistering():
 # -------------------------------------------- every op has a PyTorch reference
 
 REFERENCE = pathlib.Path(__file__).with_name("test_torch_reference.py")
+DEEP_REFERENCE = pathlib.Path(__file__).with_name("test_ops_deep.py")
 
 
 def torch_reference_ops() -> set[str]:
-    """The ops named in ``TORCH = {...}`` of test_torch_reference.py (read without
-    importing it, so the check runs even where PyTorch is not installed)."""
-    tree = ast.parse(REFERENCE.read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "TORCH"
-                                                for t in node.targets):
-            return {k.value for k in node.value.keys}
-    raise AssertionError("test_torch_reference.py has no TORCH table")
+    """The ops compared with PyTorch: named in ``TORCH = {...}`` of
+    test_torch_reference.py, or first in a case of ``CASES = [...]`` of
+    test_ops_deep.py (read without importing them, so the check runs even where
+    PyTorch is not installed)."""
+    names: set[str] = set()
+    for path, table in ((REFERENCE, "TORCH"), (DEEP_REFERENCE, "CASES")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found = [node.value for node in tree.body if isinstance(node, ast.Assign) and
+                 any(getattr(t, "id", None) == table for t in node.targets)]
+        assert found, f"{path.name} has no {table} table"
+        if table == "TORCH":
+            names |= {k.value for k in found[0].keys}
+        else:
+            names |= {case.elts[0].value for case in found[0].elts}
+    return names
 
 
 def ops_without_reference() -> list[str]:
@@ -249,7 +259,7 @@ def ops_without_reference() -> list[str]:
 
 
 def test_every_op_of_the_table_has_a_pytorch_reference():
-    assert ops_without_reference() == [], "add each to TORCH in test_torch_reference.py"
+    assert ops_without_reference() == [], "add each to TORCH in test_torch_reference.py or to CASES in test_ops_deep.py"
 
 
 def test_an_op_without_a_pytorch_reference_is_found(affine):

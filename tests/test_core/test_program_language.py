@@ -1,9 +1,5 @@
 """The language as people really write it (cli.md): settings, subscripts, methods,
-library prefixes, pasted statements, hints and lint.
-
-Forms whose op is not in the op table yet are tested anyway and skipped with
-``needs_op``; they run as soon as the op (or the setting) is in the table.
-"""
+library prefixes, pasted statements, hints and lint."""
 from __future__ import annotations
 
 import math
@@ -15,21 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chainrule.core import ops
 from chainrule.core.engine import evaluate
 from chainrule.core.errors import ProgramError
-from chainrule.core.program import SPEC_OPS, _settings_of, parse_program
+from chainrule.core.program import parse_program
 from pasted_programs import MICROGRAD
-
-
-def needs_op(name, setting=None):
-    """Skip until the op ``name`` (and its ``setting``, if given) is in the op table."""
-    op = ops.OPS.get(name)
-    if op is None:
-        return pytest.mark.skipif(True, reason=f"op {name} not in the table yet")
-    if setting is not None and setting not in _settings_of(op):
-        return pytest.mark.skipif(True, reason=f"op {name} setting {setting} not in the table yet")
-    return pytest.mark.skipif(False, reason="")
 
 
 def run(text):
@@ -97,7 +82,6 @@ def test_a_setting_must_be_a_literal():
     assert "axis" in err.reason and err.col == 17
 
 
-@needs_op("sum", setting="keepdims")
 def test_keepdims_and_keepdim():
     parsed, ev = run("m = [[1, 2], [3, 4]]\nf = sum(m, axis=1, keepdims=True)\n"
                      "g = m.sum(dim=1, keepdim=False)")
@@ -107,34 +91,29 @@ def test_keepdims_and_keepdim():
     assert "True or False" in refused("m = [1, 2]\nf = sum(m, keepdims=2)").reason
 
 
-@needs_op("softmax")
 def test_softmax_axis():
     parsed, _ = run("z = [[1, 2], [3, 4]]\nf = softmax(z, axis=0)\ng = torch.softmax(z, dim=1)")
     assert parsed.graph.node("f").op == "softmax" and parsed.graph.node("f").attrs == {"axis": 0}
     assert parsed.graph.node("g").attrs == {"axis": 1}
 
 
-@needs_op("reshape")
 def test_reshape_shape_list():
     parsed, ev = run("x = [1, 2, 3, 4]\nf = reshape(x, shape=[2, -1])")
     assert parsed.graph.node("f").attrs == {"shape": [2, -1]}
     assert np.shape(ev.value("f")) == (2, 2)
 
 
-@needs_op("leaky_relu")
 def test_leaky_relu_slope_and_negative_slope():
     parsed, _ = run("x = -2\nf = leaky_relu(x, slope=0.1)\ng = F.leaky_relu(x, negative_slope=0.2)")
     assert parsed.graph.node("f").attrs == {"slope": 0.1}
     assert parsed.graph.node("g").attrs == {"slope": 0.2}
 
 
-@needs_op("conv2d")
 def test_conv2d_stride_and_padding():
     parsed, _ = run("img = [[[1, 2], [3, 4]]]\nk = [[[[1]]]]\nf = conv2d(img, k, stride=1, padding=1)")
     assert parsed.graph.node("f").attrs == {"stride": 1, "padding": 1}
 
 
-@needs_op("maxpool2d")
 def test_maxpool2d_size_and_kernel_size():
     parsed, _ = run("h = [[[1, 2], [3, 4]]]\nf = maxpool2d(h, size=2)\n"
                     "g = F.max_pool2d(h, kernel_size=2)")
@@ -142,7 +121,6 @@ def test_maxpool2d_size_and_kernel_size():
     assert parsed.graph.node("g").op == "maxpool2d" and parsed.graph.node("g").attrs == {"size": 2}
 
 
-@needs_op("concat")
 def test_concat_axis_and_the_library_spellings():
     parsed, ev = run("a = [[1, 2]]\nb = [[3, 4]]\nf = concat(a, b, axis=1)\n"
                      "g = np.concatenate([a, b], axis=0)\nh = torch.cat((a, b), dim=1)")
@@ -152,36 +130,6 @@ def test_concat_axis_and_the_library_spellings():
         assert [parsed.graph.source(name, p) for p in (0, 1)] == ["a", "b"]
     assert np.shape(ev.value("g")) == (2, 2)
     assert "two" in refused("a = [1]\nf = torch.cat([a, a, a])").reason
-
-
-# --------------------------------------------------- ops not in the table yet
-
-MISSING = sorted(name for name in SPEC_OPS if name not in ops.OPS)
-
-
-@pytest.mark.parametrize("name", MISSING or ["(none)"])
-def test_an_op_of_the_spec_not_in_the_table_is_not_available(name):
-    if name == "(none)":
-        pytest.skip("every op of the spec is in the table")
-    err = refused(f"x = 1\nf = {name}(x)")
-    assert "not available" in err.reason and name in err.reason
-    assert (err.line, err.col) == (2, 5)
-
-
-@pytest.mark.parametrize("program,op", [
-    ("x = [1, 2]\nf = x[0]", "index"),
-    ("W = [[1, 2]]\nids = [0]\nf = W[ids]", "embedding"),
-    ("x = [[1, 2]]\nf = x.T", "transpose"),
-    ("x = [1, 2]\nf = x.max()", "amax"),
-    ("x = [1, 2]\nf = np.amax(x)", "amax"),
-    ("x = [1, 2]\nf = np.concatenate([x, x])", "concat"),
-    ("x = [1, 2]\nf = F.softmax(x, dim=0)", "softmax"),
-])
-def test_forms_of_missing_ops_say_not_available(program, op):
-    if op in ops.OPS:
-        pytest.skip(f"op {op} is in the table")
-    err = refused(program)
-    assert "not available" in err.reason and op in err.reason
 
 
 # --------------------------------------------------------------- subscripts
@@ -197,7 +145,6 @@ INDEXES = [
 ]
 
 
-@needs_op("index")
 @pytest.mark.parametrize("expr,index", INDEXES)
 def test_subscripts_make_index_nodes(expr, index):
     parsed = parse_program(f"w = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]\nf = {expr}")
@@ -206,14 +153,12 @@ def test_subscripts_make_index_nodes(expr, index):
     assert parsed.graph.source("f", 0) == "w"
 
 
-@needs_op("index")
 def test_index_values_and_gradient():
     parsed, ev = run("w = [[1, 2, 3], [4, 5, 6]]\nf = sum(w[:, 1:])")
     assert ev.value("f") == 16.0
     np.testing.assert_array_equal(ev.grad("w"), [[0, 1, 1], [0, 1, 1]])
 
 
-@needs_op("embedding")
 def test_subscript_by_a_node_is_embedding():
     parsed, ev = run("W = [[1, 2], [3, 4], [5, 6]]\nids = [2, 0, 2]\nf = W[ids]")
     f = parsed.graph.node("f")
@@ -222,7 +167,6 @@ def test_subscript_by_a_node_is_embedding():
     np.testing.assert_array_equal(ev.value("f"), [[5, 6], [1, 2], [5, 6]])
 
 
-@needs_op("embedding")
 def test_functional_embedding_takes_ids_first():
     parsed = parse_program("W = [[1, 2], [3, 4]]\nids = [1]\nf = F.embedding(ids, W)")
     assert [parsed.graph.source("f", p) for p in (0, 1)] == ["W", "ids"]
@@ -243,7 +187,6 @@ def test_bad_subscripts_are_refused_with_the_place(text, col, words):
 
 # ------------------------------------------------------------ .T and methods
 
-@needs_op("transpose")
 def test_dot_t_is_transpose():
     parsed, ev = run("m = [[1, 2, 3]]\nf = m.T\ng = np.transpose(m)\nh = m.t()")
     for name in "fgh":
@@ -276,7 +219,6 @@ def test_method_on_an_expression_and_settings_of_a_method():
     np.testing.assert_array_equal(ev.value("s"), [4.0, 6.0])
 
 
-@needs_op("amax")
 def test_max_method_with_no_input_is_amax():
     parsed, ev = run("x = [[1, 5], [3, 4]]\nf = x.max()\ng = x.max(axis=0)")
     assert parsed.graph.node("f").op == "amax" and ev.value("f") == 5.0
@@ -335,14 +277,12 @@ def test_clamp_with_other_bounds_is_refused():
     assert "clamp(x, min=0)" in refused("x = 1\nf = torch.clamp(x, max=0)").reason
 
 
-@needs_op("amax")
 @pytest.mark.parametrize("call", ["np.max(x)", "np.amax(x)", "torch.max(x)", "torch.amax(x)"])
 def test_library_max_of_one_input_is_amax(call):
     parsed, ev = run(f"x = [1, 7, 3]\nf = {call}")
     assert parsed.graph.node("f").op == "amax" and ev.value("f") == 7.0
 
 
-@needs_op("cross_entropy")
 def test_functional_cross_entropy():
     parsed = parse_program("s = [[1, 2, 3]]\ny = [2]\nf = F.cross_entropy(s, y)")
     assert parsed.graph.node("f").op == "cross_entropy"
@@ -550,13 +490,6 @@ def test_pasted_code_never_runs(lines):
         assert sorted(os.listdir(d)) == ["keep"]
 
 
-def test_a_setting_of_the_spec_not_in_the_table_is_not_available():
-    if "keepdims" in _settings_of(ops.OPS["sum"]):
-        pytest.skip("sum has keepdims")
-    err = refused("m = [1, 2]\nf = m.sum(dim=0, keepdim=True)")
-    assert "keepdims= of sum is not available yet" in err.reason and err.col == 18
-
-
 @pytest.mark.parametrize("call,op", [("np.subtract(a, b)", "sub"), ("np.multiply(a, b)", "mul"),
                                      ("np.divide(a, b)", "div"), ("np.add(a, b)", "add"),
                                      ("np.negative(a)", "neg"), ("np.absolute(a)", "abs")])
@@ -574,7 +507,6 @@ def test_lint_an_input_assigned_again_before_it_is_used():
     assert parse_program("x = 1\nx = x * 2\nf = x").warnings == []
 
 
-@needs_op("leaky_relu")
 def test_a_setting_of_the_wrong_kind_is_refused_at_its_keyword():
     err = refused("x = 1\nf = leaky_relu(x, negative_slope=True)")
     assert "negative_slope= must be a number" in err.reason and err.col == 19
@@ -582,7 +514,6 @@ def test_a_setting_of_the_wrong_kind_is_refused_at_its_keyword():
     assert "must be a literal" in err.reason and err.col == 19
 
 
-@needs_op("reshape")
 def test_shape_must_be_a_list_of_whole_numbers():
     assert "list of whole numbers" in refused("x = [1, 2]\nf = reshape(x, shape=2)").reason
     assert "list of whole numbers" in refused("x = [1, 2]\nf = reshape(x, shape=[1.5])").reason
