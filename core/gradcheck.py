@@ -92,8 +92,8 @@ def numerical_gradient(graph: Graph, node_id: str, h: float = 1e-6) -> Any:
 ABS_FLOOR = 1e-4
 
 
-def relative_error(analytic: Any, numeric: Any) -> float:
-    """max |a − n| / max(|a|, |n|), with |·| floored at ``ABS_FLOOR``."""
+def relative_error(analytic: Any, numeric: Any, floor: float = ABS_FLOOR) -> float:
+    """max |a − n| / max(|a|, |n|), with |·| floored at ``floor``."""
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
     if a.shape != n.shape:
@@ -103,7 +103,7 @@ def relative_error(analytic: Any, numeric: Any) -> float:
         return 0.0 if same else math.inf
     # Central differences cannot resolve gradients much below their own noise
     # (about 1e-10 here), so tiny gradients are compared on an absolute scale.
-    denom = np.maximum(np.maximum(np.abs(a), np.abs(n)), ABS_FLOOR)
+    denom = np.maximum(np.maximum(np.abs(a), np.abs(n)), floor)
     return float(np.max(np.abs(a - n) / denom)) if a.size else 0.0
 
 
@@ -126,6 +126,10 @@ def check_gradients(graph: Graph, nodes: list[str] | str | None = None, h: float
                  and np.all(np.isfinite(evaluation.value(n.id)))]
     elif isinstance(nodes, str):
         raise ValueError('nodes must be a list of ids, "leaves" or "all"')
+    # The rounding noise of a central difference grows with the output itself
+    # (about eps·|f|/h): gradients below ABS_FLOOR·|f| are compared on that scale.
+    total = _total(evaluation.value(graph.effective_output()))
+    floor = ABS_FLOOR * max(1.0, abs(total)) if math.isfinite(total) else ABS_FLOOR
     rows = []
     for node_id in nodes:
         analytic = evaluation.grad(node_id)
@@ -133,6 +137,6 @@ def check_gradients(graph: Graph, nodes: list[str] | str | None = None, h: float
             analytic = np.zeros_like(np.asarray(evaluation.value(node_id), dtype=float))
             analytic = float(analytic) if analytic.ndim == 0 else analytic
         numeric = numerical_gradient(graph, node_id, h)
-        err = relative_error(analytic, numeric)
+        err = relative_error(analytic, numeric, floor)
         rows.append(CheckRow(node_id, analytic, numeric, err, err <= tolerance))
     return rows

@@ -17,7 +17,7 @@ from chainrule.core.cli import main
 from chainrule.core.engine import evaluate
 from chainrule.core.errors import EvaluationError
 from chainrule.core.fileformat import load
-from chainrule.core.gradcheck import as_leaf, check_gradients, numerical_gradient
+from chainrule.core.gradcheck import as_leaf, check_gradients, numerical_gradient, relative_error
 from chainrule.core.program import parse_program
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -221,3 +221,13 @@ def test_check_as_a_real_process():
                             capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["ok"] is True
+
+
+def test_a_tiny_gradient_beside_a_large_output_is_judged_on_the_output_scale():
+    """Central differences carry rounding noise of about eps·|f|/h: with f near 1e5, a
+    gradient element of 3e-6 cannot be resolved better than ~1e-5 and must not fail."""
+    g = parse_program("x = [1.0, 1.0]\nw = [100000.0, 0.000003]\nf = sum(w * x)").graph
+    rows = {r.node: r for r in check_gradients(g)}
+    assert rows["x"].ok, rows["x"]
+    # a real mistake on that scale is still caught
+    assert relative_error([1e5, 3e-6], [1e5 * (1 + 1e-4), 3e-6], floor=1e-4 * 1e5) > 1e-5
