@@ -23,12 +23,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
-                               QListWidget, QListWidgetItem, QMessageBox, QTextBrowser,
+                               QListWidget, QListWidgetItem, QMessageBox,
                                QVBoxLayout, QWidget)
 
 from chainrule import resources
 from chainrule.core.errors import ChainruleError
+from chainrule.core.fileformat import regular_file_problem
 from chainrule.core.graph import Graph
+from chainrule.gui.safe_text import SafeTextBrowser, plain_message_box
 from chainrule.gui.settings import MAX_RECENT, Settings
 
 FILE_FILTER = "Chainrule graphs (*.cgraph)"
@@ -134,15 +136,19 @@ class FileController(QObject):
                           f"Save the changes to {self.display_name()}?",
                           QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                           | QMessageBox.StandardButton.Cancel, self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setInformativeText("Your changes are lost if you don't save them.")
+        plain_message_box(box)
         box.setDefaultButton(QMessageBox.StandardButton.Save)
         return QMessageBox.StandardButton(box.exec())
 
     def show_error(self, title: str, text: str, detail: str = "") -> None:
         box = QMessageBox(QMessageBox.Icon.Critical, title, text,
                           QMessageBox.StandardButton.Ok, self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)     # it quotes the file: data, not markup
         if detail:
             box.setInformativeText(detail)
+            plain_message_box(box)
         box.exec()
 
     def ask_open_path(self) -> str | None:
@@ -212,7 +218,13 @@ class FileController(QObject):
         self.document.message.emit(f"Opened {path.name}.")
 
     def open_recent(self, path: str) -> bool:
-        if not Path(path).is_file():
+        problem = regular_file_problem(path)
+        if problem is not None and problem != "No such file or directory":
+            # There, but not a file to read (a FIFO, a device, a folder): say so.
+            self.show_error("Cannot open file", f"{Path(path).name} could not be opened.",
+                            problem)
+            return False
+        if problem is not None:
             self.recent.remove(path)
             self.recent_changed.emit()
             self.document.message.emit(f"{Path(path).name} is no longer there "
@@ -312,7 +324,8 @@ class DemoBrowser(QDialog):
             item = QListWidgetItem(f"{number}. {demo.title}")
             item.setToolTip(demo.path.name)
             self.list.addItem(item)
-        self.text = QTextBrowser()
+        self.text = SafeTextBrowser()          # the demos' own pages: web links open outside
+        self.text.setOpenLinks(True)
         self.text.setOpenExternalLinks(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
                                         | QDialogButtonBox.StandardButton.Close)

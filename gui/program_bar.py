@@ -57,6 +57,7 @@ class ProgramBar(QWidget):
         self.beside_button.setObjectName("besideButton")
         self.beside_button.setToolTip("Add the program's graph to the right of the current one")
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setObjectName("programStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

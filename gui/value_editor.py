@@ -150,6 +150,7 @@ class ValueEditor(QWidget):
         vbox.addWidget(self.scalar_row)
         vbox.addWidget(self.slider_range)
         self.shape_label = QLabel()
+        self.shape_label.setTextFormat(Qt.TextFormat.PlainText)
         self.shape_label.setObjectName("hint")
         self.value_table = number_table(read_only=False)
         self.value_table.setObjectName("valueTable")
