@@ -16,7 +16,9 @@ a newline.
 
 Saving is atomic: the text goes to a temporary file in the target's folder,
 is flushed to disk, and then replaces the target in one step, so a crash or a
-full disk leaves the old file as it was.
+full disk leaves the old file as it was.  The temporary file is created with
+the target's permissions from the start (never wider; a new file gets what the
+umask allows), so a private file's content is never readable by others.
 """
 from __future__ import annotations
 
@@ -182,11 +184,15 @@ def save(graph: Graph, path: str | os.PathLike) -> None:
         mode = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:
         mode = None
-    tmp, fd = _create_temp(folder, os.path.basename(target))
+    # The temporary file is born with its final permissions (the old file's, or
+    # what the umask gives a new file), never wider: a private file is never
+    # readable by others, not even while it is being written.
+    tmp, fd = _create_temp(folder, os.path.basename(target),
+                           0o666 if mode is None else mode & 0o777)
     try:
         with os.fdopen(fd, "wb") as f:
-            if mode is not None:
-                os.chmod(tmp, mode)
+            if mode is not None and hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), mode)   # exactly the old mode (the umask may narrow it)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -200,11 +206,14 @@ def save(graph: Graph, path: str | os.PathLike) -> None:
     _sync_folder(folder)
 
 
-def _create_temp(folder: str, name: str) -> tuple[str, int]:
+def _create_temp(folder: str, name: str, mode: int = 0o666) -> tuple[str, int]:
+    """A new file next to the target, created with ``mode`` (less the umask) at once."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
         tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
         try:
-            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            return tmp, os.open(tmp, flags, mode)
         except FileExistsError:
             continue
     raise FileExistsError(errno.EEXIST, "cannot create a temporary file to save into", folder)
