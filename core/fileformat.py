@@ -55,17 +55,22 @@ def load(path: str | os.PathLike) -> Graph:
     a FIFO or a device (even one swapped in after a check) is refused at once
     instead of hanging the reader.
     """
+    _refuse_special(os.stat(path).st_mode, path)     # a socket cannot even be opened
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
-        if not stat.S_ISREG(st.st_mode):
-            raise FileFormatError("", "not a regular file")
+        _refuse_special(st.st_mode, path)             # swapped in since the stat above
         if st.st_size > MAX_FILE_BYTES:
             raise _too_large(st.st_size)
         data = f.read(MAX_FILE_BYTES + 1)      # the file may have grown since fstat
     return loads(data)
+
+
+def _refuse_special(mode: int, path) -> None:
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+    if not stat.S_ISREG(mode):
+        raise FileFormatError("", "not a regular file")
 
 
 def regular_file_problem(path: str | os.PathLike) -> str | None:

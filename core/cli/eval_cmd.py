@@ -16,14 +16,15 @@ import numpy as np
 from ..errors import ChainruleError
 from ..formatting import format_value, json_safe
 from .common import (PROG, CommandError, UsageError, columns, load_graph, one_line,
-                     unicode_ok, write)
+                     os_message, unicode_ok, write)
 
 HELP = "forward and backward pass without a window"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.usage = (f"{PROG} eval FILE.cgraph [--set ID=VALUE ...] [--json]\n"
-               f"       {PROG} eval --expr PROGRAM [--set NAME=VALUE ...] [--json]")
+               f"       {PROG} eval --expr PROGRAM [--set NAME=VALUE ...] [--json]\n"
+               f"       {PROG} eval --expr-file FILE [--set NAME=VALUE ...] [--json]")
     p.description = (
         "Run the forward and backward pass of a graph without a window, then print\n"
         "every node's value and gradient and every edge's.\n\n"
@@ -39,6 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--expr", metavar="PROGRAM",
                    help="build the graph from a program instead of a file "
                         "(write --expr=PROGRAM if it starts with -)")
+    p.add_argument("--expr-file", metavar="FILE", dest="expr_file",
+                   help="the same, the program read from FILE (- for standard input), "
+                        "for a program larger than a command line")
     p.add_argument("--set", action="append", default=[], dest="sets", metavar="ID=VALUE",
                    help="override the value of an input or const node: a number or a JSON "
                         "list such as [[1, 2], [3, 4]] (repeatable)")
@@ -49,15 +53,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..engine import Evaluator
 
-    if (args.file is None) == (args.expr is None):
-        raise UsageError("give either FILE.cgraph or --expr PROGRAM" if args.file is None
-                         else "give FILE.cgraph or --expr PROGRAM, not both")
+    given = [g for g in (args.file, args.expr, getattr(args, "expr_file", None))
+             if g is not None]
+    if len(given) != 1:
+        raise UsageError("give FILE.cgraph, --expr PROGRAM or --expr-file FILE" if not given
+                         else "give one of FILE.cgraph, --expr PROGRAM and --expr-file FILE, "
+                              "not several")
+    if getattr(args, "expr_file", None) is not None:
+        args.expr = read_program_file(args.expr_file)
     sets = [_split_set(text) for text in args.sets]
     names: dict[str, str] = {}
     unset: list[str] = []
     if args.expr is not None:
         from ..program import parse_program
-        where = "--expr"
+        where = "--expr" if getattr(args, "expr_file", None) is None else args.expr_file
         try:
             parsed = parse_program(args.expr)
         except ChainruleError as exc:
@@ -100,6 +109,42 @@ def run(args: argparse.Namespace) -> int:
     if warning:
         write(sys.stderr, f"{PROG}: warning: {one_line(warning)}\n")
     return 0
+
+
+def read_program_file(path: str) -> str:
+    """The text of a program file (``-``: standard input), or a CommandError saying why not.
+
+    Only a regular file is read (a FIFO or a device is refused at once), at most
+    a little more than the parser's limit, and it must be UTF-8 text.
+    """
+    import os
+    import stat
+
+    from ..program import MAX_PROGRAM_CHARS
+    limit = 4 * MAX_PROGRAM_CHARS                  # UTF-8 takes at most 4 bytes a character
+    name = "standard input" if path == "-" else path
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise CommandError(f"cannot open {path}: not a regular file")
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise CommandError(f"cannot open {path}: not a regular file")
+                data = f.read(limit + 1)
+    except OSError as exc:
+        raise CommandError(os_message(exc, path)) from None
+    if len(data) > limit:
+        raise CommandError(f"{name}: the program is longer than the limit of "
+                           f"{MAX_PROGRAM_CHARS:,} characters")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{name}: the program is not UTF-8 text (byte "
+                           f"0x{data[exc.start]:02x} at offset {exc.start})") from None
+    return text.removeprefix("\ufeff")
 
 
 def _split_set(text: str) -> tuple[str, str, str]:

@@ -1,0 +1,122 @@
+"""Hostile and huge inputs: bounded, and refused with one true sentence.
+
+Programs (size, statements, nesting), ``--expr-file``, deep ``--set`` lists,
+unknown keys of any depth or size, the size limit's message, and the round
+trip of a file at the size limit.
+"""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from chainrule.core import fileformat as ff
+from chainrule.core.cli import main
+from chainrule.core.errors import ProgramError
+from chainrule.core.program import (MAX_PROGRAM_CHARS, MAX_PROGRAM_STATEMENTS, MAX_UNARY_RUN,
+                                    parse_program)
+
+NEURON = "x = -2; y = 5; z = -4\nq = x + y\nf = q * z\n"
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# ------------------------------------------------------------------ programs
+
+def test_ten_thousand_unary_minuses_get_a_true_message():
+    with pytest.raises(ProgramError) as info:
+        parse_program("f = " + "-" * 10_000 + "1")
+    assert "10,000 signs in a row" in str(info.value)
+    assert f"at most {MAX_UNARY_RUN}" in str(info.value)
+    assert "()" not in str(info.value)
+
+
+def test_a_few_unary_signs_are_fine():
+    assert parse_program("x = 1\nf = - - - x").output
+
+
+def test_a_program_too_deep_for_the_parser_says_so():
+    with pytest.raises(ProgramError) as info:
+        parse_program("f = " + " + ".join(["x"] * 60_000))
+    assert "nested too deeply" in str(info.value)
+    assert "()" not in str(info.value)
+
+
+def test_a_program_over_the_size_limit_is_refused_in_one_line():
+    with pytest.raises(ProgramError) as info:
+        parse_program("x = 1\n" + " " * MAX_PROGRAM_CHARS)
+    assert f"the limit is {MAX_PROGRAM_CHARS:,}" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_program_over_the_statement_limit_is_refused():
+    with pytest.raises(ProgramError) as info:
+        parse_program("x=1\n" * (MAX_PROGRAM_STATEMENTS + 1))
+    assert f"{MAX_PROGRAM_STATEMENTS + 1:,} statements; the limit is" in str(info.value)
+
+
+# ------------------------------------------------------------- --expr-file
+
+def test_eval_reads_the_program_from_a_file(capsys, tmp_path):
+    path = tmp_path / "neuron.txt"
+    path.write_text(NEURON)
+    code, out, _ = run(capsys, "eval", "--expr-file", path, "--json")
+    assert code == 0
+    assert json.loads(out)["value"] == -12.0
+
+
+def test_eval_reads_the_program_from_standard_input(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(NEURON.encode())))
+    code, out, _ = run(capsys, "eval", "--expr-file", "-", "--json")
+    assert code == 0
+    assert json.loads(out)["nodes"]["x"]["grad"] == -4.0
+
+
+def test_expr_file_takes_set_and_names_the_file_in_errors(capsys, tmp_path):
+    path = tmp_path / "p.txt"
+    path.write_text("f = a * 2\n")
+    code, out, _ = run(capsys, "eval", "--expr-file", path, "--set", "a=3", "--json")
+    assert code == 0 and json.loads(out)["value"] == 6.0
+    path.write_text("f = (\n")
+    code, _, err = run(capsys, "eval", "--expr-file", path)
+    assert code == 1 and one_line(err).startswith(f"chainrule: {path}: ")
+
+
+def test_expr_file_with_expr_or_a_graph_is_a_usage_error(capsys, tmp_path):
+    path = tmp_path / "p.txt"
+    path.write_text(NEURON)
+    code, _, err = run(capsys, "eval", "--expr-file", path, "--expr", "x = 1")
+    assert code == 2 and "not several" in err
+
+
+def test_expr_file_refusals_are_one_line(capsys, tmp_path):
+    code, _, err = run(capsys, "eval", "--expr-file", tmp_path / "missing.txt")
+    assert code == 1 and "No such file or directory" in one_line(err)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"x = 1\xff\n")
+    code, _, err = run(capsys, "eval", "--expr-file", bad)
+    assert code == 1 and "not UTF-8 text" in one_line(err)
+
+
+def test_a_program_larger_than_a_command_line_is_read_through_a_pipe(tmp_path):
+    lines = [f"x{i} = {i}" for i in range(20_000)] + ["f = x1 * x2"]
+    text = "\n".join(lines) + "\n"
+    assert len(text) > 200_000
+    done = subprocess.run([sys.executable, "-m", "chainrule", "eval", "--expr-file", "-",
+                           "--json"], input=text, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["value"] == 2.0
