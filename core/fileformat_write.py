@@ -36,6 +36,7 @@ import numpy as np
 
 from .fileformat_read import (EDGE_KEYS, FORMAT, NODE_KEYS, TOP_KEYS, VERSION,
                               _STRING_OR_CONSTANT)
+from .errors import FileFormatError
 from .graph import Edge, Graph
 
 _EXACT_INT = 2 ** 53
@@ -130,8 +131,12 @@ _STRING_OR_NONFINITE = _STRING_OR_CONSTANT
 _NONFINITE_TEXT = {"Infinity": "1e999", "-Infinity": "-1e999", "NaN": "null"}
 
 
-def _json(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=_json_default)
+_COMPACT = (",", ":")
+
+
+def _json(value: Any, compact: bool = False) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=_json_default,
+                      separators=_COMPACT if compact else None)
     if "Infinity" in text or "NaN" in text:
         # Unknown keys may hold numbers too large for a float64 (read from 1e999);
         # write them so the reader gets the same value back.  NaN cannot come from a
@@ -151,20 +156,26 @@ def _json_default(v: Any) -> Any:
     raise TypeError(f"{type(v).__name__} cannot be written to a graph file")
 
 
-def dumps(graph: Graph) -> str:
-    """The text of a ``.cgraph`` file for ``graph`` (ends with a newline)."""
+def dumps(graph: Graph, compact: bool = False) -> str:
+    """The text of a ``.cgraph`` file for ``graph`` (ends with a newline).
+
+    ``compact`` drops the indentation and the spaces after ``,`` and ``:``
+    (still one line per node and per edge): ``save`` writes that when the
+    usual text would be larger than the reader's limit.
+    """
     doc = to_dict(graph)
     lines = ["{"]
     items = list(doc.items())
+    indent, inner, sep = ("", "", ":") if compact else ("  ", "    ", ": ")
     for n, (key, value) in enumerate(items):
         comma = "," if n < len(items) - 1 else ""
         if key in ("nodes", "edges") and value:
-            lines.append(f"  {_json(key)}: [")
-            rows = [f"    {_json(item)}" for item in value]
+            lines.append(f"{indent}{_json(key)}{sep}[")
+            rows = [f"{inner}{_json(item, compact)}" for item in value]
             lines.append(",\n".join(rows))
-            lines.append(f"  ]{comma}")
+            lines.append(f"{indent}]{comma}")
         else:
-            lines.append(f"  {_json(key)}: {_json(value)}{comma}")
+            lines.append(f"{indent}{_json(key)}{sep}{_json(value, compact)}{comma}")
     lines.append("}")
     text = "\n".join(lines) + "\n"
     # A lone surrogate (from a "\ud800" escape in the file read) cannot be UTF-8:
@@ -173,8 +184,23 @@ def dumps(graph: Graph) -> str:
 
 
 def save(graph: Graph, path: str | os.PathLike) -> None:
-    """Write ``graph`` to ``path`` atomically; on failure the old file is untouched."""
+    """Write ``graph`` to ``path`` atomically; on failure the old file is untouched.
+
+    What is written can be read back: when the usual text is larger than the
+    reader's limit (``core.fileformat.MAX_FILE_BYTES``) it is written compactly,
+    and a graph too large even so is refused (:class:`FileFormatError`) before
+    anything is written.
+    """
+    from . import fileformat                      # the limit lives with the reader
+    limit = fileformat.MAX_FILE_BYTES
     data = dumps(graph).encode("utf-8")
+    if len(data) > limit:
+        data = dumps(graph, compact=True).encode("utf-8")
+        if len(data) > limit:
+            raise FileFormatError("", f"cannot save: the graph takes "
+                                      f"{fileformat.size_text(len(data))} even written "
+                                      f"compactly, and a file is read back only up to "
+                                      f"{fileformat.size_text(limit)}")
     target = os.path.realpath(os.fspath(path))     # write through a symbolic link
     folder = os.path.dirname(target) or "."
     if not os.path.isdir(folder):

@@ -508,11 +508,14 @@ def test_a_file_over_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
     assert "the limit is 1,000 bytes" in info.value.reason
 
 
-def test_size_message_in_megabytes(monkeypatch):
+def test_size_message_in_mebibytes(monkeypatch):
     err = ff._too_large(int(70.1 * 1024 * 1024))
-    assert str(err) == "the file is 70.1 MB; the limit is 64 MB"
-    with pytest.raises(FileFormatError, match="the limit is 64 MB"):
+    assert str(err) == "the file is 70.1 MiB; the limit is 64 MiB"
+    with pytest.raises(FileFormatError) as info:
         ff.loads(b" " * (ff.MAX_FILE_BYTES + 1))
+    # 64 MiB + 1 byte would round to the limit: both sizes in bytes, the same unit.
+    assert info.value.reason == ("the file is 67,108,865 bytes; the limit is 67,108,864 "
+                                 "bytes (64 MiB)")
 
 
 def test_text_over_the_limit_is_refused(monkeypatch):

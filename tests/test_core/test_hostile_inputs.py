@@ -120,3 +120,50 @@ def test_a_program_larger_than_a_command_line_is_read_through_a_pipe(tmp_path):
                            "--json"], input=text, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["value"] == 2.0
+
+
+# ----------------------------------------------------- what we write, we read
+
+def _wide_graph(n: int = 200):
+    from chainrule.core.graph import Graph
+    g = Graph()
+    for i in range(n):
+        g.add_node(f"x{i}", "input", value=[0.5, 1.5, 2.5], label=f"input number {i}")
+    return g
+
+
+def test_a_file_at_the_limit_round_trips(tmp_path, monkeypatch):
+    """A file at the limit saves to a file that reads back (written compactly: the
+    usual layout would be larger than the limit)."""
+    graph = ff.loads(ff.dumps(_wide_graph()))           # as read: every node has a place
+    compact = ff.dumps(graph, compact=True).encode("utf-8")
+    usual = ff.dumps(graph).encode("utf-8")
+    assert len(usual) > len(compact)
+    monkeypatch.setattr(ff, "MAX_FILE_BYTES", len(compact))
+    source = tmp_path / "at-limit.cgraph"
+    source.write_bytes(compact)                         # exactly at the limit
+    loaded = ff.load(source)
+    target = tmp_path / "saved.cgraph"
+    ff.save(loaded, target)
+    assert target.stat().st_size <= ff.MAX_FILE_BYTES
+    again = ff.load(target)
+    assert ff.dumps(again) == ff.dumps(graph)
+
+
+def test_a_small_file_keeps_the_readable_layout(tmp_path):
+    graph = _wide_graph(3)
+    ff.save(graph, tmp_path / "g.cgraph")
+    assert (tmp_path / "g.cgraph").read_text() == ff.dumps(graph)
+
+
+def test_a_graph_too_large_even_compact_is_refused_before_writing(tmp_path, monkeypatch):
+    from chainrule.core.errors import FileFormatError
+    graph = _wide_graph()
+    target = tmp_path / "g.cgraph"
+    target.write_text("old")
+    monkeypatch.setattr(ff, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(FileFormatError) as info:
+        ff.save(graph, target)
+    assert "cannot save" in str(info.value) and "1,000 bytes" in str(info.value)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["g.cgraph"]
