@@ -35,13 +35,12 @@ import networkx as nx
 
 from . import ops
 from .errors import CycleError, FileFormatError, GraphError
-from .graph import MAX_ID_LENGTH, Edge, Graph, check_attrs, normalize_value
+from .graph import MAX_ID_LENGTH, MAX_VALUE_DIMS, Edge, Graph, check_attrs, normalize_value
 from .layout import LAYER_DX, LAYER_DY, layered_positions  # noqa: F401  (re-exported)
 
 FORMAT = "chainrule"
 VERSION = 1
 MAX_UNKNOWN_DEPTH = 100
-MAX_VALUE_DIMS = 64          # numpy's limit on dimensions
 
 TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edges")
 NODE_KEYS = ("id", "op", "label", "value", "trainable", "attrs", "pos")

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QScrollArea, QSpinBox, QStackedWidget, QTableWidget,
+                               QPushButton, QScrollArea, QSpinBox, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from chainrule.core.errors import ChainruleError
@@ -31,7 +31,8 @@ from chainrule.core.graph import Edge, Node, check_id
 from chainrule.core.stepper import NOT_YET
 from chainrule.gui.commands import Rename, SetNodeField, SetOutput
 from chainrule.gui.safe_text import MARKDOWN_NO_HTML, SafeTextBrowser, plain_tooltip
-from chainrule.gui.value_editor import ValueEditor, blocked, fill_table, number_table
+from chainrule.gui.value_editor import (MAX_TEXT_FIELD, NumberTable, ValueEditor, blocked,
+                                        fill_table, number_table)
 
 GREEN = "#1b7f3b"
 RED = "#c0392b"
@@ -140,6 +141,7 @@ class Inspector(QWidget):
         self.id_edit.editingFinished.connect(self._commit_id)
         self.label_edit = QLineEdit()
         self.label_edit.setObjectName("labelEdit")
+        self.label_edit.setMaxLength(MAX_TEXT_FIELD)    # not QLineEdit's 32,767: never cut
         self.label_edit.editingFinished.connect(self._commit_label)
         self.op_label = QLabel()
         self.op_label.setWordWrap(True)
@@ -374,8 +376,14 @@ class Inspector(QWidget):
             if not self.id_edit.hasFocus():
                 self.id_edit.setText(node.id)
             if not self.label_edit.hasFocus():
-                self.label_edit.setText(node.label or "")
-        self.label_edit.setPlaceholderText(node.id)
+                label = node.label or ""
+                # A label longer than the field holds is shown read-only, never cut.
+                too_long = len(label) > self.label_edit.maxLength()
+                self.label_edit.setReadOnly(too_long)
+                self.label_edit.setText("" if too_long else label)
+                self.label_edit.setPlaceholderText(
+                    f"the label is {len(label):,} characters; the field edits labels of up "
+                    f"to {self.label_edit.maxLength():,}" if too_long else node.id)
         derivs = "".join(f"<br>∂out/∂{escape(p)} = <code>{escape(d)}</code>"
                          for p, d in zip(op.ports, op.local))
         self.op_label.setText(f"<b>{escape(op.symbol)}</b> {escape(op.name)}: "
@@ -485,7 +493,7 @@ class Inspector(QWidget):
             if fan_out > 1 else f"This is the only wire out of {src_text}, so it carries "
             f"{src_text}'s whole gradient.")
 
-    def _show_number(self, label: QLabel, table: QTableWidget, what: str, value: Any,
+    def _show_number(self, label: QLabel, table: NumberTable, what: str, value: Any,
                      colour: str) -> None:
         if value is NOT_YET:
             label.setText(f"<b>{escape(what)}</b>: <span style='color:#666'>not reached yet "
@@ -542,6 +550,8 @@ class Inspector(QWidget):
         node_id = self.node_id
         if node_id is None or node_id not in self.document.graph:
             return
+        if self.label_edit.isReadOnly():
+            return                         # a label too long for the field: not edited here
         text = self.label_edit.text().strip() or None
         if text != self.document.graph.node(node_id).label:
             self._push(SetNodeField(self.document, node_id, "label", text))

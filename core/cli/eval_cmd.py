@@ -157,26 +157,8 @@ def _split_set(text: str) -> tuple[str, str, str]:
 
 def parse_set_value(raw: str) -> Any:
     """A ``--set`` VALUE: a number, or a JSON list of numbers (nested for a matrix)."""
-    from ..graph import normalize_value
-
-    text = raw.strip()
-    try:
-        number = float(text)
-    except ValueError:
-        pass
-    else:
-        return normalize_value(number)
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError:
-        data = None
-    if not isinstance(data, list):
-        raise CommandError("the value must be a number or a JSON list such as [1, 2]")
-    return normalize_value(data)
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a finite number")
+    from ..graph import value_from_text
+    return value_from_text(raw)
 
 
 def _apply_set(graph, names: dict[str, str], text: str, node_id: str, raw: str) -> str:

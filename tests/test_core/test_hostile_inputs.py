@@ -167,3 +167,32 @@ def test_a_graph_too_large_even_compact_is_refused_before_writing(tmp_path, monk
     assert "cannot save" in str(info.value) and "1,000 bytes" in str(info.value)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["g.cgraph"]
+
+
+# ------------------------------------------------------------ deep --set lists
+
+@pytest.mark.parametrize("depth", [65, 1000, 100_000])
+def test_a_deep_list_in_set_is_one_clear_sentence(capsys, depth):
+    code, _, err = run(capsys, "eval", "--expr", "f = x * 2",
+                       "--set", "x=" + "[" * depth + "1" + "]" * depth)
+    line = one_line(err)
+    assert code == 1
+    assert f"lists nested {depth:,} deep; a value has at most 64 dimensions" in line
+    assert "ragged" not in line
+
+
+def test_a_65_deep_value_in_a_file_is_not_called_ragged():
+    doc = {"format": "chainrule", "version": 1, "edges": [],
+           "nodes": [{"id": "x", "op": "input", "value": json.loads("[" * 65 + "1" + "]" * 65)}]}
+    from chainrule.core.errors import FileFormatError
+    with pytest.raises(FileFormatError) as info:
+        ff.from_dict(doc)
+    assert "ragged" not in str(info.value) and "64" in str(info.value)
+
+
+def test_a_value_over_the_element_limit_is_refused(monkeypatch):
+    from chainrule.core import graph as graph_module
+    from chainrule.core.errors import BadValueError
+    monkeypatch.setattr(graph_module, "MAX_VALUE_ELEMENTS", 10)
+    with pytest.raises(BadValueError, match="value has 12 numbers; the limit is 10 in one value"):
+        graph_module.value_from_text("[[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 2, 3]]")
