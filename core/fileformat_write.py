@@ -37,9 +37,11 @@ import numpy as np
 from .fileformat_read import (EDGE_KEYS, FORMAT, NODE_KEYS, TOP_KEYS, VERSION,
                               _STRING_OR_CONSTANT)
 from .errors import FileFormatError
+from .rawjson import RawJSON, dumps_flat
 from .graph import Edge, Graph
 
 _EXACT_INT = 2 ** 53
+_RAW_NONCE = secrets.token_hex(8)
 
 
 def node_order(graph: Graph) -> list[str]:
@@ -135,14 +137,28 @@ _COMPACT = (",", ":")
 
 
 def _json(value: Any, compact: bool = False) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=_json_default,
-                      separators=_COMPACT if compact else None)
+    raws: dict[str, str] = {}
+
+    def default(v: Any) -> Any:
+        if isinstance(v, RawJSON):           # kept as read: put back as written
+            key = f"\uffff{_RAW_NONCE}:{len(raws)}"
+            raws[key] = v.text
+            return key
+        return _json_default(v)
+
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=default,
+                          separators=_COMPACT if compact else None)
+    except RecursionError:                   # deeper than Python's writer goes
+        text = dumps_flat(value)
     if "Infinity" in text or "NaN" in text:
         # Unknown keys may hold numbers too large for a float64 (read from 1e999);
         # write them so the reader gets the same value back.  NaN cannot come from a
         # file; one set by a program is written as null.
         text = _STRING_OR_NONFINITE.sub(
             lambda m: _NONFINITE_TEXT[m.group(1)] if m.group(1) else m.group(0), text)
+    if raws:
+        text = re.sub('"(\uffff' + _RAW_NONCE + r':\d+)"', lambda m: raws[m.group(1)], text)
     return text
 
 

@@ -71,6 +71,8 @@ def normalize_value(raw: Any) -> float | np.ndarray:
     """A finite number or a rectangular nested list of them, as float / float64 array."""
     if isinstance(raw, bool) or raw is None:
         raise BadValueError("value must be a number or a list of numbers")
+    if getattr(raw, "is_number", lambda: False)():      # an integer too long to convert
+        raise BadValueError("value must be finite (a number is too large for a float64)")
     if isinstance(raw, (int, float, np.integer, np.floating)):
         v = float(raw)
         if not math.isfinite(v):
@@ -106,7 +108,13 @@ def normalize_value(raw: Any) -> float | np.ndarray:
 def _first_shape(raw: list | tuple) -> list[int]:
     """The lengths along the first elements; refuses lists nested too deeply."""
     shape, item = [], raw
-    while isinstance(item, (list, tuple)):
+    while isinstance(item, (list, tuple)) or hasattr(item, "depth"):
+        if hasattr(item, "depth"):       # deep lists kept as their text by the reader
+            depth = len(shape) + item.depth()
+            if depth > MAX_VALUE_DIMS:
+                raise BadValueError(f"lists nested {depth:,} deep; a value has at most "
+                                    f"{MAX_VALUE_DIMS} dimensions")
+            break
         shape.append(len(item))
         if len(shape) > MAX_VALUE_DIMS:
             depth = len(shape)
@@ -171,6 +179,9 @@ def _check_nested(raw: list | tuple) -> None:
         else:
             for x in item:
                 if isinstance(x, bool) or not isinstance(x, (int, float)):
+                    if getattr(x, "is_number", lambda: False)():   # a huge integer
+                        raise BadValueError("value must be finite (a number is too large "
+                                            "for a float64)")
                     raise BadValueError("value must contain only numbers")
 
 

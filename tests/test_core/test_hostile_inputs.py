@@ -196,3 +196,55 @@ def test_a_value_over_the_element_limit_is_refused(monkeypatch):
     monkeypatch.setattr(graph_module, "MAX_VALUE_ELEMENTS", 10)
     with pytest.raises(BadValueError, match="value has 12 numbers; the limit is 10 in one value"):
         graph_module.value_from_text("[[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 2, 3]]")
+
+
+# ---------------------------------------------------------------- unknown keys
+
+def _doc_with(extra_text: str) -> str:
+    return ('{"format": "chainrule", "version": 1, "nodes": [{"id": "x", "op": "input", '
+            '"value": 1, "future": ' + extra_text + '}], "edges": [], "later": '
+            + extra_text + '}')
+
+
+@pytest.mark.parametrize("depth", [150, 990, 5000, 200_000])
+def test_deep_unknown_values_are_kept_at_every_depth(tmp_path, depth):
+    deep = "[" * depth + '{"a": [1, "x]"]}' + "]" * depth
+    path = tmp_path / "deep.cgraph"
+    path.write_text(_doc_with(deep))
+    graph = ff.load(path)
+    ff.save(graph, tmp_path / "saved.cgraph")
+    saved = (tmp_path / "saved.cgraph").read_text()
+    assert saved.count(deep) == 2
+    again = ff.load(tmp_path / "saved.cgraph")
+    assert ff.dumps(again) == ff.dumps(graph)
+    graph.copy()
+
+
+def test_a_huge_unknown_integer_is_kept_digit_for_digit(tmp_path):
+    digits = "9" * 100_000
+    path = tmp_path / "big.cgraph"
+    path.write_text(_doc_with(f"[{digits}, -{digits}]"))
+    graph = ff.load(path)
+    text = ff.dumps(graph)
+    assert text.count(f"[{digits}, -{digits}]") == 2
+    assert ff.dumps(ff.loads(text)) == text
+
+
+@pytest.mark.parametrize("entry", ["load", "eval", "check"])
+def test_every_entry_point_keeps_deep_unknown_keys(tmp_path, capsys, entry):
+    path = tmp_path / "deep.cgraph"
+    path.write_text(_doc_with("[" * 995 + "]" * 995))
+    if entry == "load":
+        assert ff.load(path).node("x").extra
+    else:
+        code, _, err = run(capsys, entry, path)
+        assert code == 0, err
+
+
+@pytest.mark.parametrize("bad", ["[1,]", "[1 2]", '{"a" 1}', "[NaN]", "[1", "[[]]]", '{"a":}'])
+def test_invalid_json_deep_inside_is_still_refused_with_its_place(bad):
+    from chainrule.core.errors import FileFormatError
+    with pytest.raises(FileFormatError) as info:
+        ff.loads(_doc_with("[" * 2000 + bad + "]" * 2000))
+    assert "not valid JSON" in str(info.value)
+    assert info.value.where.startswith("line 1, column ")
