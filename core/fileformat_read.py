@@ -36,7 +36,7 @@ import networkx as nx
 
 from . import ops, rawjson
 from .errors import CycleError, FileFormatError, GraphError
-from .graph import MAX_ID_LENGTH, MAX_VALUE_DIMS, Edge, Graph, check_attrs, normalize_value
+from .graph import MAX_GRAPH_ELEMENTS, MAX_ID_LENGTH, MAX_VALUE_DIMS, Edge, Graph, check_attrs, normalize_value
 from .layout import LAYER_DX, LAYER_DY, layered_positions  # noqa: F401  (re-exported)
 
 FORMAT = "chainrule"
@@ -190,8 +190,14 @@ def _validate(obj: Any) -> _Records:
             raise FileFormatError(key, f"must be a list of {key}, not {_kind(obj[key])}")
 
     first_index: dict[str, int] = {}
+    numbers = 0
     for i, raw in enumerate(obj["nodes"]):
         node = _validate_node(i, raw)
+        numbers += node.value.size if hasattr(node.value, "size") else 1
+        if numbers > MAX_GRAPH_ELEMENTS:
+            raise FileFormatError(f"nodes[{i}].value", f"the values hold more than "
+                                                       f"{MAX_GRAPH_ELEMENTS:,} numbers in all; "
+                                                       f"that is the limit for one graph")
         if node.id in first_index:
             raise FileFormatError(f"nodes[{i}].id", f'duplicate id "{node.id}" '
                                                     f'(also nodes[{first_index[node.id]}])')

@@ -27,6 +27,8 @@ MAX_ID_LENGTH = 64
 MAX_VALUE_DIMS = 64
 #: The most numbers in one value (2**24, 128 MiB as float64); a larger one is refused.
 MAX_VALUE_ELEMENTS = 2 ** 24
+#: The most numbers all the values of one graph file hold together.
+MAX_GRAPH_ELEMENTS = 2 ** 24
 
 
 class Edge(NamedTuple):

@@ -71,10 +71,25 @@ def default_demo(directory: Path = DEMO_DIR) -> Path:
     return directory / index["default"]
 
 
+#: The most cards the editor draws; a larger graph is refused with a message that
+#: names the headless commands (the editor would run out of memory long before
+#: the reader does: about 5.6 GB at a million nodes).
+MAX_CARDS = 10_000
+
+
+class TooManyCards(ChainruleError):
+    """A graph with more nodes than the editor draws."""
+
+
 def read_graph(path: Path | str) -> Graph:
     """Read a .cgraph file; raises ChainruleError or OSError with a readable message."""
     from chainrule.core import fileformat       # imported late: it is only needed once a file opens
-    return fileformat.load(path)
+    graph = fileformat.load(path)
+    if len(graph) > MAX_CARDS:
+        raise TooManyCards(f"the graph has {len(graph):,} nodes; the editor draws at most "
+                           f"{MAX_CARDS:,} cards. Work with it without a window instead: "
+                           f"chainrule eval, check or export {Path(path).name}")
+    return graph
 
 
 def write_graph(graph: Graph, path: Path | str) -> None:

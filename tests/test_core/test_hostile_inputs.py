@@ -248,3 +248,16 @@ def test_invalid_json_deep_inside_is_still_refused_with_its_place(bad):
         ff.loads(_doc_with("[" * 2000 + bad + "]" * 2000))
     assert "not valid JSON" in str(info.value)
     assert info.value.where.startswith("line 1, column ")
+
+
+def test_a_graph_over_the_total_number_limit_is_refused_at_its_place(monkeypatch):
+    from chainrule.core import fileformat_read
+    from chainrule.core.errors import FileFormatError
+    monkeypatch.setattr(fileformat_read, "MAX_GRAPH_ELEMENTS", 5)
+    doc = {"format": "chainrule", "version": 1, "edges": [],
+           "nodes": [{"id": "a", "op": "input", "value": [1, 2, 3]},
+                     {"id": "b", "op": "input", "value": [1, 2, 3]}]}
+    with pytest.raises(FileFormatError) as info:
+        ff.from_dict(doc)
+    assert info.value.where == "nodes[1].value"
+    assert "more than 5 numbers in all" in info.value.reason

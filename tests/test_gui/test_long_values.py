@@ -121,3 +121,22 @@ def test_a_deeply_nested_list_in_the_list_field_is_one_clear_sentence(window, de
     assert "nested" in message and "deep" in message, message
     assert "ragged" not in message
     assert window.document.graph.node("v").value.shape == (N,)
+
+
+def test_a_graph_with_more_cards_than_the_editor_draws_is_refused_clearly(make_window,
+                                                                         tmp_path, monkeypatch):
+    from chainrule.core import fileformat as ff
+    from chainrule.gui import files
+    graph = Graph()
+    for i in range(30):
+        graph.add_node(f"x{i}", "input", value=1.0)
+    path = tmp_path / "many.cgraph"
+    ff.save(graph, path)
+    monkeypatch.setattr(files, "MAX_CARDS", 20)
+    window = make_window()
+    before = window.document.graph
+    assert window.files.open(path) is False
+    (title, text, detail), = window.errors
+    assert "30 nodes" in detail and "at most 20 cards" in detail
+    assert "chainrule eval" in detail
+    assert window.document.graph is before
