@@ -51,11 +51,13 @@ from .layout import layered_positions
 __all__ = ["ParsedProgram", "parse_program", "FUNCTIONS", "OPERATORS",
            "MAX_PROGRAM_CHARS", "MAX_PROGRAM_STATEMENTS", "MAX_UNARY_RUN"]
 
-#: The longest program read, in characters (about 1 MB of text): reading takes
-#: memory in proportion (Python's syntax tree), so a larger one is refused.
-MAX_PROGRAM_CHARS = 1_000_000
+#: The longest program read, in characters (256 KiB of text): reading takes
+#: time and memory in proportion (Python's syntax tree, then the graph; about
+#: 10 s and 100 MiB at this size, see tests/benchmarks/bench_limits.py), so a
+#: larger one is refused.
+MAX_PROGRAM_CHARS = 256 * 1024
 #: The most statements a program may have.
-MAX_PROGRAM_STATEMENTS = 100_000
+MAX_PROGRAM_STATEMENTS = 50_000
 #: The most unary signs (``-``, ``+``, ``~``) in a row.
 MAX_UNARY_RUN = 100
 

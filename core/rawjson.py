@@ -79,9 +79,17 @@ class DeepJSONError(ValueError):
 def loads(text: str, parse_constant: Callable[[str], Any]) -> Any:
     """Parse JSON text (see the module docstring); RecursionError never escapes."""
     try:
-        return json.loads(text, parse_constant=parse_constant, parse_int=parse_int)
+        # The usual case at full speed: no Python call per integer.
+        return json.loads(text, parse_constant=parse_constant)
     except RecursionError:
         pass
+    except ValueError as exc:
+        if "digits" not in str(exc) or isinstance(exc, json.JSONDecodeError):
+            raise
+        try:                             # an integer too long for Python: keep its text
+            return json.loads(text, parse_constant=parse_constant, parse_int=parse_int)
+        except RecursionError:
+            pass
     return _loads_deep(text, parse_constant)
 
 

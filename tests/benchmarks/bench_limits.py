@@ -2,16 +2,16 @@
 
 A script, not a test (``make bench`` runs it): it prints figures, asserts
 nothing.  Each measurement runs in a fresh subprocess, so its peak resident
-memory (``ru_maxrss``) is its own; the figure reported is the peak minus the
-same process's resident memory just before the work (imports done), per MB
-of input.  Linux only (it reads ``/proc/self/statm``).
+memory is its own; the figure reported is the peak resident memory during
+the work (``VmHWM``, reset just before it) minus the resident memory just
+before it (imports done), per MB of input.  Linux only (``/proc/self``).
 
 Inputs, generated in a temporary folder:
 
 * graphs of 10,000 and 100,000 nodes (a chain of ``add`` nodes over inputs
   with positions, labels and an unknown key: what a big saved file holds);
 * a graph holding one vector of 250,000 and one of 2,000,000 numbers;
-* programs of about 0.25 MB and 1 MB (the parser's limit).
+* programs of 64 KiB and just under 256 KiB (the parser's limit).
 """
 from __future__ import annotations
 
@@ -32,10 +32,16 @@ CHILD = textwrap.dedent("""
     from chainrule.core.program import parse_program
     from chainrule.core.engine import Evaluator
     import numpy
-    import gc, os
+    import gc
+    def status(key):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key):
+                    return int(line.split()[1])
     gc.collect()
-    with open("/proc/self/statm") as f:      # resident now, in pages (Linux)
-        base = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    base = status("VmRSS:")
+    with open("/proc/self/clear_refs", "w") as f:     # resets the peak (VmHWM) to now
+        f.write("5")
     start = time.perf_counter()
     if kind == "load":
         fileformat.load(path)
@@ -46,7 +52,7 @@ CHILD = textwrap.dedent("""
     else:
         parse_program(open(path, encoding="utf-8").read())
     took = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = status("VmHWM:")
     print(base * 1024, peak * 1024, took)
 """)
 
@@ -111,8 +117,8 @@ def main() -> int:
                   ("eval", chain), ("save", chain),
                   ("load", vector_file(folder, 250_000)), ("load", vector),
                   ("eval", vector),
-                  ("parse", program_file(folder, 256 * 1024)),
-                  ("parse", program_file(folder, 1_000_000))]
+                  ("parse", program_file(folder, 64 * 1024)),
+                  ("parse", program_file(folder, 256 * 1024 - 64))]
         print(f"inputs generated in {time.perf_counter() - t0:.1f} s")
         print(f"{'work':6} {'input':24} {'size':>9} {'peak RSS':>10} {'per MB':>8} {'time':>7}")
         for kind, path in inputs:
