@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     unset: list[str] = []
     if args.expr is not None:
         from ..program import parse_program
-        where = "--expr" if getattr(args, "expr_file", None) is None else args.expr_file
+        where = ("--expr" if getattr(args, "expr_file", None) is None else
+                 "standard input" if args.expr_file == "-" else args.expr_file)
         try:
             parsed = parse_program(args.expr)
         except ChainruleError as exc:
