@@ -53,7 +53,7 @@ __all__ = ["ParsedProgram", "parse_program", "FUNCTIONS", "OPERATORS",
 
 #: The longest program read, in characters (256 KiB of text): reading takes
 #: time and memory in proportion (Python's syntax tree, then the graph; about
-#: 10 s and 100 MiB at this size, see tests/benchmarks/bench_limits.py), so a
+#: 4 s and 120 MiB at this size, see tests/benchmarks/bench_limits.py), so a
 #: larger one is refused.
 MAX_PROGRAM_CHARS = 256 * 1024
 #: The most statements a program may have.

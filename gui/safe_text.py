@@ -32,11 +32,24 @@ BUNDLED_IMAGE_SUFFIXES = (".svg", ".png")
 BUNDLED_IMAGE_MAX_BYTES = 1024 * 1024
 
 
+#: The most characters a tooltip shows; longer text ends with a note saying so.
+MAX_TOOLTIP_CHARS = 2000
+
+
 def plain_tooltip(text: str | None) -> str:
-    """A tooltip that shows ``text`` exactly as written, whatever it contains."""
+    """A tooltip that shows ``text`` exactly as written, whatever it contains.
+
+    Text longer than :data:`MAX_TOOLTIP_CHARS` is shown up to there, followed
+    by a note giving its whole length (a million-character label would make
+    every hover slow); the inspector shows the whole text.
+    """
     if not text:
         return ""
-    body = html.escape(text, quote=False).replace("\n", "<br>")
+    note = ""
+    if len(text) > MAX_TOOLTIP_CHARS:
+        note = f"… ({len(text):,} characters in all; the inspector shows them)"
+        text = text[:MAX_TOOLTIP_CHARS]
+    body = html.escape(text + note, quote=False).replace("\n", "<br>")
     return f"<p style='white-space:pre-wrap'>{body}</p>"
 
 

@@ -167,3 +167,12 @@ def test_a_safe_browser_asks_only_its_own_loader(qtbot):
     browser.show()
     qtbot.wait(10)
     assert "/dev/zero" in asked
+
+
+def test_a_very_long_tooltip_says_how_long_the_text_is(qtbot):
+    from chainrule.gui.safe_text import MAX_TOOLTIP_CHARS
+    doc = QTextDocument()
+    doc.setHtml(plain_tooltip("<" * 1_000_000))
+    shown = doc.toPlainText()
+    assert shown.startswith("<" * MAX_TOOLTIP_CHARS)
+    assert "1,000,000 characters in all" in shown
