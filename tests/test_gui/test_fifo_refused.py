@@ -106,3 +106,17 @@ def test_a_recent_fifo_is_refused_with_the_true_reason(make_window, special):
         assert window.files.open_recent(str(special)) is False
     assert [e[2] for e in window.errors] == ["not a regular file"]
     assert str(Path(special)) in [str(Path(p)) for p in window.files.recent.paths()]
+
+
+def test_file_open_keeps_unknown_keys_of_any_depth_and_size(make_window, tmp_path):
+    deep = "[" * 995 + "]" * 995
+    digits = "7" * 5000
+    path = tmp_path / "future.cgraph"
+    path.write_text('{"format": "chainrule", "version": 1, "nodes": [{"id": "x", "op": '
+                    '"input", "value": 1, "deep": ' + deep + ', "big": ' + digits + '}], '
+                    '"edges": []}')
+    window = make_window()
+    assert window.files.open(path) is True, window.errors
+    assert window.files.save() is True, window.errors
+    text = path.read_text()
+    assert deep in text and digits in text
