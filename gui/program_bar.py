@@ -141,6 +141,12 @@ class ProgramBar(QWidget):
         except ChainruleError as exc:
             self._show_error(str(exc), None, None)
             return None
+        from chainrule.gui import files
+        if len(parsed.graph) > files.MAX_CARDS:
+            self._show_error(f"the program makes {len(parsed.graph):,} nodes; the editor draws "
+                             f"at most {files.MAX_CARDS:,} cards (chainrule eval --expr-file "
+                             f"reads it without a window)", None, None)
+            return None
         return parsed
 
     def _show_error(self, message: str, line: int | None, col: int | None) -> None:

@@ -140,3 +140,14 @@ def test_a_graph_with_more_cards_than_the_editor_draws_is_refused_clearly(make_w
     assert "30 nodes" in detail and "at most 20 cards" in detail
     assert "chainrule eval" in detail
     assert window.document.graph is before
+
+
+def test_a_program_making_more_cards_than_the_editor_draws_is_refused(window, monkeypatch):
+    from chainrule.gui import files
+    monkeypatch.setattr(files, "MAX_CARDS", 5)
+    before = window.document.graph
+    bar = window.program_bar
+    bar.set_text("f = a + b + c + d + e + g")
+    assert not bar.replace()
+    assert "at most 5 cards" in bar.status.text()
+    assert window.document.graph is before
