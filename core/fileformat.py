@@ -16,7 +16,9 @@ Size.  A file is read only if it is at most :data:`MAX_FILE_BYTES` long; a
 larger one is refused (``load`` checks the size before reading anything), and
 so is larger text given to ``loads``.  Both are defined in this module, next
 to the limit they read, so changing ``chainrule.core.fileformat.MAX_FILE_BYTES`` changes
-what they accept.
+what they accept.  ``save`` reads the same limit: what we write, we read (a
+graph whose usual text would be larger is written compactly, and one that is
+too large even so is refused before anything is written).
 """
 from __future__ import annotations
 
@@ -45,17 +47,22 @@ def load(path: str | os.PathLike) -> Graph:
     a FIFO or a device (even one swapped in after a check) is refused at once
     instead of hanging the reader.
     """
+    _refuse_special(os.stat(path).st_mode, path)     # a socket cannot even be opened
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
-        if not stat.S_ISREG(st.st_mode):
-            raise FileFormatError("", "not a regular file")
+        _refuse_special(st.st_mode, path)             # swapped in since the stat above
         if st.st_size > MAX_FILE_BYTES:
             raise _too_large(st.st_size)
         data = f.read(MAX_FILE_BYTES + 1)      # the file may have grown since fstat
     return loads(data)
+
+
+def _refuse_special(mode: int, path) -> None:
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+    if not stat.S_ISREG(mode):
+        raise FileFormatError("", "not a regular file")
 
 
 def regular_file_problem(path: str | os.PathLike) -> str | None:
@@ -99,16 +106,21 @@ def loads(text: str | bytes | bytearray | memoryview) -> Graph:
 
 
 def _too_large(size: int) -> FileFormatError:
-    have, limit = _megabytes(size), _megabytes(MAX_FILE_BYTES)
-    if have == limit:
-        have, limit = f"{size:,} bytes", f"{MAX_FILE_BYTES:,} bytes"
-    return FileFormatError("", f"the file is {have}; the limit is {limit}")
+    return FileFormatError("", f"the file is {size_text(size)}; the limit is "
+                               f"{size_text(MAX_FILE_BYTES)}"
+                           if round(size / _MIB, 1) > MAX_FILE_BYTES / _MIB else
+                           f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} "
+                           f"bytes ({size_text(MAX_FILE_BYTES)})")
 
 
-def _megabytes(n: int) -> str:
-    mb = n / (1024 * 1024)
-    if mb == int(mb):
-        return f"{int(mb)} MB"
-    if mb >= 0.1:
-        return f"{mb:.1f} MB"
+_MIB = 1024 * 1024
+
+
+def size_text(n: int) -> str:
+    """A size in MiB (``64 MiB``, ``70.1 MiB``), or in bytes below a tenth of one."""
+    mib = n / _MIB
+    if mib == int(mib) and n:
+        return f"{int(mib)} MiB"
+    if mib >= 0.1:
+        return f"{mib:.1f} MiB"
     return f"{n:,} bytes"

@@ -14,8 +14,9 @@ What the reader accepts beyond the letter of the spec:
 * a UTF-8 byte order mark at the start is skipped (RFC 8259 allows that);
 * an optional key whose value is ``null`` counts as absent;
 * unknown keys at the top level, on nodes and on edges are kept and written
-  back on save, in their order.  An unknown value nested more than
-  :data:`MAX_UNKNOWN_DEPTH` levels deep is dropped (ignored) rather than kept.
+  back on save, in their order, whatever their depth or size: a value nested
+  more than :data:`MAX_UNKNOWN_DEPTH` levels deep, or an integer of more than
+  4,000 digits, is kept as its JSON text (:mod:`core.rawjson`).
 
 The entry points that take a file or its text, and check its size first
 (``load``, ``loads``), are in :mod:`core.fileformat`.  The keys of the spec's
@@ -33,15 +34,14 @@ from typing import Any
 
 import networkx as nx
 
-from . import ops
+from . import ops, rawjson
 from .errors import CycleError, FileFormatError, GraphError
-from .graph import MAX_ID_LENGTH, Edge, Graph, check_attrs, normalize_value
+from .graph import MAX_GRAPH_ELEMENTS, MAX_ID_LENGTH, MAX_VALUE_DIMS, Edge, Graph, check_attrs, normalize_value
 from .layout import LAYER_DX, LAYER_DY, layered_positions  # noqa: F401  (re-exported)
 
 FORMAT = "chainrule"
 VERSION = 1
 MAX_UNKNOWN_DEPTH = 100
-MAX_VALUE_DIMS = 64          # numpy's limit on dimensions
 
 TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edges")
 NODE_KEYS = ("id", "op", "label", "value", "trainable", "attrs", "pos")
@@ -59,7 +59,12 @@ def _parse_json(text: str) -> Any:
     if not text.strip():
         raise FileFormatError("", "the file is empty (a graph file is a JSON object)")
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return rawjson.loads(text, parse_constant=_refuse_constant)
+    except rawjson.DeepJSONError as e:
+        line = text.count("\n", 0, e.pos) + 1
+        col = e.pos - (text.rfind("\n", 0, e.pos) + 1) + 1
+        raise FileFormatError(f"line {line}, column {col}",
+                              f"not valid JSON ({e.msg})") from None
     except _Constant as c:
         line, col = _find_constant(text, c.token)
         raise FileFormatError(f"line {line}, column {col}",
@@ -185,8 +190,14 @@ def _validate(obj: Any) -> _Records:
             raise FileFormatError(key, f"must be a list of {key}, not {_kind(obj[key])}")
 
     first_index: dict[str, int] = {}
+    numbers = 0
     for i, raw in enumerate(obj["nodes"]):
         node = _validate_node(i, raw)
+        numbers += node.value.size if hasattr(node.value, "size") else 1
+        if numbers > MAX_GRAPH_ELEMENTS:
+            raise FileFormatError(f"nodes[{i}].value", f"the values hold more than "
+                                                       f"{MAX_GRAPH_ELEMENTS:,} numbers in all; "
+                                                       f"that is the limit for one graph")
         if node.id in first_index:
             raise FileFormatError(f"nodes[{i}].id", f'duplicate id "{node.id}" '
                                                     f'(also nodes[{first_index[node.id]}])')
@@ -381,8 +392,10 @@ def _unknown(obj: dict, known: tuple[str, ...]) -> dict:
 
 
 def _keep_practical(obj: dict) -> dict:
-    """``obj`` without the entries nested too deeply to keep (they are ignored)."""
-    return {k: v for k, v in obj.items() if _depth(v) <= MAX_UNKNOWN_DEPTH}
+    """``obj`` with the entries nested too deeply for Python's copy and writer kept
+    as their JSON text (:class:`~core.rawjson.RawJSON`), written back unchanged."""
+    return {k: (v if _depth(v) <= MAX_UNKNOWN_DEPTH else rawjson.RawJSON(rawjson.dumps_flat(v)))
+            for k, v in obj.items()}
 
 
 def _depth(value: Any) -> int:
@@ -420,6 +433,9 @@ def _show(v: Any) -> str:
     """A short JSON rendering of a value for a message."""
     if isinstance(v, (dict, list)):
         return _kind(v)
+    if isinstance(v, rawjson.RawJSON):
+        text = v.text
+        return text if len(text) <= 40 else text[:39] + "…"
     if isinstance(v, float) and not math.isfinite(v):
         return "an infinite number" if not math.isnan(v) else "NaN"
     try:

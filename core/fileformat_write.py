@@ -16,7 +16,9 @@ a newline.
 
 Saving is atomic: the text goes to a temporary file in the target's folder,
 is flushed to disk, and then replaces the target in one step, so a crash or a
-full disk leaves the old file as it was.
+full disk leaves the old file as it was.  The temporary file is created with
+the target's permissions from the start (never wider; a new file gets what the
+umask allows), so a private file's content is never readable by others.
 """
 from __future__ import annotations
 
@@ -34,9 +36,12 @@ import numpy as np
 
 from .fileformat_read import (EDGE_KEYS, FORMAT, NODE_KEYS, TOP_KEYS, VERSION,
                               _STRING_OR_CONSTANT)
+from .errors import FileFormatError
+from .rawjson import RawJSON, dumps_flat
 from .graph import Edge, Graph
 
 _EXACT_INT = 2 ** 53
+_RAW_NONCE = secrets.token_hex(8)
 
 
 def node_order(graph: Graph) -> list[str]:
@@ -128,14 +133,32 @@ _STRING_OR_NONFINITE = _STRING_OR_CONSTANT
 _NONFINITE_TEXT = {"Infinity": "1e999", "-Infinity": "-1e999", "NaN": "null"}
 
 
-def _json(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=_json_default)
+_COMPACT = (",", ":")
+
+
+def _json(value: Any, compact: bool = False) -> str:
+    raws: dict[str, str] = {}
+
+    def default(v: Any) -> Any:
+        if isinstance(v, RawJSON):           # kept as read: put back as written
+            key = f"\uffff{_RAW_NONCE}:{len(raws)}"
+            raws[key] = v.text
+            return key
+        return _json_default(v)
+
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=default,
+                          separators=_COMPACT if compact else None)
+    except RecursionError:                   # deeper than Python's writer goes
+        text = dumps_flat(value)
     if "Infinity" in text or "NaN" in text:
         # Unknown keys may hold numbers too large for a float64 (read from 1e999);
         # write them so the reader gets the same value back.  NaN cannot come from a
         # file; one set by a program is written as null.
         text = _STRING_OR_NONFINITE.sub(
             lambda m: _NONFINITE_TEXT[m.group(1)] if m.group(1) else m.group(0), text)
+    if raws:
+        text = re.sub('"(\uffff' + _RAW_NONCE + r':\d+)"', lambda m: raws[m.group(1)], text)
     return text
 
 
@@ -149,20 +172,26 @@ def _json_default(v: Any) -> Any:
     raise TypeError(f"{type(v).__name__} cannot be written to a graph file")
 
 
-def dumps(graph: Graph) -> str:
-    """The text of a ``.cgraph`` file for ``graph`` (ends with a newline)."""
+def dumps(graph: Graph, compact: bool = False) -> str:
+    """The text of a ``.cgraph`` file for ``graph`` (ends with a newline).
+
+    ``compact`` drops the indentation and the spaces after ``,`` and ``:``
+    (still one line per node and per edge): ``save`` writes that when the
+    usual text would be larger than the reader's limit.
+    """
     doc = to_dict(graph)
     lines = ["{"]
     items = list(doc.items())
+    indent, inner, sep = ("", "", ":") if compact else ("  ", "    ", ": ")
     for n, (key, value) in enumerate(items):
         comma = "," if n < len(items) - 1 else ""
         if key in ("nodes", "edges") and value:
-            lines.append(f"  {_json(key)}: [")
-            rows = [f"    {_json(item)}" for item in value]
+            lines.append(f"{indent}{_json(key)}{sep}[")
+            rows = [f"{inner}{_json(item, compact)}" for item in value]
             lines.append(",\n".join(rows))
-            lines.append(f"  ]{comma}")
+            lines.append(f"{indent}]{comma}")
         else:
-            lines.append(f"  {_json(key)}: {_json(value)}{comma}")
+            lines.append(f"{indent}{_json(key)}{sep}{_json(value, compact)}{comma}")
     lines.append("}")
     text = "\n".join(lines) + "\n"
     # A lone surrogate (from a "\ud800" escape in the file read) cannot be UTF-8:
@@ -171,8 +200,23 @@ def dumps(graph: Graph) -> str:
 
 
 def save(graph: Graph, path: str | os.PathLike) -> None:
-    """Write ``graph`` to ``path`` atomically; on failure the old file is untouched."""
+    """Write ``graph`` to ``path`` atomically; on failure the old file is untouched.
+
+    What is written can be read back: when the usual text is larger than the
+    reader's limit (``core.fileformat.MAX_FILE_BYTES``) it is written compactly,
+    and a graph too large even so is refused (:class:`FileFormatError`) before
+    anything is written.
+    """
+    from . import fileformat                      # the limit lives with the reader
+    limit = fileformat.MAX_FILE_BYTES
     data = dumps(graph).encode("utf-8")
+    if len(data) > limit:
+        data = dumps(graph, compact=True).encode("utf-8")
+        if len(data) > limit:
+            raise FileFormatError("", f"cannot save: the graph takes "
+                                      f"{fileformat.size_text(len(data))} even written "
+                                      f"compactly, and a file is read back only up to "
+                                      f"{fileformat.size_text(limit)}")
     target = os.path.realpath(os.fspath(path))     # write through a symbolic link
     folder = os.path.dirname(target) or "."
     if not os.path.isdir(folder):
@@ -182,11 +226,15 @@ def save(graph: Graph, path: str | os.PathLike) -> None:
         mode = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:
         mode = None
-    tmp, fd = _create_temp(folder, os.path.basename(target))
+    # The temporary file is born with its final permissions (the old file's, or
+    # what the umask gives a new file), never wider: a private file is never
+    # readable by others, not even while it is being written.
+    tmp, fd = _create_temp(folder, os.path.basename(target),
+                           0o666 if mode is None else mode & 0o777)
     try:
         with os.fdopen(fd, "wb") as f:
-            if mode is not None:
-                os.chmod(tmp, mode)
+            if mode is not None and hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), mode)   # exactly the old mode (the umask may narrow it)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -200,11 +248,14 @@ def save(graph: Graph, path: str | os.PathLike) -> None:
     _sync_folder(folder)
 
 
-def _create_temp(folder: str, name: str) -> tuple[str, int]:
+def _create_temp(folder: str, name: str, mode: int = 0o666) -> tuple[str, int]:
+    """A new file next to the target, created with ``mode`` (less the umask) at once."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
         tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
         try:
-            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            return tmp, os.open(tmp, flags, mode)
         except FileExistsError:
             continue
     raise FileExistsError(errno.EEXIST, "cannot create a temporary file to save into", folder)

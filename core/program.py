@@ -69,6 +69,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -78,7 +79,20 @@ from .errors import GraphError, ProgramError
 from .graph import MAX_ID_LENGTH, Graph, normalize_value
 from .layout import layered_positions
 
-__all__ = ["ParsedProgram", "Notice", "parse_program", "FUNCTIONS", "OPERATORS"]
+__all__ = ["ParsedProgram", "Notice", "parse_program", "FUNCTIONS", "OPERATORS",
+           "MAX_PROGRAM_CHARS", "MAX_PROGRAM_STATEMENTS", "MAX_UNARY_RUN"]
+
+#: The longest program read, in characters (256 KiB of text): reading takes
+#: time and memory in proportion (Python's syntax tree, then the graph; about
+#: 4 s and 120 MiB at this size, see tests/benchmarks/bench_limits.py), so a
+#: larger one is refused.
+MAX_PROGRAM_CHARS = 256 * 1024
+#: The most statements a program may have.
+MAX_PROGRAM_STATEMENTS = 50_000
+#: The most unary signs (``-``, ``+``, ``~``) in a row.
+MAX_UNARY_RUN = 100
+
+_UNARY_RUN = re.compile(r"(?:[-+~][ \t]*){%d,}" % (MAX_UNARY_RUN + 1))
 
 #: Python operator node → operator symbol of ``ops.INFIX``.
 _BINOPS: dict[type, str] = {
@@ -200,9 +214,15 @@ def parse_program(text: str) -> ParsedProgram:
     """Read ``text`` into a graph; :class:`ProgramError` (with line and column) if it cannot be."""
     if not isinstance(text, str):
         raise ProgramError("a program must be text")
+    if len(text) > MAX_PROGRAM_CHARS:
+        raise ProgramError(f"the program is {len(text):,} characters long; the limit is "
+                           f"{MAX_PROGRAM_CHARS:,}", 1, 1)
     tree = _parse(text)
     if not tree.body:
         raise ProgramError("the program is empty", 1, 1)
+    if len(tree.body) > MAX_PROGRAM_STATEMENTS:
+        raise ProgramError(f"the program has {len(tree.body):,} statements; the limit is "
+                           f"{MAX_PROGRAM_STATEMENTS:,}", 1, 1)
     try:
         return _Builder(text, tree).build()
     except RecursionError:
@@ -218,6 +238,13 @@ def _parse(text: str) -> ast.Module:
         col = bad - (text.rfind("\n", 0, bad) + 1) + 1
         what = "a null character" if text[bad] == "\0" else "an invalid character"
         raise ProgramError(f"the program contains {what}", line, col)
+    run = _UNARY_RUN.search(text)
+    if run is not None:
+        line = text.count("\n", 0, run.start()) + 1
+        col = run.start() - (text.rfind("\n", 0, run.start()) + 1) + 1
+        signs = sum(ch in "-+~" for ch in run.group(0))
+        raise ProgramError(f"{signs:,} signs in a row; at most {MAX_UNARY_RUN} are read",
+                           line, col)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -229,8 +256,14 @@ def _parse(text: str) -> ast.Module:
         if isinstance(exc, IndentationError):
             reason = f"{reason} (statements start at the beginning of a line)"
         raise ProgramError(f"syntax error: {reason}", line, max(col, 1)) from None
-    except (ValueError, UnicodeError, OverflowError, MemoryError, RecursionError) as exc:
-        raise ProgramError(f"the program cannot be read ({exc})", 1, 1) from None
+    except (MemoryError, RecursionError):
+        # Python's parser gives up on deep nesting (MemoryError with no message).
+        raise ProgramError("the program is nested too deeply to read: an expression holds "
+                           "too many operators or brackets inside one another (split it "
+                           "into several statements)", 1, 1) from None
+    except (ValueError, UnicodeError, OverflowError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise ProgramError(f"the program cannot be read ({reason})", 1, 1) from None
 
 
 # What each kind of refused syntax is called in a message.

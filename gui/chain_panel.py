@@ -23,7 +23,9 @@ import html
 import re
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from chainrule.gui.safe_text import SafeTextBrowser
 
 from chainrule.core.engine import BackwardStep
 from chainrule.core.explain import (MINUS, Explanation, backward_text, edge_text, forward_text,
@@ -57,7 +59,7 @@ class ChainPanel(QWidget):
         self.scale = 1.0
         self.selected_node: str | None = None
         self.selected_edge: Edge | None = None
-        self.browser = QTextBrowser()
+        self.browser = SafeTextBrowser()       # loads no resource a page names
         self.browser.setObjectName("chainText")
         self.browser.setOpenLinks(False)
         self.browser.setStyleSheet("QTextBrowser { border: none; background: #ffffff; }")

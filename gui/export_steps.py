@@ -22,6 +22,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsTextItem
 
+from chainrule.gui.safe_text import SafeTextDocument
+
 from chainrule.core.graph import Graph
 from chainrule.core.stepper import Stepper
 
@@ -98,6 +100,7 @@ def _caption_item(scene, stepper: Stepper, digits: int) -> QGraphicsTextItem:
     frame has the same size and the slides do not jump.
     """
     item = QGraphicsTextItem()
+    item.setDocument(SafeTextDocument(item))     # loads no image a page might name
     rect = scene.items_rect()
     item.setTextWidth(max(640.0, rect.width()))
     item.setPos(QPointF(rect.left(), rect.bottom() + CAPTION_GAP))

@@ -23,12 +23,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
-                               QListWidget, QListWidgetItem, QMessageBox, QTextBrowser,
+                               QListWidget, QListWidgetItem, QMessageBox,
                                QVBoxLayout, QWidget)
 
 from chainrule import resources
 from chainrule.core.errors import ChainruleError
+from chainrule.core.fileformat import regular_file_problem
 from chainrule.core.graph import Graph
+from chainrule.gui.safe_text import SafeTextBrowser, plain_message_box
 from chainrule.gui.settings import MAX_RECENT, Settings
 
 FILE_FILTER = "Chainrule graphs (*.cgraph)"
@@ -69,10 +71,25 @@ def default_demo(directory: Path = DEMO_DIR) -> Path:
     return directory / index["default"]
 
 
+#: The most cards the editor draws; a larger graph is refused with a message that
+#: names the headless commands (the editor would run out of memory long before
+#: the reader does: about 5.6 GB at a million nodes).
+MAX_CARDS = 10_000
+
+
+class TooManyCards(ChainruleError):
+    """A graph with more nodes than the editor draws."""
+
+
 def read_graph(path: Path | str) -> Graph:
     """Read a .cgraph file; raises ChainruleError or OSError with a readable message."""
     from chainrule.core import fileformat       # imported late: it is only needed once a file opens
-    return fileformat.load(path)
+    graph = fileformat.load(path)
+    if len(graph) > MAX_CARDS:
+        raise TooManyCards(f"the graph has {len(graph):,} nodes; the editor draws at most "
+                           f"{MAX_CARDS:,} cards. Work with it without a window instead: "
+                           f"chainrule eval, check or export {Path(path).name}")
+    return graph
 
 
 def write_graph(graph: Graph, path: Path | str) -> None:
@@ -134,15 +151,19 @@ class FileController(QObject):
                           f"Save the changes to {self.display_name()}?",
                           QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                           | QMessageBox.StandardButton.Cancel, self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setInformativeText("Your changes are lost if you don't save them.")
+        plain_message_box(box)
         box.setDefaultButton(QMessageBox.StandardButton.Save)
         return QMessageBox.StandardButton(box.exec())
 
     def show_error(self, title: str, text: str, detail: str = "") -> None:
         box = QMessageBox(QMessageBox.Icon.Critical, title, text,
                           QMessageBox.StandardButton.Ok, self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)     # it quotes the file: data, not markup
         if detail:
             box.setInformativeText(detail)
+            plain_message_box(box)
         box.exec()
 
     def ask_open_path(self) -> str | None:
@@ -212,7 +233,13 @@ class FileController(QObject):
         self.document.message.emit(f"Opened {path.name}.")
 
     def open_recent(self, path: str) -> bool:
-        if not Path(path).is_file():
+        problem = regular_file_problem(path)
+        if problem is not None and problem != "No such file or directory":
+            # There, but not a file to read (a FIFO, a device, a folder): say so.
+            self.show_error("Cannot open file", f"{Path(path).name} could not be opened.",
+                            problem)
+            return False
+        if problem is not None:
             self.recent.remove(path)
             self.recent_changed.emit()
             self.document.message.emit(f"{Path(path).name} is no longer there "
@@ -312,7 +339,8 @@ class DemoBrowser(QDialog):
             item = QListWidgetItem(f"{number}. {demo.title}")
             item.setToolTip(demo.path.name)
             self.list.addItem(item)
-        self.text = QTextBrowser()
+        self.text = SafeTextBrowser()          # the demos' own pages: web links open outside
+        self.text.setOpenLinks(True)
         self.text.setOpenExternalLinks(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
                                         | QDialogButtonBox.StandardButton.Close)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QScrollArea, QStackedWidget, QTableWidget,
+                               QPushButton, QScrollArea, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from chainrule.core.errors import ChainruleError
@@ -33,7 +33,9 @@ from chainrule.core.graph import Edge, Node, check_id
 from chainrule.core.stepper import NOT_YET
 from chainrule.gui.commands import Rename, SetNodeField, SetOutput
 from chainrule.gui.op_settings import SettingsEditor
-from chainrule.gui.value_editor import ValueEditor, blocked, fill_table, number_table
+from chainrule.gui.safe_text import MARKDOWN_NO_HTML, SafeTextBrowser, plain_tooltip
+from chainrule.gui.value_editor import (MAX_TEXT_FIELD, NumberTable, ValueEditor, blocked,
+                                        fill_table, number_table)
 
 GREEN = "#1b7f3b"
 RED = "#c0392b"
@@ -50,6 +52,7 @@ def _text(name: str, selectable: bool = False) -> QLabel:
     label = QLabel()
     label.setObjectName(name)
     label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)      # its callers escape what they show
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
@@ -104,17 +107,19 @@ class Inspector(QWidget):
         self.graph_title = QLabel()
         self.graph_title.setObjectName("inspectorTitle")
         self.graph_title.setWordWrap(True)
+        self.graph_title.setTextFormat(Qt.TextFormat.PlainText)
         self.graph_output = QLabel()
         self.graph_output.setWordWrap(True)
         self.graph_output.setTextFormat(Qt.TextFormat.RichText)
         self.graph_counts = QLabel()
         self.graph_counts.setObjectName("hint")
-        self.graph_description = QLabel()
-        self.graph_description.setTextFormat(Qt.TextFormat.MarkdownText)
-        self.graph_description.setWordWrap(True)
-        self.graph_description.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.graph_description.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Markdown from the file, rendered by a view that loads no image or
+        # link it names (only the shipped resources): see gui.safe_text.
+        self.graph_description = SafeTextBrowser()
+        self.graph_description.setObjectName("graphDescription")
+        self.graph_description.setFrameShape(QFrame.Shape.NoFrame)
+        self.graph_description.setMinimumHeight(60)
+        self._shown_description: str | None = None
         hint = QLabel("Select a node or a wire to inspect it.")
         hint.setObjectName("hint")
         layout.addWidget(self.graph_title)
@@ -130,6 +135,7 @@ class Inspector(QWidget):
         outer = QVBoxLayout(page)
         self.node_title = QLabel()
         self.node_title.setObjectName("inspectorTitle")
+        self.node_title.setTextFormat(Qt.TextFormat.RichText)    # escaped below
         outer.addWidget(self.node_title)
 
         form = QFormLayout()
@@ -140,6 +146,7 @@ class Inspector(QWidget):
         self.id_edit.editingFinished.connect(self._commit_id)
         self.label_edit = QLineEdit()
         self.label_edit.setObjectName("labelEdit")
+        self.label_edit.setMaxLength(MAX_TEXT_FIELD)    # not QLineEdit's 32,767: never cut
         self.label_edit.editingFinished.connect(self._commit_label)
         self.op_label = QLabel()
         self.op_label.setWordWrap(True)
@@ -151,6 +158,7 @@ class Inspector(QWidget):
         self.edit_message = QLabel()
         self.edit_message.setObjectName("errorText")
         self.edit_message.setWordWrap(True)
+        self.edit_message.setTextFormat(Qt.TextFormat.PlainText)
         self.edit_message.hide()
         outer.addWidget(self.edit_message)
 
@@ -188,6 +196,7 @@ class Inspector(QWidget):
         orow = QHBoxLayout()
         self.output_label = QLabel()
         self.output_label.setWordWrap(True)
+        self.output_label.setTextFormat(Qt.TextFormat.PlainText)
         self.output_button = QPushButton("Set as output")
         self.output_button.setObjectName("setOutputButton")
         self.output_button.clicked.connect(self._set_output)
@@ -225,6 +234,8 @@ class Inspector(QWidget):
         self.edge_from = QLabel()
         self.edge_to = QLabel()
         self.edge_port = QLabel()
+        for label in (self.edge_from, self.edge_to, self.edge_port):
+            label.setTextFormat(Qt.TextFormat.RichText)            # escaped below
         form.addRow("From", self.edge_from)
         form.addRow("To", self.edge_to)
         form.addRow("Port", self.edge_port)
@@ -246,6 +257,7 @@ class Inspector(QWidget):
         layout = QVBoxLayout(page)
         self.many_label = QLabel()
         self.many_label.setWordWrap(True)
+        self.many_label.setTextFormat(Qt.TextFormat.RichText)     # escaped below
         layout.addWidget(self.many_label)
         layout.addStretch(1)
         return page
@@ -317,7 +329,7 @@ class Inspector(QWidget):
 
     def _refresh_graph(self) -> None:
         graph = self.document.graph
-        self.graph_title.setText(escape(graph.title) if graph.title else "Untitled graph")
+        self.graph_title.setText(graph.title if graph.title else "Untitled graph")
         evaluation = self._evaluation()
         out = graph.effective_output()
         if evaluation.error:
@@ -333,7 +345,11 @@ class Inspector(QWidget):
         self.graph_output.setText(text)
         n, e = len(graph), len(graph.edges())
         self.graph_counts.setText(f"{n} node{'s' * (n != 1)}, {e} wire{'s' * (e != 1)}")
-        self.graph_description.setText(graph.description or "")
+        if self._shown_description != graph.description:
+            self._shown_description = graph.description
+            # Markdown without raw HTML: a tag in the description shows as written.
+            self.graph_description.document().setMarkdown(graph.description or "",
+                                                           MARKDOWN_NO_HTML)
         self.graph_description.setVisible(bool(graph.description))
 
     def _refresh_node(self) -> None:
@@ -350,13 +366,19 @@ class Inspector(QWidget):
             if not self.id_edit.hasFocus():
                 self.id_edit.setText(node.id)
             if not self.label_edit.hasFocus():
-                self.label_edit.setText(node.label or "")
-        self.label_edit.setPlaceholderText(node.id)
+                label = node.label or ""
+                # A label longer than the field holds is shown read-only, never cut.
+                too_long = len(label) > self.label_edit.maxLength()
+                self.label_edit.setReadOnly(too_long)
+                self.label_edit.setText("" if too_long else label)
+                self.label_edit.setPlaceholderText(
+                    f"the label is {len(label):,} characters; the field edits labels of up "
+                    f"to {self.label_edit.maxLength():,}" if too_long else node.id)
         derivs = "".join(f"<br>∂out/∂{escape(p)} = <code>{escape(d)}</code>"
                          for p, d in zip(op.ports, op.local))
         self.op_label.setText(f"<b>{escape(op.symbol)}</b> {escape(op.name)}: "
                               f"<code>{escape(op.formula)}</code>{derivs}")
-        self.op_label.setToolTip(op.note)
+        self.op_label.setToolTip(plain_tooltip(op.note))
 
         self.value_box.setVisible(op.is_leaf)
         if op.is_leaf:
@@ -446,12 +468,13 @@ class Inspector(QWidget):
             self._show_number(self.edge_grad, self.edge_grad_table,
                               f"gradient sent back to {edge.src}", grad, RED)
         fan_out = len(graph.out_edges(edge.src))
+        src_text = escape(edge.src)
         self.edge_note.setText(
-            f"{edge.src} feeds {fan_out} wires; its gradient is the sum of what they send back."
-            if fan_out > 1 else f"This is the only wire out of {edge.src}, so it carries "
-            f"{edge.src}'s whole gradient.")
+            f"{src_text} feeds {fan_out} wires; its gradient is the sum of what they send back."
+            if fan_out > 1 else f"This is the only wire out of {src_text}, so it carries "
+            f"{src_text}'s whole gradient.")
 
-    def _show_number(self, label: QLabel, table: QTableWidget, what: str, value: Any,
+    def _show_number(self, label: QLabel, table: NumberTable, what: str, value: Any,
                      colour: str) -> None:
         if value is NOT_YET:
             label.setText(f"<b>{escape(what)}</b>: <span style='color:#666'>not reached yet "
@@ -508,6 +531,8 @@ class Inspector(QWidget):
         node_id = self.node_id
         if node_id is None or node_id not in self.document.graph:
             return
+        if self.label_edit.isReadOnly():
+            return                         # a label too long for the field: not edited here
         text = self.label_edit.text().strip() or None
         if text != self.document.graph.node(node_id).label:
             self._push(SetNodeField(self.document, node_id, "label", text))

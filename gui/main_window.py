@@ -27,6 +27,7 @@ from chainrule.gui.program_bar import ProgramBar
 from chainrule.gui.settings import PRECISIONS, Settings
 from chainrule.gui.shortcuts import SHORTCUTS, keys_for
 from chainrule.gui.step_through import StepThrough
+from chainrule.gui.safe_text import plain_tooltip
 
 APP_NAME = "Chainrule"
 MESSAGE_MS = 8000
@@ -252,6 +253,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         self.evaluation_label = QLabel()
+        self.evaluation_label.setTextFormat(Qt.TextFormat.PlainText)
         self.evaluation_label.setObjectName("evaluationState")
         self.evaluation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addPermanentWidget(self.evaluation_label)
@@ -277,10 +279,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, MESSAGE_MS)
 
     def _undo_text_changed(self, text: str) -> None:
-        self.actions["undo"].setToolTip(f"Undo {text}".strip())
+        self.actions["undo"].setToolTip(plain_tooltip(f"Undo {text}".strip()))
 
     def _redo_text_changed(self, text: str) -> None:
-        self.actions["redo"].setToolTip(f"Redo {text}".strip())
+        self.actions["redo"].setToolTip(plain_tooltip(f"Redo {text}".strip()))
 
     def _update_title(self, *_args) -> None:
         self.setWindowTitle(f"{self.files.display_name()}[*] — {APP_NAME}")
@@ -354,7 +356,7 @@ class MainWindow(QMainWindow):
             p = Path(path)
             action = menu.addAction(f"&{i % 10} {p.name}" if i <= 10 else p.name)
             action.setStatusTip(path)
-            action.setToolTip(path)
+            action.setToolTip(plain_tooltip(path))
             action.triggered.connect(lambda _c=False, p=path: self.open_recent(p))
         if paths:
             menu.addSeparator()

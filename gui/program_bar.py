@@ -60,6 +60,7 @@ class ProgramBar(QWidget):
         self.beside_button.setObjectName("besideButton")
         self.beside_button.setToolTip("Add the program's graph to the right of the current one")
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setObjectName("programStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -142,6 +143,12 @@ class ProgramBar(QWidget):
             return None
         except ChainruleError as exc:
             self._show_error(str(exc), None, None)
+            return None
+        from chainrule.gui import files
+        if len(parsed.graph) > files.MAX_CARDS:
+            self._show_error(f"the program makes {len(parsed.graph):,} nodes; the editor draws "
+                             f"at most {files.MAX_CARDS:,} cards (chainrule eval --expr-file "
+                             f"reads it without a window)", None, None)
             return None
         return parsed
 

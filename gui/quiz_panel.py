@@ -62,10 +62,12 @@ class QuizPanel(QWidget):
         self.mode_check.setObjectName("quizMode")
         self.mode_check.toggled.connect(self.set_enabled)
         self.score_label = QLabel()
+        self.score_label.setTextFormat(Qt.TextFormat.PlainText)
         self.score_label.setObjectName("quizScore")
         self.prompt = QLabel(OFF_HINT)
         self.prompt.setObjectName("quizPrompt")
         self.prompt.setWordWrap(True)
+        self.prompt.setTextFormat(Qt.TextFormat.RichText)       # escaped where set
         self.answer_edit = QLineEdit()
         self.answer_edit.setObjectName("quizAnswer")
         self.answer_edit.setPlaceholderText("your gradient, e.g. -4 or 3/2")

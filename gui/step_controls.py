@@ -116,6 +116,7 @@ class StepControls(QObject):
         self.scrubber.valueChanged.connect(self._scrubbed)
         bar.addWidget(self.scrubber)
         self.position_label = QLabel()
+        self.position_label.setTextFormat(Qt.TextFormat.PlainText)
         self.position_label.setObjectName("stepPosition")
         self.position_label.setMinimumWidth(110)
         self.position_label.setContentsMargins(8, 0, 8, 0)

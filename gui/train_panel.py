@@ -150,6 +150,7 @@ class TrainPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat("")                  # "%v of %m steps" once a run starts
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setObjectName("trainStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -10,7 +10,8 @@ undo command.  Each slider step is one ``edited``; consecutive value edits
 of one node merge into one undo step, so dragging stays smooth.
 
 The read-only tables of computed values and gradients share
-:func:`number_table` and :func:`fill_table` with the editable one.
+:func:`number_table` and :func:`fill_table` with the editable one: a
+``QTableView`` over a model of the array, so a value of any size opens at once.
 """
 from __future__ import annotations
 
@@ -20,16 +21,23 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import numpy as np
-from PySide6.QtCore import QLocale, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import (QAbstractTableModel, QLocale, QModelIndex, QSignalBlocker, Qt,
+                            Signal)
 from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QSizePolicy, QSlider, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QSizePolicy, QSlider, QTableView,
+                               QVBoxLayout, QWidget)
 
 from chainrule.core.errors import ChainruleError
 from chainrule.core.formatting import format_number, format_shape
-from chainrule.core.graph import Node, normalize_value
+from chainrule.core.graph import Node, value_from_text
 
 SLIDER_STEPS = 1000
+#: The longest text the label and list fields hold (QLineEdit's default is
+#: 32,767 characters, which cut longer text silently); longer text is shown
+#: read-only with a message, never cut.
+MAX_TEXT_FIELD = 16 * 1024 * 1024
+#: The most numbers the list field shows as text; a larger value is edited in its table.
+MAX_LIST_FIELD_ELEMENTS = 100_000
 SPIN_LIMIT = 1e9
 
 
@@ -67,38 +75,122 @@ class ValueSpinBox(QDoubleSpinBox):
         return "0" if text in ("-0", "") else text
 
 
-def number_table(read_only: bool) -> QTableWidget:
-    table = QTableWidget()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setMinimumSectionSize(48)
-    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
-    if read_only:
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    return table
+class NumberModel(QAbstractTableModel):
+    """A vector (one row) or a matrix as a table model: cells and headers are made
+    only when the view asks for them, so a value of any size shows at once."""
+
+    #: An edit typed into a cell: row, column and the text (not yet checked).
+    cell_edited = Signal(int, int, str)
+
+    def __init__(self, read_only: bool, parent=None):
+        super().__init__(parent)
+        self.read_only = read_only
+        self._grid = np.zeros((0, 0))
+        self._digits: int | None = None
+
+    def set_array(self, arr: np.ndarray, digits: int | None) -> None:
+        grid = arr.reshape(1, -1) if arr.ndim == 1 else arr
+        if grid.shape == self._grid.shape and digits == self._digits:
+            self._grid = np.array(grid, dtype=np.float64)
+            if grid.size:
+                self.dataChanged.emit(self.index(0, 0),
+                                      self.index(grid.shape[0] - 1, grid.shape[1] - 1))
+            return
+        self.beginResetModel()
+        self._grid = np.array(grid, dtype=np.float64)
+        self._digits = digits
+        self.endResetModel()
+
+    def array(self) -> np.ndarray:
+        return self._grid
+
+    def rowCount(self, parent=QModelIndex()) -> int:          # noqa: N802 (Qt's names)
+        return 0 if parent.isValid() else self._grid.shape[0]
+
+    def columnCount(self, parent=QModelIndex()) -> int:       # noqa: N802
+        return 0 if parent.isValid() else self._grid.shape[1]
+
+    def text(self, row: int, col: int) -> str:
+        x = float(self._grid[row, col])
+        return repr(x).removesuffix(".0") if self._digits is None else \
+            format_number(x, self._digits)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return self.text(index.row(), index.column())
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(section)
+        return None
+
+    def flags(self, index):
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return base if self.read_only else base | Qt.ItemFlag.ItemIsEditable
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if self.read_only or role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        self.cell_edited.emit(index.row(), index.column(), str(value))
+        return True
 
 
-def fill_table(table: QTableWidget, arr: np.ndarray, digits: int | None) -> None:
+class NumberTable(QTableView):
+    """The table of a vector or matrix: a view over a :class:`NumberModel`.
+
+    Sections have a fixed size (measuring every column would take time in
+    proportion to the value), so a 10,000-element vector opens as fast as a
+    3-element one.
+    """
+
+    def __init__(self, read_only: bool, parent=None):
+        super().__init__(parent)
+        self.number_model = NumberModel(read_only, self)
+        self.setModel(self.number_model)
+        for header in (self.horizontalHeader(), self.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.horizontalHeader().setDefaultSectionSize(CELL_WIDTH)
+        self.horizontalHeader().setMinimumSectionSize(48)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        if read_only:
+            self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+    def rowCount(self) -> int:                                  # noqa: N802
+        return self.number_model.rowCount()
+
+    def columnCount(self) -> int:                               # noqa: N802
+        return self.number_model.columnCount()
+
+    def text(self, row: int, col: int) -> str:
+        """What the cell shows."""
+        return self.number_model.text(row, col)
+
+    def edit_cell(self, row: int, col: int, text: str) -> bool:
+        """Enter ``text`` into a cell, as typing it and pressing Enter does."""
+        return self.number_model.setData(self.number_model.index(row, col), text)
+
+
+#: The width of a table column, in pixels.
+CELL_WIDTH = 84
+
+
+def number_table(read_only: bool) -> NumberTable:
+    return NumberTable(read_only)
+
+
+def fill_table(table: NumberTable, arr: np.ndarray, digits: int | None) -> None:
     """Vectors as one row, matrices as rows × columns; ``digits=None`` shows full precision."""
-    grid = arr.reshape(1, -1) if arr.ndim == 1 else arr
-    rows, cols = grid.shape
-    table.setRowCount(rows)
-    table.setColumnCount(cols)
-    for r in range(rows):
-        for c in range(cols):
-            x = float(grid[r, c])
-            text = repr(x).removesuffix(".0") if digits is None else format_number(x, digits)
-            item = table.item(r, c)
-            if item is None:
-                item = QTableWidgetItem()
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                table.setItem(r, c, item)
-            item.setText(text)
-    table.setHorizontalHeaderLabels([str(c) for c in range(cols)])
-    table.setVerticalHeaderLabels([str(r) for r in range(rows)])
+    table.number_model.set_array(arr, digits)
+    rows = table.rowCount()
     height = table.horizontalHeader().height() + 2 * table.frameWidth()
-    for r in range(min(rows, 8)):
-        height += table.verticalHeader().sectionSize(r) or 24
+    height += min(rows, 8) * (table.verticalHeader().defaultSectionSize() or 24)
+    if table.columnCount() * CELL_WIDTH > table.viewport().width():
+        height += table.horizontalScrollBar().sizeHint().height()
     table.setMaximumHeight(height + 4)
     table.setMinimumHeight(min(height + 4, 120))
 
@@ -150,16 +242,18 @@ class ValueEditor(QWidget):
         vbox.addWidget(self.scalar_row)
         vbox.addWidget(self.slider_range)
         self.shape_label = QLabel()
+        self.shape_label.setTextFormat(Qt.TextFormat.PlainText)
         self.shape_label.setObjectName("hint")
         self.value_table = number_table(read_only=False)
         self.value_table.setObjectName("valueTable")
-        self.value_table.cellChanged.connect(self._commit_cell)
+        self.value_table.number_model.cell_edited.connect(self._commit_cell)
         vbox.addWidget(self.shape_label)
         vbox.addWidget(self.value_table)
         list_row = QHBoxLayout()
         list_row.addWidget(QLabel("As list"))
         self.list_edit = QLineEdit()
         self.list_edit.setObjectName("listEdit")
+        self.list_edit.setMaxLength(MAX_TEXT_FIELD)
         self.list_edit.setToolTip("The value as a number or a JSON list, e.g. [[1, 2], [3, 4]]; "
                                   "edit it to change the shape.")
         self.list_edit.editingFinished.connect(self._commit_list)
@@ -189,8 +283,17 @@ class ValueEditor(QWidget):
                 with blocked(self.value_table):
                     fill_table(self.value_table, value, None)
         if not self.list_edit.hasFocus():
-            self.list_edit.setText(as_list_text(value))
-            self.list_edit.setCursorPosition(0)
+            big = isinstance(value, np.ndarray) and value.size > MAX_LIST_FIELD_ELEMENTS
+            self.list_edit.setReadOnly(big)
+            if big:
+                self.list_edit.setText("")
+                self.list_edit.setPlaceholderText(
+                    f"{value.size:,} numbers: too many to edit as text (at most "
+                    f"{MAX_LIST_FIELD_ELEMENTS:,}); edit the cells in the table")
+            else:
+                self.list_edit.setPlaceholderText("")
+                self.list_edit.setText(as_list_text(value))
+                self.list_edit.setCursorPosition(0)
 
     def recentre_slider(self) -> None:
         """Pick the slider's range around the current value (never while it is dragged)."""
@@ -223,14 +326,14 @@ class ValueEditor(QWidget):
         value = round(round(value / step) * step, 10)
         self.edited.emit(0.0 if value == 0 else value)
 
-    def _commit_cell(self, row: int, col: int) -> None:
+    def _commit_cell(self, row: int, col: int, text: str) -> None:
         node = self._current()
         if node is None:
             return
         old = node.value
         if not isinstance(old, np.ndarray):
             return
-        text = self.value_table.item(row, col).text().strip()
+        text = text.strip()
         try:
             x = float(text)
             if not math.isfinite(x):
@@ -239,6 +342,8 @@ class ValueEditor(QWidget):
             self.refused.emit(f"“{text}” is not a finite number; the cell keeps its value")
             self.show_value(old)
             return
+        if (old[col] if old.ndim == 1 else old[row, col]) == x:
+            return                                       # nothing changed: no undo step
         new = np.array(old, dtype=np.float64)
         if new.ndim == 1:
             new[col] = x
@@ -246,6 +351,9 @@ class ValueEditor(QWidget):
             new[row, col] = x
         self.accepted.emit()
         self.edited.emit(new)
+        node = self._current()                # the cell shows what the model now holds
+        if node is not None and isinstance(node.value, np.ndarray) and node.value.ndim <= 2:
+            fill_table(self.value_table, node.value, None)
 
     def _commit_list(self) -> None:
         node = self._current()
@@ -254,13 +362,12 @@ class ValueEditor(QWidget):
         text = self.list_edit.text().strip()
         if text == as_list_text(node.value):
             return
+        if self.list_edit.isReadOnly():
+            return
         try:
-            raw = json.loads(text)
-            value = normalize_value(raw)
-        except (ValueError, ChainruleError) as exc:
-            reason = str(exc) if isinstance(exc, ChainruleError) else "that is not a number " \
-                "or a JSON list of numbers"
-            self.refused.emit(f"{reason}; the value stays as it was")
+            value = value_from_text(text)
+        except ChainruleError as exc:
+            self.refused.emit(f"{exc}; the value stays as it was")
             self.list_edit.setText(as_list_text(node.value))
             return
         self.accepted.emit()

@@ -52,8 +52,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--expr", metavar="PROGRAM",
                    help="build the graph from a program instead of a file "
                         "(write --expr=PROGRAM if it starts with -)")
-    p.add_argument("--expr-file", metavar="FILE",
-                   help="the same, the program read from FILE (- for standard input)")
+    p.add_argument("--expr-file", metavar="FILE", dest="expr_file",
+                   help="the same, the program read from FILE (- for standard input), "
+                        "for a program larger than a command line")
     p.add_argument("--set", action="append", default=[], dest="sets", metavar="ID=VALUE",
                    help="override the value of an input or const node: a number or a JSON "
                         "list such as [[1, 2], [3, 4]] (repeatable)")
@@ -67,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     given = sum(x is not None for x in (args.file, args.expr, args.expr_file))
     if given != 1:
         raise UsageError("give either FILE.cgraph or --expr PROGRAM" if given == 0
-                         else "give one of FILE.cgraph, --expr PROGRAM, --expr-file FILE")
+                         else "give one of FILE.cgraph, --expr PROGRAM and --expr-file FILE, "
+                              "not several")
     sets = [_split_set(text) for text in args.sets]
     names: dict[str, str] = {}
     unset: list[str] = []
@@ -127,46 +129,44 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-_MAX_PROGRAM_BYTES = 8 * 1024 * 1024
-
-
 def read_program_file(path: str) -> tuple[str, str]:
-    """(name for messages, text) of the program in ``path``; ``-`` is standard input."""
-    if path == "-":
-        try:
-            buffer = getattr(sys.stdin, "buffer", None)
-            if buffer is None:                       # a text stream put in its place
-                return "stdin", sys.stdin.read()
-            data = buffer.read(_MAX_PROGRAM_BYTES + 1)
-            if len(data) > _MAX_PROGRAM_BYTES:
-                raise CommandError(f"stdin: the program is larger than "
-                                   f"{_MAX_PROGRAM_BYTES // (1024 * 1024)} MB")
-            return "stdin", data.decode("utf-8-sig")
-        except UnicodeError:
-            raise CommandError("stdin: the program is not UTF-8 text") from None
-        except OSError as exc:
-            raise CommandError(f"stdin: {exc.strerror or exc}") from None
+    """(name for messages, text) of a program file (``-``: standard input, named
+    "stdin"), or a CommandError saying why not.
+
+    Only a regular file is read (a FIFO or a device is refused at once), at most
+    a little more than the parser's limit, and it must be UTF-8 text.
+    """
     import os
     import stat
+
+    from ..program import MAX_PROGRAM_CHARS
+    limit = 4 * MAX_PROGRAM_CHARS                  # UTF-8 takes at most 4 bytes a character
+    name = "stdin" if path == "-" else path
     try:
-        with open(path, "rb", opener=_open_nonblocking) as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise CommandError(f"{path}: not a regular file")
-            data = f.read(_MAX_PROGRAM_BYTES + 1)
+        if path == "-":
+            buffer = getattr(sys.stdin, "buffer", None)
+            data = (buffer.read(limit + 1) if buffer is not None     # a text stream put
+                    else sys.stdin.read(limit + 1).encode("utf-8"))  # in its place
+
+        else:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise CommandError(f"cannot open {path}: not a regular file")
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise CommandError(f"cannot open {path}: not a regular file")
+                data = f.read(limit + 1)
     except OSError as exc:
         raise CommandError(os_message(exc, path)) from None
-    if len(data) > _MAX_PROGRAM_BYTES:
-        raise CommandError(f"{path}: the program is larger than "
-                           f"{_MAX_PROGRAM_BYTES // (1024 * 1024)} MB")
+    if len(data) > limit:
+        raise CommandError(f"{name}: the program is longer than the limit of "
+                           f"{MAX_PROGRAM_CHARS:,} characters")
     try:
-        return path, data.decode("utf-8-sig")
-    except UnicodeError:
-        raise CommandError(f"{path}: the program is not UTF-8 text") from None
-
-
-def _open_nonblocking(path, flags):
-    import os
-    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{name}: the program is not UTF-8 text (byte "
+                           f"0x{data[exc.start]:02x} at offset {exc.start})") from None
+    return name, text.removeprefix("\ufeff")
 
 
 def _split_set(text: str) -> tuple[str, str, str]:
@@ -179,26 +179,8 @@ def _split_set(text: str) -> tuple[str, str, str]:
 
 def parse_set_value(raw: str) -> Any:
     """A ``--set`` VALUE: a number, or a JSON list of numbers (nested for a matrix)."""
-    from ..graph import normalize_value
-
-    text = raw.strip()
-    try:
-        number = float(text)
-    except ValueError:
-        pass
-    else:
-        return normalize_value(number)
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError:
-        data = None
-    if not isinstance(data, list):
-        raise CommandError("the value must be a number or a JSON list such as [1, 2]")
-    return normalize_value(data)
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a finite number")
+    from ..graph import value_from_text
+    return value_from_text(raw)
 
 
 def _apply_set(graph, names: dict[str, str], text: str, node_id: str, raw: str) -> str:

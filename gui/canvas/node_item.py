@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from chainrule.core.ops import Op
 from chainrule.gui.canvas import style
+from chainrule.gui.safe_text import plain_tooltip
 
 STATES = ("normal", "done", "current", "ready", "waiting")
 #: The key of the output port in port hints (input ports are 0, 1, ...).
@@ -518,6 +519,7 @@ class NodeItem(QGraphicsItem):
             port = self.port_at(scene_pos)
             text = scene.port_tooltip(self.node_id, port) if port else \
                 scene.node_tooltip(self.node_id)
+        text = plain_tooltip(text)             # ids and labels are data, never markup
         if text != self.toolTip():
             self.setToolTip(text)
 

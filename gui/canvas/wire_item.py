@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from chainrule.core.graph import Edge
 from chainrule.gui.canvas import style
+from chainrule.gui.safe_text import plain_tooltip
 
 _FONT = None
 _BOLD = None
@@ -345,7 +346,7 @@ class WireItem(QGraphicsItem):
         self._hovered = True
         scene = self.scene()
         if scene is not None:
-            self.setToolTip(scene.wire_tooltip(self.edge))
+            self.setToolTip(plain_tooltip(scene.wire_tooltip(self.edge)))
         self.update()
         super().hoverEnterEvent(event)
 

@@ -92,9 +92,9 @@ REFUSALS = [
      "-Infinity is not a number JSON allows"),
     ("infinity-in-unknown", VALID.replace('"title"', '"x": Infinity, "title"'), None,
      "Infinity"),
-    ("too-deep", "[" * 100000 + "]" * 100000, "", "nested too deeply"),
-    ("too-many-digits", VALID.replace('"value": 5', '"value": ' + "9" * 5000), "",
-     "too many digits"),
+    ("too-deep", "[" * 100000 + "]" * 100000, "", "one JSON object {...}, not a list"),
+    ("too-many-digits", VALID.replace('"value": 5', '"value": ' + "9" * 5000), "nodes[1].value",
+     "too large for a float64"),
     ("top-list", [base_doc()], "", "not a list"),
     ("top-string", '"chainrule"', "", "one JSON object"),
     ("format-missing", del_top("format"), "format", "missing"),
@@ -508,11 +508,14 @@ def test_a_file_over_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
     assert "the limit is 1,000 bytes" in info.value.reason
 
 
-def test_size_message_in_megabytes(monkeypatch):
+def test_size_message_in_mebibytes(monkeypatch):
     err = ff._too_large(int(70.1 * 1024 * 1024))
-    assert str(err) == "the file is 70.1 MB; the limit is 64 MB"
-    with pytest.raises(FileFormatError, match="the limit is 64 MB"):
+    assert str(err) == "the file is 70.1 MiB; the limit is 64 MiB"
+    with pytest.raises(FileFormatError) as info:
         ff.loads(b" " * (ff.MAX_FILE_BYTES + 1))
+    # 64 MiB + 1 byte would round to the limit: both sizes in bytes, the same unit.
+    assert info.value.reason == ("the file is 67,108,865 bytes; the limit is 67,108,864 "
+                                 "bytes (64 MiB)")
 
 
 def test_text_over_the_limit_is_refused(monkeypatch):
@@ -522,10 +525,11 @@ def test_text_over_the_limit_is_refused(monkeypatch):
         ff.loads(text)
 
 
-def test_unknown_values_nested_too_deeply_are_ignored_not_refused():
+def test_unknown_values_nested_deeply_are_kept_as_their_text():
     doc = base_doc()
     doc["nodes"][0]["deep"] = json.loads("[" * 150 + "]" * 150)
     doc["nodes"][0]["shallow"] = json.loads("[" * 50 + "]" * 50)
     g = ff.from_dict(doc)
-    assert list(g.node("x").extra) == ["shallow"]
+    assert list(g.node("x").extra) == ["deep", "shallow"]
+    assert g.node("x").extra["deep"].text == "[" * 150 + "]" * 150
     g.copy()                                             # deep copies stay possible

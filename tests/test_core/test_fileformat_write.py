@@ -244,3 +244,53 @@ def test_save_writes_through_a_symbolic_link(tmp_path):
     ff.save(ff.load(GOLDEN / "v1-add-mul.cgraph"), link)
     assert link.is_symlink()
     assert ff.load(real).output == "f"
+
+
+def _record_temp_modes(monkeypatch) -> list[tuple[str, int]]:
+    """Record the mode of every temporary file the moment ``os.open`` creates it,
+    and again just before it replaces the target."""
+    seen: list[tuple[str, int]] = []
+    real_open, real_replace = os.open, os.replace
+
+    def recording_open(path, flags, mode=0o777, *args, **kwargs):
+        fd = real_open(path, flags, mode, *args, **kwargs)
+        if str(path).endswith(".tmp"):
+            seen.append(("created", os.fstat(fd).st_mode & 0o7777))
+        return fd
+
+    def recording_replace(src, dst, *args, **kwargs):
+        seen.append(("renamed", os.stat(src).st_mode & 0o7777))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", recording_open)
+    monkeypatch.setattr(os, "replace", recording_replace)
+    return seen
+
+
+@pytest.mark.parametrize("private", [0o600, 0o400, 0o640])
+def test_the_temporary_file_of_a_private_file_is_never_readable_by_others(tmp_path, monkeypatch,
+                                                                          private):
+    target = tmp_path / "private.cgraph"
+    ff.save(ff.from_dict(base_doc()), target)
+    os.chmod(target, private)
+    old = os.umask(0o022)
+    try:
+        seen = _record_temp_modes(monkeypatch)
+        ff.save(ff.from_dict(base_doc()), target)
+    finally:
+        os.umask(old)
+    assert seen[0][0] == "created" and seen[0][1] & ~private == 0, oct(seen[0][1])
+    assert seen[-1] == ("renamed", private)
+    assert os.stat(target).st_mode & 0o7777 == private
+    assert [p.name for p in tmp_path.iterdir()] == ["private.cgraph"]
+
+
+def test_a_new_file_gets_what_the_umask_allows_from_the_start(tmp_path, monkeypatch):
+    old = os.umask(0o077)
+    try:
+        seen = _record_temp_modes(monkeypatch)
+        ff.save(ff.from_dict(base_doc()), tmp_path / "new.cgraph")
+    finally:
+        os.umask(old)
+    assert seen[0] == ("created", 0o600)
+    assert os.stat(tmp_path / "new.cgraph").st_mode & 0o777 == 0o600
