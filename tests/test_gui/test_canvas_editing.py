@@ -484,7 +484,8 @@ def test_quick_add_matching():
     from chainrule.gui.canvas.quick_add import matching_ops
     assert matching_ops("sig")[0].name == "sigmoid"
     assert matching_ops("σ")[0].name == "sigmoid"
-    assert {op.name for op in matching_ops("loss")} == {"mse"}
+    assert {op.name for op in matching_ops("loss")} == {"mse", "cross_entropy", "bce",
+                                                        "bce_logits", "hinge"}
     assert "input" not in {op.name for op in matching_ops("", with_inputs_only=True)}
 
 
