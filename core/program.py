@@ -177,8 +177,8 @@ class _Builder:
         self.graph = Graph()
         self.bound: dict[str, str] = {}        # name → node id it stands for now
         self.unset: list[str] = []
-        self.counters: dict[tuple[str, str], int] = {}
         self.reserved = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        self.ids = self.graph.id_allocator(self.reserved)
 
     # ----------------------------------------------------------- positions
 
@@ -215,14 +215,7 @@ class _Builder:
 
     def _fresh(self, base: str, sep: str = "") -> str:
         """``base1``, ``base2``... (``x_2``, ``x_3``... with ``sep='_'``), unused anywhere."""
-        n = self.counters.get((base, sep), 1 if not sep else 2)
-        while True:
-            suffix = f"{sep}{n}"
-            candidate = base[:MAX_ID_LENGTH - len(suffix)] + suffix
-            n += 1
-            if candidate not in self.graph and candidate not in self.reserved:
-                self.counters[(base, sep)] = n
-                return candidate
+        return self.ids.numbered(base, sep, start=1 if not sep else 2)
 
     def _id_for_name(self, name: str) -> str:
         if name not in self.graph:

@@ -6,6 +6,11 @@ insert a program) are macros of these.  A command that the model refuses
 raises the model's typed error from ``redo`` *before* it is pushed — callers
 check with the model first (``graph.check_connect``), so the stack never
 holds a command that cannot be redone.
+
+Undo restores exactly what redo took: a removal keeps the model's
+:class:`~core.graph.Removal` (where each node and wire was, the wires'
+unknown keys) and puts it back in place, so undoing everything gives back
+the same file byte for byte and the same forward and backward order.
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from chainrule.core.graph import Edge, Graph, Node
+from chainrule.core.graph import Edge, Graph, Node, Removal
 
 _MOVE_ID = 1001
 _VALUE_ID = 1002
@@ -42,26 +47,19 @@ class AddNode(QUndoCommand):
 
 
 class RemoveNode(QUndoCommand):
-    """Remove one node; its wires (and the output mark) come back on undo."""
+    """Remove one node; on undo it, its wires (with their unknown keys) and the
+    output mark come back where they were."""
 
     def __init__(self, doc, node_id: str):
         super().__init__(f"Delete {node_id}")
-        self.doc = doc
-        graph = doc.graph
-        self.node = copy.deepcopy(graph.node(node_id))
-        self.edges = graph.in_edges(node_id) + graph.out_edges(node_id)
-        self.was_output = graph.output == node_id
+        self.doc, self.node_id = doc, node_id
+        self.removal: Removal | None = None
 
     def redo(self) -> None:
-        self.doc.graph.remove_node(self.node.id)
+        self.removal = self.doc.graph.remove([self.node_id])
 
     def undo(self) -> None:
-        graph = self.doc.graph
-        _restore_node(graph, self.node)
-        for edge in self.edges:
-            graph.connect(*edge)
-        if self.was_output:
-            graph.set_output(self.node.id)
+        self.doc.graph.restore(self.removal)
 
 
 class Connect(QUndoCommand):
@@ -77,15 +75,18 @@ class Connect(QUndoCommand):
 
 
 class Disconnect(QUndoCommand):
+    """Remove one wire; on undo it comes back in its place, with its unknown keys."""
+
     def __init__(self, doc, edge: Edge):
         super().__init__(f"Disconnect {edge.src} → {edge.dst}.{edge.port}")
         self.doc, self.edge = doc, Edge(*edge)
+        self.removal: Removal | None = None
 
     def redo(self) -> None:
-        self.doc.graph.disconnect(self.edge)
+        self.removal = self.doc.graph.remove(edges=[self.edge])
 
     def undo(self) -> None:
-        self.doc.graph.connect(*self.edge)
+        self.doc.graph.restore(self.removal)
 
 
 class MoveNodes(QUndoCommand):
@@ -175,28 +176,20 @@ class SetOutput(QUndoCommand):
 
 
 class ReplaceContent(QUndoCommand):
-    """Replace every node and wire by another graph's (the program bar's "replace")."""
+    """Replace the whole graph by another's (the program bar's "replace"): its
+    nodes, wires, output, title, description and unknown keys — a demo's title
+    and a file's top-level keys spoke of the graph that is gone.  Undo puts the
+    old content back exactly, wires' unknown keys and order included."""
 
     def __init__(self, doc, new: Graph, text: str = "Replace the graph"):
         super().__init__(text)
         self.doc, self.new, self.old = doc, new.copy(), doc.graph.copy()
 
-    @staticmethod
-    def _assign(graph: Graph, source: Graph) -> None:
-        graph.clear()
-        for node in source.nodes():
-            _restore_node(graph, node)
-        for edge in source.edges():
-            graph.connect(*edge)
-        graph.set_output(source.output)
-        # a demo's title and description spoke of the graph that is gone
-        graph.title, graph.description = source.title, source.description
-
     def redo(self) -> None:
-        self._assign(self.doc.graph, self.new)
+        self.doc.graph.assign(self.new)
 
     def undo(self) -> None:
-        self._assign(self.doc.graph, self.old)
+        self.doc.graph.assign(self.old)
 
 
 # ---------------------------------------------------------------- macros
@@ -226,14 +219,8 @@ def insert_graph(doc, source: Graph, offset: tuple[float, float] = (0.0, 0.0),
     """
     graph = doc.graph
     stack = doc.undo_stack
-    mapping: dict[str, str] = {}
-    taken = set(graph.node_ids())
-    for node in source.nodes():
-        new_id = node.id
-        if new_id in taken:
-            new_id = _fresh(node.id, taken)
-        taken.add(new_id)
-        mapping[node.id] = new_id
+    ids = graph.id_allocator()
+    mapping = {node.id: ids.keep_or_renumber(node.id) for node in source.nodes()}
     stack.beginMacro(text)
     for node in source.nodes():
         pos = None if node.pos is None else (node.pos[0] + offset[0], node.pos[1] + offset[1])
@@ -245,11 +232,3 @@ def insert_graph(doc, source: Graph, offset: tuple[float, float] = (0.0, 0.0),
             stack.push(Connect(doc, Edge(mapping[edge.src], mapping[edge.dst], edge.port)))
     stack.endMacro()
     return mapping
-
-
-def _fresh(base: str, taken: set[str]) -> str:
-    stem = base.rstrip("0123456789") or base
-    i = 2
-    while f"{stem}{i}" in taken:
-        i += 1
-    return f"{stem}{i}"[:64]
