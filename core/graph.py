@@ -614,7 +614,7 @@ class Graph:
         g = self._g
         for node in source.nodes():
             g.add_node(node.id)
-            self._nodes[node.id] = copy.deepcopy(node)
+            self._nodes[node.id] = _copy_node(node)
         for u, nbrs in source._g._succ.items():
             for v, keys in nbrs.items():
                 for k in keys:
@@ -655,6 +655,16 @@ def _pos(pos: Iterable[float] | None) -> tuple[float, float] | None:
         return None
     x, y = pos
     return (float(x), float(y))
+
+
+def _copy_node(node: Node) -> Node:
+    """``copy.deepcopy(node)``, a few times faster (copies, undo of a replace)."""
+    other = copy.copy(node)
+    if isinstance(node.value, np.ndarray):
+        other.value = node.value.copy()
+    other.attrs = copy.deepcopy(node.attrs) if node.attrs else {}
+    other.extra = copy.deepcopy(node.extra) if node.extra else {}
+    return other
 
 
 def _first(item: tuple) -> Any:
