@@ -371,12 +371,12 @@ class Graph:
         for edge in wires:
             touched.update(((edge.src, None), (edge.dst, None)))
         gone = set(node_ids)
-        node_pos = {n: i for i, n in enumerate(self._nodes)} if node_ids else {}
-        port_pos = {k: i for i, k in enumerate(self._ports)} if wires else {}
+        node_pos = _positions(self._nodes, node_ids)
+        port_pos = _positions(self._ports, [(e.dst, e.port) for e in wires])
         removal = Removal(
             nodes=sorted(((node_pos[n], self._nodes[n]) for n in node_ids), key=_first),
-            edges=sorted(((port_pos[(e.dst, e.port)], e, self.edge_extra.get(e)) for e in wires),
-                         key=_first),
+            edges=sorted(((port_pos[(e.dst, e.port)], e, self.edge_extra.get(e))
+                          for e in wires), key=_first),
             around={a: ([(v, list(keys)) for v, keys in succ[a].items()], list(pred[a]))
                     for a in touched},
             output=self._output if self._output in gone else None)
@@ -408,19 +408,22 @@ class Graph:
         for _, node in removal.nodes:
             g.add_node(node.id)
             self._nodes[node.id] = node
+        made: list[Edge] = []
         for _, edge, _ in removal.edges:
+            # As connect() checks: cheap while a restored node has few wires yet.
+            if nx.has_path(g, edge.dst, edge.src):
+                loop = nx.shortest_path(g, edge.dst, edge.src)
+                for e in made:
+                    g.remove_edge(e.src, e.dst, key=e.port)
+                    del self._ports[(e.dst, e.port)]
+                for _, node in removal.nodes:
+                    g.remove_node(node.id)
+                    del self._nodes[node.id]
+                raise CycleError("putting the wires back would make a cycle: "
+                                 + " → ".join(loop + [edge.dst]), loop)
             g.add_edge(edge.src, edge.dst, key=edge.port)
             self._ports[(edge.dst, edge.port)] = edge.src
-        if removal.edges and not nx.is_directed_acyclic_graph(g):
-            loop = [u for u, _, _ in nx.find_cycle(g)]
-            for _, edge, _ in removal.edges:
-                g.remove_edge(edge.src, edge.dst, key=edge.port)
-                del self._ports[(edge.dst, edge.port)]
-            for _, node in removal.nodes:
-                g.remove_node(node.id)
-                del self._nodes[node.id]
-            raise CycleError("putting the wires back would make a cycle: "
-                             + " → ".join(loop + [loop[0]]), loop)
+            made.append(edge)
         self._place_nodes([(i, node.id) for i, node in removal.nodes])
         _place(self._ports, [(i, (e.dst, e.port)) for i, e, _ in removal.edges])
         succ, pred = g._succ, g._pred
@@ -633,8 +636,6 @@ class Graph:
         for d in (self._nodes, g._node, g._succ, g._pred):
             _place(d, entries)
 
-    # ----------------------------------------------------------- internal
-
     def _structure_changed(self) -> None:
         self.structure_version += 1
         self.version += 1
@@ -665,6 +666,16 @@ def _copy_node(node: Node) -> Node:
     other.attrs = copy.deepcopy(node.attrs) if node.attrs else {}
     other.extra = copy.deepcopy(node.extra) if node.extra else {}
     return other
+
+
+def _positions(d: dict, keys: list) -> dict:
+    """The index of each of ``keys`` in ``d``'s order: a few by list.index (which
+    scans at C speed), many in one pass."""
+    if len(keys) <= 8:
+        order = list(d) if keys else []
+        return {k: order.index(k) for k in keys}
+    wanted = set(keys)
+    return {k: i for i, k in enumerate(d) if k in wanted}
 
 
 def _first(item: tuple) -> Any:

@@ -46,20 +46,28 @@ class AddNode(QUndoCommand):
         self.doc.graph.remove_node(self.node.id)
 
 
-class RemoveNode(QUndoCommand):
-    """Remove one node; on undo it, its wires (with their unknown keys) and the
-    output mark come back where they were."""
+class RemoveNodes(QUndoCommand):
+    """Remove wires and nodes (a selection) in one step; on undo every node and
+    wire comes back where it was, with the wires' unknown keys and the output mark."""
 
-    def __init__(self, doc, node_id: str):
-        super().__init__(f"Delete {node_id}")
-        self.doc, self.node_id = doc, node_id
+    def __init__(self, doc, node_ids: list[str], edges: list[Edge] = (), text: str = "Delete"):
+        super().__init__(text)
+        self.doc, self.node_ids, self.edges = doc, list(node_ids), [Edge(*e) for e in edges]
         self.removal: Removal | None = None
 
     def redo(self) -> None:
-        self.removal = self.doc.graph.remove([self.node_id])
+        self.removal = self.doc.graph.remove(self.node_ids, self.edges)
 
     def undo(self) -> None:
         self.doc.graph.restore(self.removal)
+
+
+class RemoveNode(RemoveNodes):
+    """Remove one node (and its wires)."""
+
+    def __init__(self, doc, node_id: str):
+        super().__init__(doc, [node_id], text=f"Delete {node_id}")
+        self.node_id = node_id
 
 
 class Connect(QUndoCommand):
@@ -196,19 +204,14 @@ class ReplaceContent(QUndoCommand):
 
 def remove_nodes(doc, node_ids: list[str], edges: list[Edge] = ()) -> None:
     """Delete a selection (nodes and wires) as one undo step."""
-    stack = doc.undo_stack
     node_ids = [n for n in node_ids if n in doc.graph]
     edges = [e for e in edges if doc.graph.has_edge(e) and e.src not in node_ids
              and e.dst not in node_ids]
     if not node_ids and not edges:
         return
-    stack.beginMacro("Delete" if len(node_ids) + len(edges) > 1 else
-                     f"Delete {node_ids[0] if node_ids else 'wire'}")
-    for edge in edges:
-        stack.push(Disconnect(doc, edge))
-    for node_id in node_ids:
-        stack.push(RemoveNode(doc, node_id))
-    stack.endMacro()
+    doc.push(RemoveNodes(doc, node_ids, edges,
+                         "Delete" if len(node_ids) + len(edges) > 1 else
+                         f"Delete {node_ids[0] if node_ids else 'wire'}"))
 
 
 def insert_graph(doc, source: Graph, offset: tuple[float, float] = (0.0, 0.0),
