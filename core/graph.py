@@ -275,10 +275,7 @@ class Graph:
     def node_index(self, node_id: str) -> int:
         """The position of ``node_id`` in the node order (``node_ids()``)."""
         self.node(node_id)
-        for i, n in enumerate(self._nodes):
-            if n == node_id:
-                return i
-        raise AssertionError("unreachable")
+        return list(self._nodes).index(node_id)
 
     # ------------------------------------------------------------- checks
 

@@ -1,8 +1,9 @@
 """Undo commands: each one small, each calling only the model.
 
 Every change a user makes goes through one of these on the document's
-``QUndoStack``.  Composite edits (delete a selection, paste, duplicate,
-insert a program) are macros of these.  A command that the model refuses
+``QUndoStack``.  Composite edits (paste, duplicate, insert a program) are
+macros of these; deleting a selection is one :class:`RemoveNodes`, so its
+undo puts the whole selection back in one pass.  A command that the model refuses
 raises the model's typed error from ``redo`` *before* it is pushed — callers
 check with the model first (``graph.check_connect``), so the stack never
 holds a command that cannot be redone.
@@ -10,7 +11,9 @@ holds a command that cannot be redone.
 Undo restores exactly what redo took: a removal keeps the model's
 :class:`~core.graph.Removal` (where each node and wire was, the wires'
 unknown keys) and puts it back in place, so undoing everything gives back
-the same file byte for byte and the same forward and backward order.
+the same file byte for byte and the same forward and backward order.  New
+ids come from the model's one allocator (``graph.id_allocator()``), which
+cuts an id to the length limit before it checks that it is free.
 """
 from __future__ import annotations
 

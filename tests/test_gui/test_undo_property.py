@@ -7,8 +7,9 @@ uses — the commands and macros of ``gui/commands.py``, the canvas's quick-add,
 the clipboard's copy and paste, the program bar's replace and add-beside —
 interleaved with undo and redo.  Whatever the session did:
 
-* every undo and redo lands on the state that stack index had before, byte
-  for byte in the saved file (``fileformat.dumps``) and in every order the
+* every undo and redo lands on the state that stack index had before: the
+  same content (everything a save writes: each node's fields, the wires, the
+  output, title, description and every unknown key) and every order the
   model keeps (nodes, wires, each node's neighbours);
 * undo all gives back the original file byte for byte and the same forward
   and backward order (the engine's plan, the stepper's steps and their
@@ -22,7 +23,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from PySide6.QtCore import QCoreApplication, QEvent, QPointF
 
