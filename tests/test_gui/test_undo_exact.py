@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from chainrule.core import fileformat
 from chainrule.core.engine import Plan
@@ -85,6 +86,7 @@ def test_duplicate_and_paste_of_a_64_character_id_are_whole_undo_steps(make_wind
     canvas.select_nodes([LONG])
     canvas.copy_selection()
     canvas.paste()
+    QApplication.clipboard().setText("")     # no QMimeData of ours left for Qt's teardown
     third = "a" * (MAX_ID_LENGTH - 1) + "3"
     assert third in doc.graph and doc.undo_stack.count() == 2
     assert all(len(n) <= MAX_ID_LENGTH for n in doc.graph.node_ids())
