@@ -5,6 +5,15 @@ edge is the value ``Edge(src, dst, port)`` and ``x * x`` keeps its two wires.
 Every edit is checked here and refused with a typed error (the graph is then
 unchanged); every accepted edit is announced through an :class:`~core.events.Event`
 so views can follow without the model knowing them.
+
+Order.  Nodes, wires and each node's neighbours keep the order they were made
+in, and that order is visible: ties in the engine's forward order, the
+stepper's lists of wires, ``edges()`` (copies, the clipboard).  So a removal
+is taken with :meth:`Graph.remove`, which returns a :class:`Removal` saying
+where everything was, and :meth:`Graph.restore` puts it back *in place* —
+undoing a delete gives back the very graph, not an equal one in another
+order.  :meth:`Graph.copy` and :meth:`Graph.assign` copy that order too, and
+:meth:`Graph.rename` keeps a node where it is.
 """
 from __future__ import annotations
 
@@ -21,8 +30,11 @@ from . import ops
 from .errors import (BadIdError, BadValueError, CycleError, DuplicateIdError, PortRangeError,
                      PortTakenError, UnknownNodeError, UnknownOpError)
 from .events import Event
+from .ids import MAX_ID_LENGTH, IdAllocator
 
-MAX_ID_LENGTH = 64
+__all__ = ["MAX_ID_LENGTH", "Edge", "Node", "Removal", "Graph", "check_id", "normalize_value",
+           "value_to_json", "check_attrs"]
+
 #: The most dimensions a value has (numpy's own limit).
 MAX_VALUE_DIMS = 64
 #: The most numbers in one value (2**24, 128 MiB as float64); a larger one is refused.
@@ -59,6 +71,24 @@ class Node:
     @property
     def spec(self) -> ops.Op:
         return ops.OPS[self.op]
+
+
+@dataclass
+class Removal:
+    """What :meth:`Graph.remove` took out, and where each thing was.
+
+    Positions are those before the removal: ``nodes`` holds (index in the
+    node order, node), ``edges`` (index in ``edges()``, wire, its unknown
+    keys or None), both ascending; ``around`` the order of the neighbours of
+    every node a removed wire touched (successors with their ports, then
+    predecessors), which is what the forward order and the stepper's wire
+    lists follow.  ``output`` is the output mark if a removed node held it.
+    """
+
+    nodes: list[tuple[int, Node]]
+    edges: list[tuple[int, Edge, dict | None]]
+    around: dict[str, tuple[list[tuple[str, list[int]]], list[str]]]
+    output: str | None = None
 
 
 def check_id(node_id: Any) -> str:
@@ -310,14 +340,19 @@ class Graph:
         return list(nx.lexicographical_topological_sort(self._g, key=rank.__getitem__))
 
     def new_id(self, prefix: str) -> str:
-        """The first of ``prefix``, ``prefix1``, ``prefix2``… not taken."""
-        base = (prefix or "n")[:MAX_ID_LENGTH - 6]
-        if base not in self._g and base not in ops.OPS:
-            return base
-        i = 1
-        while f"{base}{i}" in self._g:
-            i += 1
-        return f"{base}{i}"
+        """The first of ``prefix``, ``prefix1``, ``prefix2``… not taken (``prefix``
+        itself only if it is not an op's name: quick-add of ``mul`` makes ``mul1``)."""
+        return self.id_allocator().fresh(prefix, avoid=ops.OPS)
+
+    def id_allocator(self, reserved: Iterable[str] = ()) -> IdAllocator:
+        """An allocator of ids free in this graph (read live) and not in ``reserved``;
+        use one for a batch of ids (paste, a program) so the batch costs O(n)."""
+        return IdAllocator(self, reserved)
+
+    def node_index(self, node_id: str) -> int:
+        """The position of ``node_id`` in the node order (``node_ids()``)."""
+        self.node(node_id)
+        return list(self._nodes).index(node_id)
 
     # ------------------------------------------------------------- checks
 
@@ -346,7 +381,9 @@ class Graph:
 
     def add_node(self, node_id: str, op: str, *, value: Any = None, label: str | None = None,
                  trainable: bool = False, attrs: dict | None = None,
-                 pos: Iterable[float] | None = None, extra: dict | None = None) -> Node:
+                 pos: Iterable[float] | None = None, extra: dict | None = None,
+                 index: int | None = None) -> Node:
+        """Add a node at the end of the node order, or at position ``index``."""
         check_id(node_id)
         if node_id in self._g:
             raise DuplicateIdError(f'a node "{node_id}" exists already')
@@ -363,12 +400,15 @@ class Graph:
                     _pos(pos), dict(extra or {}))
         self._g.add_node(node_id)
         self._nodes[node_id] = node
+        if index is not None and index < len(self._nodes) - 1:
+            self._place_nodes([(max(index, 0), node_id)])
         self._structure_changed()
         self.node_added.emit(node_id)
         return node
 
     def remove_node(self, node_id: str) -> list[Edge]:
-        """Remove a node and its wires; returns the wires removed (for undo)."""
+        """Remove a node and its wires; returns the wires removed.  (To put it back
+        where it was, remove it with :meth:`remove` and use :meth:`restore`.)"""
         self.node(node_id)
         removed = [Edge(u, v, k) for u, v, k in self._g.in_edges(node_id, keys=True)]
         removed += [Edge(u, v, k) for u, v, k in self._g.out_edges(node_id, keys=True)]
@@ -381,6 +421,106 @@ class Graph:
         self._structure_changed()
         self.node_removed.emit(node_id)
         return removed
+
+    def remove(self, node_ids: Iterable[str] = (), edges: Iterable[Edge] = ()) -> Removal:
+        """Remove wires, then nodes with their wires; returns what went and where it
+        was, for :meth:`restore`.  Checked first: an unknown node or wire changes
+        nothing.  Announced as :meth:`disconnect` and :meth:`remove_node` do."""
+        node_ids = list(dict.fromkeys(node_ids))
+        edges = list(dict.fromkeys(Edge(*e) for e in edges))
+        for node_id in node_ids:
+            self.node(node_id)
+        for edge in edges:
+            if not self.has_edge(edge):
+                raise UnknownNodeError(f'there is no wire from "{edge.src}" into port '
+                                       f'{edge.port} of "{edge.dst}"')
+        succ, pred = self._g._succ, self._g._pred
+        wires = dict.fromkeys(edges)
+        for node_id in node_ids:
+            for src, keys in pred[node_id].items():
+                wires.update(dict.fromkeys(Edge(src, node_id, k) for k in keys))
+            for dst, keys in succ[node_id].items():
+                wires.update(dict.fromkeys(Edge(node_id, dst, k) for k in keys))
+        touched = dict.fromkeys(node_ids)
+        for edge in wires:
+            touched.update(((edge.src, None), (edge.dst, None)))
+        gone = set(node_ids)
+        node_pos = _positions(self._nodes, node_ids)
+        port_pos = _positions(self._ports, [(e.dst, e.port) for e in wires])
+        removal = Removal(
+            nodes=sorted(((node_pos[n], self._nodes[n]) for n in node_ids), key=_first),
+            edges=sorted(((port_pos[(e.dst, e.port)], e, self.edge_extra.get(e))
+                          for e in wires), key=_first),
+            around={a: ([(v, list(keys)) for v, keys in succ[a].items()], list(pred[a]))
+                    for a in touched},
+            output=self._output if self._output in gone else None)
+        for edge in edges:
+            self.disconnect(edge)
+        for node_id in node_ids:
+            self.remove_node(node_id)
+        return removal
+
+    def restore(self, removal: Removal) -> None:
+        """Put back what :meth:`remove` took, in place: each node at its position in
+        the node order, each wire at its position in ``edges()`` and among its
+        nodes' neighbours, with its unknown keys, and the output mark.  Meant for
+        undo, on the graph as it was just after the removal; refused with a typed
+        error (nothing changed) if ids, ports or acyclicity no longer allow it."""
+        g = self._g
+        new_ids = {node.id for _, node in removal.nodes}
+        for _, node in removal.nodes:
+            if node.id in g:
+                raise DuplicateIdError(f'a node "{node.id}" exists already')
+        for _, edge, _ in removal.edges:
+            for end in (edge.src, edge.dst):
+                if end not in g and end not in new_ids:
+                    raise UnknownNodeError(f'there is no node "{end}"')
+            taken = self._ports.get((edge.dst, edge.port))
+            if taken is not None:
+                raise PortTakenError(f'port {edge.port} of "{edge.dst}" is already fed by '
+                                     f'"{taken}"')
+        for _, node in removal.nodes:
+            g.add_node(node.id)
+            self._nodes[node.id] = node
+        made: list[Edge] = []
+        for _, edge, _ in removal.edges:
+            # As connect() checks: cheap while a restored node has few wires yet.
+            if nx.has_path(g, edge.dst, edge.src):
+                loop = nx.shortest_path(g, edge.dst, edge.src)
+                for e in made:
+                    g.remove_edge(e.src, e.dst, key=e.port)
+                    del self._ports[(e.dst, e.port)]
+                for _, node in removal.nodes:
+                    g.remove_node(node.id)
+                    del self._nodes[node.id]
+                raise CycleError("putting the wires back would make a cycle: "
+                                 + " → ".join(loop + [edge.dst]), loop)
+            g.add_edge(edge.src, edge.dst, key=edge.port)
+            self._ports[(edge.dst, edge.port)] = edge.src
+            made.append(edge)
+        self._place_nodes([(i, node.id) for i, node in removal.nodes])
+        _place(self._ports, [(i, (e.dst, e.port)) for i, e, _ in removal.edges])
+        succ, pred = g._succ, g._pred
+        for a, (successors, predecessors) in removal.around.items():
+            if a not in g:
+                continue
+            _reorder(succ[a], [v for v, _ in successors])
+            for v, keys in successors:
+                if v in succ[a]:
+                    _reorder(succ[a][v], keys)      # shared with pred[v][a]
+            _reorder(pred[a], predecessors)
+        for _, edge, extra in removal.edges:
+            if extra is not None:
+                self.edge_extra[edge] = extra
+        if removal.output is not None:
+            self._output = removal.output
+        self._structure_changed()
+        for _, node in removal.nodes:
+            self.node_added.emit(node.id)
+        for _, edge, _ in removal.edges:
+            self.edge_added.emit(edge)
+        if removal.output is not None:
+            self.output_changed.emit(removal.output)
 
     def connect(self, src: str, dst: str, port: int) -> Edge:
         self.check_connect(src, dst, port)
@@ -497,10 +637,19 @@ class Graph:
             return
         if new in self._g:
             raise DuplicateIdError(f'a node "{new}" exists already')
-        nx.relabel_nodes(self._g, {old: new}, copy=False)
-        node = self._nodes.pop(old)
+        # In place: the node keeps its position in every order (relabel_nodes
+        # would move it to the end, and so change the forward order).
+        g = self._g
+        for src in g._pred[old]:
+            _rekey(g._succ[src], old, new)
+        for dst in g._succ[old]:
+            _rekey(g._pred[dst], old, new)
+        for d in (g._node, g._succ, g._pred):
+            _rekey(d, old, new)
+        getattr(nx, "_clear_cache", lambda _g: None)(g)     # networkx ≥ 3.3 caches conversions
+        node = self._nodes[old]
         node.id = new
-        self._nodes[new] = node
+        _rekey(self._nodes, old, new)
         self._ports = {(new if d == old else d, p): (new if s == old else s)
                        for (d, p), s in self._ports.items()}
         self.edge_extra = {Edge(new if e.src == old else e.src, new if e.dst == old else e.dst,
@@ -516,21 +665,50 @@ class Graph:
         self.set_output(None)
 
     def copy(self) -> "Graph":
-        """An independent copy without subscribers."""
+        """An independent copy without subscribers, in the same order throughout."""
         other = Graph()
-        for node in self.nodes():
-            other._g.add_node(node.id)
-            other._nodes[node.id] = copy.deepcopy(node)
-        for edge in self.edges():
-            other._g.add_edge(edge.src, edge.dst, key=edge.port)
-        other._ports = dict(self._ports)
-        other._output = self._output
-        other.title, other.description = self.title, self.description
-        other.extra = copy.deepcopy(self.extra)
-        other.edge_extra = copy.deepcopy(self.edge_extra)
+        other._copy_content(self)
         return other
 
+    def assign(self, source: "Graph") -> None:
+        """Make this graph a copy of ``source`` (replace the graph, and its undo):
+        nodes, wires, output, title, description and unknown keys, in ``source``'s
+        order.  Announced as a :meth:`clear` followed by each node, each wire
+        and the output being added."""
+        self.clear()
+        self._copy_content(source)
+        self._structure_changed()
+        for node_id in self._nodes:
+            self.node_added.emit(node_id)
+        for edge in self.edges():
+            self.edge_added.emit(edge)
+        self.output_changed.emit(self._output)
+
     # ----------------------------------------------------------- internal
+
+    def _copy_content(self, source: "Graph") -> None:
+        """Copy ``source`` into this empty graph, orders included (no events)."""
+        g = self._g
+        for node in source.nodes():
+            g.add_node(node.id)
+            self._nodes[node.id] = _copy_node(node)
+        for u, nbrs in source._g._succ.items():
+            for v, keys in nbrs.items():
+                for k in keys:
+                    g.add_edge(u, v, key=k)
+        for v, preds in source._g._pred.items():
+            _reorder(g._pred[v], list(preds))
+        self._ports = dict(source._ports)
+        self._output = source._output
+        self.title, self.description = source.title, source.description
+        self.extra = copy.deepcopy(source.extra)
+        self.edge_extra = copy.deepcopy(source.edge_extra)
+
+    def _place_nodes(self, entries: list[tuple[int, str]]) -> None:
+        """Move nodes just added (at the end) to their positions in the node order."""
+        g = self._g
+        for d in (self._nodes, g._node, g._succ, g._pred):
+            _place(d, entries)
 
     def _structure_changed(self) -> None:
         self.structure_version += 1
@@ -552,3 +730,70 @@ def _pos(pos: Iterable[float] | None) -> tuple[float, float] | None:
         return None
     x, y = pos
     return (float(x), float(y))
+
+
+def _copy_node(node: Node) -> Node:
+    """``copy.deepcopy(node)``, a few times faster (copies, undo of a replace)."""
+    other = copy.copy(node)
+    if isinstance(node.value, np.ndarray):
+        other.value = node.value.copy()
+    other.attrs = copy.deepcopy(node.attrs) if node.attrs else {}
+    other.extra = copy.deepcopy(node.extra) if node.extra else {}
+    return other
+
+
+def _positions(d: dict, keys: list) -> dict:
+    """The index of each of ``keys`` in ``d``'s order: a few by list.index (which
+    scans at C speed), many in one pass."""
+    if len(keys) <= 8:
+        order = list(d) if keys else []
+        return {k: order.index(k) for k in keys}
+    wanted = set(keys)
+    return {k: i for i, k in enumerate(d) if k in wanted}
+
+
+def _first(item: tuple) -> Any:
+    return item[0]
+
+
+def _place(d: dict, entries: list[tuple[int, Any]]) -> None:
+    """Move the keys of ``entries`` (index, key) to those indices of ``d``, keeping
+    the order of the other keys: one pass, and nothing to do for keys that
+    belong at the end.  Edits ``d`` in place (networkx views hold it)."""
+    if not entries:
+        return
+    entries = sorted(entries, key=_first)
+    moved = {key: d.pop(key) for _, key in entries}
+    if entries[0][0] >= len(d):
+        d.update(moved)
+        return
+    items = list(d.items())
+    d.clear()
+    j = 0
+    for index, key in entries:
+        while j < len(items) and len(d) < index:
+            d[items[j][0]] = items[j][1]
+            j += 1
+        d[key] = moved[key]
+    d.update(items[j:])
+
+
+def _reorder(d: dict, keys: list) -> None:
+    """Put the keys of ``d`` in the order of ``keys`` (others after them), in place."""
+    if len(d) < 2 or list(d) == keys:
+        return
+    items = [(k, d[k]) for k in keys if k in d]
+    if len(items) != len(d):
+        listed = set(keys)
+        items += [(k, v) for k, v in d.items() if k not in listed]
+    d.clear()
+    d.update(items)
+
+
+def _rekey(d: dict, old: Any, new: Any) -> None:
+    """Rename key ``old`` of ``d`` to ``new`` at the same position, in place."""
+    if old not in d:
+        return
+    items = [((new if k == old else k), v) for k, v in d.items()]
+    d.clear()
+    d.update(items)

@@ -329,13 +329,13 @@ class _Builder:
         self.graph = Graph()
         self.bound: dict[str, str] = {}        # name → node id it stands for now
         self.unset: list[str] = []
-        self.counters: dict[tuple[str, str], int] = {}
         self.reserved = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
         self.functions = _functions()          # the op table as it is now
         self.notes: list[Notice] = []
         self.warnings: list[Notice] = []
         self.backward: str | None = None       # the node NAME.backward() chose
         self.inputs_at: dict[str, ast.AST] = {}    # input id → where it was made
+        self.ids = self.graph.id_allocator(self.reserved)
 
     # ----------------------------------------------------------- positions
 
@@ -379,14 +379,7 @@ class _Builder:
 
     def _fresh(self, base: str, sep: str = "") -> str:
         """``base1``, ``base2``... (``x_2``, ``x_3``... with ``sep='_'``), unused anywhere."""
-        n = self.counters.get((base, sep), 1 if not sep else 2)
-        while True:
-            suffix = f"{sep}{n}"
-            candidate = base[:MAX_ID_LENGTH - len(suffix)] + suffix
-            n += 1
-            if candidate not in self.graph and candidate not in self.reserved:
-                self.counters[(base, sep)] = n
-                return candidate
+        return self.ids.numbered(base, sep, start=1 if not sep else 2)
 
     def _id_for_name(self, name: str) -> str:
         if name not in self.graph:

@@ -1,11 +1,19 @@
 """Undo commands: each one small, each calling only the model.
 
 Every change a user makes goes through one of these on the document's
-``QUndoStack``.  Composite edits (delete a selection, paste, duplicate,
-insert a program) are macros of these.  A command that the model refuses
+``QUndoStack``.  Composite edits (paste, duplicate, insert a program) are
+macros of these; deleting a selection is one :class:`RemoveNodes`, so its
+undo puts the whole selection back in one pass.  A command that the model refuses
 raises the model's typed error from ``redo`` *before* it is pushed — callers
 check with the model first (``graph.check_connect``), so the stack never
 holds a command that cannot be redone.
+
+Undo restores exactly what redo took: a removal keeps the model's
+:class:`~core.graph.Removal` (where each node and wire was, the wires'
+unknown keys) and puts it back in place, so undoing everything gives back
+the same file byte for byte and the same forward and backward order.  New
+ids come from the model's one allocator (``graph.id_allocator()``), which
+cuts an id to the length limit before it checks that it is free.
 """
 from __future__ import annotations
 
@@ -14,7 +22,7 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from chainrule.core.graph import Edge, Graph, Node
+from chainrule.core.graph import Edge, Graph, Node, Removal
 
 _MOVE_ID = 1001
 _VALUE_ID = 1002
@@ -41,27 +49,28 @@ class AddNode(QUndoCommand):
         self.doc.graph.remove_node(self.node.id)
 
 
-class RemoveNode(QUndoCommand):
-    """Remove one node; its wires (and the output mark) come back on undo."""
+class RemoveNodes(QUndoCommand):
+    """Remove wires and nodes (a selection) in one step; on undo every node and
+    wire comes back where it was, with the wires' unknown keys and the output mark."""
 
-    def __init__(self, doc, node_id: str):
-        super().__init__(f"Delete {node_id}")
-        self.doc = doc
-        graph = doc.graph
-        self.node = copy.deepcopy(graph.node(node_id))
-        self.edges = graph.in_edges(node_id) + graph.out_edges(node_id)
-        self.was_output = graph.output == node_id
+    def __init__(self, doc, node_ids: list[str], edges: list[Edge] = (), text: str = "Delete"):
+        super().__init__(text)
+        self.doc, self.node_ids, self.edges = doc, list(node_ids), [Edge(*e) for e in edges]
+        self.removal: Removal | None = None
 
     def redo(self) -> None:
-        self.doc.graph.remove_node(self.node.id)
+        self.removal = self.doc.graph.remove(self.node_ids, self.edges)
 
     def undo(self) -> None:
-        graph = self.doc.graph
-        _restore_node(graph, self.node)
-        for edge in self.edges:
-            graph.connect(*edge)
-        if self.was_output:
-            graph.set_output(self.node.id)
+        self.doc.graph.restore(self.removal)
+
+
+class RemoveNode(RemoveNodes):
+    """Remove one node (and its wires)."""
+
+    def __init__(self, doc, node_id: str):
+        super().__init__(doc, [node_id], text=f"Delete {node_id}")
+        self.node_id = node_id
 
 
 class Connect(QUndoCommand):
@@ -77,15 +86,18 @@ class Connect(QUndoCommand):
 
 
 class Disconnect(QUndoCommand):
+    """Remove one wire; on undo it comes back in its place, with its unknown keys."""
+
     def __init__(self, doc, edge: Edge):
         super().__init__(f"Disconnect {edge.src} → {edge.dst}.{edge.port}")
         self.doc, self.edge = doc, Edge(*edge)
+        self.removal: Removal | None = None
 
     def redo(self) -> None:
-        self.doc.graph.disconnect(self.edge)
+        self.removal = self.doc.graph.remove(edges=[self.edge])
 
     def undo(self) -> None:
-        self.doc.graph.connect(*self.edge)
+        self.doc.graph.restore(self.removal)
 
 
 class MoveNodes(QUndoCommand):
@@ -175,47 +187,34 @@ class SetOutput(QUndoCommand):
 
 
 class ReplaceContent(QUndoCommand):
-    """Replace every node and wire by another graph's (the program bar's "replace")."""
+    """Replace the whole graph by another's (the program bar's "replace"): its
+    nodes, wires, output, title, description and unknown keys — a demo's title
+    and a file's top-level keys spoke of the graph that is gone.  Undo puts the
+    old content back exactly, wires' unknown keys and order included."""
 
     def __init__(self, doc, new: Graph, text: str = "Replace the graph"):
         super().__init__(text)
         self.doc, self.new, self.old = doc, new.copy(), doc.graph.copy()
 
-    @staticmethod
-    def _assign(graph: Graph, source: Graph) -> None:
-        graph.clear()
-        for node in source.nodes():
-            _restore_node(graph, node)
-        for edge in source.edges():
-            graph.connect(*edge)
-        graph.set_output(source.output)
-        # a demo's title and description spoke of the graph that is gone
-        graph.title, graph.description = source.title, source.description
-
     def redo(self) -> None:
-        self._assign(self.doc.graph, self.new)
+        self.doc.graph.assign(self.new)
 
     def undo(self) -> None:
-        self._assign(self.doc.graph, self.old)
+        self.doc.graph.assign(self.old)
 
 
 # ---------------------------------------------------------------- macros
 
 def remove_nodes(doc, node_ids: list[str], edges: list[Edge] = ()) -> None:
     """Delete a selection (nodes and wires) as one undo step."""
-    stack = doc.undo_stack
     node_ids = [n for n in node_ids if n in doc.graph]
     edges = [e for e in edges if doc.graph.has_edge(e) and e.src not in node_ids
              and e.dst not in node_ids]
     if not node_ids and not edges:
         return
-    stack.beginMacro("Delete" if len(node_ids) + len(edges) > 1 else
-                     f"Delete {node_ids[0] if node_ids else 'wire'}")
-    for edge in edges:
-        stack.push(Disconnect(doc, edge))
-    for node_id in node_ids:
-        stack.push(RemoveNode(doc, node_id))
-    stack.endMacro()
+    doc.push(RemoveNodes(doc, node_ids, edges,
+                         "Delete" if len(node_ids) + len(edges) > 1 else
+                         f"Delete {node_ids[0] if node_ids else 'wire'}"))
 
 
 def insert_graph(doc, source: Graph, offset: tuple[float, float] = (0.0, 0.0),
@@ -226,14 +225,8 @@ def insert_graph(doc, source: Graph, offset: tuple[float, float] = (0.0, 0.0),
     """
     graph = doc.graph
     stack = doc.undo_stack
-    mapping: dict[str, str] = {}
-    taken = set(graph.node_ids())
-    for node in source.nodes():
-        new_id = node.id
-        if new_id in taken:
-            new_id = _fresh(node.id, taken)
-        taken.add(new_id)
-        mapping[node.id] = new_id
+    ids = graph.id_allocator()
+    mapping = {node.id: ids.keep_or_renumber(node.id) for node in source.nodes()}
     stack.beginMacro(text)
     for node in source.nodes():
         pos = None if node.pos is None else (node.pos[0] + offset[0], node.pos[1] + offset[1])
@@ -245,11 +238,3 @@ def insert_graph(doc, source: Graph, offset: tuple[float, float] = (0.0, 0.0),
             stack.push(Connect(doc, Edge(mapping[edge.src], mapping[edge.dst], edge.port)))
     stack.endMacro()
     return mapping
-
-
-def _fresh(base: str, taken: set[str]) -> str:
-    stem = base.rstrip("0123456789") or base
-    i = 2
-    while f"{stem}{i}" in taken:
-        i += 1
-    return f"{stem}{i}"[:64]
