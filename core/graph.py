@@ -33,7 +33,7 @@ from .events import Event
 from .ids import MAX_ID_LENGTH, IdAllocator
 
 __all__ = ["MAX_ID_LENGTH", "Edge", "Node", "Removal", "Graph", "check_id", "normalize_value",
-           "value_to_json", "check_attrs"]
+           "check_attrs"]
 
 #: The most dimensions a value has (numpy's own limit).
 MAX_VALUE_DIMS = 64
@@ -217,13 +217,6 @@ def _check_nested(raw: list | tuple) -> None:
                     raise BadValueError("value must contain only numbers")
 
 
-def value_to_json(value: Any) -> Any:
-    """float → float (ints for whole numbers stay floats), array → nested lists."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
-
-
 def check_attrs(op: ops.Op, attrs: Any) -> dict:
     if attrs is None:
         return {}
@@ -333,11 +326,6 @@ class Graph:
             levels = tuple(tuple(level) for level in nx.topological_generations(self._g))
             self._generations = (self.structure_version, levels)
         return self._generations[1]
-
-    def topological_order(self) -> list[str]:
-        """A deterministic topological order: ties keep the order nodes were added."""
-        rank = {n: i for i, n in enumerate(self._g.nodes)}
-        return list(nx.lexicographical_topological_sort(self._g, key=rank.__getitem__))
 
     def new_id(self, prefix: str) -> str:
         """The first of ``prefix``, ``prefix1``, ``prefix2``… not taken (``prefix``

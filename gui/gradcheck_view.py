@@ -81,9 +81,6 @@ class GradientCheckView(QObject):
         self.changed.emit()
         return rows
 
-    def check_all(self) -> list[CheckRow] | None:
-        return self.check("all")
-
     def clear(self, *_args) -> None:
         if self.rows:
             self.rows = {}

@@ -126,9 +126,6 @@ class CanvasView(QGraphicsView):
     def zoom_out(self) -> None:
         self.set_zoom(self.zoom() / 1.25)
 
-    def reset_zoom(self) -> None:
-        self.set_zoom(1.0)
-
     def fit_all(self, readable: bool = False) -> None:
         """Show the whole graph (F / Ctrl+0); never blown up past 150 %.
 
@@ -152,12 +149,6 @@ class CanvasView(QGraphicsView):
             self.set_zoom(min(1.5, factor))
             self.centerOn(rect.center())
         self._auto_fit = True
-
-    def center_on_node(self, node_id: str) -> None:
-        item = self.graph_scene.node_item(node_id)
-        if item is not None:
-            self._auto_fit = False
-            self.centerOn(item.sceneBoundingRect().center())
 
     def set_precision(self, digits: int) -> None:
         """Significant digits of the numbers on the canvas."""
