@@ -11,7 +11,7 @@ The fan-out rule is the line ``grads[a] = ga if s is None else s + ga``: a
 node's gradient is the sum of the gradients on its outgoing wires, the first
 one taken as it is (as PyTorch does) and each later one added.  The loop
 takes that rule as a parameter (``accumulate``), so the misconception of
-overwriting at forks (:mod:`core.misconception`) is this same loop with
+overwriting at forks (:mod:`chainrule.core.misconception`) is this same loop with
 another rule, not a second one.  Nodes that do
 not reach the output never receive one and stay None: no gradient, not zero.
 """
@@ -460,7 +460,7 @@ def backward(evaluation: Evaluation, accumulate: Callable | None = SUM) -> Evalu
     """The whole backward pass: consume the step generator to the end.
 
     ``accumulate`` is the fan-out rule (see :func:`_backward_chunks`): the sum,
-    or :func:`OVERWRITE` for the misconception of :mod:`core.misconception`."""
+    or :func:`OVERWRITE` for the misconception of :mod:`chainrule.core.misconception`."""
     with gc_paused(), np.errstate(all="ignore"):
         deque(_start_backward(evaluation, accumulate), maxlen=0)
     _note_nonfinite_grads(evaluation)

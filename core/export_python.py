@@ -11,12 +11,12 @@ shows.
 
 How the numbers stay the same: every op's code comes from its entry in the
 op table (``Op.export``: forward template, one vjp template per port), which
-mirrors the numpy implementations of :mod:`core.ops` (``array`` and
+mirrors the numpy implementations of :mod:`chainrule.core.ops` (``array`` and
 ``array_vjp``) expression for expression, PyTorch conventions included (relu
 and abs have derivative 0 at 0, a max/min tie splits the gradient, pow's
 special cases).  Gradients are added up in the order the engine adds them
 (the order of ``Plan.backward_steps``, port 0 before port 1), and summed back
-to an input's shape with a copy of :func:`core.ops.unbroadcast` exactly where
+to an input's shape with a copy of :func:`chainrule.core.ops.unbroadcast` exactly where
 broadcasting happened.  Scalars are ``np.float64`` so that 1/0 gives inf as in
 the app (the app computes scalars with :mod:`math` and falls back to numpy
 where that raises; the two agree to the last bit or within an ulp for exp,
@@ -41,7 +41,7 @@ from .errors import EvaluationError
 from .graph import Graph
 
 # The code of every op comes from its entry in the op table (``Op.export``, a
-# :class:`core.ops.Template`): forward and one gradient per port, the helpers they
+# :class:`chainrule.core.ops.Template`): forward and one gradient per port, the helpers they
 # call, whether gradients are summed back over broadcast axes, and the convention
 # said in the comment.  Only the summing-back helper is this module's own.
 _UNBROADCAST = '''

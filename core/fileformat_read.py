@@ -2,9 +2,9 @@
 
 Reading has two phases.  First the JSON is parsed and every record is checked
 as plain data, in the order of the file; the first problem found is raised as
-a :class:`~core.errors.FileFormatError` whose ``where`` names the place
+a :class:`~chainrule.core.errors.FileFormatError` whose ``where`` names the place
 (``nodes[2].op``, ``edges[3].port``, ``line 3, column 5``).  Only a file that
-passed every check is turned into a :class:`~core.graph.Graph`, so a refused
+passed every check is turned into a :class:`~chainrule.core.graph.Graph`, so a refused
 file never yields a partial graph, and nothing but ``FileFormatError`` is
 raised for a bad file (``load`` also raises ``OSError`` when the file cannot
 be read at all).
@@ -16,11 +16,11 @@ What the reader accepts beyond the letter of the spec:
 * unknown keys at the top level, on nodes and on edges are kept and written
   back on save, in their order, whatever their depth or size: a value nested
   more than :data:`MAX_UNKNOWN_DEPTH` levels deep, or an integer of more than
-  4,000 digits, is kept as its JSON text (:mod:`core.rawjson`).
+  4,000 digits, is kept as its JSON text (:mod:`chainrule.core.rawjson`).
 
 The entry points that take a file or its text, and check its size first
-(``load``, ``loads``), are in :mod:`core.fileformat`.  The keys of the spec's
-tables are defined here; the writer (:mod:`core.fileformat_write`) writes
+(``load``, ``loads``), are in :mod:`chainrule.core.fileformat`.  The keys of the spec's
+tables are defined here; the writer (:mod:`chainrule.core.fileformat_write`) writes
 them in this order.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ import networkx as nx
 from . import ops, rawjson
 from .errors import CycleError, FileFormatError, GraphError
 from .graph import MAX_GRAPH_ELEMENTS, MAX_ID_LENGTH, MAX_VALUE_DIMS, Edge, Graph, check_attrs, normalize_value
-from .layout import LAYER_DX, LAYER_DY, layered_positions  # noqa: F401  (re-exported)
+from .layout import layered_positions
 
 FORMAT = "chainrule"
 VERSION = 1
@@ -393,7 +393,7 @@ def _unknown(obj: dict, known: tuple[str, ...]) -> dict:
 
 def _keep_practical(obj: dict) -> dict:
     """``obj`` with the entries nested too deeply for Python's copy and writer kept
-    as their JSON text (:class:`~core.rawjson.RawJSON`), written back unchanged."""
+    as their JSON text (:class:`~chainrule.core.rawjson.RawJSON`), written back unchanged."""
     return {k: (v if _depth(v) <= MAX_UNKNOWN_DEPTH else rawjson.RawJSON(rawjson.dumps_flat(v)))
             for k, v in obj.items()}
 

@@ -203,7 +203,7 @@ def save(graph: Graph, path: str | os.PathLike) -> None:
     """Write ``graph`` to ``path`` atomically; on failure the old file is untouched.
 
     What is written can be read back: when the usual text is larger than the
-    reader's limit (``core.fileformat.MAX_FILE_BYTES``) it is written compactly,
+    reader's limit (``chainrule.core.fileformat.MAX_FILE_BYTES``) it is written compactly,
     and a graph too large even so is refused (:class:`FileFormatError`) before
     anything is written.
     """

@@ -3,7 +3,7 @@
 The graph is a ``networkx.MultiDiGraph`` whose edge keys are input ports, so an
 edge is the value ``Edge(src, dst, port)`` and ``x * x`` keeps its two wires.
 Every edit is checked here and refused with a typed error (the graph is then
-unchanged); every accepted edit is announced through an :class:`~core.events.Event`
+unchanged); every accepted edit is announced through an :class:`~chainrule.core.events.Event`
 so views can follow without the model knowing them.
 
 Order.  Nodes, wires and each node's neighbours keep the order they were made

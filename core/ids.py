@@ -3,7 +3,7 @@
 Paste, duplicate, quick-add and the program reader all need ids that are not
 taken yet.  They get them from an :class:`IdAllocator`, which builds a
 candidate as *stem + separator + number*, cuts the stem so that the whole
-candidate fits in :data:`~core.graph.MAX_ID_LENGTH` characters, and only then
+candidate fits in :data:`~chainrule.core.graph.MAX_ID_LENGTH` characters, and only then
 checks it against the ids in use — so what it returns is always a valid,
 free id (checking first and cutting afterwards could hand out an id that is
 taken: two 64-character ids that differ only in their last characters).

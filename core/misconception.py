@@ -6,9 +6,9 @@ where it should write ``grads[a] += ga`` keeps only the *last* contribution
 that reaches a node with several outgoing wires, and every node upstream of
 that fork then inherits the wrong number.
 
-This is not a second engine: it is :func:`core.engine.backward` itself, run
+This is not a second engine: it is :func:`chainrule.core.engine.backward` itself, run
 on the values of a real forward pass with the fan-out rule
-:func:`core.engine.OVERWRITE` instead of the sum, so it walks the same
+:func:`chainrule.core.engine.OVERWRITE` instead of the sum, so it walks the same
 compiled plan (in the same reverse topological order, port 0 before port 1)
 and calls the ops' own vector-Jacobian products.  Where a node feeds only one
 wire both rules agree, so the differences are exactly the forks and what lies

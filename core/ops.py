@@ -248,7 +248,7 @@ def _choice_text(c: Any) -> str:
 
 @dataclass(frozen=True)
 class Template:
-    """The numpy code the exported script (:mod:`core.export_python`) writes for an op.
+    """The numpy code the exported script (:mod:`chainrule.core.export_python`) writes for an op.
 
     ``forward`` and each of ``grads`` (one per port) are :meth:`str.format`
     templates.  Fields: the port names (``{a}``, ``{x}``, ``{base}``...), ``{g}``

@@ -61,7 +61,7 @@ The language as people really write it (``cli.md``, same section):
 Nodes computed inside an
 expression get ids made of their op and a number (``add1``, ``mul2``);
 generated ids never equal a name used anywhere in the program. Everything
-else is refused with a :class:`~core.errors.ProgramError` that gives the
+else is refused with a :class:`~chainrule.core.errors.ProgramError` that gives the
 1-based line and column.
 """
 from __future__ import annotations

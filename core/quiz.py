@@ -5,7 +5,7 @@ Before a step reveals its numbers the learner types the gradient they expect
 on one highlighted wire (for a leaf: the leaf's own gradient, the sum over
 its wires); the answer is graded with a tolerance, the chain-rule line that
 gives the number is shown (the same text as the chain-rule panel, from
-:mod:`core.explain`), and a score is kept for the session.
+:mod:`chainrule.core.explain`), and a score is kept for the session.
 
 Answers are parsed, never evaluated: a number (``-0.4``, ``−0.4`` with the
 Unicode minus, ``4e-2``), a fraction of two numbers (``-3/2``), or ``inf``,

@@ -1,7 +1,7 @@
 """Step-through: the forward pass one node at a time, then the backward pass.
 
 The backward steps come from the engine's own generator
-(:func:`core.engine.backward_steps`) — the one the full pass consumes — pulled
+(:func:`chainrule.core.engine.backward_steps`) — the one the full pass consumes — pulled
 lazily as the learner steps.  Stepping back only moves the position: what is
 shown is always derived from ``steps[:position]``, so going back and forth
 shows exactly the same labels and states each time.
@@ -214,7 +214,7 @@ class Stepper:
 
 class ShownSoFar:
     """The numbers the first ``position`` steps have shown, looked up the way an
-    :class:`~core.engine.Evaluation` is (``value``, ``grad``, ``edge_value``,
+    :class:`~chainrule.core.engine.Evaluation` is (``value``, ``grad``, ``edge_value``,
     ``edge_grad``), so a panel can show a step-through without telling a number
     the class has not reached: those come back as :data:`NOT_YET`.
 

@@ -1,6 +1,6 @@
 """The chain-rule panel: the current step (or the clicked node or wire) written out with numbers.
 
-Every sentence and equation comes from :mod:`core.explain`; this widget only
+Every sentence and equation comes from :mod:`chainrule.core.explain`; this widget only
 decides *which* explanation applies and lays it out so that it can be read
 from the back of a classroom:
 

@@ -9,7 +9,7 @@ check with the model first (``graph.check_connect``), so the stack never
 holds a command that cannot be redone.
 
 Undo restores exactly what redo took: a removal keeps the model's
-:class:`~core.graph.Removal` (where each node and wire was, the wires'
+:class:`~chainrule.core.graph.Removal` (where each node and wire was, the wires'
 unknown keys) and puts it back in place, so undoing everything gives back
 the same file byte for byte and the same forward and backward order.  New
 ids come from the model's one allocator (``graph.id_allocator()``), which

@@ -1,7 +1,7 @@
 """The open document: one graph, its undo stack, its file and its latest evaluation.
 
 This is the adapter between the Qt-free core and the widgets: it turns the
-graph's :class:`core.events.Event` notifications into Qt signals, and it
+graph's :class:`chainrule.core.events.Event` notifications into Qt signals, and it
 re-evaluates the graph after every change (coalesced, so a burst of edits —
 dragging a slider — costs one evaluation per event-loop turn).  Views never
 compute values or gradients themselves.
@@ -9,7 +9,7 @@ compute values or gradients themselves.
 What the views show is **the current evaluation**: :meth:`Document.current_evaluation`,
 announced by ``current_evaluation_changed``.  Normally it is the live
 ``document.evaluation``; during a step-through it is what the steps have revealed
-so far (a :class:`core.stepper.ShownSoFar`, looked up the same way, with
+so far (a :class:`chainrule.core.stepper.ShownSoFar`, looked up the same way, with
 ``NOT_YET`` for the numbers not reached).  The step-through sets it with
 :meth:`Document.show_steps`; every view — the canvas labels and tooltips, the
 inspector, the gradient-flow and overwrite views, the quiz — listens to that one

@@ -2,7 +2,7 @@
 
 Frame 0 is the graph with nothing computed; frame ``k`` is the canvas after
 ``k`` steps, drawn exactly as the window draws it (the same scene, states
-and labels, through :func:`gui.canvas.export.render_image`).  Under the
+and labels, through :func:`chainrule.gui.canvas.export.render_image`).  Under the
 graph each frame carries a caption — the chain-rule panel's page for that
 step ("Step 5 of 17 · backward pass", the equations with numbers) — because
 a slide has no chain-rule panel beside it.

@@ -1,7 +1,7 @@
 """Check gradients: finite differences against the backward pass, marked on the canvas.
 
 "Check gradients" compares every leaf's gradient with central finite
-differences (:func:`core.gradcheck.check_gradients`), "Check every node"
+differences (:func:`chainrule.core.gradcheck.check_gradients`), "Check every node"
 does it for every node with a finite value.  Each checked node gets a pill
 under its card — ✓ or ✗ with the relative error — and the inspector shows
 the full comparison for the selected node.  The marks describe the numbers

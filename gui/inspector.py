@@ -7,11 +7,11 @@ from the model when the document says something changed — so undo and redo
 (or an edit made on the canvas) show up here the same way as an edit made
 here.  Computed values and gradients are read from the document's current
 evaluation when it announces one (``current_evaluation_changed``): the latest
-:class:`~core.engine.Evaluation`, or during a step-through only what its steps
+:class:`~chainrule.core.engine.Evaluation`, or during a step-through only what its steps
 have reached ("not reached yet" for the rest).
 
 The value of an input or constant is edited in a
-:class:`~gui.value_editor.ValueEditor` (spin box and slider, table, list);
+:class:`~chainrule.gui.value_editor.ValueEditor` (spin box and slider, table, list);
 each value it reports is pushed here as a value command.  Consecutive value
 edits of one node merge into one undo step, and the document coalesces
 evaluations, so dragging the slider stays smooth.

@@ -2,18 +2,18 @@
 
 The window makes one :class:`LearningTools`; it adds
 
-* the Train dock (:mod:`gui.train_panel`): α, Step, Run N steps, Reset, the loss plot;
-* Check gradients / Check every node (:mod:`gui.gradcheck_view`), marks on the
+* the Train dock (:mod:`chainrule.gui.train_panel`): α, Step, Run N steps, Reset, the loss plot;
+* Check gradients / Check every node (:mod:`chainrule.gui.gradcheck_view`), marks on the
   canvas and a line in the inspector;
-* the gradient-flow view with its legend (:mod:`gui.flow_view`);
+* the gradient-flow view with its legend (:mod:`chainrule.gui.flow_view`);
 * the misconception toggle "Overwrite instead of add at forks"
-  (:mod:`gui.misconception_view`);
-* Quiz mode and its dock (:mod:`gui.quiz_panel`), over the step-through
+  (:mod:`chainrule.gui.misconception_view`);
+* Quiz mode and its dock (:mod:`chainrule.gui.quiz_panel`), over the step-through
   controller it is given;
-* File ▸ Export as Python… (:func:`core.export_python.export_python`).
+* File ▸ Export as Python… (:func:`chainrule.core.export_python.export_python`).
 
 Everything sits in a Learn menu placed before Help; the checks and the flow
-view are on the main toolbar too.  Keys come from :mod:`gui.shortcuts`.  The
+view are on the main toolbar too.  Keys come from :mod:`chainrule.gui.shortcuts`.  The
 flow and overwrite views follow the document's current evaluation, so during a
 step-through they show only what its steps have reached without being told.
 """

@@ -2,11 +2,11 @@
 
 The window only wires things together.  The canvas draws and edits the
 graph, the palette offers ops, the inspector edits the selection, the
-program bar turns text into graphs, :class:`gui.files.FileController` does
+program bar turns text into graphs, :class:`chainrule.gui.files.FileController` does
 everything with files; every edit of any of them goes through the
 document's undo stack, so the title's ``*`` is simply "the stack is not
 clean".  Actions take their keys from the single table in
-:mod:`gui.shortcuts`.
+:mod:`chainrule.gui.shortcuts`.
 """
 from __future__ import annotations
 

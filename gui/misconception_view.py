@@ -4,7 +4,7 @@ The most common bug of hand-written backprop is ``grads[x] = g`` where it
 should be ``grads[x] += g``: at a node that feeds several wires (a fork) only
 the contribution written last survives.  With the toggle on, the canvas
 keeps the right gradients and adds, in purple, what that buggy program
-computes (:func:`core.misconception.overwrite_pass`, the engine's own plan
+computes (:func:`chainrule.core.misconception.overwrite_pass`, the engine's own plan
 and vector-Jacobian products with the one assignment changed):
 
 * under every wire whose gradient the buggy program gets wrong, a third line

@@ -1,6 +1,6 @@
 """The inspector's settings of an op, generated from the op table's declaration.
 
-Every :class:`~core.ops.Setting` of the selected node's op gets one row: a
+Every :class:`~chainrule.core.ops.Setting` of the selected node's op gets one row: a
 spin box for an integer, a text field for a number or a list of integers, a
 check box for true/false, a drop-down for a choice.  A setting whose default
 is None (the axis of ``sum``: all elements) has a check box for that meaning

@@ -6,7 +6,7 @@ highlighted (the scene's asked wire: its gradient label shows "?"; the numbers
 around it are the document's current evaluation, as for every view), the panel
 asks for the gradient on it — or, for a leaf, the leaf's own gradient — and the
 learner types a number (``-4``, ``−0.5``, ``3/2``).  The answer is graded by
-:class:`core.quiz.Quiz` (within 1 %), the panel says right or wrong and shows
+:class:`chainrule.core.quiz.Quiz` (within 1 %), the panel says right or wrong and shows
 the chain-rule line that gives the number, the session score goes up, and
 the step is revealed.  "Reveal" shows the step without scoring it.
 

@@ -2,10 +2,10 @@
 
 ``chainrule render FILE.cgraph --steps -o DIR`` draws the step-through
 instead, one picture per step (``step-000.png`` …), the same frames as File ▸
-Export Steps… (:mod:`gui.export_steps`).
+Export Steps… (:mod:`chainrule.gui.export_steps`).
 
 The picture is the editor's own canvas scene (values in green above each
-wire, gradients in red below), written by :func:`gui.canvas.export.render_image`,
+wire, gradients in red below), written by :func:`chainrule.gui.canvas.export.render_image`,
 so a rendered file looks exactly like File ▸ Export Image….  Qt runs on its
 ``offscreen`` platform unless ``QT_QPA_PLATFORM`` says otherwise, so this
 works on a server or in CI with no display.

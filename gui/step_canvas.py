@@ -1,12 +1,12 @@
 """Put one moment of a step-through's highlight on the canvas: node states and emphasis.
 
-The core's :meth:`core.stepper.Stepper.view` says *where* the schedule stands
+The core's :meth:`chainrule.core.stepper.Stepper.view` says *where* the schedule stands
 after ``k`` steps; this module only turns it into the scene's vocabulary —
 done / current / ready / waiting for each card, the wires the current step
 works on, and a tooltip sentence per node that makes the schedule readable
 ("waiting for gradients from m12, m22").  It shows no number: the numbers
 reach the canvas only as the document's current evaluation (the stepper's
-:meth:`~core.stepper.Stepper.shown`, published with ``Document.show_steps``),
+:meth:`~chainrule.core.stepper.Stepper.shown`, published with ``Document.show_steps``),
 so the last frame of a step-through reads exactly like the full pass.
 """
 from __future__ import annotations

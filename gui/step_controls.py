@@ -1,8 +1,8 @@
 """The step controls: actions, the Step toolbar (with the scrubber and the speed) and the Step menu.
 
-Every control calls the :class:`gui.stepper_controller.StepperController`
+Every control calls the :class:`chainrule.gui.stepper_controller.StepperController`
 and re-reads it on ``changed``; none keeps its own idea of the position.
-Keys come from the one table in :mod:`gui.shortcuts`.
+Keys come from the one table in :mod:`chainrule.gui.shortcuts`.
 
 The actions that have keys (→ ← Space Home End) are never disabled, even
 when they have nothing to do (→ at the last step, an empty graph): a

@@ -3,12 +3,12 @@
 The window makes one :class:`StepThrough`; everything else happens here, so
 the window's own code stays about files, editing and layout:
 
-* the controller (:mod:`gui.stepper_controller`) over the document and the canvas;
-* the chain-rule dock (:mod:`gui.chain_panel`), following the steps and the
+* the controller (:mod:`chainrule.gui.stepper_controller`) over the document and the canvas;
+* the chain-rule dock (:mod:`chainrule.gui.chain_panel`), following the steps and the
   canvas selection;
-* the Step toolbar and menu (:mod:`gui.step_controls`), the key policy for
-  ← → Space (:mod:`gui.step_keys`), presentation mode (:mod:`gui.presentation`);
-* File ▸ Export Steps… (:mod:`gui.export_steps`).
+* the Step toolbar and menu (:mod:`chainrule.gui.step_controls`), the key policy for
+  ← → Space (:mod:`chainrule.gui.step_keys`), presentation mode (:mod:`chainrule.gui.presentation`);
+* File ▸ Export Steps… (:mod:`chainrule.gui.export_steps`).
 
 The window's menus, docks and precision actions are used by name
 (``window.file_menu``, ``window.help_menu``, ``window.view_menu``,

@@ -1,4 +1,4 @@
-"""The step-through of the open document: one :class:`core.stepper.Stepper`, shown on the canvas.
+"""The step-through of the open document: one :class:`chainrule.core.stepper.Stepper`, shown on the canvas.
 
 There are two situations, and the controller is always in exactly one:
 

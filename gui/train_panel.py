@@ -1,6 +1,6 @@
 """The Train panel: gradient descent on the graph's trainable inputs, with a live loss plot.
 
-The mathematics is :class:`core.training.Trainer`'s (one update
+The mathematics is :class:`chainrule.core.training.Trainer`'s (one update
 ``w := w − α·∂L/∂w`` of every parameter per step, on the document's own
 compiled plan); this panel only drives it and shows it:
 

@@ -1,8 +1,8 @@
 """Copy, paste and duplicate speak the file format.
 
-A selection is cut out of the graph as a small :class:`~core.graph.Graph`
+A selection is cut out of the graph as a small :class:`~chainrule.core.graph.Graph`
 (the selected nodes and the wires among them) and written with
-``core.fileformat.dumps`` — so the clipboard holds a valid ``.cgraph``
+``chainrule.core.fileformat.dumps`` — so the clipboard holds a valid ``.cgraph``
 document that pastes into another window, or into a text editor, and text
 copied from a ``.cgraph`` file pastes back.  Pasting reads with
 ``fileformat.loads`` (typed, one-sentence refusals) and inserts through the

@@ -1,7 +1,7 @@
 """The quick-add popup: type a few letters, press Enter, the op is on the canvas.
 
 Opened by Tab or a double-click on empty canvas, and when a wire is dropped
-on empty canvas.  It lists the ops of ``core.ops.OPS`` matching the typed
+on empty canvas.  It lists the ops of ``chainrule.core.ops.OPS`` matching the typed
 text by name, symbol, group or formula (name prefixes first) and shows each
 op's symbol and formula.  Enter or a click chooses; Escape or a click
 outside closes.  The popup only reports the choice (``chosen``); the view

@@ -1,6 +1,6 @@
 """One wire: a Bézier curve with its forward value above it and its gradient below.
 
-The item's id is its :class:`core.graph.Edge`.  Its two ends are set by the
+The item's id is its :class:`chainrule.core.graph.Edge`.  Its two ends are set by the
 scene whenever a node moves; its texts are *pulled* when it is painted:
 ``scene.wire_texts(edge)`` formats the scene's current evaluation (the live
 one, or a step-through's), and the result is cached until the scene's

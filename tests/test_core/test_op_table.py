@@ -1,7 +1,7 @@
 """Adding an op touches the op table and its tests, nothing else.
 
 A throwaway op with settings of every common kind is registered for a test
-and unregistered after it (:func:`core.ops.register`); with no other code
+and unregistered after it (:func:`chainrule.core.ops.register`); with no other code
 change the program parser, the file reader, the writer, the graph's checks,
 the engine and the exported script all handle it, settings included.  And
 every op of the table must have a PyTorch reference in
