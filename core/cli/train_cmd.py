@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from typing import Any
 
@@ -72,6 +73,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "a setting is not a number or out of range, there is nothing to train, or\n"
         "the loss becomes inf or nan (the run stops there; what was done so far is\n"
         "still printed); 2 for a usage error.")
+    # A value such as --eps -1e-8 is read as a (negative) number, not as an unknown
+    # option, so it is refused for its value, like --eps -0.1 (argparse's own
+    # pattern knows no exponent).
+    p._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
     p.add_argument("file", nargs="?", metavar="FILE.cgraph", help="a graph file")
     p.add_argument("--expr", metavar="PROGRAM",
                    help="build the graph from a program instead of a file "
