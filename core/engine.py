@@ -145,8 +145,10 @@ class Plan:
             if not ins or i in self.blocked:
                 continue
             sf, sv, af, av = node.spec.bind(node.attrs)
-            scalar[i] = all(scalar[j] for j in ins)
-            if not scalar[i] or sf is None:
+            # An op without a float fast path may make an array of scalars (concat of
+            # two numbers): its value, and what it feeds, count as arrays.
+            scalar[i] = sf is not None and all(scalar[j] for j in ins)
+            if not scalar[i]:
                 sf, sv = af, av
             a = ins[0]
             b = ins[1] if len(ins) > 1 else -1
