@@ -303,9 +303,9 @@ def run(args: argparse.Namespace) -> int:
     unreached = [p for p in params if evaluation.grad(p) is None]
     if unreached:
         names = ", ".join(unreached)
-        verb = "does" if len(unreached) == 1 else "do"
+        verb, kept = ("does", "it is") if len(unreached) == 1 else ("do", "they are")
         write(sys.stderr, f"{PROG}: warning: {names} {verb} not reach the loss {output}: "
-                          f"not trained (kept as {'it is' if len(unreached) == 1 else 'they are'})\n")
+                          f"not trained (kept as {kept})\n")
 
     ascii = not unicode_ok(sys.stdout)
     steps = config["steps"]
@@ -363,10 +363,13 @@ def train(evaluator, evaluation, params: list[str], optimizer, steps: int,
         for p, node in nodes:
             node.value = new[p]                 # quiet: no listener, the plan stays valid
         k += 1
-        if k == steps:
-            evaluation = evaluator.forward()    # the last loss needs no gradients
-        else:
-            evaluation = evaluator.evaluate()
+        try:
+            if k == steps:
+                evaluation = evaluator.forward()    # the last loss needs no gradients
+            else:
+                evaluation = evaluator.evaluate()
+        except (ChainruleError, ArithmeticError, TypeError, ValueError, IndexError) as exc:
+            return losses, f"the graph cannot be evaluated after step {k} ({exc})"
         problem = _evaluation_error(evaluation, "") if evaluation.plan is plan \
             else ": its structure changed"
         if problem:

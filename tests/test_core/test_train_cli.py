@@ -235,8 +235,8 @@ TORCH_CASES = [
 
 
 @needs_torch
-@pytest.mark.parametrize("options, make", TORCH_CASES, ids=lambda c: " ".join(c)
-                         if isinstance(c, list) else "")
+@pytest.mark.parametrize("options, make", TORCH_CASES,
+                         ids=[" ".join(options) or "sgd" for options, _ in TORCH_CASES])
 def test_json_equals_torch_optim_step_after_step(capsys, options, make):
     steps = 40
     data, _ = run_json(capsys, "--expr", NET, "--steps", steps, *options)
