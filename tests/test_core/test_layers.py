@@ -54,6 +54,8 @@ DEMO = str(resources.DEMOS / "01-neuron.cgraph")
     ["eval", "--expr", "x = 2\nf = x * x"],
     ["check", DEMO],
     ["export", DEMO, "-o", "-"],
+    ["train", DEMO, "--steps", "3", "--json"],
+    ["train", DEMO, "--steps", "3", "--optimizer", "adam"],
     ["eval", "/nonexistent.cgraph"],
     ["eval", "--help"],
     ["--help"],
