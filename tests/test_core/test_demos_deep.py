@@ -275,3 +275,25 @@ def test_convnet_attention_and_batchnorm_equal_torch_float64():
     gate = sum(ev.edge_grad(e) for e in g.out_edges("x") if e.dst == "bn")
     np.testing.assert_allclose(gate, x.grad.numpy(), rtol=0, atol=1e-12)
     assert ev.value("s2") == pytest.approx(loss.item(), rel=1e-12, abs=1e-13)
+
+
+# ------------------------------------------------------------ the chain-rule panel
+
+@pytest.mark.parametrize("name", DEEP)
+def test_every_node_and_wire_has_its_explanation(name):
+    from chainrule.core.explain import edge_text, node_text
+    g = demo(name)
+    ev = evaluate(g)
+    for n in g.node_ids():
+        assert node_text(ev, g, n).text()
+    for e in g.edges():
+        assert edge_text(ev, g, e).text()
+
+
+def test_only_a_stretched_input_is_said_to_be_summed_over_broadcast_axes():
+    from chainrule.core.explain import node_text
+    g = demo("15-tiny-convnet.cgraph")
+    ev = evaluate(g)
+    assert "summed from (2×2×4×4) over the broadcast axes" in node_text(ev, g, "z").text()
+    for n in ("conv", "pool", "flat", "r"):
+        assert "broadcast" not in node_text(ev, g, n).text(), n
