@@ -484,7 +484,9 @@ def test_quick_add_matching():
     from chainrule.gui.canvas.quick_add import matching_ops
     assert matching_ops("sig")[0].name == "sigmoid"
     assert matching_ops("σ")[0].name == "sigmoid"
-    assert {op.name for op in matching_ops("loss")} == {"mse"}
+    from chainrule.core import ops
+    assert {op.name for op in matching_ops("loss")} == {
+        n for n, op in ops.OPS.items() if op.group == "losses"}
     assert "input" not in {op.name for op in matching_ops("", with_inputs_only=True)}
 
 
