@@ -84,8 +84,18 @@ def numerical_gradient(graph: Graph, node_id: str, h: float = 1e-6) -> Any:
             bumped[k] = x + sign * step
             value = bumped.reshape(arr.shape)
             work.set_value(node_id, float(value) if arr.ndim == 0 else value)
-            results.append(_total(evaluator.forward().value(out)))
-        grad.reshape(-1)[k] = (results[0] - results[1]) / (2 * step)
+            results.append(evaluator.forward().value(out))
+        if any(r is None for r in results) and float(x).is_integer():
+            # An input that only integers are allowed to hold (class indices, ids) has
+            # no values either side to nudge to: the output is piecewise constant in it,
+            # so its slope is 0, the gradient such a port receives.
+            grad.reshape(-1)[k] = 0.0
+            continue
+        if any(r is None for r in results):
+            raise EvaluationError(f'node "{node_id}" cannot be nudged: the evaluation fails '
+                                  f'next to its value', node_id)
+        grad.reshape(-1)[k] = (_total(results[0]) - _total(results[1])) / (2 * step)
+    work.set_value(node_id, base)
     return float(grad) if arr.ndim == 0 else grad
 
 

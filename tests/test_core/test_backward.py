@@ -284,3 +284,14 @@ def test_step_carries_the_fork_contributions():
         ("a", 0, 4.0), ("b", 0, 2.0), ("b", 1, 2.0)]
     assert x.grad == 8.0 and x.incoming == []
     assert steps["b"].incoming == [(Edge("x", "b", 0), 2.0), (Edge("x", "b", 1), 2.0)]
+
+
+def test_a_scalar_reshaped_into_an_array_is_evaluated_as_an_array():
+    """reshape has no float path: on a number it gives an array, which the all-scalar
+    shortcut must not take for a float (it raised instead of evaluating)."""
+    from chainrule.core.program import parse_program
+    g = parse_program("x = 0.0\ny = reshape(x, shape=[1])\nL = sum(y * 3)").graph
+    ev = evaluate(g)
+    assert ev.error is None and not ev.warnings
+    np.testing.assert_array_equal(ev.value("y"), [0.0])
+    assert ev.grad("x") == 3.0

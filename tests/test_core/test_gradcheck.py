@@ -231,3 +231,21 @@ def test_a_tiny_gradient_beside_a_large_output_is_judged_on_the_output_scale():
     assert rows["x"].ok, rows["x"]
     # a real mistake on that scale is still caught
     assert relative_error([1e5, 3e-6], [1e5 * (1 + 1e-4), 3e-6], floor=1e-4 * 1e5) > 1e-5
+
+
+def test_class_indices_have_slope_zero_and_a_gradient_sent_into_them_is_caught():
+    """Class indices may hold integers only: there is nothing either side to nudge to, the
+    loss is piecewise constant in them, and their (zero) gradient is confirmed."""
+    g = program("z = [[1.0, 2.0, 0.5], [0.0, -1.0, 1.0]]\ny = [2, 0]\nL = cross_entropy(z, y)")
+    rows = {r.node: r for r in check_gradients(g, "all")}
+    assert all(r.ok for r in rows.values())
+    np.testing.assert_array_equal(rows["y"].numeric, [0.0, 0.0])
+    np.testing.assert_array_equal(rows["y"].analytic, [0.0, 0.0])
+    # A wrong vjp that sends a gradient into the indices is caught.
+    good = ops.OPS["cross_entropy"]
+    bad_vjp = lambda g_, out, z, t: (good.array_vjp(g_, out, z, t)[0], np.ones(np.shape(t)))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(ops.OPS, "cross_entropy", dataclasses.replace(good, array_vjp=bad_vjp))
+        assert not {r.node: r for r in check_gradients(program(
+            "z = [[1.0, 2.0, 0.5], [0.0, -1.0, 1.0]]\ny = [2, 0]\nL = cross_entropy(z, y)"),
+            "all")}["y"].ok
