@@ -65,36 +65,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..engine import Evaluator
 
-    given = sum(x is not None for x in (args.file, args.expr, args.expr_file))
-    if given != 1:
-        raise UsageError("give either FILE.cgraph or --expr PROGRAM" if given == 0
-                         else "give one of FILE.cgraph, --expr PROGRAM and --expr-file FILE, "
-                              "not several")
-    sets = [_split_set(text) for text in args.sets]
-    names: dict[str, str] = {}
-    unset: list[str] = []
-    parsed = None
-    if args.expr is not None or args.expr_file is not None:
-        from ..program import parse_program
-        if args.expr is not None:
-            where, program = "--expr", args.expr
-        else:
-            where, program = read_program_file(args.expr_file)
-        try:
-            parsed = parse_program(program)
-        except ChainruleError as exc:
-            raise CommandError(f"{where}: {exc}") from None
-        graph, names, unset = parsed.graph, parsed.names, parsed.unset
-    else:
-        where = args.file
-        graph = load_graph(args.file)
-
-    done: set[str] = set()
-    for text, node_id, raw in sets:
-        done.add(_apply_set(graph, names, text, node_id, raw))
-    missing = [n for n in unset if n not in done]
-    if missing:
-        raise CommandError(_missing_message(missing))
+    graph, where, parsed = load_source(args)
 
     try:
         evaluation = Evaluator(graph).evaluate()
@@ -167,6 +138,46 @@ def read_program_file(path: str) -> tuple[str, str]:
         raise CommandError(f"{name}: the program is not UTF-8 text (byte "
                            f"0x{data[exc.start]:02x} at offset {exc.start})") from None
     return name, text.removeprefix("\ufeff")
+
+
+def check_source(args: argparse.Namespace) -> None:
+    """Exactly one of FILE.cgraph, --expr, --expr-file, and every --set with its '='."""
+    given = sum(x is not None for x in (args.file, args.expr, args.expr_file))
+    if given != 1:
+        raise UsageError("give either FILE.cgraph or --expr PROGRAM" if given == 0
+                         else "give one of FILE.cgraph, --expr PROGRAM and --expr-file FILE, "
+                              "not several")
+    for text in args.sets:
+        _split_set(text)
+
+
+def load_source(args: argparse.Namespace):
+    """The graph of FILE.cgraph, --expr or --expr-file with ``--set`` applied, where it
+    came from (for messages) and the parsed program (None for a file); eval and train."""
+    check_source(args)
+    sets = [_split_set(text) for text in args.sets]
+    names: dict[str, str] = {}
+    unset: list[str] = []
+    parsed = None
+    if args.file is None:
+        from ..program import parse_program
+        if args.expr is not None:
+            where, program = "--expr", args.expr
+        else:
+            where, program = read_program_file(args.expr_file)
+        try:
+            parsed = parse_program(program)
+        except ChainruleError as exc:
+            raise CommandError(f"{where}: {exc}") from None
+        graph, names, unset = parsed.graph, parsed.names, parsed.unset
+    else:
+        where = args.file
+        graph = load_graph(args.file)
+    done = {_apply_set(graph, names, text, node_id, raw) for text, node_id, raw in sets}
+    missing = [n for n in unset if n not in done]
+    if missing:
+        raise CommandError(_missing_message(missing))
+    return graph, where, parsed
 
 
 def _split_set(text: str) -> tuple[str, str, str]:

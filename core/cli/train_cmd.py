@@ -33,8 +33,8 @@ import numpy as np
 
 from ..errors import ChainruleError
 from ..formatting import format_number, format_value, json_safe
-from .common import PROG, CommandError, UsageError, columns, load_graph, one_line, unicode_ok, write
-from .eval_cmd import _apply_set, _missing_message, _split_set, read_program_file
+from .common import PROG, CommandError, columns, one_line, unicode_ok, write
+from .eval_cmd import check_source, load_source
 
 HELP = "gradient descent on a graph's parameters without a window"
 
@@ -176,44 +176,6 @@ def unused_settings(args: argparse.Namespace) -> list[str]:
 
 # ------------------------------------------------------------- the graph
 
-def check_source(args: argparse.Namespace) -> None:
-    """Exactly one of FILE.cgraph, --expr, --expr-file, and every --set with its '='."""
-    given = sum(x is not None for x in (args.file, args.expr, args.expr_file))
-    if given != 1:
-        raise UsageError("give either FILE.cgraph or --expr PROGRAM" if given == 0
-                         else "give one of FILE.cgraph, --expr PROGRAM, --expr-file FILE")
-    for text in args.sets:
-        _split_set(text)
-
-
-def load(args: argparse.Namespace):
-    """(graph, where, parsed program or None), with ``--set`` applied."""
-    check_source(args)
-    sets = [_split_set(text) for text in args.sets]
-    names: dict[str, str] = {}
-    unset: list[str] = []
-    parsed = None
-    if args.file is None:
-        from ..program import parse_program
-        if args.expr is not None:
-            where, program = "--expr", args.expr
-        else:
-            where, program = read_program_file(args.expr_file)
-        try:
-            parsed = parse_program(program)
-        except ChainruleError as exc:
-            raise CommandError(f"{where}: {exc}") from None
-        graph, names, unset = parsed.graph, parsed.names, parsed.unset
-    else:
-        where = args.file
-        graph = load_graph(args.file)
-    done = {_apply_set(graph, names, text, node_id, raw) for text, node_id, raw in sets}
-    missing = [n for n in unset if n not in done]
-    if missing:
-        raise CommandError(_missing_message(missing))
-    return graph, where, parsed
-
-
 def parameters(graph, text: str | None, names: dict[str, str], where: str) -> list[str]:
     """The ids to train: those of ``--train`` (checked), else the trainable inputs."""
     from ..training import parameters as trainable
@@ -272,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_source(args)
     config = settings(args)
-    graph, where, parsed = load(args)
+    graph, where, parsed = load_source(args)
     evaluator = Evaluator(graph)
     try:
         evaluation = evaluator.evaluate()
