@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QScrollArea, QStackedWidget,
                                QVBoxLayout, QWidget)
@@ -350,6 +351,10 @@ class Inspector(QWidget):
             # Markdown without raw HTML: a tag in the description shows as written.
             self.graph_description.document().setMarkdown(graph.description or "",
                                                            MARKDOWN_NO_HTML)
+            # A new text starts at its top (the cursor left at the end would scroll
+            # the view there as soon as it is laid out).
+            self.graph_description.moveCursor(QTextCursor.MoveOperation.Start)
+            self.graph_description.verticalScrollBar().setValue(0)
         self.graph_description.setVisible(bool(graph.description))
 
     def _refresh_node(self) -> None:

@@ -265,3 +265,20 @@ def test_the_settings_widgets_are_generated_from_the_op_table(window):
         window.program_bar.set_text("x = 1")
         window.program_bar.replace()
         ops.unregister("scaled")
+
+
+def test_a_long_description_opens_at_its_top(make_window, qtbot):
+    """A description longer than the panel shows its first line once the window is
+    laid out (the text cursor left at its end used to scroll the view there)."""
+    window = make_window("16-causal-attention.cgraph")
+    window.resize(1600, 1000)
+    window.show()
+    qtbot.waitExposed(window)
+    bar = window.inspector.graph_description.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    qtbot.wait(50)                        # let the layout settle, then nothing may scroll
+    assert bar.value() == 0
+    window.files.open_demo(DEMO_DIR / "12-two-layer-net.cgraph", ask=False)
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    qtbot.wait(50)
+    assert bar.value() == 0
