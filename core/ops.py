@@ -727,19 +727,19 @@ _DEFINITIONS = [
            math.cos, lambda g, out, x: g * -math.sin(x), np.cos,
            lambda g, out, x: g * -np.sin(x),
            export=Template("np.cos({x})", ("{g} * -np.sin({x})",))),
-    _unary("tanh", "functions", "tanh", "tanh x", "1 − tanh²(x)",
+    _unary("tanh", "activations", "tanh", "tanh x", "1 − tanh²(x)",
            "tanh multiplies the upstream gradient by 1 − tanh²x: at most 1, near 0 when the "
            "unit saturates.",
            math.tanh, lambda g, out, x: g * (1 - out * out), np.tanh,
            lambda g, out, x: g * (1 - out * out),
            export=Template("np.tanh({x})", ("{g} * (1 - {out} * {out})",))),
-    Op("sigmoid", ("x",), "functions", "σ", "1/(1 + e⁻ˣ)", ("σ(x)(1 − σ(x))",),
+    Op("sigmoid", ("x",), "activations", "σ", "1/(1 + e⁻ˣ)", ("σ(x)(1 − σ(x))",),
        "sigmoid multiplies the upstream gradient by σ(1 − σ), which is at most 0.25: "
        "that is why gradients vanish through deep chains of sigmoids.",
        scalar=_sigmoid, scalar_vjp=lambda g, out, x: g * (1 - out) * out,
        array=_np_sigmoid, array_vjp=_ub1(lambda g, out, x: g * (1 - out) * out),
        export=Template("1.0 / (1.0 + np.exp(-{x}))", ("{g} * (1 - {out}) * {out}",))),
-    _unary("relu", "functions", "ReLU", "max(x, 0)", "1 if x > 0 else 0",
+    _unary("relu", "activations", "ReLU", "max(x, 0)", "1 if x > 0 else 0",
            "relu is a gate: it passes the upstream gradient where its input was positive "
            "and blocks it (0) elsewhere.",
            _relu, lambda g, out, x: 0.0 if out <= 0 else g,
@@ -799,8 +799,12 @@ _DEFINITIONS = [
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _DEFINITIONS}
-GROUPS: tuple[str, ...] = ("leaves", "arithmetic", "functions", "tensors", "losses",
-                           "normalisation", "convolution")
+#: The palette's groups, in its order: the inputs, + − × ÷ and powers, the
+#: functions of a calculus course, the activations of a neural net (relu, sigmoid,
+#: tanh and their deep-learning relatives, softmax), matrices and reductions,
+#: shapes and indexing, the losses, normalisation, convolution and pooling.
+GROUPS: tuple[str, ...] = ("leaves", "arithmetic", "functions", "activations", "tensors",
+                           "shapes", "losses", "normalisation", "convolution")
 LEAVES = frozenset(name for name, op in OPS.items() if op.is_leaf)
 INFIX: dict[str, str] = {op.infix: op.name for op in _DEFINITIONS if op.infix}
 

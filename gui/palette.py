@@ -21,8 +21,8 @@ from chainrule.gui.mime import OP_MIME
 
 OP_ROLE = Qt.ItemDataRole.UserRole
 
-GROUP_TITLES = {"leaves": "Leaves", "arithmetic": "Arithmetic", "functions": "Functions",
-                "tensors": "Tensors", "losses": "Losses"}
+#: A group's header; a group not listed is shown as its name with a capital.
+GROUP_TITLES = {g: g.title() for g in ops.GROUPS}
 
 
 def op_tooltip(op: ops.Op) -> str:
@@ -125,16 +125,18 @@ class Palette(QWidget):
         self.tree.setColumnWidth(0, max(36, self.tree.columnWidth(0) + 6))
 
     def apply_filter(self, text: str) -> None:
-        """Show the ops whose name or group (any case) or symbol (as typed) contains ``text``."""
+        """Show the ops whose name or group (any case) contains ``text``, or whose symbol
+        (as typed) starts with it."""
         needle = text.strip().lower()
         for group, header in self.groups.items():
             shown = 0
             for i in range(header.childCount()):
                 item = header.child(i)
                 op = ops.OPS[item.data(0, OP_ROLE)]
-                # Symbols match as typed: σ (sigmoid) and Σ (sum) are different ops.
+                # Symbols match as typed: σ (sigmoid) and Σ (sum) are different ops;
+                # and from their start, so σ is not also "BCE σ" (bce_logits).
                 match = (not needle or needle in op.name.lower() or needle in op.group.lower()
-                         or text.strip() in op.symbol)
+                         or op.symbol.startswith(text.strip()))
                 item.setHidden(not match)
                 shown += match
             header.setHidden(shown == 0)

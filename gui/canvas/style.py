@@ -64,15 +64,23 @@ GROUP_COLORS = {
     "leaves": QColor("#dbeafe"),
     "arithmetic": QColor("#fde9c8"),
     "functions": QColor("#e9ddfb"),
+    "activations": QColor("#f5dcf0"),
     "tensors": QColor("#cdeee9"),
+    "shapes": QColor("#dbe8d4"),
     "losses": QColor("#fbd5d5"),
+    "normalisation": QColor("#fdf1c4"),
+    "convolution": QColor("#d6e4f5"),
 }
 GROUP_DARK = {
     "leaves": QColor("#1d4ed8"),
     "arithmetic": QColor("#b45309"),
     "functions": QColor("#7c3aed"),
+    "activations": QColor("#a21caf"),
     "tensors": QColor("#0f766e"),
+    "shapes": QColor("#3f6212"),
     "losses": QColor("#b91c1c"),
+    "normalisation": QColor("#a16207"),
+    "convolution": QColor("#1e40af"),
 }
 DEFAULT_GROUP = QColor("#e5e7eb")
 DEFAULT_GROUP_DARK = QColor("#4b5563")
