@@ -209,7 +209,11 @@ def _array_chain(op: ops.Op, port: int, L: str, n: str, names: list[str], up: An
     up_shape = format_shape(np.shape(up))
     local = _substitute(op.local[port], op, names)
     text = f"chain  ∂{L}/∂{s} = ∂{L}/∂{n} ⊙ ({local}) : {shape}"
-    if np.shape(grad) != np.broadcast_shapes(np.shape(up), *[np.shape(v) for v in inputs]):
+    try:
+        spread = np.broadcast_shapes(np.shape(up), *[np.shape(v) for v in inputs])
+    except ValueError:          # an op whose shapes do not broadcast (reshape, conv2d...)
+        return text
+    if np.shape(grad) != spread:
         text += f", summed from {up_shape} over the broadcast axes"
     return text
 

@@ -125,6 +125,7 @@ class Setting:
     none: str = ""
     aliases: tuple[str, ...] = ()       # other keyword names a program may use
     spin: tuple[int, int] = (-8, 8)     # the inspector's range where low/high are open
+    doc: str = ""                       # what the setting means, for a tooltip
     check: Callable[[Any], str | None] | None = field(default=None, repr=False,
                                                       compare=False)
 
@@ -879,7 +880,7 @@ def _setting_from_deep(d) -> Setting:
         none = {"axis": "all (reduce to a scalar)",
                 "stride": "the window size"}.get(d.name, "none")
     return Setting(d.name, kind, default=d.default, low=low, above=d.exclusive, none=none,
-                   aliases=aliases, check=check)
+                   aliases=aliases, check=check, doc=d.doc)
 
 
 def _op_from_deep(d) -> Op:
