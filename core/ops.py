@@ -380,11 +380,12 @@ def _check_matmul(a, b):
     sa, sb = np.shape(a), np.shape(b)
     if not (1 <= len(sa) <= 2 and 1 <= len(sb) <= 2):
         raise EvaluationError(
-            f"matmul needs vectors or matrices, got shapes {_shape_text(sa)} and {_shape_text(sb)}")
+            f"a is {_shape_text(sa)} and b is {_shape_text(sb)}; matmul takes vectors or "
+            "matrices")
     if sa[-1] != sb[0]:
         raise EvaluationError(
-            f"matmul shapes {_shape_text(sa)} and {_shape_text(sb)} do not fit "
-            f"({sa[-1]} ≠ {sb[0]})")
+            f"a is {_shape_text(sa)} and b is {_shape_text(sb)}; the inner sizes "
+            f"{sa[-1]} and {sb[0]} must match")
 
 
 def _matmul(a, b):

@@ -206,6 +206,7 @@ class Inspector(QWidget):
         outer.addWidget(self.node_grad)
         outer.addWidget(self.node_grad_table)
         self.node_problems = _text("errorText")
+        self.node_problems.setTextFormat(Qt.TextFormat.RichText)   # escaped: quotes stay quotes
         outer.addWidget(self.node_problems)
         # What other views know about the node (the gradient check): rich text from
         # the functions in note_providers, refreshed with the computed values.

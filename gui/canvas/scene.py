@@ -62,6 +62,7 @@ class GraphScene(QGraphicsScene):
         self._asked: Edge | None = None         # the quiz's "?" wire
         self._step_current: str | None = None   # the current step's node
         self._badged: set[str] = set()
+        self._problem_nodes: set[str] = set()
         self._output: str | None = None
         self._far = False         # zoomed out past reading: wires cached as pixmaps
         document.node_added.connect(self._on_node_added)
@@ -106,6 +107,7 @@ class GraphScene(QGraphicsScene):
         self.wires.clear()
         self._touching.clear()
         self._badged.clear()
+        self._problem_nodes.clear()
         self._output = None
         self._emphasized = set()
         self._asked = None
@@ -190,6 +192,7 @@ class GraphScene(QGraphicsScene):
         for edge in list(self._touching.pop(node_id, ())):   # normally gone already
             self._drop_wire(edge)
         self._badged.discard(node_id)
+        self._problem_nodes.discard(node_id)
         if self._output == node_id:
             self._output = None
         if item is not None:
@@ -226,6 +229,9 @@ class GraphScene(QGraphicsScene):
         if old in self._badged:
             self._badged.discard(old)
             self._badged.add(new)
+        if old in self._problem_nodes:
+            self._problem_nodes.discard(old)
+            self._problem_nodes.add(new)
         if self._output == old:
             self._output = new
         self._fill_node(item, self.graph.node(new))
@@ -296,6 +302,19 @@ class GraphScene(QGraphicsScene):
             if node_id in self.nodes:
                 self.nodes[node_id].set_warning(text)
         self._badged = {n for n in warnings if n in self.nodes}
+        # The ops that refused their inputs (shapes that do not fit...); an unwired
+        # port is not marked: the card's empty port says it already.
+        problems: dict[str, str] = {}
+        for problem in evaluation.problems:
+            if problem.kind != "unwired":
+                problems.setdefault(problem.node, problem.message)
+        for node_id in self._problem_nodes - set(problems):
+            if node_id in self.nodes:
+                self.nodes[node_id].set_problem(None)
+        for node_id, text in problems.items():
+            if node_id in self.nodes:
+                self.nodes[node_id].set_problem(text)
+        self._problem_nodes = {n for n in problems if n in self.nodes}
         self._relabel()
 
     def _relabel(self) -> None:
@@ -492,8 +511,8 @@ class GraphScene(QGraphicsScene):
         if spec.note:
             lines.append(spec.note)
         item = self.nodes.get(node_id)
-        if item is not None and item.warning:
-            lines.append("⚠ " + item.warning)
+        if item is not None and item.badge:
+            lines.append("⚠ " + item.badge)
         if item is not None and item.extra_tooltip:
             lines.append(item.extra_tooltip)
         if item is not None:

@@ -47,6 +47,7 @@ PORT_FREE_RING = QColor("#d1242f")  # an unconnected input: hollow red ring
 PORT_OK = QColor("#2da44e")         # a port the dragged wire may plug into
 PORT_REFUSED = QColor("#c4c9d0")
 WARNING = QColor("#bf8700")
+PROBLEM = QColor("#cf222e")      # a node that could not be computed
 
 # Learning views: the overwrite-at-forks program's numbers, gradient-check marks,
 # the trainable badge.
