@@ -298,7 +298,8 @@ class Op:
     explain: Callable[..., str | None] | None = field(default=None, repr=False)
     export: Template | None = field(default=None, repr=False)
     # The chain rule with shapes for an array step, when the op says it its own way
-    # (matmul: ∂L/∂a = ∂L/∂out @ bᵀ): (port, L, n, names, up, grad, inputs) -> str.
+    # (matmul: ∂L/∂a = ∂L/∂out @ bᵀ; the deep-learning ops' in ops_chain.py):
+    # (port, L, n, names, up, grad, inputs, attrs) -> str, a second line after "\n".
     chain: Callable[..., str] | None = field(default=None, repr=False)
 
     @property
@@ -535,7 +536,7 @@ def _binary(name, group, symbol, formula, local, note, scalar, scalar_vjp, array
               infix=infix, explain=explain, identity_vjp=identity_vjp, export=export)
 
 
-def _matmul_chain(port, L, n, names, up, grad, inputs):
+def _matmul_chain(port, L, n, names, up, grad, inputs, attrs=None):
     """``∂L/∂W = ∂L/∂Y @ Xᵀ : (3×2) = (3×1)·(1×2)``: the shapes of the product."""
     s = names[port]
     shape = _shape_text(np.shape(grad))
@@ -898,8 +899,10 @@ def _op_from_deep(d) -> Op:
     settings = tuple(_setting_from_deep(s) for s in d.settings)
     call = ", ".join([f"{{{p}}}" for p in d.ports] + [f"{s.name}={{{s.name}}}" for s in settings])
     grads = tuple(f"_deep({d.name!r}).vjp({{g}}, {{out}}, {call})[{k}]" for k in range(d.arity))
+    from .ops_chain import CHAINS
     return Op(d.name, d.ports, d.group, d.symbol, d.formula, d.local, d.note,
               array=array, array_vjp=array_vjp, settings=settings, explain=d.explain,
+              chain=CHAINS.get(d.name),
               export=Template(f"_deep({d.name!r}).forward({call})", grads,
                               {"_deep": _deep_helper_source()}))
 
