@@ -32,6 +32,7 @@ from chainrule.core.formatting import format_shape, format_value
 from chainrule.core.graph import Edge
 from chainrule.core.layout import LAYER_DY, layered_positions
 from chainrule.core.stepper import NOT_YET
+from chainrule.gui import heatmap
 from chainrule.gui.canvas import style
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.wire_item import WireItem
@@ -449,6 +450,21 @@ class GraphScene(QGraphicsScene):
             return value_text, None
         return value_text, self._text(self._lookup(ev.edge_grad, edge), dash=True)
 
+    def wire_arrays(self, edge: Edge) -> tuple[Any, Any]:
+        """(value, gradient) of a wire when it is a matrix or more (rank ≥ 2), else None:
+        what the wire's heatmaps show (only numbers the evaluation has)."""
+        ev = self.evaluation
+        if ev is None:
+            return None, None
+        value = self._lookup(ev.edge_value, edge)
+        grad = None
+        if ev.edge_grads is not None and edge != self._asked:
+            grad = self._lookup(ev.edge_grad, edge)
+
+        def shown(v):
+            return v if isinstance(v, np.ndarray) and v.ndim >= 2 and v.size else None
+        return shown(value), shown(grad)
+
     def set_view_scale(self, scale: float) -> None:
         """The view's zoom changed: pick how wires are drawn.
 
@@ -483,6 +499,11 @@ class GraphScene(QGraphicsScene):
             if grad is not NOT_YET and edge != self._asked:
                 lines.append("gradient: " + (_full(grad, self.precision) if grad is not None
                                              else "— (does not reach the output)"))
+            heat_value, heat_grad = self.wire_arrays(edge)
+            for what, a in (("value", heat_value), ("gradient", heat_grad)):
+                if a is not None:
+                    lines.append(f"{what} heatmap, "
+                                 + heatmap.scale_text(heatmap.scale_of(a), self.precision))
         return "\n".join(lines)
 
     def node_tooltip(self, node_id: str) -> str:

@@ -116,3 +116,7 @@ LOD_SIMPLE = 0.22                           # below: cards as blocks, wires as l
 # demo fitted into a laptop window still shows its numbers.
 LOD_WIRE_TEXT = 0.3
 LABEL_GROWTH = LOD_TEXT / LOD_WIRE_TEXT     # the most a label is enlarged
+# Zoomed in at least this far, a wire carrying a matrix or an image batch also
+# shows its value (above) and gradient (below) as small heatmaps of this size.
+LOD_HEATMAP = 0.9
+HEAT_W, HEAT_H = 64.0, 40.0
