@@ -148,8 +148,10 @@ class Plan:
             if not ins or i in self.blocked:
                 continue
             sf, sv, af, av = node.spec.bind(node.attrs)
-            scalar[i] = all(scalar[j] for j in ins)
-            if not scalar[i] or sf is None:
+            # An op without a float path may make an array of scalars (reshape,
+            # concat, index…): what it computes is not known to be a float.
+            scalar[i] = sf is not None and all(scalar[j] for j in ins)
+            if not scalar[i]:
                 sf, sv = af, av
             a = ins[0]
             b = ins[1] if len(ins) > 1 else -1

@@ -285,3 +285,21 @@ def test_vjps_return_one_gradient_for_one_port_and_a_tuple_for_two():
                 assert type(out) is tuple and len(out) == 2, name
             else:
                 assert type(out) is not tuple, name
+
+
+def test_an_op_that_makes_an_array_of_scalars_leaves_the_float_path():
+    """reshape, concat and index have no float path: a graph of scalars through them
+    holds arrays, and every later node must take the numpy path."""
+    g = Graph()
+    g.add_node("x", "input", value=2.0)
+    g.add_node("r", "reshape", attrs={"shape": [1]})
+    g.add_node("m", "mul")
+    g.add_node("s", "sum")
+    g.connect("x", "r", 0)
+    g.connect("r", "m", 0)
+    g.connect("x", "m", 1)
+    g.connect("m", "s", 0)
+    ev = evaluate(g)
+    assert ev.error is None and not ev.problems
+    assert ev.value("s") == 4.0 and ev.grad("x") == 4.0
+    np.testing.assert_array_equal(ev.value("m"), [4.0])
