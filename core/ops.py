@@ -918,11 +918,13 @@ def _deep_helper_source() -> str:
     source = source.replace("from .errors import EvaluationError\n",
                             "class EvaluationError(ValueError):\n"
                             "    \"\"\"A shape or setting that does not fit the op.\"\"\"\n")
+    # Scalars are np.float64 in the script (as its leaves), so that 0/0 of what a
+    # kernel returned is nan with a warning, as in the app, not a ZeroDivisionError.
     source = source.replace("from .values import as_value\n",
                             "def as_value(v):\n"
                             "    if isinstance(v, np.ndarray):\n"
-                            "        return float(v) if v.ndim == 0 else v\n"
-                            "    return float(v)\n")
+                            "        return np.float64(v) if v.ndim == 0 else v\n"
+                            "    return np.float64(v)\n")
     return (
         "\n\n_DEEP_SOURCE = " + repr(source) + "\n\n\n"
         "def _deep(name):\n"
