@@ -125,18 +125,16 @@ class Palette(QWidget):
         self.tree.setColumnWidth(0, max(36, self.tree.columnWidth(0) + 6))
 
     def apply_filter(self, text: str) -> None:
-        """Show the ops whose name or group (any case) contains ``text``, or whose symbol
-        (as typed) starts with it."""
+        """Show the ops whose name or group (any case) or symbol (as typed) contains ``text``."""
         needle = text.strip().lower()
         for group, header in self.groups.items():
             shown = 0
             for i in range(header.childCount()):
                 item = header.child(i)
                 op = ops.OPS[item.data(0, OP_ROLE)]
-                # Symbols match as typed: σ (sigmoid) and Σ (sum) are different ops;
-                # and from their start, so σ is not also "BCE σ" (bce_logits).
+                # Symbols match as typed: σ (sigmoid) and Σ (sum) are different ops.
                 match = (not needle or needle in op.name.lower() or needle in op.group.lower()
-                         or op.symbol.startswith(text.strip()))
+                         or text.strip() in op.symbol)
                 item.setHidden(not match)
                 shown += match
             header.setHidden(shown == 0)

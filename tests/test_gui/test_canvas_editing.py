@@ -507,7 +507,7 @@ def test_quick_add_matching():
     assert matching_ops("sig")[0].name == "sigmoid"
     assert matching_ops("σ")[0].name == "sigmoid"
     assert {op.name for op in matching_ops("loss")} == {"mse", "cross_entropy", "bce",
-                                                          "bce_logits", "hinge"}
+                                                        "bce_logits", "hinge"}
     assert "input" not in {op.name for op in matching_ops("", with_inputs_only=True)}
 
 
