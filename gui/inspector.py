@@ -202,7 +202,7 @@ class Inspector(QWidget):
         self.node_value_table = number_table(read_only=True)
         self.node_grad = _text("gradText", selectable=True)
         self.node_grad_table = number_table(read_only=True)
-        # A matrix or an image batch is also shown as a heatmap (the number on hover).
+        # An array is also shown as a heatmap (a vector: a strip), the number on hover.
         self.node_value_heat = HeatmapView()
         self.node_value_heat.setObjectName("valueHeatmap")
         self.node_grad_heat = HeatmapView()
@@ -479,7 +479,8 @@ class Inspector(QWidget):
                 heat.hide()
             return
         if heat is not None:
-            shown = isinstance(value, np.ndarray) and value.ndim >= 2 and value.size > 0
+            # a matrix or an image batch as a heatmap, a vector as a strip of colours
+            shown = isinstance(value, np.ndarray) and value.ndim >= 1 and value.size > 0
             heat.setVisible(shown)
             if shown:
                 heat.set_array(value, "gradient" if colour == RED else "value", self.digits)

@@ -144,3 +144,18 @@ def test_the_inspector_shows_a_matrix_as_a_heatmap_with_numbers_on_hover(window,
     assert ins.node_grad_heat.text_at(QPoint(-5, -5)).startswith("colour scale")
     window.canvas.select_nodes(["L"])                   # a scalar: no heatmap
     assert not ins.node_value_heat.isVisibleTo(ins)
+
+
+def test_the_inspector_shows_a_vector_as_a_strip(window):
+    window.program_bar.set_text("v = [-1, 0, 3]\ny = sum(v * v)")
+    window.program_bar.replace()
+    window.canvas.select_nodes(["v"])
+    heat = window.inspector.node_value_heat
+    assert heat.isVisibleTo(window.inspector)
+    heat.resize(300, heat.sizeHint().height())
+    rect = heat.picture_rect()
+    assert rect.width() >= 3 * rect.height() - 3                # one row: a strip
+    cell = rect.width() / 3
+    right = QPoint(int(rect.left() + 2.5 * cell), rect.center().y())
+    assert heat.text_at(right) == "value[2] = 3"
+    assert near(heat.grab().toImage().pixelColor(right), heatmap.POSITIVE)
