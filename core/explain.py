@@ -211,13 +211,22 @@ def _array_chain(op: ops.Op, port: int, L: str, n: str, names: list[str], up: An
     up_shape = format_shape(np.shape(up))
     local = _substitute(op.local[port], op, names)
     text = f"chain  ∂{L}/∂{s} = ∂{L}/∂{n} ⊙ ({local}) : {shape}"
-    try:
-        spread = np.broadcast_shapes(np.shape(up), *[np.shape(v) for v in inputs])
-    except ValueError:          # an op whose shapes do not broadcast (reshape, conv2d...)
-        return text
-    if np.shape(grad) != spread:
+    if _summed_over_broadcast(up, grad, inputs):
         text += f", summed from {up_shape} over the broadcast axes"
     return text
+
+
+def _summed_over_broadcast(up: Any, grad: Any, inputs: list[Any]) -> bool:
+    """Whether an element-wise gate's input was stretched by broadcasting, so its
+    gradient is the upstream one summed back to its shape.  Gates that change shapes
+    their own way (conv2d, pooling, reshape, the losses) have inputs that need not
+    broadcast together at all: they are not summed."""
+    try:
+        full = np.broadcast_shapes(*[np.shape(v) for v in inputs])
+        full = np.broadcast_shapes(np.shape(up), full)
+    except ValueError:
+        return False
+    return np.shape(grad) != full
 
 
 # ------------------------------------------------- a node or wire after a pass
