@@ -77,6 +77,9 @@ class Problem:
 
     node: str
     message: str
+    # "unwired": a port is not connected; "op": the op refused its inputs (shapes
+    # that do not fit, an index out of range), said in the one sentence of message.
+    kind: str = "op"
 
 
 class Plan:
@@ -105,7 +108,7 @@ class Plan:
                 missing = [spec.ports[p] for p, s in enumerate(srcs) if s is None]
                 what = "port" if len(missing) == 1 else "ports"
                 self.problems.append(Problem(node.id, f'node "{node.id}" ({node.op}): {what} '
-                                             f'{", ".join(missing)} not connected'))
+                                             f'{", ".join(missing)} not connected', "unwired"))
             ins = tuple(index[s] if s is not None else -1 for s in srcs)
             if -1 in ins or any(j in blocked for j in ins):
                 blocked.add(i)

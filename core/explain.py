@@ -185,7 +185,9 @@ def incoming_lines(step: BackwardStep, graph: Graph, evaluation: Evaluation,
         s = _name(graph, edge.src)
         tag = f" (port {op.ports[edge.port]})" if names.count(s) > 1 else ""
         if arrays:
-            result[edge] = [_array_chain(op, edge.port, L, n, names, up, grad, inputs) + tag]
+            first, *more = _array_chain(op, edge.port, L, n, names, up, grad, inputs,
+                                        node.attrs).split("\n")
+            result[edge] = [first + tag, *more]
             continue
         local = local_derivative(op, out, inputs, edge.port)
         formula = _substitute(op.local[edge.port], op, names)
@@ -199,11 +201,11 @@ def incoming_lines(step: BackwardStep, graph: Graph, evaluation: Evaluation,
 
 
 def _array_chain(op: ops.Op, port: int, L: str, n: str, names: list[str], up: Any,
-                 grad: Any, inputs: list[Any]) -> str:
+                 grad: Any, inputs: list[Any], attrs: dict | None = None) -> str:
     """The chain rule with shapes: ``∂L/∂x = ∂L/∂y ⊙ (local) : (2×3)``, or the op's
     own way of saying it (``Op.chain``: matmul's ``∂L/∂W = ∂L/∂Y @ Xᵀ``)."""
     if op.chain is not None:
-        return op.chain(port, L, n, names, up, grad, inputs)
+        return op.chain(port, L, n, names, up, grad, inputs, attrs or {})
     s = names[port]
     shape = format_shape(np.shape(grad))
     up_shape = format_shape(np.shape(up))

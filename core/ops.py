@@ -125,6 +125,7 @@ class Setting:
     none: str = ""
     aliases: tuple[str, ...] = ()       # other keyword names a program may use
     spin: tuple[int, int] = (-8, 8)     # the inspector's range where low/high are open
+    doc: str = ""                       # what the setting means, for a tooltip
     check: Callable[[Any], str | None] | None = field(default=None, repr=False,
                                                       compare=False)
 
@@ -297,7 +298,8 @@ class Op:
     explain: Callable[..., str | None] | None = field(default=None, repr=False)
     export: Template | None = field(default=None, repr=False)
     # The chain rule with shapes for an array step, when the op says it its own way
-    # (matmul: ∂L/∂a = ∂L/∂out @ bᵀ): (port, L, n, names, up, grad, inputs) -> str.
+    # (matmul: ∂L/∂a = ∂L/∂out @ bᵀ; the deep-learning ops' in ops_chain.py):
+    # (port, L, n, names, up, grad, inputs, attrs) -> str, a second line after "\n".
     chain: Callable[..., str] | None = field(default=None, repr=False)
 
     @property
@@ -379,11 +381,12 @@ def _check_matmul(a, b):
     sa, sb = np.shape(a), np.shape(b)
     if not (1 <= len(sa) <= 2 and 1 <= len(sb) <= 2):
         raise EvaluationError(
-            f"matmul needs vectors or matrices, got shapes {_shape_text(sa)} and {_shape_text(sb)}")
+            f"a is {_shape_text(sa)} and b is {_shape_text(sb)}; matmul takes vectors or "
+            "matrices")
     if sa[-1] != sb[0]:
         raise EvaluationError(
-            f"matmul shapes {_shape_text(sa)} and {_shape_text(sb)} do not fit "
-            f"({sa[-1]} ≠ {sb[0]})")
+            f"a is {_shape_text(sa)} and b is {_shape_text(sb)}; the inner sizes "
+            f"{sa[-1]} and {sb[0]} must match")
 
 
 def _matmul(a, b):
@@ -533,7 +536,7 @@ def _binary(name, group, symbol, formula, local, note, scalar, scalar_vjp, array
               infix=infix, explain=explain, identity_vjp=identity_vjp, export=export)
 
 
-def _matmul_chain(port, L, n, names, up, grad, inputs):
+def _matmul_chain(port, L, n, names, up, grad, inputs, attrs=None):
     """``∂L/∂W = ∂L/∂Y @ Xᵀ : (3×2) = (3×1)·(1×2)``: the shapes of the product."""
     s = names[port]
     shape = _shape_text(np.shape(grad))
@@ -727,19 +730,19 @@ _DEFINITIONS = [
            math.cos, lambda g, out, x: g * -math.sin(x), np.cos,
            lambda g, out, x: g * -np.sin(x),
            export=Template("np.cos({x})", ("{g} * -np.sin({x})",))),
-    _unary("tanh", "functions", "tanh", "tanh x", "1 − tanh²(x)",
+    _unary("tanh", "activations", "tanh", "tanh x", "1 − tanh²(x)",
            "tanh multiplies the upstream gradient by 1 − tanh²x: at most 1, near 0 when the "
            "unit saturates.",
            math.tanh, lambda g, out, x: g * (1 - out * out), np.tanh,
            lambda g, out, x: g * (1 - out * out),
            export=Template("np.tanh({x})", ("{g} * (1 - {out} * {out})",))),
-    Op("sigmoid", ("x",), "functions", "σ", "1/(1 + e⁻ˣ)", ("σ(x)(1 − σ(x))",),
+    Op("sigmoid", ("x",), "activations", "σ", "1/(1 + e⁻ˣ)", ("σ(x)(1 − σ(x))",),
        "sigmoid multiplies the upstream gradient by σ(1 − σ), which is at most 0.25: "
        "that is why gradients vanish through deep chains of sigmoids.",
        scalar=_sigmoid, scalar_vjp=lambda g, out, x: g * (1 - out) * out,
        array=_np_sigmoid, array_vjp=_ub1(lambda g, out, x: g * (1 - out) * out),
        export=Template("1.0 / (1.0 + np.exp(-{x}))", ("{g} * (1 - {out}) * {out}",))),
-    _unary("relu", "functions", "ReLU", "max(x, 0)", "1 if x > 0 else 0",
+    _unary("relu", "activations", "ReLU", "max(x, 0)", "1 if x > 0 else 0",
            "relu is a gate: it passes the upstream gradient where its input was positive "
            "and blocks it (0) elsewhere.",
            _relu, lambda g, out, x: 0.0 if out <= 0 else g,
@@ -799,8 +802,12 @@ _DEFINITIONS = [
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _DEFINITIONS}
-GROUPS: tuple[str, ...] = ("leaves", "arithmetic", "functions", "tensors", "losses",
-                           "normalisation", "convolution")
+#: The palette's groups, in its order: the inputs, + − × ÷ and powers, the
+#: functions of a calculus course, the activations of a neural net (relu, sigmoid,
+#: tanh and their deep-learning relatives, softmax), matrices and reductions,
+#: shapes and indexing, the losses, normalisation, convolution and pooling.
+GROUPS: tuple[str, ...] = ("leaves", "arithmetic", "functions", "activations", "tensors",
+                           "shapes", "losses", "normalisation", "convolution")
 LEAVES = frozenset(name for name, op in OPS.items() if op.is_leaf)
 INFIX: dict[str, str] = {op.infix: op.name for op in _DEFINITIONS if op.infix}
 
@@ -875,7 +882,7 @@ def _setting_from_deep(d) -> Setting:
         none = {"axis": "all (reduce to a scalar)",
                 "stride": "the window size"}.get(d.name, "none")
     return Setting(d.name, kind, default=d.default, low=low, above=d.exclusive, none=none,
-                   aliases=aliases, check=check)
+                   aliases=aliases, check=check, doc=d.doc)
 
 
 def _op_from_deep(d) -> Op:
@@ -892,8 +899,10 @@ def _op_from_deep(d) -> Op:
     settings = tuple(_setting_from_deep(s) for s in d.settings)
     call = ", ".join([f"{{{p}}}" for p in d.ports] + [f"{s.name}={{{s.name}}}" for s in settings])
     grads = tuple(f"_deep({d.name!r}).vjp({{g}}, {{out}}, {call})[{k}]" for k in range(d.arity))
+    from .ops_chain import CHAINS
     return Op(d.name, d.ports, d.group, d.symbol, d.formula, d.local, d.note,
               array=array, array_vjp=array_vjp, settings=settings, explain=d.explain,
+              chain=CHAINS.get(d.name),
               export=Template(f"_deep({d.name!r}).forward({call})", grads,
                               {"_deep": _deep_helper_source()}))
 
@@ -909,11 +918,13 @@ def _deep_helper_source() -> str:
     source = source.replace("from .errors import EvaluationError\n",
                             "class EvaluationError(ValueError):\n"
                             "    \"\"\"A shape or setting that does not fit the op.\"\"\"\n")
+    # Scalars are np.float64 in the script (as its leaves), so that 0/0 of what a
+    # kernel returned is nan with a warning, as in the app, not a ZeroDivisionError.
     source = source.replace("from .values import as_value\n",
                             "def as_value(v):\n"
                             "    if isinstance(v, np.ndarray):\n"
-                            "        return float(v) if v.ndim == 0 else v\n"
-                            "    return float(v)\n")
+                            "        return np.float64(v) if v.ndim == 0 else v\n"
+                            "    return np.float64(v)\n")
     return (
         "\n\n_DEEP_SOURCE = " + repr(source) + "\n\n\n"
         "def _deep(name):\n"

@@ -1089,27 +1089,27 @@ class DeepOp:
 
 
 _SHAPE_OPS = [
-    DeepOp("transpose", ("x",), "tensors", "xᵀ", "xᵀ (the last two axes swapped)",
+    DeepOp("transpose", ("x",), "shapes", "xᵀ", "xᵀ (the last two axes swapped)",
            ("dX = (dY)ᵀ",),
            "transpose sends the upstream gradient back transposed: each element's gradient "
            "returns to the place it came from. A scalar or vector passes unchanged.",
            transpose_forward, transpose_vjp, torch="x.transpose(-2, -1)"),
-    DeepOp("reshape", ("x",), "tensors", "⇄", "x with a new shape, same elements",
+    DeepOp("reshape", ("x",), "shapes", "⇄", "x with a new shape, same elements",
            ("dX = reshape(dY, shape of x)",),
            "reshape only relabels positions, so the upstream gradient is reshaped back to "
            "x's shape, element for element.",
            reshape_forward, reshape_vjp, (_SHAPE,), torch="torch.reshape(x, shape)"),
-    DeepOp("index", ("x",), "tensors", "x[i]", "x[index]",
+    DeepOp("index", ("x",), "shapes", "x[i]", "x[index]",
            ("dX = dY at the selected elements, 0 elsewhere",),
            "index routes the upstream gradient to the elements it selected; every element "
            "it left out gets gradient 0.",
            index_forward, index_vjp, (_INDEX,), torch="x[index]"),
-    DeepOp("concat", ("a", "b"), "tensors", "⧺", "[a, b] joined along axis",
+    DeepOp("concat", ("a", "b"), "shapes", "⧺", "[a, b] joined along axis",
            ("dA = dY's part for a", "dB = dY's part for b"),
            "concat splits the upstream gradient where it joined its inputs: each input "
            "gets back the slice of the gradient that lines up with it.",
            concat_forward, concat_vjp, (_AXIS_CONCAT,), torch="torch.cat([a, b], dim=axis)"),
-    DeepOp("embedding", ("table", "ids"), "tensors", "E[i]", "table[ids]",
+    DeepOp("embedding", ("table", "ids"), "shapes", "E[i]", "table[ids]",
            ("dTable[i] = Σ dY over the positions where ids = i", "0 (ids are not differentiable)"),
            "embedding is a lookup: each row's gradient is the sum of the upstream gradients "
            "of every place that picked it (fan-out inside one op); rows never picked get 0, "
@@ -1118,13 +1118,13 @@ _SHAPE_OPS = [
 ]
 
 _ELEMENTWISE_OPS = [
-    DeepOp("leaky_relu", ("x",), "functions", "LReLU", "x if x > 0 else slope · x",
+    DeepOp("leaky_relu", ("x",), "activations", "LReLU", "x if x > 0 else slope · x",
            ("1 if x > 0 else slope",),
            "leaky_relu passes the upstream gradient where x > 0 and lets a small fraction "
            "(slope) through elsewhere, so a negative unit still learns — unlike relu, it "
            "never blocks the gradient completely.",
            leaky_relu_forward, leaky_relu_vjp, (_SLOPE,), torch="F.leaky_relu(x, slope)"),
-    DeepOp("gelu", ("x",), "functions", "GELU", "x · Φ(x)",
+    DeepOp("gelu", ("x",), "activations", "GELU", "x · Φ(x)",
            ("Φ(x) + x · φ(x)",),
            "gelu multiplies the upstream gradient by Φ(x) + x·φ(x): about 1 for large x, "
            "about 0 for very negative x, and smooth in between (a soft relu gate).",
@@ -1143,14 +1143,14 @@ _REDUCTION_OPS = [
            "in proportion to softmax(x), so the largest get the most.",
            logsumexp_forward, logsumexp_vjp, (_AXIS_OPT, _KEEPDIMS),
            torch="torch.logsumexp(x, dim)"),
-    DeepOp("softmax", ("x",), "functions", "softmax", "exp x / Σ exp x",
+    DeepOp("softmax", ("x",), "activations", "softmax", "exp x / Σ exp x",
            ("∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ − yⱼ), so dX = y · (dY − Σ dY·y)",),
            "softmax couples its outputs: raising one probability lowers the others, so the "
            "gradient of each input is y·(upstream − the probability-weighted mean of "
            "upstream). Adding a constant to every input changes nothing, and its gradient "
            "sums to 0.",
            softmax_forward, softmax_vjp, (_AXIS_SOFTMAX,), torch="torch.softmax(x, dim=axis)"),
-    DeepOp("log_softmax", ("x",), "functions", "log softmax", "x − logsumexp x",
+    DeepOp("log_softmax", ("x",), "activations", "log softmax", "x − logsumexp x",
            ("dX = dY − softmax(x) · Σ dY",),
            "log_softmax passes the upstream gradient through minus softmax(x) times its "
            "sum: stable where log(softmax) would underflow, and the heart of cross-entropy.",
@@ -1252,8 +1252,11 @@ KEEPDIMS_OPS: dict[str, DeepOp] = {op.name: op for op in [
            torch="x.mean(axis, keepdim=keepdims)"),
 ]}
 
-# Groups the new ops use that the table does not have yet, in palette order.
-GROUPS: tuple[str, ...] = ("tensors", "functions", "losses", "normalisation", "convolution")
+# The palette groups the new ops use, in palette order (the table adds leaves,
+# arithmetic and functions): shapes and indexing, activations (relu's family and
+# softmax), reductions, losses, normalisation, convolution and pooling.
+GROUPS: tuple[str, ...] = ("activations", "tensors", "shapes", "losses", "normalisation",
+                           "convolution")
 
 
 def get(name: str) -> DeepOp:

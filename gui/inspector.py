@@ -33,6 +33,7 @@ from chainrule.core.formatting import format_value
 from chainrule.core.graph import Edge, Node, check_id
 from chainrule.core.stepper import NOT_YET
 from chainrule.gui.commands import Rename, SetNodeField, SetOutput
+from chainrule.gui.heatmap import HeatmapView
 from chainrule.gui.op_settings import SettingsEditor
 from chainrule.gui.safe_text import MARKDOWN_NO_HTML, SafeTextBrowser, plain_tooltip
 from chainrule.gui.value_editor import (MAX_TEXT_FIELD, NumberTable, ValueEditor, blocked,
@@ -211,11 +212,21 @@ class Inspector(QWidget):
         self.node_value_table = number_table(read_only=True)
         self.node_grad = _text("gradText", selectable=True)
         self.node_grad_table = number_table(read_only=True)
+        # An array is also shown as a heatmap (a vector: a strip), the number on hover.
+        self.node_value_heat = HeatmapView()
+        self.node_value_heat.setObjectName("valueHeatmap")
+        self.node_grad_heat = HeatmapView()
+        self.node_grad_heat.setObjectName("gradHeatmap")
+        self._heat_of = {id(self.node_value_table): self.node_value_heat,
+                         id(self.node_grad_table): self.node_grad_heat}
         outer.addWidget(self.node_value)
+        outer.addWidget(self.node_value_heat)
         outer.addWidget(self.node_value_table)
         outer.addWidget(self.node_grad)
+        outer.addWidget(self.node_grad_heat)
         outer.addWidget(self.node_grad_table)
         self.node_problems = _text("errorText")
+        self.node_problems.setTextFormat(Qt.TextFormat.RichText)   # escaped: quotes stay quotes
         outer.addWidget(self.node_problems)
         # What other views know about the node (the gradient check): rich text from
         # the functions in note_providers, refreshed with the computed values.
@@ -247,8 +258,12 @@ class Inspector(QWidget):
         self.edge_grad = _text("gradText")
         self.edge_grad_table = number_table(read_only=True)
         self.edge_note = _text("hint")
-        for w in (self.edge_value, self.edge_value_table, self.edge_grad, self.edge_grad_table,
-                  self.edge_note):
+        self.edge_value_heat = HeatmapView()
+        self.edge_grad_heat = HeatmapView()
+        self._heat_of.update({id(self.edge_value_table): self.edge_value_heat,
+                              id(self.edge_grad_table): self.edge_grad_heat})
+        for w in (self.edge_value, self.edge_value_heat, self.edge_value_table, self.edge_grad,
+                  self.edge_grad_heat, self.edge_grad_table, self.edge_note):
             outer.addWidget(w)
         outer.addStretch(1)
         return page
@@ -430,6 +445,7 @@ class Inspector(QWidget):
                                    f"{escape(node_id)}: — <span style='color:#666'>"
                                    f"({escape(why)})</span>")
             self.node_grad_table.hide()
+            self.node_grad_heat.hide()
         else:
             self._show_number(self.node_grad, self.node_grad_table,
                               f"gradient ∂{evaluation.output}/∂{node_id}", grad, RED)
@@ -469,6 +485,7 @@ class Inspector(QWidget):
             self.edge_grad.setText("<b>gradient</b>: — <span style='color:#666'>(no backward "
                                    "pass reaches this wire)</span>")
             self.edge_grad_table.hide()
+            self.edge_grad_heat.hide()
         else:
             self._show_number(self.edge_grad, self.edge_grad_table,
                               f"gradient sent back to {edge.src}", grad, RED)
@@ -481,11 +498,20 @@ class Inspector(QWidget):
 
     def _show_number(self, label: QLabel, table: NumberTable, what: str, value: Any,
                      colour: str) -> None:
+        heat = self._heat_of.get(id(table))
         if value is NOT_YET:
             label.setText(f"<b>{escape(what)}</b>: <span style='color:#666'>not reached yet "
                           f"in the step-through</span>")
             table.hide()
+            if heat is not None:
+                heat.hide()
             return
+        if heat is not None:
+            # a matrix or an image batch as a heatmap, a vector as a strip of colours
+            shown = isinstance(value, np.ndarray) and value.ndim >= 1 and value.size > 0
+            heat.setVisible(shown)
+            if shown:
+                heat.set_array(value, "gradient" if colour == RED else "value", self.digits)
         label.setText(f"<b>{escape(what)}</b>: <span style='color:{colour}'>"
                       f"{escape(self._fmt(value))}</span>")
         is_table = isinstance(value, np.ndarray) and 1 <= value.ndim <= 2

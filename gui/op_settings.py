@@ -2,7 +2,9 @@
 
 Every :class:`~chainrule.core.ops.Setting` of the selected node's op gets one row: a
 spin box for an integer, a text field for a number or a list of integers, a
-check box for true/false, a drop-down for a choice.  A setting whose default
+check box for true/false, a drop-down for a choice, and a text field of JSON for
+a list of integers (``[2, -1]``) or an index (``[0, [null, 2]]``: one entry per
+leading axis, an integer or a slice).  A setting whose default
 is None (the axis of ``sum``: all elements) has a check box for that meaning
 (``Setting.none``); while it is ticked the setting is absent from ``attrs``.
 The widgets only report what the user chose (:attr:`SettingsEditor.edited`,
@@ -61,8 +63,10 @@ class SettingRow:
             for choice in setting.choices:
                 self.editor.addItem(str(choice), choice)
             self.editor.currentIndexChanged.connect(changed)
-        else:                                   # float, ints: typed, checked on Enter
+        else:                                   # float, ints, index: typed, checked on Enter
             self.editor = QLineEdit()
+            if kind in ("ints", "index"):
+                self.editor.setPlaceholderText("[0, [null, 2]]" if kind == "index" else "[2, -1]")
             self.editor.editingFinished.connect(changed)
         self.editor.setObjectName(f"{_camel(setting.name)}Edit")
         row.addWidget(self.editor)
@@ -73,6 +77,8 @@ class SettingRow:
             self.none.toggled.connect(changed)
             row.addWidget(self.none)
         row.addStretch(1)
+        tip = setting.doc + ("; " if setting.doc else "") + "must be " + setting.requirement()
+        self.box.setToolTip(tip[0].upper() + tip[1:])
 
     def widgets(self) -> list[QWidget]:
         return [self.editor] + ([self.none] if self.none is not None else [])
@@ -143,6 +149,10 @@ class SettingsEditor(QWidget):
 
     def _rebuild(self, op: ops.Op) -> None:
         for row in self.rows.values():
+            # A text field being typed into reports editingFinished when it loses the
+            # focus, after the inspector moved on to another node: it must not edit that.
+            for widget in row.widgets():
+                widget.blockSignals(True)
             self._layout.removeWidget(row.box)
             row.box.deleteLater()
         self.op = op
@@ -154,6 +164,8 @@ class SettingsEditor(QWidget):
     def _changed(self, row: SettingRow) -> None:
         """One row was edited: the node's attrs with that setting changed (or absent)."""
         name = row.setting.name
+        if self.rows.get(name) is not row:      # a row of the op shown before
+            return
         try:
             value = row.value()
         except ValueError:
@@ -168,7 +180,9 @@ class SettingsEditor(QWidget):
         if value is None:
             attrs.pop(name, None)
         else:
-            refusal = row.setting.refusal(self.op.name, value)
+            # Lists are shown as they were typed, in JSON (null, not None).
+            show = json.dumps if row.setting.kind in ("ints", "index") else repr
+            refusal = row.setting.refusal(self.op.name, value, show)
             if refusal is not None:
                 self.refused.emit(refusal)
                 row.show(self.attrs.get(name))

@@ -21,8 +21,8 @@ from chainrule.gui.mime import OP_MIME
 
 OP_ROLE = Qt.ItemDataRole.UserRole
 
-GROUP_TITLES = {"leaves": "Leaves", "arithmetic": "Arithmetic", "functions": "Functions",
-                "tensors": "Tensors", "losses": "Losses"}
+#: A group's header; a group not listed is shown as its name with a capital.
+GROUP_TITLES = {g: g.title() for g in ops.GROUPS}
 
 
 def op_tooltip(op: ops.Op) -> str:

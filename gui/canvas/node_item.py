@@ -61,6 +61,9 @@ class NodeItem(QGraphicsItem):
         self.trainable = False
         self.is_output = False
         self.warning: str | None = None
+        # Why the node has no value (an op that refused its inputs: shapes that do not
+        # fit, an index out of range): a red badge and border, the sentence on hover.
+        self.problem: str | None = None
         self.state = "normal"
         self.extra_tooltip = ""
         self.connected = [False] * op.arity
@@ -144,6 +147,8 @@ class NodeItem(QGraphicsItem):
             painter.setPen(QPen(style.STATE_READY, 2.2, Qt.DashLine))
         elif self.is_output:
             painter.setPen(QPen(style.OUTPUT_BORDER, 2.6))
+        elif self.problem:
+            painter.setPen(QPen(style.PROBLEM, 2.2))
         else:
             painter.setPen(QPen(style.CARD_BORDER, 1.2))
         painter.drawRoundedRect(card, style.CORNER, style.CORNER)
@@ -199,9 +204,9 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(style.group_color(self.op.group) if self.state != "done"
                          else style.STATE_DONE)
         painter.drawRect(card)
-        if self.warning:
+        if self.badge:
             painter.setPen(Qt.NoPen)
-            painter.setBrush(style.WARNING)
+            painter.setBrush(style.PROBLEM if self.problem else style.WARNING)
             painter.drawRect(QRectF(style.NODE_W - 30, 0, 30, 30))
 
     def _paint_texts(self, painter, title_font, symbol_font, value_font, small_font, tag_font,
@@ -210,7 +215,7 @@ class NodeItem(QGraphicsItem):
         painter.setFont(title_font)
         painter.setPen(style.TEXT)
         metrics = QFontMetricsF(title_font)
-        title_box = QRectF(8, 0, w - 16 - (18 if self.warning else 0), style.HEADER_H)
+        title_box = QRectF(8, 0, w - 16 - (18 if self.badge else 0), style.HEADER_H)
         painter.drawText(title_box, Qt.AlignVCenter | Qt.AlignLeft,
                          metrics.elidedText(self.title, Qt.ElideRight, title_box.width()))
         body = QRectF(10, style.HEADER_H, w - 20, h - style.HEADER_H)
@@ -243,7 +248,12 @@ class NodeItem(QGraphicsItem):
                 p = self.input_port_pos(k)
                 painter.drawText(QRectF(p.x() + 8, p.y() - 7, 60, 14),
                                  Qt.AlignLeft | Qt.AlignVCenter, name)
-        if self.warning:
+        if self.problem:
+            painter.setFont(small_font)
+            painter.setPen(style.PROBLEM)
+            painter.drawText(QRectF(6, h - 13, w - 12, 12), Qt.AlignLeft | Qt.AlignVCenter,
+                             "✗ no value")
+        if self.badge:
             self._paint_badge(painter, tag_font)
         if self.trainable:
             self._paint_trainable(painter, tag_font)
@@ -262,14 +272,14 @@ class NodeItem(QGraphicsItem):
             painter.setFont(tag_font)
             painter.setPen(style.VALUE)
             # left of the warning badge when there is one, never under it
-            right = w - (22 if self.warning else 4)
+            right = w - (22 if self.badge else 4)
             painter.drawText(QRectF(right - 16, 0, 16, style.HEADER_H), Qt.AlignCenter, "✓")
 
     def output_tag_rect(self, tag_font=None) -> QRectF:
         """Where the "output" tag goes: above the card's right end, beside a ⚠ badge."""
         metrics = QFontMetricsF(tag_font or _fonts()[4])
         tw = metrics.horizontalAdvance("output") + 10
-        return QRectF(style.NODE_W - tw - (16 if self.warning else 0), -17, tw, 15)
+        return QRectF(style.NODE_W - tw - (16 if self.badge else 0), -17, tw, 15)
 
     def _badge_rect(self) -> QRectF:
         return QRectF(style.NODE_W - 12, -8, 20, 18)
@@ -278,8 +288,8 @@ class NodeItem(QGraphicsItem):
         r = self._badge_rect()
         tri = QPolygonF([QPointF(r.center().x(), r.top()), QPointF(r.right(), r.bottom()),
                          QPointF(r.left(), r.bottom())])
-        painter.setPen(QPen(QColor("#7a5600"), 1))
-        painter.setBrush(style.WARNING)
+        painter.setPen(QPen(QColor("#7a1010" if self.problem else "#7a5600"), 1))
+        painter.setBrush(style.PROBLEM if self.problem else style.WARNING)
         painter.drawPolygon(tri)
         painter.setPen(QColor("white"))
         painter.setFont(tag_font)
@@ -437,6 +447,18 @@ class NodeItem(QGraphicsItem):
             self.hints = hints
             self.update()
 
+    @property
+    def badge(self) -> str | None:
+        """The badge's sentence: the problem, else the warning, else None."""
+        if self.problem and self.warning:
+            return self.problem + "; " + self.warning
+        return self.problem or self.warning
+
+    def set_problem(self, text: str | None) -> None:
+        if text != self.problem:
+            self.problem = text
+            self.update()
+
     def set_warning(self, text: str | None) -> None:
         if text != self.warning:
             self.warning = text
@@ -512,9 +534,9 @@ class NodeItem(QGraphicsItem):
         scene = self.scene()
         if scene is None:
             return
-        if self.warning and self._badge_rect().adjusted(-3, -3, 3, 3).contains(
+        if self.badge and self._badge_rect().adjusted(-3, -3, 3, 3).contains(
                 self.mapFromScene(scene_pos)):
-            text = "⚠ " + self.warning
+            text = "⚠ " + self.badge
         else:
             port = self.port_at(scene_pos)
             text = scene.port_tooltip(self.node_id, port) if port else \

@@ -32,6 +32,7 @@ from chainrule.core.formatting import format_shape, format_value
 from chainrule.core.graph import Edge
 from chainrule.core.layout import LAYER_DY, layered_positions
 from chainrule.core.stepper import NOT_YET
+from chainrule.gui import heatmap
 from chainrule.gui.canvas import style
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.wire_item import WireItem
@@ -62,6 +63,7 @@ class GraphScene(QGraphicsScene):
         self._asked: Edge | None = None         # the quiz's "?" wire
         self._step_current: str | None = None   # the current step's node
         self._badged: set[str] = set()
+        self._problem_nodes: set[str] = set()
         self._output: str | None = None
         self._far = False         # zoomed out past reading: wires cached as pixmaps
         document.node_added.connect(self._on_node_added)
@@ -106,6 +108,7 @@ class GraphScene(QGraphicsScene):
         self.wires.clear()
         self._touching.clear()
         self._badged.clear()
+        self._problem_nodes.clear()
         self._output = None
         self._emphasized = set()
         self._asked = None
@@ -190,6 +193,7 @@ class GraphScene(QGraphicsScene):
         for edge in list(self._touching.pop(node_id, ())):   # normally gone already
             self._drop_wire(edge)
         self._badged.discard(node_id)
+        self._problem_nodes.discard(node_id)
         if self._output == node_id:
             self._output = None
         if item is not None:
@@ -226,6 +230,9 @@ class GraphScene(QGraphicsScene):
         if old in self._badged:
             self._badged.discard(old)
             self._badged.add(new)
+        if old in self._problem_nodes:
+            self._problem_nodes.discard(old)
+            self._problem_nodes.add(new)
         if self._output == old:
             self._output = new
         self._fill_node(item, self.graph.node(new))
@@ -296,6 +303,19 @@ class GraphScene(QGraphicsScene):
             if node_id in self.nodes:
                 self.nodes[node_id].set_warning(text)
         self._badged = {n for n in warnings if n in self.nodes}
+        # The ops that refused their inputs (shapes that do not fit...); an unwired
+        # port is not marked: the card's empty port says it already.
+        problems: dict[str, str] = {}
+        for problem in evaluation.problems:
+            if problem.kind != "unwired":
+                problems.setdefault(problem.node, problem.message)
+        for node_id in self._problem_nodes - set(problems):
+            if node_id in self.nodes:
+                self.nodes[node_id].set_problem(None)
+        for node_id, text in problems.items():
+            if node_id in self.nodes:
+                self.nodes[node_id].set_problem(text)
+        self._problem_nodes = {n for n in problems if n in self.nodes}
         self._relabel()
 
     def _relabel(self) -> None:
@@ -430,6 +450,21 @@ class GraphScene(QGraphicsScene):
             return value_text, None
         return value_text, self._text(self._lookup(ev.edge_grad, edge), dash=True)
 
+    def wire_arrays(self, edge: Edge) -> tuple[Any, Any]:
+        """(value, gradient) of a wire when it is a matrix or more (rank ≥ 2), else None:
+        what the wire's heatmaps show (only numbers the evaluation has)."""
+        ev = self.evaluation
+        if ev is None:
+            return None, None
+        value = self._lookup(ev.edge_value, edge)
+        grad = None
+        if ev.edge_grads is not None and edge != self._asked:
+            grad = self._lookup(ev.edge_grad, edge)
+
+        def shown(v):
+            return v if isinstance(v, np.ndarray) and v.ndim >= 2 and v.size else None
+        return shown(value), shown(grad)
+
     def set_view_scale(self, scale: float) -> None:
         """The view's zoom changed: pick how wires are drawn.
 
@@ -464,6 +499,11 @@ class GraphScene(QGraphicsScene):
             if grad is not NOT_YET and edge != self._asked:
                 lines.append("gradient: " + (_full(grad, self.precision) if grad is not None
                                              else "— (does not reach the output)"))
+            heat_value, heat_grad = self.wire_arrays(edge)
+            for what, a in (("value", heat_value), ("gradient", heat_grad)):
+                if a is not None:
+                    lines.append(f"{what} heatmap, "
+                                 + heatmap.scale_text(heatmap.scale_of(a), self.precision))
         return "\n".join(lines)
 
     def node_tooltip(self, node_id: str) -> str:
@@ -492,8 +532,8 @@ class GraphScene(QGraphicsScene):
         if spec.note:
             lines.append(spec.note)
         item = self.nodes.get(node_id)
-        if item is not None and item.warning:
-            lines.append("⚠ " + item.warning)
+        if item is not None and item.badge:
+            lines.append("⚠ " + item.badge)
         if item is not None and item.extra_tooltip:
             lines.append(item.extra_tooltip)
         if item is not None:

@@ -47,6 +47,7 @@ PORT_FREE_RING = QColor("#d1242f")  # an unconnected input: hollow red ring
 PORT_OK = QColor("#2da44e")         # a port the dragged wire may plug into
 PORT_REFUSED = QColor("#c4c9d0")
 WARNING = QColor("#bf8700")
+PROBLEM = QColor("#cf222e")      # a node that could not be computed
 
 # Learning views: the overwrite-at-forks program's numbers, gradient-check marks,
 # the trainable badge.
@@ -64,15 +65,23 @@ GROUP_COLORS = {
     "leaves": QColor("#dbeafe"),
     "arithmetic": QColor("#fde9c8"),
     "functions": QColor("#e9ddfb"),
+    "activations": QColor("#f5dcf0"),
     "tensors": QColor("#cdeee9"),
+    "shapes": QColor("#dbe8d4"),
     "losses": QColor("#fbd5d5"),
+    "normalisation": QColor("#fdf1c4"),
+    "convolution": QColor("#d6e4f5"),
 }
 GROUP_DARK = {
     "leaves": QColor("#1d4ed8"),
     "arithmetic": QColor("#b45309"),
     "functions": QColor("#7c3aed"),
+    "activations": QColor("#a21caf"),
     "tensors": QColor("#0f766e"),
+    "shapes": QColor("#3f6212"),
     "losses": QColor("#b91c1c"),
+    "normalisation": QColor("#a16207"),
+    "convolution": QColor("#1e40af"),
 }
 DEFAULT_GROUP = QColor("#e5e7eb")
 DEFAULT_GROUP_DARK = QColor("#4b5563")
@@ -107,3 +116,7 @@ LOD_SIMPLE = 0.22                           # below: cards as blocks, wires as l
 # demo fitted into a laptop window still shows its numbers.
 LOD_WIRE_TEXT = 0.3
 LABEL_GROWTH = LOD_TEXT / LOD_WIRE_TEXT     # the most a label is enlarged
+# Zoomed in at least this far, a wire carrying a matrix or an image batch also
+# shows its value (above) and gradient (below) as small heatmaps of this size.
+LOD_HEATMAP = 0.9
+HEAT_W, HEAT_H = 64.0, 40.0

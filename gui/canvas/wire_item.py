@@ -28,6 +28,7 @@ from PySide6.QtGui import (QBrush, QColor, QFontMetricsF, QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from chainrule.core.graph import Edge
+from chainrule.gui import heatmap
 from chainrule.gui.canvas import style
 from chainrule.gui.safe_text import plain_tooltip
 
@@ -124,6 +125,9 @@ class WireItem(QGraphicsItem):
         self._style_pen: QPen | None = None
         self._style_simple: QPen | None = None      # the same, for the far-zoom line
         self._extra: _Label | None = None
+        # The heatmaps of a value and gradient of rank ≥ 2, made when first drawn.
+        self.heat: tuple[heatmap.HeatmapCache, heatmap.HeatmapCache] | None = None
+        self.heat_rects: tuple[QRectF | None, QRectF | None] = (None, None)
         self.setFlags(QGraphicsItem.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(0.0)
@@ -182,6 +186,42 @@ class WireItem(QGraphicsItem):
                 painter.drawStaticText(pos, static)
             if grow:
                 painter.restore()
+        if lod >= style.LOD_HEATMAP:
+            self._paint_heatmaps(painter, scene, placed)
+
+    def _paint_heatmaps(self, painter: QPainter, scene, placed: tuple) -> None:
+        """A matrix or an image batch on the wire: its value above the value label, its
+        gradient below the gradient label (each through its cache)."""
+        value, grad = scene.wire_arrays(self.edge)
+        if value is None and grad is None:
+            self.heat_rects = (None, None)
+            return
+        if self.heat is None:
+            self.heat = (heatmap.HeatmapCache(), heatmap.HeatmapCache())
+        rects = {style.VALUE.rgb(): None, style.GRAD.rgb(): None}
+        for rect, _pos, _static, color in placed[2:]:
+            rects.setdefault(color.rgb(), rect)
+            if rects[color.rgb()] is None:
+                rects[color.rgb()] = rect
+        ax, ay = self._anchor.x(), self._anchor.y()
+        h = _fonts()[2].height()
+        w, hh = style.HEAT_W, style.HEAT_H
+        out: list[QRectF | None] = [None, None]
+        if value is not None:
+            above = rects[style.VALUE.rgb()]
+            bottom = (above.top() if above is not None else ay - 3) - 3
+            cx = above.center().x() if above is not None else ax
+            out[0] = heatmap.draw_on(painter, self.heat[0], value,
+                                     QRectF(cx - w / 2, bottom - hh, w, hh))
+        if grad is not None:
+            below = rects[style.GRAD.rgb()]
+            top = (below.bottom() if below is not None else ay + 3 + h) + 3
+            if self._extra is not None:
+                top += self._extra.height + 1
+            cx = below.center().x() if below is not None else ax
+            out[1] = heatmap.draw_on(painter, self.heat[1], grad, QRectF(cx - w / 2, top, w, hh),
+                                     top=True)
+        self.heat_rects = (out[0], out[1])
 
     def _placed_labels(self, scene) -> tuple:
         """(font, background, (rect, point, text, colour)...) for paint, cached."""
@@ -264,7 +304,12 @@ class WireItem(QGraphicsItem):
         g = style.LABEL_GROWTH            # room for labels enlarged when zoomed out
         label_box = QRectF(self._anchor.x() - g * w, self._anchor.y() - g * h,
                            2 * g * w, g * (h + below))
-        self._rect = self._path.controlPointRect().adjusted(-6, -6, 6, 6).united(label_box)
+        heat_box = QRectF(self._anchor.x() - style.LABEL_MAX_W / 2 - style.HEAT_W,
+                          self._anchor.y() - h - style.HEAT_H - 10,
+                          style.LABEL_MAX_W + 2 * style.HEAT_W,
+                          2 * (h + style.HEAT_H + 10) + below - h)
+        self._rect = self._path.controlPointRect().adjusted(-6, -6, 6, 6).united(label_box) \
+            .united(heat_box)
 
     def label_anchor(self) -> QPointF:
         """The point on the wire the labels are centred on (scene coordinates)."""

@@ -298,3 +298,18 @@ def test_export_as_a_real_process(tmp_path):
     assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
     graph = load(DEMOS / "09-tensor-mlp.cgraph")
     same(run_script(script, tmp_path), eval_json(graph, evaluate(graph)))
+
+
+def test_a_scalar_from_a_deep_learning_kernel_divides_by_zero_as_in_the_app():
+    """transpose of 0 is 0; 0 / 0 in the script is nan (np.float64), not ZeroDivisionError
+    (found by the random-graph property)."""
+    g = Graph()
+    g.add_node("l0", "input", value=0.0)
+    g.add_node("n0", "transpose")
+    g.add_node("n1", "div")
+    g.connect("l0", "n0", 0)
+    g.connect("n0", "n1", 0)
+    g.connect("n0", "n1", 1)
+    g.set_output("n1")
+    evaluation = evaluate(g)
+    same(exec_script(export_python(g, evaluation)), eval_json(g, evaluation), rel=1e-12)

@@ -464,6 +464,28 @@ def test_tab_opens_quick_add_and_enter_adds(qtbot):
     assert len(doc.graph) == 6
 
 
+def test_quick_add_finds_and_adds_every_deep_learning_op(qtbot):
+    from chainrule.core import ops, ops_deep
+    view = make_view(qtbot)
+    doc = view.document
+    for name in ops_deep.DEEP_OPS:
+        before = doc.graph.node_ids()
+        view.setFocus()
+        QTest.keyClick(view, Qt.Key_Tab)
+        assert view.quick_add.isVisible()
+        QTest.keyClicks(view.quick_add.edit, name)
+        assert view.quick_add.list.currentItem().data(Qt.UserRole) == name
+        QTest.keyClick(view.quick_add.edit, Qt.Key_Return)
+        assert doc.graph.node(only_new(doc, before)).op == name
+    # and by group: every op of the group is listed
+    QTest.keyClick(view, Qt.Key_Tab)
+    QTest.keyClicks(view.quick_add.edit, "normalisation")
+    listed = {view.quick_add.list.item(i).data(Qt.UserRole)
+              for i in range(view.quick_add.list.count())}
+    assert listed >= {n for n, op in ops.OPS.items() if op.group == "normalisation"}
+    QTest.keyClick(view.quick_add.edit, Qt.Key_Escape)
+
+
 def test_double_click_on_empty_canvas_opens_quick_add(qtbot):
     view = make_view(qtbot)
     doc = view.document

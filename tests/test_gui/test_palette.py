@@ -67,3 +67,43 @@ def test_tooltips_give_formula_local_derivatives_and_note():
     assert escape(op.formula) in tip and escape(op.note) in tip
     for port, local in zip(op.ports, op.local):
         assert f"∂out/∂{port} = <code>{escape(local)}</code>" in tip
+
+
+def test_the_deep_learning_ops_sit_in_the_groups_a_course_names(qtbot):
+    palette = make(qtbot)
+    expect = {
+        "shapes": {"transpose", "reshape", "index", "concat", "embedding"},
+        "activations": {"relu", "sigmoid", "tanh", "leaky_relu", "gelu", "softmax",
+                        "log_softmax"},
+        "losses": {"mse", "cross_entropy", "bce", "bce_logits", "hinge"},
+        "normalisation": {"layernorm", "batchnorm"},
+        "convolution": {"conv2d", "maxpool2d", "avgpool2d"},
+    }
+    for group, names in expect.items():
+        header = palette.groups[group]
+        assert header.text(0) == group.title()
+        assert {header.child(i).text(1) for i in range(header.childCount())} == names
+        palette.filter.setText(group.upper())          # the filter matches the group
+        assert set(palette.visible_ops()) == names
+    for name in ("amax", "logsumexp", "matmul", "sum", "mean"):
+        assert palette.items[name].parent() is palette.groups["tensors"]
+
+
+def test_every_op_is_found_by_typing_its_name_or_its_symbol(qtbot):
+    palette = make(qtbot)
+    for name, op in ops.OPS.items():
+        palette.filter.clear()
+        qtbot.keyClicks(palette.filter, name)
+        assert name in palette.visible_ops(), name
+        assert not palette.items[name].isHidden()
+        palette.filter.setText(op.symbol)
+        assert name in palette.visible_ops(), (name, op.symbol)
+    palette.filter.setText("BCE")                      # the symbols of bce and bce_logits
+    assert palette.visible_ops() == ["bce", "bce_logits"]
+    palette.filter.setText("LN")                       # a symbol, not a name: layernorm
+    assert palette.visible_ops() == ["layernorm"]
+    palette.filter.setText("conv2d")
+    asked = []
+    palette.op_activated.connect(asked.append)
+    palette.filter.returnPressed.emit()
+    assert asked == ["conv2d"]
