@@ -864,14 +864,16 @@ def shape_text(value: Value) -> str:
 # Their kernels and texts are in ops_deep.py (it uses the helpers above); each
 # becomes one entry of this table here, settings declared like every other's.
 
+def _one_minus_one(value) -> str | None:
+    """reshape's shape: at most one size is left for the op to work out (−1)."""
+    if sum(1 for v in value if v == -1) > 1:
+        return "a list of integers of at least −1, at most one of them −1"
+    return None
+
+
 def _setting_from_deep(d) -> Setting:
     kind = {"shape": "ints"}.get(d.kind, d.kind)
-    check = None
-    if d.kind == "shape":
-        def check(value):
-            if sum(1 for v in value if v == -1) > 1:
-                return "a list of integers of at least −1, at most one of them −1"
-            return None
+    check = _one_minus_one if d.kind == "shape" else None
     aliases = {"axis": ("dim",), "keepdims": ("keepdim",), "slope": ("negative_slope",),
                "size": ("kernel_size",)}.get(d.name, ())
     low = d.minimum
