@@ -1,0 +1,155 @@
+"""Deep-learning speed, as ratios against hand-written numpy in the same process.
+
+* a training step (forward, backward, SGD update) of a 64-256-256-10 ReLU MLP
+  with softmax cross-entropy on a batch of 128, built as a learner would
+  (``X @ W1 + b1`` …), against the same step written by hand in numpy;
+* the same on a small net (a batch of 4, 3-8-1 with tanh and squared error,
+  the size of demo 09);
+* conv2d forward + backward on an (8, 3, 32, 32) batch with 16 3×3 kernels,
+  against a hand-written ``numpy.lib.stride_tricks`` im2col implementation.
+
+Run: ``make bench`` (or ``python tests/benchmarks/bench_deep.py``).
+Prints figures; asserts nothing.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from chainrule.core.engine import Evaluator
+from chainrule.core.program import parse_program
+from chainrule.core.training import Trainer
+
+RNG = np.random.default_rng(0)
+
+
+def best(fn, repeats: int = 7, number: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - start) / number)
+    return min(times)
+
+
+# ------------------------------------------------------------- the MLPs
+
+def big_mlp():
+    X = RNG.normal(size=(128, 64))
+    y = RNG.integers(0, 10, size=128).astype(float)
+    W1, b1 = RNG.normal(size=(64, 256)) * 0.1, np.zeros(256)
+    W2, b2 = RNG.normal(size=(256, 256)) * 0.1, np.zeros(256)
+    W3, b3 = RNG.normal(size=(256, 10)) * 0.1, np.zeros(10)
+    program = ("h1 = relu(X @ W1 + b1)\nh2 = relu(h1 @ W2 + b2)\n"
+               "L = cross_entropy(h2 @ W3 + b3, y)")
+    return program, dict(X=X, y=y, W1=W1, b1=b1, W2=W2, b2=b2, W3=W3, b3=b3)
+
+
+def numpy_big_step(state, lr=0.01):
+    X, y, W1, b1, W2, b2, W3, b3 = state
+    z1 = X @ W1 + b1
+    h1 = np.maximum(z1, 0)
+    z2 = h1 @ W2 + b2
+    h2 = np.maximum(z2, 0)
+    s = h2 @ W3 + b3
+    s = s - s.max(axis=1, keepdims=True)
+    p = np.exp(s)
+    p /= p.sum(axis=1, keepdims=True)
+    n = len(y)
+    ds = p.copy()
+    ds[np.arange(n), y.astype(int)] -= 1
+    ds /= n
+    dW3, db3 = h2.T @ ds, ds.sum(axis=0)
+    dz2 = (ds @ W3.T) * (z2 > 0)
+    dW2, db2 = h1.T @ dz2, dz2.sum(axis=0)
+    dz1 = (dz2 @ W2.T) * (z1 > 0)
+    dW1, db1 = X.T @ dz1, dz1.sum(axis=0)
+    for p_, g_ in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2), (W3, dW3), (b3, db3)):
+        p_ -= lr * g_
+
+
+def small_mlp():
+    X = RNG.normal(size=(4, 3))
+    t = RNG.normal(size=(4, 1))
+    W1, b1 = RNG.normal(size=(3, 8)), np.zeros(8)
+    W2, b2 = RNG.normal(size=(8, 1)), np.zeros(1)
+    program = "h = tanh(X @ W1 + b1)\nL = mse(h @ W2 + b2, t)"
+    return program, dict(X=X, t=t, W1=W1, b1=b1, W2=W2, b2=b2)
+
+
+def numpy_small_step(state, lr=0.01):
+    X, t, W1, b1, W2, b2 = state
+    h = np.tanh(X @ W1 + b1)
+    d = h @ W2 + b2 - t
+    dpred = 2 * d / d.size
+    dW2, db2 = h.T @ dpred, dpred.sum(axis=0)
+    dz = (dpred @ W2.T) * (1 - h * h)
+    dW1, db1 = X.T @ dz, dz.sum(axis=0)
+    for p_, g_ in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)):
+        p_ -= lr * g_
+
+
+def trainer_for(program: str, values: dict, params: list[str]) -> Trainer:
+    """The program's graph, its inputs (names used before any assignment) set to the
+    values (the arrays are too large to write in a program)."""
+    graph = parse_program(program).graph
+    for name, value in values.items():
+        graph.set_value(name, value)
+    for name in params:
+        graph.node(name).trainable = True
+    return Trainer(graph, Evaluator(graph))
+
+
+def step_ratio(name: str, build, numpy_step, params: list[str]) -> None:
+    program, values = build()
+    trainer = trainer_for(program, values, params)
+    state = tuple(np.array(a, dtype=float) for a in values.values())
+    ours = best(lambda: trainer.step(0.01))
+    theirs = best(lambda: numpy_step(state))
+    print(f"{name:34s} chainrule {ours * 1e3:8.3f} ms/step | numpy {theirs * 1e3:8.3f} ms/step"
+          f" | ratio {ours / theirs:5.2f}x")
+
+
+# ---------------------------------------------------------------- conv2d
+
+def numpy_conv(x, w):
+    """Forward and backward of a stride-1, unpadded conv2d by im2col (stride tricks)."""
+    F_, C, KH, KW = w.shape
+    cols = sliding_window_view(x, (KH, KW), axis=(2, 3))        # N, C, OH, OW, KH, KW
+    out = np.einsum("ncijhw,fchw->nfij", cols, w, optimize=True)
+    g = RNG.normal(size=out.shape)
+    dw = np.einsum("ncijhw,nfij->fchw", cols, g, optimize=True)
+    dx = np.zeros_like(x)
+    for u in range(KH):
+        for v in range(KW):
+            dx[:, :, u:u + out.shape[2], v:v + out.shape[3]] += np.einsum(
+                "nfij,fc->ncij", g, w[:, :, u, v], optimize=True)
+    return out, dx, dw
+
+
+def conv_ratio() -> None:
+    from chainrule.core.ops import OPS
+    x = RNG.normal(size=(8, 3, 32, 32))
+    w = RNG.normal(size=(16, 3, 3, 3))
+    _, _, forward, vjp = OPS["conv2d"].bind({})
+    g = RNG.normal(size=(8, 16, 30, 30))
+
+    def ours():
+        out = forward(x, w)
+        vjp(g, out, x, w)
+
+    a, b = best(ours, 5, 3), best(lambda: numpy_conv(x, w), 5, 3)
+    print(f"{'conv2d (8,3,32,32) * 16 3x3':34s} chainrule {a * 1e3:8.3f} ms      | numpy "
+          f"{b * 1e3:8.3f} ms      | ratio {a / b:5.2f}x")
+
+
+if __name__ == "__main__":
+    print("Deep-learning speed (best of several runs; ratio = chainrule / hand-written numpy)")
+    step_ratio("MLP 64-256-256-10, batch 128", big_mlp, numpy_big_step,
+               ["W1", "b1", "W2", "b2", "W3", "b3"])
+    step_ratio("MLP 3-8-1, batch 4 (demo 09 size)", small_mlp, numpy_small_step,
+               ["W1", "b1", "W2", "b2"])
+    conv_ratio()
