@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_support import registry, strict_json  # noqa: F401  (registry: an autouse fixture)
 from chainrule.core import cli
 from chainrule.core.cli import main
 
@@ -19,16 +20,6 @@ DEMOS = sorted(resources.DEMOS.glob("*.cgraph"))
 
 SEED_PROGRAM = "x = -2; y = 5; z = -4\nq = x + y\nf = q * z"
 NEURON = "w0 = 2; x0 = -1; w1 = -3; x1 = -2; w2 = -3\nf = sigmoid(w0*x0 + w1*x1 + w2)"
-
-
-@pytest.fixture(autouse=True)
-def registry():
-    """Each test gets the registry (subcommands and editor) as it found it."""
-    saved, editor = dict(cli.SUBCOMMANDS), cli.dispatch._editor
-    yield
-    cli.SUBCOMMANDS.clear()
-    cli.SUBCOMMANDS.update(saved)
-    cli.dispatch._editor = editor
 
 
 def graph_file(tmp_path, nodes, edges, output=None, name="g.cgraph", **top):
@@ -49,12 +40,6 @@ def seed_file(tmp_path, edges_order=None):
     if edges_order is not None:
         edges = [edges[i] for i in edges_order]
     return graph_file(tmp_path, nodes, edges, output="f")
-
-
-def strict_json(text):
-    def refuse(token):
-        raise ValueError(f"{token} is not strict JSON")
-    return json.loads(text, parse_constant=refuse)
 
 
 def run(capsys, *args):

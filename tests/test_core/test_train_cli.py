@@ -7,7 +7,6 @@ line on stderr, never a traceback.
 """
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli_support import registry, strict_json  # noqa: F401  (registry: an autouse fixture)
 from chainrule import resources
-from chainrule.core import cli, engine
+from chainrule.core import engine
 from chainrule.core.cli import main
 
 try:
@@ -51,21 +51,6 @@ loss = mse(s * (h @ w2), y)
 """
 
 QUADRATIC = "w = 3; f = (w - 1) ** 2"
-
-
-@pytest.fixture(autouse=True)
-def registry():
-    saved, editor = dict(cli.SUBCOMMANDS), cli.dispatch._editor
-    yield
-    cli.SUBCOMMANDS.clear()
-    cli.SUBCOMMANDS.update(saved)
-    cli.dispatch._editor = editor
-
-
-def strict_json(text):
-    def refuse(token):
-        raise ValueError(f"{token} is not strict JSON")
-    return json.loads(text, parse_constant=refuse)
 
 
 def run(capsys, *args):

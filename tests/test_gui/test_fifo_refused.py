@@ -7,14 +7,13 @@ Recent (with an alarm for the same reason).
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import timeouts
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
@@ -64,17 +63,8 @@ def test_the_command_line_refuses_a_special_file_at_once(special, command, tmp_p
     assert not list(tmp_path.glob("out*"))
 
 
-@contextmanager
 def alarm(seconds: int = 20):
-    def hung(*_args):
-        raise TimeoutError("the window hung on a file that is not a regular file")
-    old = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
+    return timeouts.alarm(seconds, "the window hung on a file that is not a regular file")
 
 
 @pytest.mark.parametrize("special", SPECIALS, indirect=True)

@@ -7,30 +7,20 @@ field take text beyond QLineEdit's default 32,767 characters.
 """
 from __future__ import annotations
 
-import signal
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication, QTableView
 
+import timeouts
 from chainrule.core.graph import Graph
 from chainrule.gui.value_editor import MAX_TEXT_FIELD
 
 N = 10_000
 
 
-@contextmanager
 def alarm(seconds: int = 120):
-    def hung(*_args):
-        raise TimeoutError("the inspector froze on a long value")
-    old = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
+    return timeouts.alarm(seconds, "the inspector froze on a long value")
 
 
 def _long_vector_window(window):
