@@ -38,6 +38,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from . import ops_deep   # the kernels of the deep-learning ops (they import no table)
 from .errors import EvaluationError
 from .values import as_value
 
@@ -618,8 +619,7 @@ def _deep_reduce(name: str, plain: Callable) -> Callable:
     def forward(x, axis=None, keepdims=False):
         if not keepdims:
             return plain(x, axis)
-        from .ops_deep import get as deep
-        return deep(name).forward(x, axis=axis, keepdims=True)
+        return ops_deep.get(name).forward(x, axis=axis, keepdims=True)
     return forward
 
 
@@ -627,8 +627,7 @@ def _deep_reduce_vjp(name: str, plain: Callable) -> Callable:
     def vjp(g, out, x, axis=None, keepdims=False):
         if not keepdims:
             return plain(g, out, x, axis)
-        from .ops_deep import get as deep
-        return deep(name).vjp(g, out, x, axis=axis, keepdims=True)[0]
+        return ops_deep.get(name).vjp(g, out, x, axis=axis, keepdims=True)[0]
     return vjp
 
 
@@ -861,7 +860,7 @@ def shape_text(value: Value) -> str:
 
 
 # ---------------------------------------------------------- deep-learning ops
-# Their kernels and texts are in ops_deep.py (it uses the helpers above); each
+# Their kernels and texts are in ops_deep.py (imported above; it needs no table); each
 # becomes one entry of this table here, settings declared like every other's.
 
 def _one_minus_one(value) -> str | None:
@@ -915,7 +914,6 @@ def _deep_helper_source() -> str:
     module of its own inside the script), so the script needs only numpy."""
     import inspect
 
-    from . import ops_deep
     source = inspect.getsource(ops_deep)
     source = source.replace("from .errors import EvaluationError\n",
                             "class EvaluationError(ValueError):\n"
@@ -942,7 +940,6 @@ def _deep_helper_source() -> str:
 
 
 def _register_deep_ops() -> None:
-    from . import ops_deep
     for d in ops_deep.DEEP_OPS.values():
         register(_op_from_deep(d))
 
