@@ -36,7 +36,8 @@ import networkx as nx
 
 from . import ops, rawjson
 from .errors import CycleError, FileFormatError, GraphError
-from .graph import MAX_GRAPH_ELEMENTS, MAX_ID_LENGTH, MAX_VALUE_DIMS, Edge, Graph, check_attrs, normalize_value
+from .graph import MAX_ID_LENGTH, Edge, Graph, check_attrs
+from .values import MAX_GRAPH_ELEMENTS, MAX_VALUE_DIMS, normalize_value
 from .layout import layered_positions
 
 FORMAT = "chainrule"

@@ -76,7 +76,8 @@ from dataclasses import dataclass, field
 
 from . import ops
 from .errors import GraphError, ProgramError
-from .graph import MAX_ID_LENGTH, Graph, normalize_value
+from .graph import MAX_ID_LENGTH, Graph
+from .values import normalize_value
 from .layout import layered_positions
 
 __all__ = ["ParsedProgram", "Notice", "parse_program", "FUNCTIONS", "OPERATORS",

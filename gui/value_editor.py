@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QHBoxLayout, Q
 
 from chainrule.core.errors import ChainruleError
 from chainrule.core.formatting import format_number, format_shape
-from chainrule.core.graph import Node, value_from_text
+from chainrule.core.graph import Node
+from chainrule.core.values import value_from_text
 
 SLIDER_STEPS = 1000
 #: The longest text the label and list fields hold (QLineEdit's default is

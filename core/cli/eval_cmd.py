@@ -190,7 +190,7 @@ def _split_set(text: str) -> tuple[str, str, str]:
 
 def parse_set_value(raw: str) -> Any:
     """A ``--set`` VALUE: a number, or a JSON list of numbers (nested for a matrix)."""
-    from ..graph import value_from_text
+    from ..values import value_from_text
     return value_from_text(raw)
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from chainrule.core import errors
-from chainrule.core.graph import Edge, Graph, normalize_value
+from chainrule.core.graph import Edge, Graph
+from chainrule.core.values import normalize_value
 
 
 @pytest.fixture

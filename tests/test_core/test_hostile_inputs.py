@@ -191,11 +191,11 @@ def test_a_65_deep_value_in_a_file_is_not_called_ragged():
 
 
 def test_a_value_over_the_element_limit_is_refused(monkeypatch):
-    from chainrule.core import graph as graph_module
+    from chainrule.core import values as values_module
     from chainrule.core.errors import BadValueError
-    monkeypatch.setattr(graph_module, "MAX_VALUE_ELEMENTS", 10)
+    monkeypatch.setattr(values_module, "MAX_VALUE_ELEMENTS", 10)
     with pytest.raises(BadValueError, match="value has 12 numbers; the limit is 10 in one value"):
-        graph_module.value_from_text("[[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 2, 3]]")
+        values_module.value_from_text("[[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 2, 3]]")
 
 
 # ---------------------------------------------------------------- unknown keys
