@@ -209,10 +209,18 @@ class ParsedProgram:
     notes: list[Notice] = field(default_factory=list)
     #: Lint: valid but probably not meant, in order.
     warnings: list[Notice] = field(default_factory=list)
+    #: Node id → (line, column) of the expression that made it.
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: Answers only (:func:`parse_answer`): node id → comparison ("<", ">=", ...) that
+    #: node stands for; it is built as a ``sub`` of the two sides to keep its inputs.
+    comparisons: dict[str, str] = field(default_factory=dict)
 
 
-def parse_program(text: str) -> ParsedProgram:
-    """Read ``text`` into a graph; :class:`ProgramError` (with line and column) if it cannot be."""
+def parse_program(text: str, *, comparisons: bool = False) -> ParsedProgram:
+    """Read ``text`` into a graph; :class:`ProgramError` (with line and column) if it cannot be.
+
+    ``comparisons=True`` is the answer language of ``chainrule grade``
+    (:func:`parse_answer`)."""
     if not isinstance(text, str):
         raise ProgramError("a program must be text")
     if len(text) > MAX_PROGRAM_CHARS:
@@ -225,9 +233,16 @@ def parse_program(text: str) -> ParsedProgram:
         raise ProgramError(f"the program has {len(tree.body):,} statements; the limit is "
                            f"{MAX_PROGRAM_STATEMENTS:,}", 1, 1)
     try:
-        return _Builder(text, tree).build()
+        return _Builder(text, tree, comparisons).build()
     except RecursionError:
         raise ProgramError("the program is nested too deeply", 1, 1) from None
+
+
+def parse_answer(text: str) -> ParsedProgram:
+    """A learner's backward pass (``cli.md``, "chainrule grade"): the program language
+    with comparisons (``z > 0``), each a node listed in ``ParsedProgram.comparisons``
+    that the grader evaluates as 1.0 or 0.0 element by element."""
+    return parse_program(text, comparisons=True)
 
 
 # ------------------------------------------------------------------ reading
@@ -321,10 +336,17 @@ _REFUSED_EXPRESSIONS: dict[type, str] = {
 }
 
 
+_COMPARISONS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
+                ast.NotEq: "!="}
+
+
 class _Builder:
     """One walk over the statements, adding nodes to a new graph."""
 
-    def __init__(self, text: str, tree: ast.Module):
+    def __init__(self, text: str, tree: ast.Module, comparisons: bool = False):
+        self.allow_comparisons = comparisons
+        self.comparisons: dict[str, str] = {}
+        self.positions: dict[str, tuple[int, int]] = {}
         self.lines = text.splitlines() or [""]
         self.tree = tree
         self.graph = Graph()
@@ -403,6 +425,7 @@ class _Builder:
             raise self.error(where, str(exc)) from None
         if op == "input":
             self.inputs_at[node_id] = where
+        self.positions[node_id] = self._where(where)
         return node_id
 
     def _connect(self, src: str, dst: str, port: int, where: ast.AST) -> None:
@@ -440,7 +463,8 @@ class _Builder:
         self._lint_reach(output)
         self._layout()
         return ParsedProgram(self.graph, output, list(self.unset), dict(self.bound),
-                             list(self.notes), list(self.warnings))
+                             list(self.notes), list(self.warnings), dict(self.positions),
+                             dict(self.comparisons))
 
     def statement(self, stmt: ast.stmt) -> str | None:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -596,6 +620,8 @@ class _Builder:
             return self.call(node, node_id)
         if isinstance(node, ast.Subscript):
             return self.subscript(node, node_id)
+        if isinstance(node, ast.Compare) and self.allow_comparisons:
+            return self.compare(node, node_id)
         if isinstance(node, ast.Attribute):
             if node.attr == "T" and not _library_root(node.value, self.bound):
                 op = self._op(node, "transpose", ".T")
@@ -636,6 +662,24 @@ class _Builder:
         self.bound[node.id] = node_id
         self.unset.append(node_id)
         return node_id
+
+    def compare(self, node: ast.Compare, node_id: str | None) -> str:
+        """``a > b`` (answers only): a node of two inputs standing for the comparison;
+        ``a < b < c`` is the product of ``a < b`` and ``b < c``."""
+        sides = [self.expression(node.left)] + [self.expression(c) for c in node.comparators]
+        made = []
+        for k, op in enumerate(node.ops):
+            symbol = _COMPARISONS.get(type(op))
+            if symbol is None:
+                raise self.error(node, "only the comparisons < <= > >= == != are supported")
+            last = k == len(node.ops) - 1 and len(node.ops) == 1
+            made.append(self._apply(node, "sub", sides[k:k + 2], node_id if last else None))
+            self.comparisons[made[-1]] = symbol
+        result = made[0]
+        for k, other in enumerate(made[1:], 1):
+            result = self._apply(node, "mul", [result, other],
+                                 node_id if k == len(made) - 1 else None)
+        return result
 
     def unary(self, node: ast.UnaryOp, node_id: str | None) -> str:
         if isinstance(node.op, ast.USub):
