@@ -1,0 +1,233 @@
+"""``chainrule grade`` (cli.md): every verdict code on planted mistakes, on scalars and
+on arrays, their precedence, --json, --gradescope, the exit statuses, and the answer
+never being run."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cli_support import registry, strict_json  # noqa: F401  (registry: an autouse fixture)
+from grade_cases import FORK, MLP, MLP_RIGHT, NEURON, NEURON_RIGHT, PLANTED
+from chainrule.core.cli import main
+from chainrule.core.grading import CODES, PRECEDENCE, grade
+from chainrule.core.program import parse_program
+
+
+def graded(program: str, answer: str, **kw):
+    parsed = parse_program(program)
+    return grade(parsed.graph, answer, **kw)
+
+
+def verdict(program: str, answer: str, name: str, **kw):
+    return next(v for v in graded(program, answer, **kw).claims if v.name == name)
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("program,answer,name,code", PLANTED,
+                         ids=[f"{c}-{k}" for k, (_, _, _, c) in enumerate(PLANTED)])
+def test_planted_mistake_gets_its_code(program, answer, name, code):
+    v = verdict(program, answer, name)
+    assert v.code == code, v.message
+    assert v.message.startswith(name) and "\n" not in v.message
+
+
+def test_every_code_is_planted_on_scalars_and_on_arrays():
+    arrays = {MLP, MLP.replace("L = sum(h * h) + sum(h)", "")[:20]}
+    by_code: dict[str, list[bool]] = {}
+    for program, _, _, code in PLANTED:
+        by_code.setdefault(code, []).append("[" in program)
+    for code in set(CODES) - {"missing"}:
+        kinds = by_code.get(code, [])
+        assert len(kinds) >= 2 and True in kinds and False in kinds, code
+    assert arrays
+
+
+def test_the_codes_and_their_order_are_the_contract():
+    assert PRECEDENCE == ("error", "shape", "sign", "missing_upstream", "overwrite",
+                          "missing_path", "value_for_gradient")
+
+
+def test_precedence_the_first_code_that_explains_it_wins():
+    # h feeds h*h and sum(h): using h's value where ∂L/∂h belongs is also keeping only
+    # one wire of h * h: missing_path comes before value_for_gradient.
+    assert verdict(MLP, "grad_z = h * (1 - h ** 2)", "grad_z").code == "missing_path"
+    # a number of the wrong shape that is also the negative: shape first
+    assert verdict("x = 2; y = 3\nf = x * y", "grad_x = [-3, -3]", "grad_x").code == "shape"
+    # unknown name in a claim that would otherwise be fine: error first
+    assert verdict("x = 2; y = 3\nf = x * y", "grad_x = y + 0 * nope", "grad_x").code == "error"
+
+
+def test_the_neuron_of_the_spec():
+    report = graded(NEURON, "grad_product = (1 - activation) * activation\n"
+                            "grad_x0 = w0 * activation\ngrad_w2 = 1 * activation")
+    codes = {v.name: v.code for v in report.claims}
+    assert codes == {"grad_product": "ok", "grad_x0": "value_for_gradient",
+                     "grad_w2": "value_for_gradient", "grad_w0": "missing",
+                     "grad_x1": "missing", "grad_w1": "missing"}
+    x0 = next(v for v in report.claims if v.name == "grad_x0")
+    assert "activation (value 0.7311)" in x0.message and "∂activation/∂product (0.1966)" \
+        in x0.message
+    assert report.score == 1 and report.max_score == 6 and not report.ok
+
+
+def test_a_right_answer_in_every_spelling():
+    for spelling in ("grad_{}", "d_{}", "d{}"):
+        answer = "\n".join(line.replace("grad_", "%%") for line in NEURON_RIGHT.splitlines())
+        answer = answer.replace("%%product", spelling.format("product"))
+        for n in ("w0", "x0", "w1", "x1", "w2"):
+            answer = answer.replace(f"%%{n}", spelling.format(n))
+        report = graded(NEURON, answer)
+        assert report.ok and report.score == report.max_score == 6, spelling
+
+
+def test_a_relu_mask_written_as_a_comparison():
+    program = "x = [1.0, -2.0, 3.0]; w = [0.5, 0.5, -1.0]\nh = relu(x * w)\nL = sum(h)"
+    report = graded(program, "grad_h = x * 0 + 1\ngrad_x = grad_h * (x * w > 0) * w\n"
+                             "grad_w = grad_h * (x * w > 0) * x", require="inputs")
+    assert [v.code for v in report.claims] == ["ok", "ok", "ok"]
+
+
+def test_missing_path_names_the_missing_wire():
+    v = verdict(FORK, "grad_x = y + z", "grad_x")
+    assert "x → mul3" in v.message and "1.5" in v.message
+
+
+def test_require_all_and_a_list():
+    report = graded(NEURON, NEURON_RIGHT, require="all")
+    missing = {v.node for v in report.claims if v.code == "missing"}
+    assert "activation" not in missing and "mul1" in missing
+    report = graded(NEURON, "grad_x0 = w0 * (1 - activation) * activation", require="x0,w1")
+    assert [(v.node, v.code) for v in report.claims] == [("x0", "ok"), ("w1", "missing")]
+    assert report.max_score == 2
+
+
+def test_tolerance_and_trials():
+    assert verdict("x = 2\nf = x * x", "grad_x = 2.00001 * x", "grad_x").code == "wrong"
+    assert verdict("x = 2\nf = x * x", "grad_x = 2.00001 * x", "grad_x",
+                   tolerance=1e-4).code == "ok"
+    assert verdict("x = 2\nf = x * x", "grad_x = 4", "grad_x", trials=0).code == "ok"
+
+
+def test_draws_are_reproducible():
+    a = verdict(NEURON, "grad_w1 = -0.39322386648296376", "grad_w1", seed=3).message
+    b = verdict(NEURON, "grad_w1 = -0.39322386648296376", "grad_w1", seed=3).message
+    c = verdict(NEURON, "grad_w1 = -0.39322386648296376", "grad_w1", seed=4).message
+    assert a == b != c
+
+
+# -------------------------------------------------------------------- the command
+
+def test_cli_json(capsys):
+    code, out, err = run_cli(capsys, "grade", "--expr", NEURON, "--answer-expr",
+                             "grad_x0 = w0 * activation", "--json")
+    assert code == 1 and err == ""
+    data = strict_json(out)
+    assert set(data) == {"ok", "score", "max_score", "claims"}
+    assert data["ok"] is False and data["score"] == 0 and data["max_score"] == 5
+    first = data["claims"][0]
+    assert set(first) == {"name", "node", "line", "code", "message", "expected", "got"}
+    assert (first["name"], first["node"], first["line"], first["code"]) == \
+        ("grad_x0", "x0", 1, "value_for_gradient")
+    assert first["expected"] == pytest.approx(0.39322386648296376)
+    assert [c["code"] for c in data["claims"][1:]] == ["missing"] * 4
+    assert all(c["line"] is None and c["got"] is None for c in data["claims"][1:])
+
+
+def test_cli_arrays_as_nested_lists_and_exit_zero(capsys, tmp_path):
+    answer = tmp_path / "answer.py"
+    answer.write_text(MLP_RIGHT)
+    code, out, _ = run_cli(capsys, "grade", "--expr", MLP, str(answer), "--json",
+                           "--require", "W,b,X")
+    data = strict_json(out)
+    assert code == 0 and data["ok"] and data["score"] == data["max_score"] == 5
+    w = next(c for c in data["claims"] if c["name"] == "grad_W")
+    assert len(w["got"]) == 3 and len(w["got"][0]) == 2
+
+
+def test_cli_gradescope(capsys, tmp_path):
+    out_file = tmp_path / "results.json"
+    code, out, _ = run_cli(capsys, "grade", "--expr", NEURON, "--answer-expr",
+                           NEURON_RIGHT.replace("grad_w2 = grad_product", "grad_w2 = 2"),
+                           "--gradescope", str(out_file))
+    assert code == 1 and "score 5/6" in out
+    result = json.loads(out_file.read_text())
+    assert result["score"] == 5 and result["max_score"] == 6
+    assert len(result["tests"]) == 6
+    for test in result["tests"]:
+        assert {"name", "score", "max_score", "output"} <= set(test)
+        assert isinstance(test["name"], str) and isinstance(test["output"], str)
+        assert test["max_score"] == 1 and test["score"] in (0, 1)
+        assert test["status"] in ("passed", "failed")
+        assert (test["status"] == "passed") == (test["score"] == 1)
+    assert sum(t["score"] for t in result["tests"]) == result["score"]
+    w2 = next(t for t in result["tests"] if t["name"].startswith("grad_w2"))
+    assert w2["output"].startswith("wrong: ")
+
+
+def test_cli_graph_file_and_answer_on_stdin(tmp_path, monkeypatch, capsys):
+    import io
+    from chainrule import resources
+    demo = resources.path("demos/03-add-mul.cgraph")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("grad_x = z\ngrad_y = z\ngrad_z = x + y\n"))
+    code, out, _ = run_cli(capsys, "grade", str(demo), "-")
+    assert code == 0 and "score 3/3" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["grade"],
+    ["grade", "--expr", "x = 1\nf = x"],
+    ["grade", "--expr", "x = 1\nf = x", "a", "b"],
+    ["grade", "--expr", "x = 1\nf = x", "--answer-expr", "grad_x = 1", "--json",
+     "--gradescope", "o.json"],
+    ["grade", "--expr", "x = 1\nf = x", "--answer-expr", "grad_x = 1", "--trials", "-1"],
+])
+def test_cli_usage_errors_exit_2(capsys, argv):
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("answer,where", [("grad_x = (", "line 1"),
+                                          ("grad_x = x ^ 2", "use ** for a power")])
+def test_cli_an_unreadable_answer_is_one_line_exit_1(capsys, answer, where):
+    code, out, err = run_cli(capsys, "grade", "--expr", "x = 1\nf = x * x",
+                             "--answer-expr", answer)
+    assert code == 1 and out == "" and err.count("\n") == 1 and where in err
+
+
+def test_cli_unknown_required_node_is_one_line_exit_1(capsys):
+    code, _, err = run_cli(capsys, "grade", "--expr", "x = 1\nf = x * x",
+                           "--answer-expr", "grad_x = 2 * x", "--require", "x,nope")
+    assert code == 1 and "nope" in err and err.count("\n") == 1
+
+
+def test_the_answer_is_never_run(tmp_path, capsys):
+    target = tmp_path / "pwned"
+    attempts = [f"grad_x = __import__('os').system('touch {target}')",
+                f"grad_x = open('{target}', 'w')",
+                f"import os\nos.system('touch {target}')\ngrad_x = 2 * x",
+                f"grad_x = exec(\"open('{target}', 'w')\")",
+                f"print(open('{target}', 'w'))\ngrad_x = 2 * x"]
+    for answer in attempts:
+        run_cli(capsys, "grade", "--expr", "x = 1\nf = x * x", "--answer-expr", answer)
+        assert not target.exists(), answer
+    assert os.listdir(tmp_path) == []
+
+
+def test_grade_as_a_process_loads_no_qt():
+    code = ("import sys\nfrom chainrule.core.cli import main\n"
+            "rc = main(['grade', '--expr', 'x = 2\\nf = x * x', '--answer-expr', "
+            "'grad_x = 2 * x', '--json'])\n"
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'chainrule.gui'))]\n"
+            "print(rc, bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().endswith("0 []")
