@@ -38,7 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "when the graph or the answer cannot be read, 2 for a usage error.")
     p.add_argument("paths", nargs="*", metavar="FILE.cgraph ANSWER",
                    help="the graph file (unless --expr gives the graph) and the answer "
-                        "file (- for standard input; unless --answer-expr gives it)")
+                        "file (- for standard input; unless --answer-expr gives it; "
+                        "without either, the answer the graph file keeps)")
     p.add_argument("--expr", metavar="PROGRAM", help="the graph as a program")
     p.add_argument("--expr-file", metavar="FILE", dest="expr_file",
                    help="the graph's program read from FILE (- for standard input)")
@@ -80,6 +81,8 @@ def _sources(args: argparse.Namespace) -> tuple[str | None, str | None]:
         raise UsageError("give --expr PROGRAM or --expr-file FILE, not both")
     wanted = (0 if program else 1) + (0 if args.answer_expr is not None else 1)
     paths = list(args.paths)
+    if not program and len(paths) == 1 and args.answer_expr is None:
+        return paths[0], None           # the answer kept in the file (its "answer" key)
     if len(paths) != wanted:
         if not program and not paths:
             raise UsageError("give the graph (FILE.cgraph or --expr PROGRAM) and the answer "
@@ -121,6 +124,11 @@ def run(args: argparse.Namespace) -> int:
         aliases = {k: v for k, v in parsed.names.items() if k != v}
     if args.answer_expr is not None:
         answer_where, text = "--answer-expr", args.answer_expr
+    elif answer_path is None:
+        if not graph.answer:
+            raise UsageError(f"give the answer (ANSWER or --answer-expr TEXT): {graph_file} "
+                             f"keeps none")
+        answer_where, text = f"{graph_file} (its answer)", graph.answer
     else:
         answer_where, text = read_program_file(answer_path)
     if answer_where == "stdin" and answer_path == "-":

@@ -231,3 +231,16 @@ def test_grade_as_a_process_loads_no_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip().endswith("0 []")
+
+
+def test_cli_grades_the_answer_the_file_keeps(tmp_path, capsys):
+    from chainrule.core import fileformat as ff
+    graph = parse_program(NEURON).graph
+    graph.answer = NEURON_RIGHT
+    ff.save(graph, tmp_path / "n.cgraph")
+    code, out, _ = run_cli(capsys, "grade", str(tmp_path / "n.cgraph"))
+    assert code == 0 and "score 6/6" in out
+    graph.answer = ""
+    ff.save(graph, tmp_path / "n.cgraph")
+    code, _, err = run_cli(capsys, "grade", str(tmp_path / "n.cgraph"))
+    assert code == 2 and "keeps none" in err
