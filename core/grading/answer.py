@@ -22,8 +22,13 @@ from ..values import as_value
 
 _PREFIXES = ("grad_", "d_", "d")
 
-_COMPARE: dict[str, Callable] = {"<": np.less, "<=": np.less_equal, ">": np.greater,
-                                 ">=": np.greater_equal, "==": np.equal, "!=": np.not_equal}
+#: What the answer's own nodes compute (``ParsedProgram.answer_ops``): comparisons,
+#: and the lists of expressions learners write (``[x[0] * g, x[1] * g]``).
+_SPECIAL: dict[str, Callable] = {
+    "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+    "==": np.equal, "!=": np.not_equal,
+    "wrap": lambda a: a[None], "pair": lambda a, b: np.stack([a, b]),
+    "append": lambda a, b: np.concatenate([a, b[None]])}
 
 
 def gradient_target(name: str, graph: Graph, aliases: dict[str, str] | None = None) -> str | None:
@@ -131,11 +136,11 @@ class Answer:
         if any(a is None for a in args):
             return self._error(node_id, "a value it uses does not exist (that node does "
                                         "not reach the output)")
-        symbol = self.parsed.comparisons.get(node_id)
+        special = self.parsed.answer_ops.get(node_id)
         try:
-            if symbol is not None:
-                return as_value(_COMPARE[symbol](np.asarray(args[0]),
-                                                 np.asarray(args[1])).astype(np.float64))
+            if special is not None:
+                return as_value(_SPECIAL[special](*[np.asarray(a, dtype=np.float64)
+                                                    for a in args]).astype(np.float64))
             array = node.spec.bind(node.attrs)[2]
             return as_value(array(*args))
         except (ArithmeticError, ValueError, TypeError, IndexError) as exc:

@@ -244,3 +244,31 @@ def test_cli_grades_the_answer_the_file_keeps(tmp_path, capsys):
     ff.save(graph, tmp_path / "n.cgraph")
     code, _, err = run_cli(capsys, "grade", str(tmp_path / "n.cgraph"))
     assert code == 2 and "keeps none" in err
+
+
+VECTOR_NEURON = ("w = [2, -3, -3]; x = [-1, -2]\n"
+                 "product = w[0]*x[0] + w[1]*x[1] + w[2]; activation = sigmoid(product)")
+
+
+def test_the_learners_own_question_written_with_lists():
+    """The question this product started from: lists of expressions, activation where
+    ∂f/∂product belongs."""
+    report = graded(VECTOR_NEURON,
+                    "grad_product = (1 - activation) * activation\n"
+                    "grad_x = [w[0] * activation, w[1] * activation]\n"
+                    "grad_w = [x[0] * activation, x[1] * activation, 1 * activation]")
+    assert [(v.name, v.code) for v in report.claims] == [
+        ("grad_product", "ok"), ("grad_x", "value_for_gradient"),
+        ("grad_w", "value_for_gradient")]
+    fixed = graded(VECTOR_NEURON,
+                   "grad_product = (1 - activation) * activation\n"
+                   "grad_x = [w[0] * grad_product, w[1] * grad_product]\n"
+                   "grad_w = [x[0] * grad_product, x[1] * grad_product, grad_product]")
+    assert fixed.ok and fixed.score == 3
+
+
+def test_comparisons_and_lists_of_expressions_stay_refused_in_programs():
+    from chainrule.core.errors import ProgramError
+    for text in ("x = 1\nf = x * (x > 0)", "x = 1\nf = [x, x]"):
+        with pytest.raises(ProgramError):
+            parse_program(text)
