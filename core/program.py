@@ -531,6 +531,14 @@ class _Builder:
         elif self._is_literal(value):                       # an input
             node_id = self._add(target, self._id_for_name(name), "input", self.literal(value))
         else:
+            if name not in self.bound and name not in self.functions \
+                    and name not in _LIBRARIES:
+                # ``f = 2 * f`` with f not yet assigned: f there is an input called f,
+                # made first so that the new node gets a fresh id.
+                used = next((n for n in ast.walk(value)
+                             if isinstance(n, ast.Name) and n.id == name), None)
+                if used is not None:
+                    self.name(used)
             node_id = self.expression(value, node_id=self._id_for_name(name))
             if self.graph.node(node_id).op == "input" and node_id not in self.unset:
                 self.inputs_at[node_id] = target  # Value(...): lint points at its name

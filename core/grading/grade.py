@@ -182,7 +182,7 @@ class _Grader:
                                f"upstream factor, a path or a sign)")
         else:
             verdict.code = found.code
-            verdict.message = f"{name} = {_num(got)}: {found.say(home)}"
+            verdict.message = f"{name} = {_num(got)}: {found.say(home)}" + self._fix(found)
             verdict.wires = found.wires
         return verdict
 
@@ -199,6 +199,14 @@ class _Grader:
                                                   and m.key[2] in named))
                 return survivors[0]
         return None
+
+    def _fix(self, found) -> str:
+        """For a value used as a gradient: the learner's own name to write instead."""
+        if found.code != "value_for_gradient":
+            return ""
+        _, a, b = found.key
+        mine = next((c.name for c in self.answer.claims if c.node == b), None)
+        return f"; write {mine} where you wrote {a}" if mine else ""
 
     def _shape(self, name: str, node: str, got, want) -> str:
         gs, ws = _shape(got), _shape(want)

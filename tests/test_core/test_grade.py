@@ -272,3 +272,47 @@ def test_comparisons_and_lists_of_expressions_stay_refused_in_programs():
     for text in ("x = 1\nf = x * (x > 0)", "x = 1\nf = [x, x]"):
         with pytest.raises(ProgramError):
             parse_program(text)
+
+
+def _demo_report(name):
+    from chainrule import resources
+    from chainrule.core import fileformat as ff
+    graph = ff.load(resources.path(f"demos/{name}"))
+    return graph, grade(graph, graph.answer)
+
+
+def test_demo_18_the_learners_neuron_five_values_for_gradients():
+    graph, report = _demo_report("18-your-backward-pass.cgraph")
+    codes = [(v.name, v.code) for v in report.claims]
+    assert codes[0] == ("grad_product", "ok")
+    assert [c for _, c in codes[1:]] == ["value_for_gradient"] * 5
+    assert all("write grad_product where you wrote activation" in v.message
+               for v in report.claims[1:])
+    lines = graph.answer.splitlines()
+    fixed = "\n".join(lines[:2] + [x.replace("activation", "grad_product") for x in lines[2:]])
+    assert grade(graph, fixed).ok
+
+
+def test_demo_19_a_missing_path_at_x2():
+    graph, report = _demo_report("19-missing-path.cgraph")
+    wrong = [v for v in report.claims if not v.ok]
+    assert [(v.name, v.code) for v in wrong] == [("grad_x2", "missing_path")]
+    assert "x2 → a32" in wrong[0].message
+    assert grade(graph, graph.answer.replace(
+        "grad_x2 = w12 * grad_z1 + w22 * grad_z2",
+        "grad_x2 = w12 * grad_z1 + w22 * grad_z2 + w32 * grad_z3")).ok
+
+
+def test_demo_20_the_bias_not_summed():
+    graph, report = _demo_report("20-bias-not-summed.cgraph")
+    wrong = [v for v in report.claims if not v.ok]
+    assert [(v.name, v.code) for v in wrong] == [("grad_b1", "shape")]
+    assert "summing over the batch axis" in wrong[0].message
+    assert grade(graph, graph.answer.replace("grad_b1 = grad_z1 ",
+                                             "grad_b1 = sum(grad_z1, axis=0) ")).ok
+
+
+def test_a_name_used_in_its_own_first_assignment():
+    parsed = parse_program("a = 1\nf = a * f")
+    assert parsed.unset == ["f"] and parsed.names["f"] == "f_2"
+    assert verdict("x = 2\nf = x * x", "grad_x = 2 * grad_x", "grad_x").code == "error"
