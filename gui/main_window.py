@@ -88,6 +88,9 @@ class MainWindow(QMainWindow):
         self.step_through = StepThrough(self)
         # Train panel, gradient check, flow view, misconception, quiz, Export as Python.
         self.learning = LearningTools(self, self.step_through.controller)
+        # Your Backward Pass: the learner's own backward pass, checked (beside Chain Rule).
+        from chainrule.gui.answer_tools import AnswerTools
+        self.answer = AnswerTools(self, self.step_through)
         self._connect()
         self._apply_precision(self.digits)
         self._restore_layout()
