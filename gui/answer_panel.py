@@ -18,7 +18,7 @@ undo step (:class:`~chainrule.gui.commands.SetAnswer`, typing merged).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -99,6 +99,10 @@ class AnswerPanel(QWidget):
             signal.connect(self.clear_marks)
         document.node_changed.connect(self._node_changed)
         self.load()
+
+    def sizeHint(self) -> QSize:                  # noqa: N802 (Qt's name)
+        """Wide enough for a line of code and its sentence beside the Chain Rule card."""
+        return QSize(560, 220)
 
     # ------------------------------------------------------------ the text
 

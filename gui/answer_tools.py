@@ -22,9 +22,12 @@ class AnswerTools(QObject):
         self.controller = step_through.controller
         self.scene = window.canvas.graph_scene
         self.panel = AnswerPanel(window.document)
+        # Beside the Program / Chain Rule tabs (not one more tab): Show me brings the
+        # chain-rule card to the front next to the learner's lines.
         self.dock = window.add_dock("answer", "Your Backward Pass", self.panel,
                                     Qt.DockWidgetArea.BottomDockWidgetArea)
-        window.splitDockWidget(step_through.dock, self.dock, Qt.Orientation.Horizontal)
+        window.resizeDocks([step_through.dock, self.dock], [560, 560],
+                           Qt.Orientation.Horizontal)
         window.view_menu.addAction(self.dock.toggleViewAction())
         self.panel.checked.connect(self._mark)
         self.panel.show_me_requested.connect(self.show_me)
