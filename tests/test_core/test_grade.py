@@ -316,3 +316,53 @@ def test_a_name_used_in_its_own_first_assignment():
     parsed = parse_program("a = 1\nf = a * f")
     assert parsed.unset == ["f"] and parsed.names["f"] == "f_2"
     assert verdict("x = 2\nf = x * x", "grad_x = 2 * grad_x", "grad_x").code == "error"
+
+
+# ------------------------------------------------------------------ properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ANSWER_JUNK = ["grad_", "d", "x", "y", "f", "q", " = ", "+", "-", "*", "/", "**", "@", "(", ")",
+               "[", "]", ",", "\n", ";", ">", "<=", "0", "1", "2.5", "sum(", "axis=0", "exp(",
+               ".T", "[0]", "import os", "print(", "'s'", "lambda", "#"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(ANSWER_JUNK), max_size=25).map("".join))
+def test_any_answer_text_is_a_report_or_a_program_error(text):
+    from chainrule.core.errors import ProgramError
+    try:
+        report = graded("x = -2; y = 5; z = -4\nq = x + y\nf = q * z", text, trials=2)
+    except ProgramError as err:
+        assert err.line is not None and err.col is not None
+        return
+    for v in report.claims:
+        assert v.code in CODES and v.message and "\n" not in v.message
+
+
+PROGRAMS = st.sampled_from([
+    "a = 1.5; b = -0.7\nf = tanh(a * b) + a",
+    "a = 0.3; b = 2.0\nf = exp(a) * b - sigmoid(b * a)",
+    "a = [0.5, -1.0]; b = [2.0, 0.25]\nf = sum(a * b * a)",
+    "a = [[1.0, 2.0], [0.5, -1.0]]; b = [[0.3], [0.7]]\nf = sum(tanh(a @ b))",
+])
+
+
+@settings(max_examples=20, deadline=None)
+@given(PROGRAMS, st.integers(0, 3))
+def test_the_true_gradient_typed_in_is_ok_at_the_graphs_values_and_its_negative_a_sign(
+        program, seed):
+    import numpy as np
+    from chainrule.core.engine import evaluate
+    parsed = parse_program(program)
+    ev = evaluate(parsed.graph)
+    lines = [f"grad_{n} = {np.asarray(ev.grad(n)).tolist()!r}" for n in ("a", "b")]
+    report = graded(program, "\n".join(lines), trials=0, seed=seed)
+    assert report.ok and report.score == 2
+    negative = [f"grad_{n} = {(-np.asarray(ev.grad(n))).tolist()!r}" for n in ("a", "b")]
+    codes = {v.code for v in graded(program, "\n".join(negative), trials=0).claims}
+    assert codes == {"sign"}
+    # with draws, a typed-in number does not follow the inputs
+    codes = {v.code for v in graded(program, "\n".join(lines), trials=3, seed=seed).claims}
+    assert codes <= {"coincidence", "ok"} and "coincidence" in codes
