@@ -152,39 +152,31 @@ class _Grader:
         node, name = claim.node, claim.name
         got = got_home.get(claim.answer_id)
         want = _expected(home, node)
-        verdict = Verdict(name, node, claim.line, "", "", want,
-                          None if isinstance(got, AnswerError) else got)
-        if isinstance(got, AnswerError):
-            verdict.code = "error"
-            verdict.message = f"{name} cannot be evaluated: {got}"
-            return verdict
-        if np.shape(got) != np.shape(want):
-            verdict.code, verdict.message = "shape", self._shape(name, node, got, want)
-            return verdict
         gots = [g.get(claim.answer_id) for g in got_draws]
+        code, message, wires = self._judge(name, node, got, want, home, gots, points)
+        return Verdict(name, node, claim.line, code, message, want,
+                       None if isinstance(got, AnswerError) else got, wires)
+
+    def _judge(self, name, node, got, want, home, gots, points) -> tuple[str, str, list]:
+        """(code, sentence, wires the mistake is about) of one claim."""
+        if isinstance(got, AnswerError):
+            return "error", f"{name} cannot be evaluated: {got}", []
+        if np.shape(got) != np.shape(want):
+            return "shape", self._shape(name, node, got, want), []
         if self.close(got, want):
             bad = next((k for k, p in enumerate(points)
                         if not self.close(gots[k], _expected(p, node))), None)
-            if bad is None:
-                verdict.code = "ok"
-                verdict.message = (f"{name} = {_num(got)} is {self.d(node)}: right at the "
-                                   f"graph's values and at {len(points)} other draws of the "
-                                   f"inputs")
-            else:
-                verdict.code = "coincidence"
-                verdict.message = self._coincidence(name, node, gots, points, bad)
-            return verdict
+            if bad is not None:
+                return "coincidence", self._coincidence(name, node, gots, points, bad), []
+            return "ok", (f"{name} = {_num(got)} is {self.d(node)}: right at the graph's "
+                          f"values and at {len(points)} other draws of the inputs"), []
         found = self._explain(node, got, home, gots, points)
         if found is None:
-            verdict.code = "wrong"
-            verdict.message = (f"{name} = {_num(got)}, but {self.d(node)} = {_num(want)}; it "
-                               f"is none of the usual mistakes (value for gradient, missing "
-                               f"upstream factor, a path or a sign)")
-        else:
-            verdict.code = found.code
-            verdict.message = f"{name} = {_num(got)}: {found.say(home)}" + self._fix(found)
-            verdict.wires = found.wires
-        return verdict
+            return "wrong", (f"{name} = {_num(got)}, but {self.d(node)} = {_num(want)}; it is "
+                             f"none of the usual mistakes (value for gradient, missing "
+                             f"upstream factor, a path or a sign)"), []
+        return (found.code, f"{name} = {_num(got)}: {found.say(home)}" + self._fix(found),
+                found.wires)
 
     def _explain(self, node, got, home, gots, points):
         matches = [m for m in candidates(self.graph, node, self.d)
