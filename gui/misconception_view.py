@@ -36,7 +36,7 @@ from PySide6.QtCore import QObject
 from chainrule.core.engine import Evaluation
 from chainrule.core.errors import ChainruleError
 from chainrule.core.graph import Edge
-from chainrule.core.misconception import LIBRARY, fork_nodes, overwrite_pass
+from chainrule.core.misconception import LIBRARY, fork_nodes, overwrite_pass, unzeroed_training
 from chainrule.core.stepper import NOT_YET
 from chainrule.gui.canvas import style
 
@@ -147,13 +147,31 @@ class MisconceptionView(QObject):
             n = self.wrong_count
             self.document.message.emit(
                 f"{entry.title}: {entry.explanation} Purple: what that program computes; "
-                f"{n} node{'s' * (n != 1)} get a wrong gradient here.")
+                f"{n} node{'s' * (n != 1)} get a wrong gradient here." + self._growth())
         elif self.enabled:
             forks = len(fork_nodes(self.document.graph))
             tail = (f" This graph has {forks} fork{'s' * (forks != 1)}; "
                     f"{self.wrong_count} node{'s' * (self.wrong_count != 1)} get a wrong gradient."
                     if forks else " This graph has no fork: both programs agree.")
             self.document.message.emit(EXPLANATION + tail)
+
+    def _growth(self) -> str:
+        """For the gradients not zeroed: how the step grows, step after step."""
+        if self.key != "not_zeroed":
+            return ""
+        try:
+            steps = unzeroed_training(self.document.graph, steps=5)
+        except (ChainruleError, ValueError, ArithmeticError):
+            return ""
+        if not steps or not steps[0].right:
+            return " (no trainable inputs here: mark some Trainable)"
+
+        def size(grads) -> str:
+            return self.scene.format(sum(float(np.sum(np.abs(g))) for g in grads.values()))
+        used = ", ".join(size(s.used) for s in steps)
+        right = ", ".join(size(s.right) for s in steps)
+        return (f" Over 5 steps the summed |gradient| used is {used}; zeroed, it would be "
+                f"{right}.")
 
     def refresh(self, *_args) -> None:
         """Follow the current evaluation (an edit, a move of the step-through) while enabled."""

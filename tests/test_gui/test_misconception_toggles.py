@@ -29,6 +29,9 @@ def test_each_toggle_gives_its_known_wrong_numbers_on_its_demo(make_window, key)
     marks = window.learning.misconception.marks()
     assert marks[node].startswith(pill), marks
     assert LIBRARY[key].title in window.statusBar().currentMessage()
+    if key == "not_zeroed":
+        assert "Over 5 steps the summed |gradient| used is 35.25, 62.03, 76.25" in \
+            window.statusBar().currentMessage()
     action.trigger()                                   # off again
     assert window.learning.misconception.marks() == {}
 
