@@ -21,7 +21,7 @@ from ..formatting import format_value
 from ..graph import Edge, Graph
 from .answer import Answer, AnswerError, Claim
 from .draws import draws
-from .mistakes import Point, candidates
+from .mistakes import DOWNSTREAM, Point, candidates
 
 #: The codes of a wrong claim, in their order of precedence (``cli.md``).
 PRECEDENCE = ("error", "shape", "sign", "missing_upstream", "overwrite", "missing_path",
@@ -171,10 +171,12 @@ class _Grader:
             return "ok", (f"{name} = {_num(got)} is {self.d(node)}: right at the graph's "
                           f"values and at {len(points)} other draws of the inputs"), []
         found = self._explain(node, got, home, gots, points)
-        if found is None:
+        if found is None or found.code == DOWNSTREAM:
+            hint = ("none of the usual mistakes (value for gradient, missing upstream "
+                    "factor, a path or a sign)" if found is None else
+                    f"{found.say(home).removeprefix('it is ')} — at a fork below {node}")
             return "wrong", (f"{name} = {_num(got)}, but {self.d(node)} = {_num(want)}; it is "
-                             f"none of the usual mistakes (value for gradient, missing "
-                             f"upstream factor, a path or a sign)"), []
+                             f"{hint}"), ([] if found is None else found.wires)
         return (found.code, f"{name} = {_num(got)}: {found.say(home)}" + self._fix(found),
                 found.wires)
 
@@ -182,7 +184,7 @@ class _Grader:
         matches = [m for m in candidates(self.graph, node, self.d)
                    if self.close(got, m.compute(home))]
         named = {c.node for c in self.answer.claims}
-        for code in PRECEDENCE[2:]:
+        for code in PRECEDENCE[2:] + (DOWNSTREAM,):
             survivors = [m for m in matches if m.code == code and all(
                 self.close(gots[k], m.compute(p)) for k, p in enumerate(points))]
             if survivors:

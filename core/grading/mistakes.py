@@ -21,6 +21,10 @@ from ..engine import Evaluation, Evaluator
 from ..graph import Edge, Graph
 from ..misconception import overwrite_gradients
 
+#: Not a verdict code: a path dropped at a fork further down (cli.md's missing_path is
+#: about the claimed node's own wires); the grader says it in a ``wrong`` sentence.
+DOWNSTREAM = "downstream_path"
+
 #: Bounds that keep the search small on large graphs.
 MAX_WIRES = 6          # subsets of at most this many wires
 MAX_FORKS = 12         # downstream forks looked at
@@ -107,7 +111,8 @@ def reaching(graph: Graph) -> set[str]:
 def candidates(graph: Graph, node: str, names: Callable[[str], str]) -> list[Mistake]:
     """Every mistake looked for on ``node``, in the verdicts' order of precedence
     (``sign``, ``missing_upstream``, ``overwrite``, ``missing_path``,
-    ``value_for_gradient``). ``names(id)`` writes ∂f/∂id."""
+    ``value_for_gradient``), and the :data:`DOWNSTREAM` hints. ``names(id)`` writes
+    ∂f/∂id."""
     reach = reaching(graph)
     if node not in reach or node == graph.effective_output():
         return []
@@ -202,7 +207,7 @@ def _missing_path(graph: Graph, node: str, wires: list[Edge], reach: set[str],
         for size in range(1, len(fork_wires)):
             for lost in itertools.combinations(fork_wires, size):
                 out.append(Mistake(
-                    "missing_path", ("lost", fork, lost),
+                    DOWNSTREAM, ("lost", fork, lost),
                     lambda p, fork=fork, lost=lost: _minus(
                         p.grad(node), p.vjp(fork, _sum(p.edge_grad(e) for e in lost), node)),
                     _say_missing(node, list(lost), names), list(lost)))

@@ -57,9 +57,13 @@ def test_the_codes_and_their_order_are_the_contract():
 
 
 def test_precedence_the_first_code_that_explains_it_wins():
-    # h feeds h*h and sum(h): using h's value where ∂L/∂h belongs is also keeping only
-    # one wire of h * h: missing_path comes before value_for_gradient.
-    assert verdict(MLP, "grad_z = h * (1 - h ** 2)", "grad_z").code == "missing_path"
+    # the claimed node's own wires: x feeds three; two given is missing_path, one is
+    # overwrite (it comes first)
+    assert verdict(FORK, "grad_x = y + z", "grad_x").code == "missing_path"
+    assert verdict(FORK, "grad_x = y", "grad_x").code == "overwrite"
+    # z feeds one wire: using h's value where ∂L/∂h belongs is value_for_gradient, though
+    # it also equals dropping a path at the fork h below (said, not the code)
+    assert verdict(MLP, "grad_z = h * (1 - h ** 2)", "grad_z").code == "value_for_gradient"
     # a number of the wrong shape that is also the negative: shape first
     assert verdict("x = 2; y = 3\nf = x * y", "grad_x = [-3, -3]", "grad_x").code == "shape"
     # unknown name in a claim that would otherwise be fine: error first
@@ -94,6 +98,11 @@ def test_a_relu_mask_written_as_a_comparison():
     report = graded(program, "grad_h = x * 0 + 1\ngrad_x = grad_h * (x * w > 0) * w\n"
                              "grad_w = grad_h * (x * w > 0) * x", require="inputs")
     assert [v.code for v in report.claims] == ["ok", "ok", "ok"]
+
+
+def test_a_path_dropped_below_the_claimed_node_is_wrong_and_says_where():
+    v = verdict(MLP, "grad_z = (2 * h) * (1 - h ** 2)", "grad_z")
+    assert v.code == "wrong" and "h → sum" in v.message and "at a fork below z" in v.message
 
 
 def test_missing_path_names_the_missing_wire():
