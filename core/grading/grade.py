@@ -174,7 +174,7 @@ class _Grader:
         if found is None or found.code == DOWNSTREAM:
             hint = ("none of the usual mistakes (value for gradient, missing upstream "
                     "factor, a path or a sign)" if found is None else
-                    f"{found.say(home).removeprefix('it is ')} — at a fork below {node}")
+                    found.say(home))
             return "wrong", (f"{name} = {_num(got)}, but {self.d(node)} = {_num(want)}; it is "
                              f"{hint}"), ([] if found is None else found.wires)
         return (found.code, f"{name} = {_num(got)}: {found.say(home)}" + self._fix(found),

@@ -210,8 +210,19 @@ def _missing_path(graph: Graph, node: str, wires: list[Edge], reach: set[str],
                     DOWNSTREAM, ("lost", fork, lost),
                     lambda p, fork=fork, lost=lost: _minus(
                         p.grad(node), p.vjp(fork, _sum(p.edge_grad(e) for e in lost), node)),
-                    _say_missing(node, list(lost), names), list(lost)))
+                    _say_dropped(node, fork, list(lost)), list(lost)))
     return out
+
+
+def _say_dropped(node: str, fork: str, lost: list[Edge]):
+    shown = ", ".join(_wire(e) for e in lost)
+
+    def say(p: Point) -> str:
+        carried = ", ".join(_num(p.edge_grad(e)) for e in lost)
+        return (f"a path dropped at the fork {fork} below {node}: the "
+                f"wire{'s' * (len(lost) > 1)} {shown} (carrying {carried}) "
+                f"{'are' if len(lost) > 1 else 'is'} missing")
+    return say
 
 
 def _say_missing(node: str, lost: list[Edge], names):

@@ -102,7 +102,7 @@ def test_a_relu_mask_written_as_a_comparison():
 
 def test_a_path_dropped_below_the_claimed_node_is_wrong_and_says_where():
     v = verdict(MLP, "grad_z = (2 * h) * (1 - h ** 2)", "grad_z")
-    assert v.code == "wrong" and "h → sum" in v.message and "at a fork below z" in v.message
+    assert v.code == "wrong" and "h → sum" in v.message and "the fork h below z" in v.message
 
 
 def test_missing_path_names_the_missing_wire():
