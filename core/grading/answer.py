@@ -74,10 +74,42 @@ class Answer:
         self.claims: list[Claim] = []
         self.references: dict[str, str] = {}    # answer input id → graph node id (a value)
         self.unknown: dict[str, AnswerError] = {}   # answer input id → why it has no value
-        if not _has_statements(text):
-            return                          # nothing written: every gradient is missing
-        self.parsed = parse_answer(text)    # ProgramError: the answer cannot be read
-        self._resolve(graph)
+        # name → why the statement assigning it was refused (the rest is still graded)
+        self.refused: dict[str, AnswerError] = {}
+        self.parsed = self._parse(text)     # ProgramError: the answer cannot be read
+        if self.parsed is not None:
+            self._resolve(graph)
+        self._refused_claims(graph)
+
+    def _parse(self, text: str) -> ParsedProgram | None:
+        """The answer parsed; an assignment the language refuses (``X.T.dot(g)``) is
+        left out and its name remembered, so one such line does not sink the others."""
+        for _ in range(_MAX_REFUSED):
+            if not _has_statements(text):
+                return None                 # nothing (left) to read
+            try:
+                return parse_answer(text)
+            except ProgramError as exc:
+                stmt = _assignment_at(text, exc.line)
+                if stmt is None or exc.line is None:
+                    raise
+                name = _target(stmt)
+                self.refused[name] = AnswerError(exc.reason, exc.line, exc.col or 1)
+                text = _blank(text, stmt)
+        return parse_answer(text)
+
+    def _refused_claims(self, graph: Graph) -> None:
+        for name, error in self.refused.items():
+            target = gradient_target(name, graph, self.aliases)
+            if target is not None and all(c.name != name for c in self.claims):
+                self.claims.append(Claim(name, target, "", error.line))
+        self.claims.sort(key=lambda c: (c.line, c.name))
+
+    def claim_value(self, claim: Claim, values: dict[str, Any]) -> Any:
+        """The claimed number in ``values`` (one :meth:`evaluate`), or why there is none."""
+        if claim.name in self.refused:
+            return self.refused[claim.name]
+        return values.get(claim.answer_id)
 
     # ------------------------------------------------------------ names
 
@@ -86,7 +118,12 @@ class Answer:
         lines = _assignment_lines(self.text)
         for node_id in parsed.unset:
             line, col = parsed.positions.get(node_id, (1, 1))
-            if node_id in graph:
+            if node_id in self.refused:
+                e = self.refused[node_id]
+                self.unknown[node_id] = AnswerError(
+                    f"{node_id} could not be read (line {e.line}, column {e.col}: {e.reason})",
+                    line, col)
+            elif node_id in graph:
                 self.references[node_id] = node_id
             elif node_id in self.aliases:
                 self.references[node_id] = self.aliases[node_id]
@@ -158,6 +195,48 @@ def _reason(node, exc: Exception, args: list) -> str:
     shapes = " and ".join(shape_text(a) for a in args)
     text = str(exc) or type(exc).__name__
     return f"{node.op} cannot take {shapes}: {text}"
+
+
+_MAX_REFUSED = 50
+
+
+def _assignment_at(text: str, line: int | None):
+    """The assignment to a plain name that holds ``line``, or None."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    for stmt in tree.body:
+        if stmt.lineno <= (line or 0) <= (stmt.end_lineno or stmt.lineno) \
+                and _target(stmt) is not None:
+            return stmt
+    return None
+
+
+def _target(stmt) -> str | None:
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        return stmt.target.id
+    return None
+
+
+def _blank(text: str, stmt) -> str:
+    """``text`` with ``stmt``'s characters made spaces (a 0 where it starts a line):
+    every other position stays where it was."""
+    lines = text.split("\n")
+    first, last = stmt.lineno - 1, (stmt.end_lineno or stmt.lineno) - 1
+    for k in range(first, last + 1):
+        raw = lines[k].encode("utf-8")
+        start = stmt.col_offset if k == first else 0
+        end = stmt.end_col_offset if k == last and stmt.end_col_offset is not None else len(raw)
+        width = len(raw[start:end].decode("utf-8", errors="ignore"))
+        # at the start of a line a bare 0 keeps the line a statement (no indent)
+        filler = ("0" + " " * (width - 1)) if (k == first and start == 0) else " " * width
+        lines[k] = (raw[:start].decode("utf-8", errors="ignore") + filler
+                    + raw[end:].decode("utf-8", errors="ignore"))
+    return "\n".join(lines)
 
 
 def _has_statements(text: str) -> bool:

@@ -150,9 +150,9 @@ class _Grader:
     def claim(self, claim: Claim, home: Point, got_home: dict, points: list[Point],
               got_draws: list[dict]) -> Verdict:
         node, name = claim.node, claim.name
-        got = got_home.get(claim.answer_id)
+        got = self.answer.claim_value(claim, got_home)
         want = _expected(home, node)
-        gots = [g.get(claim.answer_id) for g in got_draws]
+        gots = [self.answer.claim_value(claim, g) for g in got_draws]
         code, message, wires = self._judge(name, node, got, want, home, gots, points)
         return Verdict(name, node, claim.line, code, message, want,
                        None if isinstance(got, AnswerError) else got, wires)

@@ -205,7 +205,7 @@ def test_cli_usage_errors_exit_2(capsys, argv):
 
 
 @pytest.mark.parametrize("answer,where", [("grad_x = (", "line 1"),
-                                          ("grad_x = x ^ 2", "use ** for a power")])
+                                          ("def f(x):\n    return x", "def")])
 def test_cli_an_unreadable_answer_is_one_line_exit_1(capsys, answer, where):
     code, out, err = run_cli(capsys, "grade", "--expr", "x = 1\nf = x * x",
                              "--answer-expr", answer)
@@ -375,3 +375,20 @@ def test_the_true_gradient_typed_in_is_ok_at_the_graphs_values_and_its_negative_
     # with draws, a typed-in number does not follow the inputs
     codes = {v.code for v in graded(program, "\n".join(lines), trials=3, seed=seed).claims}
     assert codes <= {"coincidence", "ok"} and "coincidence" in codes
+
+
+def test_a_line_the_language_refuses_is_that_claims_error_and_the_rest_is_graded(capsys):
+    report = graded("x = 2; y = 3\nf = x * y",
+                    "grad_x = y ^ 1\ngrad_y = x\ngrad_q = grad_x * 2")
+    codes = {v.name: v.code for v in report.claims}
+    assert codes == {"grad_x": "error", "grad_y": "ok"}
+    gx = next(v for v in report.claims if v.name == "grad_x")
+    assert "line 1, column" in gx.message and "use ** for a power" in gx.message
+    report = graded("x = 2; y = 3\nf = x * y", "g = y.dot(1); grad_x = y\ngrad_y = g * 0 + x")
+    codes = {v.name: v.code for v in report.claims}
+    assert codes == {"grad_x": "ok", "grad_y": "error"}
+    gy = next(v for v in report.claims if v.name == "grad_y")
+    assert "g could not be read (line 1" in gy.message
+    code, out, _ = run_cli(capsys, "grade", "--expr", "x = 2; y = 3\nf = x * y",
+                           "--answer-expr", "grad_x = y ^ 1\ngrad_y = x")
+    assert code == 1 and "use ** for a power" in out
