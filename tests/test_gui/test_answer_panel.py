@@ -110,12 +110,22 @@ def test_the_answer_is_undone_saved_and_opened_again(qtbot, make_window, tmp_pat
 
 def test_a_refused_answer_says_where_and_changes_nothing(qtbot, make_window):
     window = make_window("01-neuron.cgraph")
-    type_answer(qtbot, window, "grad_x0 = w0 ^ 2")
+    type_answer(qtbot, window, "grad_w0 = x0 * (1 - f) * f\ngrad_x0 = (w0")
     ctrl_enter(qtbot, window)
     panel = panel_of(window)
-    assert panel.report is None and "use ** for a power" in panel.summary.text()
-    assert panel.editor.mark_of(1)[0] == "✗"
+    assert panel.report is None and "syntax error" in panel.summary.text()
+    assert panel.editor.mark_of(2)[0] == "✗" and panel.editor.mark_of(1) is None
     assert not window.canvas.graph_scene.nodes["x0"].rings
+
+
+def test_a_line_the_language_refuses_is_marked_and_the_rest_checked(qtbot, make_window):
+    window = make_window("01-neuron.cgraph")
+    type_answer(qtbot, window, "grad_w0 = x0 * (1 - f) * f\ngrad_x0 = w0 ^ 2")
+    ctrl_enter(qtbot, window)
+    panel = panel_of(window)
+    assert panel.editor.mark_of(1)[0] == "✓" and panel.editor.mark_of(2)[0] == "✗"
+    assert "use ** for a power" in panel.editor.mark_of(2)[2]
+    assert window.canvas.graph_scene.nodes["x0"].rings[MARK] == BAD
 
 
 def test_editing_the_graph_clears_the_marks(qtbot, make_window):
@@ -127,3 +137,21 @@ def test_editing_the_graph_clears_the_marks(qtbot, make_window):
     QApplication.processEvents()
     assert not window.canvas.graph_scene.nodes["x0"].rings
     assert panel_of(window).editor.marks == {}
+
+
+def test_checking_an_empty_graph_says_why_and_the_window_keeps_working(qtbot, make_window):
+    window = make_window("01-neuron.cgraph")
+    window.files.new() if hasattr(window.files, "new") else None
+    type_answer(qtbot, window, "grad_x = 1")
+    ctrl_enter(qtbot, window)
+    panel = panel_of(window)
+    assert panel.report is None and "cannot be graded" in panel.summary.text()
+    assert window.isVisible()
+
+
+def test_the_panel_sits_beside_chain_rule(make_window):
+    window = make_window("18-your-backward-pass.cgraph")
+    from PySide6.QtCore import Qt
+    assert window.dockWidgetArea(window.answer.dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert window.answer.dock not in window.tabifiedDockWidgets(window.docks["chain"])
+    assert window.answer.dock.isVisible()
