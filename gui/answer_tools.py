@@ -26,13 +26,24 @@ class AnswerTools(QObject):
         # chain-rule card to the front next to the learner's lines.
         self.dock = window.add_dock("answer", "Your Backward Pass", self.panel,
                                     Qt.DockWidgetArea.BottomDockWidgetArea)
-        window.resizeDocks([step_through.dock, self.dock], [560, 560],
-                           Qt.Orientation.Horizontal)
+        self._chain_dock = step_through.dock
+        self.dock.visibilityChanged.connect(self._widen)
         window.view_menu.addAction(self.dock.toggleViewAction())
         self.panel.checked.connect(self._mark)
         self.panel.show_me_requested.connect(self.show_me)
         window.document.graph_replaced.connect(self._opened)
         self._opened()
+
+    def _widen(self, visible: bool) -> None:
+        """Once shown in a laid-out window, take about 45 % of the bottom if narrower
+        (the docks' sizes are known only then; a saved layout wider than that stays)."""
+        if not visible or self.dock.isFloating():
+            return
+        total = self.dock.width() + self._chain_dock.width()
+        if self.dock.width() < 0.4 * total:
+            self.window.resizeDocks([self._chain_dock, self.dock],
+                                    [int(total * 0.55), int(total * 0.45)],
+                                    Qt.Orientation.Horizontal)
 
     def _opened(self) -> None:
         """A graph that keeps an answer opens with the panel in view."""
