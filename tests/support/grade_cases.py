@@ -69,6 +69,9 @@ PLANTED = [
     # wrong
     (NEURON, "grad_x0 = 17", "grad_x0", "wrong"),
     (MLP, "grad_z = h", "grad_z", "wrong"),
+    # missing: a required gradient not given
+    (NEURON, "grad_x0 = w0 * (1 - activation) * activation", "grad_w1", "missing"),
+    (MLP, "grad_X = 0 * X", "grad_W", "missing"),
     # ok
     (NEURON, NEURON_RIGHT, "grad_x0", "ok"),
     (MLP, MLP_RIGHT, "grad_W", "ok"),

@@ -37,18 +37,17 @@ def run_cli(capsys, *argv):
 def test_planted_mistake_gets_its_code(program, answer, name, code):
     v = verdict(program, answer, name)
     assert v.code == code, v.message
-    assert v.message.startswith(name) and "\n" not in v.message
+    assert "\n" not in v.message
+    assert v.message.startswith(name) or (code == "missing" and v.node in v.message)
 
 
 def test_every_code_is_planted_on_scalars_and_on_arrays():
-    arrays = {MLP, MLP.replace("L = sum(h * h) + sum(h)", "")[:20]}
     by_code: dict[str, list[bool]] = {}
     for program, _, _, code in PLANTED:
         by_code.setdefault(code, []).append("[" in program)
-    for code in set(CODES) - {"missing"}:
+    for code in CODES:
         kinds = by_code.get(code, [])
         assert len(kinds) >= 2 and True in kinds and False in kinds, code
-    assert arrays
 
 
 def test_the_codes_and_their_order_are_the_contract():
