@@ -214,27 +214,22 @@ def _missing_path(graph: Graph, node: str, wires: list[Edge], reach: set[str],
     return out
 
 
-def _say_dropped(node: str, fork: str, lost: list[Edge]):
+def _lost_text(p: Point, lost: list[Edge]) -> str:
+    """"the wire a → b (carrying 0.3) is missing", for one wire or several."""
     shown = ", ".join(_wire(e) for e in lost)
+    carried = ", ".join(_num(p.edge_grad(e)) for e in lost)
+    several = len(lost) > 1
+    return (f"the wire{'s' * several} {shown} (carrying {carried}) "
+            f"{'are' if several else 'is'} missing")
 
-    def say(p: Point) -> str:
-        carried = ", ".join(_num(p.edge_grad(e)) for e in lost)
-        return (f"a path dropped at the fork {fork} below {node}: the "
-                f"wire{'s' * (len(lost) > 1)} {shown} (carrying {carried}) "
-                f"{'are' if len(lost) > 1 else 'is'} missing")
-    return say
+
+def _say_dropped(node: str, fork: str, lost: list[Edge]):
+    return lambda p: f"a path dropped at the fork {fork} below {node}: {_lost_text(p, lost)}"
 
 
 def _say_missing(node: str, lost: list[Edge], names):
-    what = "the wire" if len(lost) == 1 else "the wires"
-    shown = ", ".join(_wire(e) for e in lost)
-
-    def say(p: Point) -> str:
-        carried = ", ".join(_num(p.edge_grad(e)) for e in lost)
-        return (f"it is the sum over only some of the paths from {node} to the output: {what} "
-                f"{shown} (carrying {carried}) is missing; {names(node)} = "
-                f"{_num(p.grad(node))}")
-    return say
+    return lambda p: (f"it is the sum over only some of the paths from {node} to the output: "
+                      f"{_lost_text(p, lost)}; {names(node)} = {_num(p.grad(node))}")
 
 
 def _value_for_gradient(graph: Graph, node: str, reach: set[str], names) -> list[Mistake]:
