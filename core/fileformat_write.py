@@ -246,7 +246,8 @@ def read_only(path: str, st: os.stat_result | None = None) -> bool:
     return not st.st_mode & stat.S_IWUSR or not os.access(path, os.W_OK)
 
 
-def write_atomically(target: str, data: bytes, old: os.stat_result | None = None) -> None:
+def write_atomically(target: str, data: bytes, old: os.stat_result | None = None,
+                     new_mode: int = 0o666) -> None:
     """Put ``data`` in ``target`` (a real path, no link) keeping its mode and owner.
 
     A new text goes to a temporary file in the same folder that replaces the old
@@ -254,6 +255,7 @@ def write_atomically(target: str, data: bytes, old: os.stat_result | None = None
     (a rename would cut it off from its other names): the text is first written to
     a temporary file (so a full disk stops before the old file is touched), then
     copied over the old content; if that fails, the old content is put back.
+    ``new_mode`` (less the umask) is the mode of a file that did not exist.
     """
     folder = os.path.dirname(target) or "."
     if not os.path.isdir(folder):
@@ -264,7 +266,7 @@ def write_atomically(target: str, data: bytes, old: os.stat_result | None = None
     # what the umask gives a new file), never wider: a private file is never
     # readable by others, not even while it is being written.
     tmp, fd = _create_temp(folder, os.path.basename(target),
-                           0o666 if mode is None else mode & 0o777)
+                           new_mode if mode is None else mode & 0o777)
     try:
         with os.fdopen(fd, "wb") as f:
             if mode is not None and hasattr(os, "fchmod"):

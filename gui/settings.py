@@ -22,6 +22,9 @@ from PySide6.QtCore import QByteArray, QSettings
 MAX_RECENT = 10
 PRECISIONS = (2, 3, 4, 6)
 DEFAULT_PRECISION = 4
+#: Seconds after the last edit before unsaved changes go to the recovery file.
+DEFAULT_AUTOSAVE_S = 5.0
+AUTOSAVE_RANGE_S = (1.0, 600.0)
 
 
 class Settings:
@@ -81,6 +84,28 @@ class Settings:
 
     def set_precision(self, digits: int) -> None:
         self.qsettings.setValue("view/precision", int(digits))
+
+    # ----------------------------------------------------------- autosave
+
+    @property
+    def autosave_interval_s(self) -> float:
+        """Seconds after the last edit before the recovery file is written (1–600)."""
+        try:
+            seconds = float(self.qsettings.value("files/autosave_interval_s", DEFAULT_AUTOSAVE_S))
+        except (TypeError, ValueError):
+            return DEFAULT_AUTOSAVE_S
+        low, high = AUTOSAVE_RANGE_S
+        return min(high, max(low, seconds)) if seconds == seconds else DEFAULT_AUTOSAVE_S
+
+    @autosave_interval_s.setter
+    def autosave_interval_s(self, seconds: float) -> None:
+        self.qsettings.setValue("files/autosave_interval_s", float(seconds))
+
+    def welcome_dismissed(self) -> bool:
+        return str(self.qsettings.value("help/welcome_dismissed", "false")).lower() == "true"
+
+    def set_welcome_dismissed(self, dismissed: bool) -> None:
+        self.qsettings.setValue("help/welcome_dismissed", "true" if dismissed else "false")
 
     # -------------------------------------------------------------------
 

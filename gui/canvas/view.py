@@ -22,6 +22,7 @@ from chainrule.core.graph import Edge
 from chainrule.core.ops import OPS
 from chainrule.gui.canvas import clipboard, style
 from chainrule.gui.canvas.context_menu import build_menu
+from chainrule.gui.canvas.inline_rename import InlineRename
 from chainrule.gui.canvas.gestures import FeedGesture, Gesture, MoveGesture, PanGesture, WireGesture
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.quick_add import QuickAddPopup
@@ -90,6 +91,7 @@ class CanvasView(QGraphicsView):
         self.quick_add = QuickAddPopup(self)
         self.quick_add.chosen.connect(self._quick_add_chosen)
         self.quick_add.closed.connect(self._quick_add_closed)
+        self.inline_rename = InlineRename(self)
         self.graph_scene.selectionChanged.connect(self._emit_selection)
         document.graph_replaced.connect(self._after_replace)
         # Until the user zooms or pans, the view keeps the whole graph in sight
@@ -528,6 +530,10 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         if item is not None and event.button() == Qt.LeftButton:
+            if item.mapFromScene(spos).y() < style.HEADER_H:      # on its name: rename
+                self.inline_rename.start(item.node_id)
+                event.accept()
+                return
             self.node_activated.emit(item.node_id)
             event.accept()
             return
