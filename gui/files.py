@@ -316,11 +316,12 @@ class FileController(QObject):
     def restore(self, graph: Graph, path: str | None, demo: str | None) -> None:
         """Show recovered unsaved changes: the file as on disk (if it is still there)
         with the recovered graph over it as one undo step, so the window is modified
-        and Undo shows what is on disk."""
+        and Undo shows what is on disk (or the demo it was a copy of)."""
         base = Graph()
-        if path is not None and Path(path).is_file():
+        source = Path(path) if path else (DEMO_DIR / f"{demo}{SUFFIX}" if demo else None)
+        if source is not None and source.is_file():
             try:
-                base = read_graph(path)
+                base = read_graph(source)
             except (ChainruleError, OSError):
                 base = Graph()
         self._show(base, Path(path) if path else None, None if path else demo)

@@ -86,7 +86,11 @@ class Autosave(QObject):
         return self.window.settings.autosave_interval_s
 
     def _edited(self, *_args) -> None:
-        if not self.document.modified:
+        try:
+            modified = self.document.modified
+        except RuntimeError:
+            return                              # the window is being destroyed
+        if not modified:
             self.remove()
             return
         if self._idle.isActive() and self._idle.interval() == 0:
