@@ -16,18 +16,29 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QHeaderView, QLabel,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from chainrule.gui.shortcuts import CANVAS_KEYS, HELP, SHORTCUTS, keys_for
+from chainrule.gui.shortcuts import CANVAS_KEYS, HELP, SHORTCUTS
 
 SECTIONS = ("Files", "Editing", "Building from the keyboard", "View", "Stepping through",
             "Learn", "Help")
+
+
+def key_list(name: str) -> str:
+    """The keys of one action as listed: a platform's standard key by its main
+    binding only (not Qt's extra Copy or F16 keys), the table's own keys all."""
+    shown = []
+    for key in SHORTCUTS[name]:
+        found = [QKeySequence(key)] if isinstance(key, str) else \
+            QKeySequence.keyBindings(key)[:1]
+        shown += [k.toString(QKeySequence.SequenceFormat.NativeText) for k in found
+                  if not k.isEmpty()]
+    return ", ".join(shown)
 
 
 def shortcut_rows() -> list[tuple[str, str, str]]:
     """(section, keys as the user reads them, what they do), in section order."""
     rows = []
     for name in SHORTCUTS:
-        keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText)
-                         for k in keys_for(name))
+        keys = key_list(name)
         section, text = HELP.get(name, ("Other", name.replace("_", " ")))
         if keys:
             rows.append((section, keys, text))

@@ -11,7 +11,8 @@
 * Find Node (the standard Find key) lists the nodes by id and label; Enter
   selects the chosen one and centres it.
 * Tidy Layout puts every node where the layered layout (``core/layout.py``)
-  would, keeping the graph's top-left corner: one undo step.
+  would, each layer centred on the tallest, keeping the graph's top-left
+  corner: one undo step.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import networkx as nx
 from PySide6.QtCore import QObject, QPoint
 
 from chainrule.core.graph import Edge
-from chainrule.core.layout import layered_positions
+from chainrule.core.layout import LAYER_DY, layered_positions
 from chainrule.gui.canvas.picker import PickerPopup
 from chainrule.gui.commands import Connect, Disconnect, MoveNodes
 
@@ -56,9 +57,15 @@ def tidy_moves(graph, positions_now: dict[str, tuple[float, float]]):
         return {}
     left = min((p[0] for p in positions_now.values()), default=0.0)
     top = min((p[1] for p in positions_now.values()), default=0.0)
+    # Each layer centred on the tallest one, so a chain runs straight across.
+    rows: dict[float, int] = {}
+    for x, _y in target.values():
+        rows[x] = rows.get(x, 0) + 1
+    tallest = max(rows.values())
     moves = {}
     for node_id, (x, y) in target.items():
-        new = (round(x + left), round(y + top))
+        shift = (tallest - rows[x]) * LAYER_DY / 2
+        new = (round(x + left), round(y + top + shift))
         old = graph.node(node_id).pos
         if old != new:
             moves[node_id] = (old, new)

@@ -103,7 +103,7 @@ class InlineRename(QObject):
         self.canvas.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.edit:
+        if watched is getattr(self, "edit", None):
             if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
                 self.cancel()
                 return True

@@ -81,6 +81,8 @@ class PickerPopup(QFrame):
         if self.list.count():
             self.list.setCurrentRow(0)
         self.empty.setVisible(self.list.count() == 0)
+        self.list.setVisible(self.list.count() > 0)
+        self.adjustSize() if not self.list.count() else self.resize(360, 300)
 
     def _choose_current(self) -> None:
         item = self.list.currentItem()
