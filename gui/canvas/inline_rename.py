@@ -34,14 +34,23 @@ def refusal(graph, old: str, new: str) -> str | None:
 class InlineRename(QObject):
     def __init__(self, canvas):
         super().__init__(canvas)
-        self.canvas = canvas
-        self.edit = QLineEdit(canvas.viewport())
-        self.edit.setObjectName("inlineRename")
-        self.edit.hide()
-        self.edit.installEventFilter(self)
-        self.edit.returnPressed.connect(self.commit)
+        self._edit: QLineEdit | None = None       # made when first used
         self.node_id: str | None = None
         self.field = "id"
+
+    @property
+    def canvas(self):
+        return self.parent()
+
+    @property
+    def edit(self) -> QLineEdit:
+        if self._edit is None:
+            edit = self._edit = QLineEdit(self.canvas.viewport())
+            edit.setObjectName("inlineRename")
+            edit.hide()
+            edit.installEventFilter(self)
+            edit.returnPressed.connect(self.commit)
+        return self._edit
 
     def start(self, node_id: str | None = None) -> bool:
         canvas = self.canvas
@@ -70,7 +79,7 @@ class InlineRename(QObject):
         return True
 
     def active(self) -> bool:
-        return self.edit.isVisible()
+        return self._edit is not None and self._edit.isVisible()
 
     def commit(self) -> bool:
         doc = self.canvas.document
@@ -103,7 +112,7 @@ class InlineRename(QObject):
         self.canvas.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is getattr(self, "edit", None):
+        if watched is self._edit and watched is not None:
             if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
                 self.cancel()
                 return True
