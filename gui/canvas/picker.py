@@ -19,9 +19,65 @@ def matches(query: str, text: str) -> bool:
     return all(w in low for w in words)
 
 
-class PickerPopup(QFrame):
-    chosen = Signal(object)       # the data of the chosen row
+class FilterPopup(QFrame):
+    """What the popups over the canvas share: ↑ ↓ in the text box move through the
+    list, Enter chooses the current row, Escape closes (``closed`` on hiding).
+    Subclasses make ``edit`` and ``list`` and choose in ``_choose_item``."""
+
     closed = Signal()
+    edit: QLineEdit
+    list: QListWidget
+
+    def _wire_up(self) -> None:
+        """Connect the text box and the list (call once both exist)."""
+        self.edit.textChanged.connect(self._refilter)
+        self.edit.returnPressed.connect(self._choose_current)
+        self.list.itemClicked.connect(self._choose_item)
+        self.edit.installEventFilter(self)
+
+    def _show_at(self, global_pos: QPoint) -> None:
+        """Show at ``global_pos`` with the text cleared and the focus in the text box."""
+        self.edit.blockSignals(True)
+        self.edit.clear()
+        self.edit.blockSignals(False)
+        self._refilter("")
+        self.move(global_pos)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.edit.setFocus(Qt.PopupFocusReason)
+
+    def _refilter(self, text: str) -> None:
+        raise NotImplementedError
+
+    def _choose_current(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self._choose_item(item)
+
+    def _choose_item(self, item: QListWidgetItem) -> None:
+        raise NotImplementedError
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.edit and event.type() == QEvent.KeyPress:
+            key = event.key()
+            if key in (Qt.Key_Down, Qt.Key_Up):
+                row = self.list.currentRow() + (1 if key == Qt.Key_Down else -1)
+                if 0 <= row < self.list.count():
+                    self.list.setCurrentRow(row)
+                return True
+            if key == Qt.Key_Escape:
+                self.hide()
+                return True
+        return super().eventFilter(watched, event)
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.closed.emit()
+
+
+class PickerPopup(FilterPopup):
+    chosen = Signal(object)       # the data of the chosen row
 
     def __init__(self, parent=None, name: str = "picker"):
         super().__init__(parent, Qt.Popup | Qt.FramelessWindowHint)
@@ -47,10 +103,7 @@ class PickerPopup(QFrame):
             layout.addWidget(widget)
         self.resize(360, 300)
         self._rows: list[tuple[str, Any]] = []
-        self.edit.textChanged.connect(self._refilter)
-        self.edit.returnPressed.connect(self._choose_current)
-        self.list.itemClicked.connect(self._choose_item)
-        self.edit.installEventFilter(self)
+        self._wire_up()
 
     def open_at(self, global_pos: QPoint, title: str, rows: Sequence[tuple[str, Any]],
                 placeholder: str = "Type to filter…", empty: str = "Nothing to choose.") -> None:
@@ -58,15 +111,7 @@ class PickerPopup(QFrame):
         self.edit.setPlaceholderText(placeholder)
         self.empty.setText(empty)
         self._rows = list(rows)
-        self.edit.blockSignals(True)
-        self.edit.clear()
-        self.edit.blockSignals(False)
-        self._refilter("")
-        self.move(global_pos)
-        self.show()
-        self.raise_()
-        self.activateWindow()
-        self.edit.setFocus(Qt.PopupFocusReason)
+        self._show_at(global_pos)
 
     def row_texts(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())]
@@ -84,28 +129,6 @@ class PickerPopup(QFrame):
         self.list.setVisible(self.list.count() > 0)
         self.adjustSize() if not self.list.count() else self.resize(360, 300)
 
-    def _choose_current(self) -> None:
-        item = self.list.currentItem()
-        if item is not None:
-            self._choose_item(item)
-
     def _choose_item(self, item: QListWidgetItem) -> None:
         self.chosen.emit(item.data(Qt.UserRole))
         self.hide()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.edit and event.type() == QEvent.KeyPress:
-            key = event.key()
-            if key in (Qt.Key_Down, Qt.Key_Up):
-                row = self.list.currentRow() + (1 if key == Qt.Key_Down else -1)
-                if 0 <= row < self.list.count():
-                    self.list.setCurrentRow(row)
-                return True
-            if key == Qt.Key_Escape:
-                self.hide()
-                return True
-        return super().eventFilter(watched, event)
-
-    def hideEvent(self, event) -> None:
-        super().hideEvent(event)
-        self.closed.emit()
