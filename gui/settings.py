@@ -22,9 +22,8 @@ from PySide6.QtCore import QByteArray, QSettings
 MAX_RECENT = 10
 PRECISIONS = (2, 3, 4, 6)
 DEFAULT_PRECISION = 4
-#: Seconds after the last edit before unsaved changes go to the recovery file.
-DEFAULT_AUTOSAVE_S = 5.0
-AUTOSAVE_RANGE_S = (1.0, 600.0)
+DEFAULT_AUTOSAVE_S = 5
+AUTOSAVE_RANGE = (1, 600)
 
 
 class Settings:
@@ -88,18 +87,20 @@ class Settings:
     # ----------------------------------------------------------- autosave
 
     @property
-    def autosave_interval_s(self) -> float:
-        """Seconds after the last edit before the recovery file is written (1–600)."""
-        try:
-            seconds = float(self.qsettings.value("files/autosave_interval_s", DEFAULT_AUTOSAVE_S))
-        except (TypeError, ValueError):
-            return DEFAULT_AUTOSAVE_S
-        low, high = AUTOSAVE_RANGE_S
-        return min(high, max(low, seconds)) if seconds == seconds else DEFAULT_AUTOSAVE_S
+    def autosave_interval_s(self) -> int:
+        """Seconds after the last edit before unsaved changes go to the recovery file."""
+        return self._int("files/autosave_interval_s", DEFAULT_AUTOSAVE_S, AUTOSAVE_RANGE)
 
     @autosave_interval_s.setter
-    def autosave_interval_s(self, seconds: float) -> None:
-        self.qsettings.setValue("files/autosave_interval_s", float(seconds))
+    def autosave_interval_s(self, seconds: int) -> None:
+        self.qsettings.setValue("files/autosave_interval_s", int(seconds))
+
+    def _int(self, key: str, default: int, bounds: tuple[int, int]) -> int:
+        try:
+            value = int(self.qsettings.value(key, default))
+        except (TypeError, ValueError):
+            return default
+        return value if bounds[0] <= value <= bounds[1] else default
 
     def welcome_dismissed(self) -> bool:
         return str(self.qsettings.value("help/welcome_dismissed", "false")).lower() == "true"
