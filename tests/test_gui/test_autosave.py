@@ -86,3 +86,36 @@ def test_the_interval_setting_is_bounded(window):
     assert settings.autosave_interval_s == 5
     settings.autosave_interval_s = 12
     assert settings.autosave_interval_s == 12
+
+
+def test_broken_recovery_files_are_never_offered_and_never_crash(window, tmp_path):
+    folder = tmp_path / "data" / "recovery"
+    folder.mkdir(parents=True)
+    (folder / "session-garbage.json").write_bytes(b"\xff\x00 not json")
+    (folder / "session-other.json").write_text('{"format": "something else"}')
+    (folder / "session-nograph.json").write_text('{"format": "chainrule-recovery"}')
+    assert recovery.left_behind() == []
+    assert recovery.offer(window, lambda r, w: recovery.RESTORE) == 0
+    assert len(list(folder.glob("session-*.json"))) == 3       # left alone
+
+
+def test_a_recovered_graph_that_cannot_be_read_says_so(window, tmp_path):
+    folder = tmp_path / "data" / "recovery"
+    folder.mkdir(parents=True)
+    (folder / "session-bad.json").write_text(json.dumps(
+        {"format": "chainrule-recovery", "saved": 0, "name": "g.cgraph", "graph": "{]"}))
+    assert recovery.offer(window, lambda r, w: recovery.RESTORE) == 0
+    assert window.errors and window.errors[0][0] == "Cannot recover"
+    assert not window.document.modified
+
+
+def test_an_unwritable_data_folder_says_so_and_the_editor_keeps_working(
+        window, qtbot, tmp_path, monkeypatch):
+    blocker = tmp_path / "blocked"
+    blocker.write_text("a file where the folder should be")
+    monkeypatch.setattr(window.autosave, "folder", blocker / "recovery")
+    messages = []
+    window.document.message.connect(messages.append)
+    edit(window)
+    qtbot.waitUntil(lambda: any("recovery file" in m for m in messages), timeout=2000)
+    assert window.document.graph.node("w0").value == 7.0
