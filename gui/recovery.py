@@ -7,11 +7,12 @@ The file holds the graph's ``.cgraph`` text, the file it belongs to and the time
 
 When it is written (always atomically, never the user's file):
 
-* an edit after a quiet spell (nothing written for ``autosave_interval_s``) is
-  written at once, at the end of that event-loop turn — so a crash a second
-  after a lone edit loses nothing;
-* edits in a burst are gathered and written ``autosave_interval_s`` after the
-  last of them, and at least every :data:`MAX_WAIT_S` while the burst goes on;
+* an edit that comes :data:`QUIET_S` or more after the one before (a lone edit,
+  or the first after a pause) is written at once, at the end of that
+  event-loop turn — so a ``kill -9`` a second after it loses nothing;
+* edits in a burst (each less than a second after the last: a slider drag,
+  typing) are gathered and written ``autosave_interval_s`` after the last of
+  them, and at least every :data:`MAX_WAIT_S` while the burst goes on;
 * when the graph is clean again (saved, undone to the saved state, another file
   opened) or the window closes normally the file is removed.
 
@@ -38,6 +39,8 @@ from chainrule.core import fileformat
 from chainrule.core.errors import ChainruleError
 
 MAX_WAIT_S = 30.0
+#: An edit this long after the one before is not part of a burst: written at once.
+QUIET_S = 1.0
 FORMAT = "chainrule-recovery"
 PREFIX = "session-"
 
@@ -71,7 +74,7 @@ class Autosave(QObject):
         self.folder = recovery_dir()
         self.path = self.folder / f"{PREFIX}{uuid.uuid4().hex[:12]}.json"
         self._lock: QLockFile | None = None
-        self._last_write = float("-inf")
+        self._last_edit = float("-inf")
         self._idle = QTimer(self, singleShot=True)
         self._idle.timeout.connect(self.write_now)
         self._cap = QTimer(self, singleShot=True)
@@ -95,8 +98,10 @@ class Autosave(QObject):
             return
         if self._idle.isActive() and self._idle.interval() == 0:
             return                              # already to be written this turn
-        quiet = time.monotonic() - self._last_write >= self.interval_s()
-        if quiet and not self._cap.isActive():
+        now = time.monotonic()
+        quiet = now - self._last_edit >= QUIET_S
+        self._last_edit = now
+        if quiet:
             self._idle.start(0)                 # a lone edit: written this turn
         else:
             self._idle.start(int(self.interval_s() * 1000))
@@ -124,7 +129,6 @@ class Autosave(QObject):
             self.document.message.emit(f"Could not write the recovery file {self.path}: "
                                        f"{exc.strerror or exc}.")
             return
-        self._last_write = time.monotonic()
         self.written.emit(str(self.path))
 
     def remove(self) -> None:

@@ -119,3 +119,14 @@ def test_an_unwritable_data_folder_says_so_and_the_editor_keeps_working(
     edit(window)
     qtbot.waitUntil(lambda: any("recovery file" in m for m in messages), timeout=2000)
     assert window.document.graph.node("w0").value == 7.0
+
+
+def test_an_edit_after_a_pause_is_written_at_once_even_just_after_a_write(window, qtbot):
+    window.settings.autosave_interval_s = 600          # a burst's write would come much later
+    autosave = window.autosave
+    edit(window, 1.0)
+    qtbot.waitUntil(autosave.path.exists, timeout=2000)
+    qtbot.wait(int(recovery.QUIET_S * 1000) + 100)     # the user pauses
+    edit(window, 2.0)
+    qtbot.waitUntil(lambda: fileformat.loads(recovered(window)["graph"])
+                    .node("w0").value == 2.0, timeout=500)
