@@ -10,6 +10,9 @@
   Enter removes the chosen one.
 * Find Node (the standard Find key) lists the nodes by id and label; Enter
   selects the chosen one and centres it.
+* Enter on the selected node moves the focus into the inspector — its value
+  for an input or constant with a number, else its id; Enter there commits and
+  comes back to the canvas, Escape comes back without a change.
 * Tidy Layout puts every node where the layered layout (``core/layout.py``)
   would, each layer centred on the tallest, keeping the graph's top-left
   corner: one undo step.
@@ -17,7 +20,7 @@
 from __future__ import annotations
 
 import networkx as nx
-from PySide6.QtCore import QObject, QPoint
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 
 from chainrule.core.graph import Edge
 from chainrule.core.layout import LAYER_DY, layered_positions
@@ -167,6 +170,33 @@ class KeyboardBuilding(QObject):
             text = wire_text(doc.graph, what)
             doc.push(Disconnect(doc, what))
             doc.message.emit(f"Removed the wire {text}.")
+
+    # ------------------------------------------------------------ inspector
+
+    def edit_in(self, inspector, show_node) -> None:
+        """Enter: edit the selected node in ``inspector`` (``show_node`` opens it)."""
+        node_id = self._single("edit")
+        if node_id is None:
+            return
+        show_node(node_id)
+        spin = inspector.spin
+        field = spin if spin.isVisibleTo(inspector) and spin.isEnabled() else inspector.id_edit
+        for widget in (spin, inspector.id_edit):
+            widget.removeEventFilter(self)
+            widget.installEventFilter(self)
+        field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        field.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Escape:
+                self.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return True
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                # the field commits first, then the keys go back to the canvas
+                QTimer.singleShot(0, lambda: self.canvas.setFocus(
+                    Qt.FocusReason.ShortcutFocusReason))
+        return super().eventFilter(watched, event)
 
     # ---------------------------------------------------------------- tidy
 

@@ -181,6 +181,9 @@ class MainWindow(QMainWindow):
                      "Select the next node (left to right)")
         self._action("select_previous", "Select &Previous Node", lambda: k.select_step(-1),
                      "Select the previous node")
+        self._action("edit_node", "&Edit Node", lambda: k.edit_in(self.inspector,
+                                                                 self._node_activated),
+                     "Edit the selected node in the inspector")
         self._action("wire", "&Wire…", k.wire, "Connect the selected node: pick a port")
         self._action("unwire", "&Unwire…", k.unwire, "Remove a wire of the selected node")
         self._action("find_node", "Find &Node…", k.find_node, "Find a node by id or label")
@@ -190,7 +193,7 @@ class MainWindow(QMainWindow):
         # list or a text field, Backspace, Ctrl+C or Ctrl+A belong to that widget.  The
         # menu items and toolbar buttons work wherever the focus is.
         for name in ("cut", "copy", "paste", "duplicate", "delete", "select_all", "rename",
-                     "select_next", "select_previous", "wire", "unwire"):
+                     "edit_node", "select_next", "select_previous", "wire", "unwire"):
             action = self.actions[name]
             self.removeAction(action)
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -253,7 +256,7 @@ class MainWindow(QMainWindow):
         edit.addActions([a["select_all"], a["select_next"], a["select_previous"],
                          a["set_output"]])
         edit.addSeparator()
-        edit.addActions([a["rename"], a["wire"], a["unwire"]])
+        edit.addActions([a["rename"], a["edit_node"], a["wire"], a["unwire"]])
         edit.addSeparator()
         edit.addActions([a["find_node"], a["find_op"]])
 

@@ -35,6 +35,7 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "find_op": ("Ctrl+Shift+A",),         # focus the palette's filter box ("add")
     # Building from the keyboard (gui.keyboard_build): canvas keys, like cut/copy.
     "rename": ("F2",),
+    "edit_node": ("Return", "Enter"),     # into the inspector: the value, else the id
     "select_next": ("]",),
     "select_previous": ("[",),
     "wire": ("W",),
@@ -89,6 +90,8 @@ HELP: dict[str, tuple[str, str]] = {
     "find_node": ("Editing", "Find a node by id or label"),
     "find_op": ("Editing", "Filter the palette"),
     "rename": ("Building from the keyboard", "Rename the selected card in place"),
+    "edit_node": ("Building from the keyboard",
+                  "Edit the selected node in the inspector (Enter or Escape: back to the canvas)"),
     "select_next": ("Building from the keyboard", "Select the next node"),
     "select_previous": ("Building from the keyboard", "Select the previous node"),
     "wire": ("Building from the keyboard", "Wire the selected node: pick a port"),

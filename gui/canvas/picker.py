@@ -59,6 +59,10 @@ class FilterPopup(QFrame):
         raise NotImplementedError
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.edit and event.type() == QEvent.ShortcutOverride and \
+                event.key() in (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape):
+            event.accept()      # the popup lives inside the canvas: its keys are not shortcuts
+            return True
         if watched is self.edit and event.type() == QEvent.KeyPress:
             key = event.key()
             if key in (Qt.Key_Down, Qt.Key_Up):

@@ -18,19 +18,24 @@ C, S = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
 
 def key(k, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     QTest.keyClick(QApplication.focusWidget(), k, modifier)
+    QApplication.processEvents()              # as between a user's key presses
 
 
 def type_(text: str) -> None:
     QTest.keyClicks(QApplication.focusWidget(), text)
 
 
-def add(op: str, name: str) -> None:
+def add(op: str, name: str, value: str | None = None) -> None:
     key(Qt.Key.Key_Tab)                       # quick-add
     type_(op)
     key(Qt.Key.Key_Return)
     key(Qt.Key.Key_F2)                        # rename the new card in place
     type_(name)
     key(Qt.Key.Key_Return)
+    if value is not None:
+        key(Qt.Key.Key_Return)                # into the inspector's value field
+        type_(value)
+        key(Qt.Key.Key_Return)                # commit, and back to the canvas
 
 
 def find(name: str) -> None:
@@ -55,9 +60,10 @@ def keyboard_window(window, qtbot):
 
 def test_f_equals_x_plus_y_times_z_by_key_presses_alone(keyboard_window):
     window = keyboard_window
-    for op, name in (("input", "x"), ("input", "y"), ("input", "z"), ("add", "q"),
-                     ("mul", "f")):
-        add(op, name)
+    for op, name, value in (("input", "x", "-2"), ("input", "y", "5"), ("input", "z", "-4"),
+                            ("add", "q", None), ("mul", "f", None)):
+        add(op, name, value)
+        assert window.canvas.hasFocus()
     graph = window.document.graph
     assert {n.id: n.op for n in graph.nodes()} == {"x": "input", "y": "input", "z": "input",
                                                    "q": "add", "f": "mul"}
@@ -68,7 +74,8 @@ def test_f_equals_x_plus_y_times_z_by_key_presses_alone(keyboard_window):
                                   Edge("z", "f", 1)}
     assert graph.effective_output() == "f"
     evaluation = window.document.evaluation
-    assert evaluation.error is None
+    assert evaluation.error is None and evaluation.value("f") == -12.0   # CS231n's example
+    assert [evaluation.grad(n) for n in ("x", "y", "z", "q")] == [-4.0, -4.0, 3.0, -4.0]
     # Unwire and wire again, from the other end.
     find("f")
     wire("z f.b", S)
