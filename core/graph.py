@@ -86,7 +86,8 @@ def check_id(node_id: Any) -> str:
     if not isinstance(node_id, str) or not node_id:
         raise BadIdError("a node id must be a non-empty string")
     if len(node_id) > MAX_ID_LENGTH:
-        raise BadIdError(f'node id "{node_id[:20]}…" is longer than {MAX_ID_LENGTH} characters')
+        raise BadIdError(f'node id "{node_id[:20]}…" has {len(node_id)} characters, longer '
+                         f'than the limit of {MAX_ID_LENGTH} characters')
     return node_id
 
 

@@ -105,8 +105,9 @@ class MoveNodes(QUndoCommand):
     """Move nodes; consecutive moves of the same nodes (arrow keys) merge into one step."""
 
     def __init__(self, doc, moves: dict[str, tuple[tuple[float, float] | None,
-                                               tuple[float, float]]], merge: bool = False):
-        super().__init__("Move" if len(moves) != 1 else f"Move {next(iter(moves))}")
+                                               tuple[float, float]]], merge: bool = False,
+                 text: str | None = None):
+        super().__init__(text or ("Move" if len(moves) != 1 else f"Move {next(iter(moves))}"))
         self.doc, self.moves, self.merge = doc, dict(moves), merge
 
     def id(self) -> int:

@@ -102,6 +102,7 @@ def test_the_answer_is_undone_saved_and_opened_again(qtbot, make_window, tmp_pat
     window.files.ask_save_path = lambda: str(path)
     assert window.files.save()
     assert ff.load(path).answer == "grad_w2 = 1"
+    window.close()          # a file open in another window would only bring that one forward
     other = make_window("03-add-mul.cgraph")
     assert panel_of(other).text() == ""
     assert other.files.open(str(path), ask=False)
