@@ -1,0 +1,117 @@
+"""Forward mode: every node's tangent along seeded input directions.
+
+The tangent of a node is the directional derivative of its value along the
+seeds, ``ṅ = Σ ∂n/∂leaf · leaḟ``, computed node by node in the engine's own
+order (``Plan.order``) from each op's tangent rule (``jvp`` in the op table),
+one Jacobian-vector product per node, as ``torch.autograd.forward_ad`` does.
+A leaf without a seed has tangent 0 (zeros of its shape) — a real zero that
+the rules multiply like any other number, as a dual number with a zero
+tangent behaves in PyTorch.
+
+The tangents go on the one :class:`~chainrule.core.engine.Evaluation`
+(``evaluation.tangents``, a list in plan order), beside its values and
+gradients, so every view reads them from there.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from . import ops
+from .engine import Evaluation
+from .errors import ChainruleError
+from .graph import Edge
+from .values import as_value
+
+_IEEE = (ArithmeticError, ValueError)   # the float rules raise where IEEE gives inf/nan
+
+
+class TangentError(ChainruleError):
+    """A seed that does not fit its node (not a leaf, or the wrong shape)."""
+
+
+def _shape_text(shape) -> str:
+    return "scalar" if not shape else "(" + "×".join(str(n) for n in shape) + ")"
+
+
+def seed_value(node, tangent: Any) -> Any:
+    """The seed for leaf ``node``: a number fills the leaf's shape, an array must have it."""
+    if not node.spec.is_leaf:
+        raise TangentError(f'"{node.id}" is a {node.op} node; a tangent is seeded only on '
+                           "input and const nodes")
+    shape = np.shape(node.value)
+    if np.ndim(tangent) == 0:
+        t = float(tangent)
+        return t if not shape else np.full(shape, t)
+    if np.shape(tangent) != shape:
+        raise TangentError(f'the tangent of "{node.id}" must have its shape '
+                           f"{_shape_text(shape)}, not {_shape_text(np.shape(tangent))}")
+    return np.array(tangent, dtype=np.float64)
+
+
+def _zeros(value: Any) -> Any:
+    return 0.0 if not isinstance(value, np.ndarray) else np.zeros(value.shape)
+
+
+def node_tangent(spec: ops.Op, attrs: dict, tangents: list, out: Any, inputs: list) -> Any:
+    """The tangent of one node from its inputs' tangents (the op's rule, float form first)."""
+    fast, rule = spec.bind_jvp(attrs)
+    args = (*tangents, out, *inputs)
+    if fast is not None and type(out) is float and \
+            all(type(v) is float for v in (*tangents, *inputs)):
+        try:
+            return fast(*args)
+        except _IEEE:
+            pass
+    with np.errstate(all="ignore"):
+        t = rule(*args)
+    if np.shape(t) != np.shape(out):        # broadcasting made the value larger
+        t = np.array(np.broadcast_to(t, np.shape(out)), dtype=np.float64)
+    return as_value(t)
+
+
+def tangents(evaluation: Evaluation, seeds: Mapping[str, Any]) -> list:
+    """Every node's tangent in plan order (None where the node has no value); also
+    stored on the evaluation as ``evaluation.tangents``.
+
+    ``seeds`` maps leaf ids to their tangents (a number or an array of the leaf's
+    shape, see :func:`seed_value`); every other leaf gets zeros."""
+    plan = evaluation.plan
+    vals = evaluation.values
+    seeded = {plan.index[k]: seed_value(plan.nodes[plan.index[k]], v)
+              for k, v in seeds.items()}
+    out: list = [None] * len(plan.nodes)
+    for i, node in enumerate(plan.nodes):
+        v = vals[i]
+        if v is None:
+            continue
+        ins = plan.inputs[i]
+        if not ins:
+            out[i] = seeded[i] if i in seeded else _zeros(v)
+            continue
+        ts = [out[j] for j in ins]
+        if any(t is None for t in ts):
+            continue
+        out[i] = node_tangent(node.spec, node.attrs, ts, v, [vals[j] for j in ins])
+    evaluation.tangents = out
+    return out
+
+
+def tangent(evaluation: Evaluation, node_id: str) -> Any:
+    """The node's tangent, or None (no forward-mode pass, or no value)."""
+    ts = getattr(evaluation, "tangents", None)
+    return None if ts is None else ts[evaluation.plan.index[node_id]]
+
+
+def edge_tangent(evaluation: Evaluation, edge: Edge) -> Any:
+    """The tangent a wire carries forward: its source's."""
+    return tangent(evaluation, edge.src)
+
+
+def default_seeds(graph, selected: str | None = None) -> dict[str, Any]:
+    """Tangent 1 on the selected input (the first input when none is selected)."""
+    if selected is not None and selected in graph and graph.node(selected).spec.is_leaf:
+        return {selected: 1.0}
+    first = next((n.id for n in graph.nodes() if n.op == "input"), None)
+    return {} if first is None else {first: 1.0}
