@@ -279,6 +279,9 @@ class Template:
     helpers: Mapping[str, str] = field(default_factory=dict)
     broadcasting: bool = False
     convention: str = ""
+    # forward mode: the output's tangent; ``{t_PORT}`` is the tangent of each port
+    # (``{t_a}``, ``{t_x}``), mirroring the op's ``array_jvp``
+    tangent: str = ""
 
 
 # ------------------------------------------------------------------ the Op
@@ -725,20 +728,23 @@ _DEFINITIONS = [
             "each input gets exactly the gradient of the sum.",
             operator.add, lambda g, out, a, b: (g, g),
             np.add, lambda g, out, a, b: (g, g), infix="+", identity_vjp=True,
-            export=Template("{a} + {b}", ("{g}", "{g}")),
+            export=Template("{a} + {b}", ("{g}", "{g}"),
+                tangent="{t_a} + {t_b}"),
             jvp=(lambda ta, tb, out, a, b: ta + tb,) * 2),
     _binary("sub", "arithmetic", "−", "a − b", ("1", "−1"),
             "sub passes the upstream gradient to a unchanged and to b with its sign flipped.",
             operator.sub, lambda g, out, a, b: (g, -g),
             np.subtract, lambda g, out, a, b: (g, -g), infix="-",
-            export=Template("{a} - {b}", ("{g}", "-{g}")),
+            export=Template("{a} - {b}", ("{g}", "-{g}"),
+                tangent="{t_a} - {t_b}"),
             jvp=(lambda ta, tb, out, a, b: ta - tb,) * 2),
     _binary("mul", "arithmetic", "×", "a · b", ("b", "a"),
             "mul swaps its inputs: each input's gradient is the other input times the "
             "upstream gradient. A large input makes the other's gradient large.",
             operator.mul, lambda g, out, a, b: (g * b, g * a),
             np.multiply, lambda g, out, a, b: (g * b, g * a), infix="*",
-            export=Template("{a} * {b}", ("{g} * {b}", "{g} * {a}")),
+            export=Template("{a} * {b}", ("{g} * {b}", "{g} * {a}"),
+                tangent="{t_a} * {b} + {a} * {t_b}"),
             jvp=(lambda ta, tb, out, a, b: ta * b + a * tb,) * 2),
     _binary("div", "arithmetic", "÷", "a / b", ("1/b", "−a/b²"),
             "div scales the gradient of a by 1/b; b gets −a/b² times upstream, so a small "
@@ -746,7 +752,8 @@ _DEFINITIONS = [
             operator.truediv, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
             np.divide, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
             infix="/", explain=_explain_div,
-            export=Template("{a} / {b}", ("{g} / {b}", "-{g} * (({a} / {b}) / {b})")),
+            export=Template("{a} / {b}", ("{g} / {b}", "-{g} * (({a} / {b}) / {b})"),
+                tangent="({t_a} - {t_b} * {out}) / {b}"),
             jvp=(_div_jvp,) * 2),
     _binary("pow", "arithmetic", "xʸ", "base^exponent",
             ("exponent · base^(exponent−1)", "base^exponent · ln(base)"),
@@ -761,7 +768,11 @@ _DEFINITIONS = [
                  "np.where(({base} == 0) & ({exponent} >= 0), 0.0, "
                  "{g} * ({out} * np.log({base})))"),
                 convention="0 where the exponent is 0 (base) or the base is 0 (exponent), "
-                           "as in PyTorch"),
+                           "as in PyTorch",
+                tangent=("np.where({exponent} == 0, 0.0, "
+                         "{t_base} * ({exponent} * np.power({base}, {exponent} - 1))) + "
+                         "np.where(({base} == 0) & ({exponent} >= 0), 0.0, "
+                         "{t_exponent} * ({out} * np.log({base})))")),
             jvp=(_pow_scalar_jvp,
                  _pow_array_jvp)),
     _binary("max", "functions", "max", "max(a, b)", ("1 if a is larger", "1 if b is larger"),
@@ -773,7 +784,9 @@ _DEFINITIONS = [
                 "np.maximum({a}, {b})",
                 ("np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
                  "np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"),
-                convention=_TIE),
+                convention=_TIE,
+                tangent=("{t_b} + np.where({a} == {b}, 0.5, ({a} > {b}) * 1.0) "
+                         "* ({t_a} - {t_b})")),
             jvp=(_max_jvp,
                  _max_array_jvp)),
     _binary("min", "functions", "min", "min(a, b)", ("1 if a is smaller", "1 if b is smaller"),
@@ -784,7 +797,9 @@ _DEFINITIONS = [
                 "np.minimum({a}, {b})",
                 ("np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
                  "np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"),
-                convention=_TIE),
+                convention=_TIE,
+                tangent=("{t_b} + np.where({a} == {b}, 0.5, ({a} < {b}) * 1.0) "
+                         "* ({t_a} - {t_b})")),
             jvp=(functools.partial(_max_jvp, larger=False),
                  functools.partial(_max_array_jvp, larger=False))),
     Op("matmul", ("a", "b"), "tensors", "@", "a @ b", ("g @ bᵀ", "aᵀ @ g"),
@@ -792,36 +807,42 @@ _DEFINITIONS = [
        "so each gradient has the shape of its input.",
        array=_matmul, array_vjp=_matmul_vjp, infix="@", chain=_matmul_chain,
        export=Template("{a} @ {b}", ("_matmul_grad_a({g}, {a}, {b})",
-                                     "_matmul_grad_b({g}, {a}, {b})"), _MATMUL_HELPERS),
+                                     "_matmul_grad_b({g}, {a}, {b})"), _MATMUL_HELPERS,
+                tangent="{t_a} @ {b} + {a} @ {t_b}"),
        array_jvp=_matmul_jvp),
 
     _unary("neg", "arithmetic", "−x", "−x", "−1",
            "neg flips the sign of the upstream gradient.",
            operator.neg, lambda g, out, x: -g, np.negative, lambda g, out, x: -g,
-           export=Template("-{x}", ("-{g}",)),
+           export=Template("-{x}", ("-{g}",),
+                tangent="-{t_x}"),
             jvp=(lambda t, out, x: -t,) * 2),
     _unary("exp", "functions", "eˣ", "eˣ", "eˣ",
            "exp multiplies the upstream gradient by its own output eˣ.",
            math.exp, lambda g, out, x: g * out, np.exp, lambda g, out, x: g * out,
-           explain=_explain_exp, export=Template("np.exp({x})", ("{g} * {out}",)),
+           explain=_explain_exp, export=Template("np.exp({x})", ("{g} * {out}",),
+                tangent="{t_x} * {out}"),
             jvp=(lambda t, out, x: t * out,) * 2),
     _unary("log", "functions", "ln", "ln x", "1/x",
            "log divides the upstream gradient by its input: small inputs get large gradients.",
            math.log, lambda g, out, x: g / x, np.log, lambda g, out, x: g / x,
-           explain=_explain_log, export=Template("np.log({x})", ("{g} / {x}",)),
+           explain=_explain_log, export=Template("np.log({x})", ("{g} / {x}",),
+                tangent="{t_x} / {x}"),
             jvp=(lambda t, out, x: t / x,) * 2),
     _unary("sin", "functions", "sin", "sin x", "cos x",
            "sin multiplies the upstream gradient by cos x.",
            math.sin, lambda g, out, x: g * math.cos(x), np.sin,
            lambda g, out, x: g * np.cos(x),
-           export=Template("np.sin({x})", ("{g} * np.cos({x})",)),
+           export=Template("np.sin({x})", ("{g} * np.cos({x})",),
+                tangent="{t_x} * np.cos({x})"),
             jvp=(lambda t, out, x: t * math.cos(x),
                  lambda t, out, x: t * np.cos(x))),
     _unary("cos", "functions", "cos", "cos x", "−sin x",
            "cos multiplies the upstream gradient by −sin x.",
            math.cos, lambda g, out, x: g * -math.sin(x), np.cos,
            lambda g, out, x: g * -np.sin(x),
-           export=Template("np.cos({x})", ("{g} * -np.sin({x})",)),
+           export=Template("np.cos({x})", ("{g} * -np.sin({x})",),
+                tangent="{t_x} * -np.sin({x})"),
             jvp=(lambda t, out, x: t * -math.sin(x),
                  lambda t, out, x: t * -np.sin(x))),
     _unary("tanh", "activations", "tanh", "tanh x", "1 − tanh²(x)",
@@ -829,14 +850,16 @@ _DEFINITIONS = [
            "unit saturates.",
            math.tanh, lambda g, out, x: g * (1 - out * out), np.tanh,
            lambda g, out, x: g * (1 - out * out),
-           export=Template("np.tanh({x})", ("{g} * (1 - {out} * {out})",)),
+           export=Template("np.tanh({x})", ("{g} * (1 - {out} * {out})",),
+                tangent="{t_x} * (1 - {out} * {out})"),
             jvp=(lambda t, out, x: t * (1 - out * out),) * 2),
     Op("sigmoid", ("x",), "activations", "σ", "1/(1 + e⁻ˣ)", ("σ(x)(1 − σ(x))",),
        "sigmoid multiplies the upstream gradient by σ(1 − σ), which is at most 0.25: "
        "that is why gradients vanish through deep chains of sigmoids.",
        scalar=_sigmoid, scalar_vjp=lambda g, out, x: g * (1 - out) * out,
        array=_np_sigmoid, array_vjp=_ub1(lambda g, out, x: g * (1 - out) * out),
-       export=Template("1.0 / (1.0 + np.exp(-{x}))", ("{g} * (1 - {out}) * {out}",)),
+       export=Template("1.0 / (1.0 + np.exp(-{x}))", ("{g} * (1 - {out}) * {out}",),
+                tangent="{t_x} * (1 - {out}) * {out}"),
        scalar_jvp=lambda t, out, x: t * (1 - out) * out,
        array_jvp=_np_jvp(lambda t, out, x: t * (1 - out) * out)),
     _unary("relu", "activations", "ReLU", "max(x, 0)", "1 if x > 0 else 0",
@@ -846,7 +869,8 @@ _DEFINITIONS = [
            lambda x: np.where(x <= 0, 0.0, x),
            lambda g, out, x: np.where(_np(out) <= 0, 0.0, g),
            export=Template("np.where({x} <= 0, 0.0, {x})", ("np.where({out} <= 0, 0.0, {g})",),
-                           convention="0 where the input is ≤ 0, as in PyTorch"),
+                           convention="0 where the input is ≤ 0, as in PyTorch",
+                tangent="np.where({out} <= 0, 0.0, {t_x})"),
             jvp=(lambda t, out, x: 0.0 if out <= 0 else t,
                  lambda t, out, x: np.where(out <= 0, 0.0, t))),
     _unary("abs", "functions", "|x|", "|x|", "sign(x)",
@@ -854,26 +878,30 @@ _DEFINITIONS = [
            abs, lambda g, out, x: g * ((x > 0) - (x < 0)), np.abs,
            lambda g, out, x: g * ((x > 0) * 1.0 - (x < 0)),   # sign, 0 at nan as in PyTorch
            export=Template("np.abs({x})", ("{g} * (({x} > 0) * 1.0 - ({x} < 0))",),
-                           convention="0 at 0, as in PyTorch"),
+                           convention="0 at 0, as in PyTorch",
+                tangent="{t_x} * (({x} > 0) * 1.0 - ({x} < 0))"),
             jvp=(lambda t, out, x: t * ((x > 0) - (x < 0)),
                  lambda t, out, x: t * ((x > 0) * 1.0 - (x < 0)))),
     _unary("sqrt", "arithmetic", "√", "√x", "1/(2√x)",
            "sqrt divides the upstream gradient by twice its output: infinite at 0.",
            math.sqrt, lambda g, out, x: g / (2 * out), np.sqrt,
            lambda g, out, x: g / (2 * out), explain=_explain_sqrt,
-           export=Template("np.sqrt({x})", ("{g} / (2 * {out})",)),
+           export=Template("np.sqrt({x})", ("{g} / (2 * {out})",),
+                tangent="{t_x} / (2 * {out})"),
             jvp=(lambda t, out, x: t / (2 * out),) * 2),
     _unary("square", "arithmetic", "x²", "x²", "2·x",
            "square multiplies the upstream gradient by 2x.",
            lambda x: x * x, lambda g, out, x: g * (2 * x), np.square,
            lambda g, out, x: g * (2 * x),
-           export=Template("np.square({x})", ("{g} * (2 * {x})",)),
+           export=Template("np.square({x})", ("{g} * (2 * {x})",),
+                tangent="{t_x} * (2 * {x})"),
             jvp=(lambda t, out, x: t * (2 * x),) * 2),
     _unary("reciprocal", "arithmetic", "1/x", "1/x", "−1/x²",
            "reciprocal multiplies the upstream gradient by −1/x².",
            lambda x: 1 / x, lambda g, out, x: -g * (out * out), np.reciprocal,
            lambda g, out, x: -g * (out * out), explain=_explain_reciprocal,
-           export=Template("np.reciprocal({x})", ("-{g} * ({out} * {out})",)),
+           export=Template("np.reciprocal({x})", ("-{g} * ({out} * {out})",),
+                tangent="-{t_x} * ({out} * {out})"),
             jvp=(lambda t, out, x: -t * (out * out),) * 2),
 
     Op("sum", ("x",), "tensors", "Σ", "Σ x", ("1",),
@@ -883,7 +911,8 @@ _DEFINITIONS = [
        array=_deep_reduce("sum", _sum), array_vjp=_deep_reduce_vjp("sum", _sum_vjp),
        settings=(AXIS, KEEPDIMS), scalar_when=_axis_on_floats, identity_vjp=True,
        export=Template("_sum({x}, {axis}, {keepdims})", ("_sum_grad({g}, {x}, {axis}, {keepdims})",),
-                       _REDUCE_HELPERS),
+                       _REDUCE_HELPERS,
+                tangent="_sum({t_x}, {axis}, {keepdims})"),
        scalar_jvp=lambda t, out, x, axis=None, keepdims=False: t,
        array_jvp=_linear(_deep_reduce("sum", _sum))),
     Op("mean", ("x",), "tensors", "μ", "mean(x)", ("1/n",),
@@ -893,7 +922,8 @@ _DEFINITIONS = [
        array=_deep_reduce("mean", _mean), array_vjp=_deep_reduce_vjp("mean", _mean_vjp),
        settings=(AXIS, KEEPDIMS), scalar_when=_axis_on_floats, identity_vjp=True,
        export=Template("_mean({x}, {axis}, {keepdims})",
-                       ("_mean_grad({g}, {x}, {axis}, {keepdims})",), _REDUCE_HELPERS),
+                       ("_mean_grad({g}, {x}, {axis}, {keepdims})",), _REDUCE_HELPERS,
+                tangent="_mean({t_x}, {axis}, {keepdims})"),
        scalar_jvp=lambda t, out, x, axis=None, keepdims=False: t,
        array_jvp=_linear(_deep_reduce("mean", _mean))),
     Op("mse", ("pred", "target"), "losses", "MSE", "mean((pred − target)²)",
@@ -906,7 +936,9 @@ _DEFINITIONS = [
        export=Template("np.mean(({pred} - {target}) * ({pred} - {target}))",
                        ("2.0 / np.size({pred} - {target}) * ({pred} - {target}) * {g}",
                         "2.0 / np.size({pred} - {target}) * (-({pred} - {target})) * {g}"),
-                       broadcasting=True),
+                       broadcasting=True,
+                tangent=("np.mean((2.0 * ({pred} - {target})) * {t_pred} "
+                         "+ (2.0 * ({target} - {pred})) * {t_target})")),
        scalar_jvp=lambda ta, tb, out, a, b: (2.0 * (a - b)) * ta + (2.0 * (b - a)) * tb,
        array_jvp=_mse_jvp),
 ]
@@ -1011,6 +1043,8 @@ def _op_from_deep(d) -> Op:
     settings = tuple(_setting_from_deep(s) for s in d.settings)
     call = ", ".join([f"{{{p}}}" for p in d.ports] + [f"{s.name}={{{s.name}}}" for s in settings])
     grads = tuple(f"_deep({d.name!r}).vjp({{g}}, {{out}}, {call})[{k}]" for k in range(d.arity))
+    dots = ", ".join(f"{{t_{p}}}" for p in d.ports)
+    tangent = f"_deep({d.name!r}).jvp({dots}, {{out}}, {call})"
     from .ops_chain import CHAINS
     def array_jvp(*args, **kw):
         return d.jvp(*args, **d.check_settings(kw))
@@ -1020,7 +1054,7 @@ def _op_from_deep(d) -> Op:
               array_jvp=array_jvp if d.jvp is not None else None,
               chain=CHAINS.get(d.name),
               export=Template(f"_deep({d.name!r}).forward({call})", grads,
-                              {"_deep": _deep_helper_source()}))
+                              {"_deep": _deep_helper_source()}, tangent=tangent))
 
 
 @functools.lru_cache(maxsize=1)

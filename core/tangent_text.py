@@ -14,6 +14,7 @@ the shape of the result: ``ḣ = ∂h/∂W·Ẇ + ∂h/∂x·ẋ : (3×1)``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ _SHORT = re.compile(r"^[A-Za-z\u0370-\u03ff][0-9₀-₉′']*$")
 def dot(name: str) -> str:
     """ẋ for x, ẇ0 for w0; ṫ[name] for a longer name."""
     if _SHORT.match(name):
-        return name[0] + DOT + name[1:]
+        return unicodedata.normalize("NFC", name[0] + DOT) + name[1:]
     return f"{TANGENT}[{name}]"
 
 
