@@ -119,13 +119,21 @@ def forward_text(step: ForwardStep, graph: Graph, digits: int = 4) -> Explanatio
     if op.is_leaf:
         kind = "a value you set" if node.op == "input" else "a constant"
         extra = ", trainable" if node.trainable else ""
-        return Explanation(f"Forward: {name} ({node.op})",
-                           [f"{name} = {format_value(step.value, digits, minus=MINUS)}"
-                            f"   ({kind}{extra})"])
+        lines = [f"{name} = {format_value(step.value, digits, minus=MINUS)}   ({kind}{extra})"]
+        if step.tangent is not None:
+            from .tangent_text import leaf_line
+            lines.append(leaf_line(name, step.tangent, step.seeded, digits))
+        return Explanation(f"Forward: {name} ({node.op})", lines)
     symbolic = _call(op, [_name(graph, e.src) for e, _ in step.inputs])
     numeric = _call(op, [num(v, digits) for _, v in step.inputs])
     result = format_value(step.value, digits, minus=MINUS)
     lines = [f"{name} = {symbolic} = {numeric} = {result}"]
+    if step.tangent is not None:            # forward mode: the tangent rule too
+        from .tangent_text import rule_with_numbers
+        lines.append(rule_with_numbers(op, node.attrs, name,
+                                       [_name(graph, e.src) for e, _ in step.inputs],
+                                       [v for _, v in step.inputs], step.input_tangents,
+                                       step.value, step.tangent, digits))
     return Explanation(f"Forward: {name} ({node.op})", lines)
 
 

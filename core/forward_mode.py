@@ -99,7 +99,11 @@ def tangents(evaluation: Evaluation, seeds: Mapping[str, Any]) -> list:
 
 
 def tangent(evaluation: Evaluation, node_id: str) -> Any:
-    """The node's tangent, or None (no forward-mode pass, or no value)."""
+    """The node's tangent, or None (no forward-mode pass, or no value).  Also of what a
+    step-through has shown so far (its ``tangent_of``: NOT_YET before the node's step)."""
+    shown = getattr(evaluation, "tangent_of", None)
+    if shown is not None:
+        return shown(node_id)
     ts = getattr(evaluation, "tangents", None)
     return None if ts is None else ts[evaluation.plan.index[node_id]]
 
