@@ -156,6 +156,13 @@ class Document(QObject):
         if self.forward_mode:
             self.evaluate_now()
 
+    def clear_tangent_seeds(self) -> None:
+        """Forget the seeds set: 1 on the selected input again."""
+        self.tangent_seeds = {}
+        self.forward_mode_changed.emit()
+        if self.forward_mode:
+            self.evaluate_now()
+
     def set_selected_leaf(self, node_id: str | None) -> None:
         """The selected node: with no seeds set, the tangent 1 goes on it if it is an input."""
         if node_id == self.selected_leaf:

@@ -330,7 +330,11 @@ class GraphScene(QGraphicsScene):
         emphasized = item.node_id == self._step_current
         if ev is None:
             item.set_stub_labels(None, None, emphasized)
+            item.set_stub_tangent(None)
             return
+        t = self._lookup(lambda n: forward_mode.tangent(ev, n), item.node_id)
+        item.set_stub_tangent(None if t is None or t is NOT_YET
+                              else style.TANGENT_PREFIX + self.format(t))
         value = self._lookup(ev.value, item.node_id)
         grad = self._lookup(ev.grad, item.node_id) if ev.grads is not None else None
         grad_text = None if ev.grads is None else self._text(grad, dash=True)

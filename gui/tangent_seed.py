@@ -1,0 +1,151 @@
+"""The inspector's tangent seed of a leaf: a number, a JSON list or a table.
+
+Shown for an input or const while forward mode is on.  What it shows is the
+seed in force (:meth:`Document.forward_seeds`: those set, else 1 on the
+selected input); typing one sets it on the document (not an undoable edit:
+it chooses a direction to look along, like the zoom, and never changes the
+graph).  An empty field unseeds the leaf; "Clear seeds" goes back to the
+default, 1 on the selected input.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from chainrule.core.errors import ChainruleError
+from chainrule.core.forward_mode import TangentError
+from chainrule.core.tangent_text import dot
+from chainrule.core.values import value_from_text
+from chainrule.gui.canvas import style
+from chainrule.gui.value_editor import as_list_text, blocked, fill_table, number_table
+
+
+class TangentSeedEditor(QWidget):
+    """Edits the tangent seed of one leaf of ``document`` (``show_node``)."""
+
+    def __init__(self, document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.node_id: str | None = None
+        self.setObjectName("tangentSeed")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        self.title = QLabel()
+        self.title.setStyleSheet(f"font-weight: bold; color: {style.TANGENT.name()};")
+        layout.addWidget(self.title)
+        row = QHBoxLayout()
+        self.edit = QLineEdit()
+        self.edit.setObjectName("tangentSeedEdit")
+        self.edit.setPlaceholderText("0 (not seeded)")
+        self.edit.setToolTip("The tangent of this leaf: a number (it fills the leaf's shape) "
+                             "or a JSON list of its shape; empty: not seeded (0)")
+        self.edit.editingFinished.connect(self._commit_text)
+        row.addWidget(self.edit, 1)
+        self.clear = QPushButton("Clear seeds")
+        self.clear.setObjectName("tangentSeedClear")
+        self.clear.setToolTip("Forget every seed set: 1 on the selected input again")
+        self.clear.clicked.connect(self._clear)
+        row.addWidget(self.clear)
+        layout.addLayout(row)
+        self.table = number_table(read_only=False)
+        self.table.setObjectName("tangentSeedTable")
+        self.table.number_model.cell_edited.connect(self._commit_cell)
+        layout.addWidget(self.table)
+        self.note = QLabel()
+        self.note.setObjectName("tangentSeedNote")
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.note)
+        document.forward_mode_changed.connect(self.refresh)
+        self.hide()
+
+    # ------------------------------------------------------------ showing
+
+    def show_node(self, node_id: str | None) -> None:
+        self.node_id = node_id
+        self.refresh()
+
+    def _node(self):
+        graph = self.document.graph
+        if self.node_id is None or self.node_id not in graph:
+            return None
+        node = graph.node(self.node_id)
+        return node if node.spec.is_leaf else None
+
+    def seed(self) -> Any:
+        """The seed in force on the shown leaf, or None (not seeded)."""
+        return self.document.forward_seeds().get(self.node_id)
+
+    def refresh(self) -> None:
+        node = self._node()
+        self.setVisible(node is not None and self.document.forward_mode)
+        if node is None or not self.document.forward_mode:
+            return
+        seed = self.seed()
+        self.title.setText(f"Tangent {dot(node.id)} (forward mode)")
+        with blocked(self.edit):
+            self.edit.setText("" if seed is None else as_list_text(seed))
+        arr = np.zeros(np.shape(node.value)) if seed is None else np.asarray(seed)
+        self.table.setVisible(1 <= arr.ndim <= 2)
+        if 1 <= arr.ndim <= 2:
+            with blocked(self.table.number_model):
+                fill_table(self.table, arr, None)
+        if seed is None:
+            self.note.setText("Not seeded: its tangent is 0.")
+        elif not self.document.tangent_seeds:
+            self.note.setText("The default: 1 on the selected input. Type a tangent to seed "
+                              "leaves yourself.")
+        else:
+            self.note.setText("Seeded: every wire shows the derivative along this direction.")
+
+    # ------------------------------------------------------------ editing
+
+    def _set(self, value: Any) -> None:
+        try:
+            self.document.set_tangent_seed(self.node_id, value)
+        except TangentError as exc:
+            self.note.setText(str(exc))
+
+    def _commit_text(self) -> None:
+        if self._node() is None:
+            return
+        text = self.edit.text().strip()
+        if not text:
+            if self.seed() is not None:
+                self._keep_others()
+                self._set(None)
+            return
+        try:
+            value = value_from_text(text)
+        except ChainruleError as exc:
+            self.note.setText(f"The tangent {text!r} is not a number or a list: {exc}")
+            return
+        self._keep_others()
+        self._set(value)
+
+    def _commit_cell(self, row: int, col: int, text: str) -> None:
+        node = self._node()
+        try:
+            x = float(value_from_text(text))
+        except (ChainruleError, TypeError, ValueError):
+            self.note.setText(f"The tangent {text!r} is not a number.")
+            self.refresh()
+            return
+        seed = self.seed()
+        arr = np.zeros(np.shape(node.value)) if seed is None else np.array(seed, dtype=float)
+        arr[(col,) if arr.ndim == 1 else (row, col)] = x
+        self._keep_others()
+        self._set(arr)
+
+    def _keep_others(self) -> None:
+        """The first seed typed replaces the default: keep what is in force now."""
+        doc = self.document
+        if not doc.tangent_seeds:
+            for node_id, t in doc.forward_seeds().items():
+                doc.tangent_seeds[node_id] = t
+
+    def _clear(self) -> None:
+        self.document.clear_tangent_seeds()
