@@ -243,8 +243,14 @@ def forward_step_of(evaluation: Evaluation, graph: Graph, node_id: str) -> Forwa
     value = evaluation.value(node_id)
     if value is None:
         return None
-    return ForwardStep(node_id, value, [(e, evaluation.edge_value(e))
-                                        for e in graph.in_edges(node_id)])
+    ins = [(e, evaluation.edge_value(e)) for e in graph.in_edges(node_id)]
+    tangents = getattr(evaluation, "tangents", None)     # forward mode
+    if tangents is None:
+        return ForwardStep(node_id, value, ins)
+    index = evaluation.plan.index
+    t = tangents[index[node_id]]
+    return ForwardStep(node_id, value, ins, t, [tangents[index[e.src]] for e, _ in ins],
+                       seeded=bool(np.any(np.asarray(t) != 0)))
 
 
 def backward_step_of(evaluation: Evaluation, graph: Graph, node_id: str) -> BackwardStep | None:
