@@ -381,7 +381,9 @@ class NodeItem(QGraphicsItem):
                 continue
             text = fm.elidedText(text, Qt.ElideRight, style.LABEL_MAX_W)
             tw, th = fm.horizontalAdvance(text), fm.height()
-            box = QRectF(mid - tw / 2, -above * (th + 1) - 1 if above else 2, tw, th)
+            # centred on the stub, but never over the card (a long array preview)
+            left = max(mid - tw / 2, start.x() + 3)
+            box = QRectF(left, -above * (th + 1) - 1 if above else 2, tw, th)
             box.translate(0, start.y())
             back = style.EMPHASIS_BACK if self.stub_emphasized else style.LABEL_BACK
             painter.fillRect(box.adjusted(-3, 0, 3, 0), back)
@@ -425,8 +427,9 @@ class NodeItem(QGraphicsItem):
                                       6 + 17 * len(self.marks)))
         if self.is_output:
             mid = style.NODE_W + style.PORT_R + style.STUB_LEN / 2
+            # tangent, value and gradient, from the port on when wider than the stub
             rect = rect.united(QRectF(mid - style.LABEL_MAX_W / 2 - 4, style.NODE_H / 2 - 42,
-                                      style.LABEL_MAX_W + 8, 66))     # tangent, value, grad
+                                      style.LABEL_MAX_W + style.STUB_LEN + 8, 66))
         self._rect = rect
 
     # ------------------------------------------------------ what the scene sets
