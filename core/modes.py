@@ -39,8 +39,10 @@ from .engine import Evaluator, backward, forward
 from .errors import EvaluationError
 from .graph import Graph
 
-#: More passes than this (in either mode) are counted but not run.
+#: More passes than this (in either mode) are counted but not run, and so are more
+#: node-steps (passes × nodes) than MAX_WORK: the editor waits for the run.
 MAX_PASSES = 20_000
+MAX_WORK = 4_000_000
 
 _ONE = ("1", "−1", "-1")
 
@@ -98,8 +100,10 @@ def _multiplications(plan, values, reverse: bool) -> int:
             continue
         out = _size(values[i])
         if spec.name == "matmul":
-            a, b = (np.atleast_2d(values[j]) for j in ins)
-            total += 2 * a.shape[0] * a.shape[1] * b.shape[-1]
+            a, b = (np.asarray(values[j]) for j in ins)
+            m = a.shape[0] if a.ndim == 2 else 1
+            n = b.shape[1] if b.ndim == 2 else 1
+            total += 2 * m * a.shape[-1] * n
             continue
         for port, j in enumerate(ins):
             if spec.local[port] in _ONE:
@@ -132,7 +136,8 @@ def compare_modes(graph: Graph, max_passes: int = MAX_PASSES) -> ModesReport:
     report = ModesReport([k for k, _, _ in leaves], n_in, out_id, n_out,
                          ModeRun(n_in, _multiplications(plan, ev.values, reverse=False)),
                          ModeRun(n_out, _multiplications(plan, ev.values, reverse=True)))
-    if n_in == 0 or n_in > max_passes or n_out > max_passes:
+    work = (n_in + n_out) * len(plan.nodes)
+    if n_in == 0 or n_in > max_passes or n_out > max_passes or work > MAX_WORK:
         return report
 
     # forward mode: one pass per input element, a one-hot tangent on it

@@ -142,7 +142,10 @@ class ModesPanel(QWidget):
                                           | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(k, c, item)
         n = r.input_elements * r.output_elements
-        if not r.ran:
+        if r.input_elements == 0:
+            self.check.setText("The graph has no input node: there is nothing to take the "
+                               "derivative with respect to (consts are fixed numbers).")
+        elif not r.ran:
             self.check.setText("Too many passes to run here; the counts are what each mode "
                                "would need.")
         elif r.agree:

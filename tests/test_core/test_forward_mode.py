@@ -121,3 +121,19 @@ def test_bad_tangents_are_one_sentence(capsys, args, words):
 def test_tangent_without_equals_is_a_usage_error(capsys):
     code, _, err = run(capsys, "eval", "--expr", PROGRAM, "--tangent", "x")
     assert code == 2 and "write --tangent ID=VALUE" in err
+
+
+@settings(max_examples=80, deadline=None)
+@given(text=st.text(max_size=30))
+def test_any_tangent_value_is_a_result_or_one_sentence(text):
+    import contextlib
+    import io
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["eval", "--expr", "x = [1, 2]; f = sum(x * x)", "--tangent", f"x={text}",
+                     "--json"])
+    assert code in (0, 1)
+    if code == 1:
+        assert len(err.getvalue().splitlines()) == 1 and "Traceback" not in err.getvalue()
+    else:
+        assert len(strict_json(out.getvalue())["nodes"]["x"]["tangent"]) == 2
