@@ -1,6 +1,8 @@
 """The inspector's tangent seed of a leaf: a number, a JSON list or a table.
 
-Shown for an input or const while forward mode is on.  What it shows is the
+Shown while forward mode is on: for an input or const its seed, for any
+other node its tangent (read from the current evaluation, never computed
+here).  What it shows is the
 seed in force (:meth:`Document.forward_seeds`: those set, else 1 on the
 selected input); typing one sets it on the document (not an undoable edit:
 it chooses a direction to look along, like the zoom, and never changes the
@@ -15,7 +17,10 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from chainrule.core import forward_mode
 from chainrule.core.errors import ChainruleError
+from chainrule.core.formatting import format_value
+from chainrule.core.stepper import NOT_YET
 from chainrule.core.forward_mode import TangentError
 from chainrule.core.tangent_text import dot
 from chainrule.core.values import value_from_text
@@ -60,6 +65,7 @@ class TangentSeedEditor(QWidget):
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.note)
         document.forward_mode_changed.connect(self.refresh)
+        document.current_evaluation_changed.connect(self._evaluation_changed)
         self.hide()
 
     # ------------------------------------------------------------ showing
@@ -68,21 +74,38 @@ class TangentSeedEditor(QWidget):
         self.node_id = node_id
         self.refresh()
 
-    def _node(self):
+    def _node(self, leaf: bool = True):
         graph = self.document.graph
         if self.node_id is None or self.node_id not in graph:
             return None
         node = graph.node(self.node_id)
-        return node if node.spec.is_leaf else None
+        return node if node.spec.is_leaf or not leaf else None
+
+    def _evaluation_changed(self, _evaluation) -> None:
+        node = self._node(leaf=False)
+        if node is not None and not node.spec.is_leaf and self.isVisible():
+            self.refresh()
 
     def seed(self) -> Any:
         """The seed in force on the shown leaf, or None (not seeded)."""
         return self.document.forward_seeds().get(self.node_id)
 
     def refresh(self) -> None:
-        node = self._node()
+        node = self._node(leaf=False)
         self.setVisible(node is not None and self.document.forward_mode)
         if node is None or not self.document.forward_mode:
+            return
+        leaf = node.spec.is_leaf
+        for widget in (self.edit, self.clear):
+            widget.setVisible(leaf)
+        if not leaf:
+            self.table.hide()
+            t = forward_mode.tangent(self.document.current_evaluation(), node.id)
+            self.title.setText(f"Tangent {dot(node.id)} (forward mode)")
+            shown = "not reached yet" if t is NOT_YET else \
+                "—" if t is None else format_value(t, 6)
+            self.note.setText(f"{dot(node.id)} = {shown}: how fast {node.id} changes along "
+                              "the seeded inputs.")
             return
         seed = self.seed()
         self.title.setText(f"Tangent {dot(node.id)} (forward mode)")

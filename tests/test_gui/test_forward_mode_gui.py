@@ -142,3 +142,12 @@ def test_the_modes_panel_counts_both_modes_on_the_demos(make_window, qtbot, demo
         == (n_in > n_out)
     qtbot.mouseClick(panel.run_button, Qt.LeftButton)
     assert panel.report.agree
+
+
+def test_the_inspector_shows_an_op_nodes_tangent(make_window, qtbot):
+    window = make_window("03-add-mul.cgraph")
+    tools(window).set_enabled(True)
+    window.canvas.graph_scene.nodes["f"].setSelected(True)
+    editor = tools(window).seed_editor
+    assert editor.isVisible() and not editor.edit.isVisible()
+    assert editor.note.text().startswith("ḟ = -4")
