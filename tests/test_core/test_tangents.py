@@ -8,13 +8,16 @@ case, special points included.
 from __future__ import annotations
 
 import itertools
+import pathlib
 
 import numpy as np
 import pytest
-from op_cases import DEEP_CASES, POINTS, SPECIAL
+from op_cases import DEEP_CASES, POINTS, SPECIAL, torch_function
 from tangent_check import check_tangent, ours, random_tangents
 
-from chainrule.core import ops
+from chainrule.core import forward_mode, ops
+from chainrule.core.engine import evaluate
+from chainrule.core.fileformat import load
 
 TORCH_REASON = "PyTorch is not installed: the forward-AD comparisons need it"
 
@@ -85,3 +88,41 @@ def test_hinge_tangent_is_zero_at_a_margin_of_exactly_zero():
     s = np.array([[1.0, 0.0, 2.0]])       # s_1 − s_0 + 1 = 0: not a violator
     t = np.array([[0.0, 1.0, 0.0]])
     assert ours("hinge", [s, np.array([0.0])], [t, None]) == 0.0
+
+
+DEMOS = sorted((pathlib.Path(__file__).resolve().parents[2] / "resources" / "demos")
+               .glob("*.cgraph"))
+
+
+@pytest.mark.parametrize("path", DEMOS, ids=lambda p: p.stem)
+def test_every_demos_tangents_equal_pytorch_forward_ad(torch, path):
+    """Whole graphs, as ``eval --tangent`` computes them: a random seed on every input,
+    every other leaf a dual number with tangent 0, each node through PyTorch's op."""
+    import torch.autograd.forward_ad as fwAD
+
+    graph = load(path)
+    if any(n.op == "hinge" for n in graph.nodes()):
+        pytest.skip("PyTorch has no forward AD for multi_margin_loss (hinge)")
+    ev = evaluate(graph)
+    rng = np.random.default_rng(11)
+    seeds = {n.id: rng.normal(size=np.shape(n.value)) if np.ndim(n.value) else float(rng.normal())
+             for n in graph.nodes() if n.op == "input"}
+    forward_mode.tangents(ev, seeds)
+    plan = ev.plan
+    with fwAD.dual_level():
+        duals = {}
+        for node in plan.nodes:
+            if node.spec.is_leaf:
+                t = seeds.get(node.id, np.zeros(np.shape(node.value)))
+                duals[node.id] = fwAD.make_dual(
+                    torch.tensor(np.asarray(node.value, dtype=float), dtype=torch.float64),
+                    torch.tensor(np.asarray(t, dtype=float), dtype=torch.float64))
+                continue
+            args = [duals[e.src] for e in sorted(graph.in_edges(node.id), key=lambda e: e.port)]
+            kw = node.spec.resolve(node.attrs)
+            duals[node.id] = torch_function(torch, node.op)(*args, **kw)
+        for node in plan.nodes:
+            want = fwAD.unpack_dual(duals[node.id]).tangent
+            want = np.zeros(np.shape(ev.value(node.id))) if want is None else want.numpy()
+            got = forward_mode.tangent(ev, node.id)
+            assert np.allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True), node.id
