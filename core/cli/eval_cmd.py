@@ -28,9 +28,11 @@ HELP = "forward and backward pass without a window"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.usage = (f"{PROG} eval FILE.cgraph [--set ID=VALUE ...] [--tangent ID=VALUE ...] [--json]\n"
-               f"       {PROG} eval --expr PROGRAM [--set NAME=VALUE ...] [--tangent ...] [--json]\n"
-               f"       {PROG} eval --expr-file FILE [--set NAME=VALUE ...] [--tangent ...] [--json]")
+    def more(n: str) -> str:
+        return f"[--set {n}=VALUE ...] [--tangent {n}=VALUE ...] [--json]"
+    p.usage = (f"{PROG} eval FILE.cgraph {more('ID')}\n"
+               f"       {PROG} eval --expr PROGRAM {more('NAME')}\n"
+               f"       {PROG} eval --expr-file FILE {more('NAME')}")
     p.description = (
         "Run the forward and backward pass of a graph without a window, then print\n"
         "every node's value and gradient and every edge's.\n\n"

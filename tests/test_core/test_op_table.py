@@ -259,7 +259,8 @@ def ops_without_reference() -> list[str]:
 
 
 def test_every_op_of_the_table_has_a_pytorch_reference():
-    assert ops_without_reference() == [], "add each to TORCH in test_torch_reference.py or to DEEP_CASES in tests/support/op_cases.py"
+    assert ops_without_reference() == [], ("add each to TORCH in test_torch_reference.py or "
+                                           "to DEEP_CASES in tests/support/op_cases.py")
 
 
 def test_an_op_without_a_pytorch_reference_is_found(affine):
