@@ -151,3 +151,13 @@ def test_the_inspector_shows_an_op_nodes_tangent(make_window, qtbot):
     editor = tools(window).seed_editor
     assert editor.isVisible() and not editor.edit.isVisible()
     assert editor.note.text().startswith("ḟ = -4")
+
+
+def test_export_steps_in_forward_mode_writes_the_tangent_rule(make_window, tmp_path):
+    window = make_window("03-add-mul.cgraph")
+    tools(window).set_enabled(True)
+    paths = window.step_through.export_steps(tmp_path / "svg", ".svg")
+    # step 4: the add gate q (after the three leaves), its tangent rule in the caption
+    q_step = paths[4].read_text(encoding="utf-8")
+    assert "q̇ = ẋ + ẏ = 1 + 0 = 1" in q_step
+    assert "ṫ 1" in q_step                                  # and on its wires
