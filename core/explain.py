@@ -291,6 +291,11 @@ def edge_text(evaluation: Evaluation, graph: Graph, edge: Edge, digits: int = 4)
     port = graph.node(edge.dst).spec.ports[edge.port]
     result = Explanation(f"Wire {src} → {dst} (port {port})",
                          [f"value  {format_value(evaluation.edge_value(edge), digits, minus=MINUS)}"])
+    tangents = getattr(evaluation, "tangents", None)       # forward mode
+    if tangents is not None:
+        from .tangent_text import dot
+        t = tangents[evaluation.plan.index[edge.src]]
+        result.lines.append(f"tangent  {dot(src)} = {format_value(t, digits, minus=MINUS)}")
     bwd = backward_step_of(evaluation, graph, edge.dst)
     if bwd is None:
         result.lines.append("gradient  — (no gradient reaches this wire)")

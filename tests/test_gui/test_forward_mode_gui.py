@@ -161,3 +161,10 @@ def test_export_steps_in_forward_mode_writes_the_tangent_rule(make_window, tmp_p
     q_step = paths[4].read_text(encoding="utf-8")
     assert "q̇ = ẋ + ẏ = 1 + 0 = 1" in q_step
     assert "ṫ 1" in q_step                                  # and on its wires
+
+
+def test_clicking_a_wire_in_forward_mode_gives_its_tangent(make_window):
+    window = make_window("03-add-mul.cgraph")
+    tools(window).set_enabled(True)
+    wire(window, "q", "f").setSelected(True)
+    assert "tangent q̇ = 1" in window.step_through.panel.text()
