@@ -14,6 +14,7 @@ gradients, so every view reads them from there.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Mapping
 
 import numpy as np
@@ -56,10 +57,14 @@ def _zeros(value: Any) -> Any:
 
 def node_tangent(spec: ops.Op, attrs: dict, tangents: list, out: Any, inputs: list) -> Any:
     """The tangent of one node from its inputs' tangents (the op's rule, float form first)."""
-    fast, rule = spec.bind_jvp(attrs)
+    return _apply(spec.bind_jvp(attrs), tangents, out, inputs)
+
+
+def _apply(rules: tuple, tangents: list, out: Any, inputs: list) -> Any:
+    fast, rule = rules
     args = (*tangents, out, *inputs)
     if fast is not None and type(out) is float and \
-            all(type(v) is float for v in (*tangents, *inputs)):
+            all(type(v) is float for v in args):
         try:
             return fast(*args)
         except _IEEE:
@@ -69,6 +74,19 @@ def node_tangent(spec: ops.Op, attrs: dict, tangents: list, out: Any, inputs: li
     if np.shape(t) != np.shape(out):        # broadcasting made the value larger
         t = np.array(np.broadcast_to(t, np.shape(out)), dtype=np.float64)
     return as_value(t)
+
+
+# The bound tangent rules of a plan's nodes, made once per plan (a structural change
+# makes a new plan), so a forward-mode pass does not bind settings node by node.
+_RULES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _rules(plan) -> list:
+    rules = _RULES.get(plan)
+    if rules is None:
+        rules = _RULES[plan] = [None if node.spec.is_leaf else node.spec.bind_jvp(node.attrs)
+                                for node in plan.nodes]
+    return rules
 
 
 def tangents(evaluation: Evaluation, seeds: Mapping[str, Any]) -> list:
@@ -81,19 +99,19 @@ def tangents(evaluation: Evaluation, seeds: Mapping[str, Any]) -> list:
     vals = evaluation.values
     seeded = {plan.index[k]: seed_value(plan.nodes[plan.index[k]], v)
               for k, v in seeds.items()}
+    rules = _rules(plan)
     out: list = [None] * len(plan.nodes)
-    for i, node in enumerate(plan.nodes):
+    for i, ins in enumerate(plan.inputs):
         v = vals[i]
         if v is None:
             continue
-        ins = plan.inputs[i]
         if not ins:
             out[i] = seeded[i] if i in seeded else _zeros(v)
             continue
         ts = [out[j] for j in ins]
         if any(t is None for t in ts):
             continue
-        out[i] = node_tangent(node.spec, node.attrs, ts, v, [vals[j] for j in ins])
+        out[i] = _apply(rules[i], ts, v, [vals[j] for j in ins])
     evaluation.tangents = out
     return out
 
