@@ -131,6 +131,23 @@ def edge_tangent(evaluation: Evaluation, edge: Edge) -> Any:
     return tangent(evaluation, edge.src)
 
 
+def reverse_mode_view(evaluation: Evaluation, seeds: Mapping[str, Any]) -> float | None:
+    """Σ grad · tangent over the seeded leaves: what reverse mode says the output's
+    tangent must be (a scalar output), or None when there are no gradients."""
+    grads = getattr(evaluation, "grads", None)
+    out = evaluation.output
+    if getattr(evaluation, "tangent_of", None) is not None:
+        return None                 # a step-through under way: not every gradient is known
+    if grads is None or out is None or np.ndim(evaluation.value(out)) != 0:
+        return None
+    total = 0.0
+    for node_id, t in seeds.items():
+        g = evaluation.grad(node_id)
+        if g is not None:
+            total += float(np.sum(np.asarray(g) * np.asarray(t)))
+    return total
+
+
 def default_seeds(graph, selected: str | None = None) -> dict[str, Any]:
     """Tangent 1 on the selected input (the first input when none is selected)."""
     if selected is not None and selected in graph and graph.node(selected).spec.is_leaf:

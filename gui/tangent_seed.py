@@ -82,8 +82,7 @@ class TangentSeedEditor(QWidget):
         return node if node.spec.is_leaf or not leaf else None
 
     def _evaluation_changed(self, _evaluation) -> None:
-        node = self._node(leaf=False)
-        if node is not None and not node.spec.is_leaf and self.isVisible():
+        if self.isVisible():
             self.refresh()
 
     def seed(self) -> Any:
@@ -109,20 +108,36 @@ class TangentSeedEditor(QWidget):
             return
         seed = self.seed()
         self.title.setText(f"Tangent {dot(node.id)} (forward mode)")
-        with blocked(self.edit):
-            self.edit.setText("" if seed is None else as_list_text(seed))
+        if not self.edit.hasFocus():         # never under the user's typing
+            with blocked(self.edit):
+                self.edit.setText("" if seed is None else as_list_text(seed))
         arr = np.zeros(np.shape(node.value)) if seed is None else np.asarray(seed)
         self.table.setVisible(1 <= arr.ndim <= 2)
         if 1 <= arr.ndim <= 2:
             with blocked(self.table.number_model):
                 fill_table(self.table, arr, None)
+        self.note.setText(self._note(seed) + self._agreement())
+
+    def _note(self, seed) -> str:
         if seed is None:
-            self.note.setText("Not seeded: its tangent is 0.")
-        elif not self.document.tangent_seeds:
-            self.note.setText("The default: 1 on the selected input. Type a tangent to seed "
-                              "leaves yourself.")
-        else:
-            self.note.setText("Seeded: every wire shows the derivative along this direction.")
+            return "Not seeded: its tangent is 0."
+        if not self.document.tangent_seeds:
+            return ("The default: 1 on the selected input. Type a tangent to seed leaves "
+                    "yourself.")
+        return "Seeded: every wire shows the derivative along this direction."
+
+    def _agreement(self) -> str:
+        """The two modes side by side: the output's tangent and Σ grad · tangent."""
+        ev = self.document.current_evaluation()
+        out = getattr(ev, "output", None)
+        if out is None or out not in self.document.graph:
+            return ""
+        t = forward_mode.tangent(ev, out)
+        both = forward_mode.reverse_mode_view(ev, self.document.forward_seeds())
+        if both is None or t is None or t is NOT_YET or np.ndim(t):
+            return ""
+        return (f"\nForward mode: {dot(out)} = {format_value(t, 6)}. Reverse mode: "
+                f"Σ gradient · tangent = {format_value(both, 6)}.")
 
     # ------------------------------------------------------------ editing
 

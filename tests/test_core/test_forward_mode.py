@@ -137,3 +137,10 @@ def test_any_tangent_value_is_a_result_or_one_sentence(text):
         assert len(err.getvalue().splitlines()) == 1 and "Traceback" not in err.getvalue()
     else:
         assert len(strict_json(out.getvalue())["nodes"]["x"]["tangent"]) == 2
+
+
+def test_reverse_mode_view_is_the_sum_of_grad_times_tangent():
+    ev = evaluate(parse_program(PROGRAM).graph)
+    seeds = {"x": 1.0, "z": 0.5}
+    forward_mode.tangents(ev, seeds)
+    assert forward_mode.reverse_mode_view(ev, seeds) == forward_mode.tangent(ev, "f") == -1.5

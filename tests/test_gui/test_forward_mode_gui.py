@@ -168,3 +168,12 @@ def test_clicking_a_wire_in_forward_mode_gives_its_tangent(make_window):
     tools(window).set_enabled(True)
     wire(window, "q", "f").setSelected(True)
     assert "tangent q̇ = 1" in window.step_through.panel.text()
+
+
+def test_the_inspector_puts_both_modes_side_by_side(make_window):
+    window = make_window("01-neuron.cgraph")
+    tools(window).set_enabled(True)
+    window.canvas.graph_scene.nodes["w1"].setSelected(True)
+    note = tools(window).seed_editor.note.text()
+    assert "Forward mode: ḟ = -0.393224. Reverse mode: Σ gradient · tangent = -0.393224." \
+        in note
