@@ -19,6 +19,15 @@ from chainrule.core.modes import ModesReport, compare_modes
 HEADERS = ("mode", "passes", "multiplications", "time")
 
 
+def wrapped_label(name: str) -> QLabel:
+    """A plain-text label that wraps, named for tests and style sheets."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
 def _count(n: int) -> str:
     return f"{n:,}"
 
@@ -56,10 +65,7 @@ class ModesPanel(QWidget):
         self.report: ModesReport | None = None
         self._stale = True
         layout = QVBoxLayout(self)
-        self.summary = QLabel()
-        self.summary.setObjectName("modesSummary")
-        self.summary.setWordWrap(True)
-        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary = wrapped_label("modesSummary")
         layout.addWidget(self.summary)
         self.table = QTableWidget(2, len(HEADERS))
         self.table.setObjectName("modesTable")
@@ -71,15 +77,9 @@ class ModesPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setMaximumHeight(96)
         layout.addWidget(self.table)
-        self.check = QLabel()
-        self.check.setObjectName("modesCheck")
-        self.check.setWordWrap(True)
-        self.check.setTextFormat(Qt.TextFormat.PlainText)
+        self.check = wrapped_label("modesCheck")
         layout.addWidget(self.check)
-        self.why = QLabel()
-        self.why.setObjectName("modesWhy")
-        self.why.setWordWrap(True)
-        self.why.setTextFormat(Qt.TextFormat.PlainText)
+        self.why = wrapped_label("modesWhy")
         layout.addWidget(self.why)
         self.run_button = QPushButton("Run both")
         self.run_button.setObjectName("modesRun")

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from chainrule.core import forward_mode
@@ -25,6 +24,7 @@ from chainrule.core.forward_mode import TangentError
 from chainrule.core.tangent_text import dot
 from chainrule.core.values import value_from_text
 from chainrule.gui.canvas import style
+from chainrule.gui.modes_panel import wrapped_label
 from chainrule.gui.value_editor import as_list_text, blocked, fill_table, number_table
 
 
@@ -59,10 +59,7 @@ class TangentSeedEditor(QWidget):
         self.table.setObjectName("tangentSeedTable")
         self.table.number_model.cell_edited.connect(self._commit_cell)
         layout.addWidget(self.table)
-        self.note = QLabel()
-        self.note.setObjectName("tangentSeedNote")
-        self.note.setWordWrap(True)
-        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note = wrapped_label("tangentSeedNote")
         layout.addWidget(self.note)
         document.forward_mode_changed.connect(self.refresh)
         document.current_evaluation_changed.connect(self._evaluation_changed)

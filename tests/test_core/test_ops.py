@@ -17,7 +17,7 @@ from chainrule.core import ops
 from chainrule.core.engine import evaluate
 from chainrule.core.gradcheck import check_gradients
 from chainrule.core.graph import Graph
-from op_cases import M23, M32, POINTS, RNG, V2, V3
+from op_cases import M23, M32, POINTS, RNG, V2
 
 
 def one_op_graph(op: str, *inputs, attrs=None) -> Graph:
