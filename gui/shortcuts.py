@@ -53,6 +53,7 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "flow_view": ("Ctrl+Shift+F",),
     "train_step": ("Ctrl+T",),
     "export_python": ("Ctrl+Shift+E",),
+    "forward_mode": ("Ctrl+Shift+T",),    # gui.forward_tools: tangents on the wires
     # The step-through (gui.step_controls, gui.presentation).  The canvas also
     # reads ← → (nudge) and Space (hold to pan); gui.step_keys settles it:
     # ← → nudge the selected cards only while no step-through is under way
