@@ -168,7 +168,18 @@ def test_random_graphs_match_finite_differences(arrays, data):
     g = data.draw(random_graphs(arrays=arrays))
     assume(_no_ties(g))
     rows = check_gradients(g, tolerance=1e-5)
+    if not all(r.ok for r in rows):
+        assume(_differences_agree(g))
     assert all(r.ok for r in rows), [(r.node, r.analytic, r.numeric) for r in rows if not r.ok]
+
+
+def _differences_agree(g: Graph) -> bool:
+    """Whether finite differences are a usable reference at this draw: near a pole
+    (a steep ``div`` or ``exp``) the central difference at h and at h/2 already
+    disagree with each other beyond the tolerance, and no gradient can match both."""
+    at_h = check_gradients(g, h=1e-6, tolerance=1e-5)
+    at_half = {r.node: r.numeric for r in check_gradients(g, h=5e-7, tolerance=1e-5)}
+    return all(np.allclose(r.numeric, at_half[r.node], rtol=1e-5, atol=1e-8) for r in at_h)
 
 
 @settings(max_examples=80)
