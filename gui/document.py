@@ -114,6 +114,7 @@ class Document(QObject):
 
     def evaluate_now(self) -> Evaluation:
         self._timer.stop()
+        self.graph.keep_single_end()
         evaluation = self._evaluation = self.evaluator.evaluate()
         self.evaluated.emit(evaluation)
         if self._evaluation is evaluation and self._showing_steps() is None:

@@ -351,7 +351,10 @@ class Inspector(QWidget):
         if evaluation.error:
             text = f"<span style='color:{RED}'>{escape(evaluation.error)}</span>"
         elif out is not None:
-            how = "" if graph.output else " (the only end of the graph)"
+            how = "" if graph.output else (
+                " (kept while the graph has several ends; right-click a node ▸ Set as "
+                "Output to choose another)" if graph.output_is_kept()
+                else " (the only end of the graph)")
             value = evaluation.value(out)
             shown = ("<span style='color:#666'>not reached yet</span>" if value is NOT_YET
                      else f"<span style='color:{GREEN}'>{escape(self._fmt(value))}</span>")
@@ -408,16 +411,27 @@ class Inspector(QWidget):
                 self.trainable.setChecked(node.trainable)
 
         self.settings_editor.show_node(op, node.attrs)
+        self._refresh_output_line()
 
+    def _refresh_output_line(self) -> None:
+        """Whether the selected node is the output; follows wiring as well as choices."""
+        graph, node_id = self.document.graph, self.node_id
+        if node_id is None or node_id not in graph:
+            return
         out = graph.effective_output()
-        if out == node.id:
-            self.output_label.setText("This node is the output: the backward pass starts here "
-                                      "with gradient 1." if graph.output else
-                                      "The output (the only end of the graph): the backward "
-                                      "pass starts here with gradient 1.")
+        if out == node_id:
+            self.output_label.setText(
+                "This node is the output: the backward pass starts here with gradient 1."
+                if graph.output else
+                "The output, kept while the graph has several ends: the backward pass "
+                "starts here with gradient 1 until you set another." if graph.output_is_kept()
+                else "The output (the only end of the graph): the backward pass starts here "
+                "with gradient 1.")
+        elif out is not None:
+            self.output_label.setText(f"Not the output (the output is {out}).")
         else:
             self.output_label.setText("Not the output.")
-        self.output_button.setEnabled(graph.output != node.id)
+        self.output_button.setEnabled(graph.output != node_id)
 
     def _on_evaluated(self, evaluation) -> None:
         if self.node_id is not None:
@@ -436,6 +450,7 @@ class Inspector(QWidget):
             grad = evaluation.grad(node_id)
         except (KeyError, IndexError):           # an evaluation older than the node
             return
+        self._refresh_output_line()      # wiring can make or unmake the output
         self._show_number(self.node_value, self.node_value_table, "value", value, GREEN)
         if self.document.graph.node(node_id).spec.is_leaf:
             self.node_value_table.hide()       # the editable table above shows it already

@@ -1,0 +1,150 @@
+"""The defects a newcomer hit in the first ten minutes, each driven through the window.
+
+Each test fails on the code before its fix (issue "defects a newcomer hit").
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from gui_text import plain
+from PySide6.QtWidgets import QLabel
+
+from chainrule.core.graph import Edge
+from chainrule.gui.commands import Connect, Disconnect
+
+pytestmark = pytest.mark.shown_window
+
+ENTITY = re.compile(r"&(quot|amp|lt|gt|#x?[0-9a-fA-F]+);")
+
+
+def build_mul(window):
+    """x * y from File ▸ New, the way a newcomer builds it."""
+    window.files.new()
+    x = window.add_op_at_centre("input")
+    y = window.add_op_at_centre("input")
+    m = window.add_op_at_centre("mul")
+    return x, y, m
+
+
+def wire(window, src, dst, port):
+    window.document.push(Connect(window.document, Edge(src, dst, port)))
+    window.document.evaluate_now()
+
+
+def inspector_texts(window) -> list[str]:
+    return [plain(label) for label in window.inspector.findChildren(QLabel)
+            if label.isVisibleTo(window.inspector) and label.text()]
+
+
+# 1 -------------------------------------------------------------------------
+
+def test_1_the_inspector_shows_quotes_as_quotes_never_html_entities(make_window):
+    window = make_window()
+    x, y, m = build_mul(window)
+    window.canvas.select_nodes([m])            # "node "mul1" (mul): ports a, b not connected"
+    texts = inspector_texts(window)
+    assert any('"mul1"' in t for t in texts), texts
+    window.canvas.select_nodes([])
+    texts += inspector_texts(window)
+    window.canvas.select_nodes([x, m])
+    texts += inspector_texts(window)
+    assert not [t for t in texts if ENTITY.search(t)]
+
+
+# 2 -------------------------------------------------------------------------
+
+def test_2_after_wiring_the_inspector_says_the_node_is_the_output(make_window):
+    window = make_window()
+    x, y, m = build_mul(window)
+    window.canvas.select_nodes([m])
+    assert plain(window.inspector.output_label) == "Not the output."
+    wire(window, x, m, 0)
+    wire(window, y, m, 1)
+    assert window.document.graph.effective_output() == m
+    assert plain(window.inspector.output_label).startswith("The output")
+    assert window.canvas.graph_scene.node_item(m).is_output if hasattr(
+        window.canvas.graph_scene.node_item(m), "is_output") else True
+
+
+# 3 -------------------------------------------------------------------------
+
+def test_3_deleting_a_wire_keeps_the_output_and_says_what_is_missing(make_window):
+    window = make_window()
+    x, y, m = build_mul(window)
+    wire(window, x, m, 0)
+    wire(window, y, m, 1)
+    sq = window.add_op_at_centre("square")
+    wire(window, m, sq, 0)
+    doc = window.document
+    assert doc.evaluation.grad(x) is not None
+    doc.push(Disconnect(doc, Edge(m, sq, 0)))      # now two ends: mul1 and square1
+    ev = doc.evaluate_now()
+    assert ev.output == sq and "several ends" not in (ev.error or "")
+    assert "port x not connected" in ev.error
+    wire(window, m, sq, 0)                          # wired again: every gradient is back
+    assert doc.evaluation.grad(x) is not None
+    doc.undo_stack.undo()                           # and the undo of that wire the same
+    doc.undo_stack.undo()
+    ev = doc.evaluate_now()
+    assert ev.output == sq
+
+
+def test_3_an_unwired_card_keeps_every_gradient_and_the_inspector_names_the_output(make_window):
+    window = make_window()
+    x, y, m = build_mul(window)
+    wire(window, x, m, 0)
+    wire(window, y, m, 1)
+    doc = window.document
+    extra = window.add_op_at_centre("tanh")         # a second end
+    ev = doc.evaluate_now()
+    assert ev.error is None and ev.output == m and ev.grad(x) is not None
+    scene = window.canvas.graph_scene
+    assert scene.wire_item(Edge(x, m, 0)).grad_text() is not None
+    window.canvas.select_nodes([])
+    text = plain(window.inspector.graph_output)
+    assert f"Output {m}" in text and "several ends" in text
+    window.canvas.select_nodes([extra])
+    assert plain(window.inspector.output_label) == f"Not the output (the output is {m})."
+    window.canvas.select_nodes([m])
+    assert "kept while the graph has several ends" in plain(window.inspector.output_label)
+
+
+def test_3_adding_an_unwired_card_keeps_the_output_until_another_is_chosen(make_window):
+    window = make_window("04-linear-chain.cgraph")
+    doc = window.document
+    graph = doc.graph
+    out_before = graph.effective_output()
+    graph.set_output(None) if graph.output else None
+    doc.evaluate_now()
+    assert graph.effective_output() == out_before
+    extra = window.add_op_at_centre("tanh")
+    ev = doc.evaluate_now()
+    assert ev.output == out_before and ev.error is None
+    window.canvas.select_nodes([extra])
+    window.set_output_from_selection()              # the user chooses another
+    ev = doc.evaluate_now()
+    assert ev.output == extra
+
+
+# 7 -------------------------------------------------------------------------
+
+def test_7_the_caret_lands_on_the_error_after_shift_return_line_breaks(make_window, qtbot):
+    from PySide6.QtCore import Qt
+    window = make_window()
+    bar = window.program_bar
+    bar.editor.setFocus()
+    bar.set_text("")
+    qtbot.keyClicks(bar.editor, "x = 2")
+    qtbot.keyClick(bar.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(bar.editor, "y = 3")
+    qtbot.keyClick(bar.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(bar.editor, "f = x.real + y")
+    assert not bar.replace()
+    assert "line 3" in bar.status.text()
+    cursor = bar.editor.textCursor()
+    text = bar.text()
+    line = text[:cursor.position()].count("\n") + 1
+    assert line == 3, (text, cursor.position())
+    col = int(re.search(r"line 3, column (\d+)", bar.status.text()).group(1))
+    assert cursor.position() - text.rindex("\n") == col
