@@ -34,6 +34,8 @@ from chainrule.gui.canvas import style
 TOLERANCE = 0.01           # 1 % of the expected gradient (and 1e-3 absolute)
 IDLE_HINT = ("Step through the graph (→). Before each backward step shows its numbers, "
              "you will be asked for one of its gradients.")
+WAITING = ("Quiz: type your answer for the highlighted gradient and press Return "
+           "(or Reveal) — the next step waits for it.")
 OFF_HINT = "Turn Quiz mode on, then step through the graph (→)."
 MARK = "quiz"
 
@@ -124,6 +126,9 @@ class QuizPanel(QWidget):
         self.prompt.setText(IDLE_HINT if on else OFF_HINT)
         self.result.clear()
         if on:
+            if not self.controller.active:
+                # Step 0 at once: the live gradients on the canvas would give the answers away.
+                self.controller.reset()
             self.document.message.emit("Quiz mode: " + IDLE_HINT)
         self.mode_changed.emit(on)
 
@@ -139,8 +144,10 @@ class QuizPanel(QWidget):
                 self._set_question(None)
         if not self.enabled or self._revealing or k <= stepper.position:
             return k
-        if self.question is not None:
-            return min(k, self._pending - 1)        # still waiting for the answer
+        if self.question is not None:               # still waiting for the answer: say so
+            self.document.message.emit(WAITING)
+            self._focus_answer()
+            return min(k, self._pending - 1)
         start = stepper.position
         k = min(k, stepper.total)
         for q in range(start + 1, k + 1):
@@ -226,9 +233,20 @@ class QuizPanel(QWidget):
                                 f"{escape(question.prompt)}")
             self.result.clear()
             self.answer_edit.clear()
-            self.answer_edit.setFocus()
         for w in (self.answer_edit, self.check_button, self.reveal_button):
             w.setEnabled(question is not None)
+        if question is not None:
+            self._focus_answer()           # enabled first: a disabled field takes no focus
+
+    def _focus_answer(self) -> None:
+        """Bring the quiz dock forward and put the caret in the answer field."""
+        dock = self.parentWidget()
+        while dock is not None and not hasattr(dock, "setFloating"):
+            dock = dock.parentWidget()
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        self.answer_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _shown_changed(self, _evaluation) -> None:
         if self.question is not None and self.controller.stepper is not self._stepper:

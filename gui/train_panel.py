@@ -43,6 +43,7 @@ from chainrule.gui.train_commands import SetParameters
 CHUNK_SECONDS = 0.04
 #: The plot is redrawn at most this often during a run (20 times a second).
 PLOT_INTERVAL_MS = 50
+FEW_POINTS = 30                 # up to this many losses are drawn as dots as well
 #: Learning rates the spin box steps through: 1, 2, 5 × 10ᵏ.
 LR_MANTISSAS = (1.0, 2.0, 5.0)
 LR_MIN, LR_MAX = 1e-6, 100.0
@@ -114,6 +115,7 @@ class TrainPanel(QWidget):
         self.trainer: Trainer | None = None
         self._run: dict | None = None           # the run in progress, see run()
         self._plot_drawn = 0.0                  # perf_counter of the last redraw
+        self._plotted_size = 0                  # losses in the last redraw
         self._log_mode = False
         self._note = ""                         # what the last action said
         self.last_rate: float | None = None     # steps per second of the last run
@@ -240,7 +242,17 @@ class TrainPanel(QWidget):
         # A diverged run ends in inf or nan: those points are left out, not drawn
         # as a line to infinity, and an empty plot (after Reset) forgets its axes.
         finite = np.isfinite(y)
-        self.curve.setData(np.arange(y.size)[finite], y[finite])
+        # A few losses are drawn as dots too: one step is one point, which a line alone
+        # does not show.
+        few = int(finite.sum()) <= FEW_POINTS
+        self.curve.setData(np.arange(y.size)[finite], y[finite],
+                           symbol="o" if few else None, symbolSize=6,
+                           symbolPen=self.curve.opts["pen"], symbolBrush=self.curve.opts["pen"].color())
+        shrunk = y.size < self._plotted_size
+        self._plotted_size = y.size
+        if shrunk:
+            # Steps were undone: the axes follow what is left, not the range they had.
+            self.plot.getPlotItem().getViewBox().enableAutoRange()
         if not finite.any():
             view = self.plot.getPlotItem().getViewBox()
             view.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
@@ -418,6 +430,11 @@ class TrainPanel(QWidget):
         run = self._run
         if run is None:
             self._request_plot()          # an undone step takes its loss off the plot
+            if self.progress.value() and self.progress.maximum() > 1:
+                # "200 of 200 steps" described the run; after an undo or redo it is history
+                self.progress.setRange(0, 1)
+                self.progress.setValue(0)
+                self.progress.setFormat("")
             self._note = ""               # the last action's note no longer describes it
             self._show_idle_status()
         elif index != run["index"]:

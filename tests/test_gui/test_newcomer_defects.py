@@ -148,3 +148,81 @@ def test_7_the_caret_lands_on_the_error_after_shift_return_line_breaks(make_wind
     assert line == 3, (text, cursor.position())
     col = int(re.search(r"line 3, column (\d+)", bar.status.text()).group(1))
     assert cursor.position() - text.rindex("\n") == col
+
+
+# 8 -------------------------------------------------------------------------
+
+def test_8_quiz_hides_the_answers_at_once_focuses_the_answer_and_says_why_it_waits(
+        make_window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+    window = make_window("03-add-mul.cgraph")
+    scene = window.canvas.graph_scene
+    panel = window.learning.quiz_panel
+    assert any(w.grad_text() not in (None, "") for w in scene.wires.values())
+    window.learning.actions["quiz_mode"].trigger()
+    # before the first step nothing gives an answer away
+    assert [w.grad_text() for w in scene.wires.values() if w.grad_text()] == []
+    controller = window.step_through.controller
+    messages = []
+    window.document.message.connect(messages.append)
+    window.canvas.setFocus()
+    for _ in range(20):
+        if panel.question is not None:
+            break
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Right)
+    assert panel.question is not None
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.answer_edit)
+    held = controller.position
+    window.canvas.setFocus()
+    messages.clear()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Right)      # → at the unanswered question
+    assert controller.position == held
+    assert any("answer" in m.lower() for m in messages), messages
+    assert QApplication.focusWidget() is panel.answer_edit
+
+
+# 9 -------------------------------------------------------------------------
+
+def _curve_pixels(panel) -> int:
+    """Pixels of the loss plot in the curve's colour (what a person sees drawn)."""
+    from PySide6.QtGui import QColor
+    panel.plot.repaint()
+    image = panel.plot.grab().toImage()
+    want = QColor(panel.curve.opts["pen"].color())
+    count = 0
+    for y in range(0, image.height(), 1):
+        for x in range(0, image.width(), 1):
+            c = QColor(image.pixel(x, y))
+            if abs(c.red() - want.red()) + abs(c.green() - want.green()) + \
+                    abs(c.blue() - want.blue()) < 60:
+                count += 1
+    return count
+
+
+def test_9_one_step_shows_on_the_loss_plot(make_window, qtbot):
+    from PySide6.QtCore import Qt
+    window = make_window("10-fit-two-layer.cgraph")
+    panel = window.learning.train_panel
+    window.docks["train"].show()
+    panel.plot.resize(300, 200)
+    qtbot.mouseClick(panel.step_button, Qt.LeftButton)
+    panel._redraw_plot()
+    assert panel.plotted_points == 1
+    assert _curve_pixels(panel) > 5
+
+
+def test_9_undoing_a_run_resets_the_axes_and_the_progress_bar(make_window, qtbot):
+    from PySide6.QtCore import Qt
+    window = make_window("10-fit-two-layer.cgraph")
+    panel = window.learning.train_panel
+    qtbot.mouseClick(panel.step_button, Qt.LeftButton)
+    panel.run(200)
+    qtbot.waitUntil(lambda: not panel.running, timeout=60_000)
+    assert panel.progress.text().startswith("200 of 200")
+    window.document.undo_stack.undo()                 # the Run
+    panel._redraw_plot()
+    assert panel.plotted_points == 1
+    assert "200" not in panel.progress.text()
+    x_range = panel.plot.getPlotItem().getViewBox().viewRange()[0]
+    assert x_range[1] < 50, x_range                   # not the 200 steps that are gone
