@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel,
                                QMainWindow, QMessageBox, QStyle, QToolBar, QUndoView, QWidget)
 
 from chainrule.core.formatting import format_value
+from chainrule.gui import theme
 from chainrule.gui.commands import SetOutput
 from chainrule.gui.files import DemoBrowser, FileController, list_demos
 from chainrule.gui.inspector import Inspector
@@ -183,6 +184,8 @@ class MainWindow(QMainWindow):
         self._action("demos", "&Demos…", self.show_demo_browser,
                      "Browse the demo graphs with their explanations")
         self._action("about", "&About Chainrule", self.show_about)
+        self._action("preferences", "Pre&ferences…", self.show_preferences,
+                     "Theme, label colours, precision, autosave, presentation, start demo")
         # The canvas's right-click menu offers these same actions (gui/canvas/context_menu).
         c.context_actions = {name: self.actions[name] for name in (
             "set_output", "cut", "copy", "paste", "duplicate", "delete", "select_all", "fit_all")}
@@ -217,6 +220,8 @@ class MainWindow(QMainWindow):
         edit.addActions([a["select_all"], a["set_output"]])
         edit.addSeparator()
         edit.addAction(a["find_op"])
+        edit.addSeparator()
+        edit.addAction(a["preferences"])
 
         view = bar.addMenu("&View")
         view.addActions([a["fit_all"], a["zoom_in"], a["zoom_out"]])
@@ -272,8 +277,19 @@ class MainWindow(QMainWindow):
         self.canvas.selection_changed_to.connect(self._selection_changed)
         self.canvas.node_activated.connect(self._node_activated)
         self._selection_changed([], [])
+        theme.current.changed.connect(self._theme_changed)
+        from chainrule.gui.toolbar_overflow import mark_overflow
+        for bar in self.findChildren(QToolBar):
+            mark_overflow(bar)
 
     # ============================================================ behaviour
+
+    def _theme_changed(self) -> None:
+        """Repaint everything the theme colours (the widgets follow the stylesheet)."""
+        self.canvas.resetCachedContent()
+        for item in self.canvas.scene().items():
+            item.update()
+        self.canvas.viewport().update()
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)
@@ -378,12 +394,14 @@ class MainWindow(QMainWindow):
             self.files.open_demo(dialog.chosen.path)
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Chainrule",
-                          "<h3>Chainrule</h3><p>A desktop lab for backpropagation: build a "
-                          "computational graph, and watch forward values (green, above each "
-                          "wire) and gradients (red, below) flow through it.</p>"
-                          "<p>Every gesture can be undone; files are plain JSON "
-                          "(<code>.cgraph</code>).</p>")
+        from chainrule.gui.about import show_about
+        show_about(self)
+
+    def show_preferences(self) -> None:
+        from chainrule.gui.preferences import PreferencesDialog
+        dialog = PreferencesDialog(self)
+        self.preferences_dialog = dialog
+        dialog.exec()
 
     # ------------------------------------------------------------- export
 

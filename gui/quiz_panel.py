@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushB
 
 from chainrule.core.engine import BackwardStep
 from chainrule.core.quiz import Question, Quiz, QuizResult
+from chainrule.gui import theme
 from chainrule.gui.canvas import style
 
 TOLERANCE = 0.01           # 1 % of the expected gradient (and 1e-3 absolute)
@@ -178,15 +179,15 @@ class QuizPanel(QWidget):
         try:
             result = self.quiz.answer(self.answer_edit.text())
         except ValueError as exc:
-            self.result.setText(f"<span style='color:#9a6700'>{escape(str(exc))}</span>")
+            self.result.setText(f"<span style='color:{theme.hex_of('warning_text')}'>{escape(str(exc))}</span>")
             return None
         self.last_result = result
         fmt = self._fmt
         if result.correct:
-            verdict = (f"<b style='color:#1a7f37'>✓ Right</b>: the gradient is "
+            verdict = (f"<b style='color:{theme.hex_of('check_ok')}'>✓ Right</b>: the gradient is "
                        f"{escape(fmt(result.expected))}.")
         else:
-            verdict = (f"<b style='color:#cf222e'>✗ Not quite</b>: you said "
+            verdict = (f"<b style='color:{theme.hex_of('check_bad')}'>✗ Not quite</b>: you said "
                        f"{escape(fmt(result.answer))}, the gradient is "
                        f"{escape(fmt(result.expected))}.")
         rule = "<br>".join(escape(line) for line in result.rule_text.splitlines())

@@ -35,6 +35,7 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "zoom_out": (S.ZoomOut,),
     "run_program": ("Ctrl+Return", "Ctrl+Enter"),
     "demos": (S.HelpContents,),
+    "preferences": (S.Preferences,),
     # Learning with the graph (gui.learning).
     "check_gradients": ("Ctrl+G",),
     "check_all_nodes": ("Ctrl+Shift+G",),

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 
 from chainrule.core.formatting import format_number
 from chainrule.core.training import Trainer, TrainingError, parameters, total_loss
+from chainrule.gui import theme
 from chainrule.gui.train_commands import SetParameters
 
 #: Training time per chunk of a run, between two turns of the event loop.
@@ -199,7 +200,7 @@ class TrainPanel(QWidget):
 
     def _make_plot(self):
         import pyqtgraph as pg
-        plot = pg.PlotWidget(background="w")
+        plot = pg.PlotWidget(background=theme.hex_of("plot_background"))
         plot.setObjectName("lossPlot")
         plot.setMinimumHeight(160)
         plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -211,12 +212,25 @@ class TrainPanel(QWidget):
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
         for axis in ("left", "bottom"):
-            item.getAxis(axis).setTextPen("#24292f")
-            item.getAxis(axis).setPen("#8e99a8")
             # No "(x1e+27)" scaling: on a log scale it shifted every tick label.
             item.getAxis(axis).enableAutoSIPrefix(False)
-        self.curve = item.plot([], [], pen=pg.mkPen("#c62828", width=2))
+        self.curve = item.plot([], [])
+        self._plot_item = item
+        self._colour_plot(plot)
+        theme.current.changed.connect(lambda: self._colour_plot(self.plot))
         return plot
+
+    def _colour_plot(self, plot) -> None:
+        """The plot in the theme's colours (again when the theme changes)."""
+        import pyqtgraph as pg
+        plot.setBackground(theme.hex_of("plot_background"))
+        for axis in ("left", "bottom"):
+            self._plot_item.getAxis(axis).setTextPen(theme.hex_of("plot_text"))
+            self._plot_item.getAxis(axis).setPen(theme.hex_of("plot_axis"))
+        self.curve.setPen(pg.mkPen(theme.hex_of("plot_curve"), width=2))
+        if self.curve.opts.get("symbol"):
+            self.curve.setSymbolPen(self.curve.opts["pen"])
+            self.curve.setSymbolBrush(self.curve.opts["pen"].color())
 
     def _request_plot(self) -> None:
         """Redraw now if the last redraw is old enough, else once the interval has passed."""

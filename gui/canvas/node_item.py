@@ -266,7 +266,7 @@ class NodeItem(QGraphicsItem):
             painter.setPen(Qt.NoPen)
             painter.setBrush(style.OUTPUT_BORDER)
             painter.drawRoundedRect(tag, 4, 4)
-            painter.setPen(QColor("white"))
+            painter.setPen(style.CARD_INK)
             painter.drawText(tag, Qt.AlignCenter, label)
         if self.state == "done":
             painter.setFont(tag_font)
@@ -288,10 +288,10 @@ class NodeItem(QGraphicsItem):
         r = self._badge_rect()
         tri = QPolygonF([QPointF(r.center().x(), r.top()), QPointF(r.right(), r.bottom()),
                          QPointF(r.left(), r.bottom())])
-        painter.setPen(QPen(QColor("#7a1010" if self.problem else "#7a5600"), 1))
+        painter.setPen(QPen(style.PROBLEM_EDGE if self.problem else style.WARNING_EDGE, 1))
         painter.setBrush(style.PROBLEM if self.problem else style.WARNING)
         painter.drawPolygon(tri)
-        painter.setPen(QColor("white"))
+        painter.setPen(style.CARD_INK)
         painter.setFont(tag_font)
         painter.drawText(r.adjusted(0, 4, 0, 1), Qt.AlignCenter, "!")
 
@@ -304,7 +304,7 @@ class NodeItem(QGraphicsItem):
         painter.setPen(Qt.NoPen)
         painter.setBrush(style.TRAINABLE)
         painter.drawRoundedRect(tag, 4, 4)
-        painter.setPen(QColor("white"))
+        painter.setPen(style.CARD_INK)
         painter.drawText(tag, Qt.AlignCenter, label)
 
     def _paint_marks(self, painter: QPainter, tag_font) -> None:
@@ -317,7 +317,7 @@ class NodeItem(QGraphicsItem):
             tw = metrics.horizontalAdvance(text) + 10
             pill = QRectF((style.NODE_W - tw) / 2, y, tw, 15)
             painter.setPen(QPen(color, 1.2))
-            painter.setBrush(QColor("white"))
+            painter.setBrush(style.CARD)
             painter.drawRoundedRect(pill, 4, 4)
             painter.setPen(color)
             painter.drawText(pill, Qt.AlignCenter, text)
@@ -337,12 +337,12 @@ class NodeItem(QGraphicsItem):
                 painter.setBrush(style.PORT_REFUSED)
                 painter.drawEllipse(p, r - 1, r - 1)
             elif self.connected[k]:
-                painter.setPen(QPen(QColor("white"), 1.5))
+                painter.setPen(QPen(style.CARD, 1.5))
                 painter.setBrush(dark)
                 painter.drawEllipse(p, r, r)
             else:
                 painter.setPen(QPen(style.PORT_FREE_RING, 2.2))
-                painter.setBrush(QColor("white"))
+                painter.setBrush(style.CARD)
                 painter.drawEllipse(p, r, r)
         hint = None if self.hints is None else self.hints.get(OUTPUT_PORT)
         if hint is True:
@@ -354,7 +354,7 @@ class NodeItem(QGraphicsItem):
             painter.setBrush(style.PORT_REFUSED)
             painter.drawEllipse(self.output_port_pos(), r - 1, r - 1)
         else:
-            painter.setPen(QPen(QColor("white"), 1.5))
+            painter.setPen(QPen(style.CARD, 1.5))
             painter.setBrush(dark)
             painter.drawEllipse(self.output_port_pos(), r, r)
 

@@ -61,14 +61,15 @@ class _Label:
 
     __slots__ = ("text", "static", "width", "height", "font")
 
-    def __init__(self, text: str, emphasized: bool, room: float):
+    def __init__(self, text: str, emphasized: bool, room: float, mark: str = ""):
         font, bold, metrics, bold_metrics = _fonts()
         f, m = (bold, bold_metrics) if emphasized else (font, metrics)
-        width = m.horizontalAdvance(text)
-        shown = text
-        if width > room:
-            # An array's preview is cut, its shape (written first) stays.
-            shown = m.elidedText(text, Qt.ElideRight, room)
+        shown = mark + text
+        width = m.horizontalAdvance(shown)
+        if width > room and "[" in text:
+            # An array's preview is cut, its shape (written first) stays; a number is
+            # never cut (it is short: a cut "0.001…" beside a full "-0.001134" misleads).
+            shown = mark + m.elidedText(text, Qt.ElideRight, room - m.horizontalAdvance(mark))
             width = m.horizontalAdvance(shown)
         self.text = text
         self.font = f
@@ -83,14 +84,18 @@ _LABELS: dict[tuple[str, bool, float], _Label] = {}
 _LABELS_MAX = 20_000
 
 
-def _label(text: str, emphasized: bool, room: float) -> _Label:
+#: Drawn before a gradient: a cue that is not colour (with its place below the wire).
+GRAD_MARK = "∇ "
+
+
+def _label(text: str, emphasized: bool, room: float, mark: str = "") -> _Label:
     """Labels are shared: most wires keep their text when one value is edited."""
-    key = (text, emphasized, room)
+    key = (text, emphasized, room, mark)
     label = _LABELS.get(key)
     if label is None:
         if len(_LABELS) >= _LABELS_MAX:
             _LABELS.clear()
-        label = _LABELS[key] = _Label(text, emphasized, room)
+        label = _LABELS[key] = _Label(text, emphasized, room, mark)
     return label
 
 
@@ -228,7 +233,7 @@ class WireItem(QGraphicsItem):
         value, grad = self._current_labels(scene)
         emphasized = self._emphasized
         extra = self._extra
-        key = (value, grad, emphasized, self._geometry, extra)
+        key = (value, grad, emphasized, self._geometry, extra, _EPOCH)
         if key == self._placed_key:
             return self._placed
         self._placed_key = key
@@ -345,8 +350,10 @@ class WireItem(QGraphicsItem):
         key = (scene.labels_version, emphasized, self._room)
         if key != self._labels_key:
             room = self._room
-            self._labels = tuple(None if t is None else _label(t, emphasized, room)
-                                 for t in scene.wire_texts(self.edge))
+            value, grad = scene.wire_texts(self.edge)
+            self._labels = (None if value is None else _label(value, emphasized, room),
+                            None if grad is None else
+                            _label(grad, emphasized, room, "" if grad == "?" else GRAD_MARK))
             self._labels_key = key
         return self._labels
 
@@ -409,9 +416,20 @@ def _pen(color, width: float, cosmetic: bool = False) -> QPen:
 
 
 _NO_BRUSH = QBrush(Qt.NoBrush)
-_PEN = _pen(style.WIRE, 2.0)
-_HOVER_PEN = _pen(style.WIRE.darker(140), 2.6)
-_SELECTED_PEN = _pen(style.WIRE_SELECTED, 3.2)
-_STEP_PEN = _pen(style.STATE_CURRENT, 3.6)
-_SIMPLE_PEN = _pen(style.WIRE, 1.0, cosmetic=True)
-_SIMPLE_SELECTED = _pen(style.WIRE_SELECTED, 2.0, cosmetic=True)
+_EPOCH = 0
+
+
+def _make_pens() -> None:
+    """The wire pens, from the theme's colours (again whenever the theme changes)."""
+    global _PEN, _HOVER_PEN, _SELECTED_PEN, _STEP_PEN, _SIMPLE_PEN, _SIMPLE_SELECTED, _EPOCH
+    _EPOCH += 1                     # labels placed in the old colours are placed again
+    _PEN = _pen(style.WIRE, 2.0)
+    _HOVER_PEN = _pen(style.WIRE_HOVER, 2.6)
+    _SELECTED_PEN = _pen(style.WIRE_SELECTED, 3.2)
+    _STEP_PEN = _pen(style.STATE_CURRENT, 3.6)
+    _SIMPLE_PEN = _pen(style.WIRE, 1.0, cosmetic=True)
+    _SIMPLE_SELECTED = _pen(style.WIRE_SELECTED, 2.0, cosmetic=True)
+
+
+_make_pens()
+style.on_colours_loaded(_make_pens)
