@@ -33,7 +33,7 @@ LIGHT = {
     "shadow": "#141e321c", "selection": "#1f6feb", "output_border": "#24292f",
     "card_ink": "#ffffff",             # text on a coloured badge or pill
     # labels
-    "label_back": "#ffffffd7", "emphasis_back": "#ffec99eb",
+    "label_back": "#ffffffd7", "emphasis_back": "#fff4c2eb",
     # wires and ports
     "wire": "#6e7781", "wire_hover": "#4e555c", "wire_temp": "#1f6feb",
     "port_free_ring": "#d1242f", "port_ok": "#2da44e", "port_refused": "#c4c9d0",
@@ -70,7 +70,7 @@ DARK = {
     "card": "#22272e", "card_border": "#5c6570", "text": "#e6edf3", "text_muted": "#9aa5b1",
     "shadow": "#00000055", "selection": "#58a6ff", "output_border": "#e6edf3",
     "card_ink": "#0d1117",
-    "label_back": "#16191de0", "emphasis_back": "#5a4500f0",
+    "label_back": "#16191de0", "emphasis_back": "#3d2f00f0",
     "wire": "#8b949e", "wire_hover": "#c9d1d9", "wire_temp": "#58a6ff",
     "port_free_ring": "#ff7b72", "port_ok": "#3fb950", "port_refused": "#484f58",
     "warning": "#d29922", "warning_edge": "#f0c54e", "problem": "#f85149",
