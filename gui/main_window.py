@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt
+from PySide6.QtCore import QRectF, QEvent, QObject, QPointF, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel,
                                QMainWindow, QMessageBox, QStyle, QToolBar, QUndoView, QWidget)
@@ -39,6 +39,30 @@ def make_canvas(document, parent: QWidget | None = None):
     """The canvas view over ``document`` (kept behind a function so tests can swap it)."""
     from chainrule.gui.canvas.view import CanvasView
     return CanvasView(document, parent)
+
+
+def free_spot(scene, centre: QPointF) -> QPointF:
+    """The point nearest ``centre``, on a ring of card-sized steps, where a new card
+    overlaps no other (a palette double-click never drops a card on top of one)."""
+    from chainrule.gui.canvas import style
+    w, h = style.NODE_W, style.NODE_H
+    cards = [item.sceneBoundingRect().adjusted(-12, -12, 12, 12)
+             for item in scene.nodes.values()]
+
+    def free(p: QPointF) -> bool:
+        rect = QRectF(p.x() - w / 2, p.y() - h / 2, w, h)
+        return not any(rect.intersects(c) for c in cards)
+
+    step_x, step_y = w + 40, h + 30
+    for ring in range(0, 12):
+        for dx in range(-ring, ring + 1):
+            for dy in range(-ring, ring + 1):
+                if max(abs(dx), abs(dy)) != ring:
+                    continue
+                p = QPointF(centre.x() + dx * step_x, centre.y() + dy * step_y)
+                if free(p):
+                    return p
+    return QPointF(centre)
 
 
 class MainWindow(QMainWindow):
@@ -347,7 +371,7 @@ class MainWindow(QMainWindow):
     def add_op_at_centre(self, op: str) -> str:
         """Add a node of ``op`` at the centre of the visible canvas (palette double-click)."""
         centre = self.canvas.mapToScene(self.canvas.viewport().rect().center())
-        node_id = self.canvas.add_node_at(op, QPointF(centre))
+        node_id = self.canvas.add_node_at(op, free_spot(self.canvas.graph_scene, centre))
         self.document.message.emit(f"Added {op} node {node_id}.")
         return node_id
 

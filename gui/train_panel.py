@@ -178,6 +178,7 @@ class TrainPanel(QWidget):
         layout.addWidget(self.reset_button)
         layout.addWidget(self.status)
         self.plot = self._make_plot()
+        theme.current.changed.connect(self._recolour)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.log_check)
 
@@ -217,8 +218,10 @@ class TrainPanel(QWidget):
         self.curve = item.plot([], [])
         self._plot_item = item
         self._colour_plot(plot)
-        theme.current.changed.connect(lambda: self._colour_plot(self.plot))
         return plot
+
+    def _recolour(self) -> None:
+        self._colour_plot(self.plot)
 
     def _colour_plot(self, plot) -> None:
         """The plot in the theme's colours (again when the theme changes)."""

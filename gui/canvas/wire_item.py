@@ -84,6 +84,8 @@ _LABELS: dict[tuple[str, bool, float], _Label] = {}
 _LABELS_MAX = 20_000
 
 
+#: How wide the band is that a click on the wire may hit (scene pixels).
+HIT_WIDTH = 18.0
 #: Drawn before a gradient: a cue that is not colour (with its place below the wire).
 GRAD_MARK = "∇ "
 
@@ -151,9 +153,13 @@ class WireItem(QGraphicsItem):
 
     def shape(self) -> QPainterPath:
         if self._shape is None:
+            # A wide band is easy to hit; the labels are part of the wire too.
             stroker = QPainterPathStroker()
-            stroker.setWidth(10.0)
-            self._shape = stroker.createStroke(self._path)
+            stroker.setWidth(HIT_WIDTH)
+            shape = stroker.createStroke(self._path)
+            for rect, *_rest in self._placed[2:] if self._placed else ():
+                shape.addRect(rect)
+            self._shape = shape.simplified()
         return self._shape
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
@@ -263,6 +269,7 @@ class WireItem(QGraphicsItem):
             placed.append((QRectF(x - 3, y, extra.width + 6, extra.height), QPointF(x, y),
                            extra.static, style.MISCONCEPTION))
         self._placed = tuple(placed)
+        self._shape = None          # the labels are clickable: the shape follows them
         return self._placed
 
     def _clamp_x(self, x: float, width: float) -> float:

@@ -226,3 +226,71 @@ def test_9_undoing_a_run_resets_the_axes_and_the_progress_bar(make_window, qtbot
     assert "200" not in panel.progress.text()
     x_range = panel.plot.getPlotItem().getViewBox().viewRange()[0]
     assert x_range[1] < 50, x_range                   # not the 200 steps that are gone
+
+
+# 4 (the cut numbers) -------------------------------------------------------
+
+def test_4_a_number_on_a_short_wire_is_never_cut(make_window):
+    window = make_window()
+    scene = window.canvas.graph_scene
+    for item in scene.wires.values():
+        for label in item._current_labels(scene):
+            if label is not None and "[" not in label.text:
+                assert label.text in label.static.text() and "…" not in label.static.text()
+    x, y, m = build_mul(window)
+    window.document.graph.set_value(x, -0.001134) if hasattr(
+        window.document.graph, "set_value") else None
+    wire(window, x, m, 0)
+    wire(window, y, m, 1)
+    item = scene.wire_item(Edge(x, m, 0))
+    item._room = 56.0                                  # the narrowest gap there is
+    item._labels_key = None
+    value, _grad = item._current_labels(scene)
+    assert value.static.text() == value.text
+
+
+# 10 ------------------------------------------------------------------------
+
+def test_10_palette_double_click_never_drops_a_card_on_another(make_window, qtbot):
+    window = make_window()
+    window.files.new()
+    scene = window.canvas.graph_scene
+    ids = [window.add_op_at_centre("add") for _ in range(6)]
+    rects = [scene.node_item(n).sceneBoundingRect() for n in ids]
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert not a.intersects(b)
+
+
+def test_10_wires_are_easy_to_hit_and_their_labels_select_them(make_window):
+    window = make_window()
+    scene = window.canvas.graph_scene
+    item = scene.wire_item(Edge("s1", "f", 0))
+    window.canvas.viewport().repaint()
+    placed = item._placed_labels(scene)
+    label_rect = placed[2][0]
+    assert item.shape().contains(label_rect.center())
+    p = item.point_at(0.3)
+    assert item.shape().contains(p + type(p)(0, 8))      # 8 px off the line still hits
+
+
+def test_10_the_undo_history_names_things_as_the_rest_of_the_editor_does(make_window):
+    window = make_window()
+    x, y, m = build_mul(window)
+    stack = window.document.undo_stack
+    assert stack.undoText() == "Add mul1"                # not "Add mul mul1"
+    wire(window, x, m, 0)
+    assert stack.undoText() == f"Connect {x} → {m}.a"    # the port's name, not its number
+    window.document.undo_stack.undo()
+
+
+def test_10_an_edit_during_a_step_through_says_it_ended(make_window, qtbot):
+    window = make_window()
+    messages = []
+    window.document.message.connect(messages.append)
+    window.step_through.controller.step()
+    window.canvas.select_nodes(["w0"])
+    window.inspector.spin.setValue(3.0)
+    qtbot.waitUntil(lambda: any("step-through" in m for m in messages))
+    said = next(m for m in messages if "step-through" in m)
+    assert "ended" in said and "starts again" not in said
