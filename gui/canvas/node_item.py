@@ -313,7 +313,7 @@ class NodeItem(QGraphicsItem):
         painter.setFont(tag_font)
         y = style.NODE_H + 3
         for text, color, _tip in self.marks.values():
-            text = metrics.elidedText(text, Qt.ElideRight, style.NODE_W + 40)
+            text = metrics.elidedText(text, Qt.ElideRight, style.MARK_MAX_W - 10)
             tw = metrics.horizontalAdvance(text) + 10
             pill = QRectF((style.NODE_W - tw) / 2, y, tw, 15)
             painter.setPen(QPen(color, 1.2))
@@ -419,8 +419,8 @@ class NodeItem(QGraphicsItem):
         rect = QRectF(-style.PORT_HIT, -20, style.NODE_W + 2 * style.PORT_HIT,
                       style.NODE_H + 26)
         if self.marks:
-            rect = rect.united(QRectF(-20, style.NODE_H, style.NODE_W + 40,
-                                      6 + 17 * len(self.marks)))
+            rect = rect.united(QRectF((style.NODE_W - style.MARK_MAX_W) / 2, style.NODE_H,
+                                      style.MARK_MAX_W, 6 + 17 * len(self.marks)))
         if self.is_output:
             mid = style.NODE_W + style.PORT_R + style.STUB_LEN / 2
             rect = rect.united(QRectF(mid - style.LABEL_MAX_W / 2 - 4, style.NODE_H / 2 - 24,

@@ -33,9 +33,9 @@ from chainrule.core.graph import Edge
 from chainrule.core.layout import LAYER_DY, layered_positions
 from chainrule.core.stepper import NOT_YET
 from chainrule.gui import heatmap
-from chainrule.gui.canvas import style
+from chainrule.gui.canvas import routing, style
 from chainrule.gui.canvas.node_item import NodeItem
-from chainrule.gui.canvas.wire_item import WireItem
+from chainrule.gui.canvas.wire_item import LabelLayer, WireItem
 
 #: Where nodes without a position go: generation k at x = 220·k, 110 apart.
 #: Width of the compact preview of an array on a wire (characters).
@@ -75,6 +75,8 @@ class GraphScene(QGraphicsScene):
         document.output_changed.connect(self._on_output_changed)
         document.graph_replaced.connect(self.rebuild)
         document.current_evaluation_changed.connect(self.show_evaluation)
+        self.label_layer = LabelLayer(QRectF(-1e6, -1e6, 2e6, 2e6))
+        self.addItem(self.label_layer)
         self.rebuild()
         self.show_evaluation(document.current_evaluation())   # the one before we listened
 
@@ -156,8 +158,36 @@ class GraphScene(QGraphicsScene):
 
     def _place_wire(self, wire: WireItem) -> None:
         edge = wire.edge
-        wire.set_ends(self.nodes[edge.src].output_port_scene(),
-                      self.nodes[edge.dst].input_port_scene(edge.port))
+        src, dst = self.nodes[edge.src], self.nodes[edge.dst]
+        p0, p1 = src.output_port_scene(), dst.input_port_scene(edge.port)
+        lane = None
+        if routing.goes_back(p0, p1):
+            lane = routing.lane_for(p0, p1, (_card(src), _card(dst)), self._cards_in)
+            # wires into different ports of one card take lanes a little apart
+            lane += routing.LANE_GAP * edge.port * (1 if lane > p0.y() else -1)
+        wire.set_ends(p0, p1, lane)
+        if lane is None and self._single(edge):
+            wire.set_label_position(self._free_t(wire))
+
+    def _single(self, edge: Edge) -> bool:
+        """No twin wire between the same two nodes (those are spread by _restagger)."""
+        return sum(1 for e in self._touching.get(edge.dst, ())
+                   if e.src == edge.src and e.dst == edge.dst) <= 1
+
+    def _free_t(self, wire: WireItem) -> float:
+        """Where along the wire its labels meet no card: the middle when it is free,
+        else the free point nearest the middle (the middle when none is)."""
+        for t in LABEL_TS:
+            p = wire.point_at(t)
+            box = QRectF(p.x() - LABEL_BOX_W / 2, p.y() - LABEL_BOX_H / 2,
+                         LABEL_BOX_W, LABEL_BOX_H)
+            if not self._cards_in(box):
+                return t
+        return 0.5
+
+    def _cards_in(self, rect: QRectF) -> list[QRectF]:
+        """The cards (their bodies, in scene coordinates) that meet ``rect``."""
+        return [_card(item) for item in self.items(rect) if isinstance(item, NodeItem)]
 
     def _restagger(self, src: str, dst: str) -> None:
         """Wires between the same two nodes (``x * x``) put their labels apart."""
@@ -578,6 +608,15 @@ class GraphScene(QGraphicsScene):
             self.exporting = False
             for item, mode in zip(items, modes):
                 item.setCacheMode(mode)
+
+
+#: Where along a wire its labels may sit, best first, and the room they need.
+LABEL_TS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74)
+LABEL_BOX_W, LABEL_BOX_H = 70.0, 2 * style.LABEL_PX * 1.35 + 6
+
+
+def _card(item: NodeItem) -> QRectF:
+    return QRectF(item.pos().x(), item.pos().y(), style.NODE_W, style.NODE_H)
 
 
 def _full(value: Any, digits: int) -> str:

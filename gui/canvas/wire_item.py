@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from chainrule.core.graph import Edge
 from chainrule.gui import heatmap
 from chainrule.gui.canvas import style
+from chainrule.gui.canvas.routing import bezier
 from chainrule.gui.safe_text import plain_tooltip
 
 _FONT = None
@@ -46,14 +47,6 @@ def _fonts():
         _METRICS = QFontMetricsF(_FONT)
         _BOLD_METRICS = QFontMetricsF(_BOLD)
     return _FONT, _BOLD, _METRICS, _BOLD_METRICS
-
-
-def bezier(p0: QPointF, p1: QPointF) -> QPainterPath:
-    """The wire's curve: leaves the output and enters the input horizontally."""
-    dx = max(40.0, abs(p1.x() - p0.x()) * 0.5)
-    path = QPainterPath(p0)
-    path.cubicTo(QPointF(p0.x() + dx, p0.y()), QPointF(p1.x() - dx, p1.y()), p1)
-    return path
 
 
 class _Label:
@@ -111,6 +104,7 @@ class WireItem(QGraphicsItem):
         self.edge = edge
         self._p0 = QPointF()
         self._p1 = QPointF()
+        self._lane: float | None = None
         self._path = QPainterPath()
         self._shape: QPainterPath | None = None
         self._rect = QRectF()
@@ -178,8 +172,14 @@ class WireItem(QGraphicsItem):
                        self._style_pen or (_HOVER_PEN if self._hovered else _PEN))
         painter.setBrush(_NO_BRUSH)
         painter.drawPath(self._path)
+        # The labels and heatmaps are drawn by the scene's LabelLayer, above the cards.
+
+    def paint_labels(self, painter: QPainter, lod: float) -> None:
+        """The value and gradient labels (and heatmaps) at on-screen scale ``lod``; the
+        LabelLayer calls this above every card, so no card hides a number."""
         if lod < style.LOD_WIRE_TEXT:
             return
+        scene = self.scene()
         placed = self._placed_labels(scene)
         if placed:
             grow = lod < style.LOD_TEXT
@@ -273,7 +273,10 @@ class WireItem(QGraphicsItem):
         return self._placed
 
     def _clamp_x(self, x: float, width: float) -> float:
-        """Keep a label between the two cards the wire joins, when there is room."""
+        """Keep a label between the two cards the wire joins, when there is room
+        (a wire going back has its lane: any x along it is free)."""
+        if self._lane is not None:
+            return x
         left = min(self._p0.x(), self._p1.x()) + 8
         right = max(self._p0.x(), self._p1.x()) - 8
         if right - left < width:
@@ -282,13 +285,14 @@ class WireItem(QGraphicsItem):
 
     # ------------------------------------------------------ geometry
 
-    def set_ends(self, p0: QPointF, p1: QPointF) -> None:
-        """Move the wire's ends (scene coordinates; the item itself stays at 0,0)."""
-        if p0 == self._p0 and p1 == self._p1 and not self._rect.isNull():
+    def set_ends(self, p0: QPointF, p1: QPointF, lane: float | None = None) -> None:
+        """Move the wire's ends (scene coordinates; the item itself stays at 0,0);
+        ``lane``: the y a wire going back runs along (see routing.py)."""
+        if p0 == self._p0 and p1 == self._p1 and lane == self._lane and not self._rect.isNull():
             return
         self.prepareGeometryChange()
-        self._p0, self._p1 = QPointF(p0), QPointF(p1)
-        self._path = bezier(p0, p1)
+        self._p0, self._p1, self._lane = QPointF(p0), QPointF(p1), lane
+        self._path = bezier(p0, p1, lane)
         self._shape = None
         self._geometry += 1
         self._place_label()
@@ -440,3 +444,44 @@ def _make_pens() -> None:
 
 _make_pens()
 style.on_colours_loaded(_make_pens)
+
+
+class LabelLayer(QGraphicsItem):
+    """One item over the whole canvas, above the cards, that draws the wires' labels.
+
+    The wires stay below the cards (a line behind a card reads as passing behind it);
+    their numbers do not: a short wire's labels overlap the cards beside it instead
+    of disappearing under them.  Painting asks the scene's index for the wires in
+    the exposed area only, so it costs what the labels cost before.
+    """
+
+    Type = QGraphicsItem.UserType + 9
+
+    def __init__(self, world: QRectF):
+        super().__init__()
+        self._world = QRectF(world)
+        self.setZValue(2.0)
+        self.setFlag(QGraphicsItem.ItemUsesExtendedStyleOption, True)
+        self.setAcceptedMouseButtons(Qt.NoButton)
+        self.setAcceptHoverEvents(False)
+
+    def type(self) -> int:
+        return LabelLayer.Type
+
+    def boundingRect(self) -> QRectF:
+        return self._world
+
+    def shape(self) -> QPainterPath:
+        return QPainterPath()             # never hit: clicks go to the wires and cards
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        scene = self.scene()
+        lod = 1.0 if scene.exporting else painter.worldTransform().m11()
+        if lod < style.LOD_WIRE_TEXT:
+            return
+        for item in scene.items(option.exposedRect, Qt.IntersectsItemBoundingRect,
+                                Qt.AscendingOrder):
+            if isinstance(item, WireItem) and item.isVisible():
+                item.paint_labels(painter, lod)
+

@@ -238,8 +238,6 @@ def test_4_a_number_on_a_short_wire_is_never_cut(make_window):
             if label is not None and "[" not in label.text:
                 assert label.text in label.static.text() and "…" not in label.static.text()
     x, y, m = build_mul(window)
-    window.document.graph.set_value(x, -0.001134) if hasattr(
-        window.document.graph, "set_value") else None
     wire(window, x, m, 0)
     wire(window, y, m, 1)
     item = scene.wire_item(Edge(x, m, 0))
@@ -294,3 +292,90 @@ def test_10_an_edit_during_a_step_through_says_it_ended(make_window, qtbot):
     qtbot.waitUntil(lambda: any("step-through" in m for m in messages))
     said = next(m for m in messages if "step-through" in m)
     assert "ended" in said and "starts again" not in said
+
+
+# 5 -------------------------------------------------------------------------
+
+def _crosses_cards(scene, item, margin=6.0) -> list[str]:
+    """The cards (other than near its own two ports) that the wire's line passes over."""
+    from PySide6.QtCore import QRectF
+    from chainrule.gui.canvas import style
+    hits = set()
+    p0, p1 = item.ends()
+    for k in range(1, 400):
+        p = item.point_at(k / 400)
+        if min((p - p0).manhattanLength(), (p - p1).manhattanLength()) < 20:
+            continue
+        for node_id, card in scene.nodes.items():
+            body = QRectF(card.pos().x() + margin, card.pos().y() + margin,
+                          style.NODE_W - 2 * margin, style.NODE_H - 2 * margin)
+            if body.contains(p):
+                hits.add(node_id)
+    return sorted(hits)
+
+
+def test_5_wires_going_right_to_left_run_around_the_cards(make_window, tmp_path):
+    from chainrule.core import fileformat
+    from chainrule.core.graph import Graph
+    g = Graph()
+    g.add_node("x", "input", value=2.0, pos=(500, 100))
+    g.add_node("y", "input", value=3.0, pos=(250, 100))
+    g.add_node("m", "mul", pos=(0, 120))
+    g.add_node("q", "square", pos=(250, 20))
+    g.connect("x", "m", 0)
+    g.connect("y", "m", 1)
+    g.connect("m", "q", 0)
+    path = tmp_path / "back.cgraph"
+    fileformat.save(g, path)
+    window = make_window()
+    window.files.adopt(fileformat.load(path), path)
+    scene = window.canvas.graph_scene
+    for edge in (Edge("x", "m", 0), Edge("y", "m", 1)):
+        item = scene.wire_item(edge)
+        assert _crosses_cards(scene, item) == [], edge
+    # the two lanes into m are apart, so the wires do not lie on each other
+    a, b = (scene.wire_item(e).point_at(0.5).y() for e in (Edge("x", "m", 0), Edge("y", "m", 1)))
+    assert abs(a - b) >= 8
+
+
+def _pixels_near(image, rect, colour, tol=90) -> int:
+    n = 0
+    for y in range(max(0, int(rect.top())), min(image.height(), int(rect.bottom()) + 1)):
+        for x in range(max(0, int(rect.left())), min(image.width(), int(rect.right()) + 1)):
+            c = image.pixelColor(x, y)
+            if abs(c.red() - colour.red()) + abs(c.green() - colour.green()) + \
+                    abs(c.blue() - colour.blue()) < tol:
+                n += 1
+    return n
+
+
+def test_4_a_short_wire_shows_its_gradient_label_over_the_cards(make_window, qtbot):
+    from chainrule.gui.canvas import style
+    window = make_window()
+    x, y, m = build_mul(window)
+    wire(window, x, m, 0)
+    wire(window, y, m, 1)
+    f = window.add_op_at_centre("sigmoid")
+    wire(window, m, f, 0)
+    scene = window.canvas.graph_scene
+    mx, my = scene.node_item(m).pos().x(), scene.node_item(m).pos().y()
+    window.document.graph.set_pos(f, (mx + style.NODE_W + 12, my))   # a 12 px gap: short
+    item = scene.wire_item(Edge(m, f, 0))
+    window.canvas.resetTransform()
+    window.canvas.centerOn(item.label_anchor())
+    qtbot.wait(20)
+    window.canvas.viewport().repaint()
+    placed = item._placed_labels(scene)
+    rects = {c.rgb(): r for r, _p, _s, c in placed[2:]}
+    grad_rect = rects[style.GRAD.rgb()]
+    view = window.canvas
+    image = view.viewport().grab().toImage()
+    from PySide6.QtCore import QRectF
+    over_cards = 0
+    for node_id in (m, f):
+        card = scene.node_item(node_id)
+        body = QRectF(card.pos().x(), card.pos().y(), style.NODE_W, style.NODE_H)
+        part = grad_rect.intersected(body)
+        if not part.isEmpty():
+            over_cards += _pixels_near(image, view.mapFromScene(part).boundingRect(), style.GRAD)
+    assert over_cards > 8          # the part of the number over a card is drawn, not hidden
