@@ -52,25 +52,33 @@ def _fonts():
 class _Label:
     """A prepared text: the static text, its size, the font it was laid out in."""
 
-    __slots__ = ("text", "static", "width", "height", "font")
+    __slots__ = ("text", "static", "width", "height", "font", "mark", "mark_width")
 
     def __init__(self, text: str, emphasized: bool, room: float, mark: str = ""):
         font, bold, metrics, bold_metrics = _fonts()
         f, m = (bold, bold_metrics) if emphasized else (font, metrics)
-        shown = mark + text
+        # The mark (∇) is its own text: a number stays one run of text in an SVG.
+        self.mark_width = m.horizontalAdvance(mark) if mark else 0.0
+        shown = text
         width = m.horizontalAdvance(shown)
-        if width > room and "[" in text:
+        if width + self.mark_width > room and "[" in text:
             # An array's preview is cut, its shape (written first) stays; a number is
             # never cut (it is short: a cut "0.001…" beside a full "-0.001134" misleads).
-            shown = mark + m.elidedText(text, Qt.ElideRight, room - m.horizontalAdvance(mark))
+            shown = m.elidedText(text, Qt.ElideRight, room - self.mark_width)
             width = m.horizontalAdvance(shown)
         self.text = text
         self.font = f
-        self.static = QStaticText(shown)
-        self.static.setTextFormat(Qt.PlainText)
-        self.static.prepare(QTransform(), f)
-        self.width = width
+        self.static = _static(shown, f)
+        self.mark = _static(mark, f) if mark else None
+        self.width = width + self.mark_width
         self.height = m.height()
+
+
+def _static(text: str, font) -> QStaticText:
+    static = QStaticText(text)
+    static.setTextFormat(Qt.PlainText)
+    static.prepare(QTransform(), font)
+    return static
 
 
 _LABELS: dict[tuple[str, bool, float], _Label] = {}
@@ -152,7 +160,8 @@ class WireItem(QGraphicsItem):
             stroker.setWidth(HIT_WIDTH)
             shape = stroker.createStroke(self._path)
             for rect, *_rest in self._placed[2:] if self._placed else ():
-                shape.addRect(rect)
+                if not rect.isEmpty():
+                    shape.addRect(rect)
             self._shape = shape.simplified()
         return self._shape
 
@@ -192,7 +201,8 @@ class WireItem(QGraphicsItem):
             painter.setFont(placed[0])
             back = placed[1]
             for rect, pos, static, color in placed[2:]:
-                painter.fillRect(rect, back)
+                if not rect.isEmpty():
+                    painter.fillRect(rect, back)
                 painter.setPen(color)
                 painter.drawStaticText(pos, static)
             if grow:
@@ -261,8 +271,10 @@ class WireItem(QGraphicsItem):
         if grad is not None:
             x = self._clamp_x(ax - shift * (grad.width / 2 + 3) - grad.width / 2, grad.width)
             y = ay + 3
-            placed.append((QRectF(x - 3, y, grad.width + 6, grad.height), QPointF(x, y),
-                           grad.static, style.GRAD))
+            placed.append((QRectF(x - 3, y, grad.width + 6, grad.height),
+                           QPointF(x + grad.mark_width, y), grad.static, style.GRAD))
+            if grad.mark is not None:
+                placed.append((QRectF(), QPointF(x, y), grad.mark, style.GRAD))
         if extra is not None:
             x = self._clamp_x(ax - shift * (extra.width / 2 + 3) - extra.width / 2, extra.width)
             y = ay + 3 + (grad.height + 1 if grad is not None else 0)
@@ -451,8 +463,8 @@ class LabelLayer(QGraphicsItem):
 
     The wires stay below the cards (a line behind a card reads as passing behind it);
     their numbers do not: a short wire's labels overlap the cards beside it instead
-    of disappearing under them.  Painting asks the scene's index for the wires in
-    the exposed area only, so it costs what the labels cost before.
+    of disappearing under them.  Painting draws the wires in the exposed area only,
+    so it formats what the labels cost before.
     """
 
     Type = QGraphicsItem.UserType + 9
@@ -480,8 +492,10 @@ class LabelLayer(QGraphicsItem):
         lod = 1.0 if scene.exporting else painter.worldTransform().m11()
         if lod < style.LOD_WIRE_TEXT:
             return
-        for item in scene.items(option.exposedRect, Qt.IntersectsItemBoundingRect,
-                                Qt.AscendingOrder):
-            if isinstance(item, WireItem) and item.isVisible():
+        # The wires themselves, not the scene's index: inside QGraphicsScene.render
+        # (export, `chainrule render`) the index answers no query.
+        exposed = option.exposedRect
+        for item in scene.wires.values():
+            if item._rect.intersects(exposed) and item.isVisible():
                 item.paint_labels(painter, lod)
 

@@ -99,5 +99,6 @@ def test_gradient_labels_carry_a_mark_that_is_not_colour(make_window):
     scene = window.canvas.graph_scene
     wire = next(w for w in scene.wires.values() if w.grad_text())
     value, grad = wire._current_labels(scene)
-    assert grad.static.text().startswith("∇") and not value.static.text().startswith("∇")
+    assert grad.mark is not None and grad.mark.text().startswith("∇") and value.mark is None
+    assert grad.static.text() == grad.text
     assert grad.text == wire.grad_text()          # the text itself is the number
