@@ -314,6 +314,9 @@ class MainWindow(QMainWindow):
         for item in self.canvas.scene().items():
             item.update()
         self.canvas.viewport().update()
+        from chainrule.gui.toolbar_overflow import mark_overflow
+        for bar in self.findChildren(QToolBar):
+            mark_overflow(bar)            # the » in the new text colour
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)

@@ -49,3 +49,16 @@ def test_the_more_button_holds_check_and_flow_at_800px(make_window, qtbot):
              if a not in hidden_actions(bar)]
     for name in MUST_STAY:
         assert name in texts or name in shown       # in the bar, or behind »
+
+
+def test_clicking_more_shows_the_step_counter_and_the_scrubber(make_window, qtbot):
+    from PySide6.QtCore import Qt
+    window = make_window()
+    window.resize(800, 640)
+    qtbot.wait(50)
+    bar = next(b for b in window.findChildren(QToolBar) if b.objectName() == "stepToolbar")
+    hidden = hidden_actions(bar)
+    assert hidden
+    qtbot.mouseClick(extension_button(bar), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: all(bar.widgetForAction(a) is not None and
+                                bar.widgetForAction(a).isVisible() for a in hidden))
