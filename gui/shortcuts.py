@@ -35,7 +35,7 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "zoom_out": (S.ZoomOut,),
     "run_program": ("Ctrl+Return", "Ctrl+Enter"),
     "demos": (S.HelpContents,),
-    "preferences": (S.Preferences,),
+    "preferences": (S.Preferences, "Ctrl+,"),   # StandardKey.Preferences is empty on Linux
     # Learning with the graph (gui.learning).
     "check_gradients": ("Ctrl+G",),
     "check_all_nodes": ("Ctrl+Shift+G",),
@@ -71,7 +71,11 @@ def keys_for(name: str) -> list[QKeySequence]:
             keys.append(QKeySequence(key))
         else:
             keys.extend(QKeySequence.keyBindings(key))
-    return [k for k in keys if not k.isEmpty()]
+    unique: dict[str, QKeySequence] = {}
+    for k in keys:                      # a standard key may equal a written one (macOS)
+        if not k.isEmpty():
+            unique.setdefault(k.toString(), k)
+    return list(unique.values())
 
 
 def key_text(name: str) -> str:

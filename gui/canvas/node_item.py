@@ -377,7 +377,10 @@ class NodeItem(QGraphicsItem):
                                    (self.stub_grad, style.GRAD, False)):
             if not text:
                 continue
-            text = fm.elidedText(text, Qt.ElideRight, style.LABEL_MAX_W)
+            if not above and text != "?":
+                text = style.GRAD_MARK + text          # the cue that is not colour, as on wires
+            if "[" in text:                      # an array's preview; a number is never cut
+                text = fm.elidedText(text, Qt.ElideRight, style.LABEL_MAX_W)
             tw, th = fm.horizontalAdvance(text), fm.height()
             box = QRectF(mid - tw / 2, -th - 2 if above else 2, tw, th)
             box.translate(0, start.y())

@@ -84,6 +84,8 @@ def font(pixel_size: int, bold: bool = False) -> QFont:
 LABEL_PX = 13              # wire labels, in scene pixels
 MIN_LABEL_SCREEN_PX = 6.5  # below this on-screen size the wire labels are hidden
 LABEL_MAX_W = 150.0        # wire labels are elided past this width
+#: Drawn before a gradient: a cue that is not colour (with its place below the wire).
+GRAD_MARK = "∇ "
 MARK_MAX_W = 300.0         # a learning view's pill under a card is elided past this width
 
 # Level of detail thresholds (on-screen scale of the scene).

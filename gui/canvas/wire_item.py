@@ -87,8 +87,7 @@ _LABELS_MAX = 20_000
 
 #: How wide the band is that a click on the wire may hit (scene pixels).
 HIT_WIDTH = 18.0
-#: Drawn before a gradient: a cue that is not colour (with its place below the wire).
-GRAD_MARK = "∇ "
+GRAD_MARK = style.GRAD_MARK
 
 
 def _label(text: str, emphasized: bool, room: float, mark: str = "") -> _Label:
