@@ -175,15 +175,34 @@ class GraphScene(QGraphicsScene):
                    if e.src == edge.src and e.dst == edge.dst) <= 1
 
     def _free_t(self, wire: WireItem) -> float:
-        """Where along the wire its labels meet no card: the middle when it is free,
-        else the free point nearest the middle (the middle when none is)."""
+        """Where along the wire its labels meet no card and no other wire's labels: the
+        middle when it is free, else the free point nearest the middle, else the point
+        with the fewest obstacles (the middle on a tie)."""
+        extra = LABEL_BOX_H / 2 if wire.extra_text() is not None else 0.0
+        best, fewest = 0.5, None
         for t in LABEL_TS:
             p = wire.point_at(t)
             box = QRectF(p.x() - LABEL_BOX_W / 2, p.y() - LABEL_BOX_H / 2,
-                         LABEL_BOX_W, LABEL_BOX_H)
-            if not self._cards_in(box):
+                         LABEL_BOX_W, LABEL_BOX_H + extra)
+            hits = len(self._cards_in(box)) + self._labels_in(box, wire)
+            if hits == 0:
                 return t
-        return 0.5
+            if fewest is None or hits < fewest:
+                best, fewest = t, hits
+        return best
+
+    def _labels_in(self, box: QRectF, own: WireItem) -> int:
+        """How many other wires have their label box meeting ``box``."""
+        n = 0
+        for item in self.items(box.adjusted(-LABEL_BOX_W, -LABEL_BOX_H, LABEL_BOX_W,
+                                            LABEL_BOX_H)):
+            if isinstance(item, WireItem) and item is not own:
+                a = item.label_anchor()
+                other = QRectF(a.x() - LABEL_BOX_W / 2, a.y() - LABEL_BOX_H / 2,
+                               LABEL_BOX_W, LABEL_BOX_H + (LABEL_BOX_H / 2 if
+                                                           item.extra_text() else 0))
+                n += other.intersects(box)
+        return n
 
     def _cards_in(self, rect: QRectF) -> list[QRectF]:
         """The cards (their bodies, in scene coordinates) that meet ``rect``."""
@@ -422,7 +441,12 @@ class GraphScene(QGraphicsScene):
     def set_wire_extras(self, texts: dict[Edge, str]) -> None:
         """A third label line on these wires, none on the others (misconception view)."""
         for edge, wire in self.wires.items():
+            had = wire.extra_text()
             wire.set_extra_label(texts.get(edge))
+            if (had is None) != (texts.get(edge) is None) and wire._lane is None \
+                    and self._single(edge):
+                # a third line needs room of its own: look for it again
+                wire.set_label_position(self._free_t(wire))
 
     def set_node_marks(self, key: str, marks: dict[str, tuple[str, Any, str]]) -> None:
         """Pills ``key`` under these nodes: id → (text, QColor, tooltip); removed elsewhere."""
