@@ -24,75 +24,91 @@ PAIR_NAMES = ("blue-orange", "green-red")
 DEFAULT_THEME = "system"
 DEFAULT_PAIR = "blue-orange"
 
-LIGHT = {
+#: Every colour role: (light, dark).  ``#rrggbbaa`` carries an alpha.
+ROLES = {
     # canvas
-    "background": "#f6f7f9", "grid_minor": "#eceef2", "grid_major": "#dde1e7",
-    "export_background": "#ffffff",
+    "background": ("#f6f7f9", "#16191d"),
+    "grid_minor": ("#eceef2", "#1d2126"),
+    "grid_major": ("#dde1e7", "#262b31"),
+    "export_background": ("#ffffff", "#0d1117"),
     # cards
-    "card": "#ffffff", "card_border": "#8e99a8", "text": "#1f2328", "text_muted": "#57606a",
-    "shadow": "#141e321c", "selection": "#1f6feb", "output_border": "#24292f",
-    "card_ink": "#ffffff",             # text on a coloured badge or pill
+    "card": ("#ffffff", "#22272e"),
+    "card_border": ("#8e99a8", "#5c6570"),
+    "text": ("#1f2328", "#e6edf3"),
+    "text_muted": ("#57606a", "#9aa5b1"),
+    "shadow": ("#141e321c", "#00000055"),
+    "selection": ("#1f6feb", "#58a6ff"),
+    "output_border": ("#24292f", "#e6edf3"),
+    "card_ink": ("#ffffff", "#0d1117"),
     # labels
-    "label_back": "#ffffffd7", "emphasis_back": "#fff4c2eb",
+    "label_back": ("#ffffffd7", "#16191de0"),
+    "emphasis_back": ("#fff4c2eb", "#3d2f00f0"),
     # wires and ports
-    "wire": "#6e7781", "wire_hover": "#4e555c", "wire_temp": "#1f6feb",
-    "port_free_ring": "#d1242f", "port_ok": "#2da44e", "port_refused": "#c4c9d0",
-    "warning": "#bf8700", "warning_edge": "#7a5600", "problem": "#cf222e",
-    "problem_edge": "#7a1010",
+    "wire": ("#6e7781", "#8b949e"),
+    "wire_hover": ("#4e555c", "#c9d1d9"),
+    "wire_temp": ("#1f6feb", "#58a6ff"),
+    "port_free_ring": ("#d1242f", "#ff7b72"),
+    "port_ok": ("#2da44e", "#3fb950"),
+    "port_refused": ("#c4c9d0", "#484f58"),
+    "warning": ("#bf8700", "#d29922"),
+    "warning_edge": ("#7a5600", "#f0c54e"),
+    "problem": ("#cf222e", "#f85149"),
+    "problem_edge": ("#7a1010", "#ffb1ab"),
     # learning views
-    "misconception": "#8250df", "check_ok": "#1a7f37", "check_bad": "#cf222e",
-    "trainable": "#0969da", "state_done": "#dafbe1", "state_current": "#fb8500",
-    "state_ready": "#1f6feb",
-    "flow_low2": "#0b4fc4", "flow_low1": "#4f8fe8", "flow_mid": "#6e7781",
-    "flow_high1": "#fb8500", "flow_high2": "#c81e1e", "flow_unreached": "#c9ced6",
+    "misconception": ("#8250df", "#bc8cff"),
+    "check_ok": ("#1a7f37", "#3fb950"),
+    "check_bad": ("#cf222e", "#ff7b72"),
+    "trainable": ("#0969da", "#58a6ff"),
+    "state_done": ("#dafbe1", "#1f3d2a"),
+    "state_current": ("#fb8500", "#fb8500"),
+    "state_ready": ("#1f6feb", "#58a6ff"),
+    "flow_low2": ("#0b4fc4", "#58a6ff"),
+    "flow_low1": ("#4f8fe8", "#79b8ff"),
+    "flow_mid": ("#6e7781", "#8b949e"),
+    "flow_high1": ("#fb8500", "#ffa657"),
+    "flow_high2": ("#c81e1e", "#ff7b72"),
+    "flow_unreached": ("#c9ced6", "#3b424b"),
     # plots
-    "plot_background": "#ffffff", "plot_text": "#24292f", "plot_axis": "#8e99a8",
-    "plot_curve": "#c62828",
+    "plot_background": ("#ffffff", "#0d1117"),
+    "plot_text": ("#24292f", "#c9d1d9"),
+    "plot_axis": ("#8e99a8", "#6e7681"),
+    "plot_curve": ("#c62828", "#ff9e64"),
     # chain-rule panel
-    "chain_background": "#ffffff", "chain_text": "#1f2328", "chain_muted": "#57606a",
-    "chain_soft": "#6e5a00", "chain_head": "#0b3d91",
+    "chain_background": ("#ffffff", "#0d1117"),
+    "chain_text": ("#1f2328", "#e6edf3"),
+    "chain_muted": ("#57606a", "#9aa5b1"),
+    "chain_soft": ("#6e5a00", "#e3b341"),
+    "chain_head": ("#0b3d91", "#79c0ff"),
     # heatmaps (ColorBrewer RdBu ends), their frame
-    "heat_negative": "#2166ac", "heat_zero": "#f7f7f7", "heat_positive": "#b2182b",
-    "heat_nan": "#a0a0a0", "heat_gap": "#ffffff", "heat_frame": "#8c959f",
+    "heat_negative": ("#2166ac", "#4393c3"),
+    "heat_zero": ("#f7f7f7", "#30363d"),
+    "heat_positive": ("#b2182b", "#d6604d"),
+    "heat_nan": ("#a0a0a0", "#6e7681"),
+    "heat_gap": ("#ffffff", "#0d1117"),
+    "heat_frame": ("#8c959f", "#6e7681"),
     # widgets (resources/style.qss)
-    "window": "#f3f4f6", "toolbar": "#fbfbfc", "line": "#dde1e7", "hover": "#e8eefb",
-    "disabled": "#a0a7b0", "dock_title": "#e9ecf1", "dock_line": "#d5dae1",
-    "panel": "#ffffff", "input_border": "#c4cad3", "accent": "#1f6feb",
-    "chosen": "#dbe7fd", "chosen_text": "#1f2328", "text_selection": "#b6cffa",
-    "section": "#57606a", "section_line": "#e4e7eb", "hint": "#6a737d",
-    "error_text": "#c0392b", "note_text": "#8a6100", "warning_text": "#9a6700",
-    "ok_text": "#1a7f37", "pressed": "#dbe7fd", "button_hover": "#eef3fd",
-}
-
-DARK = {
-    "background": "#16191d", "grid_minor": "#1d2126", "grid_major": "#262b31",
-    "export_background": "#0d1117",
-    "card": "#22272e", "card_border": "#5c6570", "text": "#e6edf3", "text_muted": "#9aa5b1",
-    "shadow": "#00000055", "selection": "#58a6ff", "output_border": "#e6edf3",
-    "card_ink": "#0d1117",
-    "label_back": "#16191de0", "emphasis_back": "#3d2f00f0",
-    "wire": "#8b949e", "wire_hover": "#c9d1d9", "wire_temp": "#58a6ff",
-    "port_free_ring": "#ff7b72", "port_ok": "#3fb950", "port_refused": "#484f58",
-    "warning": "#d29922", "warning_edge": "#f0c54e", "problem": "#f85149",
-    "problem_edge": "#ffb1ab",
-    "misconception": "#bc8cff", "check_ok": "#3fb950", "check_bad": "#ff7b72",
-    "trainable": "#58a6ff", "state_done": "#1f3d2a", "state_current": "#fb8500",
-    "state_ready": "#58a6ff",
-    "flow_low2": "#58a6ff", "flow_low1": "#79b8ff", "flow_mid": "#8b949e",
-    "flow_high1": "#ffa657", "flow_high2": "#ff7b72", "flow_unreached": "#3b424b",
-    "plot_background": "#0d1117", "plot_text": "#c9d1d9", "plot_axis": "#6e7681",
-    "plot_curve": "#ff9e64",
-    "chain_background": "#0d1117", "chain_text": "#e6edf3", "chain_muted": "#9aa5b1",
-    "chain_soft": "#e3b341", "chain_head": "#79c0ff",
-    "heat_negative": "#4393c3", "heat_zero": "#30363d", "heat_positive": "#d6604d",
-    "heat_nan": "#6e7681", "heat_gap": "#0d1117", "heat_frame": "#6e7681",
-    "window": "#1c2128", "toolbar": "#22272e", "line": "#30363d", "hover": "#2d333b",
-    "disabled": "#6e7681", "dock_title": "#2d333b", "dock_line": "#373e47",
-    "panel": "#161b22", "input_border": "#444c56", "accent": "#58a6ff",
-    "chosen": "#1f3a5f", "chosen_text": "#e6edf3", "text_selection": "#264f78",
-    "section": "#9aa5b1", "section_line": "#30363d", "hint": "#8b949e",
-    "error_text": "#ff7b72", "note_text": "#e3b341", "warning_text": "#d29922",
-    "ok_text": "#3fb950", "pressed": "#1f3a5f", "button_hover": "#2d333b",
+    "window": ("#f3f4f6", "#1c2128"),
+    "toolbar": ("#fbfbfc", "#22272e"),
+    "line": ("#dde1e7", "#30363d"),
+    "hover": ("#e8eefb", "#2d333b"),
+    "disabled": ("#a0a7b0", "#6e7681"),
+    "dock_title": ("#e9ecf1", "#2d333b"),
+    "dock_line": ("#d5dae1", "#373e47"),
+    "panel": ("#ffffff", "#161b22"),
+    "input_border": ("#c4cad3", "#444c56"),
+    "accent": ("#1f6feb", "#58a6ff"),
+    "chosen": ("#dbe7fd", "#1f3a5f"),
+    "chosen_text": ("#1f2328", "#e6edf3"),
+    "text_selection": ("#b6cffa", "#264f78"),
+    "section": ("#57606a", "#9aa5b1"),
+    "section_line": ("#e4e7eb", "#30363d"),
+    "hint": ("#6a737d", "#8b949e"),
+    "error_text": ("#c0392b", "#ff7b72"),
+    "note_text": ("#8a6100", "#e3b341"),
+    "warning_text": ("#9a6700", "#d29922"),
+    "ok_text": ("#1a7f37", "#3fb950"),
+    "pressed": ("#dbe7fd", "#1f3a5f"),
+    "button_hover": ("#eef3fd", "#2d333b"),
 }
 
 #: Value and gradient label colours: pair → theme → (value, gradient).
@@ -119,7 +135,10 @@ GROUPS = {
     },
 }
 
-TABLES = {"light": LIGHT, "dark": DARK}
+#: The themes, each a dict role → colour, made from ROLES.
+TABLES = {name: {role: pair[i] for role, pair in ROLES.items()}
+          for i, name in enumerate(("light", "dark"))}
+LIGHT, DARK = TABLES["light"], TABLES["dark"]
 
 
 def resolve(name: str) -> str:

@@ -21,34 +21,23 @@ GRID_MAJOR = 100.0
 
 # ------------------------------------------------------------ colours
 # The colours are the theme's (chainrule.gui.theme, the one table): load_colours()
-# sets these names from it, and theme.apply() calls it again when the theme changes,
+# sets one name per role from it (``style.VALUE`` is the role "value"), and theme.apply() calls it again when the theme changes,
 # so items read ``style.VALUE`` when they paint, never a copy made at import.
 
-#: style name → theme role
-ROLES = {
-    "BACKGROUND": "background", "GRID_MINOR_COLOR": "grid_minor",
-    "GRID_MAJOR_COLOR": "grid_major", "EXPORT_BACKGROUND": "export_background",
-    "CARD": "card", "CARD_BORDER": "card_border", "TEXT": "text", "TEXT_MUTED": "text_muted",
-    "SHADOW": "shadow", "SELECTION": "selection", "OUTPUT_BORDER": "output_border",
-    "CARD_INK": "card_ink",
-    "VALUE": "value", "GRAD": "grad", "LABEL_BACK": "label_back",
-    "EMPHASIS_BACK": "emphasis_back",
-    "WIRE": "wire", "WIRE_HOVER": "wire_hover", "WIRE_SELECTED": "selection",
-    "WIRE_TEMP": "wire_temp",
-    "PORT_FREE_RING": "port_free_ring", "PORT_OK": "port_ok", "PORT_REFUSED": "port_refused",
-    "WARNING": "warning", "WARNING_EDGE": "warning_edge", "PROBLEM": "problem",
-    "PROBLEM_EDGE": "problem_edge",
-    "MISCONCEPTION": "misconception", "CHECK_OK": "check_ok", "CHECK_BAD": "check_bad",
-    "TRAINABLE": "trainable", "STATE_DONE": "state_done", "STATE_CURRENT": "state_current",
-    "STATE_READY": "state_ready",
-}
+#: The names that are not simply the role in capitals.
+ALIASES = {"GRID_MINOR_COLOR": "grid_minor", "GRID_MAJOR_COLOR": "grid_major",
+           "WIRE_SELECTED": "selection"}
 _listeners: list = []
 
 
 def load_colours() -> None:
     """(Re)read every colour from the theme in force, then tell the listeners."""
     from chainrule.gui import theme
-    for name, role in ROLES.items():
+    for role in theme.current.colours:
+        name = role.upper()
+        if isinstance(globals().get(name, QColor()), QColor):   # GRID_MINOR is a spacing
+            globals()[name] = theme.color(role)
+    for name, role in ALIASES.items():
         globals()[name] = theme.color(role)
     for listener in list(_listeners):
         listener()

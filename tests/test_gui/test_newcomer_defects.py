@@ -18,13 +18,24 @@ pytestmark = pytest.mark.shown_window
 ENTITY = re.compile(r"&(quot|amp|lt|gt|#x?[0-9a-fA-F]+);")
 
 
-def build_mul(window):
-    """x * y from File ▸ New, the way a newcomer builds it."""
+def build_mul(window, wired: bool = False):
+    """x * y from File ▸ New, the way a newcomer builds it (``wired``: with its wires)."""
     window.files.new()
     x = window.add_op_at_centre("input")
     y = window.add_op_at_centre("input")
     m = window.add_op_at_centre("mul")
+    if wired:
+        wire(window, x, m, 0)
+        wire(window, y, m, 1)
     return x, y, m
+
+
+def build_chain(window, op: str):
+    """op(x * y): the product feeding one more card."""
+    x, y, m = build_mul(window, wired=True)
+    last = window.add_op_at_centre(op)
+    wire(window, m, last, 0)
+    return x, y, m, last
 
 
 def wire(window, src, dst, port):
@@ -71,11 +82,7 @@ def test_2_after_wiring_the_inspector_says_the_node_is_the_output(make_window):
 
 def test_3_deleting_a_wire_keeps_the_output_and_says_what_is_missing(make_window):
     window = make_window()
-    x, y, m = build_mul(window)
-    wire(window, x, m, 0)
-    wire(window, y, m, 1)
-    sq = window.add_op_at_centre("square")
-    wire(window, m, sq, 0)
+    x, y, m, sq = build_chain(window, "square")
     doc = window.document
     assert doc.evaluation.grad(x) is not None
     doc.push(Disconnect(doc, Edge(m, sq, 0)))      # now two ends: mul1 and square1
@@ -92,9 +99,7 @@ def test_3_deleting_a_wire_keeps_the_output_and_says_what_is_missing(make_window
 
 def test_3_an_unwired_card_keeps_every_gradient_and_the_inspector_names_the_output(make_window):
     window = make_window()
-    x, y, m = build_mul(window)
-    wire(window, x, m, 0)
-    wire(window, y, m, 1)
+    x, y, m = build_mul(window, wired=True)
     doc = window.document
     extra = window.add_op_at_centre("tanh")         # a second end
     ev = doc.evaluate_now()
@@ -237,9 +242,7 @@ def test_4_a_number_on_a_short_wire_is_never_cut(make_window):
         for label in item._current_labels(scene):
             if label is not None and "[" not in label.text:
                 assert label.static.text() == label.text
-    x, y, m = build_mul(window)
-    wire(window, x, m, 0)
-    wire(window, y, m, 1)
+    x, y, m = build_mul(window, wired=True)
     item = scene.wire_item(Edge(x, m, 0))
     item._room = 56.0                                  # the narrowest gap there is
     item._labels_key = None
@@ -352,11 +355,7 @@ def _pixels_near(image, rect, colour, tol=90) -> int:
 def test_4_a_short_wire_shows_its_gradient_label_over_the_cards(make_window, qtbot):
     from chainrule.gui.canvas import style
     window = make_window()
-    x, y, m = build_mul(window)
-    wire(window, x, m, 0)
-    wire(window, y, m, 1)
-    f = window.add_op_at_centre("sigmoid")
-    wire(window, m, f, 0)
+    x, y, m, f = build_chain(window, "sigmoid")
     scene = window.canvas.graph_scene
     mx, my = scene.node_item(m).pos().x(), scene.node_item(m).pos().y()
     window.document.graph.set_pos(f, (mx + style.NODE_W + 12, my))   # a 12 px gap: short
