@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel,
 
 from chainrule.core.formatting import format_value
 from chainrule.gui import theme
+from chainrule.gui.icons import recolour_actions, set_standard_icon
 from chainrule.gui.commands import SetOutput
 from chainrule.gui.files import DemoBrowser, FileController, list_demos
 from chainrule.gui.inspector import Inspector
@@ -141,7 +142,7 @@ class MainWindow(QMainWindow):
             action.setStatusTip(tip)
             action.setToolTip(tip)
         if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
+            set_standard_icon(action, self.style(), icon)
         action.triggered.connect(lambda _checked=False: slot())
         self.actions[name] = action
         self.addAction(action)      # shortcuts work even while the menu bar is hidden
@@ -169,7 +170,7 @@ class MainWindow(QMainWindow):
             action.setIconText(name.title())
             action.setObjectName(f"action_{name}")
             action.setShortcuts(keys_for(name))
-            action.setIcon(self.style().standardIcon(icon))
+            set_standard_icon(action, self.style(), icon)
             self.actions[name] = action
             self.addAction(action)
         self._action("cut", "Cu&t", c.cut_selection, "Copy the selection and delete it")
@@ -317,6 +318,7 @@ class MainWindow(QMainWindow):
         from chainrule.gui.toolbar_overflow import mark_overflow
         for bar in self.findChildren(QToolBar):
             mark_overflow(bar)            # the » in the new text colour
+        recolour_actions(self)
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)

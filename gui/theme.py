@@ -145,12 +145,11 @@ def resolve(name: str) -> str:
     """"light" or "dark" for a theme name ("system" follows the desktop's scheme)."""
     if name in TABLES:
         return name
+    scheme = current.system_scheme
     app = QGuiApplication.instance()
-    if app is not None:
+    if scheme is None and app is not None:
         scheme = app.styleHints().colorScheme()
-        if scheme == Qt.ColorScheme.Dark:
-            return "dark"
-    return "light"
+    return "dark" if scheme == Qt.ColorScheme.Dark else "light"
 
 
 def table(name: str, pair: str = DEFAULT_PAIR) -> dict[str, str]:
@@ -172,6 +171,7 @@ class _Current(QObject):
         self.pair = DEFAULT_PAIR
         self.resolved = "light"
         self.colours = table("light")
+        self.system_scheme = None     # the desktop's scheme as last announced, if it was
 
 
 current = _Current()
@@ -230,9 +230,14 @@ def follow_system() -> None:
     app = QGuiApplication.instance()
     if app is not None and not getattr(app, "_chainrule_follows", False):
         app._chainrule_follows = True
-        app.styleHints().colorSchemeChanged.connect(
-            lambda _scheme: apply(current.name, current.pair) if current.name == "system"
-            else None)
+        app.styleHints().colorSchemeChanged.connect(_system_changed)
+
+
+def _system_changed(scheme) -> None:
+    """The desktop switched between light and dark (the scheme it announced)."""
+    current.system_scheme = scheme
+    if current.name == "system":
+        apply(current.name, current.pair)
 
 
 def _palette() -> QPalette:

@@ -102,3 +102,41 @@ def test_gradient_labels_carry_a_mark_that_is_not_colour(make_window):
     assert grad.mark is not None and grad.mark.text().startswith("∇") and value.mark is None
     assert grad.static.text() == grad.text
     assert grad.text == wire.grad_text()          # the text itself is the number
+
+
+def test_follow_the_system_switches_with_the_desktop(make_window, qapp):
+    """The offscreen platform has no desktop scheme: the test announces one, as Qt does."""
+    from PySide6.QtCore import Qt
+    hints = qapp.styleHints()
+    window = make_window()
+    theme.follow_system()
+    try:
+        theme.apply("system")
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)     # the desktop goes dark
+        assert theme.current.resolved == "dark"
+        assert style.BACKGROUND.name() == theme.DARK["background"]
+        assert window.canvas.grab().toImage().pixelColor(3, 3).name() in (
+            theme.DARK["background"], theme.DARK["grid_minor"], theme.DARK["grid_major"])
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        assert theme.current.resolved == "light"
+        theme.apply("dark")                                    # a fixed choice stays
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        assert theme.current.resolved == "dark"
+    finally:
+        theme.current.system_scheme = None
+
+
+def test_toolbar_ink_icons_take_the_text_colour(make_window):
+    """Fusion's play and arrow pictures are black: on dark they must turn light."""
+    from PySide6.QtGui import QAction, QColor
+    from chainrule.gui.icons import INK, PROPERTY
+    window = make_window()
+    theme.apply("dark")
+    ink = {int(s.value) for s in INK}
+    actions = [a for a in window.findChildren(QAction) if a.property(PROPERTY) in ink]
+    assert {a.objectName() for a in actions} >= {"action_undo", "action_redo"}
+    for action in actions:
+        image = action.icon().pixmap(16, 16).toImage()
+        inked = [QColor(image.pixelColor(x, y)) for x in range(16) for y in range(16)
+                 if image.pixelColor(x, y).alpha() > 200]
+        assert inked and all(c.lightness() > 150 for c in inked), action.objectName()
