@@ -34,11 +34,10 @@ from chainrule.core.explain import _name as short_name   # the name the equation
 from chainrule.core.formatting import format_value
 from chainrule.core.graph import Edge
 from chainrule.core.stepper import ForwardStep
+from chainrule.gui import theme
 
 MONO = "'DejaVu Sans Mono', 'Cascadia Mono', Consolas, Menlo, 'Noto Sans Mono', monospace"
 SANS = "'DejaVu Sans', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
-TEXT, MUTED, SOFT = "#1f2328", "#57606a", "#6e5a00"
-VALUE, GRAD, HEAD = "#1a7f37", "#c62828", "#0b3d91"
 #: Line prefixes written by core.explain, and how the panel names them.
 TAGS = {"local": "local derivative", "chain": "chain rule", "value": "value",
         "gradient": "gradient"}
@@ -62,7 +61,8 @@ class ChainPanel(QWidget):
         self.browser = SafeTextBrowser()       # loads no resource a page names
         self.browser.setObjectName("chainText")
         self.browser.setOpenLinks(False)
-        self.browser.setStyleSheet("QTextBrowser { border: none; background: #ffffff; }")
+        self._style_browser()
+        theme.current.changed.connect(self._restyle)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.browser)
@@ -81,6 +81,14 @@ class ChainPanel(QWidget):
 
     def set_precision(self, digits: int) -> None:
         self.digits = digits
+        self.refresh()
+
+    def _style_browser(self) -> None:
+        self.browser.setStyleSheet("QTextBrowser { border: none; background: "
+                                   f"{theme.hex_of('chain_background')}; }}")
+
+    def _restyle(self) -> None:
+        self._style_browser()
         self.refresh()
 
     def set_scale(self, scale: float) -> None:
@@ -254,7 +262,9 @@ def render_html(explanation: Explanation, header: str = "", hint: str = "",
     def px(size: float) -> str:
         return f"{round(size * scale)}px"
 
-    accent = {"forward": VALUE, "backward": GRAD}.get(kind, HEAD)
+    TEXT, MUTED, SOFT, HEAD = (theme.hex_of(r) for r in
+                               ("chain_text", "chain_muted", "chain_soft", "chain_head"))
+    accent = {"forward": theme.hex_of("value"), "backward": theme.hex_of("grad")}.get(kind, HEAD)
     parts = [f"<div style=\"font-family:{SANS}; color:{TEXT};\">"]
     if header:
         parts.append(f"<p style=\"font-size:{px(13)}; color:{MUTED}; margin:0 0 2px 0;\">"
@@ -279,6 +289,7 @@ def render_html(explanation: Explanation, header: str = "", hint: str = "",
 
 
 def _row(line: str, px, accent: str) -> str:
+    MUTED = theme.hex_of("chain_muted")
     tag = ""
     for prefix, name in TAGS.items():
         if line.startswith(prefix + "  "):

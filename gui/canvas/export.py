@@ -43,7 +43,7 @@ def render_image(scene: GraphScene, path: str | Path, *, scale: float = PNG_SCAL
 def _content_rect(scene: GraphScene) -> QRectF:
     rect = QRectF()
     for item in scene.items():
-        if item.isVisible():
+        if item.isVisible() and item is not getattr(scene, "label_layer", None):
             rect = rect.united(item.sceneBoundingRect())
     return rect if not rect.isNull() else QRectF(0, 0, 200, 100)
 
