@@ -262,6 +262,7 @@ class Template:
     only when used; ops sharing helpers list the same ones.  ``broadcasting``:
     a gradient is summed back to its input's shape where broadcasting
     stretched it.  ``convention`` is said in the comment of each gradient line.
+    ``torch`` is the same forward pass with the PyTorch function of ``ops.md``.
     """
 
     forward: str
@@ -269,6 +270,11 @@ class Template:
     helpers: Mapping[str, str] = field(default_factory=dict)
     broadcasting: bool = False
     convention: str = ""
+    # The PyTorch script (:mod:`chainrule.core.export_torch`): the forward pass with
+    # the op's reference function of ``ops.md`` (same fields; autograd does the
+    # backward pass), and the helpers it calls.
+    torch: str = ""
+    torch_helpers: Mapping[str, str] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ the Op
@@ -639,34 +645,35 @@ def _axis_on_floats(settings: dict) -> bool:
 
 _DEFINITIONS = [
     Op("input", (), "leaves", "x", "value set by you", (), _LEAF_NOTE,
-       export=Template("{value}")),
+       export=Template("{value}", torch="{value}")),
     Op("const", (), "leaves", "c", "fixed value", (), _LEAF_NOTE,
-       export=Template("{value}")),
+       export=Template("{value}", torch="{value}")),
 
     _binary("add", "arithmetic", "+", "a + b", ("1", "1"),
             "add distributes the upstream gradient unchanged to every input: "
             "each input gets exactly the gradient of the sum.",
             operator.add, lambda g, out, a, b: (g, g),
             np.add, lambda g, out, a, b: (g, g), infix="+", identity_vjp=True,
-            export=Template("{a} + {b}", ("{g}", "{g}"))),
+            export=Template("{a} + {b}", ("{g}", "{g}"), torch="{a} + {b}")),
     _binary("sub", "arithmetic", "−", "a − b", ("1", "−1"),
             "sub passes the upstream gradient to a unchanged and to b with its sign flipped.",
             operator.sub, lambda g, out, a, b: (g, -g),
             np.subtract, lambda g, out, a, b: (g, -g), infix="-",
-            export=Template("{a} - {b}", ("{g}", "-{g}"))),
+            export=Template("{a} - {b}", ("{g}", "-{g}"), torch="{a} - {b}")),
     _binary("mul", "arithmetic", "×", "a · b", ("b", "a"),
             "mul swaps its inputs: each input's gradient is the other input times the "
             "upstream gradient. A large input makes the other's gradient large.",
             operator.mul, lambda g, out, a, b: (g * b, g * a),
             np.multiply, lambda g, out, a, b: (g * b, g * a), infix="*",
-            export=Template("{a} * {b}", ("{g} * {b}", "{g} * {a}"))),
+            export=Template("{a} * {b}", ("{g} * {b}", "{g} * {a}"), torch="{a} * {b}")),
     _binary("div", "arithmetic", "÷", "a / b", ("1/b", "−a/b²"),
             "div scales the gradient of a by 1/b; b gets −a/b² times upstream, so a small "
             "divisor makes both gradients large.",
             operator.truediv, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
             np.divide, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
             infix="/", explain=_explain_div,
-            export=Template("{a} / {b}", ("{g} / {b}", "-{g} * (({a} / {b}) / {b})"))),
+            export=Template("{a} / {b}", ("{g} / {b}", "-{g} * (({a} / {b}) / {b})"),
+                            torch="{a} / {b}")),
     _binary("pow", "arithmetic", "xʸ", "base^exponent",
             ("exponent · base^(exponent−1)", "base^exponent · ln(base)"),
             "pow sends exponent · base^(exponent−1) times upstream to the base (the power "
@@ -680,7 +687,8 @@ _DEFINITIONS = [
                  "np.where(({base} == 0) & ({exponent} >= 0), 0.0, "
                  "{g} * ({out} * np.log({base})))"),
                 convention="0 where the exponent is 0 (base) or the base is 0 (exponent), "
-                           "as in PyTorch")),
+                           "as in PyTorch",
+                torch="torch.pow({base}, {exponent})")),
     _binary("max", "functions", "max", "max(a, b)", ("1 if a is larger", "1 if b is larger"),
             "max routes the whole upstream gradient to the larger input and nothing to the "
             "other (a tie splits it in half).",
@@ -690,7 +698,7 @@ _DEFINITIONS = [
                 "np.maximum({a}, {b})",
                 ("np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
                  "np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"),
-                convention=_TIE)),
+                convention=_TIE, torch="torch.maximum({a}, {b})")),
     _binary("min", "functions", "min", "min(a, b)", ("1 if a is smaller", "1 if b is smaller"),
             "min routes the whole upstream gradient to the smaller input (a tie splits it).",
             lambda a, b: a if a < b else (b if a >= b else math.nan), _min_vjp,
@@ -699,48 +707,50 @@ _DEFINITIONS = [
                 "np.minimum({a}, {b})",
                 ("np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
                  "np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"),
-                convention=_TIE)),
+                convention=_TIE, torch="torch.minimum({a}, {b})")),
     Op("matmul", ("a", "b"), "tensors", "@", "a @ b", ("g @ bᵀ", "aᵀ @ g"),
        "matmul is mul for matrices: a's gradient is upstream @ bᵀ and b's is aᵀ @ upstream, "
        "so each gradient has the shape of its input.",
        array=_matmul, array_vjp=_matmul_vjp, infix="@", chain=_matmul_chain,
        export=Template("{a} @ {b}", ("_matmul_grad_a({g}, {a}, {b})",
-                                     "_matmul_grad_b({g}, {a}, {b})"), _MATMUL_HELPERS)),
+                                     "_matmul_grad_b({g}, {a}, {b})"), _MATMUL_HELPERS,
+                       torch="torch.matmul({a}, {b})")),
 
     _unary("neg", "arithmetic", "−x", "−x", "−1",
            "neg flips the sign of the upstream gradient.",
            operator.neg, lambda g, out, x: -g, np.negative, lambda g, out, x: -g,
-           export=Template("-{x}", ("-{g}",))),
+           export=Template("-{x}", ("-{g}",), torch="-{x}")),
     _unary("exp", "functions", "eˣ", "eˣ", "eˣ",
            "exp multiplies the upstream gradient by its own output eˣ.",
            math.exp, lambda g, out, x: g * out, np.exp, lambda g, out, x: g * out,
-           explain=_explain_exp, export=Template("np.exp({x})", ("{g} * {out}",))),
+           explain=_explain_exp, export=Template("np.exp({x})", ("{g} * {out}",), torch="torch.exp({x})")),
     _unary("log", "functions", "ln", "ln x", "1/x",
            "log divides the upstream gradient by its input: small inputs get large gradients.",
            math.log, lambda g, out, x: g / x, np.log, lambda g, out, x: g / x,
-           explain=_explain_log, export=Template("np.log({x})", ("{g} / {x}",))),
+           explain=_explain_log, export=Template("np.log({x})", ("{g} / {x}",), torch="torch.log({x})")),
     _unary("sin", "functions", "sin", "sin x", "cos x",
            "sin multiplies the upstream gradient by cos x.",
            math.sin, lambda g, out, x: g * math.cos(x), np.sin,
            lambda g, out, x: g * np.cos(x),
-           export=Template("np.sin({x})", ("{g} * np.cos({x})",))),
+           export=Template("np.sin({x})", ("{g} * np.cos({x})",), torch="torch.sin({x})")),
     _unary("cos", "functions", "cos", "cos x", "−sin x",
            "cos multiplies the upstream gradient by −sin x.",
            math.cos, lambda g, out, x: g * -math.sin(x), np.cos,
            lambda g, out, x: g * -np.sin(x),
-           export=Template("np.cos({x})", ("{g} * -np.sin({x})",))),
+           export=Template("np.cos({x})", ("{g} * -np.sin({x})",), torch="torch.cos({x})")),
     _unary("tanh", "activations", "tanh", "tanh x", "1 − tanh²(x)",
            "tanh multiplies the upstream gradient by 1 − tanh²x: at most 1, near 0 when the "
            "unit saturates.",
            math.tanh, lambda g, out, x: g * (1 - out * out), np.tanh,
            lambda g, out, x: g * (1 - out * out),
-           export=Template("np.tanh({x})", ("{g} * (1 - {out} * {out})",))),
+           export=Template("np.tanh({x})", ("{g} * (1 - {out} * {out})",), torch="torch.tanh({x})")),
     Op("sigmoid", ("x",), "activations", "σ", "1/(1 + e⁻ˣ)", ("σ(x)(1 − σ(x))",),
        "sigmoid multiplies the upstream gradient by σ(1 − σ), which is at most 0.25: "
        "that is why gradients vanish through deep chains of sigmoids.",
        scalar=_sigmoid, scalar_vjp=lambda g, out, x: g * (1 - out) * out,
        array=_np_sigmoid, array_vjp=_ub1(lambda g, out, x: g * (1 - out) * out),
-       export=Template("1.0 / (1.0 + np.exp(-{x}))", ("{g} * (1 - {out}) * {out}",))),
+       export=Template("1.0 / (1.0 + np.exp(-{x}))", ("{g} * (1 - {out}) * {out}",),
+                       torch="torch.sigmoid({x})")),
     _unary("relu", "activations", "ReLU", "max(x, 0)", "1 if x > 0 else 0",
            "relu is a gate: it passes the upstream gradient where its input was positive "
            "and blocks it (0) elsewhere.",
@@ -748,28 +758,29 @@ _DEFINITIONS = [
            lambda x: np.where(x <= 0, 0.0, x),
            lambda g, out, x: np.where(_np(out) <= 0, 0.0, g),
            export=Template("np.where({x} <= 0, 0.0, {x})", ("np.where({out} <= 0, 0.0, {g})",),
-                           convention="0 where the input is ≤ 0, as in PyTorch")),
+                           convention="0 where the input is ≤ 0, as in PyTorch",
+                           torch="torch.relu({x})")),
     _unary("abs", "functions", "|x|", "|x|", "sign(x)",
            "abs passes the upstream gradient with the sign of its input (0 at 0).",
            abs, lambda g, out, x: g * ((x > 0) - (x < 0)), np.abs,
            lambda g, out, x: g * ((x > 0) * 1.0 - (x < 0)),   # sign, 0 at nan as in PyTorch
            export=Template("np.abs({x})", ("{g} * (({x} > 0) * 1.0 - ({x} < 0))",),
-                           convention="0 at 0, as in PyTorch")),
+                           convention="0 at 0, as in PyTorch", torch="torch.abs({x})")),
     _unary("sqrt", "arithmetic", "√", "√x", "1/(2√x)",
            "sqrt divides the upstream gradient by twice its output: infinite at 0.",
            math.sqrt, lambda g, out, x: g / (2 * out), np.sqrt,
            lambda g, out, x: g / (2 * out), explain=_explain_sqrt,
-           export=Template("np.sqrt({x})", ("{g} / (2 * {out})",))),
+           export=Template("np.sqrt({x})", ("{g} / (2 * {out})",), torch="torch.sqrt({x})")),
     _unary("square", "arithmetic", "x²", "x²", "2·x",
            "square multiplies the upstream gradient by 2x.",
            lambda x: x * x, lambda g, out, x: g * (2 * x), np.square,
            lambda g, out, x: g * (2 * x),
-           export=Template("np.square({x})", ("{g} * (2 * {x})",))),
+           export=Template("np.square({x})", ("{g} * (2 * {x})",), torch="torch.square({x})")),
     _unary("reciprocal", "arithmetic", "1/x", "1/x", "−1/x²",
            "reciprocal multiplies the upstream gradient by −1/x².",
            lambda x: 1 / x, lambda g, out, x: -g * (out * out), np.reciprocal,
            lambda g, out, x: -g * (out * out), explain=_explain_reciprocal,
-           export=Template("np.reciprocal({x})", ("-{g} * ({out} * {out})",))),
+           export=Template("np.reciprocal({x})", ("-{g} * ({out} * {out})",), torch="torch.reciprocal({x})")),
 
     Op("sum", ("x",), "tensors", "Σ", "Σ x", ("1",),
        "sum copies the upstream gradient to every element it added up.",
@@ -778,7 +789,7 @@ _DEFINITIONS = [
        array=_deep_reduce("sum", _sum), array_vjp=_deep_reduce_vjp("sum", _sum_vjp),
        settings=(AXIS, KEEPDIMS), scalar_when=_axis_on_floats, identity_vjp=True,
        export=Template("_sum({x}, {axis}, {keepdims})", ("_sum_grad({g}, {x}, {axis}, {keepdims})",),
-                       _REDUCE_HELPERS)),
+                       _REDUCE_HELPERS, torch="torch.sum({x}, dim={axis}, keepdim={keepdims})")),
     Op("mean", ("x",), "tensors", "μ", "mean(x)", ("1/n",),
        "mean copies the upstream gradient divided by n to each of its n elements.",
        scalar=lambda x, axis=None, keepdims=False: x,
@@ -786,7 +797,8 @@ _DEFINITIONS = [
        array=_deep_reduce("mean", _mean), array_vjp=_deep_reduce_vjp("mean", _mean_vjp),
        settings=(AXIS, KEEPDIMS), scalar_when=_axis_on_floats, identity_vjp=True,
        export=Template("_mean({x}, {axis}, {keepdims})",
-                       ("_mean_grad({g}, {x}, {axis}, {keepdims})",), _REDUCE_HELPERS)),
+                       ("_mean_grad({g}, {x}, {axis}, {keepdims})",), _REDUCE_HELPERS,
+                       torch="torch.mean({x}, dim={axis}, keepdim={keepdims})")),
     Op("mse", ("pred", "target"), "losses", "MSE", "mean((pred − target)²)",
        ("2(pred − target)/n", "−2(pred − target)/n"),
        "mse sends 2(pred − target)/n to the prediction: each prediction is pushed toward "
@@ -797,7 +809,7 @@ _DEFINITIONS = [
        export=Template("np.mean(({pred} - {target}) * ({pred} - {target}))",
                        ("2.0 / np.size({pred} - {target}) * ({pred} - {target}) * {g}",
                         "2.0 / np.size({pred} - {target}) * (-({pred} - {target})) * {g}"),
-                       broadcasting=True)),
+                       broadcasting=True, torch="F.mse_loss({pred}, {target})")),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _DEFINITIONS}
@@ -905,7 +917,8 @@ def _op_from_deep(d) -> Op:
               array=array, array_vjp=array_vjp, settings=settings, explain=d.explain,
               chain=CHAINS.get(d.name),
               export=Template(f"_deep({d.name!r}).forward({call})", grads,
-                              {"_deep": _deep_helper_source()}))
+                              {"_deep": _deep_helper_source()},
+                              torch=d.torch_code, torch_helpers=d.torch_helpers))
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,0 +1,247 @@
+"""Export a graph as a PyTorch program (float64), as a script or a notebook.
+
+Why: where learners outgrow the lab they go to PyTorch, so the graph they
+built should be the PyTorch program they would write: the leaves as tensors
+(the trainable ones with ``requires_grad``), the forward pass one line per
+node with the op's reference function of ``ops.md`` (``Template.torch`` in the
+op table), and ``backward()``.  Running the script prints the JSON object of
+``chainrule eval FILE --json``: every node's value and gradient, and each
+wire's own contribution, read as a test harness reads it, through an identity
+clone per wire (``wire(t, k)``), so the export checks the app against PyTorch.
+``EVERY_GRADIENT = False`` at the top turns it into the plain model: only the
+trainable leaves require gradients, and the script prints theirs.
+
+``chainrule export FILE --torch -o model.py`` writes the script;
+``--notebook`` writes the same as a Jupyter notebook (:func:`torch_notebook`),
+one code cell per layer of the graph, Markdown cells with its description.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .engine import Evaluation, Evaluator
+from .errors import EvaluationError
+from .export_python import _describe, _identifier, _Names, _nested, _str
+from .graph import Graph
+
+_PRELUDE = '''
+import json
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+# True: every node's gradient, as Chainrule shows it (every leaf requires one and
+# each wire is an identity clone); False: the plain model, trainable leaves only.
+EVERY_GRADIENT = True
+# PyTorch warns where mse_loss broadcasts; the graph means it.
+warnings.filterwarnings("ignore", "Using a target size")
+'''
+
+_WIRE = '''
+wires = {}
+
+
+def wire(t, k):
+    """What the graph's k-th wire carries: t, or (EVERY_GRADIENT) an identity clone of
+    t whose gradient is this wire's own contribution to the gradient of t (one clone
+    per wire, however often the op's code reads its input)."""
+    if not EVERY_GRADIENT:
+        return t
+    if k not in wires or wires[k][0] is not t:
+        c = t.clone()
+        c.retain_grad()
+        wires[k] = (t, c)
+    return wires[k][1]
+'''
+
+_RESULT = '''
+def _json(t):
+    """A tensor as JSON data: floats and nested lists; nan and inf as strings."""
+    if isinstance(t, torch.Tensor):
+        t = t.detach().tolist()
+    if t is None or isinstance(t, list):
+        return None if t is None else [_json(x) for x in t]
+    x = float(t)
+    if x != x:
+        return "nan"
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def _grad(t, reaches):
+    """A gradient as Chainrule shows it: none where the output is not reached, zeros
+    where only integer inputs (class indices, ids) are on the way."""
+    if not reaches:
+        return None
+    return t.grad if t.grad is not None else torch.zeros_like(t)
+
+
+def result(nodes):
+    """The JSON object of `chainrule eval FILE --json`."""
+    return {
+        "output": OUTPUT,
+        "value": _json(nodes[OUTPUT]),
+        "nodes": {n: {"op": OPS[n], "value": _json(t), "grad": _json(_grad(t, n in REACHES))}
+                  for n, t in nodes.items()},
+        "edges": [{"from": a, "to": b, "port": port, "value": _json(nodes[a]),
+                   "grad": _json(_grad(wires[k][1], b in REACHES))}
+                  for k, (a, b, port) in enumerate(EDGES)],
+    }
+'''
+
+_RESERVED = {"torch", "F", "json", "warnings", "EVERY_GRADIENT", "wires", "wire", "result",
+             "nodes", "OUTPUT", "OPS", "REACHES", "EDGES", "TRAINABLE", "t", "name", "_json",
+             "_grad"}
+
+
+@dataclass
+class TorchProgram:
+    """The exported program in parts, so the script and the notebook share them."""
+
+    title: str
+    description: str
+    setup: str                                   # imports, helpers, wire(), result()
+    leaves: list[str]
+    layers: list[tuple[list[str], list[str]]]    # (node ids, forward lines) per layer
+    backward: list[str]
+    report: list[str]
+    output: str = ""
+    constants: list[str] = field(default_factory=list)
+
+
+def _evaluated(graph: Graph, evaluation: Evaluation | None) -> Evaluation:
+    if evaluation is None:
+        evaluation = Evaluator(graph).evaluate()
+    if evaluation.problems:
+        raise EvaluationError(evaluation.problems[0].message, evaluation.problems[0].node)
+    if evaluation.error is not None:
+        raise EvaluationError(evaluation.error)
+    return evaluation
+
+
+def _tensor(value: Any, trainable: bool) -> str:
+    data = _nested(value.tolist()) if isinstance(value, np.ndarray) else repr(float(value))
+    grad = "True" if trainable else "EVERY_GRADIENT"
+    return f"torch.tensor({data}, dtype=torch.float64, requires_grad={grad})"
+
+
+def torch_program(graph: Graph, evaluation: Evaluation | None = None) -> TorchProgram:
+    """The graph as the parts of a PyTorch program.  The graph must evaluate with no
+    problems and have an output; otherwise :class:`EvaluationError`."""
+    plan = _evaluated(graph, evaluation).plan
+    order = plan.order
+    helpers: dict[str, str] = {}
+    for op in ops.OPS.values():
+        if op.export is not None:
+            for name, code in op.export.torch_helpers.items():
+                helpers.setdefault(name, code)
+    names = _Names(_RESERVED | set(helpers))
+    var = {n.id: names.take(_identifier(n.id)) for n in graph.nodes()}
+    used: set[str] = set()
+
+    edges = graph.edges()
+    edge_index = {(e.dst, e.port): k for k, e in enumerate(edges)}
+    leaves = [f"{var[n.id]} = {_tensor(n.value, n.trainable)}  # {_describe(n)}"
+              for _, n in plan.leaves]
+    level_of = {node_id: k for k, level in enumerate(graph.generations()) for node_id in level}
+    layers: dict[int, tuple[list[str], list[str]]] = {}
+    for step in plan.forward_steps:
+        node = plan.nodes[step.node]
+        fields = {p: f"wire({var[order[j]]}, {edge_index[(node.id, port)]})"
+                  for port, (p, j) in enumerate(zip(node.spec.ports, plan.inputs[step.node]))}
+        fields.update((k, repr(v)) for k, v in node.spec.resolve(node.attrs).items())
+        code = node.spec.export.torch.format(**fields)
+        used.update(h for h in helpers if re.search(rf"\b{h}\(", code))
+        ids, lines = layers.setdefault(level_of[node.id], ([], []))
+        ids.append(node.id)
+        lines.append(f"{var[node.id]} = {code}  # {_describe(node)}")
+
+    out = plan.output_id
+    reaching = sorted(order[i] for i in range(len(order)) if plan.reaching[i])
+    trainable = [n.id for _, n in plan.leaves if n.trainable]
+    constants = [
+        f"OUTPUT = {_str(out)}",
+        "OPS = {" + ", ".join(f"{_str(n.id)}: {_str(n.op)}" for n in graph.nodes()) + "}",
+        "# The nodes that reach the output; the others have no gradient (null).",
+        "REACHES = {" + ", ".join(_str(n) for n in reaching) + "}",
+        "EDGES = [" + ", ".join(f"({_str(e.src)}, {_str(e.dst)}, {e.port})" for e in edges)
+        + "]",
+        "TRAINABLE = [" + ", ".join(_str(n) for n in trainable) + "]",
+    ]
+    sources = [helpers[h].strip("\n") for h in helpers if h in used]
+    sources += [_WIRE.strip("\n"), _RESULT.strip("\n")]
+    setup = "\n".join([_PRELUDE.strip("\n"), *constants]) + "\n\n\n" + "\n\n\n".join(sources)
+    backward = [
+        "nodes = {" + ", ".join(f"{_str(n.id)}: {var[n.id]}" for n in graph.nodes()) + "}",
+        "for t in nodes.values():",
+        "    if t.requires_grad and not t.is_leaf:",
+        "        t.retain_grad()          # keep the gradient of every node, not just the leaves",
+        f"{var[out]}.backward(torch.ones_like({var[out]}))"
+        f"  # seeds ∂{var[out]}/∂{var[out]} = 1 and runs the chain rule back",
+    ]
+    report = [
+        "if EVERY_GRADIENT:",
+        "    print(json.dumps(result(nodes), indent=2, allow_nan=False))",
+        "else:",
+        "    for name in TRAINABLE:",
+        "        print(name, nodes[name].grad)",
+    ]
+    return TorchProgram(graph.title or "A Chainrule graph", graph.description or "", setup,
+                        leaves, [layers[k] for k in sorted(layers)], backward, report, out,
+                        constants)
+
+
+def export_torch(graph: Graph, evaluation: Evaluation | None = None) -> str:
+    """The graph as a runnable PyTorch script (text)."""
+    p = torch_program(graph, evaluation)
+    title = p.title.replace("\\", "\\\\").replace('"', '\\"')
+    parts = [
+        "#!/usr/bin/env python3",
+        f'"""{title}',
+        "",
+        "Exported from Chainrule as a PyTorch program in float64: the leaves as tensors",
+        "(trainable ones require gradients), the forward pass one line per node with",
+        f"the op's PyTorch function, and backward() from the output {p.output}. Running",
+        "it prints every value and gradient as the JSON object of",
+        "`chainrule eval FILE --json`. Needs torch.",
+        '"""',
+        p.setup, "", "", "# ---- leaves", *p.leaves]
+    for k, (ids, lines) in enumerate(p.layers):
+        parts += ["", f"# ---- forward pass, layer {k + 1}: {', '.join(ids)}", *lines]
+    parts += ["", "# ---- backward pass", *p.backward, "", *p.report]
+    return "\n".join(parts) + "\n"
+
+
+def torch_notebook(graph: Graph, evaluation: Evaluation | None = None) -> str:
+    """The same program as a Jupyter notebook (JSON text, written with nbformat):
+    Markdown with the graph's title and description, then a code cell per layer."""
+    import nbformat
+    from nbformat import v4
+
+    p = torch_program(graph, evaluation)
+    md, code = v4.new_markdown_cell, v4.new_code_cell
+    intro = f"# {p.title}\n\n" + (p.description + "\n\n" if p.description else "")
+    cells = [
+        md(intro + "Exported from Chainrule: the graph as a PyTorch program in float64, "
+           "one cell per layer. The last cell prints every value and gradient as "
+           "`chainrule eval FILE --json` does."),
+        code(p.setup),
+        md("## Leaves\n\nThe inputs and constants; trainable inputs require gradients."),
+        code("\n".join(p.leaves)),
+    ]
+    for k, (ids, lines) in enumerate(p.layers):
+        cells += [md(f"## Layer {k + 1}\n\n" + ", ".join(f"`{i}`" for i in ids)),
+                  code("\n".join(lines))]
+    cells += [md(f"## Backward pass\n\n`backward()` seeds the output `{p.output}` with "
+                 "gradient 1 and sends it back through every node."),
+              code("\n".join(p.backward)), code("\n".join(p.report))]
+    nb = v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    return nbformat.writes(nb)
