@@ -8,8 +8,8 @@ op table), and ``backward()``.  Running the script prints the JSON object of
 ``chainrule eval FILE --json``: every node's value and gradient, and each
 wire's own contribution, read as a test harness reads it, through an identity
 clone per wire (``wire(t, k)``), so the export checks the app against PyTorch.
-``EVERY_GRADIENT = False`` at the top turns it into the plain model: only the
-trainable leaves require gradients, and the script prints theirs.
+``model`` is a function of the leaves, which ``chainrule import FILE:model``
+traces back into the same graph (``example_inputs()`` gives the leaves).
 
 ``chainrule export FILE --torch -o model.py`` writes the script;
 ``--notebook`` writes the same as a Jupyter notebook (:func:`torch_notebook`),
@@ -18,7 +18,7 @@ one code cell per layer of the graph, Markdown cells with its description.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,22 +36,20 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-# True: every node's gradient, as Chainrule shows it (every leaf requires one and
-# each wire is an identity clone); False: the plain model, trainable leaves only.
-EVERY_GRADIENT = True
 # PyTorch warns where mse_loss broadcasts; the graph means it.
 warnings.filterwarnings("ignore", "Using a target size")
 '''
 
 _WIRE = '''
-wires = {}
+values = {}     # every node's tensor by id, as model() last computed it
+wires = None    # main() makes this a dict: each wire then is an identity clone
 
 
 def wire(t, k):
-    """What the graph's k-th wire carries: t, or (EVERY_GRADIENT) an identity clone of
-    t whose gradient is this wire's own contribution to the gradient of t (one clone
-    per wire, however often the op's code reads its input)."""
-    if not EVERY_GRADIENT:
+    """What the graph's k-th wire carries: t itself, or (once main() has set wires)
+    an identity clone of t whose gradient is this wire's own contribution to t's
+    (one clone per wire, however often the op's code reads its input)."""
+    if wires is None:
         return t
     if k not in wires or wires[k][0] is not t:
         c = t.clone()
@@ -94,11 +92,20 @@ def result(nodes):
                    "grad": _json(_grad(wires[k][1], b in REACHES))}
                   for k, (a, b, port) in enumerate(EDGES)],
     }
+
+
+def backward(out):
+    """Keep every node's gradient (not only the leaves'), then run the chain rule
+    back from out, seeded with ones (∂out/∂out = 1)."""
+    for t in values.values():
+        if t.requires_grad and not t.is_leaf:
+            t.retain_grad()
+    out.backward(torch.ones_like(out))
 '''
 
-_RESERVED = {"torch", "F", "json", "warnings", "EVERY_GRADIENT", "wires", "wire", "result",
-             "nodes", "OUTPUT", "OPS", "REACHES", "EDGES", "TRAINABLE", "t", "name", "_json",
-             "_grad"}
+_RESERVED = {"torch", "F", "json", "warnings", "values", "wires", "wire", "result", "main",
+             "model", "example_inputs", "backward", "OUTPUT", "OPS", "REACHES", "EDGES", "t",
+             "p", "out", "_json", "_grad"}
 
 
 @dataclass
@@ -107,13 +114,13 @@ class TorchProgram:
 
     title: str
     description: str
-    setup: str                                   # imports, helpers, wire(), result()
-    leaves: list[str]
+    setup: str                                   # imports, constants, helpers
+    leaves: list[str]                            # `name = torch.tensor(...)` per leaf
+    leaf_names: dict[str, str]                   # node id → Python name, leaves
     layers: list[tuple[list[str], list[str]]]    # (node ids, forward lines) per layer
-    backward: list[str]
-    report: list[str]
-    output: str = ""
-    constants: list[str] = field(default_factory=list)
+    keep: str                                    # values.update({...}): every node by id
+    output: str                                  # the output's Python name
+    output_id: str
 
 
 def _evaluated(graph: Graph, evaluation: Evaluation | None) -> Evaluation:
@@ -128,8 +135,8 @@ def _evaluated(graph: Graph, evaluation: Evaluation | None) -> Evaluation:
 
 def _tensor(value: Any, trainable: bool) -> str:
     data = _nested(value.tolist()) if isinstance(value, np.ndarray) else repr(float(value))
-    grad = "True" if trainable else "EVERY_GRADIENT"
-    return f"torch.tensor({data}, dtype=torch.float64, requires_grad={grad})"
+    grad = ", requires_grad=True" if trainable else ""
+    return f"torch.tensor({data}, dtype=torch.float64{grad})"
 
 
 def torch_program(graph: Graph, evaluation: Evaluation | None = None) -> TorchProgram:
@@ -165,43 +172,40 @@ def torch_program(graph: Graph, evaluation: Evaluation | None = None) -> TorchPr
 
     out = plan.output_id
     reaching = sorted(order[i] for i in range(len(order)) if plan.reaching[i])
-    trainable = [n.id for _, n in plan.leaves if n.trainable]
     constants = [
+        "",
         f"OUTPUT = {_str(out)}",
         "OPS = {" + ", ".join(f"{_str(n.id)}: {_str(n.op)}" for n in graph.nodes()) + "}",
         "# The nodes that reach the output; the others have no gradient (null).",
         "REACHES = {" + ", ".join(_str(n) for n in reaching) + "}",
         "EDGES = [" + ", ".join(f"({_str(e.src)}, {_str(e.dst)}, {e.port})" for e in edges)
         + "]",
-        "TRAINABLE = [" + ", ".join(_str(n) for n in trainable) + "]",
     ]
     sources = [helpers[h].strip("\n") for h in helpers if h in used]
     sources += [_WIRE.strip("\n"), _RESULT.strip("\n")]
     setup = "\n".join([_PRELUDE.strip("\n"), *constants]) + "\n\n\n" + "\n\n\n".join(sources)
-    backward = [
-        "nodes = {" + ", ".join(f"{_str(n.id)}: {var[n.id]}" for n in graph.nodes()) + "}",
-        "for t in nodes.values():",
-        "    if t.requires_grad and not t.is_leaf:",
-        "        t.retain_grad()          # keep the gradient of every node, not just the leaves",
-        f"{var[out]}.backward(torch.ones_like({var[out]}))"
-        f"  # seeds ∂{var[out]}/∂{var[out]} = 1 and runs the chain rule back",
-    ]
-    report = [
-        "if EVERY_GRADIENT:",
-        "    print(json.dumps(result(nodes), indent=2, allow_nan=False))",
-        "else:",
-        "    for name in TRAINABLE:",
-        "        print(name, nodes[name].grad)",
-    ]
+    keep = ("values.update({" + ", ".join(f"{_str(n.id)}: {var[n.id]}" for n in graph.nodes())
+            + "})")
     return TorchProgram(graph.title or "A Chainrule graph", graph.description or "", setup,
-                        leaves, [layers[k] for k in sorted(layers)], backward, report, out,
-                        constants)
+                        leaves, {n.id: var[n.id] for _, n in plan.leaves},
+                        [layers[k] for k in sorted(layers)], keep, var[out], out)
+
+
+def _leaf_dict(p: TorchProgram) -> str:
+    return "{" + ", ".join(f"{_str(v)}: {v}" for v in p.leaf_names.values()) + "}"
 
 
 def export_torch(graph: Graph, evaluation: Evaluation | None = None) -> str:
-    """The graph as a runnable PyTorch script (text)."""
+    """The graph as a runnable PyTorch script (text).
+
+    ``model(...)`` is the forward pass, a function of the leaves that
+    ``chainrule import FILE:model`` reads back; ``example_inputs()`` gives them."""
     p = torch_program(graph, evaluation)
     title = p.title.replace("\\", "\\\\").replace('"', '\\"')
+    args = ", ".join(p.leaf_names.values())
+    body: list[str] = []
+    for k, (ids, lines) in enumerate(p.layers):
+        body += [f"    # layer {k + 1}: {', '.join(ids)}", *("    " + x for x in lines)]
     parts = [
         "#!/usr/bin/env python3",
         f'"""{title}',
@@ -212,10 +216,35 @@ def export_torch(graph: Graph, evaluation: Evaluation | None = None) -> str:
         "it prints every value and gradient as the JSON object of",
         "`chainrule eval FILE --json`. Needs torch.",
         '"""',
-        p.setup, "", "", "# ---- leaves", *p.leaves]
-    for k, (ids, lines) in enumerate(p.layers):
-        parts += ["", f"# ---- forward pass, layer {k + 1}: {', '.join(ids)}", *lines]
-    parts += ["", "# ---- backward pass", *p.backward, "", *p.report]
+        p.setup, "", "",
+        "def example_inputs():",
+        '    """The graph\'s leaves as float64 tensors; trainable inputs require gradients."""',
+        *("    " + x for x in p.leaves),
+        f"    return {_leaf_dict(p)}",
+        "", "",
+        f"def model({args}):",
+        '    """The forward pass, one line per node, layer by layer; returns the output."""',
+        *body,
+        f"    {p.keep}",
+        f"    return {p.output}",
+        "", "",
+        "def main():",
+        '    """Every value and gradient, printed as `chainrule eval FILE --json` prints them."""',
+        "    global wires",
+        "    p = example_inputs()",
+        "    # Every node's gradient is printed, not only the trainable leaves': here every",
+        "    # leaf requires one, and each wire is an identity clone whose gradient is",
+        "    # that wire's own contribution (a node's gradient is the sum over its wires).",
+        "    for t in p.values():",
+        "        t.requires_grad_(True)",
+        "    wires = {}",
+        "    out = model(**p)",
+        "    backward(out)",
+        "    print(json.dumps(result(values), indent=2, allow_nan=False))",
+        "", "",
+        'if __name__ == "__main__":',
+        "    main()",
+    ]
     return "\n".join(parts) + "\n"
 
 
@@ -228,20 +257,27 @@ def torch_notebook(graph: Graph, evaluation: Evaluation | None = None) -> str:
     p = torch_program(graph, evaluation)
     md, code = v4.new_markdown_cell, v4.new_code_cell
     intro = f"# {p.title}\n\n" + (p.description + "\n\n" if p.description else "")
+    leaves = [*p.leaves, "",
+              "# Every node's gradient, not only the trainable leaves': every leaf requires",
+              "# one, and each wire is an identity clone (wire(t, k)) with its own gradient.",
+              f"for t in ({', '.join(p.leaf_names.values())},):",
+              "    t.requires_grad_(True)",
+              "wires = {}"]
     cells = [
         md(intro + "Exported from Chainrule: the graph as a PyTorch program in float64, "
            "one cell per layer. The last cell prints every value and gradient as "
            "`chainrule eval FILE --json` does."),
         code(p.setup),
         md("## Leaves\n\nThe inputs and constants; trainable inputs require gradients."),
-        code("\n".join(p.leaves)),
+        code("\n".join(leaves)),
     ]
     for k, (ids, lines) in enumerate(p.layers):
         cells += [md(f"## Layer {k + 1}\n\n" + ", ".join(f"`{i}`" for i in ids)),
                   code("\n".join(lines))]
-    cells += [md(f"## Backward pass\n\n`backward()` seeds the output `{p.output}` with "
+    cells += [md(f"## Backward pass\n\n`backward()` seeds the output `{p.output_id}` with "
                  "gradient 1 and sends it back through every node."),
-              code("\n".join(p.backward)), code("\n".join(p.report))]
+              code(f"{p.keep}\nbackward({p.output})"),
+              code("print(json.dumps(result(values), indent=2, allow_nan=False))")]
     nb = v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     return nbformat.writes(nb)
