@@ -104,8 +104,8 @@ def backward(out):
 '''
 
 _RESERVED = {"torch", "F", "json", "warnings", "values", "wires", "wire", "result", "main",
-             "model", "example_inputs", "backward", "OUTPUT", "OPS", "REACHES", "EDGES", "t",
-             "p", "out", "_json", "_grad"}
+             "model", "example_inputs", "backward", "OUTPUT", "OPS", "REACHES", "EDGES", "_json",
+             "_grad", "_leaf"}
 
 
 @dataclass
@@ -260,8 +260,8 @@ def torch_notebook(graph: Graph, evaluation: Evaluation | None = None) -> str:
     leaves = [*p.leaves, "",
               "# Every node's gradient, not only the trainable leaves': every leaf requires",
               "# one, and each wire is an identity clone (wire(t, k)) with its own gradient.",
-              f"for t in ({', '.join(p.leaf_names.values())},):",
-              "    t.requires_grad_(True)",
+              f"for _leaf in ({', '.join(p.leaf_names.values())},):",
+              "    _leaf.requires_grad_(True)",
               "wires = {}"]
     cells = [
         md(intro + "Exported from Chainrule: the graph as a PyTorch program in float64, "

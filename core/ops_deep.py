@@ -1123,6 +1123,11 @@ def _classes(target, logits):
     return target if target.shape == logits.shape else target.long()
 '''}
 
+_TORCH_HINGE = {"_hinge": '''
+def _hinge(scores, target):
+    """CS231n's multiclass SVM loss: F.multi_margin_loss times the number of classes."""
+    return scores.shape[-1] * F.multi_margin_loss(scores, target.long())
+'''}
 
 _SHAPE_OPS = [
     DeepOp("transpose", ("x",), "shapes", "xᵀ", "xᵀ (the last two axes swapped)",
@@ -1241,7 +1246,7 @@ _LOSS_OPS = [
            "+1 (over the batch size), the correct class gets −1 per violator, and a row "
            "already separated by the margin sends no gradient at all.",
            hinge_forward, hinge_vjp, torch="C · F.multi_margin_loss(scores, target.long())",
-           torch_code="{scores}.shape[-1] * F.multi_margin_loss({scores}, {target}.long())"),
+           torch_code="_hinge({scores}, {target})", torch_helpers=_TORCH_HINGE),
 ]
 
 _NORM_OPS = [
