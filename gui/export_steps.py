@@ -98,7 +98,8 @@ def step_scenes(graph: Graph, digits: int = 4, caption: bool = True,
 
 def caption_html(stepper: Stepper, digits: int = 4) -> str:
     """The chain-rule panel's page for this step, as it would read on a slide."""
-    from chainrule.gui.chain_panel import names_legend, render_html, step_page
+    from chainrule.core.explain import step_page
+    from chainrule.gui.chain_panel import names_legend, render_html
     explanation, header, hint, kind = step_page(stepper, digits, interactive=False)
     explanation.note = ""          # the op's teaching note belongs to the talk, not the slide
     return render_html(explanation, header, hint, kind, CAPTION_SCALE,

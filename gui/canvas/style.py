@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont
 
+from chainrule.core import palette
+
 # ------------------------------------------------------------ geometry
 NODE_W = 112.0
 NODE_H = 64.0
@@ -26,20 +28,20 @@ GRID_MINOR_COLOR = QColor("#eceef2")
 GRID_MAJOR_COLOR = QColor("#dde1e7")
 EXPORT_BACKGROUND = QColor("#ffffff")
 
-CARD = QColor("#ffffff")
-CARD_BORDER = QColor("#8e99a8")
-TEXT = QColor("#1f2328")
-TEXT_MUTED = QColor("#57606a")
+CARD = QColor(palette.CARD)
+CARD_BORDER = QColor(palette.CARD_BORDER)
+TEXT = QColor(palette.TEXT)
+TEXT_MUTED = QColor(palette.TEXT_MUTED)
 SHADOW = QColor(20, 30, 50, 28)
 SELECTION = QColor("#1f6feb")
-OUTPUT_BORDER = QColor("#24292f")
+OUTPUT_BORDER = QColor(palette.OUTPUT_BORDER)
 
-VALUE = QColor("#1a7f37")          # forward values: green, above the wire
-GRAD = QColor("#c62828")           # gradients: red, below the wire
+VALUE = QColor(palette.VALUE)          # forward values: green, above the wire
+GRAD = QColor(palette.GRAD)           # gradients: red, below the wire
 LABEL_BACK = QColor(255, 255, 255, 215)
 EMPHASIS_BACK = QColor(255, 236, 153, 235)
 
-WIRE = QColor("#6e7781")
+WIRE = QColor(palette.WIRE)
 WIRE_SELECTED = SELECTION
 WIRE_TEMP = QColor("#1f6feb")
 
@@ -56,9 +58,9 @@ CHECK_OK = QColor("#1a7f37")
 CHECK_BAD = QColor("#cf222e")
 TRAINABLE = QColor("#0969da")
 
-STATE_DONE = QColor("#dafbe1")
-STATE_CURRENT = QColor("#fb8500")
-STATE_READY = QColor("#1f6feb")
+STATE_DONE = QColor(palette.STATE_DONE)
+STATE_CURRENT = QColor(palette.STATE_CURRENT)
+STATE_READY = QColor(palette.STATE_READY)
 
 #: Header tint per op group (core.ops.Op.group).
 GROUP_COLORS = {
