@@ -88,6 +88,9 @@ class MainWindow(QMainWindow):
         self.step_through = StepThrough(self)
         # Train panel, gradient check, flow view, misconception, quiz, Export as Python.
         self.learning = LearningTools(self, self.step_through.controller)
+        # Export as PyTorch / TikZ, Import from PyTorch, after Export as Python.
+        from chainrule.gui.bridge import Bridge
+        self.bridge = Bridge(self, self.learning.actions["export_python"])
         self._connect()
         self._apply_precision(self.digits)
         self._restore_layout()
