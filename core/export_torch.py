@@ -24,9 +24,8 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .engine import Evaluation, Evaluator
-from .errors import EvaluationError
-from .export_python import _describe, _identifier, _Names, _nested, _str
+from .engine import Evaluation
+from .export_python import JSON_NUMBER, _describe, evaluated, _identifier, _Names, _nested, _str
 from .graph import Graph
 
 _PRELUDE = '''
@@ -66,12 +65,7 @@ def _json(t):
     if t is None or isinstance(t, list):
         return None if t is None else [_json(x) for x in t]
     x = float(t)
-    if x != x:
-        return "nan"
-    if x in (float("inf"), float("-inf")):
-        return "inf" if x > 0 else "-inf"
-    return x
-
+''' + JSON_NUMBER + '''
 
 def _grad(t, reaches):
     """A gradient as Chainrule shows it: none where the output is not reached, zeros
@@ -123,16 +117,6 @@ class TorchProgram:
     output_id: str
 
 
-def _evaluated(graph: Graph, evaluation: Evaluation | None) -> Evaluation:
-    if evaluation is None:
-        evaluation = Evaluator(graph).evaluate()
-    if evaluation.problems:
-        raise EvaluationError(evaluation.problems[0].message, evaluation.problems[0].node)
-    if evaluation.error is not None:
-        raise EvaluationError(evaluation.error)
-    return evaluation
-
-
 def _tensor(value: Any, trainable: bool) -> str:
     data = _nested(value.tolist()) if isinstance(value, np.ndarray) else repr(float(value))
     grad = ", requires_grad=True" if trainable else ""
@@ -142,7 +126,7 @@ def _tensor(value: Any, trainable: bool) -> str:
 def torch_program(graph: Graph, evaluation: Evaluation | None = None) -> TorchProgram:
     """The graph as the parts of a PyTorch program.  The graph must evaluate with no
     problems and have an output; otherwise :class:`EvaluationError`."""
-    plan = _evaluated(graph, evaluation).plan
+    plan = evaluated(graph, evaluation).plan
     order = plan.order
     helpers: dict[str, str] = {}
     for op in ops.OPS.values():

@@ -1,6 +1,7 @@
 """Shared by the export tests: run an exported script, compare its JSON with the app's."""
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -31,3 +32,14 @@ def run_script(path, cwd, python=sys.executable):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     return json.loads(result.stdout)
+
+
+def imported_modules(text: str) -> set[str]:
+    """The modules a script's import statements name."""
+    imported = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+    return imported

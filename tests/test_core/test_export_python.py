@@ -1,7 +1,6 @@
 """Export to Python: the script of every demo prints exactly what the app computes."""
 from __future__ import annotations
 
-import ast
 import contextlib
 import io
 import json
@@ -25,7 +24,7 @@ from chainrule.core.export_python import _TEMPLATES, export_python
 from chainrule.core.fileformat import load
 from chainrule.core.graph import Graph
 from chainrule.core.program import parse_program
-from exported_scripts import run_script, same
+from exported_scripts import imported_modules, run_script, same
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMOS = ROOT / "resources" / "demos"
@@ -64,13 +63,7 @@ def test_the_templates_cover_every_op_with_one_vjp_per_port():
 
 def test_the_script_imports_only_numpy_and_the_standard_library():
     text = export_python(load(DEMOS / "09-tensor-mlp.cgraph"))
-    imported = set()
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.Import):
-            imported |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            imported.add(node.module)
-    assert imported == {"json", "numpy"}
+    assert imported_modules(text) == {"json", "numpy"}
 
 
 def test_forward_one_line_per_node_backward_one_line_per_wire():

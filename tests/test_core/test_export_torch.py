@@ -1,7 +1,6 @@
 """Export to PyTorch: the script of every demo, run by torch, prints what the app computes."""
 from __future__ import annotations
 
-import ast
 import json
 import pathlib
 
@@ -12,7 +11,7 @@ from chainrule.core.engine import evaluate
 from chainrule.core.export_torch import export_torch
 from chainrule.core.fileformat import load
 from chainrule.core.program import parse_program
-from exported_scripts import run_script, same
+from exported_scripts import imported_modules, run_script, same
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMOS = ROOT / "resources" / "demos"
@@ -34,13 +33,7 @@ def test_one_line_per_node_with_the_pytorch_function_of_ops_md():
     lines = text.splitlines()
     assert any(line.startswith("    f = torch.sigmoid(wire(") for line in lines), text
     assert "torch.float64" in text and ".backward(" in text
-    imported = set()
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.Import):
-            imported |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            imported.add(node.module)
-    assert imported == {"json", "warnings", "torch", "torch.nn.functional"}
+    assert imported_modules(text) == {"json", "warnings", "torch", "torch.nn.functional"}
 
 
 def test_trainable_leaves_require_gradients_and_model_is_a_plain_function(tmp_path):
