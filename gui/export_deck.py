@@ -160,11 +160,13 @@ def durations(count: int, frame_ms: int = FRAME_MS) -> list[int]:
 
 def write_animation(graph: Graph, path: Path | str, digits: int = 4,
                     frame_ms: int = FRAME_MS, caption: bool = True,
-                    progress: Callable[[int, int], bool] | None = None) -> int:
-    """Write a GIF (``.gif``) or APNG (``.apng``, or ``.png``); returns the frame count."""
+                    progress: Callable[[int, int], bool] | None = None,
+                    kind: str | None = None) -> int:
+    """Write a GIF or APNG (``kind`` ".gif" or ".apng"; default: by the suffix, ``.png``
+    being APNG too); returns the frame count."""
     from PIL import Image
     path = Path(path)
-    kind = path.suffix.lower()
+    kind = kind or path.suffix.lower()
     if kind not in (".gif", ".apng", ".png"):
         raise ValueError(f"cannot write an animation as {path.suffix}; use .gif or .apng")
     frames = [_pil(image) for image in _frames(graph, digits, caption, progress)]

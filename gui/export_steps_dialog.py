@@ -46,9 +46,11 @@ class ExportStepsDialog(QDialog):
         self.caption = QCheckBox("Write the step and its chain rule under the graph")
         self.caption.setChecked(True)
         form = QFormLayout(self)
-        form.addRow(QLabel(f"One picture per step: step 0 (nothing computed) to step {total}, "
-                           f"{total + 1} files named step-000, step-001, …"))
-        form.addRow("Folder:", row)
+        self.total = total
+        self.intro = QLabel()
+        self.where = QLabel("Folder:")
+        form.addRow(self.intro)
+        form.addRow(self.where, row)
         form.addRow("Format:", kinds)
         form.addRow("", self.caption)
         form.addRow("PDF page:", self.page)
@@ -80,6 +82,15 @@ class ExportStepsDialog(QDialog):
         elif path.suffix.lower() in FILE_KINDS:
             path = path.with_suffix("")
         self.folder.setText(str(path))
+        total = self.total
+        self.where.setText("File:" if suffix in FILE_KINDS else "Folder:")
+        self.intro.setText(
+            f"One PDF: a title page, then a page per step, step 0 (nothing computed) to "
+            f"step {total}." if suffix == ".pdf" else
+            f"One animated GIF of {total + 1} frames, step 0 (nothing computed) to step "
+            f"{total}, the last one held." if suffix == ".gif" else
+            f"One picture per step: step 0 (nothing computed) to step {total}, "
+            f"{total + 1} files named step-000, step-001, …")
         self.page.setEnabled(suffix == ".pdf")
         self.frame_ms.setEnabled(suffix == ".gif")
         self.caption.setEnabled(suffix != ".pdf")

@@ -61,9 +61,8 @@ def run_steps(args: argparse.Namespace, out: Path) -> int:
         return 0
     if kind in ("gif", "apng"):
         from chainrule.gui.export_deck import write_animation
-        if kind == "apng" and out.suffix.lower() not in (".apng", ".png"):
-            out = out.with_suffix(".apng")
-        frames = write_animation(graph, out, args.precision, args.frame_ms, args.caption)
+        frames = write_animation(graph, out, args.precision, args.frame_ms, args.caption,
+                                 kind="." + kind)
         print(f"wrote {out}: {frames} frames of {args.frame_ms} ms")
         return 0
     from chainrule.gui.export_steps import write_step_frames

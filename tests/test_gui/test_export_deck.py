@@ -65,6 +65,13 @@ def test_the_format_may_be_given_instead_of_the_suffix_and_must_fit_it(tmp_path)
     bad = chainrule("render", str(ADD_MUL), "--steps", "--format", "gif", "-o",
                     str(tmp_path / "x.pdf"))
     assert bad.returncode == 2 and "--format gif does not fit" in bad.stderr
+    anim = tmp_path / "anim"
+    assert chainrule("render", str(ADD_MUL), "--steps", "--format", "gif", "-o",
+                     str(anim)).returncode == 0
+    assert anim.read_bytes().startswith(b"GIF89a")
+    zero = chainrule("render", str(ADD_MUL), "--steps", "-o", str(tmp_path / "z.gif"),
+                     "--frame-ms", "0")
+    assert zero.returncode == 2 and "a frame time must be positive" in zero.stderr
 
 
 def test_render_steps_to_gif_frame_count_times_and_the_last_frame_held(tmp_path):
