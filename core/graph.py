@@ -113,6 +113,7 @@ class Graph:
         self._output: str | None = None
         self.title: str = ""
         self.description: str = ""
+        self.answer: str = ""           # the learner's own backward pass (chainrule grade)
         self.extra: dict = {}           # unknown top-level keys of a file
         self.edge_extra: dict[Edge, dict] = {}   # unknown keys of a file's edges
         self.structure_version = 0      # bumps when nodes, wires or ops change
@@ -562,6 +563,7 @@ class Graph:
         self._ports = dict(source._ports)
         self._output = source._output
         self.title, self.description = source.title, source.description
+        self.answer = source.answer
         self.extra = copy.deepcopy(source.extra)
         self.edge_extra = copy.deepcopy(source.edge_extra)
 

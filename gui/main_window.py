@@ -88,6 +88,9 @@ class MainWindow(QMainWindow):
         self.step_through = StepThrough(self)
         # Train panel, gradient check, flow view, misconception, quiz, Export as Python.
         self.learning = LearningTools(self, self.step_through.controller)
+        # Your Backward Pass: the learner's own backward pass, checked (beside Chain Rule).
+        from chainrule.gui.answer_tools import AnswerTools
+        self.answer = AnswerTools(self, self.step_through)
         # Export as PyTorch / TikZ, Import from PyTorch, after Export as Python.
         from chainrule.gui.bridge import Bridge
         self.bridge = Bridge(self, self.learning.actions["export_python"])

@@ -33,7 +33,6 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "fit_all": ("F", "Ctrl+0"),
     "zoom_in": (S.ZoomIn, "Ctrl+="),
     "zoom_out": (S.ZoomOut,),
-    "run_program": ("Ctrl+Return", "Ctrl+Enter"),
     "demos": (S.HelpContents,),
     # Learning with the graph (gui.learning).
     "check_gradients": ("Ctrl+G",),
@@ -55,6 +54,15 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "leave_presentation": ("Escape",),   # enabled only in presentation mode
 }
 
+#: Keys that act only inside one text editor (``Qt.WidgetShortcut`` on that editor):
+#: each editor's own "run" key.  Ctrl+Enter runs the program in the program bar and
+#: checks the answer in the Your Backward Pass panel — whichever has the focus — so
+#: a key here may serve several editors, but never a window action of SHORTCUTS.
+EDITOR_SHORTCUTS: dict[str, tuple[S | str, ...]] = {
+    "run_program": ("Ctrl+Return", "Ctrl+Enter"),
+    "check_answer": ("Ctrl+Return", "Ctrl+Enter"),
+}
+
 #: Keys kept for stepping through the backward pass: no other action may take them.
 RESERVED: tuple[str, ...] = ("Right", "Left", "Space", "Home", "End", "F11")
 #: The actions that own the reserved keys.
@@ -65,7 +73,7 @@ STEPPER_ACTIONS: tuple[str, ...] = ("step_next", "step_back", "play", "step_rese
 def keys_for(name: str) -> list[QKeySequence]:
     """The key sequences of one action, standard keys expanded for this platform."""
     keys: list[QKeySequence] = []
-    for key in SHORTCUTS[name]:
+    for key in SHORTCUTS[name] if name in SHORTCUTS else EDITOR_SHORTCUTS[name]:
         if isinstance(key, str):
             keys.append(QKeySequence(key))
         else:
