@@ -22,15 +22,15 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from chainrule.gui.safe_text import SafeTextBrowser
 
 from chainrule.core.engine import BackwardStep
 from chainrule.core.explain import (MINUS, Explanation, backward_text, edge_text, forward_text,
-                          incoming_lines, label_names_id, node_text)
-from chainrule.core.explain import _name as short_name   # the name the equations use for a node
+                          incoming_lines, label_names_id, LINE_KINDS, node_text, step_page)
 from chainrule.core.formatting import format_value
 from chainrule.core.graph import Edge
 from chainrule.core.stepper import ForwardStep
@@ -39,8 +39,7 @@ from chainrule.gui import theme
 MONO = "'DejaVu Sans Mono', 'Cascadia Mono', Consolas, Menlo, 'Noto Sans Mono', monospace"
 SANS = "'DejaVu Sans', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
 #: Line prefixes written by core.explain, and how the panel names them.
-TAGS = {"local": "local derivative", "chain": "chain rule", "value": "value",
-        "gradient": "gradient"}
+TAGS = LINE_KINDS
 
 
 class ChainPanel(QWidget):
@@ -63,9 +62,26 @@ class ChainPanel(QWidget):
         self.browser.setOpenLinks(False)
         self._style_browser()
         theme.current.changed.connect(self._restyle)
+        self.browser.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.browser.customContextMenuRequested.connect(self._context_menu)
+        # Copy as LaTeX: the lines of the page shown, as an align* block for notes.
+        self.copy_latex_action = QAction("Copy as LaTeX", self)
+        self.copy_latex_action.setToolTip("Copy these equations as a LaTeX align* block")
+        self.copy_latex_action.triggered.connect(self.copy_latex)
+        self.copy_latex_button = QToolButton()
+        self.copy_latex_button.setObjectName("copyLatex")
+        self.copy_latex_button.setDefaultAction(self.copy_latex_action)
+        self.copy_latex_button.setAutoRaise(True)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 4, 0)
+        bar.addStretch(1)
+        bar.addWidget(self.copy_latex_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.browser)
+        layout.setSpacing(0)
+        layout.addWidget(self.browser, 1)
+        layout.addLayout(bar)
+        self.explanation = Explanation("")
         # The controller also reports every evaluation while no step-through runs.
         controller.changed.connect(self.refresh)
         self._html = ""
@@ -110,6 +126,22 @@ class ChainPanel(QWidget):
         """What the panel shows, as plain text (tests, accessibility)."""
         return self.browser.toPlainText()
 
+    def latex(self) -> str:
+        """The equations of the page shown as a LaTeX ``align*`` block."""
+        from chainrule.core.latex import align_block
+        return align_block(self.explanation.lines)
+
+    def copy_latex(self) -> None:
+        QGuiApplication.clipboard().setText(self.latex())
+        self.document.message.emit("Copied the equations as LaTeX (an align* block).")
+
+    def _context_menu(self, point) -> None:
+        menu = self.browser.createStandardContextMenu(point)
+        menu.addSeparator()
+        menu.addAction(self.copy_latex_action)
+        menu.exec(self.browser.mapToGlobal(point))
+        menu.deleteLater()
+
     # ------------------------------------------------------------ choosing
 
     def refresh(self) -> None:
@@ -126,6 +158,7 @@ class ChainPanel(QWidget):
             explanation, header, hint, kind = self._step()
         else:
             explanation = self._intro()
+        self.explanation = explanation
         legend = names_legend(explanation, graph)
         page = render_html(explanation, header, hint, kind, self.scale, legend)
         if page != self._html:          # evaluations while training change nothing here
@@ -202,45 +235,6 @@ class ChainPanel(QWidget):
         if problem:
             note = problem + " " + note
         return Explanation("The chain rule, step by step", lines, note)
-
-
-def step_page(stepper, digits: int = 4,
-              interactive: bool = True) -> tuple[Explanation, str, str, str]:
-    """(explanation, header, hint, kind) of the step ``stepper`` stands at.
-
-    Shared with the exported frames (``interactive=False`` leaves out what
-    only makes sense with a keyboard and a mouse).
-    """
-    graph = stepper.graph
-    n_fwd, total, k = len(stepper.forward), stepper.total, stepper.position
-    output = stepper.evaluation.output
-    out = short_name(graph, output) if output in graph else "the output"
-    if k == 0:
-        lines = [f"forward pass: {n_fwd} nodes, each once its inputs have values",
-                 f"backward pass: {stepper.n_backward} nodes, from {out} back to the inputs"]
-        note = (f"The backward pass cannot run: {stepper.error}." if stepper.error else
-                "Press → for the first step, End for all of them, Space to play."
-                if interactive else "")
-        return Explanation("Nothing computed yet", lines, note), f"Step 0 of {total}", "", "info"
-    step = stepper.current
-    if isinstance(step, ForwardStep):
-        explanation, kind = forward_text(step, graph, digits), "forward"
-        phase = f"forward pass, node {k} of {n_fwd}"
-    else:
-        explanation, kind = backward_text(step, graph, stepper.evaluation, digits), "backward"
-        phase = f"backward pass, node {k - n_fwd} of {stepper.n_backward}"
-    hint = ""
-    if k == total:
-        hint = "Done: every wire now shows the same numbers as the full pass."
-        if interactive:
-            hint += " Click a node or a wire to read its chain rule; Home starts again."
-    elif k == n_fwd:
-        value = stepper.evaluation.value(output) if output is not None else None
-        hint = (f"Forward pass complete: {out} = {format_value(value, digits, minus=MINUS)}. "
-                f"Next: the backward pass starts at {out} with ∂{out}/∂{out} = 1."
-                if stepper.n_backward else
-                f"Forward pass complete. The backward pass cannot run: {stepper.error}.")
-    return explanation, f"Step {k} of {total} · {phase}", hint, kind
 
 
 def names_legend(explanation: Explanation, graph) -> str:

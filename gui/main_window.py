@@ -136,6 +136,9 @@ class MainWindow(QMainWindow):
         self.answer = AnswerTools(self, self.step_through)
         # Forward mode: the toggle, the tangent seeds, the Modes dock (gui.forward_tools).
         self.forward_tools = ForwardModeTools(self)
+        # Export as PyTorch / TikZ, Import from PyTorch, after Export as Python.
+        from chainrule.gui.bridge import Bridge
+        self.bridge = Bridge(self, self.learning.actions["export_python"])
         self._connect()
         self._apply_precision(self.digits)
         self._restore_layout()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont
 
+
 # ------------------------------------------------------------ geometry
 NODE_W = 112.0
 NODE_H = 64.0

@@ -140,3 +140,12 @@ def test_toolbar_ink_icons_take_the_text_colour(make_window):
         inked = [QColor(image.pixelColor(x, y)) for x in range(16) for y in range(16)
                  if image.pixelColor(x, y).alpha() > 200]
         assert inked and all(c.lightness() > 150 for c in inked), action.objectName()
+
+
+def test_the_headless_palette_is_the_light_theme():
+    """TikZ (core, no Qt) names the colours of the light theme with the default pair."""
+    from chainrule.core import palette
+    light = theme.table("light", theme.DEFAULT_PAIR)
+    for name in ("value", "grad", "wire", "card", "card_border", "text", "text_muted",
+                 "output_border", "state_done", "state_current", "state_ready"):
+        assert getattr(palette, name.upper()).lower() == light[name].lower(), name
