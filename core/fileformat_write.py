@@ -68,6 +68,8 @@ def to_dict(graph: Graph) -> dict:
     edge_extra = graph.edge_extra
     edges = sorted(graph.edges(), key=lambda e: (position[e.dst], e.port))
     doc["edges"] = [_edge_dict(e, edge_extra.get(e)) for e in edges]
+    if graph.data is not None:
+        doc["data"] = graph.data.to_json()
     _add_unknown(doc, graph.extra, TOP_KEYS)
     return doc
 

@@ -115,6 +115,7 @@ class Graph:
         self.description: str = ""
         self.extra: dict = {}           # unknown top-level keys of a file
         self.edge_extra: dict[Edge, dict] = {}   # unknown keys of a file's edges
+        self.data = None                # a datasets.Dataset bound to inputs, or None
         self.structure_version = 0      # bumps when nodes, wires or ops change
         self._generations: tuple[int, tuple] | None = None    # (structure_version, levels)
         self.version = 0                # bumps on every change
@@ -564,6 +565,7 @@ class Graph:
         self.title, self.description = source.title, source.description
         self.extra = copy.deepcopy(source.extra)
         self.edge_extra = copy.deepcopy(source.edge_extra)
+        self.data = source.data.copy() if source.data is not None else None
 
     def _place_nodes(self, entries: list[tuple[int, str]]) -> None:
         """Move nodes just added (at the end) to their positions in the node order."""

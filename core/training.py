@@ -23,6 +23,14 @@ nobody was told about: the price is that ``graph.version`` lags during a run,
 which is harmless because a run is synchronous and nothing else looks at the
 graph until it publishes.
 
+The update rule is an :mod:`chainrule.core.optimizers` optimizer (plain SGD
+unless another is given), whose state per parameter lives as long as the
+Trainer and is forgotten by :meth:`Trainer.reset`.  When the graph has a data
+set bound to its inputs (``graph.data``), every step first feeds the next
+minibatch to those inputs; at the end of each epoch the loss of the whole
+training part and of the held-out part are computed by forward passes alone
+(nothing is updated) and appended to :attr:`Trainer.epochs`.
+
 A non-finite loss, gradient or updated value stops training with a
 :class:`TrainingError` that says which and when; the parameters keep the last
 finite values (published), and :attr:`Trainer.history` keeps every loss
@@ -41,6 +49,11 @@ from .engine import Evaluator
 from .errors import ChainruleError
 from .formatting import format_number, nonfinite_word
 from .graph import Graph
+from .optimizers import SGD, Optimizer
+
+
+#: ``lr`` left out of :meth:`Trainer.step` / :meth:`Trainer.run`: the optimizer's own.
+_OWN = object()
 
 
 class TrainingError(ChainruleError):
@@ -100,10 +113,18 @@ class Trainer:
     with its value then, for :meth:`reset`.
     """
 
-    def __init__(self, graph: Graph, evaluator: Evaluator | None = None):
+    def __init__(self, graph: Graph, evaluator: Evaluator | None = None,
+                 optimizer: Optimizer | None = None):
         self.graph = graph
         self.evaluator = evaluator if evaluator is not None else Evaluator(graph)
+        self.optimizer = optimizer if optimizer is not None else SGD(0.1)
         self.history: list[float] = []
+        #: One entry per finished epoch: (steps so far, training loss, held-out loss or None).
+        self.epochs: list[tuple[int, float, float | None]] = []
+        self._cursor: tuple[int, int] = (0, 0)      # (epoch, next batch in it)
+        self._batches: list | None = None           # the current epoch's batches
+        #: Called after every step with the parameters' new values (a path to draw), or None.
+        self.on_step: Callable[[dict], Any] | None = None
         self._start: dict[str, Any] = {}
         self._params = self._refresh()
 
@@ -131,10 +152,27 @@ class Trainer:
 
     # ------------------------------------------------------------ actions
 
-    def step(self, lr: float, notify: bool = True) -> float:
+    def set_optimizer(self, optimizer: Optimizer) -> None:
+        """Another update rule (or the same with new settings): its state starts empty."""
+        self.optimizer = optimizer
+
+    def state(self) -> dict:
+        """What undo must put back besides the values: optimizer state, batch cursor, epochs."""
+        import copy
+        return {"optimizer": self.optimizer, "opt_state": copy.deepcopy(self.optimizer.state),
+                "cursor": self._cursor, "epochs": list(self.epochs)}
+
+    def restore_state(self, state: dict) -> None:
+        import copy
+        self.optimizer = state["optimizer"]
+        self.optimizer.state = copy.deepcopy(state["opt_state"])
+        self._cursor, self._batches = state["cursor"], None
+        self.epochs[:] = state["epochs"]
+
+    def step(self, lr: Any = _OWN, notify: bool = True) -> float:
         """One update of every parameter; returns the loss before it (also appended to
         :attr:`history`).  With ``notify=False`` call :meth:`publish` later."""
-        _check_lr(lr)
+        lr = self._lr(lr)
         self._params = self._refresh()
         try:
             return self._step(lr, self._params)
@@ -142,7 +180,7 @@ class Trainer:
             if notify:
                 self.publish()
 
-    def run(self, n: int, lr: float, callback: Callable[[Progress], Any] | None = None,
+    def run(self, n: int, lr: Any = _OWN, callback: Callable[[Progress], Any] | None = None,
             should_stop: Callable[[], bool] | None = None, every: int = 1,
             interval: float | None = None) -> list[float]:
         """Up to ``n`` steps; returns the losses of the steps done.
@@ -153,7 +191,7 @@ class Trainer:
         before each call.  ``should_stop()`` is asked before every step: True
         ends the run early (no error).
         """
-        _check_lr(lr)
+        lr = self._lr(lr)
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError("the number of steps must be a whole number ≥ 0")
         every = max(1, int(every))
@@ -183,8 +221,8 @@ class Trainer:
         return losses
 
     def publish(self) -> None:
-        """Announce the parameters' current values (one ``node_changed`` each)."""
-        params = [p for p in self._params if p in self.graph]
+        """Announce the parameters' and fed inputs' values (one ``node_changed`` each)."""
+        params = [p for p in self._params + self.fed_nodes() if p in self.graph]
         if params:
             self.graph.set_values({p: self.graph.node(p).value for p in params})
 
@@ -195,6 +233,9 @@ class Trainer:
         if restore:
             self.graph.set_values(restore)
         self.history.clear()
+        self.optimizer.reset()
+        self.epochs.clear()
+        self._cursor, self._batches = (0, 0), None
 
     def rebase(self) -> None:
         """Make the current values the ones :meth:`reset` restores; clear the history
@@ -202,6 +243,9 @@ class Trainer:
         self._start = {}
         self._params = self._refresh()
         self.history.clear()
+        self.optimizer.reset()
+        self.epochs.clear()
+        self._cursor, self._batches = (0, 0), None
 
     # ----------------------------------------------------------- internal
 
@@ -212,9 +256,65 @@ class Trainer:
                 self._start[p] = _copy(self.graph.node(p).value)
         return params
 
+    def _lr(self, lr: Any) -> float:
+        """``lr`` checked and given to the optimizer; left out: the optimizer's own."""
+        if lr is not _OWN:
+            _check_lr(lr)
+            self.optimizer.lr = float(lr)
+        return self.optimizer.lr
+
+    # ------------------------------------------------------------ data
+
+    def fed_nodes(self) -> list[str]:
+        """The inputs the graph's data set feeds (those still in the graph)."""
+        data = self.graph.data
+        return [n for n in data.bind if n in self.graph] if data is not None else []
+
+    def _feed(self, rows) -> None:
+        for node_id, value in self.graph.data.feed(rows).items():
+            if node_id in self.graph:
+                self.graph.node(node_id).value = value     # quiet, as the parameters
+
+    def _next_batch(self) -> bool:
+        """Feed the next minibatch; True when it is the last of its epoch."""
+        data = self.graph.data
+        if data is None or not self.fed_nodes():
+            return False
+        epoch, i = self._cursor
+        if self._batches is None:
+            self._batches = data.batches(epoch)
+        self._feed(self._batches[i])
+        last = i + 1 >= len(self._batches)
+        self._cursor = (epoch + 1, 0) if last else (epoch, i + 1)
+        if last:
+            self._batches = None
+        return last
+
+    def split_losses(self) -> tuple[float, float | None]:
+        """(training loss, held-out loss or None) at the current parameters, by forward
+        passes only; the training rows stay fed.  Nothing is updated."""
+        data = self.graph.data
+        train, held = data.split()
+        held_loss = None
+        if held.size:
+            self._feed(held)
+            held_loss = self._forward_loss()
+        self._feed(train)
+        return self._forward_loss(), held_loss
+
+    def _forward_loss(self) -> float:
+        evaluation = self.evaluator.forward()
+        if evaluation.error is not None:
+            raise TrainingError(f"there is no loss to lower: {evaluation.error}",
+                                len(self.history))
+        return total_loss(evaluation.value(evaluation.output))
+
+    # ------------------------------------------------------------ the step
+
     def _step(self, lr: float, params: list[str]) -> float:
         if not params:
             raise TrainingError("there is nothing to train: mark an input as trainable")
+        epoch_done = self._next_batch()
         evaluation = self.evaluator.evaluate()
         k = len(self.history)
         if evaluation.error is not None:
@@ -228,26 +328,27 @@ class Trainer:
                                 f"keep their last values (try a smaller α than "
                                 f"{format_number(lr)})", k)
         grads, index, nodes = evaluation.grads, plan.index, plan.nodes
-        updates = []
-        for p in params:
-            i = index[p]
-            g = grads[i]
-            if g is None:                   # does not reach the loss: nothing to learn
-                continue
-            node = nodes[i]
-            w = node.value
-            if isinstance(w, np.ndarray):
-                new = w - lr * g
-                ok = bool(np.all(np.isfinite(new)))
-            else:
-                new = float(w - lr * g)
-                ok = math.isfinite(new)
-            if not ok:
-                raise TrainingError(self._why(p, g, k, lr), k, p)
-            updates.append((node, new))
-        for node, new in updates:
-            node.value = new                # quiet: publish() announces (module docstring)
+        reached = [p for p in params if grads[index[p]] is not None]
+        opt = self.optimizer
+        saved = {p: dict(opt.state[p]) if p in opt.state else None for p in reached}
+        new = opt.step({p: nodes[index[p]].value for p in reached},
+                       {p: grads[index[p]] for p in reached})
+        for p in reached:
+            if not _finite(new[p]):
+                for q, st in saved.items():        # a refused step leaves the state alone
+                    if st is None:
+                        opt.state.pop(q, None)
+                    else:
+                        opt.state[q] = st
+                raise TrainingError(self._why(p, grads[index[p]], k, lr), k, p)
+        for p in reached:
+            nodes[index[p]].value = new[p]  # quiet: publish() announces (module docstring)
         self.history.append(loss)
+        if self.on_step is not None:
+            self.on_step(new)
+        if epoch_done:
+            train, held = self.split_losses()
+            self.epochs.append((len(self.history), train, held))
         return loss
 
     def _why(self, p: str, g: Any, k: int, lr: float) -> str:
