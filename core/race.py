@@ -24,17 +24,38 @@ class Entrant:
     losses: list[float] = field(default_factory=list)
     stopped: str | None = None             # why it stopped early, if it did
     trainer: Trainer | None = None
+    path: list[tuple[float, float]] = field(default_factory=list)   # the two traced numbers
 
 
-def start(graph: Graph, entrants: list[tuple[str, Optimizer]]) -> list[Entrant]:
-    """Up to :data:`MAX_ENTRANTS` entrants, each with a copy of ``graph`` as it is now."""
+def start(graph: Graph, entrants: list[tuple[str, Optimizer]], trace=None) -> list[Entrant]:
+    """Up to :data:`MAX_ENTRANTS` entrants, each with a copy of ``graph`` as it is now.
+
+    ``trace``: two coordinates (``(node, index)``, as in :mod:`.landscape`) whose
+    values each entrant records after every step, its path on the loss surface.
+    """
     if not 1 <= len(entrants) <= MAX_ENTRANTS:
         raise ValueError(f"a race has 1 to {MAX_ENTRANTS} optimizers, not {len(entrants)}")
     out = []
     for name, opt in entrants:
         opt.reset()
-        out.append(Entrant(name, opt, trainer=Trainer(graph.copy(), optimizer=opt)))
+        entrant = Entrant(name, opt, trainer=Trainer(graph.copy(), optimizer=opt))
+        if trace is not None:
+            entrant.trainer.on_step = _tracer(entrant, graph, trace)
+        out.append(entrant)
     return out
+
+
+def _tracer(entrant: Entrant, graph: Graph, trace):
+    from .landscape import read
+    (pa, ia), (pb, ib) = trace
+    entrant.path.append((read(graph, trace[0]), read(graph, trace[1])))
+
+    def record(new: dict) -> None:
+        last = entrant.path[-1]
+        a = (float(new[pa][ia]) if ia else float(new[pa])) if pa in new else last[0]
+        b = (float(new[pb][ib]) if ib else float(new[pb])) if pb in new else last[1]
+        entrant.path.append((a, b))
+    return record
 
 
 def advance(entrants: list[Entrant], steps: int) -> None:

@@ -123,6 +123,7 @@ class Trainer:
         self.epochs: list[tuple[int, float, float | None]] = []
         self._cursor: tuple[int, int] = (0, 0)      # (epoch, next batch in it)
         self._batches: list | None = None           # the current epoch's batches
+        self._batches_of = None                     # ... of this data set
         #: Called after every step with the parameters' new values (a path to draw), or None.
         self.on_step: Callable[[dict], Any] | None = None
         self._start: dict[str, Any] = {}
@@ -281,8 +282,10 @@ class Trainer:
         if data is None or not self.fed_nodes():
             return False
         epoch, i = self._cursor
-        if self._batches is None:
-            self._batches = data.batches(epoch)
+        if self._batches is None or self._batches_of is not data:
+            self._batches, self._batches_of = data.batches(epoch), data   # a new set: re-cut
+            if i >= len(self._batches):
+                i = 0
         self._feed(self._batches[i])
         last = i + 1 >= len(self._batches)
         self._cursor = (epoch + 1, 0) if last else (epoch, i + 1)
