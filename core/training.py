@@ -183,14 +183,15 @@ class Trainer:
 
     def run(self, n: int, lr: Any = _OWN, callback: Callable[[Progress], Any] | None = None,
             should_stop: Callable[[], bool] | None = None, every: int = 1,
-            interval: float | None = None) -> list[float]:
+            interval: float | None = None, publish: bool = True) -> list[float]:
         """Up to ``n`` steps; returns the losses of the steps done.
 
         ``callback(progress)`` is called after a step when at least ``every``
         steps and (if given) ``interval`` seconds have passed since the previous
         call, and always after the last step; the values are published just
         before each call.  ``should_stop()`` is asked before every step: True
-        ends the run early (no error).
+        ends the run early (no error).  ``publish=False`` (no callback) leaves the
+        announcing to the caller (:meth:`publish`), who knows when the screen wants it.
         """
         lr = self._lr(lr)
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -214,9 +215,11 @@ class Trainer:
                     since, last_call = done, time.perf_counter()
         except TrainingError as exc:
             exc.losses = losses
-            self.publish()
+            if publish:
+                self.publish()
             raise
-        self.publish()
+        if publish:
+            self.publish()
         if callback is not None and len(losses) > since:
             callback(Progress(len(losses), n, losses[-1], losses[since:]))
         return losses

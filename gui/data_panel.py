@@ -92,6 +92,8 @@ class DataPanel(QWidget):
         self._drawn = 0.0
         self.regions: np.ndarray | None = None     # the last image drawn (class per pixel)
         self.region_box = None
+        self.redraw_count = 0                       # region redraws so far (the benchmark)
+        self._following = True
 
         self.generator = QComboBox()
         self.generator.setObjectName("dataGenerator")
@@ -232,16 +234,33 @@ class DataPanel(QWidget):
         lab = data.column(data.bind[label][0]) if label else np.zeros(len(data))
         return data.column(c1), data.column(c2), lab
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.redraw_regions()
+
+    def set_following(self, on: bool) -> None:
+        """Redraw the regions after every evaluation (on), or only when told (a run's
+        ``frame``: the Train panel spreads a run's repaints over its turns)."""
+        self._following = on
+
     def _request_regions(self, *_args) -> None:
+        if not self.isVisible() or not self._following:
+            return                      # drawn when shown (showEvent) or told (frame)
         wait = REGION_INTERVAL_MS - (time.perf_counter() - self._drawn) * 1000
         if wait <= 0:
             self.redraw_regions()
         elif not self._timer.isActive():
             self._timer.start(int(wait) + 1)
 
+    def frame(self) -> None:
+        """A run's turn for the pictures: redraw the regions if they are on screen."""
+        if self.isVisible():
+            self.redraw_regions()
+
     def redraw_regions(self) -> None:
         """The classes the current parameters predict, as a picture under the points."""
         self._drawn = time.perf_counter()
+        self.redraw_count += 1
         graph = self.document.graph
         if graph.data is None:
             self.region_item.clear()

@@ -72,6 +72,9 @@ class LearningTools(QObject):
         self.data_panel = DataPanel(doc)
         window.add_dock("data", "Data", self.data_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.data_panel.data_changed.connect(self.train_panel.data_changed)
+        self.train_panel.frame.connect(self.data_panel.frame)
+        self.train_panel.running_changed.connect(
+            lambda running: self.data_panel.set_following(not running))
         self.surface_view = SurfaceView(doc, self.train_panel)
         window.add_dock("surface", "Loss Surface", self.surface_view,
                         Qt.DockWidgetArea.RightDockWidgetArea)

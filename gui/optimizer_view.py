@@ -16,6 +16,7 @@ from html import escape
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
+from shiboken6 import isValid
 
 from chainrule.core.training import parameters
 from chainrule.core.update_text import NAMES, badge, state_summary, update_text
@@ -41,6 +42,8 @@ class OptimizerStateView(QObject):
         self.refresh()
 
     def refresh(self) -> None:
+        if not (isValid(self.inspector) and isValid(self.panel)):
+            return                              # the window is closing
         opt = self.panel.optimizer
         marks = {}
         if opt is not None:

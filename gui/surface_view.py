@@ -31,6 +31,7 @@ class SurfaceView(QWidget):
         self.surface = None
         self.path: list[tuple[float, float]] = []
         self.race_paths: dict[str, list[tuple[float, float]]] = {}
+        self._legend_names: list[str] = []
         self.a_box, self.b_box = QComboBox(), QComboBox()
         self.a_box.setObjectName("surfaceA")
         self.b_box.setObjectName("surfaceB")
@@ -75,8 +76,9 @@ class SurfaceView(QWidget):
         train_panel.step_listeners.append(self._stepped)
         train_panel.state_changed.connect(self._state_changed)
         document.graph_replaced.connect(self._graph_replaced)
-        for signal in (document.node_added, document.node_removed, document.node_changed):
+        for signal in (document.node_added, document.node_removed, document.node_renamed):
             signal.connect(self._fill)
+        document.node_changed.connect(self._node_changed)
         self._graph_replaced()
 
     def _make_plot(self):
@@ -92,8 +94,7 @@ class SurfaceView(QWidget):
         self.contours = []
         self.curves = []
         for k, color in enumerate(PATH_COLORS):
-            curve = item.plot([], [], pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4,
-                              symbolBrush=color, symbolPen=None)
+            curve = item.plot([], [], pen=pg.mkPen(color, width=2))
             self.curves.append(curve)
         self.legend = item.addLegend(offset=(-10, 10))
         return plot
@@ -125,6 +126,10 @@ class SurfaceView(QWidget):
             i = box.findText(current)
             box.setCurrentIndex(i if i >= 0 else min(k, len(coords) - 1))
             box.blockSignals(False)
+
+    def _node_changed(self, _node_id: str, what: str) -> None:
+        if what != "value":             # a new value keeps the numbers (a shape change is rare)
+            self._fill()
 
     def _graph_replaced(self) -> None:
         self._probe = Probe(self.document.graph)
@@ -220,14 +225,24 @@ class SurfaceView(QWidget):
         self.race_paths = {}
         self._redraw_paths()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._redraw_paths()
+
     def _redraw_paths(self) -> None:
-        self.legend.clear()
+        if not self.isVisible():
+            return                      # drawn when shown (showEvent)
         lines = [("Train panel", self.path)] + list(self.race_paths.items())
+        names = [name for name, pts in lines if pts]
+        if names != self._legend_names:            # the legend is rebuilt only when it changes
+            self.legend.clear()
         for k, curve in enumerate(self.curves):
             if k < len(lines) and lines[k][1]:
                 name, pts = lines[k]
                 arr = np.array(pts, dtype=float)
                 curve.setData(arr[:, 0], arr[:, 1])
-                self.legend.addItem(curve, name)
+                if names != self._legend_names:
+                    self.legend.addItem(curve, name)
             else:
                 curve.setData([], [])
+        self._legend_names = names

@@ -31,7 +31,12 @@ reset (or the graph opened): a learner who edits a weight by hand after a
 Reset and trains again gets that weight back on the next Reset.
 
 The plot is redrawn at most every :data:`PLOT_INTERVAL_MS` ms — training
-speed never waits for the plot.
+speed never waits for the plot.  During a run the views are refreshed in
+turns, one part per turn of the event loop and at most every
+:data:`DISPLAY_SPACING` seconds: the canvas (values announced, labels, the
+optimizer's badges), then the loss plots, then the pictures (``frame``: the
+decision regions).  No turn pays for a whole repaint, so a key press waits
+for at most one chunk and one part, and most of the time goes to training.
 """
 from __future__ import annotations
 
@@ -53,6 +58,8 @@ from chainrule.gui.train_commands import SetParameters
 CHUNK_SECONDS = 0.04
 #: The plot is redrawn at most this often during a run (20 times a second).
 PLOT_INTERVAL_MS = 50
+#: During a run, one part of the views is refreshed at most this often (see above).
+DISPLAY_SPACING = 0.1
 #: Learning rates the spin box steps through: 1, 2, 5 × 10ᵏ.
 LR_MANTISSAS = (1.0, 2.0, 5.0)
 LR_MIN, LR_MAX = 1e-6, 100.0
@@ -120,6 +127,9 @@ class TrainPanel(QWidget):
     #: The parameters or the optimizer's state changed (a step, a chunk of a run, a reset,
     #: an undo, another optimizer): the badges and the inspector re-read them.
     state_changed = Signal()
+    #: Time to redraw the pictures of the current parameters (during a run: in turn with
+    #: the canvas and the plots, see the module docstring; and at the end of the run).
+    frame = Signal()
 
     def __init__(self, document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -132,6 +142,8 @@ class TrainPanel(QWidget):
         self.last_rate: float | None = None     # steps per second of the last run
         #: Called after every step with the parameters' new values (the loss surface's path).
         self.step_listeners: list = []
+        self._stage = 0                         # the next part of the views to refresh
+        self._display_at = 0.0                  # perf_counter of the last part refreshed
 
         self.lr_spin = LearningRateSpinBox()
         self.lr_spin.setObjectName("learningRate")
@@ -252,16 +264,21 @@ class TrainPanel(QWidget):
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setMenuEnabled(False)
         item.addLegend(offset=(-10, 10))
-        self.train_curve = item.plot([], [], pen=pg.mkPen("#0b5cad", width=2), symbol="o",
-                                     symbolSize=4, name="training rows")
-        self.held_curve = item.plot([], [], pen=pg.mkPen("#e07b00", width=2), symbol="o",
-                                    symbolSize=4, name="held-out rows")
+        self.train_curve = item.plot([], [], pen=pg.mkPen("#0b5cad", width=2),
+                                     name="training rows")
+        self.held_curve = item.plot([], [], pen=pg.mkPen("#e07b00", width=2),
+                                    name="held-out rows")
+        self._epochs_drawn = None
         plot.setVisible(False)
         return plot
 
     def _redraw_epochs(self) -> None:
         epochs = self.trainer.epochs if self.trainer is not None else []
         self.epoch_plot.setVisible(self.document.graph.data is not None)
+        key = (len(epochs), epochs[-1] if epochs else None)
+        if key == self._epochs_drawn:
+            return                      # most redraws of a run end no epoch: nothing new
+        self._epochs_drawn = key
         x = np.arange(1, len(epochs) + 1)
         self.train_curve.setData(x, np.array([e[1] for e in epochs], dtype=float))
         held = [(i, e[2]) for i, e in zip(x, epochs) if e[2] is not None]
@@ -484,7 +501,7 @@ class TrainPanel(QWidget):
         left = run["n"] - run["done"]
         error = None
         try:
-            losses = trainer.run(left, run["lr"],
+            losses = trainer.run(left, run["lr"], publish=False,
                                  should_stop=lambda: time.perf_counter() >= deadline)
         except TrainingError as exc:
             losses, error = exc.losses, exc
@@ -492,16 +509,35 @@ class TrainPanel(QWidget):
         command = run["command"]
         command.update(self._parameter_values(), self._run_text(run["done"], run["n"], run["lr"]),
                        trainer.history[command.keep:], state_after=trainer.state())
-        self.progress.setValue(run["done"])
-        # Evaluate now rather than on the document's zero timer: this timer fires again
-        # first and every chunk restarts that one, so the labels would wait to the end.
-        self.document.evaluate_now()
-        self._request_plot()
-        self.state_changed.emit()
         if error is not None:
             self._finish(f"Training stopped: {error}.")
         elif run["done"] >= run["n"]:
             self._finish(None)
+        elif time.perf_counter() - self._display_at >= DISPLAY_SPACING:
+            self._display_part()
+
+    def _display_part(self) -> None:
+        """Refresh the next part of the views (canvas, plots, pictures), in turn."""
+        stage, self._stage = self._stage, (self._stage + 1) % 3
+        if stage == 0:
+            self._show_values()
+        elif stage == 1:
+            self._redraw_plot()
+        else:
+            self.frame.emit()
+        self._display_at = time.perf_counter()
+
+    def _show_values(self) -> None:
+        """Announce the trained values and evaluate now (rather than on the document's
+        zero timer, which the chunk timer would keep waiting): labels, badges, inspector."""
+        if self.trainer is not None:
+            self.trainer.publish()
+        if self._run is not None:
+            # QProgressBar.setValue repaints at once (when its text changes): once per
+            # refresh of the canvas, not after every chunk.
+            self.progress.setValue(self._run["done"])
+        self.document.evaluate_now()
+        self.state_changed.emit()
 
     def _run_text(self, done: int, n: int, lr: float) -> str:
         if done == n:
@@ -534,6 +570,10 @@ class TrainPanel(QWidget):
             command.setObsolete(True)
             stack.undo()
         self.last_rate = done / seconds if seconds > 0 and done else None
+        self.progress.setValue(done)
+        if keep_command and stack.index() == run["index"]:
+            self._show_values()               # an undo already put other values back
+        self.frame.emit()
         self._redraw_plot()
         rate = f" ({self.last_rate:,.0f} steps/s)" if self.last_rate else ""
         if message is None:
