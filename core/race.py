@@ -70,8 +70,9 @@ def advance(entrants: list[Entrant], steps: int) -> None:
             e.stopped = str(exc)
 
 
-def race(graph: Graph, entrants: list[tuple[str, Optimizer]], steps: int) -> list[Entrant]:
+def race(graph: Graph, entrants: list[tuple[str, Optimizer]], steps: int,
+         trace=None) -> list[Entrant]:
     """The whole race at once (the editor advances it in chunks, the same steps)."""
-    field_ = start(graph, entrants)
+    field_ = start(graph, entrants, trace)
     advance(field_, steps)
     return field_
