@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
@@ -206,7 +206,8 @@ class LearningTools(QObject):
         except (TypeError, ValueError):
             pass
         if lab.get("open") in ("train", "data", "surface", "race"):
-            self.show_dock(lab["open"])
+            # after the window has laid out its docks (a restored layout raises others)
+            QTimer.singleShot(0, lambda name=lab["open"]: self.show_dock(name))
 
     def show_train_panel(self) -> None:
         self.show_dock("train")

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 from shiboken6 import isValid
 
+from chainrule.core.explain import _name as short_name   # the name the equations use
 from chainrule.core.training import parameters
 from chainrule.core.update_text import NAMES, badge, state_summary, update_text
 
@@ -79,5 +80,5 @@ class OptimizerStateView(QObject):
         for p in params:
             grad = evaluation.grad(p) if evaluation is not None else None
             out.append(update_text(opt, p, graph.node(p).value, grad, digits,
-                                   name=graph.node(p).display))
+                                   name=short_name(graph, p)))
         return out

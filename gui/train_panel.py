@@ -263,6 +263,8 @@ class TrainPanel(QWidget):
         item.setLabel("left", "loss")
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setMenuEnabled(False)
+        for axis in ("left", "bottom"):
+            item.getAxis(axis).enableAutoSIPrefix(False)
         item.addLegend(offset=(-10, 10))
         self.train_curve = item.plot([], [], pen=pg.mkPen("#0b5cad", width=2),
                                      name="training rows")
