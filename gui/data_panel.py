@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
 from chainrule.core.datasets import GENERATORS, DataError, Dataset, read_csv
 from chainrule.core.probe import Probe
 from chainrule.core.regions import bounds, decision_regions
+from chainrule.gui.plots import make_plot
 from chainrule.gui.train_commands import SetData
 
 #: The regions are recomputed at most this often (10 times a second).
@@ -37,6 +38,14 @@ REGION_INTERVAL_MS = 100
 REGION_PIXELS = 64
 CLASS_COLORS = ("#0b5cad", "#e07b00", "#2da44e", "#8250df")
 REGION_COLORS = ((205, 224, 246), (250, 225, 196), (210, 240, 214), (228, 218, 248))
+
+
+def _spin(name: str, top: int, tip: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setObjectName(name)
+    box.setRange(0, top)
+    box.setToolTip(tip)
+    return box
 
 
 def leaf_ids(graph) -> list[str]:
@@ -109,9 +118,8 @@ class DataPanel(QWidget):
         self.noise.setRange(0.0, 2.0)
         self.noise.setSingleStep(0.05)
         self.noise.setValue(0.1)
-        self.seed = QSpinBox()
-        self.seed.setObjectName("dataSeed")
-        self.seed.setRange(0, 2 ** 31 - 1)
+        self.seed = _spin("dataSeed", 2 ** 31 - 1, "The generator's seed: the same seed, the "
+                                                   "same points")
         self.generate_button = QPushButton("Generate")
         self.generate_button.setObjectName("dataGenerate")
         self.generate_button.setToolTip("Make the toy data set (the same seed makes the same "
@@ -126,20 +134,14 @@ class DataPanel(QWidget):
         self.label_node.setObjectName("dataLabelNode")
         self.label_node.setToolTip("The input (or const) that gets the labels: one number per "
                                    "sample (class indices for cross_entropy)")
-        self.batch = QSpinBox()
-        self.batch.setObjectName("dataBatch")
-        self.batch.setRange(0, 100_000)
+        self.batch = _spin("dataBatch", 100_000, "Rows per step (all: the whole training part "
+                                                 "at once)")
         self.batch.setSpecialValueText("all")
-        self.batch.setToolTip("Rows per step (all: the whole training part at once)")
-        self.shuffle_seed = QSpinBox()
-        self.shuffle_seed.setObjectName("dataShuffleSeed")
-        self.shuffle_seed.setRange(0, 2 ** 31 - 1)
-        self.shuffle_seed.setToolTip("Seed of the minibatch order and of the held-out pick")
-        self.holdout = QSpinBox()
-        self.holdout.setObjectName("dataHoldout")
-        self.holdout.setRange(0, 90)
+        self.shuffle_seed = _spin("dataShuffleSeed", 2 ** 31 - 1,
+                                  "Seed of the minibatch order and of the held-out pick")
+        self.holdout = _spin("dataHoldout", 90, "Rows held out: never trained on, their loss "
+                                                "plotted per epoch")
         self.holdout.setSuffix(" %")
-        self.holdout.setToolTip("Rows held out: never trained on, their loss plotted per epoch")
         self.click_class = QComboBox()
         self.click_class.setObjectName("dataClickClass")
         self.click_class.addItems(["class 0", "class 1"])
@@ -193,14 +195,8 @@ class DataPanel(QWidget):
 
     def _make_plot(self):
         import pyqtgraph as pg
-        plot = pg.PlotWidget(background="w")
-        plot.setObjectName("dataPlot")
-        plot.setMinimumHeight(220)
-        item = plot.getPlotItem()
-        item.setMenuEnabled(False)
+        plot, item = make_plot("dataPlot", 220, "x1", "x2")
         item.setAspectLocked(True)
-        item.setLabel("bottom", "x1")
-        item.setLabel("left", "x2")
         self.region_item = pg.ImageItem()
         self.region_item.setZValue(-10)
         item.addItem(self.region_item)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout
 from chainrule.core import race
 from chainrule.core.optimizers import make_optimizer
 from chainrule.core.update_text import NAMES
+from chainrule.gui.plots import make_plot
 
 COLORS = ("#c62828", "#0b5cad", "#2da44e", "#8250df")
 DEFAULTS = (("sgd", 0.1), ("momentum", 0.1), ("adam", 0.01), ("rmsprop", 0.01))
@@ -82,15 +83,7 @@ class RaceView(QWidget):
 
     def _make_plot(self):
         import pyqtgraph as pg
-        plot = pg.PlotWidget(background="w")
-        plot.setObjectName("racePlot")
-        plot.setMinimumHeight(200)
-        item = plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.setLabel("bottom", "step")
-        item.setLabel("left", "loss")
-        item.showGrid(x=True, y=True, alpha=0.25)
-        item.setLogMode(y=True)
+        plot, item = make_plot("racePlot", 200, "step", "loss", grid=True, log_y=True)
         self.legend = item.addLegend(offset=(-10, 10))
         self.curves = [item.plot([], [], pen=pg.mkPen(c, width=2)) for c in COLORS]
         return plot

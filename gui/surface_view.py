@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 
 from chainrule.core.landscape import coordinate_name, coordinates, loss_surface
 from chainrule.core.probe import Probe
+from chainrule.gui.plots import make_plot
 
 PATH_COLORS = ("#111111", "#c62828", "#0b5cad", "#2da44e", "#8250df")
 LEVELS = 12
@@ -83,11 +84,7 @@ class SurfaceView(QWidget):
 
     def _make_plot(self):
         import pyqtgraph as pg
-        plot = pg.PlotWidget(background="w")
-        plot.setObjectName("surfacePlot")
-        plot.setMinimumHeight(220)
-        item = plot.getPlotItem()
-        item.setMenuEnabled(False)
+        plot, item = make_plot("surfacePlot", 220)
         self.image = pg.ImageItem()
         self.image.setZValue(-20)
         item.addItem(self.image)

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 from chainrule.core.formatting import format_number
 from chainrule.core.training import Trainer, TrainingError, parameters, total_loss
 from chainrule.gui.optimizer_settings import OptimizerSettings
+from chainrule.gui.plots import make_plot
 from chainrule.gui.train_commands import SetParameters
 
 #: Training time per chunk of a run, between two turns of the event loop.
@@ -255,16 +256,7 @@ class TrainPanel(QWidget):
 
     def _make_epoch_plot(self):
         import pyqtgraph as pg
-        plot = pg.PlotWidget(background="w")
-        plot.setObjectName("epochPlot")
-        plot.setMinimumHeight(120)
-        item = plot.getPlotItem()
-        item.setLabel("bottom", "epoch")
-        item.setLabel("left", "loss")
-        item.showGrid(x=True, y=True, alpha=0.25)
-        item.setMenuEnabled(False)
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).enableAutoSIPrefix(False)
+        plot, item = make_plot("epochPlot", 120, "epoch", "loss", grid=True)
         item.addLegend(offset=(-10, 10))
         self.train_curve = item.plot([], [], pen=pg.mkPen("#0b5cad", width=2),
                                      name="training rows")

@@ -22,17 +22,18 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEvent, QObject, Qt  # noqa: E402
 from PySide6.QtGui import QKeyEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
+import bench_train_gui  # noqa: E402
 from data_graphs import mlp  # noqa: E402
 from chainrule.core.optimizers import Adam  # noqa: E402
 from chainrule.core.training import Trainer  # noqa: E402
@@ -92,15 +93,7 @@ class KeyLatency(QObject):
 
 
 def make_window():
-    from chainrule.gui.main_window import MainWindow
-    from chainrule.gui.settings import Settings
-    settings_dir = tempfile.mkdtemp(prefix="chainrule-bench-")
-    os.environ["CHAINRULE_SETTINGS_DIR"] = settings_dir
-    window = MainWindow(Settings(settings_dir))
-    window.files.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
-    window.resize(1600, 1000)
-    window.show()
-    window.learning.show_train_panel()
+    window = bench_train_gui.make_window()
     data = window.docks["data"]
     data.setFloating(True)
     data.resize(420, 700)
