@@ -239,3 +239,32 @@ def test_the_window_answers_during_a_run_with_data_bound(make_window, qtbot):
     done = len(panel.trainer.history)
     qtbot.mouseClick(panel.cancel_button, Qt.LeftButton)
     assert not panel.running and 0 < done <= len(panel.trainer.history) < 100000
+
+
+def test_the_drawn_regions_put_a_known_linear_boundary_on_the_right_pixels(make_window, qtbot):
+    """scores = (x1, −x1): class 1 left of x1 = 0, class 0 right of it, on screen."""
+    from data_graphs import linear_classifier
+    from chainrule.gui.data_panel import REGION_COLORS
+    window = make_window("01-neuron.cgraph")
+    window.show()
+    qtbot.waitExposed(window)
+    window.document.set_graph(linear_classifier())
+    window.learning.show_dock("data")
+    data_panel = window.learning.data_panel
+    for scatter in data_panel.scatters:
+        scatter.setVisible(False)                 # only the regions under the samples
+    data_panel.redraw_regions()
+    qtbot.wait(50)
+    x0, x1, y0, y1 = data_panel.region_box
+    image = data_panel.plot.grab().toImage()
+    view = data_panel.plot.getPlotItem().getViewBox()
+    width = x1 - x0
+    for fx, fy in ((0.1, 0.2), (0.3, 0.8), (0.45, 0.5), (0.55, 0.5), (0.7, 0.2), (0.9, 0.9)):
+        x, y = x0 + fx * width, y0 + fy * (y1 - y0)
+        if abs(x) < width / 64:
+            continue                              # on the boundary's own pixel column
+        point = data_panel.plot.mapFromScene(view.mapViewToScene(QPointF(x, y)))
+        ratio = image.devicePixelRatio()
+        color = image.pixelColor(int(point.x() * ratio), int(point.y() * ratio))
+        expected = REGION_COLORS[1 if x < 0 else 0]
+        assert (color.red(), color.green(), color.blue()) == expected, (x, y)
