@@ -164,9 +164,13 @@ class Trainer:
                 "cursor": self._cursor, "epochs": list(self.epochs)}
 
     def restore_state(self, state: dict) -> None:
+        """Put back a :meth:`state`.  Its optimizer state only if it belongs to the current
+        optimizer: after a switch to another rule, that one starts afresh instead."""
         import copy
-        self.optimizer = state["optimizer"]
-        self.optimizer.state = copy.deepcopy(state["opt_state"])
+        if state["optimizer"] is self.optimizer:
+            self.optimizer.state = copy.deepcopy(state["opt_state"])
+        else:
+            self.optimizer.reset()
         self._cursor, self._batches = state["cursor"], None
         self.epochs[:] = state["epochs"]
 

@@ -84,7 +84,7 @@ class RaceView(QWidget):
     def _make_plot(self):
         import pyqtgraph as pg
         plot, item = make_plot("racePlot", 200, "step", "loss", grid=True, log_y=True)
-        self.legend = item.addLegend(offset=(-10, 10))
+        self.legend = item.addLegend(offset=(-10, 10), labelTextColor="#24292f")
         self.curves = [item.plot([], [], pen=pg.mkPen(c, width=2)) for c in COLORS]
         return plot
 

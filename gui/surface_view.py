@@ -93,7 +93,7 @@ class SurfaceView(QWidget):
         for k, color in enumerate(PATH_COLORS):
             curve = item.plot([], [], pen=pg.mkPen(color, width=2))
             self.curves.append(curve)
-        self.legend = item.addLegend(offset=(-10, 10))
+        self.legend = item.addLegend(offset=(-10, 10), labelTextColor="#24292f")
         return plot
 
     # ------------------------------------------------------------ choices

@@ -257,7 +257,7 @@ class TrainPanel(QWidget):
     def _make_epoch_plot(self):
         import pyqtgraph as pg
         plot, item = make_plot("epochPlot", 120, "epoch", "loss", grid=True)
-        item.addLegend(offset=(-10, 10))
+        item.addLegend(offset=(-10, 10), labelTextColor="#24292f")
         self.train_curve = item.plot([], [], pen=pg.mkPen("#0b5cad", width=2),
                                      name="training rows")
         self.held_curve = item.plot([], [], pen=pg.mkPen("#e07b00", width=2),

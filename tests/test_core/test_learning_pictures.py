@@ -208,3 +208,14 @@ def test_chainrule_train_uses_the_files_training_rows(tmp_path, capsys):
     assert out["losses"] == pytest.approx(full, rel=1e-12)
     assert len(out["losses"]) == 6
     np.testing.assert_allclose(out["params"]["W"], expected.graph.node("W").value, rtol=1e-12)
+
+
+def test_restoring_a_state_of_another_optimizer_starts_the_current_one_afresh():
+    g = mlp((2, 8, 2), n=50, batch_size=10)
+    trainer = Trainer(g, optimizer=Momentum(0.1))
+    trainer.run(2)
+    saved = trainer.state()
+    trainer.set_optimizer(Adam(0.01))
+    trainer.run(2)
+    trainer.restore_state(saved)
+    assert isinstance(trainer.optimizer, Adam) and not trainer.optimizer.state
