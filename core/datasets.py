@@ -306,6 +306,10 @@ def from_json(obj: Any, where: str = "data", node_ids=None) -> Dataset:
                                 f"are {', '.join(columns)}")
         if node_ids is not None and node not in node_ids:
             raise DataError(f"{where}.bind.{node}: there is no node \"{node}\"")
+        op = getattr(node_ids.get(node), "op", "input") if isinstance(node_ids, dict) else "input"
+        if op not in ("input", "const"):
+            raise DataError(f"{where}.bind.{node}: \"{node}\" is a {op} node; a data set "
+                            f"feeds input and const nodes only")
         checked[node] = list(cols)
     batch = obj.get("batch_size", 0)
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 0:

@@ -375,9 +375,13 @@ class DataPanel(QWidget):
         new = data.copy()
         for key, value in self._settings().items():
             setattr(new, key, value)
-        bind = self._bind()
-        if bind is not None and len(data.columns) == 3 and data.columns == ["x1", "x2", "label"]:
-            new.bind = bind
+        feature, label = self.feature_node.currentText(), self.label_node.currentText()
+        if feature and label and feature != label:
+            # the same columns, fed to the inputs the combo boxes name now
+            cols = (data.bind.get(data.feature_node() or "", []),
+                    data.bind.get(data.label_node() or "", []))
+            if cols[0] and cols[1]:
+                new.bind = {feature: list(cols[0]), label: list(cols[1])}
         if new.to_json() != data.to_json():
             self._set(new, "Data settings")
 

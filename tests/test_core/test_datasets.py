@@ -173,13 +173,15 @@ def test_a_reader_that_does_not_know_data_keeps_it_as_an_unknown_key(tmp_path, m
     ({"generator": {"name": "rings"}}, "data.generator"),
     ({"generator": {"name": "moons"}, "bind": {"X": ["q"]}}, "data.bind.X"),
     ({"generator": {"name": "moons"}, "bind": {"nope": ["x1"]}}, "data.bind.nope"),
+    ({"generator": {"name": "moons"}, "bind": {"n": ["x1"]}}, "data.bind.n"),
     ({"generator": {"name": "moons"}, "holdout": 2}, "data.holdout"),
     ({"generator": {"name": "moons"}, "batch_size": -1}, "data.batch_size"),
     ({"generator": {"name": "moons"}, "colour": 1}, "data.colour"),
     ([], "data"),
 ])
 def test_a_bad_data_key_is_refused_naming_the_place(tmp_path, data, where):
-    doc = {"format": "chainrule", "version": 1, "nodes": [{"id": "X", "op": "input", "value": 0}],
+    doc = {"format": "chainrule", "version": 1,
+           "nodes": [{"id": "X", "op": "input", "value": 0}, {"id": "n", "op": "neg"}],
            "edges": [], "data": data}
     with pytest.raises(FileFormatError) as info:
         fileformat.loads(json.dumps(doc))

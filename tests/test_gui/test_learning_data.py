@@ -268,3 +268,20 @@ def test_the_drawn_regions_put_a_known_linear_boundary_on_the_right_pixels(make_
         color = image.pixelColor(int(point.x() * ratio), int(point.y() * ratio))
         expected = REGION_COLORS[1 if x < 0 else 0]
         assert (color.red(), color.green(), color.blue()) == expected, (x, y)
+
+
+def test_choosing_another_input_rebinds_the_same_columns_as_one_undo_step(make_window, qtbot):
+    window = make_window("22-moons-adam.cgraph")
+    data_panel = window.learning.data_panel
+    data_panel.batch.setValue(16)
+    data_panel.batch.editingFinished.emit()
+    assert window.document.graph.data.batch_size == 16
+    window.document.graph.add_node("X2", "input", value=0.0)
+    combo = data_panel.feature_node
+    combo.setCurrentText("X2")
+    combo.activated.emit(combo.currentIndex())
+    data = window.document.graph.data
+    assert data.bind == {"X2": ["x1", "x2"], "y": ["label"]} and data.batch_size == 16
+    assert window.document.graph.node("X2").value.shape == (160, 2)
+    window.document.undo_stack.undo()
+    assert window.document.graph.data.bind == {"X": ["x1", "x2"], "y": ["label"]}
