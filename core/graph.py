@@ -518,6 +518,8 @@ class Graph:
                                 e.port): extra for e, extra in self.edge_extra.items()}
         if self._output == old:
             self._output = new
+        if self.data is not None and old in self.data.bind:
+            _rekey(self.data.bind, old, new)        # the data set feeds it under its new id
         self._structure_changed()
         self.node_renamed.emit(old, new)
 

@@ -191,3 +191,11 @@ def test_a_bad_data_key_is_refused_naming_the_place(tmp_path, data, where):
 def test_from_json_accepts_one_column_name_as_a_string():
     d = from_json({"generator": {"name": "xor", "n": 10}, "bind": {"y": "label"}})
     assert d.bind == {"y": ["label"]} and len(d) == 10
+
+
+def test_renaming_a_bound_input_keeps_it_fed():
+    g = linear_classifier()
+    g.rename("X", "points")
+    assert g.data.bind == {"points": ["x1", "x2"], "y": ["label"]}
+    g.rename("points", "X")
+    assert list(g.data.bind) == ["X", "y"]
