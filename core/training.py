@@ -27,7 +27,8 @@ The update rule is an :mod:`chainrule.core.optimizers` optimizer (plain SGD
 unless another is given), whose state per parameter lives as long as the
 Trainer and is forgotten by :meth:`Trainer.reset`.  When the graph has a data
 set bound to its inputs (``graph.data``), every step first feeds the next
-minibatch to those inputs; at the end of each epoch the loss of the whole
+minibatch to those inputs (and feeds the next one after it, so the graph
+shows what the next step will see); at the end of each epoch the loss of the whole
 training part and of the held-out part are computed by forward passes alone
 (nothing is updated) and appended to :attr:`Trainer.epochs`.
 
@@ -124,6 +125,7 @@ class Trainer:
         self._cursor: tuple[int, int] = (0, 0)      # (epoch, next batch in it)
         self._batches: list | None = None           # the current epoch's batches
         self._batches_of = None                     # ... of this data set
+        self._fed = None                            # (data set, cursor) of the rows fed now
         #: Called after every step with the parameters' new values (a path to draw), or None.
         self.on_step: Callable[[dict], Any] | None = None
         self._start: dict[str, Any] = {}
@@ -171,7 +173,7 @@ class Trainer:
             self.optimizer.state = copy.deepcopy(state["opt_state"])
         else:
             self.optimizer.reset()
-        self._cursor, self._batches = state["cursor"], None
+        self._cursor, self._batches, self._fed = state["cursor"], None, None
         self.epochs[:] = state["epochs"]
 
     def step(self, lr: Any = _OWN, notify: bool = True) -> float:
@@ -243,7 +245,7 @@ class Trainer:
         self.history.clear()
         self.optimizer.reset()
         self.epochs.clear()
-        self._cursor, self._batches = (0, 0), None
+        self._cursor, self._batches, self._fed = (0, 0), None, None
 
     def rebase(self) -> None:
         """Make the current values the ones :meth:`reset` restores; clear the history
@@ -253,7 +255,7 @@ class Trainer:
         self.history.clear()
         self.optimizer.reset()
         self.epochs.clear()
-        self._cursor, self._batches = (0, 0), None
+        self._cursor, self._batches, self._fed = (0, 0), None, None
 
     # ----------------------------------------------------------- internal
 
@@ -283,17 +285,31 @@ class Trainer:
             if node_id in self.graph:
                 self.graph.node(node_id).value = value     # quiet, as the parameters
 
-    def _next_batch(self) -> bool:
-        """Feed the next minibatch; True when it is the last of its epoch."""
+    def _batch_rows(self):
+        """The rows of the batch at the cursor (the next step's), or None without data."""
         data = self.graph.data
         if data is None or not self.fed_nodes():
-            return False
+            return None
         epoch, i = self._cursor
         if self._batches is None or self._batches_of is not data:
             self._batches, self._batches_of = data.batches(epoch), data   # a new set: re-cut
             if i >= len(self._batches):
                 i = 0
-        self._feed(self._batches[i])
+                self._cursor = (epoch, 0)
+        return self._batches[i]
+
+    def _feed_next(self) -> None:
+        """Feed the batch the next step trains on (again, if it is fed already)."""
+        rows = self._batch_rows()
+        fed = self._fed
+        if rows is not None and not (fed is not None and fed[0] is self._batches_of
+                                     and fed[1] == self._cursor):
+            self._feed(rows)
+            self._fed = (self._batches_of, self._cursor)
+
+    def _advance(self) -> bool:
+        """Move the cursor past the batch just trained on; True when it ended an epoch."""
+        epoch, i = self._cursor
         last = i + 1 >= len(self._batches)
         self._cursor = (epoch + 1, 0) if last else (epoch, i + 1)
         if last:
@@ -305,6 +321,7 @@ class Trainer:
         passes only; the training rows stay fed.  Nothing is updated."""
         data = self.graph.data
         train, held = data.split()
+        self._fed = None
         held_loss = None
         if held.size:
             self._feed(held)
@@ -324,7 +341,9 @@ class Trainer:
     def _step(self, lr: float, params: list[str]) -> float:
         if not params:
             raise TrainingError("there is nothing to train: mark an input as trainable")
-        epoch_done = self._next_batch()
+        data_bound = self._batch_rows() is not None
+        if data_bound:
+            self._feed_next()
         evaluation = self.evaluator.evaluate()
         k = len(self.history)
         if evaluation.error is not None:
@@ -356,9 +375,14 @@ class Trainer:
         self.history.append(loss)
         if self.on_step is not None:
             self.on_step(new)
-        if epoch_done:
-            train, held = self.split_losses()
-            self.epochs.append((len(self.history), train, held))
+        if data_bound:
+            if self._advance():
+                train, held = self.split_losses()
+                self.epochs.append((len(self.history), train, held))
+            # The next step's batch is fed now, so the graph (and a step-through of it)
+            # shows what that step will train on: its Update step says what Step will do.
+            self._fed = None
+            self._feed_next()
         return loss
 
     def _why(self, p: str, g: Any, k: int, lr: float) -> str:

@@ -285,3 +285,21 @@ def test_choosing_another_input_rebinds_the_same_columns_as_one_undo_step(make_w
     assert window.document.graph.node("X2").value.shape == (160, 2)
     window.document.undo_stack.undo()
     assert window.document.graph.data.bind == {"X": ["x1", "x2"], "y": ["label"]}
+
+
+def test_with_minibatches_the_update_step_is_what_the_next_step_does(make_window, qtbot):
+    window = make_window("22-moons-adam.cgraph")
+    panel = panel_of(window)
+    qtbot.mouseClick(panel.step_button, Qt.LeftButton)
+    qtbot.mouseClick(panel.step_button, Qt.LeftButton)
+    data = window.document.graph.data
+    np.testing.assert_array_equal(window.document.graph.node("X").value,
+                                  data.feed(data.batches(0)[2])["X"])    # the next batch
+    controller = window.step_through.controller
+    controller.backward_all()
+    text = window.step_through.panel.text()
+    line = next(l for l in text.splitlines() if "W1[0, 0] :=" in l)
+    shown = float(line.rsplit("=", 1)[1].strip().replace("−", "-"))
+    controller.leave()
+    qtbot.mouseClick(panel.step_button, Qt.LeftButton)
+    assert shown == pytest.approx(window.document.graph.node("W1").value[0, 0], rel=1e-3)
