@@ -26,7 +26,7 @@ from .stepper import ForwardStep
 MINUS = "−"
 #: The prefixes that say what kind a line is ("local  ∂q/∂x = 1"), and their names.
 LINE_KINDS = {"local": "local derivative", "chain": "chain rule", "value": "value",
-              "gradient": "gradient"}
+              "gradient": "gradient", "update": "update step"}
 
 
 @dataclass

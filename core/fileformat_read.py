@@ -46,7 +46,9 @@ MAX_UNKNOWN_DEPTH = 100
 #: The learner's own backward pass (``answer``) is a program: the program's limit.
 MAX_ANSWER_CHARS = 256 * 1024
 
-TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edges", "answer")
+#: ``data`` (a data set, :mod:`chainrule.core.datasets`) is this reader's own key beyond the
+#: spec's table; older readers keep it as an unknown key.
+TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edges", "answer", "data")
 NODE_KEYS = ("id", "op", "label", "value", "trainable", "attrs", "pos")
 EDGE_KEYS = ("from", "to", "port")
 _KNOWN = {keys: frozenset(keys) for keys in (TOP_KEYS, NODE_KEYS, EDGE_KEYS)}
@@ -140,6 +142,7 @@ class _Records:
     nodes: list[_NodeRecord] = field(default_factory=list)
     edges: list[_EdgeRecord] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    data: Any = None
 
 
 def from_dict(obj: Any, where: str = "") -> Graph:
@@ -228,6 +231,12 @@ def _validate(obj: Any) -> _Records:
         raise FileFormatError("output", f'there is no node "{output}"')
     rec.output = output
     rec.extra = _unknown(obj, TOP_KEYS)
+    if obj.get("data") is not None:
+        from .datasets import DataError, from_json
+        try:
+            rec.data = from_json(obj["data"], "data", by_id)
+        except DataError as exc:
+            raise FileFormatError("", str(exc)) from None
     return rec
 
 
@@ -460,6 +469,7 @@ def _build(rec: _Records) -> Graph:
     graph.title, graph.description = rec.title, rec.description
     graph.answer = rec.answer
     graph.extra = rec.extra
+    graph.data = rec.data
     for n in rec.nodes:
         try:
             graph.add_node(n.id, n.op, value=n.value, label=n.label, trainable=n.trainable,

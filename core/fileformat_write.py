@@ -75,6 +75,8 @@ def to_dict(graph: Graph) -> dict:
     doc["edges"] = [_edge_dict(e, edge_extra.get(e)) for e in edges]
     if graph.answer:
         doc["answer"] = graph.answer
+    if graph.data is not None:
+        doc["data"] = graph.data.to_json()
     _add_unknown(doc, graph.extra, TOP_KEYS)
     return doc
 

@@ -77,12 +77,17 @@ def format_value(value: Any, digits: int = 4, *, width: int = 60, ascii: bool = 
         return format_number(float(arr), digits, minus)
     head = format_shape(arr.shape, times)
     limit = max(arr.shape) if arr.size else 1
-    text = ""
-    for items in range(min(limit, 64), 0, -1):
-        text = _preview(arr, items, digits, more, minus)
-        if len(head) + 1 + len(text) <= width:
-            break
-    return f"{head} {text}"
+    # The most items per axis that fit: the preview only grows with more items, so a
+    # binary search finds the count the one-by-one search would.  k items take at least
+    # 3k characters ("[" + k numbers + ", " between), so more than width/3 never fit.
+    lo, hi = 1, max(1, min(limit, 64, width // 3 + 1))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(head) + 1 + len(_preview(arr, mid, digits, more, minus)) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return f"{head} {_preview(arr, lo, digits, more, minus)}"
 
 
 def _preview(arr: np.ndarray, items: int, digits: int, more: str, minus: str) -> str:

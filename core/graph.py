@@ -121,6 +121,7 @@ class Graph:
         self.answer: str = ""           # the learner's own backward pass (chainrule grade)
         self.extra: dict = {}           # unknown top-level keys of a file
         self.edge_extra: dict[Edge, dict] = {}   # unknown keys of a file's edges
+        self.data = None                # a datasets.Dataset bound to inputs, or None
         self.structure_version = 0      # bumps when nodes, wires or ops change
         self._generations: tuple[int, tuple] | None = None    # (structure_version, levels)
         self.version = 0                # bumps on every change
@@ -544,6 +545,8 @@ class Graph:
             self._output = new
         if self.kept_output == old:
             self.kept_output = new
+        if self.data is not None and old in self.data.bind:
+            _rekey(self.data.bind, old, new)        # the data set feeds it under its new id
         self._structure_changed()
         self.node_renamed.emit(old, new)
 
@@ -593,6 +596,7 @@ class Graph:
         self.answer = source.answer
         self.extra = copy.deepcopy(source.extra)
         self.edge_extra = copy.deepcopy(source.edge_extra)
+        self.data = source.data.copy() if source.data is not None else None
 
     def _place_nodes(self, entries: list[tuple[int, str]]) -> None:
         """Move nodes just added (at the end) to their positions in the node order."""

@@ -23,6 +23,15 @@ nobody was told about: the price is that ``graph.version`` lags during a run,
 which is harmless because a run is synchronous and nothing else looks at the
 graph until it publishes.
 
+The update rule is an :mod:`chainrule.core.optimizers` optimizer (plain SGD
+unless another is given), whose state per parameter lives as long as the
+Trainer and is forgotten by :meth:`Trainer.reset`.  When the graph has a data
+set bound to its inputs (``graph.data``), every step first feeds the next
+minibatch to those inputs (and feeds the next one after it, so the graph
+shows what the next step will see); at the end of each epoch the loss of the whole
+training part and of the held-out part are computed by forward passes alone
+(nothing is updated) and appended to :attr:`Trainer.epochs`.
+
 A non-finite loss, gradient or updated value stops training with a
 :class:`TrainingError` that says which and when; the parameters keep the last
 finite values (published), and :attr:`Trainer.history` keeps every loss
@@ -41,6 +50,11 @@ from .engine import Evaluator
 from .errors import ChainruleError
 from .formatting import format_number, nonfinite_word
 from .graph import Graph
+from .optimizers import SGD, Optimizer
+
+
+#: ``lr`` left out of :meth:`Trainer.step` / :meth:`Trainer.run`: the optimizer's own.
+_OWN = object()
 
 
 class TrainingError(ChainruleError):
@@ -100,10 +114,20 @@ class Trainer:
     with its value then, for :meth:`reset`.
     """
 
-    def __init__(self, graph: Graph, evaluator: Evaluator | None = None):
+    def __init__(self, graph: Graph, evaluator: Evaluator | None = None,
+                 optimizer: Optimizer | None = None):
         self.graph = graph
         self.evaluator = evaluator if evaluator is not None else Evaluator(graph)
+        self.optimizer = optimizer if optimizer is not None else SGD(0.1)
         self.history: list[float] = []
+        #: One entry per finished epoch: (steps so far, training loss, held-out loss or None).
+        self.epochs: list[tuple[int, float, float | None]] = []
+        self._cursor: tuple[int, int] = (0, 0)      # (epoch, next batch in it)
+        self._batches: list | None = None           # the current epoch's batches
+        self._batches_of = None                     # ... of this data set
+        self._fed = None                            # (data set, cursor) of the rows fed now
+        #: Called after every step with the parameters' new values (a path to draw), or None.
+        self.on_step: Callable[[dict], Any] | None = None
         self._start: dict[str, Any] = {}
         self._params = self._refresh()
 
@@ -131,10 +155,31 @@ class Trainer:
 
     # ------------------------------------------------------------ actions
 
-    def step(self, lr: float, notify: bool = True) -> float:
+    def set_optimizer(self, optimizer: Optimizer) -> None:
+        """Another update rule (or the same with new settings): its state starts empty."""
+        self.optimizer = optimizer
+
+    def state(self) -> dict:
+        """What undo must put back besides the values: optimizer state, batch cursor, epochs."""
+        import copy
+        return {"optimizer": self.optimizer, "opt_state": copy.deepcopy(self.optimizer.state),
+                "cursor": self._cursor, "epochs": list(self.epochs)}
+
+    def restore_state(self, state: dict) -> None:
+        """Put back a :meth:`state`.  Its optimizer state only if it belongs to the current
+        optimizer: after a switch to another rule, that one starts afresh instead."""
+        import copy
+        if state["optimizer"] is self.optimizer:
+            self.optimizer.state = copy.deepcopy(state["opt_state"])
+        else:
+            self.optimizer.reset()
+        self._cursor, self._batches, self._fed = state["cursor"], None, None
+        self.epochs[:] = state["epochs"]
+
+    def step(self, lr: Any = _OWN, notify: bool = True) -> float:
         """One update of every parameter; returns the loss before it (also appended to
         :attr:`history`).  With ``notify=False`` call :meth:`publish` later."""
-        _check_lr(lr)
+        lr = self._lr(lr)
         self._params = self._refresh()
         try:
             return self._step(lr, self._params)
@@ -142,18 +187,19 @@ class Trainer:
             if notify:
                 self.publish()
 
-    def run(self, n: int, lr: float, callback: Callable[[Progress], Any] | None = None,
+    def run(self, n: int, lr: Any = _OWN, callback: Callable[[Progress], Any] | None = None,
             should_stop: Callable[[], bool] | None = None, every: int = 1,
-            interval: float | None = None) -> list[float]:
+            interval: float | None = None, publish: bool = True) -> list[float]:
         """Up to ``n`` steps; returns the losses of the steps done.
 
         ``callback(progress)`` is called after a step when at least ``every``
         steps and (if given) ``interval`` seconds have passed since the previous
         call, and always after the last step; the values are published just
         before each call.  ``should_stop()`` is asked before every step: True
-        ends the run early (no error).
+        ends the run early (no error).  ``publish=False`` (no callback) leaves the
+        announcing to the caller (:meth:`publish`), who knows when the screen wants it.
         """
-        _check_lr(lr)
+        lr = self._lr(lr)
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError("the number of steps must be a whole number ≥ 0")
         every = max(1, int(every))
@@ -175,16 +221,18 @@ class Trainer:
                     since, last_call = done, time.perf_counter()
         except TrainingError as exc:
             exc.losses = losses
-            self.publish()
+            if publish:
+                self.publish()
             raise
-        self.publish()
+        if publish:
+            self.publish()
         if callback is not None and len(losses) > since:
             callback(Progress(len(losses), n, losses[-1], losses[since:]))
         return losses
 
     def publish(self) -> None:
-        """Announce the parameters' current values (one ``node_changed`` each)."""
-        params = [p for p in self._params if p in self.graph]
+        """Announce the parameters' and fed inputs' values (one ``node_changed`` each)."""
+        params = [p for p in self._params + self.fed_nodes() if p in self.graph]
         if params:
             self.graph.set_values({p: self.graph.node(p).value for p in params})
 
@@ -195,6 +243,9 @@ class Trainer:
         if restore:
             self.graph.set_values(restore)
         self.history.clear()
+        self.optimizer.reset()
+        self.epochs.clear()
+        self._cursor, self._batches, self._fed = (0, 0), None, None
 
     def rebase(self) -> None:
         """Make the current values the ones :meth:`reset` restores; clear the history
@@ -202,6 +253,9 @@ class Trainer:
         self._start = {}
         self._params = self._refresh()
         self.history.clear()
+        self.optimizer.reset()
+        self.epochs.clear()
+        self._cursor, self._batches, self._fed = (0, 0), None, None
 
     # ----------------------------------------------------------- internal
 
@@ -212,9 +266,84 @@ class Trainer:
                 self._start[p] = _copy(self.graph.node(p).value)
         return params
 
+    def _lr(self, lr: Any) -> float:
+        """``lr`` checked and given to the optimizer; left out: the optimizer's own."""
+        if lr is not _OWN:
+            _check_lr(lr)
+            self.optimizer.lr = float(lr)
+        return self.optimizer.lr
+
+    # ------------------------------------------------------------ data
+
+    def fed_nodes(self) -> list[str]:
+        """The inputs the graph's data set feeds (those still in the graph)."""
+        data = self.graph.data
+        return [n for n in data.bind if n in self.graph] if data is not None else []
+
+    def _feed(self, rows) -> None:
+        for node_id, value in self.graph.data.feed(rows).items():
+            if node_id in self.graph:
+                self.graph.node(node_id).value = value     # quiet, as the parameters
+
+    def _batch_rows(self):
+        """The rows of the batch at the cursor (the next step's), or None without data."""
+        data = self.graph.data
+        if data is None or not self.fed_nodes():
+            return None
+        epoch, i = self._cursor
+        if self._batches is None or self._batches_of is not data:
+            self._batches, self._batches_of = data.batches(epoch), data   # a new set: re-cut
+            if i >= len(self._batches):
+                i = 0
+                self._cursor = (epoch, 0)
+        return self._batches[i]
+
+    def _feed_next(self) -> None:
+        """Feed the batch the next step trains on (again, if it is fed already)."""
+        rows = self._batch_rows()
+        fed = self._fed
+        if rows is not None and not (fed is not None and fed[0] is self._batches_of
+                                     and fed[1] == self._cursor):
+            self._feed(rows)
+            self._fed = (self._batches_of, self._cursor)
+
+    def _advance(self) -> bool:
+        """Move the cursor past the batch just trained on; True when it ended an epoch."""
+        epoch, i = self._cursor
+        last = i + 1 >= len(self._batches)
+        self._cursor = (epoch + 1, 0) if last else (epoch, i + 1)
+        if last:
+            self._batches = None
+        return last
+
+    def split_losses(self) -> tuple[float, float | None]:
+        """(training loss, held-out loss or None) at the current parameters, by forward
+        passes only; the training rows stay fed.  Nothing is updated."""
+        data = self.graph.data
+        train, held = data.split()
+        self._fed = None
+        held_loss = None
+        if held.size:
+            self._feed(held)
+            held_loss = self._forward_loss()
+        self._feed(train)
+        return self._forward_loss(), held_loss
+
+    def _forward_loss(self) -> float:
+        evaluation = self.evaluator.forward()
+        if evaluation.error is not None:
+            raise TrainingError(f"there is no loss to lower: {evaluation.error}",
+                                len(self.history))
+        return total_loss(evaluation.value(evaluation.output))
+
+    # ------------------------------------------------------------ the step
+
     def _step(self, lr: float, params: list[str]) -> float:
         if not params:
             raise TrainingError("there is nothing to train: mark an input as trainable")
+        data_bound = self._batch_rows() is not None
+        if data_bound:
+            self._feed_next()
         evaluation = self.evaluator.evaluate()
         k = len(self.history)
         if evaluation.error is not None:
@@ -228,26 +357,32 @@ class Trainer:
                                 f"keep their last values (try a smaller α than "
                                 f"{format_number(lr)})", k)
         grads, index, nodes = evaluation.grads, plan.index, plan.nodes
-        updates = []
-        for p in params:
-            i = index[p]
-            g = grads[i]
-            if g is None:                   # does not reach the loss: nothing to learn
-                continue
-            node = nodes[i]
-            w = node.value
-            if isinstance(w, np.ndarray):
-                new = w - lr * g
-                ok = bool(np.all(np.isfinite(new)))
-            else:
-                new = float(w - lr * g)
-                ok = math.isfinite(new)
-            if not ok:
-                raise TrainingError(self._why(p, g, k, lr), k, p)
-            updates.append((node, new))
-        for node, new in updates:
-            node.value = new                # quiet: publish() announces (module docstring)
+        reached = [p for p in params if grads[index[p]] is not None]
+        opt = self.optimizer
+        saved = {p: dict(opt.state[p]) if p in opt.state else None for p in reached}
+        new = opt.step({p: nodes[index[p]].value for p in reached},
+                       {p: grads[index[p]] for p in reached})
+        for p in reached:
+            if not _finite(new[p]):
+                for q, st in saved.items():        # a refused step leaves the state alone
+                    if st is None:
+                        opt.state.pop(q, None)
+                    else:
+                        opt.state[q] = st
+                raise TrainingError(self._why(p, grads[index[p]], k, lr), k, p)
+        for p in reached:
+            nodes[index[p]].value = new[p]  # quiet: publish() announces (module docstring)
         self.history.append(loss)
+        if self.on_step is not None:
+            self.on_step(new)
+        if data_bound:
+            if self._advance():
+                train, held = self.split_losses()
+                self.epochs.append((len(self.history), train, held))
+            # The next step's batch is fed now, so the graph (and a step-through of it)
+            # shows what that step will train on: its Update step says what Step will do.
+            self._fed = None
+            self._feed_next()
         return loss
 
     def _why(self, p: str, g: Any, k: int, lr: float) -> str:

@@ -11,6 +11,12 @@ from the back of a classroom:
   complete, everything done);
 * otherwise → how to start.
 
+After the backward pass (the step-through's last page, or a selected
+parameter after a full pass) the page gains the **Update** step: the
+optimizer's rule for each parameter with this step's numbers, from
+``update_provider`` (set by the Train panel's optimizer view; None: no
+Update step).
+
 Layout: the title in a large sans-serif, the equations in a monospaced face
 (columns of ``=`` line up, ``∂`` and ``·`` stay distinct), the kind of each
 line ("local derivative", "chain rule") in a narrow muted column, trailing
@@ -85,6 +91,8 @@ class ChainPanel(QWidget):
         # The controller also reports every evaluation while no step-through runs.
         controller.changed.connect(self.refresh)
         self._html = ""
+        #: (evaluation, node ids, digits) → Explanations of the next update, or None.
+        self.update_provider = None
         self.refresh()
 
     # ------------------------------------------------------------ inputs
@@ -156,6 +164,10 @@ class ChainPanel(QWidget):
             kind = "item"
         elif self.controller.active:
             explanation, header, hint, kind = self._step()
+            stepper = self.controller.stepper
+            if stepper is not None and stepper.total and stepper.position == stepper.total:
+                explanation = self._with_updates(explanation, stepper.evaluation,
+                                                 graph.node_ids())
         else:
             explanation = self._intro()
         self.explanation = explanation
@@ -173,13 +185,28 @@ class ChainPanel(QWidget):
             evaluation = stepper.evaluation if stepper else self.document.evaluation
             header = "After the full pass" if stepper is None else "After the last step"
             if self.selected_node is not None:
-                return node_text(evaluation, graph, self.selected_node, d), header
+                return self._with_updates(node_text(evaluation, graph, self.selected_node, d),
+                                          evaluation, [self.selected_node]), header
             return edge_text(evaluation, graph, self.selected_edge, d), header
         header = f"So far (step {stepper.position} of {stepper.total})"
         shown = stepper.steps[:stepper.position]
         if self.selected_node is not None:
             return self._node_so_far(self.selected_node, shown), header
         return self._edge_so_far(self.selected_edge, shown), header
+
+    def _with_updates(self, explanation: Explanation, evaluation, ids) -> Explanation:
+        """``explanation`` followed by the Update step of the parameters among ``ids``."""
+        if self.update_provider is None or evaluation is None:
+            return explanation
+        updates = self.update_provider(evaluation, ids, self.digits)
+        if not updates:
+            return explanation
+        lines = list(explanation.lines) + ["Update step: the optimizer moves each parameter"]
+        for u in updates:
+            lines.append(u.title)
+            lines += ["update  " + line for line in u.lines]
+        note = " ".join(t for t in [explanation.note] + [u.note for u in updates[:1]] if t)
+        return Explanation(explanation.title, lines, note)
 
     def _node_so_far(self, node_id: str, shown) -> Explanation:
         graph, stepper, d = self.document.graph, self.controller.stepper, self.digits

@@ -2,7 +2,12 @@
 
 The window makes one :class:`LearningTools`; it adds
 
-* the Train dock (:mod:`chainrule.gui.train_panel`): α, Step, Run N steps, Reset, the loss plot;
+* the Train dock (:mod:`chainrule.gui.train_panel`): the optimizer, α, Step, Run N steps,
+  Reset, the loss plots; the optimizer's state on the cards, in the inspector and as the
+  chain-rule panel's Update step (:mod:`chainrule.gui.optimizer_view`);
+* the Data dock (:mod:`chainrule.gui.data_panel`): data sets, minibatches, decision regions;
+* the Loss Surface dock (:mod:`chainrule.gui.surface_view`) and the Race dock
+  (:mod:`chainrule.gui.race_view`);
 * Check gradients / Check every node (:mod:`chainrule.gui.gradcheck_view`), marks on the
   canvas and a line in the inspector;
 * the gradient-flow view with its legend (:mod:`chainrule.gui.flow_view`);
@@ -21,16 +26,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from chainrule.core.errors import ChainruleError
 from chainrule.core.export_python import export_python
+from chainrule.gui.data_panel import DataPanel
 from chainrule.gui.flow_view import FlowView
 from chainrule.gui.gradcheck_view import GradientCheckView
 from chainrule.gui.misconception_view import MisconceptionView
+from chainrule.gui.optimizer_view import OptimizerStateView
 from chainrule.gui.quiz_panel import QuizPanel
+from chainrule.gui.race_view import RaceView
+from chainrule.gui.surface_view import SurfaceView
 from chainrule.gui.train_panel import TrainPanel
 
 PYTHON_FILTER = "Python script (*.py)"
@@ -52,19 +61,36 @@ class LearningTools(QObject):
         self.flow = FlowView(doc, canvas, self)
         self.misconception = MisconceptionView(doc, scene, self)
         window.inspector.note_providers.append(self.gradcheck.note_for)
+        chain = getattr(getattr(window, "step_through", None), "panel", None)
+        self.optimizer_view = OptimizerStateView(self.train_panel, scene, window.inspector,
+                                                 chain, self)
         self.gradcheck.changed.connect(window.inspector.refresh_notes)
 
         self.quiz_panel = QuizPanel(doc, controller, canvas)
         window.add_dock("quiz", "Quiz", self.quiz_panel, Qt.DockWidgetArea.RightDockWidgetArea)
 
+        self.data_panel = DataPanel(doc)
+        window.add_dock("data", "Data", self.data_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.data_panel.data_changed.connect(self.train_panel.data_changed)
+        self.train_panel.frame.connect(self.data_panel.frame)
+        self.train_panel.running_changed.connect(
+            lambda running: self.data_panel.set_following(not running))
+        self.surface_view = SurfaceView(doc, self.train_panel)
+        window.add_dock("surface", "Loss Surface", self.surface_view,
+                        Qt.DockWidgetArea.RightDockWidgetArea)
+        self.race_view = RaceView(doc, self.surface_view)
+        window.add_dock("race", "Race", self.race_view, Qt.DockWidgetArea.RightDockWidgetArea)
+
         inspector = window.docks["inspector"]
-        for name in ("train", "quiz"):
+        for name in ("train", "quiz", "data", "surface", "race"):
             window.tabifyDockWidget(inspector, window.docks[name])
         inspector.raise_()
 
         self.actions: dict[str, QAction] = {}
         self._build_actions()
         self._place_in_window()
+        doc.graph_replaced.connect(self.apply_lab_settings)
+        self.apply_lab_settings()
 
     # ------------------------------------------------------------ actions
 
@@ -108,6 +134,15 @@ class LearningTools(QObject):
         self.misconception_group = group
         a["show_train"] = add("show_train", "&Train Panel", self.show_train_panel,
                               "Open the Train panel: learning rate, Step, Run, Reset, loss plot")
+        for key, title, tip in (
+                ("data", "&Data Set", "Open the Data panel: toy sets, CSV import, minibatches, "
+                                      "decision regions"),
+                ("surface", "Loss &Surface", "Open the loss surface along two parameters, "
+                                             "with the optimizer's path"),
+                ("race", "Optimizer &Race", "Train the same graph with up to four optimizers "
+                                            "from the same start")):
+            a[f"show_{key}"] = add(f"show_{key}", title,
+                                   lambda key=key: self.show_dock(key), tip)
         a["train_step"] = add("train_step", "Training &Step", self.train_panel.step,
                               "One gradient-descent step on the trainable inputs")
         a["export_python"] = add(
@@ -125,7 +160,8 @@ class LearningTools(QObject):
         a = self.actions
         menu = QMenu("&Learn", w)
         menu.setObjectName("learnMenu")
-        menu.addActions([a["show_train"], a["train_step"]])
+        menu.addActions([a["show_train"], a["train_step"], a["show_data"], a["show_surface"],
+                         a["show_race"]])
         menu.addSeparator()
         menu.addActions([a["check_gradients"], a["check_all_nodes"]])
         menu.addSeparator()
@@ -149,13 +185,54 @@ class LearningTools(QObject):
 
         w.toolbar.addSeparator()
         w.toolbar.addActions([a["check_gradients"], a["flow_view"]])
-        for name in ("train", "quiz"):
+        for name in ("train", "quiz", "data", "surface", "race"):
             w.view_menu.addAction(w.docks[name].toggleViewAction())
 
     # ------------------------------------------------------------ behaviour
 
+    def apply_lab_settings(self) -> None:
+        """A file's ``lab`` key (the demos have one): the optimizer, α, the run's length,
+        the loss surface's two numbers, the race's entrants, and which panel to show.
+
+        An unknown key to the file format, kept on save; a bad entry is ignored, the
+        defaults stay."""
+        lab = self.window.document.graph.extra.get("lab")
+        if not isinstance(lab, dict):
+            return
+        panel = self.train_panel
+        try:
+            if lab.get("optimizer") in ("sgd", "momentum", "rmsprop", "adam"):
+                panel.optimizer_box.set_name(lab["optimizer"])
+            if isinstance(lab.get("lr"), (int, float)):
+                panel.lr_spin.setValue(float(lab["lr"]))
+            if lab.get("unit") in ("steps", "epochs"):
+                panel.unit_combo.setCurrentText(lab["unit"])
+            if isinstance(lab.get("steps"), int):
+                panel.steps_spin.setValue(lab["steps"])
+                self.race_view.steps.setValue(lab["steps"])
+            surface = lab.get("surface")
+            if isinstance(surface, list) and len(surface) == 2:
+                for box, name in zip((self.surface_view.a_box, self.surface_view.b_box), surface):
+                    i = box.findText(str(name))
+                    if i >= 0:
+                        box.setCurrentIndex(i)
+                self.surface_view.clear_paths()
+            if isinstance(lab.get("span"), (int, float)):
+                self.surface_view.span.setValue(float(lab["span"]))
+            race = lab.get("race")
+            if isinstance(race, list) and race:
+                self.race_view.set_entrants([(str(n), float(lr)) for n, lr in race[:4]])
+        except (TypeError, ValueError):
+            pass
+        if lab.get("open") in ("train", "data", "surface", "race"):
+            # after the window has laid out its docks (a restored layout raises others)
+            QTimer.singleShot(0, lambda name=lab["open"]: self.show_dock(name))
+
     def show_train_panel(self) -> None:
-        dock = self.window.docks["train"]
+        self.show_dock("train")
+
+    def show_dock(self, name: str) -> None:
+        dock = self.window.docks[name]
         dock.show()
         dock.raise_()
 

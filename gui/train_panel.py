@@ -15,14 +15,28 @@ compiled plan); this panel only drives it and shows it:
   at every moment; any other change of the stack (an undo, an edit) stops
   the run where it is.
 * **Reset** — the parameters back to their values before training (an undo
-  step too), the plot cleared.
+  step too), the plot cleared, the optimizer's state forgotten.
+
+The update rule is chosen in the panel (:mod:`chainrule.gui.optimizer_settings`:
+SGD, momentum, RMSprop, Adam, PyTorch's); changing it or its settings starts
+its state afresh.  Every undo command of a Step, a Run or a Reset carries
+the optimizer's state (and the data set's batch position and epoch losses)
+before and after, so undo puts those back with the values.  With a data set
+bound (``graph.data``), a run can be counted in epochs, and the losses of
+each epoch on the training and the held-out rows are plotted below the
+step plot.
 
 "Before training" means before the first step since the panel was last
 reset (or the graph opened): a learner who edits a weight by hand after a
 Reset and trains again gets that weight back on the next Reset.
 
 The plot is redrawn at most every :data:`PLOT_INTERVAL_MS` ms — training
-speed never waits for the plot.
+speed never waits for the plot.  During a run the views are refreshed in
+turns, one part per turn of the event loop and at most every
+:data:`DISPLAY_SPACING` seconds: the canvas (values announced, labels, the
+optimizer's badges), then the loss plots, then the pictures (``frame``: the
+decision regions).  No turn pays for a whole repaint, so a key press waits
+for at most one chunk and one part, and most of the time goes to training.
 """
 from __future__ import annotations
 
@@ -31,13 +45,15 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QLocale, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
                                QWidget)
 
 from chainrule.core.formatting import format_number
 from chainrule.core.training import Trainer, TrainingError, parameters, total_loss
 from chainrule.gui import theme
+from chainrule.gui.optimizer_settings import OptimizerSettings
+from chainrule.gui.plots import make_plot
 from chainrule.gui.train_commands import SetParameters
 
 #: Training time per chunk of a run, between two turns of the event loop.
@@ -45,6 +61,8 @@ CHUNK_SECONDS = 0.04
 #: The plot is redrawn at most this often during a run (20 times a second).
 PLOT_INTERVAL_MS = 50
 FEW_POINTS = 30                 # up to this many losses are drawn as dots as well
+#: During a run, one part of the views is refreshed at most this often (see above).
+DISPLAY_SPACING = 0.1
 #: Learning rates the spin box steps through: 1, 2, 5 × 10ᵏ.
 LR_MANTISSAS = (1.0, 2.0, 5.0)
 LR_MIN, LR_MAX = 1e-6, 100.0
@@ -109,6 +127,12 @@ class TrainPanel(QWidget):
 
     #: A run started (True) or ended (False).
     running_changed = Signal(bool)
+    #: The parameters or the optimizer's state changed (a step, a chunk of a run, a reset,
+    #: an undo, another optimizer): the badges and the inspector re-read them.
+    state_changed = Signal()
+    #: Time to redraw the pictures of the current parameters (during a run: in turn with
+    #: the canvas and the plots, see the module docstring; and at the end of the run).
+    frame = Signal()
 
     def __init__(self, document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -120,6 +144,10 @@ class TrainPanel(QWidget):
         self._log_mode = False
         self._note = ""                         # what the last action said
         self.last_rate: float | None = None     # steps per second of the last run
+        #: Called after every step with the parameters' new values (the loss surface's path).
+        self.step_listeners: list = []
+        self._stage = 0                         # the next part of the views to refresh
+        self._display_at = 0.0                  # perf_counter of the last part refreshed
 
         self.lr_spin = LearningRateSpinBox()
         self.lr_spin.setObjectName("learningRate")
@@ -133,7 +161,14 @@ class TrainPanel(QWidget):
         self.steps_spin.setValue(DEFAULT_STEPS)
         self.steps_spin.setSingleStep(100)
         self.steps_spin.setGroupSeparatorShown(True)
-        self.steps_spin.setToolTip("How many steps Run makes")
+        self.steps_spin.setToolTip("How many steps (or epochs) Run makes")
+        self.unit_combo = QComboBox()
+        self.unit_combo.setObjectName("runUnit")
+        self.unit_combo.addItems(["steps", "epochs"])
+        self.unit_combo.setToolTip("Count the run in steps, or in epochs (passes over the "
+                                   "training rows of the data set, one minibatch a step)")
+        self.optimizer_box = OptimizerSettings()
+        self.optimizer_box.changed.connect(self._optimizer_changed)
         self.step_button = QPushButton("Step")
         self.step_button.setObjectName("trainStep")
         self.step_button.setToolTip("One gradient-descent step: w := w − α·∂L/∂w for every "
@@ -163,10 +198,11 @@ class TrainPanel(QWidget):
         self.log_check.toggled.connect(self._redraw_plot)
 
         form = QFormLayout()
+        form.addRow(self.optimizer_box)
         form.addRow("Learning rate α", self.lr_spin)
         run_row = QHBoxLayout()
         run_row.addWidget(self.steps_spin, 1)
-        run_row.addWidget(QLabel("steps"))
+        run_row.addWidget(self.unit_combo)
         form.addRow("Run", run_row)
         buttons = QHBoxLayout()
         for b in (self.step_button, self.run_button, self.cancel_button):
@@ -181,6 +217,8 @@ class TrainPanel(QWidget):
         theme.current.changed.connect(self._recolour)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.log_check)
+        self.epoch_plot = self._make_epoch_plot()
+        layout.addWidget(self.epoch_plot, 1)
 
         self.step_button.clicked.connect(self.step)
         self.run_button.clicked.connect(self._run_clicked)
@@ -234,6 +272,30 @@ class TrainPanel(QWidget):
         if self.curve.opts.get("symbol"):
             self.curve.setSymbolPen(self.curve.opts["pen"])
             self.curve.setSymbolBrush(self.curve.opts["pen"].color())
+    def _make_epoch_plot(self):
+        import pyqtgraph as pg
+        plot, item = make_plot("epochPlot", 120, "epoch", "loss", grid=True)
+        item.addLegend(offset=(-10, 10), labelTextColor="#24292f")
+        self.train_curve = item.plot([], [], pen=pg.mkPen("#0b5cad", width=2),
+                                     name="training rows")
+        self.held_curve = item.plot([], [], pen=pg.mkPen("#e07b00", width=2),
+                                    name="held-out rows")
+        self._epochs_drawn = None
+        plot.setVisible(False)
+        return plot
+
+    def _redraw_epochs(self) -> None:
+        epochs = self.trainer.epochs if self.trainer is not None else []
+        self.epoch_plot.setVisible(self.document.graph.data is not None)
+        key = (len(epochs), epochs[-1] if epochs else None)
+        if key == self._epochs_drawn:
+            return                      # most redraws of a run end no epoch: nothing new
+        self._epochs_drawn = key
+        x = np.arange(1, len(epochs) + 1)
+        self.train_curve.setData(x, np.array([e[1] for e in epochs], dtype=float))
+        held = [(i, e[2]) for i, e in zip(x, epochs) if e[2] is not None]
+        self.held_curve.setData(np.array([h[0] for h in held], dtype=float),
+                                np.array([h[1] for h in held], dtype=float))
 
     def _request_plot(self) -> None:
         """Redraw now if the last redraw is old enough, else once the interval has passed."""
@@ -245,6 +307,7 @@ class TrainPanel(QWidget):
 
     def _redraw_plot(self, *_args) -> None:
         self._plot_drawn = time.perf_counter()
+        self._redraw_epochs()
         history = self.trainer.history if self.trainer is not None else []
         y = np.asarray(history, dtype=float)
         shown = y[np.isfinite(y)]
@@ -290,8 +353,26 @@ class TrainPanel(QWidget):
     def _ensure_trainer(self) -> Trainer:
         doc = self.document
         if self.trainer is None or self.trainer.graph is not doc.graph:
-            self.trainer = Trainer(doc.graph, doc.evaluator)
+            self.trainer = Trainer(doc.graph, doc.evaluator,
+                                   self.optimizer_box.make(self.lr_spin.value()))
+            self.trainer.on_step = self._stepped
         return self.trainer
+
+    def _stepped(self, new: dict) -> None:
+        for listener in self.step_listeners:
+            listener(new)
+
+    def _optimizer_changed(self) -> None:
+        """Another rule or setting: the next step starts the new optimizer's state afresh."""
+        if self.trainer is not None:
+            self.trainer.set_optimizer(self.optimizer_box.make(self.lr_spin.value()))
+            self._say(f"Optimizer: {self.optimizer_box.describe()}; its state starts empty.")
+        self.state_changed.emit()
+
+    @property
+    def optimizer(self):
+        """The optimizer the next step uses (with its state), or None before any training."""
+        return self.trainer.optimizer if self.trainer is not None else None
 
     def _graph_replaced(self) -> None:
         if self._run is not None:
@@ -303,6 +384,10 @@ class TrainPanel(QWidget):
         self.progress.setFormat("")
         self._redraw_plot()
         self._show_idle_status()
+
+    def data_changed(self) -> None:
+        """A new data set or new settings: the next step starts the batches afresh."""
+        self._redraw_epochs()
 
     def _evaluated(self, _evaluation) -> None:
         if self._run is None:
@@ -351,6 +436,7 @@ class TrainPanel(QWidget):
         self._start_session(trainer)
         lr = self.lr_spin.value()
         before = self._parameter_values()
+        state = trainer.state()
         try:
             loss = trainer.step(lr)
         except TrainingError as exc:
@@ -358,18 +444,27 @@ class TrainPanel(QWidget):
             return False
         self.document.push(SetParameters(
             self.document, before, self._parameter_values(),
-            f"Training step (α = {format_number(lr)})", applied=True,
-            history=trainer.history, keep=len(trainer.history) - 1, after_tail=[loss]))
+            f"Training step ({self._rule_text(lr)})", applied=True,
+            history=trainer.history, keep=len(trainer.history) - 1, after_tail=[loss],
+            trainer=trainer, state_before=state, state_after=trainer.state()))
         self._request_plot()
+        self.state_changed.emit()
         self._note = f"Step {len(trainer.history)}: the loss was {format_number(loss)} before it."
         self._show_idle_status()
         return True
 
+    def _rule_text(self, lr: float) -> str:
+        name = self.optimizer_box.name
+        return f"α = {format_number(lr)}" if name == "sgd" else \
+            f"{self.optimizer_box.describe()}, α = {format_number(lr)}"
+
     def _parameter_values(self) -> dict:
-        """Copies of every trainable input's value now (what a command must restore)."""
+        """Copies of every trainable input's value now, and of the inputs the data set
+        feeds (what a command must restore)."""
         graph = self.document.graph
         values = {}
-        for p in parameters(graph):
+        fed = [n for n in (graph.data.bind if graph.data is not None else ()) if n in graph]
+        for p in parameters(graph) + fed:
             v = graph.node(p).value
             values[p] = v.copy() if isinstance(v, np.ndarray) else v
         return values
@@ -381,14 +476,22 @@ class TrainPanel(QWidget):
         chunks on a timer.  False when it could not start."""
         if self.running or not self._check_parameters():
             return False
-        n = int(self.steps_spin.value() if n is None else n)
         trainer = self._ensure_trainer()
+        if n is None:
+            n = int(self.steps_spin.value())
+            data = self.document.graph.data
+            if self.unit_combo.currentText() == "epochs" and data is not None:
+                n *= len(data.batches(0))
+        n = int(n)
         self._start_session(trainer)
         lr = self.lr_spin.value()
+        trainer.optimizer.lr = lr
         before = self._parameter_values()
+        state = trainer.state()
         command = SetParameters(self.document, before, before, self._run_text(0, n, lr),
                                 applied=True, history=trainer.history,
-                                keep=len(trainer.history))
+                                keep=len(trainer.history), trainer=trainer,
+                                state_before=state, state_after=state)
         self.document.push(command)
         self._run = {"n": n, "done": 0, "lr": lr, "command": command,
                      "index": self.document.undo_stack.index(), "cancel": False,
@@ -420,28 +523,48 @@ class TrainPanel(QWidget):
         left = run["n"] - run["done"]
         error = None
         try:
-            losses = trainer.run(left, run["lr"],
+            losses = trainer.run(left, run["lr"], publish=False,
                                  should_stop=lambda: time.perf_counter() >= deadline)
         except TrainingError as exc:
             losses, error = exc.losses, exc
         run["done"] += len(losses)
         command = run["command"]
         command.update(self._parameter_values(), self._run_text(run["done"], run["n"], run["lr"]),
-                       trainer.history[command.keep:])
-        self.progress.setValue(run["done"])
-        # Evaluate now rather than on the document's zero timer: this timer fires again
-        # first and every chunk restarts that one, so the labels would wait to the end.
-        self.document.evaluate_now()
-        self._request_plot()
+                       trainer.history[command.keep:], state_after=trainer.state())
         if error is not None:
             self._finish(f"Training stopped: {error}.")
         elif run["done"] >= run["n"]:
             self._finish(None)
+        elif time.perf_counter() - self._display_at >= DISPLAY_SPACING:
+            self._display_part()
+
+    def _display_part(self) -> None:
+        """Refresh the next part of the views (canvas, plots, pictures), in turn."""
+        stage, self._stage = self._stage, (self._stage + 1) % 3
+        if stage == 0:
+            self._show_values()
+        elif stage == 1:
+            self._redraw_plot()
+        else:
+            self.frame.emit()
+        self._display_at = time.perf_counter()
+
+    def _show_values(self) -> None:
+        """Announce the trained values and evaluate now (rather than on the document's
+        zero timer, which the chunk timer would keep waiting): labels, badges, inspector."""
+        if self.trainer is not None:
+            self.trainer.publish()
+        if self._run is not None:
+            # QProgressBar.setValue repaints at once (when its text changes): once per
+            # refresh of the canvas, not after every chunk.
+            self.progress.setValue(self._run["done"])
+        self.document.evaluate_now()
+        self.state_changed.emit()
 
     def _run_text(self, done: int, n: int, lr: float) -> str:
         if done == n:
-            return f"Train {n:,} steps (α = {format_number(lr)})"
-        return f"Train {done:,} of {n:,} steps (α = {format_number(lr)})"
+            return f"Train {n:,} steps ({self._rule_text(lr)})"
+        return f"Train {done:,} of {n:,} steps ({self._rule_text(lr)})"
 
     def _stack_moved(self, index: int) -> None:
         run = self._run
@@ -454,6 +577,7 @@ class TrainPanel(QWidget):
                 self.progress.setFormat("")
             self._note = ""               # the last action's note no longer describes it
             self._show_idle_status()
+            self.state_changed.emit()
         elif index != run["index"]:
             # An undo, a redo or an edit during the run: the run stops where it is;
             # its command already holds every step made.
@@ -473,6 +597,10 @@ class TrainPanel(QWidget):
             command.setObsolete(True)
             stack.undo()
         self.last_rate = done / seconds if seconds > 0 and done else None
+        self.progress.setValue(done)
+        if keep_command and stack.index() == run["index"]:
+            self._show_values()               # an undo already put other values back
+        self.frame.emit()
         self._redraw_plot()
         rate = f" ({self.last_rate:,.0f} steps/s)" if self.last_rate else ""
         if message is None:
@@ -485,7 +613,7 @@ class TrainPanel(QWidget):
 
     def _set_running(self, running: bool) -> None:
         for w in (self.step_button, self.run_button, self.reset_button, self.lr_spin,
-                  self.steps_spin):
+                  self.steps_spin, self.unit_combo, self.optimizer_box):
             w.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         if running:
@@ -505,11 +633,16 @@ class TrainPanel(QWidget):
         now = {k: self.document.graph.node(k).value for k in start}
         changed = any(not np.array_equal(now[k], start[k]) for k in start)
         history = list(trainer.history)
+        state = trainer.state()
+        had_state = bool(trainer.optimizer.state)
         trainer.reset()
+        changed = changed or had_state
         if changed:
             self.document.push(SetParameters(self.document, now, start, "Reset parameters",
                                              applied=True, history=trainer.history,
-                                             before_tail=history))
+                                             before_tail=history, trainer=trainer,
+                                             state_before=state, state_after=trainer.state()))
+        self.state_changed.emit()
         self._redraw_plot()
         self.progress.setValue(0)
         self.progress.setFormat("")           # the last run's "n of N" no longer applies

@@ -69,6 +69,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "parameters. With --json one object: \"losses\" (N + 1 numbers: before the\n"
         "first step and after each) and \"params\" (each trained id's final value,\n"
         "arrays as nested lists).\n\n"
+        "A file with a data set (its \"data\" key) is trained on the whole training\n"
+        "part of it, every step (no minibatches): the rows are fed to the inputs the\n"
+        "data set binds, unless --set gives that input.\n\n"
         "Exit status: 0 on success; 1 when the graph cannot be read or evaluated,\n"
         "a setting is not a number or out of range, there is nothing to train, or\n"
         "the loss becomes inf or nan (the run stops there; what was done so far is\n"
@@ -208,6 +211,23 @@ def parameters(graph, text: str | None, names: dict[str, str], where: str) -> li
     return params
 
 
+def feed_data(graph, sets: list[str]) -> None:
+    """A file's data set: its whole training part fed to the bound inputs (full batch).
+
+    cli.md is silent on data; so that ``losses`` keep one meaning (the loss of
+    the graph as it is trained), every step sees the same rows: the training
+    part of the split, without minibatches.  ``--set`` of a bound input wins.
+    """
+    data = graph.data
+    if data is None:
+        return
+    overridden = {text.partition("=")[0].strip() for text in sets}
+    train, _ = data.split()
+    for node_id, value in data.feed(train).items():
+        if node_id in graph and node_id not in overridden:
+            graph.set_value(node_id, value)
+
+
 def _evaluation_error(evaluation, where: str) -> str | None:
     if evaluation.problems:
         first = evaluation.problems[0].message
@@ -235,6 +255,7 @@ def run(args: argparse.Namespace) -> int:
     check_source(args)
     config = settings(args)
     graph, where, parsed = load_source(args)
+    feed_data(graph, args.sets)
     evaluator = Evaluator(graph)
     try:
         evaluation = evaluator.evaluate()
