@@ -62,6 +62,8 @@ class GraphScene(QGraphicsScene):
         self._emphasized: set[Edge] = set()     # the wires the current step works on
         self._asked: Edge | None = None         # the quiz's "?" wire
         self._step_current: str | None = None   # the current step's node
+        #: (stepper, token) of the highlight shown: the next step repaints what changed.
+        self.step_token = None
         self._badged: set[str] = set()
         self._problem_nodes: set[str] = set()
         self._output: str | None = None
@@ -113,6 +115,7 @@ class GraphScene(QGraphicsScene):
         self._emphasized = set()
         self._asked = None
         self._step_current = None
+        self.step_token = None
         graph = self.graph
         auto = self._auto_positions()
         for node in graph.nodes():
@@ -338,17 +341,22 @@ class GraphScene(QGraphicsScene):
     # ------------------------------------------------------------ step-through looks
 
     def show_step_state(self, states: dict[str, str], emphasized, current: str | None,
-                        sentences: dict[str, str]) -> None:
+                        sentences: dict[str, str], only=None) -> None:
         """A step-through's highlight: each card's state ("done", "current", ...), the
         wires the step works on (drawn in the current node's colour), and a sentence
-        per card for its tooltip.  No numbers: those come from the evaluation."""
-        for node_id, item in self.nodes.items():
+        per card for its tooltip.  No numbers: those come from the evaluation.
+        ``only``: just these cards changed (the others keep their look)."""
+        nodes = self.nodes
+        targets = nodes.items() if only is None else \
+            ((n, nodes[n]) for n in only if n in nodes)
+        for node_id, item in targets:
             item.set_state(states.get(node_id, "normal"))
             item.set_extra_tooltip(sentences.get(node_id, ""))
         self._set_emphasis(set(emphasized), current)
 
     def clear_states(self) -> None:
         """Every card back to its normal look, stepper tooltips and emphasis dropped."""
+        self.step_token = None
         for item in self.nodes.values():
             item.set_state("normal")
             item.set_extra_tooltip("")
