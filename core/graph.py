@@ -28,6 +28,7 @@ from . import ops
 from .errors import (BadIdError, BadValueError, CycleError, DuplicateIdError, PortRangeError,
                      PortTakenError, UnknownNodeError, UnknownOpError)
 from .events import Event
+from .gc_pause import gc_paused
 from .ids import MAX_ID_LENGTH, IdAllocator
 from .values import normalize_value
 
@@ -117,6 +118,8 @@ class Graph:
         self.edge_extra: dict[Edge, dict] = {}   # unknown keys of a file's edges
         self.structure_version = 0      # bumps when nodes, wires or ops change
         self._generations: tuple[int, tuple] | None = None    # (structure_version, levels)
+        self._ids_freed = 0             # bumps when an id becomes free (new_id's allocator)
+        self._new_ids: tuple[int, IdAllocator] | None = None
         self.version = 0                # bumps on every change
         self.node_added = Event()       # (node_id)
         self.node_removed = Event()     # (node_id)
@@ -203,7 +206,12 @@ class Graph:
     def new_id(self, prefix: str) -> str:
         """The first of ``prefix``, ``prefix1``, ``prefix2``… not taken (``prefix``
         itself only if it is not an op's name: quick-add of ``mul`` makes ``mul1``)."""
-        return self.id_allocator().fresh(prefix, avoid=ops.OPS)
+        # One allocator while ids are only added (it remembers, per stem, the first
+        # number worth trying): quick-adding n nodes costs O(n), not O(n²).
+        cached = self._new_ids
+        if cached is None or cached[0] != self._ids_freed:
+            cached = self._new_ids = (self._ids_freed, self.id_allocator())
+        return cached[1].fresh(prefix, avoid=ops.OPS, reserve=False)
 
     def id_allocator(self, reserved: Iterable[str] = ()) -> IdAllocator:
         """An allocator of ids free in this graph (read live) and not in ``reserved``;
@@ -279,6 +287,7 @@ class Graph:
             self.set_output(None)
         self._g.remove_node(node_id)
         del self._nodes[node_id]
+        self._ids_freed += 1
         self._structure_changed()
         self.node_removed.emit(node_id)
         return removed
@@ -354,6 +363,7 @@ class Graph:
                 for _, node in removal.nodes:
                     g.remove_node(node.id)
                     del self._nodes[node.id]
+                self._ids_freed += 1
                 raise CycleError("putting the wires back would make a cycle: "
                                  + " → ".join(loop + [edge.dst]), loop)
             g.add_edge(edge.src, edge.dst, key=edge.port)
@@ -517,6 +527,7 @@ class Graph:
                                 e.port): extra for e, extra in self.edge_extra.items()}
         if self._output == old:
             self._output = new
+        self._ids_freed += 1
         self._structure_changed()
         self.node_renamed.emit(old, new)
 
@@ -528,7 +539,8 @@ class Graph:
     def copy(self) -> "Graph":
         """An independent copy without subscribers, in the same order throughout."""
         other = Graph()
-        other._copy_content(self)
+        with gc_paused():           # many small objects, no cyclic garbage: linear
+            other._copy_content(self)
         return other
 
     def assign(self, source: "Graph") -> None:
@@ -537,7 +549,8 @@ class Graph:
         order.  Announced as a :meth:`clear` followed by each node, each wire
         and the output being added."""
         self.clear()
-        self._copy_content(source)
+        with gc_paused():
+            self._copy_content(source)
         self._structure_changed()
         for node_id in self._nodes:
             self.node_added.emit(node_id)
