@@ -96,23 +96,33 @@ class Plan:
         order = [n for level in graph.generations() for n in level]
         self.order = order
         self.index = index = {node_id: i for i, node_id in enumerate(order)}
-        self.nodes = nodes = [graph.node(n) for n in order]
+        node = graph.node
+        self.nodes = nodes = [node(n) for n in order]
         self.inputs: list[tuple[int, ...]] = []
         self.problems: list[Problem] = []
         blocked: set[int] = set()
-        source = graph.source
+        ports = graph._ports            # (dst, port) -> src: the model's own port table
+        inputs = self.inputs
         for i, node in enumerate(nodes):
             spec = node.spec
-            srcs = [source(node.id, p) for p in range(spec.arity)]
-            if None in srcs:
+            nid = node.id
+            arity = spec.arity
+            if arity == 0:
+                inputs.append(())
+                continue
+            try:
+                ins = tuple([index[ports[nid, p]] for p in range(arity)])
+            except KeyError:            # an unconnected port
+                srcs = [ports.get((nid, p)) for p in range(arity)]
                 missing = [spec.ports[p] for p, s in enumerate(srcs) if s is None]
                 what = "port" if len(missing) == 1 else "ports"
-                self.problems.append(Problem(node.id, f'node "{node.id}" ({node.op}): {what} '
-                                             f'{", ".join(missing)} not connected', "unwired"))
-            ins = tuple(index[s] if s is not None else -1 for s in srcs)
-            if -1 in ins or any(j in blocked for j in ins):
+                self.problems.append(Problem(nid, f'node "{nid}" ({node.op}): {what} '
+                                         f'{", ".join(missing)} not connected', "unwired"))
+                ins = tuple(index[s] if s is not None else -1 for s in srcs)
                 blocked.add(i)
-            self.inputs.append(ins)
+            if blocked and any(j in blocked for j in ins):
+                blocked.add(i)
+            inputs.append(ins)
         self.blocked = blocked
         self.leaves = [(i, node) for i, node in enumerate(nodes) if node.spec.is_leaf]
         self.leaf_scalar = tuple(not isinstance(node.value, np.ndarray) for _, node in self.leaves)
@@ -136,49 +146,87 @@ class Plan:
 
     def _compile(self) -> None:
         """Bind one pair of functions per node: the float fast path where every input
-        is a scalar, numpy otherwise (then both entries are the numpy function)."""
+        is a scalar, numpy otherwise (then both entries are the numpy function).
+
+        The loops' plain tuples are made here directly; the named entries
+        (``forward_steps``, ``backward_steps``) only when someone reads them."""
         n = len(self.nodes)
         scalar = [False] * n
         for (i, _), is_scalar in zip(self.leaves, self.leaf_scalar):
             scalar[i] = is_scalar
-        forward: list[ForwardEntry] = []
-        vjps: list[tuple] = [None] * n
+        forward: list[tuple] = []
+        vjps: list = [None] * n
+        blocked = self.blocked
+        inputs = self.inputs
+        append = forward.append
         for i, node in enumerate(self.nodes):
-            ins = self.inputs[i]
-            if not ins or i in self.blocked:
+            ins = inputs[i]
+            if not ins or (blocked and i in blocked):
                 continue
-            sf, sv, af, av = node.spec.bind(node.attrs)
+            spec = node.spec
+            sf, sv, af, av = spec.bind(node.attrs) if spec.settings else \
+                (spec.scalar, spec.scalar_vjp, spec.array, spec.array_vjp)
             # An op without a float path may make an array of scalars (reshape,
             # concat, index…): what it computes is not known to be a float.
-            scalar[i] = sf is not None and all(scalar[j] for j in ins)
-            if not scalar[i]:
-                sf, sv = af, av
             a = ins[0]
-            b = ins[1] if len(ins) > 1 else -1
-            forward.append(ForwardEntry(i, sf, af, a, b))
+            if len(ins) > 1:
+                b = ins[1]
+                is_scalar = sf is not None and scalar[a] and scalar[b]
+            else:
+                b = -1
+                is_scalar = sf is not None and scalar[a]
+            if is_scalar:
+                scalar[i] = True
+            else:
+                sf, sv = af, av
+            append((i, sf, af, a, b))
             # None: the gradient passes unchanged (the loop skips the call)
-            vjps[i] = (None if sv is not av and node.spec.identity_vjp else sv, av)
-        self.all_scalar = all(scalar) and not self.blocked
+            vjps[i] = (None if sv is not av and spec.identity_vjp else sv, av)
+        self.all_scalar = all(scalar) and not blocked
         # backward entries, output first: only nodes that reach the output get a step
-        backward: list[BackwardEntry] = []
+        backward: list[tuple] = []
         self.reaching: list[bool] = [False] * n      # gets a gradient (reaches the output)
         if self.output < 0 or self.output_error:
-            self.set_steps(forward, backward)
+            self._install(forward, backward)
             return
         reach = self.reaching
         reach[self.output] = True
+        append = backward.append
         for i in range(self.output, -1, -1):
             if not reach[i]:
                 continue
-            ins = self.inputs[i]
+            ins = inputs[i]
+            if not ins:
+                append((i, None, None, -1, -1))
+                continue
             for j in ins:
                 reach[j] = True
-            if not ins:
-                backward.append(BackwardEntry(i, None, None, -1, -1))
-            else:
-                sv, av = vjps[i]
-                backward.append(BackwardEntry(i, sv, av, ins[0], ins[1] if len(ins) > 1 else -1))
-        self.set_steps(forward, backward)
+            sv, av = vjps[i]
+            append((i, sv, av, ins[0], ins[1] if len(ins) > 1 else -1))
+        self._install(forward, backward)
+
+    def _install(self, forward: list[tuple], backward: list[tuple]) -> None:
+        self.forward_loop: list[tuple] = forward
+        self._named: tuple[list, list] | None = None
+        self._backward_plain = backward
+        self.backward_chunks: list[list[tuple]] = [backward[k:k + _CHUNK]
+                                                   for k in range(0, len(backward), _CHUNK)]
+
+    @property
+    def forward_steps(self) -> list[ForwardEntry]:
+        """The forward pass's entries, named (made on first reading)."""
+        return self._named_entries()[0]
+
+    @property
+    def backward_steps(self) -> list[BackwardEntry]:
+        """The backward pass's entries, output first, named (made on first reading)."""
+        return self._named_entries()[1]
+
+    def _named_entries(self) -> tuple[list, list]:
+        if self._named is None:
+            self._named = ([ForwardEntry._make(e) for e in self.forward_loop],
+                           [BackwardEntry._make(e) for e in self._backward_plain])
+        return self._named
 
     def set_steps(self, forward: list[ForwardEntry], backward: list[BackwardEntry]) -> None:
         """Install the entries of both passes.
@@ -189,12 +237,8 @@ class Plan:
         named tuple through the iterator protocol, which made a step of the loop
         about 3× slower to unpack (measured).
         """
-        self.forward_steps = forward
-        self.backward_steps = backward
-        self.forward_loop: list[tuple] = [tuple(e) for e in forward]
-        plain = [tuple(e) for e in backward]
-        self.backward_chunks: list[list[tuple]] = [plain[k:k + _CHUNK]
-                                                   for k in range(0, len(plain), _CHUNK)]
+        self._install([tuple(e) for e in forward], [tuple(e) for e in backward])
+        self._named = (list(forward), list(backward))
 
     def fits(self, graph: Graph) -> bool:
         """Still valid: same structure, and no leaf turned from scalar to array or back
