@@ -154,6 +154,10 @@ class Graph:
     def node_ids(self) -> list[str]:
         return list(self._nodes)
 
+    def edge_count(self) -> int:
+        """How many wires there are, without listing them (one per connected port)."""
+        return len(self._ports)
+
     def edges(self) -> list[Edge]:
         """Every wire, in the order the wires were made (a file's order when loaded)."""
         return [Edge(src, dst, port) for (dst, port), src in self._ports.items()]

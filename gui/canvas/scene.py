@@ -33,8 +33,9 @@ from chainrule.core.graph import Edge
 from chainrule.core.layout import LAYER_DY, layered_positions
 from chainrule.core.stepper import NOT_YET
 from chainrule.gui import heatmap
-from chainrule.gui.canvas import style
+from chainrule.gui.canvas import pixmap_budget, style
 from chainrule.gui.canvas.node_item import NodeItem
+from chainrule.gui.canvas.wire_batch import WireBatch
 from chainrule.gui.canvas.wire_item import WireItem
 
 #: Where nodes without a position go: generation k at x = 220·k, 110 apart.
@@ -68,6 +69,8 @@ class GraphScene(QGraphicsScene):
         self._problem_nodes: set[str] = set()
         self._output: str | None = None
         self._far = False         # zoomed out past reading: wires cached as pixmaps
+        self._batched = False     # further out: every wire drawn by one item
+        self.wire_batch = WireBatch(self)      # in the scene only while batching
         document.node_added.connect(self._on_node_added)
         document.node_removed.connect(self._on_node_removed)
         document.node_changed.connect(self._on_node_changed)
@@ -108,6 +111,7 @@ class GraphScene(QGraphicsScene):
             self.removeItem(item)
         self.nodes.clear()
         self.wires.clear()
+        self.wire_batch.invalidate()
         self._touching.clear()
         self._badged.clear()
         self._problem_nodes.clear()
@@ -123,6 +127,7 @@ class GraphScene(QGraphicsScene):
         for edge in graph.edges():
             self._add_wire_item(edge)
         self._set_output(graph.effective_output())
+        pixmap_budget.fit(len(self.nodes) + len(self.wires))
         self.labels_version += 1
         self.update()
 
@@ -135,6 +140,8 @@ class GraphScene(QGraphicsScene):
         self.nodes[node_id] = item
         self._touching.setdefault(node_id, set())
         self.addItem(item)
+        if len(self.nodes) % 256 == 0:       # a graph growing node by node (paste, programs)
+            pixmap_budget.fit(len(self.nodes) + len(self.wires))
 
     def _fill_node(self, item: NodeItem, node) -> None:
         value = short = None
@@ -149,6 +156,8 @@ class GraphScene(QGraphicsScene):
         wire.set_emphasized(edge in self._emphasized or edge == self._asked)
         if self._far:
             wire.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        if self._batched:
+            wire.setFlag(QGraphicsItem.ItemHasNoContents, True)
         self.wires[edge] = wire
         self._touching.setdefault(edge.src, set()).add(edge)
         self._touching.setdefault(edge.dst, set()).add(edge)
@@ -256,6 +265,7 @@ class GraphScene(QGraphicsScene):
         if dst is not None:
             dst.set_connected(edge.port, False)
         self.removeItem(wire)
+        self.wire_batch.invalidate()
         if edge.src in self.nodes and edge.dst in self.nodes:
             self._restagger(edge.src, edge.dst)
 
@@ -482,6 +492,7 @@ class GraphScene(QGraphicsScene):
         At reading zoom the wires are drawn live, since every evaluation
         changes their labels.
         """
+        self._set_batched(scale < style.LOD_SIMPLE)
         far = scale < style.LOD_WIRE_TEXT
         if far == self._far:
             return
@@ -489,6 +500,16 @@ class GraphScene(QGraphicsScene):
         mode = QGraphicsItem.DeviceCoordinateCache if far else QGraphicsItem.NoCache
         for wire in self.wires.values():
             wire.setCacheMode(mode)
+
+    def _set_batched(self, on: bool) -> None:
+        """Below LOD_SIMPLE every wire is a plain line: one item draws them all
+        (:mod:`chainrule.gui.canvas.wire_batch`), the wire items paint nothing."""
+        if on == self._batched:
+            return
+        self._batched = on
+        for wire in self.wires.values():
+            wire.setFlag(QGraphicsItem.ItemHasNoContents, on)
+        self.wire_batch.show_batched(on)
 
     # ------------------------------------------------------------ tooltips
 
@@ -579,6 +600,8 @@ class GraphScene(QGraphicsScene):
         modes = [item.cacheMode() for item in items]
         for item in items:
             item.setCacheMode(QGraphicsItem.NoCache)
+        batched = self._batched
+        self._set_batched(False)            # each wire draws itself, at full detail
         self.exporting = True
         try:
             yield
@@ -586,6 +609,7 @@ class GraphScene(QGraphicsScene):
             self.exporting = False
             for item, mode in zip(items, modes):
                 item.setCacheMode(mode)
+            self._set_batched(batched)
 
 
 def _full(value: Any, digits: int) -> str:

@@ -182,3 +182,16 @@ def test_new_id_is_the_first_free_one_after_adds_removals_and_renames():
     g.add_node("add2", "add")
     g.rename("add3", "q")
     assert g.new_id("add") == "add3"
+
+
+def test_edge_count_follows_wires_made_and_removed():
+    g = Graph()
+    g.add_node("x", "input", value=1.0)
+    g.add_node("m", "mul")
+    g.connect("x", "m", 0)
+    g.connect("x", "m", 1)
+    assert g.edge_count() == len(g.edges()) == 2
+    g.disconnect(g.edges()[0])
+    assert g.edge_count() == 1
+    g.remove_node("x")
+    assert g.edge_count() == 0
