@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from chainrule.core.graph import Graph  # noqa: F401  (re-exported for tests)
+from chainrule.core.graph import Graph
 
 UNARY = ("neg", "exp", "log", "relu", "square", "tanh", "sigmoid", "abs", "sqrt", "reciprocal")
 BINARY = ("add", "sub", "mul", "div", "max", "min", "pow")
@@ -32,12 +32,29 @@ def random_graphs(draw, max_leaves: int = 5, max_ops: int = 25, arrays: bool = F
         for port in range(2 if binary else 1):
             g.connect(draw(st.sampled_from(ids)), node_id, port)
         ids.append(node_id)
+    g.set_output(sum_ends(g, "s"))
+    return g
+
+
+def sum_ends(g: Graph, prefix: str = "sum") -> str:
+    """Add every end of ``g`` into one node (so every node reaches it); its id."""
     ends = g.sinks()
     acc = ends[0]
     for k, end in enumerate(ends[1:]):
-        g.add_node(f"s{k}", "add")
-        g.connect(acc, f"s{k}", 0)
-        g.connect(end, f"s{k}", 1)
-        acc = f"s{k}"
-    g.set_output(acc)
+        g.add_node(f"{prefix}{k}", "add")
+        g.connect(acc, f"{prefix}{k}", 0)
+        g.connect(end, f"{prefix}{k}", 1)
+        acc = f"{prefix}{k}"
+    return acc
+
+
+def neg_chain(n: int) -> Graph:
+    """x → neg → neg → … (``n`` of them): the deepest graph there is."""
+    g = Graph()
+    g.add_node("x", "input", value=0.5)
+    prev = "x"
+    for i in range(n):
+        g.add_node(f"n{i}", "neg")
+        g.connect(prev, f"n{i}", 0)
+        prev = f"n{i}"
     return g

@@ -186,10 +186,9 @@ def test_new_id_is_the_first_free_one_after_adds_removals_and_renames():
 
 def test_edge_count_follows_wires_made_and_removed():
     g = Graph()
-    g.add_node("x", "input", value=1.0)
-    g.add_node("m", "mul")
-    g.connect("x", "m", 0)
-    g.connect("x", "m", 1)
+    for node_id, op in (("x", "input"), ("m", "mul")):
+        g.add_node(node_id, op, value=1.0 if op == "input" else None)
+    g.connect_many([("x", "m", 0), ("x", "m", 1)])
     assert g.edge_count() == len(g.edges()) == 2
     g.disconnect(g.edges()[0])
     assert g.edge_count() == 1

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from chainrule.core import straight_line
 from chainrule.core.engine import Evaluator, backward, forward
-from random_graphs import LEAF_VALUES, random_graphs
+from random_graphs import LEAF_VALUES, Graph, random_graphs
 
 
 def bits(x):
@@ -46,15 +46,11 @@ def test_straight_line_code_equals_the_loop(graph, later):
 
 
 def test_straight_line_code_is_used_on_a_graph_of_floats():
-    from random_graphs import Graph
     g = Graph()
-    g.add_node("x", "input", value=2.0)
-    g.add_node("w", "input", value=-3.0)
-    g.add_node("m", "mul")
-    g.connect("x", "m", 0)
-    g.connect("w", "m", 1)
-    g.add_node("t", "tanh")
-    g.connect("m", "t", 0)
+    for node_id, op, value in (("x", "input", 2.0), ("w", "input", -3.0), ("m", "mul", None),
+                               ("t", "tanh", None)):
+        g.add_node(node_id, op, value=value)
+    g.connect_many([("x", "m", 0), ("w", "m", 1), ("m", "t", 0)])
     evaluator = Evaluator(g)
     for _ in range(straight_line.WARMUP + 2):
         evaluator.evaluate()

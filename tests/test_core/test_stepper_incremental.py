@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule.core.stepper import Stepper
-from random_graphs import random_graphs
+from random_graphs import neg_chain, random_graphs
 
 
 def snapshot(view):
@@ -50,15 +50,7 @@ def test_incremental_view_equals_the_view_from_scratch(graph, moves, data):
 
 
 def test_walking_every_step_touches_only_what_each_step_changed():
-    from random_graphs import Graph  # noqa: F401  (the same model)
-    g = Graph()
-    g.add_node("x", "input", value=1.0)
-    prev = "x"
-    for i in range(300):
-        g.add_node(f"n{i}", "neg")
-        g.connect(prev, f"n{i}", 0)
-        prev = f"n{i}"
-    s = Stepper(g)
+    s = Stepper(neg_chain(300))
     s.view()
     _, token = s.changed_since(None)
     s.step()

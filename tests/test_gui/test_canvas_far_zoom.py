@@ -7,20 +7,12 @@ from __future__ import annotations
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
-from chainrule.core import fileformat
+from canvas_views import shown_canvas
 from chainrule.gui.canvas import style
-from chainrule.gui.canvas.view import CanvasView
-from chainrule.gui.document import Document
-from chainrule.resources import DEMOS
 
 
-def make_view(qtbot) -> CanvasView:
-    view = CanvasView(Document(fileformat.load(DEMOS / "05-two-layer.cgraph")))
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+def make_view(qtbot):
+    return shown_canvas(qtbot, "05-two-layer.cgraph")
 
 
 def no_contents(wire) -> bool:
