@@ -320,7 +320,8 @@ def _leaf_values(plan: Plan) -> list:
     return vals
 
 
-def forward(plan: Plan) -> Evaluation:
+def forward(plan: Plan, explain: bool = True) -> Evaluation:
+    """The forward pass; ``explain``: say which values are inf or nan and why."""
     vals = _leaf_values(plan)
     try:
         with gc_paused(), np.errstate(all="ignore"):
@@ -328,7 +329,8 @@ def forward(plan: Plan) -> Evaluation:
         evaluation = Evaluation(plan, vals)
     except _FAIL:
         evaluation = _forward_careful(plan)
-    _note_nonfinite(evaluation)
+    if explain:
+        _note_nonfinite(evaluation)
     return evaluation
 
 
@@ -503,14 +505,16 @@ def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardSte
             yield BackwardStep(node_id, evaluation.grads[i], incoming, outgoing)
 
 
-def backward(evaluation: Evaluation, accumulate: Callable | None = SUM) -> Evaluation:
+def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
+             explain: bool = True) -> Evaluation:
     """The whole backward pass: consume the step generator to the end.
 
     ``accumulate`` is the fan-out rule (see :func:`_backward_chunks`): the sum,
     or :func:`OVERWRITE` for the misconception of :mod:`chainrule.core.misconception`."""
     with gc_paused(), np.errstate(all="ignore"):
         deque(_start_backward(evaluation, accumulate), maxlen=0)
-    _note_nonfinite_grads(evaluation)
+    if explain:
+        _note_nonfinite_grads(evaluation)
     return evaluation
 
 
@@ -557,20 +561,24 @@ class Evaluator:
     def forward(self) -> Evaluation:
         return forward(self.plan)
 
-    def evaluate(self) -> Evaluation:
-        """Forward, then backward when there is an output to seed."""
+    def evaluate(self, explain: bool = True) -> Evaluation:
+        """Forward, then backward when there is an output to seed.
+
+        ``explain=False`` leaves out the inf/nan explanations (``warnings``,
+        ``grad_warnings`` stay empty): a training step reads only the loss and the
+        parameters' gradients, and checks those itself."""
         plan = self.plan
         self._runs += 1
         if self._straight_state != "off" and self._runs > straight_line.WARMUP:
-            evaluation = self._evaluate_straight(plan)
+            evaluation = self._evaluate_straight(plan, explain)
             if evaluation is not None:
                 return evaluation
-        evaluation = forward(plan)
+        evaluation = forward(plan, explain)
         if evaluation.error is None:
-            backward(evaluation)
+            backward(evaluation, explain=explain)
         return evaluation
 
-    def _evaluate_straight(self, plan: Plan) -> Evaluation | None:
+    def _evaluate_straight(self, plan: Plan, explain: bool = True) -> Evaluation | None:
         if self._straight_state == "wait":
             if not straight_line.eligible(plan):
                 self._straight_state = "off"
@@ -593,10 +601,11 @@ class Evaluator:
             self._straight_state = "use" if same else "off"
             return reference
         evaluation = Evaluation(plan, vals)
-        _note_nonfinite(evaluation)
         evaluation.grads = grads
         evaluation.edge_grads = (sent_a, sent_b)
-        _note_nonfinite_grads(evaluation)
+        if explain:
+            _note_nonfinite(evaluation)
+            _note_nonfinite_grads(evaluation)
         return evaluation
 
     def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:

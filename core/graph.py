@@ -470,7 +470,8 @@ class Graph:
             if not node.spec.is_leaf:
                 raise BadValueError(f'"{node_id}" is a {node.op} node; only input and const '
                                     f'hold a value')
-            checked[node_id] = normalize_value(value)
+            # its own value again (a trainer announcing what it wrote): already checked
+            checked[node_id] = value if value is node.value else normalize_value(value)
         for node_id, value in checked.items():
             node = self.node(node_id)
             self._note_kind(node.value, value)

@@ -215,7 +215,7 @@ class Trainer:
     def _step(self, lr: float, params: list[str]) -> float:
         if not params:
             raise TrainingError("there is nothing to train: mark an input as trainable")
-        evaluation = self.evaluator.evaluate()
+        evaluation = self.evaluator.evaluate(explain=False)   # it checks what it reads
         k = len(self.history)
         if evaluation.error is not None:
             raise TrainingError(f"there is no loss to lower: {evaluation.error}", k)

@@ -61,3 +61,22 @@ def test_straight_line_code_is_used_on_a_graph_of_floats():
     g.set_value("w", [1.0, 2.0])            # an array: a new plan, the loop again
     assert evaluator.evaluate().value("m").tolist() == [0.0, 0.0]
     assert evaluator._straight_state == "wait"
+
+
+@settings(max_examples=30, deadline=None)
+@given(random_graphs(arrays=True))
+def test_a_training_evaluation_has_the_same_numbers_without_explanations(graph):
+    lean = Evaluator(graph).evaluate(explain=False)
+    full = reference(graph)
+    assert lean.warnings == {} and lean.grad_warnings == {}
+    for n in graph.node_ids():
+        assert repr(lean.value(n)) == repr(full.value(n))
+        assert repr(lean.grad(n)) == repr(full.grad(n))
+
+
+def test_setting_a_node_to_its_own_value_keeps_the_array():
+    g = Graph()
+    g.add_node("w", "input", value=[1.0, 2.0])
+    w = g.node("w").value
+    g.set_values({"w": w})
+    assert g.node("w").value is w
