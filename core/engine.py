@@ -548,7 +548,9 @@ class Evaluator:
         self._plan: Plan | None = None
         self._runs = 0                  # evaluations of this plan so far
         self._straight: Callable | None = None
-        self._straight_state = "wait"   # "wait", "check" (first use), "use", "off"
+        # "wait", "writing" (in the background), "check" (first use), "use", "off"
+        self._straight_state = "wait"
+        self._job: straight_line.Job | None = None
 
     @property
     def plan(self) -> Plan:
@@ -579,12 +581,21 @@ class Evaluator:
         return evaluation
 
     def _evaluate_straight(self, plan: Plan, explain: bool = True) -> Evaluation | None:
-        if self._straight_state == "wait":
+        state = self._straight_state
+        if state == "wait":
             if not straight_line.eligible(plan):
                 self._straight_state = "off"
                 return None
-            self._straight = straight_line.compile_plan(plan, _SAME)
-            self._straight_state = "check"
+            self._job = straight_line.Job(plan, _SAME)   # written in the background
+            self._straight_state = "writing"
+            return None
+        if state == "writing":
+            if not self._job.done():
+                return None
+            self._straight = self._job.result()
+            self._straight_state = "check" if self._straight is not None else "off"
+            if self._straight is None:
+                return None
         try:
             with gc_paused():
                 vals, grads, sent_a, sent_b = self._straight(_leaf_values(plan))
@@ -607,6 +618,12 @@ class Evaluator:
             _note_nonfinite(evaluation)
             _note_nonfinite_grads(evaluation)
         return evaluation
+
+    def settle(self) -> None:
+        """Wait until straight-line code being written in the background is ready
+        (tests and benchmarks: the editor never waits)."""
+        if self._straight_state == "writing":
+            self._job.wait()
 
     def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
         return backward_steps(evaluation or self.forward(), self.graph)

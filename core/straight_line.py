@@ -16,22 +16,24 @@ Only plans of floats, without problems, with an output and at most
 :data:`MAX_NODES` nodes are written out.  Anything Python raises (a division
 by zero, an overflow: where the loop takes its IEEE path) makes that one
 evaluation go through the loop instead.  :class:`chainrule.core.engine.Evaluator`
-uses it after :data:`WARMUP` evaluations of one plan, and only once its first
-result has been found bit-identical to the loop's (values, gradients and the
-gradient of every wire).
+has it written on a background thread after :data:`WARMUP` evaluations of one
+plan, and uses it only once its first result has been found bit-identical to
+the loop's (values, gradients and the gradient of every wire).
 """
 from __future__ import annotations
 
 import operator
 import struct
+import threading
 from typing import Any, Callable
 
 from . import ops
 
 #: Evaluations of one unchanged plan before its straight-line code is written.
 WARMUP = 32
-#: Larger plans keep the loop (writing and compiling the code costs more).
-MAX_NODES = 20_000
+#: Larger plans keep the loop: Python's compiler holds the interpreter for the
+#: whole function (about 0.1 s per 1,000 nodes on a loaded 2-core machine).
+MAX_NODES = 5_000
 
 _INLINE = {operator.add: "{a} + {b}", operator.sub: "{a} - {b}",
            operator.mul: "{a} * {b}", operator.neg: "-{a}"}
@@ -117,6 +119,32 @@ def compile_plan(plan, same: Any) -> Callable:
     namespace = dict(consts)
     exec(compile("\n".join(lines), "<chainrule straight-line plan>", "exec"), namespace)
     return namespace["run"]
+
+
+class Job:
+    """:func:`compile_plan` on a thread of its own: the evaluations go on through the
+    loop meanwhile.  ``result()`` is the function, or None if writing it failed."""
+
+    def __init__(self, plan, same: Any):
+        self._result: Callable | None = None
+        self._thread = threading.Thread(target=self._run, args=(plan, same), daemon=True,
+                                        name="chainrule straight-line code")
+        self._thread.start()
+
+    def _run(self, plan, same) -> None:
+        try:
+            self._result = compile_plan(plan, same)
+        except (RecursionError, MemoryError, SyntaxError):
+            self._result = None
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Callable | None:
+        return self._result
 
 
 def identical(x: list, y: list) -> bool:
