@@ -35,7 +35,7 @@ from chainrule.core.stepper import NOT_YET
 from chainrule.gui import heatmap
 from chainrule.gui.canvas import pixmap_budget, style
 from chainrule.gui.canvas.node_item import NodeItem
-from chainrule.gui.canvas.wire_batch import WireBatch
+from chainrule.gui.canvas.far_batch import CardBatch, WireBatch
 from chainrule.gui.canvas.wire_item import WireItem
 
 #: Where nodes without a position go: generation k at x = 220·k, 110 apart.
@@ -71,6 +71,7 @@ class GraphScene(QGraphicsScene):
         self._far = False         # zoomed out past reading: wires cached as pixmaps
         self._batched = False     # further out: every wire drawn by one item
         self.wire_batch = WireBatch(self)      # in the scene only while batching
+        self.card_batch = CardBatch(self)
         document.node_added.connect(self._on_node_added)
         document.node_removed.connect(self._on_node_removed)
         document.node_changed.connect(self._on_node_changed)
@@ -112,6 +113,7 @@ class GraphScene(QGraphicsScene):
         self.nodes.clear()
         self.wires.clear()
         self.wire_batch.invalidate()
+        self.card_batch.invalidate()
         self._touching.clear()
         self._badged.clear()
         self._problem_nodes.clear()
@@ -140,6 +142,9 @@ class GraphScene(QGraphicsScene):
         self.nodes[node_id] = item
         self._touching.setdefault(node_id, set())
         self.addItem(item)
+        if self._batched:
+            item.setFlag(QGraphicsItem.ItemHasNoContents, True)
+        self.card_batch.invalidate()
         if len(self.nodes) % 256 == 0:       # a graph growing node by node (paste, programs)
             pixmap_budget.fit(len(self.nodes) + len(self.wires))
 
@@ -210,11 +215,14 @@ class GraphScene(QGraphicsScene):
             self._output = None
         if item is not None:
             self.removeItem(item)
+            self.card_batch.invalidate()
 
     def _on_node_changed(self, node_id: str, field: str) -> None:
         item = self.nodes.get(node_id)
         if item is None:
             return
+        if field != "value":
+            self.card_batch.invalidate()        # an op's colour, say
         node = self.graph.node(node_id)
         if field == "pos":
             if node.pos is not None:
@@ -502,14 +510,16 @@ class GraphScene(QGraphicsScene):
             wire.setCacheMode(mode)
 
     def _set_batched(self, on: bool) -> None:
-        """Below LOD_SIMPLE every wire is a plain line: one item draws them all
-        (:mod:`chainrule.gui.canvas.wire_batch`), the wire items paint nothing."""
+        """Below LOD_SIMPLE every wire is a plain line and every card a block: one
+        item per kind draws them all (:mod:`chainrule.gui.canvas.far_batch`), the
+        wire and card items paint nothing."""
         if on == self._batched:
             return
         self._batched = on
-        for wire in self.wires.values():
-            wire.setFlag(QGraphicsItem.ItemHasNoContents, on)
+        for item in (*self.wires.values(), *self.nodes.values()):
+            item.setFlag(QGraphicsItem.ItemHasNoContents, on)
         self.wire_batch.show_batched(on)
+        self.card_batch.show_batched(on)
 
     # ------------------------------------------------------------ tooltips
 
@@ -601,7 +611,7 @@ class GraphScene(QGraphicsScene):
         for item in items:
             item.setCacheMode(QGraphicsItem.NoCache)
         batched = self._batched
-        self._set_batched(False)            # each wire draws itself, at full detail
+        self._set_batched(False)            # each item draws itself, at full detail
         self.exporting = True
         try:
             yield

@@ -141,7 +141,7 @@ class WireItem(QGraphicsItem):
         return _SIMPLE_SELECTED if self.isSelected() else self._style_simple or _SIMPLE_PEN
 
     def _batch_changed(self) -> None:
-        batch = getattr(self.scene(), "wire_batch", None)
+        batch = getattr(self.scene(), "wire_batch", None)      # a GraphScene's
         if batch is not None:
             batch.invalidate()
 

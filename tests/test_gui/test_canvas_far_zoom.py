@@ -1,5 +1,5 @@
-"""Far zoomed out, one item draws every wire (the wire batch); the wire items keep
-their place for clicks and selection but paint nothing.  Checked on the items and
+"""Far zoomed out, one item draws every wire and one every card (the far batches);
+the items keep their place for clicks and selection but paint nothing.  Checked on the items and
 on the pixels: the lines are there, a selected wire is drawn in the selection
 colour, and zooming back in (or exporting a picture) gives each wire its own look."""
 from __future__ import annotations
@@ -36,8 +36,8 @@ def test_far_out_one_item_draws_the_wires_and_selection_shows(qtbot):
     scene = view.graph_scene
     view.set_zoom(style.LOD_SIMPLE * 0.8)
     view.centerOn(scene.items_rect().center())
-    assert scene.wire_batch.scene() is scene
-    assert all(no_contents(w) for w in scene.wires.values())
+    assert scene.wire_batch.scene() is scene and scene.card_batch.scene() is scene
+    assert all(no_contents(w) for w in (*scene.wires.values(), *scene.nodes.values()))
     wire = next(iter(scene.wires.values()))
     before = count(view, style.WIRE_SELECTED)
     wire.setSelected(True)
@@ -47,8 +47,8 @@ def test_far_out_one_item_draws_the_wires_and_selection_shows(qtbot):
         assert scene.wire_batch.scene() is None and not any(map(no_contents, scene.wires.values()))
     assert scene.wire_batch.scene() is scene
     view.set_zoom(1.0)
-    assert scene.wire_batch.scene() is None
-    assert not any(no_contents(w) for w in scene.wires.values())
+    assert scene.wire_batch.scene() is None and scene.card_batch.scene() is None
+    assert not any(no_contents(w) for w in (*scene.wires.values(), *scene.nodes.values()))
 
 
 def test_wires_added_while_far_out_are_batched(qtbot):
@@ -62,3 +62,22 @@ def test_wires_added_while_far_out_are_batched(qtbot):
     assert no_contents(scene.wires[edge])
     view.viewport().grab()
     assert sum(len(lines) for _, lines in scene.wire_batch._groups) == len(scene.wires)
+
+
+def test_far_out_the_cards_blocks_follow_selection_and_state(qtbot):
+    view = make_view(qtbot)
+    scene = view.graph_scene
+    view.set_zoom(style.LOD_SIMPLE * 0.8)
+    view.centerOn(scene.items_rect().center())
+    item = next(iter(scene.nodes.values()))
+    before = count(view, style.SELECTION)
+    item.setSelected(True)
+    assert count(view, style.SELECTION) > before
+    item.setSelected(False)
+    done_before = count(view, style.STATE_DONE, 8)
+    for card in scene.nodes.values():
+        card.set_state("done")
+    assert count(view, style.STATE_DONE, 8) > done_before
+    view.viewport().grab()
+    rects = sum(len(g[4]) for g in scene.card_batch._groups)
+    assert rects == len(scene.nodes)            # no badges here: one block per card
