@@ -15,7 +15,7 @@ as they are.
 from __future__ import annotations
 
 from PySide6.QtCore import QLineF, QRectF, Qt
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from chainrule.gui.canvas import style
@@ -52,6 +52,10 @@ class FarBatch(QGraphicsItem):
 
     def boundingRect(self) -> QRectF:
         return _WORLD
+
+    def shape(self) -> QPainterPath:
+        """Nothing to hit: a click, a tooltip or a rubber band finds the items beneath."""
+        return QPainterPath()
 
     def paint(self, painter, option, widget=None) -> None:
         if self._groups is None:

@@ -81,3 +81,15 @@ def test_far_out_the_cards_blocks_follow_selection_and_state(qtbot):
     view.viewport().grab()
     rects = sum(len(g[4]) for g in scene.card_batch._groups)
     assert rects == len(scene.nodes)            # no badges here: one block per card
+
+
+def test_far_out_a_click_finds_the_wire_not_a_batch(qtbot):
+    view = make_view(qtbot)
+    scene = view.graph_scene
+    view.set_zoom(style.LOD_SIMPLE * 0.8)
+    wire = next(iter(scene.wires.values()))
+    view.centerOn(wire.point_at(0.5))
+    at = wire.point_at(0.5)
+    assert all(item.scene() is scene for item in (scene.wire_batch, scene.card_batch))
+    assert scene.wire_batch not in scene.items(at) and scene.card_batch not in scene.items(at)
+    assert view.itemAt(view.mapFromScene(at)) is wire
