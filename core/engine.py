@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 import networkx as nx
 import numpy as np
 
-from . import ops
+from . import ops, straight_line
 from .errors import EvaluationError
 from .formatting import nonfinite_word
 from .gc_pause import gc_paused
@@ -97,23 +97,33 @@ class Plan:
         order = [n for level in graph.generations() for n in level]
         self.order = order
         self.index = index = {node_id: i for i, node_id in enumerate(order)}
-        self.nodes = nodes = [graph.node(n) for n in order]
+        node = graph.node
+        self.nodes = nodes = [node(n) for n in order]
         self.inputs: list[tuple[int, ...]] = []
         self.problems: list[Problem] = []
         blocked: set[int] = set()
-        source = graph.source
+        ports = graph._ports            # (dst, port) -> src: the model's own port table
+        inputs = self.inputs
         for i, node in enumerate(nodes):
             spec = node.spec
-            srcs = [source(node.id, p) for p in range(spec.arity)]
-            if None in srcs:
+            nid = node.id
+            arity = spec.arity
+            if arity == 0:
+                inputs.append(())
+                continue
+            try:
+                ins = tuple([index[ports[nid, p]] for p in range(arity)])
+            except KeyError:            # an unconnected port
+                srcs = [ports.get((nid, p)) for p in range(arity)]
                 missing = [spec.ports[p] for p, s in enumerate(srcs) if s is None]
                 what = "port" if len(missing) == 1 else "ports"
-                self.problems.append(Problem(node.id, f'node "{node.id}" ({node.op}): {what} '
-                                             f'{", ".join(missing)} not connected', "unwired"))
-            ins = tuple(index[s] if s is not None else -1 for s in srcs)
-            if -1 in ins or any(j in blocked for j in ins):
+                self.problems.append(Problem(nid, f'node "{nid}" ({node.op}): {what} '
+                                         f'{", ".join(missing)} not connected', "unwired"))
+                ins = tuple(index[s] if s is not None else -1 for s in srcs)
                 blocked.add(i)
-            self.inputs.append(ins)
+            if blocked and any(j in blocked for j in ins):
+                blocked.add(i)
+            inputs.append(ins)
         self.blocked = blocked
         self.leaves = [(i, node) for i, node in enumerate(nodes) if node.spec.is_leaf]
         self.leaf_scalar = tuple(not isinstance(node.value, np.ndarray) for _, node in self.leaves)
@@ -137,49 +147,87 @@ class Plan:
 
     def _compile(self) -> None:
         """Bind one pair of functions per node: the float fast path where every input
-        is a scalar, numpy otherwise (then both entries are the numpy function)."""
+        is a scalar, numpy otherwise (then both entries are the numpy function).
+
+        The loops' plain tuples are made here directly; the named entries
+        (``forward_steps``, ``backward_steps``) only when someone reads them."""
         n = len(self.nodes)
         scalar = [False] * n
         for (i, _), is_scalar in zip(self.leaves, self.leaf_scalar):
             scalar[i] = is_scalar
-        forward: list[ForwardEntry] = []
-        vjps: list[tuple] = [None] * n
+        forward: list[tuple] = []
+        vjps: list = [None] * n
+        blocked = self.blocked
+        inputs = self.inputs
+        append = forward.append
         for i, node in enumerate(self.nodes):
-            ins = self.inputs[i]
-            if not ins or i in self.blocked:
+            ins = inputs[i]
+            if not ins or (blocked and i in blocked):
                 continue
-            sf, sv, af, av = node.spec.bind(node.attrs)
+            spec = node.spec
+            sf, sv, af, av = spec.bind(node.attrs) if spec.settings else \
+                (spec.scalar, spec.scalar_vjp, spec.array, spec.array_vjp)
             # An op without a float path may make an array of scalars (reshape,
             # concat, index…): what it computes is not known to be a float.
-            scalar[i] = sf is not None and all(scalar[j] for j in ins)
-            if not scalar[i]:
-                sf, sv = af, av
             a = ins[0]
-            b = ins[1] if len(ins) > 1 else -1
-            forward.append(ForwardEntry(i, sf, af, a, b))
+            if len(ins) > 1:
+                b = ins[1]
+                is_scalar = sf is not None and scalar[a] and scalar[b]
+            else:
+                b = -1
+                is_scalar = sf is not None and scalar[a]
+            if is_scalar:
+                scalar[i] = True
+            else:
+                sf, sv = af, av
+            append((i, sf, af, a, b))
             # None: the gradient passes unchanged (the loop skips the call)
-            vjps[i] = (None if sv is not av and node.spec.identity_vjp else sv, av)
-        self.all_scalar = all(scalar) and not self.blocked
+            vjps[i] = (None if sv is not av and spec.identity_vjp else sv, av)
+        self.all_scalar = all(scalar) and not blocked
         # backward entries, output first: only nodes that reach the output get a step
-        backward: list[BackwardEntry] = []
+        backward: list[tuple] = []
         self.reaching: list[bool] = [False] * n      # gets a gradient (reaches the output)
         if self.output < 0 or self.output_error:
-            self.set_steps(forward, backward)
+            self._install(forward, backward)
             return
         reach = self.reaching
         reach[self.output] = True
+        append = backward.append
         for i in range(self.output, -1, -1):
             if not reach[i]:
                 continue
-            ins = self.inputs[i]
+            ins = inputs[i]
+            if not ins:
+                append((i, None, None, -1, -1))
+                continue
             for j in ins:
                 reach[j] = True
-            if not ins:
-                backward.append(BackwardEntry(i, None, None, -1, -1))
-            else:
-                sv, av = vjps[i]
-                backward.append(BackwardEntry(i, sv, av, ins[0], ins[1] if len(ins) > 1 else -1))
-        self.set_steps(forward, backward)
+            sv, av = vjps[i]
+            append((i, sv, av, ins[0], ins[1] if len(ins) > 1 else -1))
+        self._install(forward, backward)
+
+    def _install(self, forward: list[tuple], backward: list[tuple]) -> None:
+        self.forward_loop: list[tuple] = forward
+        self._named: tuple[list, list] | None = None
+        self._backward_plain = backward
+        self.backward_chunks: list[list[tuple]] = [backward[k:k + _CHUNK]
+                                                   for k in range(0, len(backward), _CHUNK)]
+
+    @property
+    def forward_steps(self) -> list[ForwardEntry]:
+        """The forward pass's entries, named (made on first reading)."""
+        return self._named_entries()[0]
+
+    @property
+    def backward_steps(self) -> list[BackwardEntry]:
+        """The backward pass's entries, output first, named (made on first reading)."""
+        return self._named_entries()[1]
+
+    def _named_entries(self) -> tuple[list, list]:
+        if self._named is None:
+            self._named = ([ForwardEntry._make(e) for e in self.forward_loop],
+                           [BackwardEntry._make(e) for e in self._backward_plain])
+        return self._named
 
     def set_steps(self, forward: list[ForwardEntry], backward: list[BackwardEntry]) -> None:
         """Install the entries of both passes.
@@ -190,12 +238,8 @@ class Plan:
         named tuple through the iterator protocol, which made a step of the loop
         about 3× slower to unpack (measured).
         """
-        self.forward_steps = forward
-        self.backward_steps = backward
-        self.forward_loop: list[tuple] = [tuple(e) for e in forward]
-        plain = [tuple(e) for e in backward]
-        self.backward_chunks: list[list[tuple]] = [plain[k:k + _CHUNK]
-                                                   for k in range(0, len(plain), _CHUNK)]
+        self._install([tuple(e) for e in forward], [tuple(e) for e in backward])
+        self._named = (list(forward), list(backward))
 
     def fits(self, graph: Graph) -> bool:
         """Still valid: same structure, and no leaf turned from scalar to array or back
@@ -279,7 +323,8 @@ def _leaf_values(plan: Plan) -> list:
     return vals
 
 
-def forward(plan: Plan) -> Evaluation:
+def forward(plan: Plan, explain: bool = True) -> Evaluation:
+    """The forward pass; ``explain``: say which values are inf or nan and why."""
     vals = _leaf_values(plan)
     try:
         with gc_paused(), np.errstate(all="ignore"):
@@ -287,7 +332,8 @@ def forward(plan: Plan) -> Evaluation:
         evaluation = Evaluation(plan, vals)
     except _FAIL:
         evaluation = _forward_careful(plan)
-    _note_nonfinite(evaluation)
+    if explain:
+        _note_nonfinite(evaluation)
     return evaluation
 
 
@@ -478,7 +524,7 @@ def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardSte
 
 
 def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
-             vjp_rule: Callable | None = None) -> Evaluation:
+             vjp_rule: Callable | None = None, explain: bool = True) -> Evaluation:
     """The whole backward pass: consume the step generator to the end.
 
     ``accumulate`` is the fan-out rule (see :func:`_backward_chunks`): the sum,
@@ -487,7 +533,8 @@ def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
     other misconceptions there: the same loop with one rule changed)."""
     with gc_paused(), np.errstate(all="ignore"):
         deque(_start_backward(evaluation, accumulate, vjp_rule), maxlen=0)
-    _note_nonfinite_grads(evaluation)
+    if explain:
+        _note_nonfinite_grads(evaluation)
     return evaluation
 
 
@@ -508,27 +555,95 @@ def _note_nonfinite_grads(evaluation: Evaluation) -> None:
 # ---------------------------------------------------------------- evaluator
 
 class Evaluator:
-    """Evaluates one graph again and again, recompiling only when its structure changes."""
+    """Evaluates one graph again and again, recompiling only when its structure changes.
+
+    After :data:`~chainrule.core.straight_line.WARMUP` evaluations of one
+    unchanged plan of floats, its straight-line code is written
+    (:mod:`chainrule.core.straight_line`) and checked once against the loop; if
+    bit-identical it does the following evaluations (the loop remains the
+    reference, and takes any evaluation where Python raises)."""
 
     def __init__(self, graph: Graph):
         self.graph = graph
         self._plan: Plan | None = None
+        self._runs = 0                  # evaluations of this plan so far
+        self._straight: Callable | None = None
+        # "wait", "writing" (in the background), "check" (first use), "use", "off"
+        self._straight_state = "wait"
+        self._job: straight_line.Job | None = None
 
     @property
     def plan(self) -> Plan:
         if self._plan is None or not self._plan.fits(self.graph):
             self._plan = Plan(self.graph)
+            self._runs = 0
+            self._straight, self._straight_state = None, "wait"
         return self._plan
 
     def forward(self) -> Evaluation:
         return forward(self.plan)
 
-    def evaluate(self) -> Evaluation:
-        """Forward, then backward when there is an output to seed."""
-        evaluation = forward(self.plan)
+    def evaluate(self, explain: bool = True) -> Evaluation:
+        """Forward, then backward when there is an output to seed.
+
+        ``explain=False`` leaves out the inf/nan explanations (``warnings``,
+        ``grad_warnings`` stay empty): a training step reads only the loss and the
+        parameters' gradients, and checks those itself."""
+        plan = self.plan
+        self._runs += 1
+        if self._straight_state != "off" and self._runs > straight_line.WARMUP:
+            evaluation = self._evaluate_straight(plan, explain)
+            if evaluation is not None:
+                return evaluation
+        evaluation = forward(plan, explain)
         if evaluation.error is None:
-            backward(evaluation)
+            backward(evaluation, explain=explain)
         return evaluation
+
+    def _evaluate_straight(self, plan: Plan, explain: bool = True) -> Evaluation | None:
+        state = self._straight_state
+        if state == "wait":
+            if not straight_line.eligible(plan):
+                self._straight_state = "off"
+                return None
+            self._job = straight_line.Job(plan, _SAME)   # written in the background
+            self._straight_state = "writing"
+            return None
+        if state == "writing":
+            if not self._job.done():
+                return None
+            self._straight = self._job.result()
+            self._straight_state = "check" if self._straight is not None else "off"
+            if self._straight is None:
+                return None
+        try:
+            with gc_paused():
+                vals, grads, sent_a, sent_b = self._straight(_leaf_values(plan))
+        except Exception:       # where the loop takes its IEEE path: this once, the loop
+            return None
+        if self._straight_state == "check":
+            reference = forward(plan)
+            if reference.error is None:
+                backward(reference)
+            same = (reference.grads is not None
+                    and all(straight_line.identical(x, y) for x, y in (
+                        (vals, reference.values), (grads, reference.grads),
+                        (sent_a, reference.edge_grads[0]), (sent_b, reference.edge_grads[1]))))
+            self._straight_state = "use" if same else "off"
+            return reference
+        evaluation = Evaluation(plan, vals)
+        evaluation.grads = grads
+        evaluation.edge_grads = (sent_a, sent_b)
+        if explain:
+            _note_nonfinite(evaluation)
+            _note_nonfinite_grads(evaluation)
+        return evaluation
+
+    def settle(self) -> None:
+        """Wait until straight-line code being written in the background is ready
+        (tests and benchmarks: the editor never waits)."""
+        if self._straight_state == "writing":
+            self._job.wait()
 
     def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
         return backward_steps(evaluation or self.forward(), self.graph)

@@ -29,7 +29,7 @@ import stat
 from .errors import FileFormatError
 from .fileformat_read import _parse_json, from_dict
 from .fileformat_write import ReadOnlyFileError, dumps, read_only, save, to_dict, write_atomically
-from .gc_pause import gc_paused
+from .gc_pause import gc_paused, settle
 from .graph import Graph
 
 __all__ = ["MAX_FILE_BYTES", "ReadOnlyFileError", "read_only", "write_atomically", "dumps", "from_dict", "load", "loads", "regular_file_problem",
@@ -102,7 +102,9 @@ def loads(text: str | bytes | bytearray | memoryview) -> Graph:
     else:
         raise TypeError(f"loads() takes str or bytes, not {type(text).__name__}")
     with gc_paused():
-        return from_dict(_parse_json(text))
+        graph = from_dict(_parse_json(text))
+    settle(len(graph))
+    return graph
 
 
 def _too_large(size: int) -> FileFormatError:

@@ -20,3 +20,16 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+#: Graphs at least this big are frozen out of the collector's view once loaded.
+FREEZE_AT = 5_000
+
+
+def settle(graph_size: int) -> None:
+    """After loading a big graph: move everything alive now out of the collector's
+    view (``gc.freeze``), so a later full collection does not walk the whole graph
+    again in the middle of an edit.  Objects frozen are still freed by reference
+    counting; only cycles among them wait for ``gc.unfreeze``."""
+    if graph_size >= FREEZE_AT:
+        gc.freeze()

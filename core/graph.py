@@ -28,6 +28,7 @@ from . import ops
 from .errors import (BadIdError, BadValueError, CycleError, DuplicateIdError, PortRangeError,
                      PortTakenError, UnknownNodeError, UnknownOpError)
 from .events import Event
+from .gc_pause import gc_paused
 from .ids import MAX_ID_LENGTH, IdAllocator
 from .values import normalize_value
 
@@ -124,6 +125,8 @@ class Graph:
         self.data = None                # a datasets.Dataset bound to inputs, or None
         self.structure_version = 0      # bumps when nodes, wires or ops change
         self._generations: tuple[int, tuple] | None = None    # (structure_version, levels)
+        self._ids_freed = 0             # bumps when an id becomes free (new_id's allocator)
+        self._new_ids: tuple[int, IdAllocator] | None = None
         self.version = 0                # bumps on every change
         self.node_added = Event()       # (node_id)
         self.node_removed = Event()     # (node_id)
@@ -157,6 +160,10 @@ class Graph:
 
     def node_ids(self) -> list[str]:
         return list(self._nodes)
+
+    def edge_count(self) -> int:
+        """How many wires there are, without listing them (one per connected port)."""
+        return len(self._ports)
 
     def edges(self) -> list[Edge]:
         """Every wire, in the order the wires were made (a file's order when loaded)."""
@@ -217,19 +224,25 @@ class Graph:
                 self.kept_output = sinks[0]
 
     def generations(self) -> tuple[tuple[str, ...], ...]:
-        """The topological generations (networkx): sources first, every node one
-        level after its deepest input.  Kept until the structure changes, so the
+        """The topological generations: sources first, every node one level after
+        its deepest input, in exactly networkx's ``topological_generations`` order
+        (computed here by Kahn's algorithm over the port table, several times faster).  Kept until the structure changes, so the
         file reader's layout and the engine's plan share one computation.  Raises
         networkx.NetworkXUnfeasible if wires made with ``known_acyclic`` lied."""
         if self._generations is None or self._generations[0] != self.structure_version:
-            levels = tuple(tuple(level) for level in nx.topological_generations(self._g))
+            levels = _generations(self._g._succ, self._ports)
             self._generations = (self.structure_version, levels)
         return self._generations[1]
 
     def new_id(self, prefix: str) -> str:
         """The first of ``prefix``, ``prefix1``, ``prefix2``… not taken (``prefix``
         itself only if it is not an op's name: quick-add of ``mul`` makes ``mul1``)."""
-        return self.id_allocator().fresh(prefix, avoid=ops.OPS)
+        # One allocator while ids are only added (it remembers, per stem, the first
+        # number worth trying): quick-adding n nodes costs O(n), not O(n²).
+        cached = self._new_ids
+        if cached is None or cached[0] != self._ids_freed:
+            cached = self._new_ids = (self._ids_freed, self.id_allocator())
+        return cached[1].fresh(prefix, avoid=ops.OPS, reserve=False)
 
     def id_allocator(self, reserved: Iterable[str] = ()) -> IdAllocator:
         """An allocator of ids free in this graph (read live) and not in ``reserved``;
@@ -305,6 +318,7 @@ class Graph:
             self.set_output(None)
         self._g.remove_node(node_id)
         del self._nodes[node_id]
+        self._ids_freed += 1
         self._structure_changed()
         self.node_removed.emit(node_id)
         return removed
@@ -380,6 +394,7 @@ class Graph:
                 for _, node in removal.nodes:
                     g.remove_node(node.id)
                     del self._nodes[node.id]
+                self._ids_freed += 1
                 raise CycleError("putting the wires back would make a cycle: "
                                  + " → ".join(loop + [edge.dst]), loop)
             g.add_edge(edge.src, edge.dst, key=edge.port)
@@ -481,7 +496,8 @@ class Graph:
             if not node.spec.is_leaf:
                 raise BadValueError(f'"{node_id}" is a {node.op} node; only input and const '
                                     f'hold a value')
-            checked[node_id] = normalize_value(value)
+            # its own value again (a trainer announcing what it wrote): already checked
+            checked[node_id] = value if value is node.value else normalize_value(value)
         for node_id, value in checked.items():
             node = self.node(node_id)
             self._note_kind(node.value, value)
@@ -513,7 +529,7 @@ class Graph:
         if node_id is not None:
             self.node(node_id)
         self._output = node_id
-        self._structure_changed()
+        self._structure_changed(same_wiring=True)
         self.output_changed.emit(node_id)
 
     def rename(self, old: str, new: str) -> None:
@@ -547,6 +563,7 @@ class Graph:
             self.kept_output = new
         if self.data is not None and old in self.data.bind:
             _rekey(self.data.bind, old, new)        # the data set feeds it under its new id
+        self._ids_freed += 1
         self._structure_changed()
         self.node_renamed.emit(old, new)
 
@@ -558,7 +575,8 @@ class Graph:
     def copy(self) -> "Graph":
         """An independent copy without subscribers, in the same order throughout."""
         other = Graph()
-        other._copy_content(self)
+        with gc_paused():           # many small objects, no cyclic garbage: linear
+            other._copy_content(self)
         return other
 
     def assign(self, source: "Graph") -> None:
@@ -567,7 +585,8 @@ class Graph:
         order.  Announced as a :meth:`clear` followed by each node, each wire
         and the output being added."""
         self.clear()
-        self._copy_content(source)
+        with gc_paused():
+            self._copy_content(source)
         self._structure_changed()
         for node_id in self._nodes:
             self.node_added.emit(node_id)
@@ -604,9 +623,14 @@ class Graph:
         for d in (self._nodes, g._node, g._succ, g._pred):
             _place(d, entries)
 
-    def _structure_changed(self) -> None:
+    def _structure_changed(self, same_wiring: bool = False) -> None:
+        """``same_wiring``: the nodes and wires are as they were (the output changed),
+        so the generations kept stay valid (a file read orders its graph once)."""
+        kept = self._generations
         self.structure_version += 1
         self.version += 1
+        if same_wiring and kept is not None and kept[0] == self.structure_version - 1:
+            self._generations = (self.structure_version, kept[1])
 
     def _note_kind(self, old: Any, new: Any) -> None:
         """A scalar becoming an array (or back) changes how the graph is evaluated:
@@ -670,6 +694,32 @@ def _place(d: dict, entries: list[tuple[int, Any]]) -> None:
             j += 1
         d[key] = moved[key]
     d.update(items[j:])
+
+
+def _generations(succ: dict, ports: dict) -> tuple[tuple[str, ...], ...]:
+    """Kahn's algorithm, level by level, as ``networkx.topological_generations``
+    walks it: a level's nodes in order, each one's consumers in wire order, a
+    consumer joining the next level when its last input has been seen."""
+    waiting: dict[str, int] = {}
+    for dst, _port in ports:
+        waiting[dst] = waiting.get(dst, 0) + 1
+    level = [n for n in succ if n not in waiting]
+    levels = []
+    while level:
+        levels.append(tuple(level))
+        nxt = []
+        for node in level:
+            for child, keys in succ[node].items():
+                left = waiting[child] - len(keys)
+                if left:
+                    waiting[child] = left
+                else:
+                    del waiting[child]
+                    nxt.append(child)
+        level = nxt
+    if waiting:
+        raise nx.NetworkXUnfeasible("Graph contains a cycle or graph changed during iteration")
+    return tuple(levels)
 
 
 def _reorder(d: dict, keys: list) -> None:

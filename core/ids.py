@@ -38,9 +38,10 @@ class IdAllocator:
         """Count ``node_id`` as taken from now on."""
         self._given.add(node_id)
 
-    def numbered(self, stem: str, sep: str = "", start: int = 1) -> str:
+    def numbered(self, stem: str, sep: str = "", start: int = 1, reserve: bool = True) -> str:
         """The first free ``stem{sep}{n}`` for n = start, start+1, … (the stem cut so
-        that the id fits), reserved at once."""
+        that the id fits), reserved at once unless ``reserve`` is False (then the
+        next call tries it first again: the caller may not use it)."""
         stem = stem or "n"
         key = (stem, sep)
         n = max(self._next.get(key, start), start)
@@ -49,19 +50,21 @@ class IdAllocator:
             candidate = stem[:MAX_ID_LENGTH - len(suffix)] + suffix
             n += 1
             if self.is_free(candidate):
-                self._next[key] = n
-                self._given.add(candidate)
+                self._next[key] = n if reserve else n - 1
+                if reserve:
+                    self._given.add(candidate)
                 return candidate
 
-    def fresh(self, prefix: str, *, avoid: Container[str] = ()) -> str:
+    def fresh(self, prefix: str, *, avoid: Container[str] = (), reserve: bool = True) -> str:
         """``prefix`` itself (cut to the limit) if it is free and not in ``avoid``,
         else the first free ``prefix1``, ``prefix2``… (quick-add: ``x``, ``add1``)."""
         prefix = prefix or "n"
         bare = prefix[:MAX_ID_LENGTH]
         if bare not in avoid and self.is_free(bare):
-            self._given.add(bare)
+            if reserve:
+                self._given.add(bare)
             return bare
-        return self.numbered(prefix)
+        return self.numbered(prefix, reserve=reserve)
 
     def keep_or_renumber(self, node_id: str) -> str:
         """``node_id`` if it is free, else its stem (trailing digits dropped)

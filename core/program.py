@@ -76,6 +76,7 @@ from dataclasses import dataclass, field
 
 from . import ops
 from .errors import GraphError, ProgramError
+from .gc_pause import gc_paused
 from .graph import MAX_ID_LENGTH, Graph
 from .values import normalize_value
 from .layout import layered_positions
@@ -228,6 +229,11 @@ def parse_program(text: str, *, answer: bool = False) -> ParsedProgram:
     if len(text) > MAX_PROGRAM_CHARS:
         raise ProgramError(f"the program is {len(text):,} characters long; the limit is "
                            f"{MAX_PROGRAM_CHARS:,}", 1, 1)
+    with gc_paused():       # a big program makes many small objects, no cyclic garbage
+        return _parse_and_build(text)
+
+
+def _parse_and_build(text: str) -> ParsedProgram:
     tree = _parse(text)
     if not tree.body:
         raise ProgramError("the program is empty", 1, 1)

@@ -103,6 +103,7 @@ class Stepper:
         for e in graph.edges():
             if e.dst not in self._consumers[e.src]:
                 self._consumers[e.src].append(e.dst)
+        self._live = _LiveView(self)
 
     # ------------------------------------------------------------ moving
 
@@ -171,13 +172,30 @@ class Stepper:
 
     def view(self) -> View:
         """Labels and node states after ``position`` steps.  The canvas's highlight, the
-        chain-rule panel and :meth:`shown` all ask after each move: the view is made
-        once per position and shared (read it, never change it)."""
+        chain-rule panel and :meth:`shown` all ask after each move: one view object per
+        position, shared (read it, never change it).
+
+        The view is kept up to date step by step (:class:`_LiveView`): a move costs
+        what that step touched — its node and its neighbours — not the whole graph, so
+        walking every step is linear.  Its dicts describe the current position: a view
+        kept from an earlier position has its own ``current`` and ``emphasized`` but
+        the stepper's dicts, which have moved on."""
         if self._view_at is not None and self._view_at[0] == self.position:
             return self._view_at[1]
-        view = self._make_view()
+        view = self._live.move_to(self.position)
         self._view_at = (self.position, view)
         return view
+
+    def changed_since(self, token: int | None) -> tuple[set[str] | None, int]:
+        """Nodes whose state or tooltip may differ from what was shown at ``token``
+        (None: every node, as after a jump across the passes), and the token for now."""
+        self.view()
+        return self._live.changed_since(token)
+
+    def grad_warnings(self) -> dict[str, str]:
+        """The non-finite gradients the first ``position`` steps have shown."""
+        self.view()
+        return dict(self._live.grad_bad)
 
     def shown(self) -> ShownSoFar:
         """What the first ``position`` steps have revealed, looked up like an evaluation
@@ -188,7 +206,9 @@ class Stepper:
         self._shown_at = (self.position, shown)
         return shown
 
-    def _make_view(self) -> View:
+    def view_from_scratch(self) -> View:
+        """The view at ``position`` computed from the steps alone: the reference the
+        incremental :meth:`view` is tested against (costs O(position + nodes))."""
         view = View()
         shown = self.steps[:self.position]
         computed = set()
@@ -206,10 +226,7 @@ class Stepper:
                     view.edge_grads[edge] = grad
         current = self.current
         view.current = current.node if current else None
-        if isinstance(current, ForwardStep):
-            view.emphasized = [e for e, _ in current.inputs]
-        elif isinstance(current, BackwardStep):
-            view.emphasized = [e for e, _ in current.incoming]
+        view.emphasized = _emphasis(current)
         backward = self.position > len(self.forward)
         plan = self.evaluation.plan
         reaching = {n for n, r in zip(plan.order, plan.reaching) if r}
@@ -236,6 +253,142 @@ class Stepper:
                 state = IDLE
             view.states[node_id] = state
         return view
+
+
+def _emphasis(step) -> list[Edge]:
+    if isinstance(step, ForwardStep):
+        return [e for e, _ in step.inputs]
+    if isinstance(step, BackwardStep):
+        return [e for e, _ in step.incoming]
+    return []
+
+
+class _LiveView:
+    """The view of a stepper, moved one step at a time.
+
+    Applying a step adds its numbers and re-derives the state of the nodes it can
+    change (its node, and the neighbours waiting on it); undoing one removes them
+    again.  Crossing between the passes re-derives every state once.  Every node
+    whose state may have changed is logged, so the canvas repaints only those
+    (:meth:`changed_since`)."""
+
+    def __init__(self, stepper: Stepper):
+        self.stepper = stepper
+        graph = stepper.graph
+        self.position = 0
+        self.n_forward = len(stepper.forward)
+        self.in_edges = {n: graph.in_edges(n) for n in graph.node_ids()}
+        self.out_edges = {n: graph.out_edges(n) for n in graph.node_ids()}
+        plan = stepper.evaluation.plan
+        self.reaching = {n for n, r in zip(plan.order, plan.reaching) if r}
+        self.computed: set[str] = set()
+        self.processed: set[str] = set()
+        self.grad_bad: dict[str, str] = {}
+        self.data = View()
+        self.current: str | None = None
+        self.log: list[str] = []            # nodes whose state changed, in order
+        self.epoch = 0                      # bumps when every state changed
+        self._refresh_all()
+
+    # the state of one node, as view_from_scratch derives it
+    def _refresh(self, node_id: str) -> None:
+        view = self.data
+        waiting = None
+        if node_id == self.current:
+            state = CURRENT
+        elif self.position <= self.n_forward:
+            if node_id in self.computed:
+                state = DONE
+            else:
+                computed = self.computed
+                waiting = [e.src for e in self.in_edges[node_id] if e.src not in computed]
+                state = WAITING if waiting else READY
+        elif node_id in self.processed:
+            state = DONE
+        elif node_id in self.reaching:
+            reaching, processed = self.reaching, self.processed
+            waiting = [c for c in self.stepper._consumers[node_id]
+                       if c in reaching and c not in processed]
+            state = WAITING if waiting else READY
+        else:
+            state = IDLE
+        view.states[node_id] = state
+        if waiting:
+            view.waiting_for[node_id] = waiting
+        else:
+            view.waiting_for.pop(node_id, None)
+        self.log.append(node_id)
+
+    def _refresh_all(self) -> None:
+        self.epoch += 1
+        self.log.clear()
+        for node_id in self.stepper.graph.node_ids():
+            self._refresh(node_id)
+        self.log.clear()
+
+    def changed_since(self, token: int | None) -> tuple[set[str] | None, int]:
+        end = self.epoch, len(self.log)
+        if token is None or token[0] != self.epoch:
+            return None, end
+        return set(self.log[token[1]:]), end
+
+    def _apply(self, step, forward: bool) -> list[str]:
+        """Add (``forward``) or remove one step's numbers; the nodes to re-derive."""
+        view = self.data
+        node_id = step.node
+        if isinstance(step, ForwardStep):
+            outs = self.out_edges[node_id]
+            if forward:
+                self.computed.add(node_id)
+                view.node_values[node_id] = step.value
+                for edge in outs:
+                    view.edge_values[edge] = step.value
+            else:
+                self.computed.discard(node_id)
+                view.node_values.pop(node_id, None)
+                for edge in outs:
+                    view.edge_values.pop(edge, None)
+            return [node_id] + [e.dst for e in outs]
+        if forward:
+            self.processed.add(node_id)
+            view.node_grads[node_id] = step.grad
+            for edge, grad in step.incoming:
+                view.edge_grads[edge] = grad
+            if not bool(np.all(np.isfinite(step.grad))):
+                self.grad_bad[node_id] = f"the gradient is {nonfinite_word(step.grad)}"
+        else:
+            self.processed.discard(node_id)
+            view.node_grads.pop(node_id, None)
+            for edge, _ in step.incoming:
+                view.edge_grads.pop(edge, None)
+            self.grad_bad.pop(node_id, None)
+        return [node_id] + [e.src for e in self.in_edges[node_id]]
+
+    def move_to(self, k: int) -> View:
+        steps = self.stepper.steps
+        touched: list[str] = []
+        was_backward = self.position > self.n_forward
+        old_current = self.current
+        while self.position < k:
+            touched += self._apply(steps[self.position], True)
+            self.position += 1
+        while self.position > k:
+            self.position -= 1
+            touched += self._apply(steps[self.position], False)
+        current = steps[k - 1] if k else None
+        self.current = current.node if current else None
+        if (self.position > self.n_forward) != was_backward:
+            self._refresh_all()
+        else:
+            for node_id in {*touched, old_current, self.current} - {None}:
+                self._refresh(node_id)
+            if len(self.log) > 4 * len(self.data.states) + 1024:
+                self.epoch += 1         # a long walk: readers of the log start afresh
+                self.log.clear()
+        # A new View per position: its own current and emphasis, the shared dicts.
+        data = self.data
+        return View(data.node_values, data.edge_values, data.node_grads, data.edge_grads,
+                    data.states, data.waiting_for, _emphasis(current), self.current)
 
 
 class ShownSoFar:
@@ -266,9 +419,7 @@ class ShownSoFar:
         # warnings speak of values (inf, nan): only those of nodes already computed
         self.warnings = {n: w for n, w in evaluation.warnings.items() if n in view.node_values}
         # and of gradients only those already reached
-        self.grad_warnings = {n: f"the gradient is {nonfinite_word(g)}"
-                              for n, g in view.node_grads.items()
-                              if not bool(np.all(np.isfinite(g)))}
+        self.grad_warnings = stepper.grad_warnings()
 
     def fits(self, graph: Graph) -> bool:
         """Whether these numbers still describe ``graph`` (the same graph, unchanged in

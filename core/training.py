@@ -344,7 +344,7 @@ class Trainer:
         data_bound = self._batch_rows() is not None
         if data_bound:
             self._feed_next()
-        evaluation = self.evaluator.evaluate()
+        evaluation = self.evaluator.evaluate(explain=False)   # it checks what it reads
         k = len(self.history)
         if evaluation.error is not None:
             raise TrainingError(f"there is no loss to lower: {evaluation.error}", k)

@@ -367,7 +367,7 @@ class Inspector(QWidget):
         else:
             text = ""
         self.graph_output.setText(text)
-        n, e = len(graph), len(graph.edges())
+        n, e = len(graph), graph.edge_count()
         self.graph_counts.setText(f"{n} node{'s' * (n != 1)}, {e} wire{'s' * (e != 1)}")
         if self._shown_description != graph.description:
             self._shown_description = graph.description

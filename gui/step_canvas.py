@@ -14,15 +14,25 @@ from __future__ import annotations
 from chainrule.core.stepper import CURRENT, DONE, READY, WAITING, Stepper, View
 
 
-def show_step(scene, stepper: Stepper) -> View:
-    """Colour ``scene`` as ``stepper`` stands now; returns the view shown."""
+def show_step(scene, stepper: Stepper, full: bool = False) -> View:
+    """Colour ``scene`` as ``stepper`` stands now; returns the view shown.
+
+    Only the cards whose state may have changed since this scene was last shown
+    this stepper are touched (``full``: every card, as when a label changed the
+    names in the tooltips), so a step costs what it changed."""
     view = stepper.view()
+    last = scene.step_token
+    token = last[1] if last is not None and last[0] is stepper and not full else None
+    changed, now = stepper.changed_since(token)
+    scene.step_token = (stepper, now)
     graph = stepper.graph
     backward = stepper.position > len(stepper.forward)
     waiting = view.waiting_for
+    states = view.states if changed is None else {n: view.states[n] for n in changed}
     sentences = {node_id: state_sentence(graph, state, backward, waiting.get(node_id, []))
-                 for node_id, state in view.states.items()}
-    scene.show_step_state(view.states, view.emphasized, view.current, sentences)
+                 for node_id, state in states.items()}
+    scene.show_step_state(states, view.emphasized, view.current, sentences,
+                          only=None if changed is None else changed)
     return view
 
 

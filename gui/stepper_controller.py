@@ -252,7 +252,7 @@ class StepperController(QObject):
     def refresh(self) -> None:
         """Redraw the highlight (a label changed: the tooltips name the cards)."""
         if self.stepper is not None:
-            show_step(self.scene, self.stepper)
+            show_step(self.scene, self.stepper, full=True)
         self.changed.emit()
 
     # ------------------------------------------------------------ edits

@@ -111,7 +111,24 @@ class NodeItem(QGraphicsItem):
             scene = self.scene()
             if scene is not None:          # a GraphScene: cards live in no other
                 scene.node_item_moved(self)
+                scene.card_batch.invalidate()
+        elif change == _SELECTED_CHANGED:
+            self._block_changed()
         return super().itemChange(change, value)
+
+    def block_look(self) -> tuple:
+        """Far zoomed out, what the card's block looks like (the card batch draws it):
+        (fill, border as (rgba, width) or None, badge colour or None, opacity)."""
+        fill = style.group_color(self.op.group) if self.state != "done" else style.STATE_DONE
+        border = ((style.SELECTION.rgba(), 6) if self.isSelected() else
+                  (style.OUTPUT_BORDER.rgba(), 5) if self.is_output else None)
+        badge = (style.PROBLEM if self.problem else style.WARNING) if self.badge else None
+        return fill, border, badge, self.opacity()
+
+    def _block_changed(self) -> None:
+        batch = getattr(self.scene(), "card_batch", None)
+        if batch is not None:
+            batch.invalidate()
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -476,11 +493,13 @@ class NodeItem(QGraphicsItem):
         if text != self.problem:
             self.problem = text
             self.update()
+            self._block_changed()
 
     def set_warning(self, text: str | None) -> None:
         if text != self.warning:
             self.warning = text
             self.update()
+            self._block_changed()
 
     def set_output(self, is_output: bool) -> None:
         if is_output != self.is_output:
@@ -488,6 +507,7 @@ class NodeItem(QGraphicsItem):
             self.is_output = is_output
             self._update_rect()
             self.update()
+            self._block_changed()
 
     def set_stub_labels(self, value_text: str | None, grad_text: str | None,
                         emphasized: bool = False) -> None:
@@ -515,6 +535,7 @@ class NodeItem(QGraphicsItem):
             self.state = state
             self.setOpacity(0.42 if state == "waiting" else 1.0)
             self.update()
+            self._block_changed()
 
     def set_mark(self, key: str, text: str | None, color: QColor | None = None,
                  tooltip: str = "") -> None:
@@ -584,6 +605,7 @@ class NodeItem(QGraphicsItem):
 
 
 _POSITION_CHANGED = QGraphicsItem.ItemPositionHasChanged
+_SELECTED_CHANGED = QGraphicsItem.ItemSelectedHasChanged
 _HEADER: QPainterPath | None = None
 
 

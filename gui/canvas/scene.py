@@ -34,7 +34,8 @@ from chainrule.core.graph import Edge
 from chainrule.core.layout import LAYER_DY, layered_positions
 from chainrule.core.stepper import NOT_YET
 from chainrule.gui import heatmap
-from chainrule.gui.canvas import routing, style
+from chainrule.gui.canvas import pixmap_budget, routing, style
+from chainrule.gui.canvas.far_batch import CardBatch, WireBatch
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.wire_item import LabelLayer, WireItem
 
@@ -63,10 +64,15 @@ class GraphScene(QGraphicsScene):
         self._emphasized: set[Edge] = set()     # the wires the current step works on
         self._asked: Edge | None = None         # the quiz's "?" wire
         self._step_current: str | None = None   # the current step's node
+        #: (stepper, token) of the highlight shown: the next step repaints what changed.
+        self.step_token = None
         self._badged: set[str] = set()
         self._problem_nodes: set[str] = set()
         self._output: str | None = None
         self._far = False         # zoomed out past reading: wires cached as pixmaps
+        self._batched = False     # further out: every wire drawn by one item
+        self.wire_batch = WireBatch(self)      # in the scene only while batching
+        self.card_batch = CardBatch(self)
         document.node_added.connect(self._on_node_added)
         document.node_removed.connect(self._on_node_removed)
         document.node_changed.connect(self._on_node_changed)
@@ -109,6 +115,8 @@ class GraphScene(QGraphicsScene):
             self.removeItem(item)
         self.nodes.clear()
         self.wires.clear()
+        self.wire_batch.invalidate()
+        self.card_batch.invalidate()
         self._touching.clear()
         self._badged.clear()
         self._problem_nodes.clear()
@@ -116,6 +124,7 @@ class GraphScene(QGraphicsScene):
         self._emphasized = set()
         self._asked = None
         self._step_current = None
+        self.step_token = None
         graph = self.graph
         auto = self._auto_positions()
         for node in graph.nodes():
@@ -123,6 +132,7 @@ class GraphScene(QGraphicsScene):
         for edge in graph.edges():
             self._add_wire_item(edge)
         self._set_output(graph.effective_output())
+        pixmap_budget.fit(len(self.nodes) + len(self.wires))
         self.labels_version += 1
         self.update()
 
@@ -135,6 +145,11 @@ class GraphScene(QGraphicsScene):
         self.nodes[node_id] = item
         self._touching.setdefault(node_id, set())
         self.addItem(item)
+        if self._batched:
+            item.setFlag(QGraphicsItem.ItemHasNoContents, True)
+        self.card_batch.invalidate()
+        if len(self.nodes) % 256 == 0:       # a graph growing node by node (paste, programs)
+            pixmap_budget.fit(len(self.nodes) + len(self.wires))
 
     def _fill_node(self, item: NodeItem, node) -> None:
         value = short = None
@@ -149,6 +164,8 @@ class GraphScene(QGraphicsScene):
         wire.set_emphasized(edge in self._emphasized or edge == self._asked)
         if self._far:
             wire.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        if self._batched:
+            wire.setFlag(QGraphicsItem.ItemHasNoContents, True)
         self.wires[edge] = wire
         self._touching.setdefault(edge.src, set()).add(edge)
         self._touching.setdefault(edge.dst, set()).add(edge)
@@ -248,11 +265,14 @@ class GraphScene(QGraphicsScene):
             self._output = None
         if item is not None:
             self.removeItem(item)
+            self.card_batch.invalidate()
 
     def _on_node_changed(self, node_id: str, field: str) -> None:
         item = self.nodes.get(node_id)
         if item is None:
             return
+        if field != "value":
+            self.card_batch.invalidate()        # an op's colour, say
         node = self.graph.node(node_id)
         if field == "pos":
             if node.pos is not None:
@@ -303,6 +323,7 @@ class GraphScene(QGraphicsScene):
         if dst is not None:
             dst.set_connected(edge.port, False)
         self.removeItem(wire)
+        self.wire_batch.invalidate()
         if edge.src in self.nodes and edge.dst in self.nodes:
             self._restagger(edge.src, edge.dst)
 
@@ -392,17 +413,22 @@ class GraphScene(QGraphicsScene):
     # ------------------------------------------------------------ step-through looks
 
     def show_step_state(self, states: dict[str, str], emphasized, current: str | None,
-                        sentences: dict[str, str]) -> None:
+                        sentences: dict[str, str], only=None) -> None:
         """A step-through's highlight: each card's state ("done", "current", ...), the
         wires the step works on (drawn in the current node's colour), and a sentence
-        per card for its tooltip.  No numbers: those come from the evaluation."""
-        for node_id, item in self.nodes.items():
+        per card for its tooltip.  No numbers: those come from the evaluation.
+        ``only``: just these cards changed (the others keep their look)."""
+        nodes = self.nodes
+        targets = nodes.items() if only is None else \
+            ((n, nodes[n]) for n in only if n in nodes)
+        for node_id, item in targets:
             item.set_state(states.get(node_id, "normal"))
             item.set_extra_tooltip(sentences.get(node_id, ""))
         self._set_emphasis(set(emphasized), current)
 
     def clear_states(self) -> None:
         """Every card back to its normal look, stepper tooltips and emphasis dropped."""
+        self.step_token = None
         for item in self.nodes.values():
             item.set_state("normal")
             item.set_extra_tooltip("")
@@ -549,6 +575,7 @@ class GraphScene(QGraphicsScene):
         At reading zoom the wires are drawn live, since every evaluation
         changes their labels.
         """
+        self._set_batched(scale < style.LOD_SIMPLE)
         far = scale < style.LOD_WIRE_TEXT
         if far == self._far:
             return
@@ -556,6 +583,18 @@ class GraphScene(QGraphicsScene):
         mode = QGraphicsItem.DeviceCoordinateCache if far else QGraphicsItem.NoCache
         for wire in self.wires.values():
             wire.setCacheMode(mode)
+
+    def _set_batched(self, on: bool) -> None:
+        """Below LOD_SIMPLE every wire is a plain line and every card a block: one
+        item per kind draws them all (:mod:`chainrule.gui.canvas.far_batch`), the
+        wire and card items paint nothing."""
+        if on == self._batched:
+            return
+        self._batched = on
+        for item in (*self.wires.values(), *self.nodes.values()):
+            item.setFlag(QGraphicsItem.ItemHasNoContents, on)
+        self.wire_batch.show_batched(on)
+        self.card_batch.show_batched(on)
 
     # ------------------------------------------------------------ tooltips
 
@@ -646,6 +685,8 @@ class GraphScene(QGraphicsScene):
         modes = [item.cacheMode() for item in items]
         for item in items:
             item.setCacheMode(QGraphicsItem.NoCache)
+        batched = self._batched
+        self._set_batched(False)            # each item draws itself, at full detail
         self.exporting = True
         try:
             yield
@@ -653,6 +694,7 @@ class GraphScene(QGraphicsScene):
             self.exporting = False
             for item, mode in zip(items, modes):
                 item.setCacheMode(mode)
+            self._set_batched(batched)
 
 
 #: Where along a wire its labels may sit, best first, and the room they need.

@@ -144,6 +144,24 @@ class WireItem(QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setZValue(0.0)
 
+    def ends(self) -> tuple[QPointF, QPointF]:
+        """Where the wire starts and ends (scene coordinates)."""
+        return self._p0, self._p1
+
+    def simple_pen(self) -> QPen:
+        """The pen of the far-zoom line (what the wire batch draws it with)."""
+        return _SIMPLE_SELECTED if self.isSelected() else self._style_simple or _SIMPLE_PEN
+
+    def _batch_changed(self) -> None:
+        batch = getattr(self.scene(), "wire_batch", None)      # a GraphScene's
+        if batch is not None:
+            batch.invalidate()
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemSelectedHasChanged:
+            self._batch_changed()
+        return super().itemChange(change, value)
+
     def point_at(self, t: float) -> QPointF:
         """The point of the wire at ``t`` (0 at its source, 1 at its input port)."""
         return self._path.pointAtPercent(t)
@@ -176,7 +194,7 @@ class WireItem(QGraphicsItem):
         lod = 1.0 if exporting else painter.worldTransform().m11()
         selected = not exporting and self.isSelected()
         if lod < style.LOD_SIMPLE:
-            painter.setPen(_SIMPLE_SELECTED if selected else self._style_simple or _SIMPLE_PEN)
+            painter.setPen(self.simple_pen() if not exporting else self._style_simple or _SIMPLE_PEN)
             painter.drawLine(QLineF(self._p0, self._p1))
             return
         # The wires the step-through works on in this step: the current node's colour.
@@ -317,6 +335,7 @@ class WireItem(QGraphicsItem):
         self._shape = None
         self._geometry += 1
         self._place_label()
+        self._batch_changed()
 
     def set_label_position(self, t: float) -> None:
         """Where along the wire (0 = source, 1 = target) the labels sit."""
@@ -411,6 +430,7 @@ class WireItem(QGraphicsItem):
         self._style_simple = None if pen is None else _pen(pen.color(), max(1.0, pen.widthF() / 2),
                                                            cosmetic=True)
         self.update()
+        self._batch_changed()
 
     def style_override(self) -> tuple[float, QColor] | None:
         """(width, colour) of the override pen, or None when the wire is drawn plain."""

@@ -220,6 +220,43 @@ def compare(name: str, desc, rounds: int = 7) -> None:
     print(line, flush=True)
 
 
+def straight_line_ratios(name: str, desc, rounds: int = 7) -> None:
+    """The loop kernel and a training run's compiled path, against the plan written
+    out as straight-line Python and called bare (no Evaluation, no inf/nan notes):
+    the practical CPython limit for this pass."""
+    from chainrule.core import engine, straight_line
+    g = build_chainrule(desc)
+    loop = Evaluator(g)
+    plan = loop.plan
+    bare = straight_line.compile_plan(plan, engine._SAME)
+    trained = Evaluator(g)
+    for _ in range(straight_line.WARMUP + 1):
+        trained.evaluate()
+    trained.settle()
+    trained.evaluate()
+    if trained._straight_state != "use":
+        print(f"{name:<22} straight-line code not used ({len(plan.nodes):,} nodes: "
+              f"the limit is {straight_line.MAX_NODES:,})")
+        return
+
+    def run_loop():
+        ev = engine.forward(plan)
+        engine.backward(ev)
+
+    def run_bare():
+        with engine.gc_paused():
+            bare(engine._leaf_values(plan))
+    best = {"loop": float("inf"), "compiled": float("inf"), "bare": float("inf")}
+    for _ in range(rounds):
+        for who, fn in (("loop", run_loop), ("compiled", trained.evaluate), ("bare", run_bare)):
+            best[who] = min(best[who], best_time(fn, 3))
+    n = len(desc[1])
+    print(f"{name:<22} {n:>6} ops  straight-line {best['bare'] / n * 1e9:5.0f} ns/op | "
+          f"loop {best['loop'] / best['bare']:4.2f}x of it (target <= 2.5) | "
+          f"training run, compiled {best['compiled'] / best['bare']:4.2f}x (target <= 1.2)",
+          flush=True)
+
+
 def deep_chain() -> None:
     g = Graph()
     g.add_node("x", "input", value=0.5)
@@ -262,6 +299,9 @@ def main() -> None:
     compare("chain", chain(10_000))
     compare("random DAG", random_dag(10_000))
     compare("scalar MLP 8-32-32-1", mlp())
+    straight_line_ratios("chain", chain(2_900))
+    straight_line_ratios("random DAG", random_dag(3_000))
+    straight_line_ratios("scalar MLP 8-32-32-1", mlp())
     deep_chain()
     file_roundtrip()
 

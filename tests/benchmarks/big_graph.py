@@ -9,8 +9,10 @@ from chainrule.core.graph import Graph
 LAYERS, WIDTH = 8, 100          # 100 + 800 + 99 adds = 999 nodes, 1,798 wires
 
 
-def make_big_graph(seed: int = 1) -> Graph:
-    """Positions included, so drawing it needs no layout."""
+def make_big_graph(seed: int = 1, layers: int = LAYERS, width: int = WIDTH) -> Graph:
+    """Positions included, so drawing it needs no layout (``layers`` × ``width`` ops:
+    the defaults give the 1,000-node graph; 10 × 500 about 6,000 nodes)."""
+    LAYERS, WIDTH = layers, width
     rng = random.Random(seed)
     g = Graph()
     prev = []

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from chainrule.core.engine import Evaluator, evaluate
 from chainrule.core.gradcheck import check_gradients
 from chainrule.core.graph import Edge, Graph
-from random_graphs import random_graphs
+from random_graphs import random_graphs, sum_ends
 
 
 def build(spec: str) -> Graph:
@@ -210,13 +210,7 @@ def test_stepping_a_large_graph_gives_the_full_pass(g):
     """Several hundred steps: the engine hands out its steps in runs, and stepping
     across the end of one run into the next must change nothing."""
     g.set_output(None)
-    sinks = g.sinks()                               # add up every end: all nodes reach it
-    total = sinks[0]
-    for k, sink in enumerate(sinks[1:]):
-        g.add_node(f"sum{k}", "add")
-        g.connect(total, f"sum{k}", 0)
-        g.connect(sink, f"sum{k}", 1)
-        total = f"sum{k}"
+    sum_ends(g)                                     # add up every end: all nodes reach it
     assert len(Evaluator(g).plan.backward_steps) == len(g) > 200
     _check_steps_against_full_pass(g)
 

@@ -169,3 +169,28 @@ def test_generations_follow_every_structural_change(g):
     g.disconnect(Edge("tt", "s", 0))
     g.remove_node("tt")
     assert g.generations() == (("x", "y", "z", "s"), ("m",))
+
+
+def test_new_id_is_the_first_free_one_after_adds_removals_and_renames():
+    g = Graph()
+    assert g.new_id("add") == g.new_id("add") == "add1"      # not used: offered again
+    for _ in range(5):
+        g.add_node(g.new_id("add"), "add")
+    assert g.new_id("add") == "add6"
+    g.remove_node("add2")
+    assert g.new_id("add") == "add2"
+    g.add_node("add2", "add")
+    g.rename("add3", "q")
+    assert g.new_id("add") == "add3"
+
+
+def test_edge_count_follows_wires_made_and_removed():
+    g = Graph()
+    for node_id, op in (("x", "input"), ("m", "mul")):
+        g.add_node(node_id, op, value=1.0 if op == "input" else None)
+    g.connect_many([("x", "m", 0), ("x", "m", 1)])
+    assert g.edge_count() == len(g.edges()) == 2
+    g.disconnect(g.edges()[0])
+    assert g.edge_count() == 1
+    g.remove_node("x")
+    assert g.edge_count() == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
 
+from canvas_views import shown_canvas
 from chainrule.core import fileformat
 from chainrule.gui.canvas import style
 from chainrule.gui.canvas.view import CanvasView
@@ -40,12 +41,7 @@ def green_and_red_pixels(view: CanvasView) -> tuple[int, int]:
 
 
 def make_view(qtbot) -> CanvasView:
-    view = CanvasView(Document(fileformat.load(DEMOS / "03-add-mul.cgraph")))
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown_canvas(qtbot)
 
 
 def test_labels_stay_on_screen_when_zoomed_out_to_a_readable_size(qtbot):

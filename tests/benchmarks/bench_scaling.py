@@ -1,0 +1,162 @@
+"""Scaling exponents: how the cost of bulk work grows with the graph.
+
+A script, not a test (``make bench`` runs it): it prints figures.  Each piece
+of work is timed at a size n and at 4n (best of a few runs, the garbage
+collector as the program leaves it) and the exponent ``log(t(4n)/t(n)) /
+log 4`` printed: 1.0 is linear, 2.0 quadratic.  The target is at most 1.1.
+
+* walking every step of a step-through, reading its view at each step (the
+  core's stepper), and the same with the canvas following (scene states and
+  tooltips, the document's shown numbers; no repaint);
+* fresh ids for quick-add (``Graph.new_id`` then ``add_node``, one at a time)
+  and for a paste (one allocator, many ids);
+* a gradient check of 20 leaves (one compiled plan, the leaves nudged in place)
+  as the graph grows;
+* ``Graph.copy``, the program parser, and reading a ``.cgraph`` file.
+"""
+from __future__ import annotations
+
+import math
+import os
+import random
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from chainrule.core import fileformat  # noqa: E402
+from chainrule.core.gradcheck import check_gradients  # noqa: E402
+from chainrule.core.graph import Graph  # noqa: E402
+from chainrule.core.program import parse_program  # noqa: E402
+from chainrule.core.stepper import Stepper  # noqa: E402
+
+
+def layered(n: int, width: int = 50, seed: int = 1) -> Graph:
+    """``width`` inputs, layers of binary ops reading two nearby nodes of the layer
+    before, then an add chain to one output: about ``n`` nodes."""
+    rng = random.Random(seed)
+    g = Graph()
+    prev = []
+    for i in range(width):
+        g.add_node(f"x{i}", "input", value=rng.uniform(-1, 1), pos=(0, 110 * i))
+        prev.append(f"x{i}")
+    layer = 0
+    while len(g) + width * 2 < n:
+        layer += 1
+        cur = []
+        for i in range(width):
+            nid = f"n{layer}_{i}"
+            g.add_node(nid, rng.choice(("add", "mul", "sub", "max")), pos=(220 * layer, 110 * i))
+            g.connect(prev[i], nid, 0)
+            g.connect(prev[(i + rng.choice((-1, 1))) % width], nid, 1)
+            cur.append(nid)
+        prev = cur
+    acc = prev[0]
+    for k, p in enumerate(prev[1:]):
+        g.add_node(f"s{k}", "add", pos=(220 * (layer + 1), 110 * k))
+        g.connect(acc, f"s{k}", 0)
+        g.connect(p, f"s{k}", 1)
+        acc = f"s{k}"
+    g.set_output(acc)
+    return g
+
+
+def best(fn, make, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        arg = make()
+        t0 = time.perf_counter()
+        fn(arg)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def walk_core(g: Graph) -> None:
+    s = Stepper(g)
+    while s.step():
+        s.view()
+        s.shown()
+
+
+_APP = None
+
+
+def scene_walker():
+    """The controller, the scene and the document, as the editor wires them."""
+    global _APP
+    from PySide6.QtWidgets import QApplication
+    from chainrule.gui.canvas.view import CanvasView
+    from chainrule.gui.document import Document
+    from chainrule.gui.stepper_controller import StepperController
+    _APP = QApplication.instance() or QApplication(sys.argv)
+
+    def make(n):
+        doc = Document(layered(n))
+        doc.evaluate_now()
+        view = CanvasView(doc)
+        return StepperController(doc, view.scene()), view
+
+    def walk(pair):
+        controller, _view = pair
+        while controller.step():
+            pass
+    return make, walk
+
+
+def quick_add(m: int) -> None:
+    g = Graph()
+    for _ in range(m):
+        g.add_node(g.new_id("add"), "add")
+
+
+def paste_ids(m: int) -> None:
+    g = Graph()
+    for i in range(m):
+        g.add_node(f"x{i}", "input", value=1.0)
+    ids = g.id_allocator()
+    for i in range(m):
+        ids.keep_or_renumber(f"x{i}")
+
+
+def gradcheck20(g: Graph) -> None:
+    leaves = [n.id for n in g.nodes() if n.spec.is_leaf][:20]
+    check_gradients(g, leaves)
+
+
+def program(n: int) -> str:
+    return "".join(f"x{i} = {i % 9} + w{i} * {i % 5}\n" for i in range(n))
+
+
+def report(name: str, n: int, t1: float, t4: float) -> None:
+    k = math.log(t4 / t1) / math.log(4)
+    flag = "" if k <= 1.1 else "   (above 1.1)"
+    print(f"{name:42s} n={n:>6,}: {t1 * 1e3:8.1f} ms  4n: {t4 * 1e3:9.1f} ms  "
+          f"exponent {k:4.2f}{flag}", flush=True)
+
+
+def scaling(name: str, n: int, fn, make) -> None:
+    report(name, n, best(fn, lambda: make(n)), best(fn, lambda: make(4 * n)))
+
+
+def main() -> None:
+    print("Scaling exponents (time at n and 4n; 1.0 = linear, target <= 1.1)")
+    scaling("step-through walk, core (view each step)", 400, walk_core, layered)
+    make, walk = scene_walker()
+    scaling("step-through walk, canvas following", 300, walk, make)
+    scaling("quick-add ids (new_id + add_node)", 2_000, quick_add, lambda n: n)
+    scaling("paste ids (one allocator)", 5_000, paste_ids, lambda n: n)
+    scaling("gradient check, 20 leaves", 2_000, gradcheck20, layered)
+    scaling("Graph.copy", 10_000, Graph.copy, layered)
+    scaling("parse a program", 2_500, parse_program, program)
+    with tempfile.TemporaryDirectory() as tmp:
+        def saved(n):
+            path = os.path.join(tmp, f"g{n}.cgraph")
+            if not os.path.exists(path):
+                fileformat.save(layered(n), path)
+            return path
+        scaling("read a .cgraph file", 10_000, fileformat.load, saved)
+
+
+if __name__ == "__main__":
+    main()

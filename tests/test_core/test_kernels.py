@@ -1,0 +1,86 @@
+"""Every kernel gives the reference loop's numbers bit for bit: values, gradients,
+the gradient of every wire, and the inf/nan explanations — on random graphs whose
+values make inf and nan (division by zero, log of a negative, overflow)."""
+from __future__ import annotations
+
+import struct
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainrule.core import straight_line
+from chainrule.core.engine import Evaluator, backward, forward
+from random_graphs import LEAF_VALUES, Graph, wild_graphs
+
+
+def bits(x):
+    return struct.pack("<d", x) if type(x) is float else repr(x)
+
+
+def reference(graph):
+    evaluation = forward(Evaluator(graph).plan)
+    if evaluation.error is None:
+        backward(evaluation)
+    return evaluation
+
+
+def assert_same(ev, ref, graph):
+    for n in graph.node_ids():
+        assert bits(ev.value(n)) == bits(ref.value(n)), n
+        assert bits(ev.grad(n)) == bits(ref.grad(n)), n
+    for e in graph.edges():
+        assert bits(ev.edge_grad(e)) == bits(ref.edge_grad(e)), e
+    assert ev.warnings == ref.warnings and ev.grad_warnings == ref.grad_warnings
+
+
+@settings(max_examples=60, deadline=None)
+@given(wild_graphs(), st.lists(LEAF_VALUES, min_size=1, max_size=8))
+def test_straight_line_code_equals_the_loop(graph, later):
+    evaluator = Evaluator(graph)
+    for _ in range(straight_line.WARMUP + 1):       # past the warm-up
+        evaluator.evaluate()
+    evaluator.settle()
+    evaluator.evaluate()                            # the check
+    leaves = [n.id for n in graph.nodes() if n.spec.is_leaf]
+    for k, value in enumerate(later):               # new values, the same plan
+        graph.set_value(leaves[k % len(leaves)], value)
+        assert_same(evaluator.evaluate(), reference(graph), graph)
+
+
+def test_straight_line_code_is_used_on_a_graph_of_floats():
+    g = Graph()
+    for node_id, op, value in (("x", "input", 2.0), ("w", "input", -3.0), ("m", "mul", None),
+                               ("t", "tanh", None)):
+        g.add_node(node_id, op, value=value)
+    g.connect_many([("x", "m", 0), ("w", "m", 1), ("m", "t", 0)])
+    evaluator = Evaluator(g)
+    for _ in range(straight_line.WARMUP + 1):
+        evaluator.evaluate()
+    evaluator.settle()
+    evaluator.evaluate()
+    assert evaluator._straight_state == "use"
+    g.set_value("x", 0.0)
+    ev = evaluator.evaluate()
+    assert ev.grad("w") == 0.0 and ev.grad("x") == -3.0
+    g.set_value("w", [1.0, 2.0])            # an array: a new plan, the loop again
+    assert evaluator.evaluate().value("m").tolist() == [0.0, 0.0]
+    assert evaluator._straight_state == "wait"
+
+
+@settings(max_examples=30, deadline=None)
+@given(wild_graphs(arrays=True))
+def test_a_training_evaluation_has_the_same_numbers_without_explanations(graph):
+    lean = Evaluator(graph).evaluate(explain=False)
+    full = reference(graph)
+    assert lean.warnings == {} and lean.grad_warnings == {}
+    for n in graph.node_ids():
+        assert repr(lean.value(n)) == repr(full.value(n))
+        assert repr(lean.grad(n)) == repr(full.grad(n))
+
+
+def test_setting_a_node_to_its_own_value_keeps_the_array():
+    g = Graph()
+    g.add_node("w", "input", value=[1.0, 2.0])
+    w = g.node("w").value
+    g.set_values({"w": w})
+    assert g.node("w").value is w
