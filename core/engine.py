@@ -631,6 +631,14 @@ class Evaluator:
                         (sent_a, reference.edge_grads[0]), (sent_b, reference.edge_grads[1]))))
             self._straight_state = "use" if same else "off"
             return reference
+        try:
+            finite = math.isfinite(sum(vals) + sum(filter(None, grads)))
+        except TypeError:
+            finite = False
+        if not finite:
+            # inf and nan: the loop is the reference (a nan's sign bit may differ between
+            # the loop's op functions and the generated expressions)
+            return None
         evaluation = Evaluation(plan, vals)
         evaluation.grads = grads
         evaluation.edge_grads = (sent_a, sent_b)

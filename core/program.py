@@ -230,10 +230,10 @@ def parse_program(text: str, *, answer: bool = False) -> ParsedProgram:
         raise ProgramError(f"the program is {len(text):,} characters long; the limit is "
                            f"{MAX_PROGRAM_CHARS:,}", 1, 1)
     with gc_paused():       # a big program makes many small objects, no cyclic garbage
-        return _parse_and_build(text)
+        return _parse_and_build(text, answer)
 
 
-def _parse_and_build(text: str) -> ParsedProgram:
+def _parse_and_build(text: str, answer: bool = False) -> ParsedProgram:
     tree = _parse(text)
     if not tree.body:
         raise ProgramError("the program is empty", 1, 1)
