@@ -142,6 +142,22 @@ def visible_gate(graph: Graph, node_id: str) -> str | None:
     return hidden
 
 
+def hidden_by(graph: Graph) -> dict[str, str]:
+    """node id → the outermost collapsed group hiding it, for every hidden node."""
+    owner = membership(graph)
+    outer: dict[str, str | None] = {}
+
+    def gate(gid: str | None) -> str | None:
+        if gid is None:
+            return None
+        if gid not in outer:
+            g = graph.groups[gid]
+            above = gate(g.parent)
+            outer[gid] = above if above is not None else (gid if g.collapsed else None)
+        return outer[gid]
+    return {n: h for n, gid in owner.items() if (h := gate(gid)) is not None}
+
+
 # ----------------------------------------------------------------- edits
 
 def check_group_id(graph: Graph, group_id: Any) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from . import groups as gm
 from .engine import BackwardStep, Evaluation, Evaluator, backward_steps
 from .formatting import nonfinite_word
 from .graph import Edge, Graph
@@ -83,6 +84,8 @@ class Stepper:
         self._view_at: tuple[int, View] | None = None
         self._shown_at: tuple[int, ShownSoFar] | None = None
         # consumers that reach the output, for the "waiting for" tooltips
+        #: node → the collapsed group hiding it: those steps are stepped over as one
+        self.gates: dict[str, str] = gm.hidden_by(graph)
         self._consumers = {n: [] for n in graph.node_ids()}
         for e in graph.edges():
             if e.dst not in self._consumers[e.src]:
@@ -113,6 +116,55 @@ class Stepper:
             return False
         self.jump(self.position + 1)
         return True
+
+    # ------------------------------------------- collapsed groups: step over
+
+    def step_nodes(self) -> list[tuple[str, str]]:
+        """(phase, node) of every step, in the engine's order, without running it."""
+        plan = self.evaluation.plan
+        nodes = [("forward", s.node) for s in self.forward]
+        if self.error is None:
+            nodes += [("backward", plan.order[e.node]) for e in plan.backward_steps]
+        return nodes
+
+    def stops(self) -> list[int]:
+        """The positions where stepping over stops: after every step of a node that
+        shows, and after the last step of each collapsed group in each pass (a
+        collapsed group is one forward step and one backward step)."""
+        nodes = self.step_nodes()
+        last: dict[tuple[str, str], int] = {}
+        for k, (phase, node) in enumerate(nodes):
+            gate = self.gates.get(node)
+            if gate is not None:
+                last[(phase, gate)] = k
+        return [k + 1 for k, (phase, node) in enumerate(nodes)
+                if self.gates.get(node) is None or last[(phase, self.gates[node])] == k]
+
+    def stop_count(self) -> tuple[int, int]:
+        """How many forward and backward steps stepping over takes (the scrubber's)."""
+        stops = self.stops()
+        n = len(self.forward)
+        return sum(k <= n for k in stops), sum(k > n for k in stops)
+
+    def step_over(self) -> bool:
+        """On to the next stop: a collapsed group's steps all at once; False at the end."""
+        later = [k for k in self.stops() if k > self.position]
+        if not later:
+            return False
+        self.jump(later[0])
+        return True
+
+    def back_over(self) -> bool:
+        """Back to the previous stop (or the start)."""
+        if self.position == 0:
+            return False
+        earlier = [k for k in self.stops() if k < self.position]
+        self.jump(earlier[-1] if earlier else 0)
+        return True
+
+    def step_into(self) -> bool:
+        """One step of one inner node, collapsed or not (the engine's own order)."""
+        return self.step()
 
     def back(self) -> bool:
         if self.position == 0:
