@@ -165,8 +165,23 @@ def gate_backward_text(graph: Graph, ev: Evaluation, group_id: str,
     return Explanation(title, lines, group.note or "")
 
 
+def gate_forward_text(graph: Graph, ev: Evaluation, group_id: str,
+                      digits: int = 4) -> Explanation:
+    """A collapsed group's forward step: its outputs from its inputs, as one gate."""
+    group = graph.groups[group_id]
+    b = gm.boundary(graph, group_id)
+    args = ", ".join(f"{_name(graph, i)} = {num(ev.value(i), digits)}" for i in b.inputs)
+    lines = [f"{_name(graph, o)} = {group.display}({', '.join(_name(graph, i) for i in b.inputs)})"
+             f" = {num(ev.value(o), digits)}" for o in b.outputs]
+    lines.append(f"with {args}" if args else "no inputs from outside the group")
+    lines.append(f"{len(gm.members(graph, group_id))} gates inside, computed in one step "
+                 f"(Step Into walks them one by one)")
+    return Explanation(f"Forward: {group.display} (a group)", lines, group.note or "")
+
+
 def _paths_said(n: int) -> str:
     return "one path" if n == 1 else f"{n} paths"
 
 
-__all__ = ["GateDerivative", "Path", "gate_derivatives", "gate_backward_text", "MINUS"]
+__all__ = ["GateDerivative", "Path", "gate_derivatives", "gate_backward_text",
+           "gate_forward_text", "MINUS"]

@@ -257,6 +257,12 @@ def set_field(graph: Graph, group_id: str, name: str, value: Any) -> Any:
     return old
 
 
+def set_nodes(graph: Graph, group_id: str, nodes: list[str]) -> None:
+    """Put back a group's node list as it was (undo)."""
+    graph.groups[group_id].nodes = list(nodes)
+    _changed(graph)
+
+
 def rename_group(graph: Graph, old: str, new: str) -> None:
     if new == old:
         return
@@ -293,3 +299,18 @@ def _with_parent(g: Group, parent: str | None) -> Group:
 def _changed(graph: Graph) -> None:
     graph.version += 1
     graph.groups_changed.emit()
+
+
+def layer_groups(graph: Graph, stem: str = "layer") -> list[Group]:
+    """One group per layer of :func:`chainrule.core.layout.layers`, collapsed, over the
+    nodes not in a group yet (nothing is added to :attr:`Graph.groups`)."""
+    from .layout import layers
+    owned = membership(graph)
+    ids = graph.id_allocator()
+    out = []
+    for k, layer in enumerate(layers(graph), 1):
+        free = [n for n in layer if n not in owned]
+        if free:
+            out.append(Group(ids.numbered(stem, start=k), free, label=f"layer {k}",
+                             collapsed=True))
+    return out

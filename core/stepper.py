@@ -86,6 +86,7 @@ class Stepper:
         # consumers that reach the output, for the "waiting for" tooltips
         #: node → the collapsed group hiding it: those steps are stepped over as one
         self.gates: dict[str, str] = gm.hidden_by(graph)
+        self._stops: list[int] | None = None
         self._consumers = {n: [] for n in graph.node_ids()}
         for e in graph.edges():
             if e.dst not in self._consumers[e.src]:
@@ -127,10 +128,36 @@ class Stepper:
             nodes += [("backward", plan.order[e.node]) for e in plan.backward_steps]
         return nodes
 
+    def set_gates(self, gates: dict[str, str]) -> None:
+        """The collapsed groups changed (the position stays)."""
+        self.gates = dict(gates)
+        self._stops = None
+
     def stops(self) -> list[int]:
         """The positions where stepping over stops: after every step of a node that
         shows, and after the last step of each collapsed group in each pass (a
         collapsed group is one forward step and one backward step)."""
+        if getattr(self, "_stops", None) is not None:
+            return self._stops
+        self._stops = self._make_stops()
+        return self._stops
+
+    def gate_at(self, position: int | None = None) -> str | None:
+        """The collapsed group whose one step ends at ``position`` (default: here)."""
+        k = self.position if position is None else position
+        if k == 0:
+            return None
+        return self.gates.get(self.step_nodes()[k - 1][1])
+
+    def next_stop(self) -> int:
+        later = [k for k in self.stops() if k > self.position]
+        return later[0] if later else self.position
+
+    def previous_stop(self) -> int:
+        earlier = [k for k in self.stops() if k < self.position]
+        return earlier[-1] if earlier else 0
+
+    def _make_stops(self) -> list[int]:
         nodes = self.step_nodes()
         last: dict[tuple[str, str], int] = {}
         for k, (phase, node) in enumerate(nodes):
@@ -148,18 +175,16 @@ class Stepper:
 
     def step_over(self) -> bool:
         """On to the next stop: a collapsed group's steps all at once; False at the end."""
-        later = [k for k in self.stops() if k > self.position]
-        if not later:
+        if self.position >= self.total:
             return False
-        self.jump(later[0])
+        self.jump(self.next_stop())
         return True
 
     def back_over(self) -> bool:
         """Back to the previous stop (or the start)."""
         if self.position == 0:
             return False
-        earlier = [k for k in self.stops() if k < self.position]
-        self.jump(earlier[-1] if earlier else 0)
+        self.jump(self.previous_stop())
         return True
 
     def step_into(self) -> bool:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from chainrule.gui.safe_text import SafeTextBrowser
 
 from chainrule.core.engine import BackwardStep
+from chainrule.core.group_chain import gate_backward_text, gate_forward_text
 from chainrule.core.explain import (MINUS, Explanation, backward_text, edge_text, forward_text,
                           incoming_lines, label_names_id, node_text)
 from chainrule.core.explain import _name as short_name   # the name the equations use for a node
@@ -215,11 +216,16 @@ def step_page(stepper, digits: int = 4,
                 if interactive else "")
         return Explanation("Nothing computed yet", lines, note), f"Step 0 of {total}", "", "info"
     step = stepper.current
+    gate = stepper.gate_at() if getattr(stepper, "gates", None) else None
     if isinstance(step, ForwardStep):
-        explanation, kind = forward_text(step, graph, digits), "forward"
+        explanation, kind = (forward_text(step, graph, digits) if gate is None else
+                             gate_forward_text(graph, stepper.evaluation, gate, digits)), "forward"
         phase = f"forward pass, node {k} of {n_fwd}"
     else:
-        explanation, kind = backward_text(step, graph, stepper.evaluation, digits), "backward"
+        explanation, kind = (backward_text(step, graph, stepper.evaluation, digits)
+                             if gate is None else
+                             gate_backward_text(graph, stepper.evaluation, gate, digits)), \
+            "backward"
         phase = f"backward pass, node {k - n_fwd} of {stepper.n_backward}"
     hint = ""
     if k == total:

@@ -21,6 +21,7 @@ from chainrule.core.formatting import format_value
 from chainrule.gui.commands import SetOutput
 from chainrule.gui.files import DemoBrowser, FileController, list_demos
 from chainrule.gui.inspector import Inspector
+from chainrule.gui.group_tools import GroupTools
 from chainrule.gui.learning import LearningTools
 from chainrule.gui.palette import Palette
 from chainrule.gui.program_bar import ProgramBar
@@ -88,6 +89,8 @@ class MainWindow(QMainWindow):
         self.step_through = StepThrough(self)
         # Train panel, gradient check, flow view, misconception, quiz, Export as Python.
         self.learning = LearningTools(self, self.step_through.controller)
+        # Groups: composite gates, equivalence, expand to scalars.
+        self.group_tools = GroupTools(self)
         self._connect()
         self._apply_precision(self.digits)
         self._restore_layout()

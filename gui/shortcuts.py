@@ -41,6 +41,11 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "flow_view": ("Ctrl+Shift+F",),
     "train_step": ("Ctrl+T",),
     "export_python": ("Ctrl+Shift+E",),
+    # Groups, composite gates (gui.group_tools).  Ctrl+G is Check Gradients.
+    "group": ("Ctrl+Alt+G",),
+    "ungroup": ("Ctrl+Alt+Shift+G",),
+    "toggle_collapse": ("Ctrl+Alt+C",),
+    "group_by_layer": ("Ctrl+Alt+L",),
     # The step-through (gui.step_controls, gui.presentation).  The canvas also
     # reads ← → (nudge) and Space (hold to pan); gui.step_keys settles it:
     # ← → nudge the selected cards only while no step-through is under way
@@ -48,11 +53,19 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     # dragging pans.
     "step_next": ("Right",),
     "step_back": ("Left",),
+    "step_into": ("F7",),                 # into a collapsed group's gates (→ steps over it)
     "play": ("Space",),
     "step_reset": ("Home",),
     "backward_all": ("End",),
     "presentation": ("F11",),
     "leave_presentation": ("Escape",),   # enabled only in presentation mode
+}
+
+#: Keys the canvas reads itself (not actions): Enter opens the selected group
+#: full-screen, Escape goes back out one level (when nothing else wants Escape).
+CANVAS_KEYS: dict[str, str] = {
+    "open_group": "Return",
+    "close_group": "Escape",
 }
 
 #: Keys kept for stepping through the backward pass: no other action may take them.

@@ -37,6 +37,8 @@ class StepControls(QObject):
                      "One step on, in the forward or the backward pass")
         self._action("step_back", "Step &Back", self.back, "Undo the last step",
                      SP.SP_ArrowBack)
+        self._action("step_into", "Step &Into", c.step_into,
+                     "One step of one node, inside a collapsed group too")
         self._action("step_forward", "Step &Forward", c.step_forward,
                      "Compute one more node of the forward pass", SP.SP_MediaSeekForward)
         self._action("forward_all", "Forward &All", c.forward_all,
@@ -128,7 +130,7 @@ class StepControls(QObject):
         a = self.actions
         menu = QMenu("&Step", self.window)
         menu.setObjectName("stepMenu")
-        menu.addActions([a["step_next"], a["step_back"]])
+        menu.addActions([a["step_next"], a["step_into"], a["step_back"]])
         menu.addSeparator()
         menu.addActions([a["step_forward"], a["forward_all"], a["step_backward"],
                          a["backward_all"]])

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from chainrule.core.formatting import format_shape, format_value
@@ -34,6 +34,7 @@ from chainrule.core.layout import LAYER_DY, layered_positions
 from chainrule.core.stepper import NOT_YET
 from chainrule.gui import heatmap
 from chainrule.gui.canvas import style
+from chainrule.gui.canvas.group_items import GroupLayer
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.wire_item import WireItem
 
@@ -45,9 +46,15 @@ PREVIEW_WIDTH = 26
 class GraphScene(QGraphicsScene):
     """Items for the nodes and wires of ``document.graph``, kept in step with it."""
 
+    #: A group's frame or gate was double-clicked (the view collapses or expands it).
+    group_activated = Signal(str)
+    #: A collapsed group's gate was dragged to (x, y) (the view pushes the move).
+    gate_moved = Signal(str, object)
+
     def __init__(self, document, parent=None):
         super().__init__(parent)
         self.document = document
+        self.groups = GroupLayer(self)
         self.nodes: dict[str, NodeItem] = {}
         self.wires: dict[Edge, WireItem] = {}
         self._touching: dict[str, set[Edge]] = {}
@@ -74,6 +81,7 @@ class GraphScene(QGraphicsScene):
         document.edge_removed.connect(self._on_edge_removed)
         document.output_changed.connect(self._on_output_changed)
         document.graph_replaced.connect(self.rebuild)
+        document.groups_changed.connect(self.groups.refresh)
         document.current_evaluation_changed.connect(self.show_evaluation)
         self.rebuild()
         self.show_evaluation(document.current_evaluation())   # the one before we listened
@@ -102,6 +110,7 @@ class GraphScene(QGraphicsScene):
     def rebuild(self) -> None:
         """Throw every item away and mirror the graph again (a new document)."""
         self.clearSelection()
+        self.groups.clear()
         for item in list(self.nodes.values()) + list(self.wires.values()):
             self.removeItem(item)
         self.nodes.clear()
@@ -120,6 +129,7 @@ class GraphScene(QGraphicsScene):
         for edge in graph.edges():
             self._add_wire_item(edge)
         self._set_output(graph.effective_output())
+        self.groups.refresh()
         self.labels_version += 1
         self.update()
 
@@ -150,14 +160,19 @@ class GraphScene(QGraphicsScene):
         self._touching.setdefault(edge.src, set()).add(edge)
         self._touching.setdefault(edge.dst, set()).add(edge)
         self._place_wire(wire)
+        if self.graph.groups:
+            wire.setVisible(self.groups.wire_visible(edge))
         self.addItem(wire)
         self.nodes[edge.dst].set_connected(edge.port, True)
         self._restagger(edge.src, edge.dst)
 
     def _place_wire(self, wire: WireItem) -> None:
         edge = wire.edge
-        wire.set_ends(self.nodes[edge.src].output_port_scene(),
-                      self.nodes[edge.dst].input_port_scene(edge.port))
+        groups = self.groups
+        start = groups.out_anchor(edge.src) if groups.hidden else None
+        end = groups.in_anchor(edge) if groups.hidden else None
+        wire.set_ends(start or self.nodes[edge.src].output_port_scene(),
+                      end or self.nodes[edge.dst].input_port_scene(edge.port))
 
     def _restagger(self, src: str, dst: str) -> None:
         """Wires between the same two nodes (``x * x``) put their labels apart."""
@@ -187,6 +202,8 @@ class GraphScene(QGraphicsScene):
 
     def _on_node_added(self, node_id: str) -> None:
         self._add_node_item(node_id)
+        if self.graph.groups:
+            self.groups.refresh_soon()
 
     def _on_node_removed(self, node_id: str) -> None:
         item = self.nodes.pop(node_id, None)
@@ -198,6 +215,8 @@ class GraphScene(QGraphicsScene):
             self._output = None
         if item is not None:
             self.removeItem(item)
+        if self.graph.groups or self.groups.frames or self.groups.gates:
+            self.groups.refresh_soon()
 
     def _on_node_changed(self, node_id: str, field: str) -> None:
         item = self.nodes.get(node_id)
@@ -236,12 +255,18 @@ class GraphScene(QGraphicsScene):
         if self._output == old:
             self._output = new
         self._fill_node(item, self.graph.node(new))
+        if self.graph.groups:
+            self.groups.refresh_soon()
 
     def _on_edge_added(self, edge: Edge) -> None:
         self._add_wire_item(Edge(*edge))
+        if self.graph.groups:
+            self.groups.refresh_soon()       # a gate's ports may have changed
 
     def _on_edge_removed(self, edge: Edge) -> None:
         self._drop_wire(Edge(*edge))
+        if self.graph.groups:
+            self.groups.refresh_soon()
 
     def _drop_wire(self, edge: Edge) -> None:
         wire = self.wires.pop(edge, None)
@@ -277,6 +302,8 @@ class GraphScene(QGraphicsScene):
             wire = self.wires.get(edge)
             if wire is not None:
                 self._place_wire(wire)
+        if self.groups.frames:
+            self.groups.node_moved(item.node_id)
 
     # ------------------------------------------------------------ evaluation
 
