@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QInputDialog, QLabel, QMainWindow, QMenu, QMessag
 
 from chainrule.core import equivalence, groups as gm
 from chainrule.core.errors import GraphError
+from chainrule.core.graph import Edge
 from chainrule.core.scalarize import OPS as SCALAR_OPS, expand_to_scalars
 from chainrule.gui.commands import AddNode, Connect, RemoveNodes, SetOutput
 from chainrule.gui.group_commands import MakeGroup, MakeGroups, SetGroupField, Ungroup
@@ -292,9 +293,9 @@ class GroupTools(QObject):
         self.doc.push(RemoveNodes(self.doc, inner))
         self.doc.push(AddNode(self.doc, node_id, op, pos=pos))
         for src, port in ports.items():
-            self.doc.push(Connect(self.doc, (src, node_id, port)))
+            self.doc.push(Connect(self.doc, Edge(src, node_id, port)))
         for e in leaving:
-            self.doc.push(Connect(self.doc, (node_id, e.dst, e.port)))
+            self.doc.push(Connect(self.doc, Edge(node_id, e.dst, e.port)))
         if was_output:
             self.doc.push(SetOutput(self.doc, node_id))
         stack.endMacro()

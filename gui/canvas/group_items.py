@@ -58,7 +58,7 @@ class FrameItem(QGraphicsItem):
 
     def tab_rect(self) -> QRectF:
         width = max(60.0, 9.0 * len(self.label) + 24.0)
-        return QRectF(self._rect.left(), self._rect.top() - TAB_H, width, TAB_H)
+        return QRectF(self._rect.right() - width, self._rect.top() - TAB_H, width, TAB_H)
 
     def boundingRect(self) -> QRectF:
         return self._rect.united(self.tab_rect()).adjusted(-3, -3, 3, 3)

@@ -26,6 +26,7 @@ from chainrule.gui.canvas.gestures import FeedGesture, Gesture, MoveGesture, Pan
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.quick_add import QuickAddPopup
 from chainrule.gui.canvas.scene import GraphScene
+from chainrule.gui.canvas.group_items import FrameItem, GateItem
 from chainrule.gui.canvas.wire_item import WireItem
 from chainrule.gui.commands import AddNode, Connect, MoveNodes, insert_graph, remove_nodes
 from chainrule.gui.mime import OP_MIME
@@ -522,8 +523,12 @@ class CanvasView(QGraphicsView):
     def mouseDoubleClickEvent(self, event) -> None:
         spos = self.mapToScene(event.position().toPoint())
         item = self.node_item_at(spos)
+        under = self.itemAt(event.position().toPoint())
+        if item is None and isinstance(under, (FrameItem, GateItem)):
+            super().mouseDoubleClickEvent(event)      # the group collapses or expands
+            return
         if event.button() == Qt.LeftButton and item is None and \
-                not isinstance(self.itemAt(event.position().toPoint()), WireItem):
+                not isinstance(under, WireItem):
             self.open_quick_add(spos)
             event.accept()
             return
