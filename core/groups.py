@@ -108,22 +108,22 @@ def members(graph: Graph, group_id: str) -> list[str]:
 
 def boundary(graph: Graph, group_id: str, inner: Iterable[str] | None = None) -> Boundary:
     """The gate's inputs and outputs (see the module's docstring)."""
-    inside = set(members(graph, group_id) if inner is None else inner)
+    order = members(graph, group_id) if inner is None else list(inner)
+    inside = set(order)
+    pred, succ = graph.nx._pred, graph.nx._succ
     in_edges, out_edges = [], []
     inputs: dict[str, None] = {}
     outputs: dict[str, None] = {}
-    for node_id in graph.node_ids():
-        if node_id not in inside:
-            continue
-        for e in graph.in_edges(node_id):
-            if e.src not in inside:
-                in_edges.append(e)
-                inputs.setdefault(e.src)
+    for node_id in order:
+        entering = sorted((Edge(src, node_id, port) for src, ports in pred[node_id].items()
+                           if src not in inside for port in ports), key=lambda e: e.port)
+        in_edges += entering
+        for e in entering:
+            inputs.setdefault(e.src)
     out_node = graph.effective_output()
-    for node_id in graph.node_ids():
-        if node_id not in inside:
-            continue
-        leaving = [e for e in graph.out_edges(node_id) if e.dst not in inside]
+    for node_id in order:
+        leaving = [Edge(node_id, dst, port) for dst, ports in succ[node_id].items()
+                   if dst not in inside for port in ports]
         out_edges += leaving
         if leaving or node_id == out_node:
             outputs.setdefault(node_id)
@@ -184,9 +184,10 @@ def add_group(graph: Graph, group: Group, *, adopt: Iterable[str] = ()) -> None:
         raise GraphError("a group holds at least one node")
     if group.parent is not None and group.parent not in graph.groups:
         raise UnknownNodeError(f'there is no group "{group.parent}"')
+    owners = membership(graph)
     for n in group.nodes:
         graph.node(n)
-        owner = group_of(graph, n)
+        owner = owners.get(n)
         if owner is not None and owner != group.parent:
             raise GraphError(f'node "{n}" is in group "{owner}", not in "{group.parent}"')
     adopt = list(adopt)
@@ -195,7 +196,8 @@ def add_group(graph: Graph, group: Group, *, adopt: Iterable[str] = ()) -> None:
             raise GraphError(f'group "{gid}" is not beside the new group')
     if group.parent is not None:
         parent = graph.groups[group.parent]
-        parent.nodes = [n for n in parent.nodes if n not in group.nodes]
+        taken = set(group.nodes)
+        parent.nodes = [n for n in parent.nodes if n not in taken]
     graph.groups[group.id] = group
     for gid in adopt:
         graph.groups[gid].parent = group.id

@@ -43,15 +43,15 @@ def layers(graph: Graph) -> list[list[str]]:
             if graph.node(node_id).spec.is_leaf:
                 continue
             depth = 0
-            for e in graph.in_edges(node_id):
-                src = graph.node(e.src)
+            for src_id in graph.nx._pred[node_id]:
+                src = graph.node(src_id)
                 if src.spec.is_leaf:
                     continue
-                depth = max(depth, crossed[e.src] + (src.spec.group == "activations"))
+                depth = max(depth, crossed[src_id] + (src.spec.group == "activations"))
             crossed[node_id] = depth
     for node_id in graph.node_ids():
         if node_id not in crossed:
-            users = [crossed[e.dst] for e in graph.out_edges(node_id) if e.dst in crossed]
+            users = [crossed[d] for d in graph.nx._succ[node_id] if d in crossed]
             crossed[node_id] = min(users, default=0)
     count = max(crossed.values(), default=-1) + 1
     out: list[list[str]] = [[] for _ in range(count)]

@@ -221,6 +221,8 @@ class GroupLayer:
         self.hidden: dict[str, str] = {}      # node → the collapsed group hiding it
         self.focus: str | None = None         # the group opened full-screen
         self._outside: set[str] = set()       # nodes hidden because they are not in focus
+        self._anchored: set = set()           # wires that end on a gate's port
+        self._refreshing = False
         # Node and wire events come in bursts (a paste, an undo): one refresh after them.
         self._timer = QTimer()
         self._timer.setSingleShot(True)
@@ -238,6 +240,12 @@ class GroupLayer:
         self.frames.clear()
         self.gates.clear()
         self.hidden = {}
+        self._anchored = set()
+
+    def prepare(self) -> None:
+        """Before the scene makes its items: which nodes collapsed groups hide, so
+        hidden cards and wires are made hidden (and their wires not laid out)."""
+        self.hidden = gm.hidden_by(self.scene.graph) if self.focus is None else {}
 
     def refresh(self) -> None:
         """Mirror ``graph.groups`` again (cheap: groups are few)."""
@@ -268,6 +276,7 @@ class GroupLayer:
             if gid not in self.frames:
                 item = self.frames[gid] = FrameItem(gid)
                 self.scene.addItem(item)
+        self._refreshing = True
         for gid in visible_gates:
             gate = self.gates.get(gid)
             if gate is None:
@@ -280,11 +289,24 @@ class GroupLayer:
                              b.inputs, b.outputs)
             pos = group.pos or self._centre(gid, gate)
             gate.setPos(QPointF(*pos))
+        self._refreshing = False
         for node_id, item in self.scene.nodes.items():
-            item.setVisible(node_id not in self.hidden and node_id not in self._outside)
+            shown = node_id not in self.hidden and node_id not in self._outside
+            if item.isVisible() != shown:
+                item.setVisible(shown)
+        hidden, anchored = self.hidden, set()
         for edge, wire in self.scene.wires.items():
-            wire.setVisible(self.wire_visible(edge))
-            self.scene._place_wire(wire)
+            shown = self.wire_visible(edge)
+            crossing = shown and (edge.src in hidden or edge.dst in hidden)
+            if crossing:
+                anchored.add(edge)
+            if wire.isVisible() != shown:
+                wire.setVisible(shown)
+                if shown:
+                    self.scene._place_wire(wire)
+            elif crossing or edge in self._anchored:
+                self.scene._place_wire(wire)
+        self._anchored = anchored
         self.measure_frames()
 
     def _inside_collapsed(self, gid: str) -> bool:
@@ -358,6 +380,8 @@ class GroupLayer:
     # ------------------------------------------------------------- moving
 
     def gate_moved_live(self, gid: str) -> None:
+        if self._refreshing:
+            return
         graph = self.scene.graph
         inner = set(gm.members(graph, gid))
         for edge, wire in self.scene.wires.items():

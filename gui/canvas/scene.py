@@ -123,6 +123,7 @@ class GraphScene(QGraphicsScene):
         self._asked = None
         self._step_current = None
         graph = self.graph
+        self.groups.prepare()
         auto = self._auto_positions()
         for node in graph.nodes():
             self._add_node_item(node.id, auto.get(node.id))
@@ -139,6 +140,8 @@ class GraphScene(QGraphicsScene):
         self._fill_node(item, node)
         pos = node.pos or auto_pos or self._free_spot()
         item.setPos(QPointF(*pos))
+        if node_id in self.groups.hidden:
+            item.setVisible(False)
         self.nodes[node_id] = item
         self._touching.setdefault(node_id, set())
         self.addItem(item)
@@ -159,9 +162,10 @@ class GraphScene(QGraphicsScene):
         self.wires[edge] = wire
         self._touching.setdefault(edge.src, set()).add(edge)
         self._touching.setdefault(edge.dst, set()).add(edge)
-        self._place_wire(wire)
-        if self.graph.groups:
-            wire.setVisible(self.groups.wire_visible(edge))
+        if self.graph.groups and not self.groups.wire_visible(edge):
+            wire.setVisible(False)          # laid out when it shows
+        else:
+            self._place_wire(wire)
         self.addItem(wire)
         self.nodes[edge.dst].set_connected(edge.port, True)
         self._restagger(edge.src, edge.dst)
@@ -300,7 +304,7 @@ class GraphScene(QGraphicsScene):
         """A card moved (dragged, or its position set): its wires follow."""
         for edge in self._touching.get(item.node_id, ()):
             wire = self.wires.get(edge)
-            if wire is not None:
+            if wire is not None and wire.isVisible():
                 self._place_wire(wire)
         if self.groups.frames:
             self.groups.node_moved(item.node_id)
