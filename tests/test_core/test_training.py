@@ -22,7 +22,8 @@ LR = {"01-neuron.cgraph": 0.5, "02-neuron-gates.cgraph": 0.5, "05-two-layer.cgra
       "08-exploding.cgraph": 1e-5, "09-tensor-mlp.cgraph": 0.2, "10-fit-two-layer.cgraph": 0.05,
       "11-softmax-classifier.cgraph": 0.2, "12-two-layer-net.cgraph": 0.1,
       "13-svm-hinge.cgraph": 0.1, "15-tiny-convnet.cgraph": 0.2,
-      "16-causal-attention.cgraph": 0.2, "17-logistic-bce.cgraph": 0.2}
+      "16-causal-attention.cgraph": 0.2, "17-logistic-bce.cgraph": 0.2,
+      "21-mlp-layers.cgraph": 0.2}
 
 
 def demo(name):
