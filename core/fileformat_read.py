@@ -230,18 +230,7 @@ def _validate(obj: Any) -> _Records:
 
 def _validate_node(i: int, raw: Any) -> _NodeRecord:
     place = f"nodes[{i}]"
-    if not isinstance(raw, dict):
-        raise FileFormatError(place, f"a node must be an object {{...}}, not {_kind(raw)}")
-    if "id" not in raw:
-        raise FileFormatError(f"{place}.id", "missing; every node needs an id")
-    node_id = raw["id"]
-    if not isinstance(node_id, str):
-        raise FileFormatError(f"{place}.id", f"must be a string, not {_show(node_id)}")
-    if not node_id:
-        raise FileFormatError(f"{place}.id", "is empty; an id needs at least one character")
-    if len(node_id) > MAX_ID_LENGTH:
-        raise FileFormatError(f"{place}.id", f'"{node_id[:20]}…" is longer than '
-                                             f'{MAX_ID_LENGTH} characters')
+    node_id = _record_id(raw, place, "node")
     if "op" not in raw or raw["op"] is None:
         raise FileFormatError(f"{place}.op", f'missing; node "{node_id}" needs an op')
     op = raw["op"]
@@ -262,11 +251,7 @@ def _validate_node(i: int, raw: Any) -> _NodeRecord:
         raise FileFormatError(f"{place}.value", f"only input and const nodes hold a value, "
                                                 f"not {op}")
 
-    trainable = raw.get("trainable")
-    if trainable is None:
-        trainable = False
-    if not isinstance(trainable, bool):
-        raise FileFormatError(f"{place}.trainable", f"must be true or false, not {_show(trainable)}")
+    trainable = _optional_bool(raw, "trainable", place)
     if trainable and op != "input":
         raise FileFormatError(f"{place}.trainable", f"only input nodes can be trainable, "
                                                     f"not {op}")
@@ -292,6 +277,23 @@ def _validate_node(i: int, raw: Any) -> _NodeRecord:
 
     return _NodeRecord(i, node_id, op, label or None, value, trainable, attrs, pos,
                        _unknown(raw, NODE_KEYS))
+
+
+def _record_id(raw: Any, place: str, noun: str) -> str:
+    """The ``id`` of a node or group record, checked as the spec says an id is."""
+    if not isinstance(raw, dict):
+        raise FileFormatError(place, f"a {noun} must be an object {{...}}, not {_kind(raw)}")
+    if "id" not in raw:
+        raise FileFormatError(f"{place}.id", f"missing; every {noun} needs an id")
+    record_id = raw["id"]
+    if not isinstance(record_id, str):
+        raise FileFormatError(f"{place}.id", f"must be a string, not {_show(record_id)}")
+    if not record_id:
+        raise FileFormatError(f"{place}.id", "is empty; an id needs at least one character")
+    if len(record_id) > MAX_ID_LENGTH:
+        raise FileFormatError(f"{place}.id", f'"{record_id[:20]}…" is longer than '
+                                             f'{MAX_ID_LENGTH} characters')
+    return record_id
 
 
 def _validate_groups(raw: Any, node_index: dict[str, int]) -> list[Group]:
@@ -336,18 +338,7 @@ def _validate_groups(raw: Any, node_index: dict[str, int]) -> list[Group]:
 def _validate_group(i: int, raw: Any, node_index: dict[str, int],
                     group_index: dict[str, int]) -> Group:
     place = f"groups[{i}]"
-    if not isinstance(raw, dict):
-        raise FileFormatError(place, f"a group must be an object {{...}}, not {_kind(raw)}")
-    if "id" not in raw or raw["id"] is None:
-        raise FileFormatError(f"{place}.id", "missing; every group needs an id")
-    group_id = raw["id"]
-    if not isinstance(group_id, str):
-        raise FileFormatError(f"{place}.id", f"must be a string, not {_show(group_id)}")
-    if not group_id:
-        raise FileFormatError(f"{place}.id", "is empty; an id needs at least one character")
-    if len(group_id) > MAX_ID_LENGTH:
-        raise FileFormatError(f"{place}.id", f'"{group_id[:20]}…" is longer than '
-                                             f'{MAX_ID_LENGTH} characters')
+    group_id = _record_id(raw, place, "group")
     if group_id in node_index:
         raise FileFormatError(f"{place}.id", f'"{group_id}" is already the id of a node '
                                              f'(nodes[{node_index[group_id]}]); group and '
@@ -381,12 +372,7 @@ def _validate_group(i: int, raw: Any, node_index: dict[str, int],
     if parent is not None and not isinstance(parent, str):
         raise FileFormatError(f"{place}.parent", f"must be a group id (a string), "
                                                  f"not {_show(parent)}")
-    collapsed = raw.get("collapsed")
-    if collapsed is None:
-        collapsed = False
-    if not isinstance(collapsed, bool):
-        raise FileFormatError(f"{place}.collapsed", f"must be true or false, "
-                                                    f"not {_show(collapsed)}")
+    collapsed = _optional_bool(raw, "collapsed", place)
     pos = raw.get("pos")
     if pos is not None:
         pos = _pos(pos, f"{place}.pos")
@@ -484,6 +470,15 @@ def _optional_str(obj: dict, key: str, place: str) -> str | None:
     value = obj.get(key)
     if value is not None and not isinstance(value, str):
         raise FileFormatError(place, f"must be a string, not {_show(value)}")
+    return value
+
+
+def _optional_bool(obj: dict, key: str, place: str) -> bool:
+    value = obj.get(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise FileFormatError(f"{place}.{key}", f"must be true or false, not {_show(value)}")
     return value
 
 

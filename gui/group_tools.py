@@ -33,31 +33,30 @@ class GroupTools(QObject):
         self.windows: list[QMainWindow] = []        # Expand to Scalars opens these
         self.last_check: equivalence.Comparison | None = None
         self.actions: dict[str, QAction] = {}
-        add = window._action
+        for name, text, slot, tip in (
+                ("group", "&Group", self.group_selection,
+                 "Make the selected cards one gate (a group)"),
+                ("ungroup", "&Ungroup", self.ungroup_selection,
+                 "Dissolve the selected group: its cards stay where they are"),
+                ("toggle_collapse", "&Collapse / Expand", self.toggle_selected,
+                 "Show the selected group as one gate, or as its cards"),
+                ("rename_group", "&Rename Group…", self.rename_selected,
+                 "The name the gate shows"),
+                ("group_note", "Group &Note…", self.note_selected,
+                 "A teaching note shown for the gate"),
+                ("open_group", "&Open Group", self.open_selected,
+                 "Show only the selected group's cards (Enter); Escape goes back"),
+                ("close_group", "Close Grou&p", self.close_group,
+                 "Back out of the group opened full-screen (Escape)"),
+                ("group_by_layer", "Group by &Layer", self.group_by_layer,
+                 "One collapsed group per layer of the network"),
+                ("check_equivalence", "Check &Equivalence…", self.check_selected,
+                 "Is the selected group the same function as one op?"),
+                ("expand_scalars", "Expand to &Scalars", self.expand_selected,
+                 "Open the selected matmul, add, sum, mean or softmax as a graph with one "
+                 "card per element")):
+            self.actions[name] = window._action(name, text, slot, tip)
         a = self.actions
-        a["group"] = add("group", "&Group", self.group_selection,
-                         "Make the selected cards one gate (a group)")
-        a["ungroup"] = add("ungroup", "&Ungroup", self.ungroup_selection,
-                           "Dissolve the selected group: its cards stay where they are")
-        a["toggle_collapse"] = add("toggle_collapse", "&Collapse / Expand",
-                                   self.toggle_selected,
-                                   "Show the selected group as one gate, or as its cards")
-        a["rename_group"] = add("rename_group", "&Rename Group…", self.rename_selected,
-                                "The name the gate shows")
-        a["group_note"] = add("group_note", "Group &Note…", self.note_selected,
-                              "A teaching note shown for the gate")
-        a["open_group"] = add("open_group", "&Open Group", self.open_selected,
-                              "Show only the selected group's cards (Enter); Escape goes back")
-        a["close_group"] = add("close_group", "Close Grou&p", self.close_group,
-                               "Back out of the group opened full-screen (Escape)")
-        a["group_by_layer"] = add("group_by_layer", "Group by &Layer", self.group_by_layer,
-                                  "One collapsed group per layer of the network")
-        a["check_equivalence"] = add("check_equivalence", "Check &Equivalence…",
-                                     self.check_selected,
-                                     "Is the selected group the same function as one op?")
-        a["expand_scalars"] = add("expand_scalars", "Expand to &Scalars", self.expand_selected,
-                                  "Open the selected matmul, add, sum, mean or softmax as a "
-                                  "graph with one card per element")
         menu = QMenu("&Groups", window)
         menu.setObjectName("groupsMenu")
         menu.addActions([a["group"], a["ungroup"], a["toggle_collapse"]])
