@@ -122,11 +122,7 @@ class Stepper:
 
     def step_nodes(self) -> list[tuple[str, str]]:
         """(phase, node) of every step, in the engine's order, without running it."""
-        plan = self.evaluation.plan
-        nodes = [("forward", s.node) for s in self.forward]
-        if self.error is None:
-            nodes += [("backward", plan.order[e.node]) for e in plan.backward_steps]
-        return nodes
+        return step_nodes(self.evaluation)
 
     def set_gates(self, gates: dict[str, str]) -> None:
         """The collapsed groups changed (the position stays)."""
@@ -158,14 +154,7 @@ class Stepper:
         return earlier[-1] if earlier else 0
 
     def _make_stops(self) -> list[int]:
-        nodes = self.step_nodes()
-        last: dict[tuple[str, str], int] = {}
-        for k, (phase, node) in enumerate(nodes):
-            gate = self.gates.get(node)
-            if gate is not None:
-                last[(phase, gate)] = k
-        return [k + 1 for k, (phase, node) in enumerate(nodes)
-                if self.gates.get(node) is None or last[(phase, self.gates[node])] == k]
+        return stops_of(self.step_nodes(), self.gates)
 
     def stop_count(self) -> tuple[int, int]:
         """How many forward and backward steps stepping over takes (the scrubber's)."""
@@ -287,6 +276,27 @@ class Stepper:
                 state = IDLE
             view.states[node_id] = state
         return view
+
+
+def step_nodes(evaluation: Evaluation) -> list[tuple[str, str]]:
+    """(phase, node) of every step a step-through of ``evaluation`` takes, in order."""
+    plan = evaluation.plan
+    nodes = [("forward", n) for n, v in zip(plan.order, evaluation.values) if v is not None]
+    if evaluation.error is None:
+        nodes += [("backward", plan.order[e.node]) for e in plan.backward_steps]
+    return nodes
+
+
+def stops_of(nodes: list[tuple[str, str]], gates: dict[str, str]) -> list[int]:
+    """Positions after each step of a node that shows, and after the last step of each
+    collapsed group (``gates``: node → group) in each pass."""
+    last: dict[tuple[str, str], int] = {}
+    for k, (phase, node) in enumerate(nodes):
+        gate = gates.get(node)
+        if gate is not None:
+            last[(phase, gate)] = k
+    return [k + 1 for k, (phase, node) in enumerate(nodes)
+            if gates.get(node) is None or last[(phase, gates[node])] == k]
 
 
 class ShownSoFar:

@@ -205,5 +205,12 @@ class StepControls(QObject):
             self.scrubber.setEnabled(total > 0)
         finally:
             self._updating = False
-        self.position_label.setText(f"step {k} of {total}" if c.active else
-                                    f"live · {total} steps")
+        stops = c.stops()
+        if len(stops) == total:
+            self.position_label.setText(f"step {k} of {total}" if c.active else
+                                        f"live · {total} steps")
+        else:                        # collapsed groups: one step each, as → takes them
+            done = sum(1 for j in stops if j <= k)
+            self.position_label.setText(f"step {done} of {len(stops)} ({k}/{total} inside)"
+                                        if c.active else
+                                        f"live · {len(stops)} steps ({total} inside)")

@@ -28,7 +28,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from chainrule.core import groups as gm
-from chainrule.core.stepper import Stepper
+from chainrule.core.stepper import Stepper, step_nodes, stops_of
 from chainrule.gui.step_canvas import show_live, show_step
 
 #: Play speeds: (menu text, milliseconds per step).  The default is the second.
@@ -98,6 +98,16 @@ class StepperController(QObject):
         if self.stepper is not None:
             return self.stepper.total
         return planned_total(self.document.evaluation)
+
+    def stops(self) -> list[int]:
+        """Where → stops: every position, except inside collapsed groups."""
+        if self.stepper is not None:
+            return self.stepper.stops()
+        graph = self.document.graph
+        if not graph.groups:
+            return list(range(1, self.total + 1))
+        ev = self.document.evaluation
+        return stops_of(step_nodes(ev), gm.hidden_by(graph)) if ev is not None else []
 
     @property
     def n_forward(self) -> int:

@@ -154,6 +154,8 @@ def test_right_steps_over_a_collapsed_group_and_f7_steps_into_it(make_window, qt
         n += 1
         assert controller.position == stops[n - 1]
     assert n == len(stops) < controller.total
+    label = window.step_through.controls.position_label.text()
+    assert label == f"step {len(stops)} of {len(stops)} ({controller.total}/{controller.total} inside)"
     QTest.keyClick(view, Qt.Key_Home)
     seen = []
     for _ in range(controller.total):
