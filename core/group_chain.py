@@ -179,9 +179,20 @@ def gate_forward_text(graph: Graph, ev: Evaluation, group_id: str,
     return Explanation(f"Forward: {group.display} (a group)", lines, group.note or "")
 
 
+def gate_text(graph: Graph, ev: Evaluation, group_id: str, digits: int = 4) -> Explanation:
+    """Both passes through a group as one gate, for clicking it after a full pass."""
+    group = graph.groups[group_id]
+    result = Explanation(f"{group.display} (a group of {len(gm.members(graph, group_id))} "
+                         f"gates)", note=group.note or "")
+    result.lines += gate_forward_text(graph, ev, group_id, digits).lines
+    if ev.grads is not None and ev.error is None:
+        result.lines += gate_backward_text(graph, ev, group_id, digits).lines
+    return result
+
+
 def _paths_said(n: int) -> str:
     return "one path" if n == 1 else f"{n} paths"
 
 
 __all__ = ["GateDerivative", "Path", "gate_derivatives", "gate_backward_text",
-           "gate_forward_text", "MINUS"]
+           "gate_forward_text", "gate_text", "MINUS"]

@@ -80,8 +80,16 @@ class GroupTools(QObject):
         self.doc.groups_changed.connect(self._show_crumbs)
         self.doc.graph_replaced.connect(self._show_crumbs)
         self.canvas.installEventFilter(self)
+        # the view re-announces the scene's selection (and stops with the scene)
+        self.canvas.selection_changed_to.connect(self._selection_changed)
 
     # ------------------------------------------------------------ selection
+
+    def _selection_changed(self, *_selection) -> None:
+        panel = getattr(self.window.step_through, "panel", None)
+        chosen = self.scene.groups.selected_groups()
+        if panel is not None:
+            panel.set_group(chosen[0] if len(chosen) == 1 else None)
 
     def selected_group(self) -> str | None:
         """The selected frame or gate, else the group of the selected cards."""

@@ -287,6 +287,9 @@ class GroupLayer:
             n = len(gm.members(graph, gid))
             gate.set_content(group.display, f"{n} gates" + (" · note" if group.note else ""),
                              b.inputs, b.outputs)
+            gate.setToolTip(f"{group.display}: a group of {n} gates, "
+                            f"{len(b.inputs)} in, {len(b.outputs)} out. Double-click to "
+                            f"open it." + (f"\n\n{group.note}" if group.note else ""))
             pos = group.pos or self._centre(gid, gate)
             gate.setPos(QPointF(*pos))
         self._refreshing = False

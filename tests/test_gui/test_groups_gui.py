@@ -180,6 +180,18 @@ def test_the_chain_panel_writes_a_collapsed_gates_backward_as_one_gate(make_wind
     assert stepper_stops
 
 
+def test_a_selected_gate_gets_its_chain_rule_page(make_window, qtbot):
+    window = make_window("02-neuron-gates.cgraph")
+    window.group_tools.toggle("sigma")
+    gate = window.canvas.graph_scene.groups.gates["sigma"]
+    a = vp(window.canvas, gate.sceneBoundingRect().center())
+    mouse(window.canvas, QMouseEvent.Type.MouseButtonPress, a)
+    mouse(window.canvas, QMouseEvent.Type.MouseButtonRelease, a)
+    assert gate.isSelected()
+    text = window.step_through.panel.text()
+    assert "σ (a group of 6 gates)" in text and "∂σ/∂sum" in text and "0.1966" in text
+
+
 def test_check_equivalence_and_replace_with_the_single_gate(make_window, qtbot):
     window = make_window("02-neuron-gates.cgraph")
     doc, tools = window.document, window.group_tools
