@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from chainrule.core.graph import Edge
 from chainrule.core.ops import OPS
+from chainrule.core import groups as gm
 from chainrule.gui.canvas import clipboard, style
 from chainrule.gui.canvas.context_menu import build_menu
 from chainrule.gui.canvas.gestures import FeedGesture, Gesture, MoveGesture, PanGesture, WireGesture
@@ -159,8 +160,12 @@ class CanvasView(QGraphicsView):
         return [i for i in self.graph_scene.selectedItems() if isinstance(i, NodeItem)]
 
     def selected_nodes(self) -> list[str]:
-        """Selected node ids, in the graph's order."""
+        """Selected node ids, in the graph's order; a selected group (its frame or its
+        gate) counts as its cards, so Delete, Copy and Duplicate take them."""
         chosen = {i.node_id for i in self.selected_node_items()}
+        for gid in self.graph_scene.groups.selected_groups():
+            if gid in self.document.graph.groups:
+                chosen.update(gm.members(self.document.graph, gid))
         return [n for n in self.document.graph.node_ids() if n in chosen]
 
     def selected_edges(self) -> list[Edge]:

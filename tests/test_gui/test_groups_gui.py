@@ -112,6 +112,22 @@ def test_ungroup_and_the_frame_follows_its_cards(make_window, qtbot):
     assert doc.graph.groups == {}
 
 
+def test_delete_on_a_selected_gate_deletes_its_cards_and_undo_brings_the_gate_back(
+        make_window, qtbot):
+    window = make_window("02-neuron-gates.cgraph")
+    doc, view = window.document, window.canvas
+    window.group_tools.toggle("sigma")
+    view.graph_scene.groups.gates["sigma"].setSelected(True)
+    QTest.keyClick(view, Qt.Key_Delete)
+    assert not any(n in doc.graph for n in SIGMA)
+    settle(qtbot, window)
+    assert "sigma" not in view.graph_scene.groups.gates
+    doc.undo_stack.undo()
+    assert doc.graph.groups["sigma"].nodes == SIGMA
+    settle(qtbot, window)
+    assert view.graph_scene.groups.gates["sigma"].outputs == ["f"]
+
+
 def test_nested_groups_enter_opens_full_screen_and_escape_backs_out(make_window, qtbot):
     window = make_window("02-neuron-gates.cgraph")
     doc, view, tools = window.document, window.canvas, window.group_tools
