@@ -136,3 +136,19 @@ def test_stops_follow_the_engine_for_random_groupings(data):
     hidden = [(p, n) for p, n in stepper.step_nodes() if n in chosen]
     phases = {p for p, _ in hidden}
     assert len(stops) == stepper.total - len(hidden) + len(phases)
+
+
+def test_demo_21_opens_with_each_layer_collapsed_and_its_gradients_check():
+    from chainrule.core.gradcheck import check_gradients
+    graph = load(DEMOS / "21-mlp-layers.cgraph")
+    assert [(g.label, g.collapsed) for g in graph.groups.values()] == \
+        [("layer 1", True), ("layer 2", True), ("layer 3", True)]
+    assert all(r.ok for r in check_gradients(graph))
+    ev = evaluate(graph)
+    for gid in graph.groups:
+        (d,) = gate_derivatives(graph, ev, gid)
+        entering = sum(ev.edge_grad(e) for e in gm.boundary(graph, gid).in_edges)
+        np.testing.assert_allclose(d.grad, entering, atol=1e-14)
+    stepper = Stepper(graph)
+    outside = sum(1 for _, n in stepper.step_nodes() if n not in stepper.gates)
+    assert len(stepper.stops()) == outside + 2 * 3
