@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from . import groups as gm
 from .engine import Evaluation, evaluate
 from .errors import GraphError
 from .fileformat_read import layout_missing
@@ -118,6 +119,7 @@ def expand_to_scalars(graph: Graph, node_id: str,
     grad = ev.grad(node_id)
     upstream = np.ones(out.shape) if grad is None else np.asarray(grad, dtype=float)
     terms = []
+    first = len(b.g)
     for index in np.ndindex(out.shape):
         gid, glabel = _name(index, "dL_d" + node_id)
         weight = b.node(gid, "const", value=float(upstream[index]),
@@ -125,6 +127,13 @@ def expand_to_scalars(graph: Graph, node_id: str,
         terms.append(b.node("weighted", "mul", out[index], weight))
     loss = b.total(terms, "L", "L = Σ upstream · output")
     b.g.set_output(loss)
+    # the scaffolding that seeds the upstream gradient, as one collapsed gate
+    scaffold = b.g.node_ids()[first:]
+    gm.add_group(b.g, gm.Group(b.ids.numbered("upstream_gate", sep="_"), scaffold,
+                               label=f"L = Σ ∂L/∂{node.display} ⊙ {node.display}",
+                               collapsed=True,
+                               note=f"Seeds each element of {node.display} with the gradient "
+                                    f"the tensor node received."))
     b.g.title = f"{node.display} ({node.op}) written with scalars"
     b.g.description = (f"Every element of {node.display} and its inputs is one card. The "
                        f"const cards ∂L/∂… hold the gradient {node.display} received, so "
@@ -144,7 +153,8 @@ def _matmul(b: _Builder, name: str, args: list[np.ndarray]) -> np.ndarray:
     out = np.empty((a2.shape[0], w2.shape[1]), dtype=object)
     for i, j in itertools.product(range(out.shape[0]), range(out.shape[1])):
         _, label = _name((i, j), name)
-        products = [b.node(f"p_{i}_{j}_{k}", "mul", a2[i, k], w2[k, j])
+        products = [b.node(f"p_{i}_{j}_{k}", "mul", a2[i, k], w2[k, j],
+                           label=f"{b.g.node(a2[i, k]).display}·{b.g.node(w2[k, j]).display}")
                     for k in range(a2.shape[1])]
         out[i, j] = b.total(products, _name((i, j), name)[0], label)
     if a.ndim == 1 and w.ndim == 1:

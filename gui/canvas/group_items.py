@@ -17,7 +17,8 @@ the model.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtGui import (QBrush, QColor, QFontMetricsF, QPainter, QPainterPath,
+                           QPainterPathStroker, QPen)
 from PySide6.QtWidgets import QGraphicsItem
 
 from chainrule.core import groups as gm
@@ -152,9 +153,11 @@ class GateItem(QGraphicsItem):
                             2.6 if selected else 2.0))
         painter.drawRoundedRect(card, style.CORNER + 3, style.CORNER + 3)
         painter.setPen(style.TEXT)
-        painter.setFont(style.font(16, bold=True))
-        painter.drawText(card.adjusted(6, 4, -6, -card.height() / 2 + 6),
-                         Qt.AlignCenter, self.label)
+        title = card.adjusted(6, 4, -6, -card.height() / 2 + 6)
+        font = style.font(16 if len(self.label) <= 9 else 11, bold=True)
+        painter.setFont(font)
+        text = QFontMetricsF(font).elidedText(self.label, Qt.ElideRight, title.width())
+        painter.drawText(title, Qt.AlignCenter, text)
         painter.setPen(style.TEXT_MUTED)
         painter.setFont(style.font(10))
         painter.drawText(card.adjusted(6, card.height() / 2, -6, -4), Qt.AlignCenter,
