@@ -6,11 +6,12 @@ import copy
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from chainrule.core import fileformat as ff
 from chainrule.core import groups as gm
 from chainrule.core.engine import evaluate
-from chainrule.core.errors import DuplicateIdError
+from chainrule.core.errors import DuplicateIdError, FileFormatError
 from fileformat_helpers import GOLDEN, assert_same_graph, base_doc, refusal
 
 
@@ -181,3 +182,63 @@ def test_group_edits_undo_exactly():
     assert sorted(g.groups["outer"].nodes) == ["f", "q"]
     gm.remove_group(g, "outer")
     assert ff.dumps(g) == before
+
+
+_IDS = st.sampled_from(["x", "y", "z", "q", "f", "g", "h", "k", "", 3, None])
+_GROUP = st.fixed_dictionaries({}, optional={
+    "id": _IDS, "label": st.one_of(st.none(), st.text(max_size=3), st.integers()),
+    "nodes": st.one_of(st.lists(_IDS, max_size=4), st.text(max_size=2), st.none()),
+    "parent": _IDS, "collapsed": st.one_of(st.booleans(), st.none(), st.integers(0, 1)),
+    "pos": st.one_of(st.none(), st.lists(st.integers(-5, 5), max_size=3)),
+    "note": st.one_of(st.none(), st.text(max_size=3)), "x-extra": st.integers()})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_GROUP, max_size=4))
+def test_random_groups_give_a_graph_that_round_trips_or_a_refusal_with_a_place(groups):
+    doc = {**base_doc(), "groups": groups}
+    try:
+        graph = ff.from_dict(doc)
+    except FileFormatError as e:
+        assert e.where.startswith("groups")
+        return
+    again = ff.loads(ff.dumps(graph))
+    assert_same_graph(graph, again)
+    assert ff.dumps(again) == ff.dumps(graph)
+
+
+@st.composite
+def valid_groups(draw):
+    """Groups a file may hold: a partition of some nodes, parents forming a forest."""
+    owner = {n: draw(st.integers(-1, 2)) for n in ("x", "y", "z", "q", "f")}
+    ids = [f"g{i}" for i in range(3) if i in owner.values()]
+    groups = []
+    for k, gid in enumerate(ids):
+        parent = draw(st.sampled_from([None] + ids[:k]))
+        group = {"id": gid, "nodes": [n for n, i in owner.items() if f"g{i}" == gid]}
+        if parent is not None:
+            group["parent"] = parent
+        if draw(st.booleans()):
+            group["collapsed"] = True
+        if draw(st.booleans()):
+            group["label"] = draw(st.text(max_size=3))
+        if draw(st.booleans()):
+            group["pos"] = [draw(st.integers(-9, 9)), 0.5]
+        groups.append(group)
+    return draw(st.permutations(groups))
+
+
+@settings(max_examples=200, deadline=None)
+@given(valid_groups())
+def test_valid_groups_are_read_and_written_back_whatever_their_order(groups):
+    graph = ff.from_dict({**base_doc(), "groups": groups})
+    assert {g["id"] for g in groups} == set(graph.groups)
+    text = ff.dumps(graph)
+    again = ff.loads(text)
+    assert_same_graph(graph, again)
+    assert ff.dumps(ff.from_dict({**base_doc(), "groups": list(reversed(groups))})) == text
+    written = json.loads(text).get("groups", [])
+    seen: set[str] = set()
+    for g in written:                      # parents before their children
+        assert g.get("parent") is None or g["parent"] in seen
+        seen.add(g["id"])
