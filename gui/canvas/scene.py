@@ -162,10 +162,11 @@ class GraphScene(QGraphicsScene):
         self.wires[edge] = wire
         self._touching.setdefault(edge.src, set()).add(edge)
         self._touching.setdefault(edge.dst, set()).add(edge)
+        hidden = self.groups.hidden
         if self.graph.groups and not self.groups.wire_visible(edge):
             wire.setVisible(False)          # laid out when it shows
-        else:
-            self._place_wire(wire)
+        elif not (hidden and (edge.src in hidden or edge.dst in hidden)):
+            self._place_wire(wire)          # (a wire into a gate: when the gate is placed)
         self.addItem(wire)
         self.nodes[edge.dst].set_connected(edge.port, True)
         self._restagger(edge.src, edge.dst)

