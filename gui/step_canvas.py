@@ -23,6 +23,7 @@ def show_step(scene, stepper: Stepper) -> View:
     sentences = {node_id: state_sentence(graph, state, backward, waiting.get(node_id, []))
                  for node_id, state in view.states.items()}
     scene.show_step_state(view.states, view.emphasized, view.current, sentences)
+    scene.groups.set_current(stepper.gate_at() if stepper.gates else None)
     return view
 
 
@@ -49,3 +50,4 @@ def state_sentence(graph, state: str, backward: bool, waiting_for: list[str]) ->
 def show_live(scene) -> None:
     """Plain cards again (no step-through)."""
     scene.clear_states()
+    scene.groups.set_current(None)

@@ -112,6 +112,7 @@ class GateItem(QGraphicsItem):
         self.inputs: list[str] = []
         self.outputs: list[str] = []
         self._pressed_at: QPointF | None = None
+        self.current = False            # the step-through's current step is this gate
         self.setFlag(QGraphicsItem.ItemIsSelectable, True)
         self.setFlag(QGraphicsItem.ItemIsMovable, True)
         self.setFlag(QGraphicsItem.ItemSendsScenePositionChanges, True)
@@ -149,8 +150,9 @@ class GateItem(QGraphicsItem):
         card = self.card()
         selected = self.isSelected()
         painter.setBrush(QBrush(GATE_BACK))
-        painter.setPen(QPen(style.SELECTION if selected else FRAME_COLOR,
-                            2.6 if selected else 2.0))
+        border = style.STATE_CURRENT if self.current else \
+            style.SELECTION if selected else FRAME_COLOR
+        painter.setPen(QPen(border, 3.2 if self.current else 2.6 if selected else 2.0))
         painter.drawRoundedRect(card, style.CORNER + 3, style.CORNER + 3)
         painter.setPen(style.TEXT)
         title = card.adjusted(6, 4, -6, -card.height() / 2 + 6)
@@ -231,6 +233,13 @@ class GroupLayer:
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.refresh)
+
+    def set_current(self, gid: str | None) -> None:
+        """Mark the gate whose one step the step-through stands on."""
+        for key, gate in self.gates.items():
+            if gate.current != (key == gid):
+                gate.current = key == gid
+                gate.update()
 
     def refresh_soon(self) -> None:
         self._timer.start()

@@ -165,10 +165,15 @@ def test_right_steps_over_a_collapsed_group_and_f7_steps_into_it(make_window, qt
     stops = controller.stepper.stops()
     assert controller.position == stops[0]
     n = 1
+    gate = view.graph_scene.groups.gates["sigma"]
+    marked = 0
     while controller.position < controller.total:
         QTest.keyClick(view, Qt.Key_Right)
         n += 1
         assert controller.position == stops[n - 1]
+        assert gate.current == (controller.stepper.gate_at() == "sigma")
+        marked += gate.current
+    assert marked == 2                   # its forward step and its backward step
     assert n == len(stops) < controller.total
     label = window.step_through.controls.position_label.text()
     assert label == f"step {len(stops)} of {len(stops)} ({controller.total}/{controller.total} inside)"
