@@ -227,6 +227,7 @@ class GroupLayer:
         self.focus: str | None = None         # the group opened full-screen
         self._outside: set[str] = set()       # nodes hidden because they are not in focus
         self._anchored: set = set()           # wires that end on a gate's port
+        self._outside_of: str | None = None   # the focus _outside was measured for
         self._refreshing = False
         # Node and wire events come in bursts (a paste, an undo): one refresh after them.
         self._timer = QTimer()
@@ -253,6 +254,7 @@ class GroupLayer:
         self.gates.clear()
         self.hidden = {}
         self._anchored = set()
+        self.focus, self._outside, self._outside_of = None, set(), None   # a new graph
 
     def prepare(self) -> None:
         """Before the scene makes its items: which nodes collapsed groups hide, so
@@ -269,10 +271,12 @@ class GroupLayer:
         if self.focus is not None:
             self.hidden = {n: g for n, g in self.hidden.items()
                            if g != self.focus and g not in gm.ancestors(graph, self.focus)}
-            inside = set(gm.members(graph, self.focus))
-            self._outside = {n for n in graph.node_ids() if n not in inside}
+            if self._outside_of != self.focus:     # cards added meanwhile stay shown
+                inside = set(gm.members(graph, self.focus))
+                self._outside = {n for n in graph.node_ids() if n not in inside}
+                self._outside_of = self.focus
         else:
-            self._outside = set()
+            self._outside, self._outside_of = set(), None
         visible_gates = set(self.hidden.values())
         frames = {gid for gid, g in graph.groups.items() if not g.collapsed and g.nodes
                   and gid not in visible_gates and not self._inside_collapsed(gid)
