@@ -21,7 +21,7 @@ import numpy as np
 
 from . import groups as gm
 from .engine import Evaluation
-from .explain import MINUS, Explanation, _factor, _name, num
+from .explain import Explanation, _factor, _name, num
 from .formatting import format_shape
 from .graph import Edge, Graph
 
@@ -195,4 +195,4 @@ def _paths_said(n: int) -> str:
 
 
 __all__ = ["GateDerivative", "Path", "gate_derivatives", "gate_backward_text",
-           "gate_forward_text", "gate_text", "MINUS"]
+           "gate_forward_text", "gate_text"]

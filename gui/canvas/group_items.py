@@ -230,7 +230,7 @@ class GroupLayer:
         self._outside_of: str | None = None   # the focus _outside was measured for
         self._refreshing = False
         # Node and wire events come in bursts (a paste, an undo): one refresh after them.
-        self._timer = QTimer()
+        self._timer = QTimer(scene)           # goes with the scene
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.refresh)
