@@ -185,10 +185,8 @@ def compare_gates(left: Gate, right: Gate, values: dict[str, Any], *, draws: int
              if _whole(base[i]) and (g is None or not np.any(g))}
     worst = (-1.0, 0.0, "nothing to compare")
     for draw in range(draws + 1):
-        inputs = base if draw == 0 else {
-            i: (v if i in fixed else _draw(rng, v)) for i, v in base.items()}
         try:
-            out_l, _ = _run(left, inputs, [0.0] * len(left.outputs))
+            inputs, out_l = _inputs_for(left, base, fixed, rng, draw)
             upstream = [_random_like(rng, o) for o in out_l]
             out_l, grad_l = _run(left, inputs, upstream)
             out_r, grad_r = _run(right, dict(zip(right.inputs, inputs.values())), upstream)
@@ -206,6 +204,21 @@ def compare_gates(left: Gate, right: Gate, values: dict[str, Any], *, draws: int
     return Comparison(*names, ok, worst[1], worst[2], draws)
 
 
+def _inputs_for(gate: Gate, base: dict, fixed: set, rng: np.random.Generator,
+                draw: int) -> tuple[dict, list]:
+    """Draw ``draw``'s inputs (0: the graph's numbers) and the gate's outputs there.
+    A draw where the gate's values are not finite (a log of a negative number) is
+    drawn again, then with positive numbers: nan equals nan proves nothing."""
+    for attempt in range(6 if draw else 1):
+        inputs = base if draw == 0 else {
+            i: (v if i in fixed else _draw(rng, v, positive=attempt >= 3))
+            for i, v in base.items()}
+        outs, _ = _run(gate, inputs, [0.0] * len(gate.outputs))
+        if all(o is not None and np.all(np.isfinite(o)) for o in outs):
+            break
+    return inputs, outs
+
+
 def _ones(v: Any) -> Any:
     return 1.0 if v is None or np.ndim(v) == 0 else np.ones(np.shape(v))
 
@@ -216,11 +229,12 @@ def _random_like(rng: np.random.Generator, v: Any) -> Any:
     return rng.normal(size=np.shape(v))
 
 
-def _draw(rng: np.random.Generator, v: Any) -> Any:
+def _draw(rng: np.random.Generator, v: Any, positive: bool = False) -> Any:
     scale = max(1.0, float(np.sqrt(np.mean(np.square(v)))))
-    if np.ndim(v) == 0:
-        return float(rng.normal() * scale)
-    return rng.normal(size=np.shape(v)) * scale
+    x = rng.normal(size=np.shape(v)) * scale
+    if positive:
+        x = np.abs(x) + 1e-3
+    return float(x) if np.ndim(v) == 0 else x
 
 
 def _whole(v: Any) -> bool:

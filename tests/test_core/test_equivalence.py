@@ -138,3 +138,16 @@ def test_cli_bad_pairs_say_what_and_where(capsys, pair, code, message):
     assert message in err and "Traceback" not in err
     if code == 1:
         assert len(err.splitlines()) == 1 and "02-neuron-gates.cgraph" in err
+
+
+def test_draws_where_the_values_are_not_finite_are_drawn_again():
+    """log of a negative draw is nan on both sides: such draws must not count as equal."""
+    graph = grouped("x = 2.0\nf = log(x) * 1.0", "g")
+    assert eq.check_equivalent(graph, "g", "log").ok
+    assert not eq.check_equivalent(graph, "g", "sqrt").ok
+
+
+def test_the_draws_stay_where_the_group_is_defined():
+    graph = grouped("x = 2.0\nf = exp(log(x))", "g")      # x for x > 0, nan below
+    result = eq.check_equivalent(graph, "g", "abs")
+    assert result.ok, result.summary()
