@@ -277,3 +277,29 @@ def test_group_items_are_frames_and_gates(make_window):
     window.group_tools.toggle("staged")
     assert isinstance(layer.gates["staged"], GateItem)
     assert layer.gates["staged"].inputs == ["x"]
+
+
+def test_the_check_equivalence_dialog_proposes_sigmoid_and_replaces(make_window, qtbot,
+                                                                     monkeypatch):
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+    window = make_window("02-neuron-gates.cgraph")
+    doc = window.document
+    offered, shown = [], []
+
+    def choose(parent, title, label, items, current, editable):
+        offered.extend(items)
+        return "sigmoid", True
+
+    def answer(box):
+        shown.append(box.text())
+        replace = [b for b in box.buttons() if b.text().startswith("Replace")]
+        replace[0].click()
+        return 0
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(choose))
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+    window.canvas.graph_scene.groups.frames["sigma"].setSelected(True)
+    window.group_tools.actions["check_equivalence"].trigger()
+    assert offered[0] == "sigmoid"
+    assert shown and "are equal: largest difference" in shown[0]
+    assert [n.op for n in doc.graph.nodes()].count("sigmoid") == 1
+    assert not doc.graph.groups and doc.undo_stack.undoText().startswith("Replace")
