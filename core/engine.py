@@ -17,6 +17,7 @@ not reach the output never receive one and stay None: no gradient, not zero.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 import operator
@@ -434,15 +435,30 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
         yield chunk
 
 
-def _start_backward(evaluation: Evaluation,
-                    accumulate: Callable | None = SUM) -> Iterator[list]:
+def _start_backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
+                    vjp_rule: Callable | None = None) -> Iterator[list]:
     if evaluation.error is not None:
         raise EvaluationError(evaluation.error)
     evaluation.grads = [None] * len(evaluation.plan.nodes)
     n = len(evaluation.plan.nodes)
     evaluation.edge_grads = sent_a, sent_b = [None] * n, [None] * n
-    return _backward_chunks(evaluation.plan, evaluation.values, evaluation.grads,
+    plan = evaluation.plan if vjp_rule is None else _with_rule(evaluation.plan, vjp_rule)
+    return _backward_chunks(plan, evaluation.values, evaluation.grads,
                             sent_a, sent_b, accumulate)
+
+
+def _with_rule(plan: Plan, vjp_rule: Callable) -> Plan:
+    """The plan with the vector-Jacobian products ``vjp_rule(node, vjp)`` returns in
+    place of some nodes' own (None keeps the op's): a misconception's wrong rule."""
+    patched = copy.copy(plan)
+    entries = []
+    for entry in plan.backward_steps:
+        new = None
+        if entry.a >= 0:
+            new = vjp_rule(plan.nodes[entry.node], entry.numpy)
+        entries.append(entry if new is None else entry._replace(fast=new, numpy=new))
+    patched.set_steps(plan.forward_steps, entries)
+    return patched
 
 
 def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardStep]:
@@ -459,13 +475,16 @@ def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardSte
             yield BackwardStep(node_id, evaluation.grads[i], incoming, outgoing)
 
 
-def backward(evaluation: Evaluation, accumulate: Callable | None = SUM) -> Evaluation:
+def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
+             vjp_rule: Callable | None = None) -> Evaluation:
     """The whole backward pass: consume the step generator to the end.
 
     ``accumulate`` is the fan-out rule (see :func:`_backward_chunks`): the sum,
-    or :func:`OVERWRITE` for the misconception of :mod:`chainrule.core.misconception`."""
+    or :func:`OVERWRITE` for the misconception of :mod:`chainrule.core.misconception`.
+    ``vjp_rule(node, vjp)`` may give a node another vector-Jacobian product (the
+    other misconceptions there: the same loop with one rule changed)."""
     with gc_paused(), np.errstate(all="ignore"):
-        deque(_start_backward(evaluation, accumulate), maxlen=0)
+        deque(_start_backward(evaluation, accumulate, vjp_rule), maxlen=0)
     _note_nonfinite_grads(evaluation)
     return evaluation
 

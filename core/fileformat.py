@@ -28,11 +28,11 @@ import stat
 
 from .errors import FileFormatError
 from .fileformat_read import _parse_json, from_dict
-from .fileformat_write import dumps, save, to_dict
+from .fileformat_write import ReadOnlyFileError, dumps, read_only, save, to_dict, write_atomically
 from .gc_pause import gc_paused
 from .graph import Graph
 
-__all__ = ["MAX_FILE_BYTES", "dumps", "from_dict", "load", "loads", "regular_file_problem",
+__all__ = ["MAX_FILE_BYTES", "ReadOnlyFileError", "read_only", "write_atomically", "dumps", "from_dict", "load", "loads", "regular_file_problem",
            "save", "to_dict"]
 
 MAX_FILE_BYTES = 64 * 1024 * 1024

@@ -44,8 +44,11 @@ from .layout import layered_positions
 FORMAT = "chainrule"
 VERSION = 1
 MAX_UNKNOWN_DEPTH = 100
+#: The learner's own backward pass (``answer``) is a program: the program's limit.
+MAX_ANSWER_CHARS = 256 * 1024
 
-TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edges", "groups")
+TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edges", "groups",
+            "answer")
 NODE_KEYS = ("id", "op", "label", "value", "trainable", "attrs", "pos")
 EDGE_KEYS = ("from", "to", "port")
 GROUP_KEYS = ("id", "label", "nodes", "parent", "collapsed", "pos", "note")
@@ -135,6 +138,7 @@ class _EdgeRecord:
 class _Records:
     title: str = ""
     description: str = ""
+    answer: str = ""
     output: str | None = None
     nodes: list[_NodeRecord] = field(default_factory=list)
     edges: list[_EdgeRecord] = field(default_factory=list)
@@ -182,6 +186,10 @@ def _validate(obj: Any) -> _Records:
                                          f"Chainrule reads version {VERSION}")
     rec.title = _optional_str(obj, "title", "title") or ""
     rec.description = _optional_str(obj, "description", "description") or ""
+    rec.answer = _optional_str(obj, "answer", "answer") or ""
+    if len(rec.answer) > MAX_ANSWER_CHARS:
+        raise FileFormatError("answer", f"the answer is {len(rec.answer):,} characters long; "
+                                        f"the limit is {MAX_ANSWER_CHARS:,}")
     output = obj.get("output")
     if output is not None and not isinstance(output, str):
         raise FileFormatError("output", f"must be a node id (a string), not {_show(output)}")
@@ -551,6 +559,7 @@ def _show(v: Any) -> str:
 def _build(rec: _Records) -> Graph:
     graph = Graph()
     graph.title, graph.description = rec.title, rec.description
+    graph.answer = rec.answer
     graph.extra = rec.extra
     for n in rec.nodes:
         try:

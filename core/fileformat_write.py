@@ -18,7 +18,11 @@ Saving is atomic: the text goes to a temporary file in the target's folder,
 is flushed to disk, and then replaces the target in one step, so a crash or a
 full disk leaves the old file as it was.  The temporary file is created with
 the target's permissions from the start (never wider; a new file gets what the
-umask allows), so a private file's content is never readable by others.
+umask allows), so a private file's content is never readable by others, and
+it gets the old file's owner and group where the process may set them.  A
+file with several hard links is written in place, so every link keeps
+pointing at the saved content; a read-only file is refused unless the caller
+says to replace it.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ import math
 import os
 import re
 import secrets
+import stat
 from typing import Any
 
 import networkx as nx
@@ -72,6 +77,8 @@ def to_dict(graph: Graph) -> dict:
     kept = groups_model.writable(graph)
     if kept:
         doc["groups"] = [_group_dict(g, position) for g in _group_order(kept)]
+    if graph.answer:
+        doc["answer"] = graph.answer
     _add_unknown(doc, graph.extra, TOP_KEYS)
     return doc
 
@@ -232,13 +239,19 @@ def dumps(graph: Graph, compact: bool = False) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
-def save(graph: Graph, path: str | os.PathLike) -> None:
+class ReadOnlyFileError(PermissionError):
+    """The file to save over is read-only: saving refuses unless told to replace it."""
+
+
+def save(graph: Graph, path: str | os.PathLike, *, replace_read_only: bool = False) -> None:
     """Write ``graph`` to ``path`` atomically; on failure the old file is untouched.
 
     What is written can be read back: when the usual text is larger than the
     reader's limit (``chainrule.core.fileformat.MAX_FILE_BYTES``) it is written compactly,
     and a graph too large even so is refused (:class:`FileFormatError`) before
-    anything is written.
+    anything is written.  A read-only target (no write bit for its owner, or not
+    writable by this process) is refused with :class:`ReadOnlyFileError` unless
+    ``replace_read_only``; it then stays read-only.
     """
     from . import fileformat                      # the limit lives with the reader
     limit = fileformat.MAX_FILE_BYTES
@@ -251,27 +264,57 @@ def save(graph: Graph, path: str | os.PathLike) -> None:
                                       f"compactly, and a file is read back only up to "
                                       f"{fileformat.size_text(limit)}")
     target = os.path.realpath(os.fspath(path))     # write through a symbolic link
+    try:
+        old = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    if old is not None and not replace_read_only and read_only(target, old):
+        raise ReadOnlyFileError(errno.EACCES, f"{os.path.basename(target)} is read-only "
+                                f"(mode {stat.filemode(old.st_mode)})", os.fspath(path))
+    write_atomically(target, data, old)
+
+
+def read_only(path: str, st: os.stat_result | None = None) -> bool:
+    """True when saving would replace a file its owner marked read-only, or one
+    this process may not write (root may write anything: the mode bits decide)."""
+    st = st or os.stat(path)
+    return not st.st_mode & stat.S_IWUSR or not os.access(path, os.W_OK)
+
+
+def write_atomically(target: str, data: bytes, old: os.stat_result | None = None,
+                     new_mode: int = 0o666) -> None:
+    """Put ``data`` in ``target`` (a real path, no link) keeping its mode and owner.
+
+    A new text goes to a temporary file in the same folder that replaces the old
+    one in one rename.  A file with several hard links is written in place instead
+    (a rename would cut it off from its other names): the text is first written to
+    a temporary file (so a full disk stops before the old file is touched), then
+    copied over the old content; if that fails, the old content is put back.
+    ``new_mode`` (less the umask) is the mode of a file that did not exist.
+    """
     folder = os.path.dirname(target) or "."
     if not os.path.isdir(folder):
         raise FileNotFoundError(errno.ENOENT, f"cannot save: the folder {folder} does not "
-                                              f"exist", os.fspath(path))
-    try:
-        mode = os.stat(target).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = None
+                                              f"exist", target)
+    mode = None if old is None else old.st_mode & 0o7777
     # The temporary file is born with its final permissions (the old file's, or
     # what the umask gives a new file), never wider: a private file is never
     # readable by others, not even while it is being written.
     tmp, fd = _create_temp(folder, os.path.basename(target),
-                           0o666 if mode is None else mode & 0o777)
+                           new_mode if mode is None else mode & 0o777)
     try:
         with os.fdopen(fd, "wb") as f:
             if mode is not None and hasattr(os, "fchmod"):
+                _keep_owner(f.fileno(), old)
                 os.fchmod(f.fileno(), mode)   # exactly the old mode (the umask may narrow it)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, target)
+        if old is not None and old.st_nlink > 1 and stat.S_ISREG(old.st_mode):
+            _write_in_place(target, data)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -279,6 +322,38 @@ def save(graph: Graph, path: str | os.PathLike) -> None:
             pass
         raise
     _sync_folder(folder)
+
+
+def _keep_owner(fd: int, old: os.stat_result) -> None:
+    """Give the new file the old one's owner and group where this process may
+    (root: both; a member of the old group: the group); else it stays ours."""
+    if not hasattr(os, "fchown"):
+        return
+    for uid, gid in ((old.st_uid, old.st_gid), (-1, old.st_gid)):
+        try:
+            os.fchown(fd, uid, gid)
+            return
+        except OSError:
+            continue
+
+
+def _write_in_place(target: str, data: bytes) -> None:
+    """Overwrite ``target``'s content (every hard link sees it); on an error put
+    the old content back."""
+    with open(target, "r+b") as f:
+        before = f.read()
+        try:
+            f.seek(0)
+            f.write(data)
+            f.truncate()
+            f.flush()
+            os.fsync(f.fileno())
+        except BaseException:
+            f.seek(0)
+            f.write(before)
+            f.truncate()
+            f.flush()
+            raise
 
 
 def _create_temp(folder: str, name: str, mode: int = 0o666) -> tuple[str, int]:

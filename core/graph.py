@@ -87,7 +87,8 @@ def check_id(node_id: Any) -> str:
     if not isinstance(node_id, str) or not node_id:
         raise BadIdError("a node id must be a non-empty string")
     if len(node_id) > MAX_ID_LENGTH:
-        raise BadIdError(f'node id "{node_id[:20]}…" is longer than {MAX_ID_LENGTH} characters')
+        raise BadIdError(f'node id "{node_id[:20]}…" has {len(node_id)} characters, longer '
+                         f'than the limit of {MAX_ID_LENGTH} characters')
     return node_id
 
 
@@ -114,6 +115,7 @@ class Graph:
         self._output: str | None = None
         self.title: str = ""
         self.description: str = ""
+        self.answer: str = ""           # the learner's own backward pass (chainrule grade)
         self.extra: dict = {}           # unknown top-level keys of a file
         self.edge_extra: dict[Edge, dict] = {}   # unknown keys of a file's edges
         self.groups: dict = {}          # id → core.groups.Group (composite gates)
@@ -581,6 +583,7 @@ class Graph:
         self._ports = dict(source._ports)
         self._output = source._output
         self.title, self.description = source.title, source.description
+        self.answer = source.answer
         self.extra = copy.deepcopy(source.extra)
         self.edge_extra = copy.deepcopy(source.edge_extra)
         self.groups = copy.deepcopy(source.groups)

@@ -209,10 +209,20 @@ class ParsedProgram:
     notes: list[Notice] = field(default_factory=list)
     #: Lint: valid but probably not meant, in order.
     warnings: list[Notice] = field(default_factory=list)
+    #: Node id → (line, column) of the expression that made it.
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: Answers only (:func:`parse_answer`): node id → what that node stands for, a
+    #: comparison ("<", ">=", ...) of its two inputs, or a list of expressions being
+    #: built ("wrap" [a], "pair" [a, b], "append" [*a, b]); such a node is made as a
+    #: ``sub`` or ``neg`` to keep its inputs, and the grader evaluates it as it says.
+    answer_ops: dict[str, str] = field(default_factory=dict)
 
 
-def parse_program(text: str) -> ParsedProgram:
-    """Read ``text`` into a graph; :class:`ProgramError` (with line and column) if it cannot be."""
+def parse_program(text: str, *, answer: bool = False) -> ParsedProgram:
+    """Read ``text`` into a graph; :class:`ProgramError` (with line and column) if it cannot be.
+
+    ``answer=True`` is the answer language of ``chainrule grade``
+    (:func:`parse_answer`)."""
     if not isinstance(text, str):
         raise ProgramError("a program must be text")
     if len(text) > MAX_PROGRAM_CHARS:
@@ -225,9 +235,17 @@ def parse_program(text: str) -> ParsedProgram:
         raise ProgramError(f"the program has {len(tree.body):,} statements; the limit is "
                            f"{MAX_PROGRAM_STATEMENTS:,}", 1, 1)
     try:
-        return _Builder(text, tree).build()
+        return _Builder(text, tree, answer).build()
     except RecursionError:
         raise ProgramError("the program is nested too deeply", 1, 1) from None
+
+
+def parse_answer(text: str) -> ParsedProgram:
+    """A learner's backward pass (``cli.md``, "chainrule grade"): the program language
+    with comparisons (``z > 0``: 1.0 or 0.0 element by element) and lists of
+    expressions (``[x[0] * g, x[1] * g]``), the nodes listed in
+    ``ParsedProgram.answer_ops``."""
+    return parse_program(text, answer=True)
 
 
 # ------------------------------------------------------------------ reading
@@ -321,10 +339,17 @@ _REFUSED_EXPRESSIONS: dict[type, str] = {
 }
 
 
+_COMPARISONS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
+                ast.NotEq: "!="}
+
+
 class _Builder:
     """One walk over the statements, adding nodes to a new graph."""
 
-    def __init__(self, text: str, tree: ast.Module):
+    def __init__(self, text: str, tree: ast.Module, answer: bool = False):
+        self.answer = answer
+        self.answer_ops: dict[str, str] = {}
+        self.positions: dict[str, tuple[int, int]] = {}
         self.lines = text.splitlines() or [""]
         self.tree = tree
         self.graph = Graph()
@@ -403,6 +428,7 @@ class _Builder:
             raise self.error(where, str(exc)) from None
         if op == "input":
             self.inputs_at[node_id] = where
+        self.positions[node_id] = self._where(where)
         return node_id
 
     def _connect(self, src: str, dst: str, port: int, where: ast.AST) -> None:
@@ -440,7 +466,8 @@ class _Builder:
         self._lint_reach(output)
         self._layout()
         return ParsedProgram(self.graph, output, list(self.unset), dict(self.bound),
-                             list(self.notes), list(self.warnings))
+                             list(self.notes), list(self.warnings), dict(self.positions),
+                             dict(self.answer_ops))
 
     def statement(self, stmt: ast.stmt) -> str | None:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -504,6 +531,14 @@ class _Builder:
         elif self._is_literal(value):                       # an input
             node_id = self._add(target, self._id_for_name(name), "input", self.literal(value))
         else:
+            if name not in self.bound and name not in self.functions \
+                    and name not in _LIBRARIES:
+                # ``f = 2 * f`` with f not yet assigned: f there is an input called f,
+                # made first so that the new node gets a fresh id.
+                used = next((n for n in ast.walk(value)
+                             if isinstance(n, ast.Name) and n.id == name), None)
+                if used is not None:
+                    self.name(used)
             node_id = self.expression(value, node_id=self._id_for_name(name))
             if self.graph.node(node_id).op == "input" and node_id not in self.unset:
                 self.inputs_at[node_id] = target  # Value(...): lint points at its name
@@ -532,7 +567,7 @@ class _Builder:
     def _is_literal(self, node: ast.expr) -> bool:
         """A number, ``-number`` or list: what ``NAME = ...`` turns into an input."""
         if isinstance(node, ast.List):
-            return True
+            return not self.answer or _all_numbers(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             node = node.operand
         return isinstance(node, ast.Constant) and _is_number(node.value)
@@ -587,6 +622,8 @@ class _Builder:
             self._check_constant(node)
             return self._add(node, node_id or self._fresh("c"), "const", self.literal(node))
         if isinstance(node, ast.List):
+            if self.answer and not _all_numbers(node):
+                return self.stack(node, node_id)
             return self._add(node, node_id or self._fresh("c"), "const", self.literal(node))
         if isinstance(node, ast.UnaryOp):
             return self.unary(node, node_id)
@@ -596,6 +633,8 @@ class _Builder:
             return self.call(node, node_id)
         if isinstance(node, ast.Subscript):
             return self.subscript(node, node_id)
+        if isinstance(node, ast.Compare) and self.answer:
+            return self.compare(node, node_id)
         if isinstance(node, ast.Attribute):
             if node.attr == "T" and not _library_root(node.value, self.bound):
                 op = self._op(node, "transpose", ".T")
@@ -636,6 +675,40 @@ class _Builder:
         self.bound[node.id] = node_id
         self.unset.append(node_id)
         return node_id
+
+    def compare(self, node: ast.Compare, node_id: str | None) -> str:
+        """``a > b`` (answers only): a node of two inputs standing for the comparison;
+        ``a < b < c`` is the product of ``a < b`` and ``b < c``."""
+        sides = [self.expression(node.left)] + [self.expression(c) for c in node.comparators]
+        made = []
+        for k, op in enumerate(node.ops):
+            symbol = _COMPARISONS.get(type(op))
+            if symbol is None:
+                raise self.error(node, "only the comparisons < <= > >= == != are supported")
+            last = k == len(node.ops) - 1 and len(node.ops) == 1
+            made.append(self._apply(node, "sub", sides[k:k + 2], node_id if last else None))
+            self.answer_ops[made[-1]] = symbol
+        result = made[0]
+        for k, other in enumerate(made[1:], 1):
+            result = self._apply(node, "mul", [result, other],
+                                 node_id if k == len(made) - 1 else None)
+        return result
+
+    def stack(self, node: ast.List, node_id: str | None) -> str:
+        """``[e1, e2, ...]`` of expressions (answers only): their values stacked."""
+        items = [self.expression(e) for e in node.elts]
+        if not items:
+            raise self.error(node, "an empty list is not a value")
+        if len(items) == 1:
+            made = self._apply(node, "neg", items, node_id)
+            self.answer_ops[made] = "wrap"
+            return made
+        made = self._apply(node, "sub", items[:2], node_id if len(items) == 2 else None)
+        self.answer_ops[made] = "pair"
+        for k, item in enumerate(items[2:], 3):
+            made = self._apply(node, "sub", [made, item], node_id if k == len(items) else None)
+            self.answer_ops[made] = "append"
+        return made
 
     def unary(self, node: ast.UnaryOp, node_id: str | None) -> str:
         if isinstance(node.op, ast.USub):
@@ -985,6 +1058,15 @@ class _Builder:
 
 
 _NODE = object()       # an index entry or setting that is an expression, not a literal
+
+
+def _all_numbers(node: ast.expr) -> bool:
+    """A (nested) list literal of numbers only, as a value is written."""
+    if isinstance(node, ast.List):
+        return all(_all_numbers(e) for e in node.elts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and _is_number(node.value)
 
 
 def _is_number(v) -> bool:

@@ -195,6 +195,16 @@ class Stepper:
     def run_all(self) -> None:
         self.jump(self.total)
 
+    def backward_position(self, node_id: str) -> int | None:
+        """How many steps show ``node_id``'s gradient being made (its backward step is
+        the last of them); None when it gets no gradient."""
+        plan = self.evaluation.plan
+        i = plan.index.get(node_id)
+        for k, entry in enumerate(plan.backward_steps if self.error is None else ()):
+            if entry.node == i:
+                return len(self.forward) + k + 1
+        return None
+
     @property
     def current(self) -> ForwardStep | BackwardStep | None:
         return self.steps[self.position - 1] if self.position else None

@@ -3,7 +3,9 @@
 The composition root (:mod:`chainrule.gui.entry`) calls :func:`main` for
 ``chainrule [FILE]``.  The window opens on ``path``, or on the default demo;
 a file that cannot be read still gives a
-window (on the default demo) with one dialog saying why.
+window (on the default demo) with one dialog saying why.  Then the recovery
+files a crash left behind are offered (:mod:`chainrule.gui.recovery`), and at
+the first start the welcome is shown.
 """
 from __future__ import annotations
 
@@ -70,7 +72,17 @@ def main(path: str | Path | None = None) -> int:
     if problem is not None:
         window.files.show_error("Cannot open file", f"{Path(path).name} could not be opened; "
                                 "the default demo is shown instead.", problem)
+    start_session(window)
     return app.exec()
+
+
+def start_session(window: MainWindow) -> None:
+    """What the first window offers at start: unsaved changes a crash left behind,
+    else (until dismissed for good) the welcome."""
+    from chainrule.gui import recovery
+    restored = recovery.offer(window)
+    if not restored and not window.settings.welcome_dismissed():
+        window.show_welcome()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from chainrule.core.graph import Edge, Graph, Node, Removal
 
 _MOVE_ID = 1001
 _VALUE_ID = 1002
+_ANSWER_ID = 1003
 
 
 def _restore_node(graph: Graph, node: Node) -> None:
@@ -104,8 +105,9 @@ class MoveNodes(QUndoCommand):
     """Move nodes; consecutive moves of the same nodes (arrow keys) merge into one step."""
 
     def __init__(self, doc, moves: dict[str, tuple[tuple[float, float] | None,
-                                               tuple[float, float]]], merge: bool = False):
-        super().__init__("Move" if len(moves) != 1 else f"Move {next(iter(moves))}")
+                                               tuple[float, float]]], merge: bool = False,
+                 text: str | None = None):
+        super().__init__(text or ("Move" if len(moves) != 1 else f"Move {next(iter(moves))}"))
         self.doc, self.moves, self.merge = doc, dict(moves), merge
 
     def id(self) -> int:
@@ -201,6 +203,30 @@ class ReplaceContent(QUndoCommand):
 
     def undo(self) -> None:
         self.doc.graph.assign(self.old)
+
+
+class SetAnswer(QUndoCommand):
+    """The learner's own backward pass kept with the graph (the file's ``answer``);
+    typing merges into one step, as an editor's undo does."""
+
+    def __init__(self, doc, text: str):
+        super().__init__("Edit your backward pass")
+        self.doc, self.old, self.new = doc, doc.graph.answer, text
+
+    def id(self) -> int:
+        return _ANSWER_ID
+
+    def mergeWith(self, other) -> bool:                 # noqa: N802 (Qt's name)
+        if not isinstance(other, SetAnswer) or other.doc is not self.doc:
+            return False
+        self.new = other.new
+        return True
+
+    def redo(self) -> None:
+        self.doc.graph.answer = self.new
+
+    def undo(self) -> None:
+        self.doc.graph.answer = self.old
 
 
 # ---------------------------------------------------------------- macros

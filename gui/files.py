@@ -11,13 +11,19 @@ share:
   (:meth:`FileController.show_error`) and leaves the current graph alone —
   the new graph replaces the old one only once it has been read whole;
 * a demo opens as an untitled copy, so Save asks where to put it and the
-  packaged demo is never overwritten.
+  packaged demo is never overwritten;
+* the open file is watched (:mod:`chainrule.gui.disk_watch`): a change by
+  another program is announced (``disk_changed``), and Save over a file that
+  changed since it was read asks first; a read-only file is replaced only
+  when the user says so; a file open in another window of this process brings
+  that window forward, one open in another Chainrule process is warned about.
 
 The dialogs are methods of their own so tests can replace them.
 """
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +34,10 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayo
 
 from chainrule import resources
 from chainrule.core.errors import ChainruleError
-from chainrule.core.fileformat import regular_file_problem
+from chainrule.core.fileformat import ReadOnlyFileError, regular_file_problem
 from chainrule.core.graph import Graph
+from chainrule.gui import windows
+from chainrule.gui.disk_watch import CHANGED, DiskWatch, OpenLock
 from chainrule.gui.safe_text import SafeTextBrowser, plain_message_box
 from chainrule.gui.settings import MAX_RECENT, Settings
 
@@ -92,9 +100,9 @@ def read_graph(path: Path | str) -> Graph:
     return graph
 
 
-def write_graph(graph: Graph, path: Path | str) -> None:
+def write_graph(graph: Graph, path: Path | str, replace_read_only: bool = False) -> None:
     from chainrule.core import fileformat
-    fileformat.save(graph, path)
+    fileformat.save(graph, path, replace_read_only=replace_read_only)
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -134,6 +142,8 @@ class FileController(QObject):
     recent_changed = Signal()
     #: Where the current graph came from changed: (path or None, demo name or None).
     origin_changed = Signal(object, object)
+    #: The open file changed on disk behind the window: disk_watch.CHANGED or MISSING.
+    disk_changed = Signal(str)
 
     def __init__(self, document, settings: Settings, window: QWidget):
         super().__init__(window)
@@ -142,6 +152,9 @@ class FileController(QObject):
         self.window = window
         self.recent = RecentFiles(settings)
         self.demo_name: str | None = None      # set while the graph is an untitled demo copy
+        self.disk = DiskWatch(self)
+        self.disk.changed.connect(self.disk_changed)
+        self.open_lock = OpenLock()
 
     # ---------------------------------------------- dialogs (patchable)
 
@@ -156,6 +169,52 @@ class FileController(QObject):
         plain_message_box(box)
         box.setDefaultButton(QMessageBox.StandardButton.Save)
         return QMessageBox.StandardButton(box.exec())
+
+    def _ask(self, title: str, text: str, detail: str, buttons: list[tuple[str, object]],
+             default: int = 0) -> str | None:
+        """A question with named buttons; returns the chosen name (None: closed)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text,
+                          QMessageBox.StandardButton.NoButton, self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(detail)
+        plain_message_box(box)
+        made = [(box.addButton(name, role), name) for name, role in buttons]
+        box.setDefaultButton(made[default][0])
+        box.exec()
+        return dict(made).get(box.clickedButton())
+
+    def ask_overwrite_changed(self, path: Path) -> bool:
+        """Save over a file another program changed since it was read?"""
+        R = QMessageBox.ButtonRole
+        return self._ask("File changed on disk", f"{path.name} changed on disk since you "
+                         "opened it. Save over it anyway?",
+                         "Saving replaces the other program's version with yours.",
+                         [("Save Anyway", R.DestructiveRole), ("Cancel", R.RejectRole)],
+                         default=1) == "Save Anyway"
+
+    def ask_read_only(self, path: Path, reason: str) -> str | None:
+        """"Replace", "Save As" or None for a read-only file."""
+        R = QMessageBox.ButtonRole
+        answer = self._ask("Read-only file", f"{reason[:1].upper()}{reason[1:]}.",
+                           "Replace it anyway (it stays read-only), or save under another "
+                           "name?", [("Save As…", R.AcceptRole), ("Replace", R.DestructiveRole),
+                                     ("Cancel", R.RejectRole)])
+        return {"Save As…": "Save As", "Replace": "Replace"}.get(answer or "")
+
+    def ask_reload_discarding(self) -> bool:
+        R = QMessageBox.ButtonRole
+        return self._ask("Reload from disk", f"Discard your unsaved changes and reload "
+                         f"{self.display_name()} from disk?", "Your changes are lost.",
+                         [("Discard and Reload", R.DestructiveRole), ("Cancel", R.RejectRole)],
+                         default=1) == "Discard and Reload"
+
+    def ask_open_elsewhere(self, path: Path, pid: int) -> bool:
+        R = QMessageBox.ButtonRole
+        return self._ask("Open in another window", f"{path.name} is already open in another "
+                         f"Chainrule (process {pid}).",
+                         "Editing it in both means one save overwrites the other.",
+                         [("Open Anyway", R.AcceptRole), ("Cancel", R.RejectRole)],
+                         default=1) == "Open Anyway"
 
     def show_error(self, title: str, text: str, detail: str = "") -> None:
         box = QMessageBox(QMessageBox.Icon.Critical, title, text,
@@ -209,12 +268,18 @@ class FileController(QObject):
         return True
 
     def open(self, path: Path | str | None = None, *, ask: bool = True) -> bool:
-        """Open a file (asking for one when ``path`` is None). False if nothing changed."""
+        """Open a file (asking for one when ``path`` is None). False if nothing changed.
+
+        A file already open in another window of this process brings that window
+        forward instead; one open in another Chainrule process asks first.
+        """
+        if path is not None and self._open_elsewhere(Path(path)):
+            return False
         if ask and not self.maybe_save():
             return False
         if path is None:
             path = self.ask_open_path()
-            if path is None:
+            if path is None or self._open_elsewhere(Path(path)):
                 return False
         path = Path(path)
         graph = self._read_or_report(path)
@@ -231,6 +296,58 @@ class FileController(QObject):
         self.settings.set_last_directory(path.resolve().parent)
         self.recent_changed.emit()
         self.document.message.emit(f"Opened {path.name}.")
+
+    def _open_elsewhere(self, path: Path) -> bool:
+        """True (and the other window brought forward, or the user declined) when
+        ``path`` should not be opened here."""
+        if self.document.path is not None and path.exists() and \
+                self.document.path.resolve() == path.resolve():
+            return False                   # this window's own file: open reads it again
+        other = windows.window_with(path, besides=self.window)
+        if other is not None:
+            windows.bring_forward(other)
+            other.document.message.emit(f"{path.name} is open in this window.")
+            return True
+        pid = OpenLock.holder(path)
+        if pid is not None and pid != os.getpid():
+            return not self.ask_open_elsewhere(path, pid)
+        return False
+
+    def restore(self, graph: Graph, path: str | None, demo: str | None) -> None:
+        """Show recovered unsaved changes: the file as on disk (if it is still there)
+        with the recovered graph over it as one undo step, so the window is modified
+        and Undo shows what is on disk (or the demo it was a copy of)."""
+        base = Graph()
+        source = Path(path) if path else (DEMO_DIR / f"{demo}{SUFFIX}" if demo else None)
+        if source is not None and source.is_file():
+            try:
+                base = read_graph(source)
+            except (ChainruleError, OSError):
+                base = Graph()
+        self._show(base, Path(path) if path else None, None if path else demo)
+        from chainrule.gui.commands import ReplaceContent
+        self.document.push(ReplaceContent(self.document, graph, "Recover unsaved changes"))
+        self.document.message.emit(f"Recovered the unsaved changes to {self.display_name()}; "
+                                   "save to keep them.")
+
+    def reload(self) -> bool:
+        """Read the open file again (after another program changed it)."""
+        path = self.document.path
+        if path is None:
+            return False
+        if self.document.modified and not self.ask_reload_discarding():
+            return False
+        graph = self._read_or_report(path)
+        if graph is None:
+            return False
+        self._show(graph, path, None)
+        self.document.message.emit(f"Reloaded {path.name} from disk.")
+        return True
+
+    def keep_mine(self) -> None:
+        """Keep the graph in the window; the next Save still asks before overwriting."""
+        self.document.message.emit(f"Kept your version; saving asks before it replaces "
+                                   f"the one on disk.")
 
     def open_recent(self, path: str) -> bool:
         problem = regular_file_problem(path)
@@ -263,6 +380,10 @@ class FileController(QObject):
 
     def open_default_demo(self) -> bool:
         return self.open_demo(default_demo(), ask=False)
+
+    def open_default_demo_asking(self) -> bool:
+        """The neuron demo, asking first about unsaved changes (the welcome's button)."""
+        return self.open_demo(default_demo())
 
     def save(self) -> bool:
         if self.document.path is None:
@@ -298,20 +419,47 @@ class FileController(QObject):
         return None
 
     def _write(self, path: Path) -> bool:
+        same = self.document.path is not None and path.exists() and \
+            self.document.path.resolve() == path.resolve()
+        if same and self.disk.state() == CHANGED and not self.ask_overwrite_changed(path):
+            return False
         try:
             write_graph(self.document.graph, path)
+        except ReadOnlyFileError as exc:
+            answer = self.ask_read_only(path, exc.strerror)
+            if answer == "Save As":
+                return self.save_as()
+            if answer != "Replace":
+                self.document.message.emit(f"Not saved: {exc.strerror}.")
+                return False
+            try:
+                write_graph(self.document.graph, path, replace_read_only=True)
+            except (OSError, ChainruleError) as again:
+                return self._write_failed(path, again)
         except (OSError, ChainruleError) as exc:
-            detail = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
-            self.show_error("Cannot save file", f"{path.name} could not be saved.", detail)
-            return False
+            return self._write_failed(path, exc)
+        self.disk.watch(path)             # what is on disk is ours now
+        self.open_lock.hold(path)
         self.document.undo_stack.setClean()
         self.document.message.emit(f"Saved {path.name}.")
         return True
 
+    def _write_failed(self, path: Path, exc: Exception) -> bool:
+        detail = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+        self.show_error("Cannot save file", f"{path.name} could not be saved.", detail)
+        return False
+
     def _show(self, graph: Graph, path: Path | None, demo: str | None) -> None:
         self.demo_name = demo
         self.document.set_graph(graph, path)
+        self.disk.watch(path)
+        self.open_lock.hold(path)
         self.origin_changed.emit(path, demo)
+
+    def close(self) -> None:
+        """The window closes: stop watching and let go of the file."""
+        self.disk.watch(None)
+        self.open_lock.release()
 
     def _start_dir(self) -> str:
         if self.document.path is not None:

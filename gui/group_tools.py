@@ -228,6 +228,11 @@ class GroupTools(QObject):
             self.crumbs.hide()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.canvas and event.type() == QEvent.ShortcutOverride and \
+                event.key() in (Qt.Key_Return, Qt.Key_Enter) and not event.modifiers() and \
+                self.scene.groups.selected_groups():
+            event.accept()           # Enter on a selected group opens it (not Edit Node)
+            return True
         if watched is self.canvas and event.type() == QEvent.KeyPress:
             key = event.key()
             if key in (Qt.Key_Return, Qt.Key_Enter) and not event.modifiers():

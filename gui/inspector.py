@@ -144,7 +144,7 @@ class Inspector(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.id_edit = QLineEdit()
         self.id_edit.setObjectName("idEdit")
-        self.id_edit.setMaxLength(64)
+        # No setMaxLength: a too-long id is refused with the reason, never cut short.
         self.id_edit.editingFinished.connect(self._commit_id)
         self.label_edit = QLineEdit()
         self.label_edit.setObjectName("labelEdit")

@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from chainrule.core.errors import ChainruleError
@@ -90,6 +90,22 @@ class LearningTools(QObject):
             "Show beside the right gradients what a backward pass that assigns instead of "
             "adding at forks would compute")
         a["misconception"].setCheckable(True)
+        # The rest of the misconception library: one toggle each, one on at a time.
+        from chainrule.core.misconception import LIBRARY
+        group = QActionGroup(w)
+        group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+        group.addAction(a["misconception"])
+        self.misconception_actions = {"overwrite": a["misconception"]}
+        for key, entry in LIBRARY.items():
+            if key == "overwrite":
+                continue
+            action = QAction(entry.title, w, checkable=True)
+            action.setObjectName(f"action_misconception_{key}")
+            action.setStatusTip(f"{entry.explanation} (shows on the demo {entry.demo})")
+            action.triggered.connect(lambda _c=False: self._misconception_toggled())
+            group.addAction(action)
+            self.misconception_actions[key] = action
+        self.misconception_group = group
         a["show_train"] = add("show_train", "&Train Panel", self.show_train_panel,
                               "Open the Train panel: learning rate, Step, Run, Reset, loss plot")
         a["train_step"] = add("train_step", "Training &Step", self.train_panel.step,
@@ -113,7 +129,10 @@ class LearningTools(QObject):
         menu.addSeparator()
         menu.addActions([a["check_gradients"], a["check_all_nodes"]])
         menu.addSeparator()
-        menu.addActions([a["flow_view"], a["misconception"]])
+        menu.addAction(a["flow_view"])
+        mistakes = menu.addMenu("&Misconceptions")
+        mistakes.setObjectName("misconceptionMenu")
+        mistakes.addActions(list(self.misconception_actions.values()))
         menu.addSeparator()
         menu.addAction(a["quiz_mode"])
         self.menu = menu
@@ -150,7 +169,8 @@ class LearningTools(QObject):
         self.flow.set_enabled(self.actions["flow_view"].isChecked())
 
     def _misconception_toggled(self) -> None:
-        self.misconception.set_enabled(self.actions["misconception"].isChecked())
+        on = next((k for k, a in self.misconception_actions.items() if a.isChecked()), None)
+        self.misconception.set_misconception(on)
 
     def _quiz_toggled(self) -> None:
         on = self.actions["quiz_mode"].isChecked()
@@ -164,8 +184,11 @@ class LearningTools(QObject):
         self.actions["flow_view"].setChecked(on)
         self._flow_toggled()
 
-    def set_misconception(self, on: bool) -> None:
-        self.actions["misconception"].setChecked(on)
+    def set_misconception(self, on: bool | str) -> None:
+        """True/False: the overwrite toggle; a key: that entry of the library on."""
+        key = "overwrite" if on is True else on
+        for k, action in self.misconception_actions.items():
+            action.setChecked(k == key)
         self._misconception_toggled()
 
     # ------------------------------------------------------------ export

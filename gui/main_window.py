@@ -14,12 +14,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel,
-                               QMainWindow, QMessageBox, QStyle, QToolBar, QUndoView, QWidget)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel,
+                               QMainWindow, QMessageBox, QStyle, QToolBar, QUndoView,
+                               QVBoxLayout, QWidget)
 
 from chainrule.core.formatting import format_value
 from chainrule.gui.commands import SetOutput
+from chainrule.gui.change_bar import ChangeBar
 from chainrule.gui.files import DemoBrowser, FileController, list_demos
+from chainrule.gui.keyboard_build import KeyboardBuilding
+from chainrule.gui.recovery import Autosave
 from chainrule.gui.inspector import Inspector
 from chainrule.gui.group_tools import GroupTools
 from chainrule.gui.learning import LearningTools
@@ -55,11 +59,23 @@ class MainWindow(QMainWindow):
 
         self.canvas = make_canvas(self.document, self)
         self.canvas.setObjectName("canvas")
-        self.setCentralWidget(self.canvas)
         # A file dragged over the canvas is the window's business, not the scene's.
         self.canvas.viewport().installEventFilter(self)
 
         self.files = FileController(self.document, self.settings, self)
+        # The canvas with, above it, the bar that says the file changed on disk.
+        self.change_bar = ChangeBar(self.files)
+        centre = QWidget(self)
+        centre.setObjectName("centre")
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.change_bar)
+        column.addWidget(self.canvas, 1)
+        self.setCentralWidget(centre)
+        self.autosave = Autosave(self)
+        self.keyboard = KeyboardBuilding(self.canvas, self.document, self)
+        self.closed = False
         self.palette = Palette()
         self.inspector = Inspector(self.document)
         self.undo_view = QUndoView(self.document.undo_stack)
@@ -89,6 +105,9 @@ class MainWindow(QMainWindow):
         self.step_through = StepThrough(self)
         # Train panel, gradient check, flow view, misconception, quiz, Export as Python.
         self.learning = LearningTools(self, self.step_through.controller)
+        # Your Backward Pass: the learner's own backward pass, checked (beside Chain Rule).
+        from chainrule.gui.answer_tools import AnswerTools
+        self.answer = AnswerTools(self, self.step_through)
         # Groups: composite gates, equivalence, expand to scalars.
         self.group_tools = GroupTools(self)
         self._connect()
@@ -129,12 +148,15 @@ class MainWindow(QMainWindow):
         SP = QStyle.StandardPixmap
         c, f = self.canvas, self.files
         self._action("new", "&New", f.new, "Start an empty graph", SP.SP_FileIcon)
+        self._action("new_window", "New &Window", self.new_window,
+                     "Open another editor window with an empty graph")
         self._action("open", "&Open…", f.open, "Open a .cgraph file", SP.SP_DirOpenIcon)
+        self._action("close_window", "&Close", self.close, "Close this window")
         self._action("save", "&Save", f.save, "Save the graph", SP.SP_DialogSaveButton)
         self._action("save_as", "Save &As…", f.save_as, "Save the graph under a new name")
         self._action("export_image", "&Export Image…", self.export_image,
                      "Write the canvas as a PNG or SVG image")
-        self._action("quit", "&Quit", self.close, "Close the editor")
+        self._action("quit", "&Quit", QApplication.closeAllWindows, "Close every editor window")
 
         undo = self.document.undo_stack.createUndoAction(self, "&Undo")
         redo = self.document.undo_stack.createRedoAction(self, "&Redo")
@@ -158,10 +180,26 @@ class MainWindow(QMainWindow):
         self._action("delete", "&Delete", c.delete_selection, "Delete the selection",
                      SP.SP_TrashIcon)
         self._action("select_all", "Select &All", c.select_all, "Select every node")
+        k = self.keyboard
+        self._action("rename", "&Rename", lambda: c.inline_rename.start(),
+                     "Rename the selected card where it stands")
+        self._action("select_next", "Select &Next Node", lambda: k.select_step(1),
+                     "Select the next node (left to right)")
+        self._action("select_previous", "Select &Previous Node", lambda: k.select_step(-1),
+                     "Select the previous node")
+        self._action("edit_node", "&Edit Node", lambda: k.edit_in(self.inspector,
+                                                                 self._node_activated),
+                     "Edit the selected node in the inspector")
+        self._action("wire", "&Wire…", k.wire, "Connect the selected node: pick a port")
+        self._action("unwire", "&Unwire…", k.unwire, "Remove a wire of the selected node")
+        self._action("find_node", "Find &Node…", k.find_node, "Find a node by id or label")
+        self._action("tidy_layout", "&Tidy Layout", k.tidy,
+                     "Lay the graph out in layers (one undo step)")
         # The keys of these act on the canvas only while it has the focus: in a table, a
         # list or a text field, Backspace, Ctrl+C or Ctrl+A belong to that widget.  The
         # menu items and toolbar buttons work wherever the focus is.
-        for name in ("cut", "copy", "paste", "duplicate", "delete", "select_all"):
+        for name in ("cut", "copy", "paste", "duplicate", "delete", "select_all", "rename",
+                     "edit_node", "select_next", "select_previous", "wire", "unwire"):
             action = self.actions[name]
             self.removeAction(action)
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -186,6 +224,10 @@ class MainWindow(QMainWindow):
         self._action("demos", "&Demos…", self.show_demo_browser,
                      "Browse the demo graphs with their explanations")
         self._action("about", "&About Chainrule", self.show_about)
+        self._action("keyboard_shortcuts", "&Keyboard Shortcuts", self.show_shortcuts,
+                     "Every key of the editor")
+        self._action("getting_started", "&Getting Started", self.show_welcome,
+                     "What Chainrule is and the keys that matter")
         # The canvas's right-click menu offers these same actions (gui/canvas/context_menu).
         c.context_actions = {name: self.actions[name] for name in (
             "set_output", "cut", "copy", "paste", "duplicate", "delete", "select_all", "fit_all")}
@@ -194,7 +236,7 @@ class MainWindow(QMainWindow):
         a = self.actions
         bar = self.menuBar()
         self.file_menu = file_menu = bar.addMenu("&File")
-        file_menu.addActions([a["new"], a["open"]])
+        file_menu.addActions([a["new"], a["new_window"], a["open"]])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -209,7 +251,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a["export_image"])
         file_menu.addSeparator()
-        file_menu.addAction(a["quit"])
+        file_menu.addActions([a["close_window"], a["quit"]])
         self._fill_recent_menu()
 
         self.edit_menu = edit = bar.addMenu("&Edit")
@@ -217,12 +259,15 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         edit.addActions([a["cut"], a["copy"], a["paste"], a["duplicate"], a["delete"]])
         edit.addSeparator()
-        edit.addActions([a["select_all"], a["set_output"]])
+        edit.addActions([a["select_all"], a["select_next"], a["select_previous"],
+                         a["set_output"]])
         edit.addSeparator()
-        edit.addAction(a["find_op"])
+        edit.addActions([a["rename"], a["edit_node"], a["wire"], a["unwire"]])
+        edit.addSeparator()
+        edit.addActions([a["find_node"], a["find_op"]])
 
         view = bar.addMenu("&View")
-        view.addActions([a["fit_all"], a["zoom_in"], a["zoom_out"]])
+        view.addActions([a["fit_all"], a["zoom_in"], a["zoom_out"], a["tidy_layout"]])
         view.addSeparator()
         precision = view.addMenu("&Precision")
         precision.addActions(list(self.precision_actions.values()))
@@ -232,7 +277,8 @@ class MainWindow(QMainWindow):
         self.view_menu = view
 
         self.help_menu = help_menu = bar.addMenu("&Help")
-        help_menu.addActions([a["demos"], a["about"]])
+        help_menu.addActions([a["getting_started"], a["keyboard_shortcuts"], a["demos"],
+                              a["about"]])
 
     def _build_toolbar(self) -> None:
         a = self.actions
@@ -380,6 +426,27 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.chosen is not None:
             self.files.open_demo(dialog.chosen.path)
 
+    def new_window(self):
+        from chainrule.gui.windows import new_window
+        return new_window(self.settings, beside=self)
+
+    def show_shortcuts(self):
+        from chainrule.gui.help_dialogs import ShortcutsDialog
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def show_welcome(self):
+        """The welcome (Help ▸ Getting Started; at the first start until dismissed)."""
+        from chainrule.gui.help_dialogs import WelcomeDialog
+        dialog = WelcomeDialog(self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open_demo.connect(lambda: self.files.open_default_demo_asking())
+        dialog.show()
+        self.welcome = dialog
+        return dialog
+
     def show_about(self) -> None:
         QMessageBox.about(self, "About Chainrule",
                           "<h3>Chainrule</h3><p>A desktop lab for backpropagation: build a "
@@ -501,5 +568,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_layout()
+        self.autosave.close()          # a clean close: nothing to recover
+        self.files.close()
+        self.closed = True
         event.accept()
 

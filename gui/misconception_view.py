@@ -1,4 +1,12 @@
-"""The misconception toggle: "Overwrite instead of add at forks", beside the right numbers.
+"""The misconception toggles: what a program with one mistake computes, beside the right numbers.
+
+Each entry of :data:`chainrule.core.misconception.LIBRARY` (value instead of
+gradient, overwrite at forks, upstream dropped, ReLU masked by the gradient,
+σ′ on the gradient, bias not summed, W⁻¹ for Wᵀ, gradients not zeroed) is a
+toggle; one is on at a time.  For every entry but the overwrite, every node
+whose gradient the wrong program gets wrong has a purple pill ``✗ 1.462
+(right 0.3932)`` with the mistake in its tooltip.  The overwrite entry keeps
+its own fuller view:
 
 The most common bug of hand-written backprop is ``grads[x] = g`` where it
 should be ``grads[x] += g``: at a node that feeds several wires (a fork) only
@@ -28,7 +36,7 @@ from PySide6.QtCore import QObject
 from chainrule.core.engine import Evaluation
 from chainrule.core.errors import ChainruleError
 from chainrule.core.graph import Edge
-from chainrule.core.misconception import fork_nodes, overwrite_pass
+from chainrule.core.misconception import LIBRARY, fork_nodes, overwrite_pass, unzeroed_training
 from chainrule.core.stepper import NOT_YET
 from chainrule.gui.canvas import style
 
@@ -92,6 +100,21 @@ def overwrite_annotations(graph, evaluation: Evaluation, fmt) -> tuple[dict, dic
     return wires, nodes
 
 
+def library_annotations(key: str, graph, evaluation: Evaluation, fmt) -> dict:
+    """Node id → (pill text, tooltip) where misconception ``key``'s program differs."""
+    entry = LIBRARY[key]
+    wrong = entry.gradients(graph, evaluation)
+    marks = {}
+    for node_id, bad in wrong.items():
+        right = evaluation.grad(node_id) if node_id in graph else None
+        if _same(right, bad):
+            continue
+        marks[node_id] = (f"✗ {fmt(bad)} (right {fmt(right)})",
+                          f"{entry.title}: {entry.explanation} For {node_id} that program "
+                          f"computes {fmt(bad)}; the right gradient is {fmt(right)}.")
+    return marks
+
+
 class MisconceptionView(QObject):
     """Shows the overwrite program's numbers on ``scene`` while enabled."""
 
@@ -100,21 +123,55 @@ class MisconceptionView(QObject):
         self.document = document
         self.scene = scene
         self.enabled = False
+        self.key = "overwrite"          # which entry of the library the toggle shows
         self.wrong_count = 0
         # (evaluation, precision) → (wire texts, node marks): the full pass's annotations
         self._annotated: tuple | None = None
         document.current_evaluation_changed.connect(self.refresh)
         document.graph_replaced.connect(self._refresh)
 
+    def set_misconception(self, key: str | None) -> None:
+        """Show the library's entry ``key`` (None: none)."""
+        if key is None:
+            self.set_enabled(False)
+            return
+        self.key = key
+        self._annotated = None
+        self.set_enabled(True)
+
     def set_enabled(self, on: bool) -> None:
         self.enabled = bool(on)
         self._refresh()
-        if self.enabled:
+        if self.enabled and self.key != "overwrite":
+            entry = LIBRARY[self.key]
+            n = self.wrong_count
+            self.document.message.emit(
+                f"{entry.title}: {entry.explanation} Purple: what that program computes; "
+                f"{n} node{'s' * (n != 1)} get a wrong gradient here." + self._growth())
+        elif self.enabled:
             forks = len(fork_nodes(self.document.graph))
             tail = (f" This graph has {forks} fork{'s' * (forks != 1)}; "
                     f"{self.wrong_count} node{'s' * (self.wrong_count != 1)} get a wrong gradient."
                     if forks else " This graph has no fork: both programs agree.")
             self.document.message.emit(EXPLANATION + tail)
+
+    def _growth(self) -> str:
+        """For the gradients not zeroed: how the step grows, step after step."""
+        if self.key != "not_zeroed":
+            return ""
+        try:
+            steps = unzeroed_training(self.document.graph, steps=5)
+        except (ChainruleError, ValueError, ArithmeticError):
+            return ""
+        if not steps or not steps[0].right:
+            return " (no trainable inputs here: mark some Trainable)"
+
+        def size(grads) -> str:
+            return self.scene.format(sum(float(np.sum(np.abs(g))) for g in grads.values()))
+        used = ", ".join(size(s.used) for s in steps)
+        right = ", ".join(size(s.right) for s in steps)
+        return (f" Over 5 steps the summed |gradient| used is {used}; zeroed, it would be "
+                f"{right}.")
 
     def refresh(self, *_args) -> None:
         """Follow the current evaluation (an edit, a move of the step-through) while enabled."""
@@ -142,14 +199,24 @@ class MisconceptionView(QObject):
         scene.set_node_marks(MARK, {n: (text, color, tip) for n, (text, tip) in nodes.items()})
         self.wrong_count = sum(1 for text, _ in nodes.values() if not text.startswith("fork:"))
 
+    def marks(self) -> dict[str, str]:
+        """Node id → the pill shown now (for tests and the status line)."""
+        return {n: item.mark_text(MARK) for n, item in self.scene.nodes.items()
+                if item.mark_text(MARK) is not None}
+
     def _annotations(self, evaluation: Evaluation) -> tuple[dict, dict]:
         cached = self._annotated
         precision = self.scene.precision
         if cached is not None and cached[0] is evaluation and cached[1] == precision:
             return cached[2]
         try:
-            result = overwrite_annotations(self.document.graph, evaluation, self.scene.format)
-        except ChainruleError:
+            if self.key == "overwrite":
+                result = overwrite_annotations(self.document.graph, evaluation,
+                                               self.scene.format)
+            else:
+                result = {}, library_annotations(self.key, self.document.graph, evaluation,
+                                                 self.scene.format)
+        except (ChainruleError, ValueError, ArithmeticError, np.linalg.LinAlgError):
             result = {}, {}
         self._annotated = (evaluation, precision, result)
         return result

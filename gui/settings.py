@@ -22,6 +22,8 @@ from PySide6.QtCore import QByteArray, QSettings
 MAX_RECENT = 10
 PRECISIONS = (2, 3, 4, 6)
 DEFAULT_PRECISION = 4
+DEFAULT_AUTOSAVE_S = 5
+AUTOSAVE_RANGE = (1, 600)
 
 
 class Settings:
@@ -81,6 +83,30 @@ class Settings:
 
     def set_precision(self, digits: int) -> None:
         self.qsettings.setValue("view/precision", int(digits))
+
+    # ----------------------------------------------------------- autosave
+
+    @property
+    def autosave_interval_s(self) -> int:
+        """Seconds after the last edit before unsaved changes go to the recovery file."""
+        return self._int("files/autosave_interval_s", DEFAULT_AUTOSAVE_S, AUTOSAVE_RANGE)
+
+    @autosave_interval_s.setter
+    def autosave_interval_s(self, seconds: int) -> None:
+        self.qsettings.setValue("files/autosave_interval_s", int(seconds))
+
+    def _int(self, key: str, default: int, bounds: tuple[int, int]) -> int:
+        try:
+            value = int(self.qsettings.value(key, default))
+        except (TypeError, ValueError):
+            return default
+        return value if bounds[0] <= value <= bounds[1] else default
+
+    def welcome_dismissed(self) -> bool:
+        return str(self.qsettings.value("help/welcome_dismissed", "false")).lower() == "true"
+
+    def set_welcome_dismissed(self, dismissed: bool) -> None:
+        self.qsettings.setValue("help/welcome_dismissed", "true" if dismissed else "false")
 
     # -------------------------------------------------------------------
 

@@ -74,6 +74,7 @@ class NodeItem(QGraphicsItem):
         self.stub_emphasized = False
         # Learning views: small pills under the card, by who set them ("check", "fork").
         self.marks: dict[str, tuple[str, QColor, str]] = {}
+        self.rings: dict[str, QColor] = {}      # key → colour of a ring round the card
         self._hovered = False
         self._rect = QRectF()
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
@@ -152,6 +153,11 @@ class NodeItem(QGraphicsItem):
         else:
             painter.setPen(QPen(style.CARD_BORDER, 1.2))
         painter.drawRoundedRect(card, style.CORNER, style.CORNER)
+        for k, color in enumerate(self.rings.values()):
+            grow = 7 + 5 * k
+            painter.setPen(QPen(color, 3.5))
+            painter.drawRoundedRect(card.adjusted(-grow, -grow, grow, grow), style.CORNER + grow,
+                                    style.CORNER + grow)
         if selected:
             painter.setPen(QPen(style.SELECTION, 2.5))
             painter.drawRoundedRect(card.adjusted(-4, -4, 4, 4), style.CORNER + 3, style.CORNER + 3)
@@ -421,6 +427,10 @@ class NodeItem(QGraphicsItem):
         if self.marks:
             rect = rect.united(QRectF(-20, style.NODE_H, style.NODE_W + 40,
                                       6 + 17 * len(self.marks)))
+        if self.rings:
+            grow = 10 + 5 * len(self.rings)
+            rect = rect.united(QRectF(-grow, -grow, style.NODE_W + 2 * grow,
+                                      style.NODE_H + 2 * grow))
         if self.is_output:
             mid = style.NODE_W + style.PORT_R + style.STUB_LEN / 2
             rect = rect.united(QRectF(mid - style.LABEL_MAX_W / 2 - 4, style.NODE_H / 2 - 24,
@@ -502,6 +512,18 @@ class NodeItem(QGraphicsItem):
             self.marks.pop(key, None)
         else:
             self.marks[key] = new
+        self._update_rect()
+        self.update()
+
+    def set_ring(self, key: str, color: QColor | None) -> None:
+        """A coloured ring round the card (``key`` says whose); None removes it."""
+        if self.rings.get(key) == (None if color is None else QColor(color)):
+            return
+        self.prepareGeometryChange()
+        if color is None:
+            self.rings.pop(key, None)
+        else:
+            self.rings[key] = QColor(color)
         self._update_rect()
         self.update()
 

@@ -9,13 +9,14 @@ decides what to add and where.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QFrame, QLineEdit, QListWidget, QListWidgetItem, QStyle,
                                QStyledItemDelegate, QVBoxLayout)
 
 from chainrule.core.ops import OPS, Op
 from chainrule.gui.canvas import style
+from chainrule.gui.canvas.picker import FilterPopup
 
 
 def matching_ops(text: str, with_inputs_only: bool = False) -> list[Op]:
@@ -69,11 +70,10 @@ class _OpDelegate(QStyledItemDelegate):
         return QSize(300, 26)
 
 
-class QuickAddPopup(QFrame):
+class QuickAddPopup(FilterPopup):
     """A small frameless search box with the matching ops under it."""
 
     chosen = Signal(str)        # op name
-    closed = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent, Qt.Popup | Qt.FramelessWindowHint)
@@ -98,23 +98,12 @@ class QuickAddPopup(QFrame):
         layout.addWidget(self.list)
         self.resize(340, 330)
         self._inputs_only = False
-        self.edit.textChanged.connect(self._refilter)
-        self.edit.returnPressed.connect(self._choose_current)
-        self.list.itemClicked.connect(self._choose_item)
-        self.edit.installEventFilter(self)
+        self._wire_up()
 
     def open_at(self, global_pos: QPoint, with_inputs_only: bool = False) -> None:
         """Show the popup with its top-left corner at ``global_pos``, text cleared."""
         self._inputs_only = with_inputs_only
-        self.edit.blockSignals(True)
-        self.edit.clear()
-        self.edit.blockSignals(False)
-        self._refilter("")
-        self.move(global_pos)
-        self.show()
-        self.raise_()
-        self.activateWindow()
-        self.edit.setFocus(Qt.PopupFocusReason)
+        self._show_at(global_pos)
 
     def _refilter(self, text: str) -> None:
         self.list.clear()
@@ -126,29 +115,7 @@ class QuickAddPopup(QFrame):
         if self.list.count():
             self.list.setCurrentRow(0)
 
-    def _choose_current(self) -> None:
-        item = self.list.currentItem()
-        if item is not None:
-            self._choose_item(item)
-
     def _choose_item(self, item: QListWidgetItem) -> None:
         name = item.data(Qt.UserRole)
         self.chosen.emit(name)     # before hiding: closing clears what the view was doing
         self.hide()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.edit and event.type() == QEvent.KeyPress:
-            key = event.key()
-            if key in (Qt.Key_Down, Qt.Key_Up):
-                row = self.list.currentRow() + (1 if key == Qt.Key_Down else -1)
-                if 0 <= row < self.list.count():
-                    self.list.setCurrentRow(row)
-                return True
-            if key == Qt.Key_Escape:
-                self.hide()
-                return True
-        return super().eventFilter(watched, event)
-
-    def hideEvent(self, event) -> None:
-        super().hideEvent(event)
-        self.closed.emit()

@@ -435,6 +435,11 @@ class GraphScene(QGraphicsScene):
             else:
                 item.set_mark(key, *mark)
 
+    def set_node_rings(self, key: str, rings: dict[str, Any]) -> None:
+        """Rings ``key`` round these nodes: id → QColor; removed elsewhere."""
+        for node_id, item in self.nodes.items():
+            item.set_ring(key, rings.get(node_id))
+
     def set_precision(self, digits: int) -> None:
         """Significant digits of every number on the canvas (4 by default)."""
         digits = max(1, min(17, int(digits)))

@@ -8,7 +8,8 @@ gesture object (gestures.py) that receives the moves and the release.
 The main window owns every menu and shortcut and calls the public methods
 (``delete_selection``, ``copy_selection``, ``fit_all`` …); the view handles
 only the keys that belong to the canvas itself: arrows (nudge), Tab
-(quick-add), Space (hold to pan) and Escape (cancel).
+(quick-add: at the pointer, or beside the selected card when the pointer is
+not over the canvas), Space (hold to pan) and Escape (cancel).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from chainrule.core.ops import OPS
 from chainrule.core import groups as gm
 from chainrule.gui.canvas import clipboard, style
 from chainrule.gui.canvas.context_menu import build_menu
+from chainrule.gui.canvas.inline_rename import InlineRename
 from chainrule.gui.canvas.gestures import FeedGesture, Gesture, MoveGesture, PanGesture, WireGesture
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.quick_add import QuickAddPopup
@@ -42,6 +44,7 @@ READABLE_ZOOM = style.LOD_TEXT * 1.01
 FIT_MARGIN = 40.0                       # scene pixels around the graph when fitting
 NUDGE, FINE_NUDGE = 10.0, 1.0
 DUPLICATE_OFFSET = (30.0, 30.0)
+KEYBOARD_GAP = 60.0                     # between a card and one added beside it by keyboard
 #: The scene is unbounded for the user: scroll freely this far around the graph.
 WORLD = QRectF(-200_000, -200_000, 400_000, 400_000)
 
@@ -92,6 +95,7 @@ class CanvasView(QGraphicsView):
         self.quick_add = QuickAddPopup(self)
         self.quick_add.chosen.connect(self._quick_add_chosen)
         self.quick_add.closed.connect(self._quick_add_closed)
+        self.inline_rename = InlineRename(self)
         self.graph_scene.selectionChanged.connect(self._emit_selection)
         document.graph_replaced.connect(self._after_replace)
         # Until the user zooms or pans, the view keeps the whole graph in sight
@@ -250,9 +254,10 @@ class CanvasView(QGraphicsView):
         """
         if scene_pos is None:
             mouse = self.viewport().mapFromGlobal(QCursor.pos())
-            if not self.viewport().rect().contains(mouse):
-                mouse = self.viewport().rect().center()
-            scene_pos = self.mapToScene(mouse)
+            if self.viewport().rect().contains(mouse):
+                scene_pos = self.mapToScene(mouse)
+            else:
+                scene_pos = self._keyboard_spot()
         if self._quick_on_close is not None:
             self.quick_add.hide()
         self._quick_target = (QPointF(scene_pos), connect_from, feed)
@@ -293,6 +298,23 @@ class CanvasView(QGraphicsView):
             stack.endMacro()
         self._select([node_id])
         return node_id
+
+    def _keyboard_spot(self) -> QPointF:
+        """Where a card added from the keyboard goes: right of the selected card (or
+        the middle of the view), moved down until it covers no other card."""
+        items = self.selected_node_items()
+        if items:
+            rect = items[-1].sceneBoundingRect()
+            spot = QPointF(rect.right() + KEYBOARD_GAP + style.NODE_W / 2, rect.center().y())
+        else:
+            spot = self.mapToScene(self.viewport().rect().center())
+        for _ in range(200):
+            card = QRectF(spot.x() - style.NODE_W / 2 - 10, spot.y() - style.NODE_H / 2 - 10,
+                          style.NODE_W + 20, style.NODE_H + 20)
+            if not any(isinstance(i, NodeItem) for i in self.graph_scene.items(card)):
+                break
+            spot = QPointF(spot.x(), spot.y() + style.NODE_H + KEYBOARD_GAP)
+        return spot
 
     def node_item_at(self, scene_pos: QPointF) -> NodeItem | None:
         for item in self.graph_scene.items(scene_pos):
@@ -538,6 +560,10 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         if item is not None and event.button() == Qt.LeftButton:
+            if item.mapFromScene(spos).y() < style.HEADER_H:      # on its name: rename
+                self.inline_rename.start(item.node_id)
+                event.accept()
+                return
             self.node_activated.emit(item.node_id)
             event.accept()
             return

@@ -276,7 +276,8 @@ def test_the_temporary_file_of_a_private_file_is_never_readable_by_others(tmp_pa
     old = os.umask(0o022)
     try:
         seen = _record_temp_modes(monkeypatch)
-        ff.save(ff.from_dict(base_doc()), target)
+        # 0400 is read-only: saving over it is refused unless asked to replace it.
+        ff.save(ff.from_dict(base_doc()), target, replace_read_only=True)
     finally:
         os.umask(old)
     assert seen[0][0] == "created" and seen[0][1] & ~private == 0, oct(seen[0][1])
@@ -294,3 +295,29 @@ def test_a_new_file_gets_what_the_umask_allows_from_the_start(tmp_path, monkeypa
         os.umask(old)
     assert seen[0] == ("created", 0o600)
     assert os.stat(tmp_path / "new.cgraph").st_mode & 0o777 == 0o600
+
+
+def test_the_answer_round_trips_in_its_place(tmp_path):
+    doc = base_doc()
+    doc["zzz"] = 1
+    doc["answer"] = "grad_x = z  # ✓\ngrad_y = z\n"
+    g = ff.from_dict(doc)
+    assert g.answer == "grad_x = z  # ✓\ngrad_y = z\n" and "answer" not in g.extra
+    ff.save(g, tmp_path / "a.cgraph")
+    back = ff.load(tmp_path / "a.cgraph")
+    assert back.answer == g.answer and back.copy().answer == g.answer
+    keys = list(json.loads((tmp_path / "a.cgraph").read_text(encoding="utf-8")))
+    assert keys[-2:] == ["answer", "zzz"] and keys.index("edges") == keys.index("answer") - 1
+    ff.save(back, tmp_path / "b.cgraph")
+    assert (tmp_path / "a.cgraph").read_bytes() == (tmp_path / "b.cgraph").read_bytes()
+    del doc["answer"]
+    assert "answer" not in ff.dumps(ff.from_dict(doc))
+
+
+@pytest.mark.parametrize("bad", [3, ["grad_x = 1"], {"a": 1}])
+def test_an_answer_that_is_not_text_is_refused_naming_the_key(bad):
+    doc = base_doc()
+    doc["answer"] = bad
+    with pytest.raises(ff.FileFormatError) as err:
+        ff.from_dict(doc)
+    assert "answer" in str(err.value) and "must be a string" in str(err.value)

@@ -56,6 +56,7 @@ DEMO = str(resources.DEMOS / "01-neuron.cgraph")
     ["export", DEMO, "-o", "-"],
     ["train", DEMO, "--steps", "3", "--json"],
     ["train", DEMO, "--steps", "3", "--optimizer", "adam"],
+    ["grade", DEMO, "--answer-expr", "grad_x0 = w0 * activation", "--json"],
     ["eval", "/nonexistent.cgraph"],
     ["eval", "--help"],
     ["--help"],

@@ -23,6 +23,8 @@ LR = {"01-neuron.cgraph": 0.5, "02-neuron-gates.cgraph": 0.5, "05-two-layer.cgra
       "11-softmax-classifier.cgraph": 0.2, "12-two-layer-net.cgraph": 0.1,
       "13-svm-hinge.cgraph": 0.1, "15-tiny-convnet.cgraph": 0.2,
       "16-causal-attention.cgraph": 0.2, "17-logistic-bce.cgraph": 0.2,
+      "18-your-backward-pass.cgraph": 0.5, "19-missing-path.cgraph": 0.05,
+      "20-bias-not-summed.cgraph": 0.2,
       "21-mlp-layers.cgraph": 0.2}
 
 

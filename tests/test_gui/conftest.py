@@ -21,6 +21,7 @@ from chainrule.gui.settings import Settings
 @pytest.fixture
 def make_window(qtbot, tmp_path, monkeypatch, request):
     monkeypatch.setenv("CHAINRULE_SETTINGS_DIR", str(tmp_path / "settings"))
+    monkeypatch.setenv("CHAINRULE_DATA_DIR", str(tmp_path / "data"))     # recovery files
     shown = request.node.get_closest_marker("shown_window") is not None
 
     def make(demo: str | None = None,

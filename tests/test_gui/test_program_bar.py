@@ -138,3 +138,15 @@ def test_pasted_micrograd_builds_and_says_which_lines_were_skipped(window):
     assert round(evaluation.grad("a"), 4) == 138.8338
     assert bar.status.property("kind") == "note"
     assert bar.status.text() == "Skipped lines 1, 15, 17 and 18: import and print lines are not run."
+
+
+def test_each_lint_under_the_bar_and_gone_with_the_fix(window):
+    from lint_pairs import PAIRS
+    bar = window.program_bar
+    for program, warning, fixed in PAIRS:
+        bar.set_text(program)
+        assert bar.replace()
+        assert bar.status.property("kind") == "warning" and warning in bar.status.text()
+        bar.set_text(fixed)
+        assert bar.replace()
+        assert "Warning" not in bar.status.text() or not bar.status.isVisibleTo(bar)
