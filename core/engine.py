@@ -226,6 +226,8 @@ class Evaluation:
         self.warnings: dict[str, str] = {}
         self.grad_warnings: dict[str, str] = {}
         self.output_error: str | None = plan.output_error
+        # forward mode: each node's tangent in plan order (core/forward_mode.py), or None
+        self.tangents: list | None = None
 
     @property
     def output(self) -> str | None:

@@ -119,13 +119,21 @@ def forward_text(step: ForwardStep, graph: Graph, digits: int = 4) -> Explanatio
     if op.is_leaf:
         kind = "a value you set" if node.op == "input" else "a constant"
         extra = ", trainable" if node.trainable else ""
-        return Explanation(f"Forward: {name} ({node.op})",
-                           [f"{name} = {format_value(step.value, digits, minus=MINUS)}"
-                            f"   ({kind}{extra})"])
+        lines = [f"{name} = {format_value(step.value, digits, minus=MINUS)}   ({kind}{extra})"]
+        if step.tangent is not None:
+            from .tangent_text import leaf_line
+            lines.append(leaf_line(name, step.tangent, step.seeded, digits))
+        return Explanation(f"Forward: {name} ({node.op})", lines)
     symbolic = _call(op, [_name(graph, e.src) for e, _ in step.inputs])
     numeric = _call(op, [num(v, digits) for _, v in step.inputs])
     result = format_value(step.value, digits, minus=MINUS)
     lines = [f"{name} = {symbolic} = {numeric} = {result}"]
+    if step.tangent is not None:            # forward mode: the tangent rule too
+        from .tangent_text import rule_with_numbers
+        lines.append(rule_with_numbers(op, node.attrs, name,
+                                       [_name(graph, e.src) for e, _ in step.inputs],
+                                       [v for _, v in step.inputs], step.input_tangents,
+                                       step.value, step.tangent, digits))
     return Explanation(f"Forward: {name} ({node.op})", lines)
 
 
@@ -235,8 +243,14 @@ def forward_step_of(evaluation: Evaluation, graph: Graph, node_id: str) -> Forwa
     value = evaluation.value(node_id)
     if value is None:
         return None
-    return ForwardStep(node_id, value, [(e, evaluation.edge_value(e))
-                                        for e in graph.in_edges(node_id)])
+    ins = [(e, evaluation.edge_value(e)) for e in graph.in_edges(node_id)]
+    tangents = getattr(evaluation, "tangents", None)     # forward mode
+    if tangents is None:
+        return ForwardStep(node_id, value, ins)
+    index = evaluation.plan.index
+    t = tangents[index[node_id]]
+    return ForwardStep(node_id, value, ins, t, [tangents[index[e.src]] for e, _ in ins],
+                       seeded=bool(np.any(np.asarray(t) != 0)))
 
 
 def backward_step_of(evaluation: Evaluation, graph: Graph, node_id: str) -> BackwardStep | None:
@@ -277,6 +291,11 @@ def edge_text(evaluation: Evaluation, graph: Graph, edge: Edge, digits: int = 4)
     port = graph.node(edge.dst).spec.ports[edge.port]
     result = Explanation(f"Wire {src} → {dst} (port {port})",
                          [f"value  {format_value(evaluation.edge_value(edge), digits, minus=MINUS)}"])
+    tangents = getattr(evaluation, "tangents", None)       # forward mode
+    if tangents is not None:
+        from .tangent_text import dot
+        t = tangents[evaluation.plan.index[edge.src]]
+        result.lines.append(f"tangent  {dot(src)} = {format_value(t, digits, minus=MINUS)}")
     bwd = backward_step_of(evaluation, graph, edge.dst)
     if bwd is None:
         result.lines.append("gradient  — (no gradient reaches this wire)")

@@ -22,6 +22,12 @@ the app (the app computes scalars with :mod:`math` and falls back to numpy
 where that raises; the two agree to the last bit or within an ulp for exp,
 log, sin, cos, tanh and pow).
 
+With tangent seeds (``chainrule export ... --tangent ID=VALUE``) the script
+also runs forward mode: one line per node after the forward pass, the
+tangent rule in the comment (:mod:`chainrule.core.export_tangents`, from each
+op's ``Template.tangent``), and ``main`` prints every node's ``tangent`` as
+``chainrule eval FILE --json --tangent ...`` does.
+
 ``chainrule export FILE.cgraph -o OUT.py`` (``-o -`` for stdout) writes it.
 """
 from __future__ import annotations
@@ -38,6 +44,7 @@ import numpy as np
 from . import ops
 from .engine import Evaluation, Evaluator
 from .errors import EvaluationError
+from .export_tangents import tangent_lines
 from .graph import Graph
 
 # The code of every op comes from its entry in the op table (``Op.export``, a
@@ -157,9 +164,11 @@ def _local_text(op: ops.Op, port: int, names: list[str], g_name: str) -> str:
 
 # ------------------------------------------------------------------ export
 
-def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
+def export_python(graph: Graph, evaluation: Evaluation | None = None,
+                  tangents: Mapping[str, Any] | None = None) -> str:
     """The graph as a standalone numpy script (text).  The graph must evaluate with
-    no problems and have an output; otherwise :class:`EvaluationError`."""
+    no problems and have an output; otherwise :class:`EvaluationError`.  With
+    ``tangents`` (leaf id → seed) the script runs forward mode too."""
     if evaluation is None:
         evaluation = Evaluator(graph).evaluate()
     if evaluation.problems:
@@ -215,6 +224,17 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
         code = fill(node.spec.export.forward, i)
         forward_lines.append(f"{var[node.id]} = {code}  # {_describe(node)}")
 
+    # ---- forward mode
+    tvar: dict[str, str] = {}
+    tangent_code: list[str] = []
+    if tangents is not None:
+        def code_for(i: int, tv: Mapping[str, str]) -> str:
+            node = plan.nodes[i]
+            dots = {f"t_{p}": tv[order[j]] for p, j in zip(node.spec.ports, plan.inputs[i])}
+            return fill(node.spec.export.tangent, i, **dots)
+        tvar, tangent_code = tangent_lines(evaluation, var, names.take, tangents, _literal,
+                                           code_for)
+
     # ---- backward pass
     seed = vals[plan.output]
     seed_code = f"np.ones_like({L})" if isinstance(seed, np.ndarray) else "np.float64(1.0)"
@@ -253,8 +273,12 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
     def grad_of(node_id: str) -> str:
         return gvar.get(node_id, "None")
 
+    def tangent_of(node_id: str) -> str:
+        return f", \"tangent\": _json({tvar[node_id]})" if tangents is not None else ""
+
     node_rows = [f"        {_str(n.id)}: {{\"op\": {_str(n.op)}, \"value\": _json({var[n.id]}), "
-                 f"\"grad\": _json({grad_of(n.id)})}}," for n in graph.nodes()]
+                 f"\"grad\": _json({grad_of(n.id)}){tangent_of(n.id)}}},"
+                 for n in graph.nodes()]
     edge_rows = []
     for e in graph.edges():
         i = plan.index[e.dst]
@@ -283,7 +307,11 @@ def export_python(graph: Graph, evaluation: Evaluation | None = None) -> str:
     ]
     for h in [*(h for h in helpers if h in used_helpers), "_json"]:
         parts += ["", "", (helpers.get(h) or _JSON_HELPER).strip("\n")]
+    if tangent_code:
+        tangent_code = ["", "# ---- forward mode: the tangent of every node along the seeded "
+                        "leaves (ẋ = dx/dt)", *tangent_code]
     parts += ["", "", "# ---- leaves", *leaf_lines, "", "# ---- forward pass", *forward_lines,
+              *tangent_code,
               "", f"# ---- backward pass: the gradient of {L} with respect to every node",
               *backward_lines, "", "",
               "def main():",

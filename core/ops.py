@@ -79,6 +79,16 @@ def _np(v: Value) -> np.ndarray:
     return np.asarray(v, dtype=np.float64)
 
 
+def _np_jvp(jvp: Callable | None) -> Callable | None:
+    """A numpy tangent rule taking and giving what the table's functions do."""
+    if jvp is None:
+        return None
+
+    def wrapped(*args):
+        return as_value(jvp(*map(_np, args)))
+    return wrapped
+
+
 # -------------------------------------------------------------- settings
 
 SETTING_KINDS = ("int", "float", "bool", "choice", "ints", "index")
@@ -269,6 +279,9 @@ class Template:
     helpers: Mapping[str, str] = field(default_factory=dict)
     broadcasting: bool = False
     convention: str = ""
+    # forward mode: the output's tangent; ``{t_PORT}`` is the tangent of each port
+    # (``{t_a}``, ``{t_x}``), mirroring the op's ``array_jvp``
+    tangent: str = ""
 
 
 # ------------------------------------------------------------------ the Op
@@ -302,6 +315,13 @@ class Op:
     # (matmul: ∂L/∂a = ∂L/∂out @ bᵀ; the deep-learning ops' in ops_chain.py):
     # (port, L, n, names, up, grad, inputs, attrs) -> str, a second line after "\n".
     chain: Callable[..., str] | None = field(default=None, repr=False)
+    # Forward mode: the tangent of the output (a Jacobian-vector product), taking
+    # ``(*tangents, out, *inputs)`` with one tangent per port, each of its input's
+    # shape, and the settings as keyword arguments; PyTorch's forward-AD formulas
+    # (``torch.autograd.forward_ad``), special points included.  The float form
+    # raises where IEEE gives inf/nan, as ``scalar_vjp`` does.
+    scalar_jvp: Callable | None = field(default=None, repr=False)
+    array_jvp: Callable | None = field(default=None, repr=False)
 
     @property
     def arity(self) -> int:
@@ -331,6 +351,15 @@ class Op:
         return (functools.partial(self.scalar, **kw) if fast else None,
                 functools.partial(self.scalar_vjp, **kw) if fast else None,
                 functools.partial(self.array, **kw), functools.partial(self.array_vjp, **kw))
+
+    def bind_jvp(self, attrs: dict) -> tuple[Callable | None, Callable | None]:
+        """The tangent rules for one node, settings applied: (float form or None, numpy)."""
+        if not self.settings:
+            return self.scalar_jvp, self.array_jvp
+        kw = self.resolve(attrs)
+        fast = self.scalar_jvp is not None and (self.scalar_when is None or self.scalar_when(kw))
+        return (functools.partial(self.scalar_jvp, **kw) if fast else None,
+                None if self.array_jvp is None else functools.partial(self.array_jvp, **kw))
 
 
 # ------------------------------------------------------- the definitions
@@ -376,6 +405,52 @@ def _pow_array_vjp(g, out, base, exp_):
     gb = np.where(exp_ == 0, 0.0, g * (exp_ * np.power(base, exp_ - 1)))
     ge = np.where((base == 0) & (exp_ >= 0), 0.0, g * (out * np.log(base)))
     return gb, ge
+
+
+def _max_jvp(ta, tb, out, a, b, larger=True):
+    # torch.maximum: ḃ + w·(ȧ − ḃ), w = ½ at a tie, 1 where a wins, else 0 (nan: ḃ).
+    if a == b:
+        w = 0.5
+    else:
+        w = 1.0 if (a > b if larger else a < b) else 0.0
+    return tb + w * (ta - tb)
+
+
+def _max_array_jvp(ta, tb, out, a, b, larger=True):
+    win = (a > b) if larger else (a < b)
+    return tb + np.where(a == b, 0.5, win * 1.0) * (ta - tb)
+
+
+def _div_jvp(ta, tb, out, a, b):
+    # PyTorch: (ȧ − ḃ · out) / b
+    return (ta - tb * out) / b
+
+
+def _pow_scalar_jvp(tb, te, out, base, exp_):
+    return (0.0 if exp_ == 0 else tb * (exp_ * math.pow(base, exp_ - 1))) + \
+        (0.0 if (base == 0 and exp_ >= 0) else te * (out * math.log(base)))
+
+
+def _pow_array_jvp(tb, te, out, base, exp_):
+    return np.where(exp_ == 0, 0.0, tb * (exp_ * np.power(base, exp_ - 1))) + \
+        np.where((base == 0) & (exp_ >= 0), 0.0, te * (out * np.log(base)))
+
+
+def _matmul_jvp(ta, tb, out, a, b):
+    return as_value(np.asarray(_matmul(ta, b)) + np.asarray(_matmul(a, tb)))
+
+
+def _mse_jvp(ta, tb, out, a, b):
+    # PyTorch: mean(2(pred − target)·ṗred + 2(target − pred)·ṫarget)
+    a, b = _np(a), _np(b)
+    return as_value(np.mean((2.0 * (a - b)) * _np(ta) + (2.0 * (b - a)) * _np(tb)))
+
+
+def _linear(forward: Callable) -> Callable:
+    """The tangent rule of an op linear in its input: the op applied to the tangent."""
+    def jvp(t, out, x, **kw):
+        return forward(t, **kw)
+    return jvp
 
 
 def _check_matmul(a, b):
@@ -518,15 +593,19 @@ _LEAF_NOTE = ("A leaf starts the computation. Its gradient is the sum of what fl
 
 
 def _unary(name, group, symbol, formula, local, note, scalar, scalar_vjp, array, array_vjp,
-           explain=None, export=None):
+           explain=None, export=None, jvp=(None, None)):
+    """An element-wise op of one input; ``jvp`` is its (float, numpy) tangent rule."""
+    scalar_jvp, array_jvp = jvp
     return Op(name, ("x",), group, symbol, formula, (local,), note,
               scalar=scalar, scalar_vjp=scalar_vjp,
               array=lambda x: as_value(array(_np(x))), array_vjp=_ub1(array_vjp),
-              explain=explain, export=export)
+              explain=explain, export=export, scalar_jvp=scalar_jvp,
+              array_jvp=_np_jvp(array_jvp))
 
 
 def _binary(name, group, symbol, formula, local, note, scalar, scalar_vjp, array, array_vjp,
-            infix=None, ports=("a", "b"), explain=None, identity_vjp=False, export=None):
+            infix=None, ports=("a", "b"), explain=None, identity_vjp=False, export=None,
+            jvp=(None, None)):
     """An element-wise op of two inputs: they broadcast, so the exported script sums
     each gradient back to its input's shape (``broadcasting``)."""
     if export is not None:
@@ -534,7 +613,8 @@ def _binary(name, group, symbol, formula, local, note, scalar, scalar_vjp, array
     return Op(name, ports, group, symbol, formula, local, note,
               scalar=scalar, scalar_vjp=scalar_vjp,
               array=lambda a, b: as_value(array(_np(a), _np(b))), array_vjp=_ub(array_vjp),
-              infix=infix, explain=explain, identity_vjp=identity_vjp, export=export)
+              infix=infix, explain=explain, identity_vjp=identity_vjp, export=export,
+              scalar_jvp=jvp[0], array_jvp=_np_jvp(jvp[1]))
 
 
 def _matmul_chain(port, L, n, names, up, grad, inputs, attrs=None):
@@ -648,25 +728,33 @@ _DEFINITIONS = [
             "each input gets exactly the gradient of the sum.",
             operator.add, lambda g, out, a, b: (g, g),
             np.add, lambda g, out, a, b: (g, g), infix="+", identity_vjp=True,
-            export=Template("{a} + {b}", ("{g}", "{g}"))),
+            export=Template("{a} + {b}", ("{g}", "{g}"),
+                tangent="{t_a} + {t_b}"),
+            jvp=(lambda ta, tb, out, a, b: ta + tb,) * 2),
     _binary("sub", "arithmetic", "−", "a − b", ("1", "−1"),
             "sub passes the upstream gradient to a unchanged and to b with its sign flipped.",
             operator.sub, lambda g, out, a, b: (g, -g),
             np.subtract, lambda g, out, a, b: (g, -g), infix="-",
-            export=Template("{a} - {b}", ("{g}", "-{g}"))),
+            export=Template("{a} - {b}", ("{g}", "-{g}"),
+                tangent="{t_a} - {t_b}"),
+            jvp=(lambda ta, tb, out, a, b: ta - tb,) * 2),
     _binary("mul", "arithmetic", "×", "a · b", ("b", "a"),
             "mul swaps its inputs: each input's gradient is the other input times the "
             "upstream gradient. A large input makes the other's gradient large.",
             operator.mul, lambda g, out, a, b: (g * b, g * a),
             np.multiply, lambda g, out, a, b: (g * b, g * a), infix="*",
-            export=Template("{a} * {b}", ("{g} * {b}", "{g} * {a}"))),
+            export=Template("{a} * {b}", ("{g} * {b}", "{g} * {a}"),
+                tangent="{t_a} * {b} + {a} * {t_b}"),
+            jvp=(lambda ta, tb, out, a, b: ta * b + a * tb,) * 2),
     _binary("div", "arithmetic", "÷", "a / b", ("1/b", "−a/b²"),
             "div scales the gradient of a by 1/b; b gets −a/b² times upstream, so a small "
             "divisor makes both gradients large.",
             operator.truediv, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
             np.divide, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
             infix="/", explain=_explain_div,
-            export=Template("{a} / {b}", ("{g} / {b}", "-{g} * (({a} / {b}) / {b})"))),
+            export=Template("{a} / {b}", ("{g} / {b}", "-{g} * (({a} / {b}) / {b})"),
+                tangent="({t_a} - {t_b} * {out}) / {b}"),
+            jvp=(_div_jvp,) * 2),
     _binary("pow", "arithmetic", "xʸ", "base^exponent",
             ("exponent · base^(exponent−1)", "base^exponent · ln(base)"),
             "pow sends exponent · base^(exponent−1) times upstream to the base (the power "
@@ -680,7 +768,13 @@ _DEFINITIONS = [
                  "np.where(({base} == 0) & ({exponent} >= 0), 0.0, "
                  "{g} * ({out} * np.log({base})))"),
                 convention="0 where the exponent is 0 (base) or the base is 0 (exponent), "
-                           "as in PyTorch")),
+                           "as in PyTorch",
+                tangent=("np.where({exponent} == 0, 0.0, "
+                         "{t_base} * ({exponent} * np.power({base}, {exponent} - 1))) + "
+                         "np.where(({base} == 0) & ({exponent} >= 0), 0.0, "
+                         "{t_exponent} * ({out} * np.log({base})))")),
+            jvp=(_pow_scalar_jvp,
+                 _pow_array_jvp)),
     _binary("max", "functions", "max", "max(a, b)", ("1 if a is larger", "1 if b is larger"),
             "max routes the whole upstream gradient to the larger input and nothing to the "
             "other (a tie splits it in half).",
@@ -690,7 +784,11 @@ _DEFINITIONS = [
                 "np.maximum({a}, {b})",
                 ("np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
                  "np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"),
-                convention=_TIE)),
+                convention=_TIE,
+                tangent=("{t_b} + np.where({a} == {b}, 0.5, ({a} > {b}) * 1.0) "
+                         "* ({t_a} - {t_b})")),
+            jvp=(_max_jvp,
+                 _max_array_jvp)),
     _binary("min", "functions", "min", "min(a, b)", ("1 if a is smaller", "1 if b is smaller"),
             "min routes the whole upstream gradient to the smaller input (a tie splits it).",
             lambda a, b: a if a < b else (b if a >= b else math.nan), _min_vjp,
@@ -699,48 +797,71 @@ _DEFINITIONS = [
                 "np.minimum({a}, {b})",
                 ("np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
                  "np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"),
-                convention=_TIE)),
+                convention=_TIE,
+                tangent=("{t_b} + np.where({a} == {b}, 0.5, ({a} < {b}) * 1.0) "
+                         "* ({t_a} - {t_b})")),
+            jvp=(functools.partial(_max_jvp, larger=False),
+                 functools.partial(_max_array_jvp, larger=False))),
     Op("matmul", ("a", "b"), "tensors", "@", "a @ b", ("g @ bᵀ", "aᵀ @ g"),
        "matmul is mul for matrices: a's gradient is upstream @ bᵀ and b's is aᵀ @ upstream, "
        "so each gradient has the shape of its input.",
        array=_matmul, array_vjp=_matmul_vjp, infix="@", chain=_matmul_chain,
        export=Template("{a} @ {b}", ("_matmul_grad_a({g}, {a}, {b})",
-                                     "_matmul_grad_b({g}, {a}, {b})"), _MATMUL_HELPERS)),
+                                     "_matmul_grad_b({g}, {a}, {b})"), _MATMUL_HELPERS,
+                tangent="{t_a} @ {b} + {a} @ {t_b}"),
+       array_jvp=_matmul_jvp),
 
     _unary("neg", "arithmetic", "−x", "−x", "−1",
            "neg flips the sign of the upstream gradient.",
            operator.neg, lambda g, out, x: -g, np.negative, lambda g, out, x: -g,
-           export=Template("-{x}", ("-{g}",))),
+           export=Template("-{x}", ("-{g}",),
+                tangent="-{t_x}"),
+            jvp=(lambda t, out, x: -t,) * 2),
     _unary("exp", "functions", "eˣ", "eˣ", "eˣ",
            "exp multiplies the upstream gradient by its own output eˣ.",
            math.exp, lambda g, out, x: g * out, np.exp, lambda g, out, x: g * out,
-           explain=_explain_exp, export=Template("np.exp({x})", ("{g} * {out}",))),
+           explain=_explain_exp, export=Template("np.exp({x})", ("{g} * {out}",),
+                tangent="{t_x} * {out}"),
+            jvp=(lambda t, out, x: t * out,) * 2),
     _unary("log", "functions", "ln", "ln x", "1/x",
            "log divides the upstream gradient by its input: small inputs get large gradients.",
            math.log, lambda g, out, x: g / x, np.log, lambda g, out, x: g / x,
-           explain=_explain_log, export=Template("np.log({x})", ("{g} / {x}",))),
+           explain=_explain_log, export=Template("np.log({x})", ("{g} / {x}",),
+                tangent="{t_x} / {x}"),
+            jvp=(lambda t, out, x: t / x,) * 2),
     _unary("sin", "functions", "sin", "sin x", "cos x",
            "sin multiplies the upstream gradient by cos x.",
            math.sin, lambda g, out, x: g * math.cos(x), np.sin,
            lambda g, out, x: g * np.cos(x),
-           export=Template("np.sin({x})", ("{g} * np.cos({x})",))),
+           export=Template("np.sin({x})", ("{g} * np.cos({x})",),
+                tangent="{t_x} * np.cos({x})"),
+            jvp=(lambda t, out, x: t * math.cos(x),
+                 lambda t, out, x: t * np.cos(x))),
     _unary("cos", "functions", "cos", "cos x", "−sin x",
            "cos multiplies the upstream gradient by −sin x.",
            math.cos, lambda g, out, x: g * -math.sin(x), np.cos,
            lambda g, out, x: g * -np.sin(x),
-           export=Template("np.cos({x})", ("{g} * -np.sin({x})",))),
+           export=Template("np.cos({x})", ("{g} * -np.sin({x})",),
+                tangent="{t_x} * -np.sin({x})"),
+            jvp=(lambda t, out, x: t * -math.sin(x),
+                 lambda t, out, x: t * -np.sin(x))),
     _unary("tanh", "activations", "tanh", "tanh x", "1 − tanh²(x)",
            "tanh multiplies the upstream gradient by 1 − tanh²x: at most 1, near 0 when the "
            "unit saturates.",
            math.tanh, lambda g, out, x: g * (1 - out * out), np.tanh,
            lambda g, out, x: g * (1 - out * out),
-           export=Template("np.tanh({x})", ("{g} * (1 - {out} * {out})",))),
+           export=Template("np.tanh({x})", ("{g} * (1 - {out} * {out})",),
+                tangent="{t_x} * (1 - {out} * {out})"),
+            jvp=(lambda t, out, x: t * (1 - out * out),) * 2),
     Op("sigmoid", ("x",), "activations", "σ", "1/(1 + e⁻ˣ)", ("σ(x)(1 − σ(x))",),
        "sigmoid multiplies the upstream gradient by σ(1 − σ), which is at most 0.25: "
        "that is why gradients vanish through deep chains of sigmoids.",
        scalar=_sigmoid, scalar_vjp=lambda g, out, x: g * (1 - out) * out,
        array=_np_sigmoid, array_vjp=_ub1(lambda g, out, x: g * (1 - out) * out),
-       export=Template("1.0 / (1.0 + np.exp(-{x}))", ("{g} * (1 - {out}) * {out}",))),
+       export=Template("1.0 / (1.0 + np.exp(-{x}))", ("{g} * (1 - {out}) * {out}",),
+                tangent="{t_x} * (1 - {out}) * {out}"),
+       scalar_jvp=lambda t, out, x: t * (1 - out) * out,
+       array_jvp=_np_jvp(lambda t, out, x: t * (1 - out) * out)),
     _unary("relu", "activations", "ReLU", "max(x, 0)", "1 if x > 0 else 0",
            "relu is a gate: it passes the upstream gradient where its input was positive "
            "and blocks it (0) elsewhere.",
@@ -748,28 +869,40 @@ _DEFINITIONS = [
            lambda x: np.where(x <= 0, 0.0, x),
            lambda g, out, x: np.where(_np(out) <= 0, 0.0, g),
            export=Template("np.where({x} <= 0, 0.0, {x})", ("np.where({out} <= 0, 0.0, {g})",),
-                           convention="0 where the input is ≤ 0, as in PyTorch")),
+                           convention="0 where the input is ≤ 0, as in PyTorch",
+                tangent="np.where({out} <= 0, 0.0, {t_x})"),
+            jvp=(lambda t, out, x: 0.0 if out <= 0 else t,
+                 lambda t, out, x: np.where(out <= 0, 0.0, t))),
     _unary("abs", "functions", "|x|", "|x|", "sign(x)",
            "abs passes the upstream gradient with the sign of its input (0 at 0).",
            abs, lambda g, out, x: g * ((x > 0) - (x < 0)), np.abs,
            lambda g, out, x: g * ((x > 0) * 1.0 - (x < 0)),   # sign, 0 at nan as in PyTorch
            export=Template("np.abs({x})", ("{g} * (({x} > 0) * 1.0 - ({x} < 0))",),
-                           convention="0 at 0, as in PyTorch")),
+                           convention="0 at 0, as in PyTorch",
+                tangent="{t_x} * (({x} > 0) * 1.0 - ({x} < 0))"),
+            jvp=(lambda t, out, x: t * ((x > 0) - (x < 0)),
+                 lambda t, out, x: t * ((x > 0) * 1.0 - (x < 0)))),
     _unary("sqrt", "arithmetic", "√", "√x", "1/(2√x)",
            "sqrt divides the upstream gradient by twice its output: infinite at 0.",
            math.sqrt, lambda g, out, x: g / (2 * out), np.sqrt,
            lambda g, out, x: g / (2 * out), explain=_explain_sqrt,
-           export=Template("np.sqrt({x})", ("{g} / (2 * {out})",))),
+           export=Template("np.sqrt({x})", ("{g} / (2 * {out})",),
+                tangent="{t_x} / (2 * {out})"),
+            jvp=(lambda t, out, x: t / (2 * out),) * 2),
     _unary("square", "arithmetic", "x²", "x²", "2·x",
            "square multiplies the upstream gradient by 2x.",
            lambda x: x * x, lambda g, out, x: g * (2 * x), np.square,
            lambda g, out, x: g * (2 * x),
-           export=Template("np.square({x})", ("{g} * (2 * {x})",))),
+           export=Template("np.square({x})", ("{g} * (2 * {x})",),
+                tangent="{t_x} * (2 * {x})"),
+            jvp=(lambda t, out, x: t * (2 * x),) * 2),
     _unary("reciprocal", "arithmetic", "1/x", "1/x", "−1/x²",
            "reciprocal multiplies the upstream gradient by −1/x².",
            lambda x: 1 / x, lambda g, out, x: -g * (out * out), np.reciprocal,
            lambda g, out, x: -g * (out * out), explain=_explain_reciprocal,
-           export=Template("np.reciprocal({x})", ("-{g} * ({out} * {out})",))),
+           export=Template("np.reciprocal({x})", ("-{g} * ({out} * {out})",),
+                tangent="-{t_x} * ({out} * {out})"),
+            jvp=(lambda t, out, x: -t * (out * out),) * 2),
 
     Op("sum", ("x",), "tensors", "Σ", "Σ x", ("1",),
        "sum copies the upstream gradient to every element it added up.",
@@ -778,7 +911,10 @@ _DEFINITIONS = [
        array=_deep_reduce("sum", _sum), array_vjp=_deep_reduce_vjp("sum", _sum_vjp),
        settings=(AXIS, KEEPDIMS), scalar_when=_axis_on_floats, identity_vjp=True,
        export=Template("_sum({x}, {axis}, {keepdims})", ("_sum_grad({g}, {x}, {axis}, {keepdims})",),
-                       _REDUCE_HELPERS)),
+                       _REDUCE_HELPERS,
+                tangent="_sum({t_x}, {axis}, {keepdims})"),
+       scalar_jvp=lambda t, out, x, axis=None, keepdims=False: t,
+       array_jvp=_linear(_deep_reduce("sum", _sum))),
     Op("mean", ("x",), "tensors", "μ", "mean(x)", ("1/n",),
        "mean copies the upstream gradient divided by n to each of its n elements.",
        scalar=lambda x, axis=None, keepdims=False: x,
@@ -786,7 +922,10 @@ _DEFINITIONS = [
        array=_deep_reduce("mean", _mean), array_vjp=_deep_reduce_vjp("mean", _mean_vjp),
        settings=(AXIS, KEEPDIMS), scalar_when=_axis_on_floats, identity_vjp=True,
        export=Template("_mean({x}, {axis}, {keepdims})",
-                       ("_mean_grad({g}, {x}, {axis}, {keepdims})",), _REDUCE_HELPERS)),
+                       ("_mean_grad({g}, {x}, {axis}, {keepdims})",), _REDUCE_HELPERS,
+                tangent="_mean({t_x}, {axis}, {keepdims})"),
+       scalar_jvp=lambda t, out, x, axis=None, keepdims=False: t,
+       array_jvp=_linear(_deep_reduce("mean", _mean))),
     Op("mse", ("pred", "target"), "losses", "MSE", "mean((pred − target)²)",
        ("2(pred − target)/n", "−2(pred − target)/n"),
        "mse sends 2(pred − target)/n to the prediction: each prediction is pushed toward "
@@ -797,7 +936,11 @@ _DEFINITIONS = [
        export=Template("np.mean(({pred} - {target}) * ({pred} - {target}))",
                        ("2.0 / np.size({pred} - {target}) * ({pred} - {target}) * {g}",
                         "2.0 / np.size({pred} - {target}) * (-({pred} - {target})) * {g}"),
-                       broadcasting=True)),
+                       broadcasting=True,
+                tangent=("np.mean((2.0 * ({pred} - {target})) * {t_pred} "
+                         "+ (2.0 * ({target} - {pred})) * {t_target})")),
+       scalar_jvp=lambda ta, tb, out, a, b: (2.0 * (a - b)) * ta + (2.0 * (b - a)) * tb,
+       array_jvp=_mse_jvp),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _DEFINITIONS}
@@ -900,12 +1043,18 @@ def _op_from_deep(d) -> Op:
     settings = tuple(_setting_from_deep(s) for s in d.settings)
     call = ", ".join([f"{{{p}}}" for p in d.ports] + [f"{s.name}={{{s.name}}}" for s in settings])
     grads = tuple(f"_deep({d.name!r}).vjp({{g}}, {{out}}, {call})[{k}]" for k in range(d.arity))
+    dots = ", ".join(f"{{t_{p}}}" for p in d.ports)
+    tangent = f"_deep({d.name!r}).jvp({dots}, {{out}}, {call})"
     from .ops_chain import CHAINS
+    def array_jvp(*args, **kw):
+        return d.jvp(*args, **d.check_settings(kw))
+
     return Op(d.name, d.ports, d.group, d.symbol, d.formula, d.local, d.note,
               array=array, array_vjp=array_vjp, settings=settings, explain=d.explain,
+              array_jvp=array_jvp if d.jvp is not None else None,
               chain=CHAINS.get(d.name),
               export=Template(f"_deep({d.name!r}).forward({call})", grads,
-                              {"_deep": _deep_helper_source()}))
+                              {"_deep": _deep_helper_source()}, tangent=tangent))
 
 
 @functools.lru_cache(maxsize=1)

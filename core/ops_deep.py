@@ -1046,6 +1046,188 @@ def avgpool2d_vjp(g, out, x, size=2, stride=None):
     return (_out(gx[0] if single else gx),)
 
 
+# ============================================= tangents (forward mode, JVPs)
+# ``jvp(*tangents, out, *inputs, **settings)``: the directional derivative of the
+# output along the inputs' tangents (one per port, each of its input's shape), as
+# torch.autograd.forward_ad computes it: the same formulas, special points included.
+# An op that is linear in its input applies itself to the tangent.
+
+def _linear_jvp(forward: Callable) -> Callable:
+    """The tangent of an op linear in its one input: the op applied to the tangent."""
+    def jvp(t, out, x, **kw):
+        return forward(t, **kw)
+    return jvp
+
+
+@_quiet
+def concat_jvp(ta, tb, out, a, b, axis=0):
+    return concat_forward(ta, tb, axis=axis)
+
+
+@_quiet
+def embedding_jvp(tt, ti, out, table, ids):
+    # ids are not differentiable (PyTorch takes them as integers): their tangent is dropped.
+    return embedding_forward(tt, ids)
+
+
+@_quiet
+def leaky_relu_jvp(t, out, x, slope=0.01):
+    return leaky_relu_vjp(t, out, x, slope=slope)[0]
+
+
+@_quiet
+def gelu_jvp(t, out, x):
+    return gelu_vjp(t, out, x)[0]
+
+
+@_quiet
+def amax_jvp(t, out, x, axis=None, keepdims=False):
+    # PyTorch (amaxamin_jvp): the mean of the tangents at the maxima.
+    axis, keepdims = _AXIS_OPT.check(axis), _KEEPDIMS.check(keepdims)
+    a, t = _arr(x), _arr(t)
+    ax = _axis(axis, a.ndim, a.shape)
+    if a.ndim == 0:
+        return float(t)
+    mask = a == _expand(_arr(out), ax, a.ndim, keepdims)
+    axes = _reduce_axes(a, ax)
+    return _out(np.sum(np.where(mask, t, 0.0), axis=axes, keepdims=keepdims)
+                / np.sum(mask, axis=axes, keepdims=keepdims))
+
+
+def _lse_jvp(a: np.ndarray, t: np.ndarray, ax: int | None, keepdims: bool) -> np.ndarray:
+    """PyTorch's logsumexp_jvp: Σ exp(x − max)·ẋ / Σ exp(x − max) (also softmax's)."""
+    axes = _reduce_axes(a, ax)
+    e = np.exp(a - np.amax(a, axis=axes, keepdims=True)) if a.size else np.exp(a)
+    return np.sum(e * t, axis=axes, keepdims=keepdims) / np.sum(e, axis=axes, keepdims=keepdims)
+
+
+@_quiet
+def logsumexp_jvp(t, out, x, axis=None, keepdims=False):
+    axis, keepdims = _AXIS_OPT.check(axis), _KEEPDIMS.check(keepdims)
+    a = _arr(x)
+    ax = _axis(axis, a.ndim, a.shape)
+    return _out(_lse_jvp(a, _arr(t), ax, keepdims or a.ndim == 0))
+
+
+@_quiet
+def softmax_jvp(t, out, x, axis=-1):
+    # PyTorch: y · (ẋ − logsumexp_jvp).
+    axis = _AXIS_SOFTMAX.check(axis)
+    a, t = _arr(x), _arr(t)
+    ax = _axis(axis, a.ndim, a.shape)
+    return _out(_arr(out) * (t - _lse_jvp(a, t, ax, True)))
+
+
+@_quiet
+def log_softmax_jvp(t, out, x, axis=-1):
+    axis = _AXIS_SOFTMAX.check(axis)
+    a, t = _arr(x), _arr(t)
+    ax = _axis(axis, a.ndim, a.shape)
+    return _out(t - _lse_jvp(a, t, ax, True))
+
+
+@_quiet
+def cross_entropy_jvp(tz, tt, out, logits, target):
+    # PyTorch: log_softmax then nll_loss (indices) or −Σ lsm·t / N (probabilities).
+    z, t = _arr(logits), _arr(target)
+    idx = _class_indices(z, t, "cross_entropy", "logits", allow_probs=True)
+    tz = _arr(tz)
+    lsm_t = tz - _lse_jvp(z, tz, z.ndim - 1, True)
+    if idx is not None:
+        return float(-np.sum(lsm_t[_rows(z, idx)]) / _batch(z))
+    lsm = _log_softmax(z, -1)
+    return float(-np.sum(lsm_t * t + lsm * _arr(tt)) / _batch(z))
+
+
+@_quiet
+def bce_jvp(tp, tt, out, pred, target):
+    # PyTorch: mean of bce_backward(ṗ) + bce_target_backward(ṫ), reduction None.
+    p, t = _arr(pred), _arr(target)
+    _same_shape(p, t, "bce", "pred")
+    dp = _arr(tp) * (p - t) / np.maximum((1.0 - p) * p, _BCE_EPSILON)
+    dt = -np.log(p / (1.0 - p)) * _arr(tt)
+    d = np.where(_bce_outside(p), np.nan, dp + dt)
+    return float(_mean(d)) if d.size else math.nan
+
+
+@_quiet
+def bce_logits_jvp(tx, tt, out, logits, target):
+    # PyTorch: forward AD through (1 − t)·x − log_sigmoid(x), mean.
+    x, t = _arr(logits), _arr(target)
+    _same_shape(x, t, "bce_logits", "logits")
+    tx, tt = _arr(tx), _arr(tt)
+    neg = x < 0
+    z = np.exp(-np.abs(x))
+    dlogsig = np.where(neg, 1.0, 0.0) - np.where(neg, 1.0, -1.0) * (z / (1.0 + z))
+    d = tx * (1.0 - t) + (-tt) * x - tx * dlogsig
+    return float(_mean(d)) if d.size else math.nan
+
+
+@_quiet
+def hinge_jvp(ts, tt, out, scores, target):
+    # PyTorch has no forward-mode rule for multi_margin_loss; this is the JVP of the
+    # same subgradient the backward pass uses (0 at a margin of exactly 0).
+    grad = hinge_vjp(1.0, out, scores, target)[0]
+    return float(np.sum(_arr(grad) * _arr(ts)))
+
+
+def _norm_jvp(a: np.ndarray, t: np.ndarray, axes, eps: float) -> np.ndarray:
+    """PyTorch's layer_norm_jvp / batch_norm_jvp (training): over ``axes``."""
+    n = int(np.prod([a.shape[k] for k in axes]))
+    xc = a - _mean(a, axis=axes, keepdims=True)
+    invstd = 1.0 / np.sqrt(_mean(np.square(xc), axis=axes, keepdims=True) + eps)
+    tc = t - _mean(t, axis=axes, keepdims=True)
+    invstd_t = -(invstd ** 3) * np.sum(tc * xc, axis=axes, keepdims=True) / n
+    return tc * invstd + xc * invstd_t
+
+
+@_quiet
+def layernorm_jvp(t, out, x, eps=1e-5):
+    eps = _EPS.check(eps)
+    a = _arr(x)
+    if a.ndim == 0:
+        raise EvaluationError("x is a scalar; layernorm normalises each row (the last axis) "
+                              "of a vector or matrix")
+    return _out(_norm_jvp(a, _arr(t), (a.ndim - 1,), eps))
+
+
+@_quiet
+def batchnorm_jvp(t, out, x, eps=1e-5):
+    eps = _EPS.check(eps)
+    a = _arr(x)
+    return _out(_norm_jvp(a, _arr(t), _bn_axes(a), eps))
+
+
+@_quiet
+def conv2d_jvp(tx, tw, out, input, weight, stride=1, padding=0):
+    # bilinear: conv(ẋ, w) + conv(x, ẇ)
+    return _out(_arr(conv2d_forward(tx, weight, stride, padding))
+                + _arr(conv2d_forward(input, tw, stride, padding)))
+
+
+@_quiet
+def maxpool2d_jvp(t, out, x, size=2, stride=None):
+    # PyTorch: the tangent at the element each window picked (gather by the indices).
+    size, stride = _pool_settings(size, stride)
+    a = _arr(x)
+    x4, single = _pool_check(a, "maxpool2d", size, stride)
+    t4 = np.ascontiguousarray(_arr(t)[None] if single else _arr(t))
+    win = _windows(x4, size, size, stride)
+    pick = _maxpool_argmax(win.reshape(win.shape[:4] + (size * size,)))
+    twin = _windows(t4, size, size, stride)
+    twin = twin.reshape(twin.shape[:4] + (size * size,))
+    y = np.take_along_axis(twin, pick[..., None], axis=-1)[..., 0]
+    return _out(y[0] if single else y)
+
+
+transpose_jvp = _linear_jvp(transpose_forward)
+reshape_jvp = _linear_jvp(reshape_forward)
+index_jvp = _linear_jvp(index_forward)
+sum_jvp = _linear_jvp(sum_forward)
+mean_jvp = _linear_jvp(mean_forward)
+avgpool2d_jvp = _linear_jvp(avgpool2d_forward)
+
+
 # ================================================================= metadata
 
 @dataclass(frozen=True)
@@ -1064,6 +1246,8 @@ class DeepOp:
     settings: tuple[Setting, ...] = ()
     torch: str = ""                   # the PyTorch reference, as ops.md writes it
     explain: Callable[..., str | None] | None = field(default=None, repr=False)
+    # the tangent: jvp(*tangents, out, *inputs, **settings) (see "tangents" above)
+    jvp: Callable | None = field(default=None, repr=False)
 
     @property
     def arity(self) -> int:
@@ -1093,28 +1277,31 @@ _SHAPE_OPS = [
            ("dX = (dY)ᵀ",),
            "transpose sends the upstream gradient back transposed: each element's gradient "
            "returns to the place it came from. A scalar or vector passes unchanged.",
-           transpose_forward, transpose_vjp, torch="x.transpose(-2, -1)"),
+           transpose_forward, transpose_vjp, jvp=transpose_jvp, torch="x.transpose(-2, -1)"),
     DeepOp("reshape", ("x",), "shapes", "⇄", "x with a new shape, same elements",
            ("dX = reshape(dY, shape of x)",),
            "reshape only relabels positions, so the upstream gradient is reshaped back to "
            "x's shape, element for element.",
-           reshape_forward, reshape_vjp, (_SHAPE,), torch="torch.reshape(x, shape)"),
+           reshape_forward, reshape_vjp, (_SHAPE,), jvp=reshape_jvp,
+           torch="torch.reshape(x, shape)"),
     DeepOp("index", ("x",), "shapes", "x[i]", "x[index]",
            ("dX = dY at the selected elements, 0 elsewhere",),
            "index routes the upstream gradient to the elements it selected; every element "
            "it left out gets gradient 0.",
-           index_forward, index_vjp, (_INDEX,), torch="x[index]"),
+           index_forward, index_vjp, (_INDEX,), jvp=index_jvp, torch="x[index]"),
     DeepOp("concat", ("a", "b"), "shapes", "⧺", "[a, b] joined along axis",
            ("dA = dY's part for a", "dB = dY's part for b"),
            "concat splits the upstream gradient where it joined its inputs: each input "
            "gets back the slice of the gradient that lines up with it.",
-           concat_forward, concat_vjp, (_AXIS_CONCAT,), torch="torch.cat([a, b], dim=axis)"),
+           concat_forward, concat_vjp, (_AXIS_CONCAT,), jvp=concat_jvp,
+           torch="torch.cat([a, b], dim=axis)"),
     DeepOp("embedding", ("table", "ids"), "shapes", "E[i]", "table[ids]",
            ("dTable[i] = Σ dY over the positions where ids = i", "0 (ids are not differentiable)"),
            "embedding is a lookup: each row's gradient is the sum of the upstream gradients "
            "of every place that picked it (fan-out inside one op); rows never picked get 0, "
            "and the integer ids get no gradient.",
-           embedding_forward, embedding_vjp, torch="F.embedding(ids.long(), table)"),
+           embedding_forward, embedding_vjp, jvp=embedding_jvp,
+           torch="F.embedding(ids.long(), table)"),
 ]
 
 _ELEMENTWISE_OPS = [
@@ -1123,12 +1310,13 @@ _ELEMENTWISE_OPS = [
            "leaky_relu passes the upstream gradient where x > 0 and lets a small fraction "
            "(slope) through elsewhere, so a negative unit still learns — unlike relu, it "
            "never blocks the gradient completely.",
-           leaky_relu_forward, leaky_relu_vjp, (_SLOPE,), torch="F.leaky_relu(x, slope)"),
+           leaky_relu_forward, leaky_relu_vjp, (_SLOPE,), jvp=leaky_relu_jvp,
+           torch="F.leaky_relu(x, slope)"),
     DeepOp("gelu", ("x",), "activations", "GELU", "x · Φ(x)",
            ("Φ(x) + x · φ(x)",),
            "gelu multiplies the upstream gradient by Φ(x) + x·φ(x): about 1 for large x, "
            "about 0 for very negative x, and smooth in between (a soft relu gate).",
-           gelu_forward, gelu_vjp, torch="F.gelu(x)"),
+           gelu_forward, gelu_vjp, jvp=gelu_jvp, torch="F.gelu(x)"),
 ]
 
 _REDUCTION_OPS = [
@@ -1136,12 +1324,13 @@ _REDUCTION_OPS = [
            ("1 at the maximum, 0 elsewhere (ties share it)",),
            "amax routes the whole upstream gradient to the largest element; when several "
            "elements tie for the maximum they share it evenly.",
-           amax_forward, amax_vjp, (_AXIS_OPT, _KEEPDIMS), torch="torch.amax(x, dim)"),
+           amax_forward, amax_vjp, (_AXIS_OPT, _KEEPDIMS), jvp=amax_jvp,
+           torch="torch.amax(x, dim)"),
     DeepOp("logsumexp", ("x",), "tensors", "LSE", "log Σ exp x",
            ("softmax(x)",),
            "logsumexp is a soft maximum: it shares the upstream gradient among the elements "
            "in proportion to softmax(x), so the largest get the most.",
-           logsumexp_forward, logsumexp_vjp, (_AXIS_OPT, _KEEPDIMS),
+           logsumexp_forward, logsumexp_vjp, (_AXIS_OPT, _KEEPDIMS), jvp=logsumexp_jvp,
            torch="torch.logsumexp(x, dim)"),
     DeepOp("softmax", ("x",), "activations", "softmax", "exp x / Σ exp x",
            ("∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ − yⱼ), so dX = y · (dY − Σ dY·y)",),
@@ -1149,12 +1338,13 @@ _REDUCTION_OPS = [
            "gradient of each input is y·(upstream − the probability-weighted mean of "
            "upstream). Adding a constant to every input changes nothing, and its gradient "
            "sums to 0.",
-           softmax_forward, softmax_vjp, (_AXIS_SOFTMAX,), torch="torch.softmax(x, dim=axis)"),
+           softmax_forward, softmax_vjp, (_AXIS_SOFTMAX,), jvp=softmax_jvp,
+           torch="torch.softmax(x, dim=axis)"),
     DeepOp("log_softmax", ("x",), "activations", "log softmax", "x − logsumexp x",
            ("dX = dY − softmax(x) · Σ dY",),
            "log_softmax passes the upstream gradient through minus softmax(x) times its "
            "sum: stable where log(softmax) would underflow, and the heart of cross-entropy.",
-           log_softmax_forward, log_softmax_vjp, (_AXIS_SOFTMAX,),
+           log_softmax_forward, log_softmax_vjp, (_AXIS_SOFTMAX,), jvp=log_softmax_jvp,
            torch="torch.log_softmax(x, dim=axis)"),
 ]
 
@@ -1166,21 +1356,22 @@ _LOSS_OPS = [
            "cross_entropy sends softmax(z) − y (divided by the batch size) to the logits: "
            "the right class is pushed up by how much probability it lacks, every wrong "
            "class down by the probability it took.",
-           cross_entropy_forward, cross_entropy_vjp, torch="F.cross_entropy(logits, target)"),
+           cross_entropy_forward, cross_entropy_vjp, jvp=cross_entropy_jvp,
+           torch="F.cross_entropy(logits, target)"),
     DeepOp("bce", ("pred", "target"), "losses", "BCE",
            "mean of −(t · log p + (1 − t) · log(1 − p))",
            ("∂L/∂p = (p − t) / (p(1 − p))", "∂L/∂t = −log(p / (1 − p))"),
            "bce sends (p − t)/(p(1 − p)) to each probability, divided by n: huge near 0 or 1 "
            "when the prediction is confidently wrong. After a sigmoid this collapses to "
            "p − t, which is why bce_logits is the stable choice.",
-           bce_forward, bce_vjp, torch="F.binary_cross_entropy(pred, target)",
+           bce_forward, bce_vjp, jvp=bce_jvp, torch="F.binary_cross_entropy(pred, target)",
            explain=_bce_explain),
     DeepOp("bce_logits", ("logits", "target"), "losses", "BCE σ",
            "mean of −(t · log σ(z) + (1 − t) · log(1 − σ(z)))",
            ("∂L/∂z = σ(z) − t", "∂L/∂t = −z"),
            "bce_logits fuses the sigmoid into the loss: each logit gets σ(z) − t over n, "
            "bounded and never nan, however large the logit.",
-           bce_logits_forward, bce_logits_vjp,
+           bce_logits_forward, bce_logits_vjp, jvp=bce_logits_jvp,
            torch="F.binary_cross_entropy_with_logits(logits, target)"),
     DeepOp("hinge", ("scores", "target"), "losses", "SVM",
            "mean over rows of Σ_{j≠y} max(0, s_j − s_y + 1)",
@@ -1189,7 +1380,8 @@ _LOSS_OPS = [
            "hinge only looks at the classes that violate the margin: each of them gets "
            "+1 (over the batch size), the correct class gets −1 per violator, and a row "
            "already separated by the margin sends no gradient at all.",
-           hinge_forward, hinge_vjp, torch="C · F.multi_margin_loss(scores, target.long())"),
+           hinge_forward, hinge_vjp, jvp=hinge_jvp,
+           torch="C · F.multi_margin_loss(scores, target.long())"),
 ]
 
 _NORM_OPS = [
@@ -1199,7 +1391,7 @@ _NORM_OPS = [
            "layernorm removes from the upstream gradient its mean and its component along x̂ "
            "(each row), then divides by the standard deviation: shifting or scaling a row "
            "changes nothing, so those directions get no gradient.",
-           layernorm_forward, layernorm_vjp, (_EPS,),
+           layernorm_forward, layernorm_vjp, (_EPS,), jvp=layernorm_jvp,
            torch="F.layer_norm(x, x.shape[-1:], eps=eps)"),
     DeepOp("batchnorm", ("x",), "normalisation", "BN",
            "(x − μ) / √(σ² + eps) per feature over the batch",
@@ -1208,7 +1400,7 @@ _NORM_OPS = [
            "batchnorm couples the examples of a batch: every example's gradient loses the "
            "batch mean of the upstream gradient and its part along x̂, then is divided by "
            "the feature's standard deviation.",
-           batchnorm_forward, batchnorm_vjp, (_EPS,),
+           batchnorm_forward, batchnorm_vjp, (_EPS,), jvp=batchnorm_jvp,
            torch="F.batch_norm(x, None, None, training=True, eps=eps)"),
 ]
 
@@ -1220,20 +1412,20 @@ _CONV_OPS = [
            "conv2d is a matmul that slides: the weight gradient sums, over every position, "
            "the input patch times the upstream gradient there; each input pixel gets back "
            "the kernel weights times the upstream gradient of every window it was in.",
-           conv2d_forward, conv2d_vjp, (_STRIDE, _PADDING),
+           conv2d_forward, conv2d_vjp, (_STRIDE, _PADDING), jvp=conv2d_jvp,
            torch="F.conv2d(input, weight, stride=stride, padding=padding)"),
     DeepOp("maxpool2d", ("x",), "convolution", "maxpool", "largest value of each window",
            ("1 at each window's (first) maximum, 0 elsewhere",),
            "maxpool2d is max for windows: the whole upstream gradient of a window goes to "
            "the element that was largest (the first one on a tie), every other element "
            "gets 0.",
-           maxpool2d_forward, maxpool2d_vjp, (_SIZE, _POOL_STRIDE),
+           maxpool2d_forward, maxpool2d_vjp, (_SIZE, _POOL_STRIDE), jvp=maxpool2d_jvp,
            torch="F.max_pool2d(x, size, stride)"),
     DeepOp("avgpool2d", ("x",), "convolution", "avgpool", "mean of each window",
            ("1/size² for every element of the window",),
            "avgpool2d spreads each window's upstream gradient evenly: every element of the "
            "window gets 1/size² of it (summed where windows overlap).",
-           avgpool2d_forward, avgpool2d_vjp, (_SIZE, _POOL_STRIDE),
+           avgpool2d_forward, avgpool2d_vjp, (_SIZE, _POOL_STRIDE), jvp=avgpool2d_jvp,
            torch="F.avg_pool2d(x, size, stride)"),
 ]
 
@@ -1245,10 +1437,11 @@ DEEP_OPS: dict[str, DeepOp] = {op.name: op for op in
 KEEPDIMS_OPS: dict[str, DeepOp] = {op.name: op for op in [
     DeepOp("sum", ("x",), "tensors", "Σ", "Σ x", ("1",),
            "sum copies the upstream gradient to every element it added up.",
-           sum_forward, sum_vjp, (_AXIS_OPT, _KEEPDIMS), torch="x.sum(axis, keepdim=keepdims)"),
+           sum_forward, sum_vjp, (_AXIS_OPT, _KEEPDIMS), jvp=sum_jvp,
+           torch="x.sum(axis, keepdim=keepdims)"),
     DeepOp("mean", ("x",), "tensors", "μ", "mean(x)", ("1/n",),
            "mean copies the upstream gradient divided by n to each of its n elements.",
-           mean_forward, mean_vjp, (_AXIS_OPT, _KEEPDIMS),
+           mean_forward, mean_vjp, (_AXIS_OPT, _KEEPDIMS), jvp=mean_jvp,
            torch="x.mean(axis, keepdim=keepdims)"),
 ]}
 

@@ -41,6 +41,10 @@ class ForwardStep:
     node: str
     value: Any
     inputs: list[tuple[Edge, Any]]
+    # forward mode (None when it is off): the node's tangent, and those of its inputs
+    tangent: Any = None
+    input_tangents: list[Any] | None = None
+    seeded: bool = False
 
 
 @dataclass
@@ -61,18 +65,30 @@ class Stepper:
     """A walk through one evaluation of ``graph``; the graph must not change meanwhile
     (an editor makes a new Stepper after every edit)."""
 
-    def __init__(self, graph: Graph, evaluator: Evaluator | None = None):
+    def __init__(self, graph: Graph, evaluator: Evaluator | None = None,
+                 seeds: dict | None = None):
+        """``seeds`` (leaf id → tangent): forward mode too, each forward step then
+        also carries its tangent (:mod:`chainrule.core.forward_mode`)."""
         self.graph = graph
         evaluator = evaluator or Evaluator(graph)
         self.evaluation: Evaluation = evaluator.forward()
         plan = self.evaluation.plan
+        tangents = None
+        if seeds is not None:
+            from .forward_mode import tangents as run_forward_mode
+            tangents = run_forward_mode(self.evaluation, seeds)
         self.forward: list[ForwardStep] = []
         for i, node_id in enumerate(plan.order):
             value = self.evaluation.values[i]
             if value is None:
                 continue
             ins = [(e, self.evaluation.edge_value(e)) for e in graph.in_edges(node_id)]
-            self.forward.append(ForwardStep(node_id, value, ins))
+            if tangents is None:
+                self.forward.append(ForwardStep(node_id, value, ins))
+            else:
+                self.forward.append(ForwardStep(
+                    node_id, value, ins, tangents[i],
+                    [tangents[plan.index[e.src]] for e, _ in ins], node_id in seeds))
         self.error = self.evaluation.error
         self._backward: Iterator[BackwardStep] | None = None
         self.n_backward = 0
@@ -360,6 +376,16 @@ class ShownSoFar:
         if self._evaluation.edge_value(edge) is None:
             return None
         return self._view.edge_values.get(edge, NOT_YET)
+
+    def tangent_of(self, node_id: str):
+        """The node's tangent once its forward step is shown (None: no forward mode)."""
+        tangents = self._evaluation.tangents
+        if tangents is None:
+            return None
+        i = self._index[node_id]
+        if tangents[i] is None:
+            return None
+        return tangents[i] if node_id in self._view.node_values else NOT_YET
 
     def edge_grad(self, edge: Edge):
         if self.error is not None or not self._reaching[self._index[edge.dst]]:

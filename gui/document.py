@@ -22,6 +22,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from typing import Any
+
+from chainrule.core import forward_mode
 from chainrule.core.engine import Evaluation, Evaluator
 from chainrule.core.graph import Graph
 
@@ -45,6 +48,8 @@ class Document(QObject):
     current_evaluation_changed = Signal(object)
     path_changed = Signal(object)         # Path or None
     message = Signal(str)                 # one sentence for the status bar
+    #: Forward mode was turned on or off, or its seeds changed (the evaluation follows).
+    forward_mode_changed = Signal()
 
     def __init__(self, graph: Graph | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -59,6 +64,11 @@ class Document(QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.evaluate_now)
         self._subscriptions: list = []
+        # Forward mode (a view setting, not an edit): the tangent seeds set in the
+        # inspector, by leaf id; none set: 1 on the selected input (forward_seeds).
+        self.forward_mode = False
+        self.tangent_seeds: dict[str, Any] = {}
+        self.selected_leaf: str | None = None
         self.set_graph(graph or Graph())
 
     # ------------------------------------------------------------- graph
@@ -86,6 +96,8 @@ class Document(QObject):
         self.set_path(path)
         self._evaluation = None
         self._steps = None           # they belonged to the other graph
+        self.tangent_seeds = {}
+        self.selected_leaf = None
         self.graph_replaced.emit()
         self.evaluate_now()
 
@@ -117,10 +129,69 @@ class Document(QObject):
     def evaluate_now(self) -> Evaluation:
         self._timer.stop()
         evaluation = self._evaluation = self.evaluator.evaluate()
+        if self.forward_mode:           # the tangents ride on the one evaluation
+            forward_mode.tangents(evaluation, self.forward_seeds())
         self.evaluated.emit(evaluation)
         if self._evaluation is evaluation and self._showing_steps() is None:
             self.current_evaluation_changed.emit(evaluation)
         return evaluation
+
+    # ------------------------------------------------------ forward mode
+
+    def set_forward_mode(self, on: bool) -> None:
+        """Carry tangents too (on every evaluation and step-through), or stop."""
+        on = bool(on)
+        if on != self.forward_mode:
+            self.forward_mode = on
+            self.forward_mode_changed.emit()
+            self.evaluate_now()
+
+    def set_tangent_seed(self, node_id: str, tangent: Any) -> None:
+        """Seed ``tangent`` on leaf ``node_id`` (None: unseed it); a wrong shape or a
+        node that is not a leaf raises ``forward_mode.TangentError``."""
+        if tangent is None:
+            self.tangent_seeds.pop(node_id, None)
+        else:
+            self.tangent_seeds[node_id] = forward_mode.seed_value(self.graph.node(node_id),
+                                                                  tangent)
+        self.forward_mode_changed.emit()
+        if self.forward_mode:
+            self.evaluate_now()
+
+    def clear_tangent_seeds(self) -> None:
+        """Forget the seeds set: 1 on the selected input again."""
+        self.tangent_seeds = {}
+        self.forward_mode_changed.emit()
+        if self.forward_mode:
+            self.evaluate_now()
+
+    def set_selected_leaf(self, node_id: str | None) -> None:
+        """The selected node: with no seeds set, the tangent 1 goes on it if it is an input."""
+        if node_id == self.selected_leaf:
+            return
+        self.selected_leaf = node_id
+        if self.forward_mode and not self.tangent_seeds:
+            self.forward_mode_changed.emit()
+            self.evaluate_now()
+
+    def forward_seeds(self) -> dict[str, Any]:
+        """The seeds in force: those set (still fitting their leaves), else 1 on the
+        selected input (the first input when none is selected)."""
+        graph = self.graph
+        seeds = {}
+        for node_id, t in self.tangent_seeds.items():
+            if node_id in graph:
+                try:
+                    seeds[node_id] = forward_mode.seed_value(graph.node(node_id), t)
+                except forward_mode.TangentError:
+                    continue        # the leaf changed shape: that seed no longer applies
+        if self.tangent_seeds:
+            return seeds
+        selected = self.selected_leaf
+        if selected is not None and (selected not in graph or graph.node(selected).op != "input"):
+            selected = None
+        return {k: forward_mode.seed_value(graph.node(k), v)
+                for k, v in forward_mode.default_seeds(graph, selected).items()}
 
     # ------------------------------------------------ what the views show
 

@@ -38,8 +38,12 @@ def frame_name(k: int, total: int, suffix: str) -> str:
 
 def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
                       digits: int = 4, caption: bool = True,
-                      progress: Callable[[int, int], bool] | None = None) -> list[Path]:
+                      progress: Callable[[int, int], bool] | None = None,
+                      seeds: dict | None = None) -> list[Path]:
     """Write one picture per step of ``graph``'s step-through; returns the paths.
+
+    ``seeds`` (leaf id → tangent): forward mode too, the wires' tangents and the
+    tangent rule in each forward step's caption.
 
     ``progress(k, total)`` is called before each frame; returning False stops.
     Raises ``ValueError`` for an unknown suffix and ``OSError`` when a file
@@ -59,7 +63,7 @@ def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
     scene = GraphScene(document)
     try:
         scene.set_precision(digits)
-        stepper = Stepper(document.graph)
+        stepper = Stepper(document.graph, seeds=seeds)
         total = stepper.total
         caption_item = _caption_item(scene, stepper, digits) if caption else None
         written: list[Path] = []

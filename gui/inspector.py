@@ -78,7 +78,7 @@ class Inspector(QWidget):
         self.many_page = self._build_many_page()
         for page in (self.graph_page, self.node_page, self.edge_page, self.many_page):
             self.pages.addWidget(page)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)

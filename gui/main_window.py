@@ -25,6 +25,7 @@ from chainrule.gui.files import DemoBrowser, FileController, list_demos
 from chainrule.gui.keyboard_build import KeyboardBuilding
 from chainrule.gui.recovery import Autosave
 from chainrule.gui.inspector import Inspector
+from chainrule.gui.forward_tools import ForwardModeTools
 from chainrule.gui.group_tools import GroupTools
 from chainrule.gui.learning import LearningTools
 from chainrule.gui.palette import Palette
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
         # Your Backward Pass: the learner's own backward pass, checked (beside Chain Rule).
         from chainrule.gui.answer_tools import AnswerTools
         self.answer = AnswerTools(self, self.step_through)
+        # Forward mode: the toggle, the tangent seeds, the Modes dock (gui.forward_tools).
+        self.forward_tools = ForwardModeTools(self)
         # Groups: composite gates, equivalence, expand to scalars.
         self.group_tools = GroupTools(self)
         self._connect()

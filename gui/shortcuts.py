@@ -53,6 +53,7 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "flow_view": ("Ctrl+Shift+F",),
     "train_step": ("Ctrl+T",),
     "export_python": ("Ctrl+Shift+E",),
+    "forward_mode": ("Ctrl+Shift+T",),    # gui.forward_tools: tangents on the wires
     # Groups, composite gates (gui.group_tools).  Ctrl+G is Check Gradients.
     "group": ("Ctrl+Alt+G",),
     "ungroup": ("Ctrl+Alt+Shift+G",),

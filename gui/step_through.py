@@ -122,8 +122,9 @@ class StepThrough(QObject):
         folder = Path(folder)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            paths = write_step_frames(self.window.document.graph, folder, suffix,
-                                      self.window.digits, caption)
+            doc = self.window.document
+            paths = write_step_frames(doc.graph, folder, suffix, self.window.digits, caption,
+                                      seeds=doc.forward_seeds() if doc.forward_mode else None)
         except (OSError, ValueError) as exc:
             QApplication.restoreOverrideCursor()
             self.window.files.show_error("Cannot export the steps",

@@ -78,6 +78,7 @@ class StepperController(QObject):
         doc.node_changed.connect(self._node_changed)
         doc.groups_changed.connect(self._groups_changed)
         doc.evaluated.connect(self._evaluated)
+        doc.forward_mode_changed.connect(self._forward_mode_changed)
 
     # ------------------------------------------------------------ state
 
@@ -141,7 +142,9 @@ class StepperController(QObject):
             if not self.document.graph.node_ids():
                 self.document.message.emit("Nothing to step through: the graph is empty.")
                 return None
-            self.stepper = Stepper(self.document.graph)
+            doc = self.document
+            self.stepper = Stepper(doc.graph,
+                                   seeds=doc.forward_seeds() if doc.forward_mode else None)
             if self.stepper.error:
                 self.document.message.emit(
                     f"Only the forward pass can be stepped: {self.stepper.error}.")
@@ -284,6 +287,16 @@ class StepperController(QObject):
                 self.refresh()       # names in the tooltips and the chain-rule panel
             return
         self._restart()
+
+    def _forward_mode_changed(self) -> None:
+        """Forward mode on/off or new seeds: the same walk, with (or without) tangents."""
+        if self.stepper is None:
+            return
+        k = self.stepper.position
+        self.stepper = None
+        if self._ensure() is not None:
+            self.stepper.jump(k)
+            self._show()
 
     def _restart(self) -> None:
         if self.stepper is None:

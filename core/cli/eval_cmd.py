@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ChainruleError
+from ..forward_mode import tangent
 from ..formatting import format_value, json_safe
 from .common import (PROG, CommandError, UsageError, columns, load_graph, one_line,
                      os_message, unicode_ok, write)
@@ -27,9 +28,11 @@ HELP = "forward and backward pass without a window"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.usage = (f"{PROG} eval FILE.cgraph [--set ID=VALUE ...] [--json]\n"
-               f"       {PROG} eval --expr PROGRAM [--set NAME=VALUE ...] [--json]\n"
-               f"       {PROG} eval --expr-file FILE [--set NAME=VALUE ...] [--json]")
+    def more(n: str) -> str:
+        return f"[--set {n}=VALUE ...] [--tangent {n}=VALUE ...] [--json]"
+    p.usage = (f"{PROG} eval FILE.cgraph {more('ID')}\n"
+               f"       {PROG} eval --expr PROGRAM {more('NAME')}\n"
+               f"       {PROG} eval --expr-file FILE {more('NAME')}")
     p.description = (
         "Run the forward and backward pass of a graph without a window, then print\n"
         "every node's value and gradient and every edge's.\n\n"
@@ -46,6 +49,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "  chainrule: note: --expr: line 1, column 1: skipped an import line: ...\n"
         "  chainrule: warning: --expr: line 1, column 9: w3 does not reach f: ...\n\n"
         "(--expr-file names the file there, or stdin.)\n\n"
+        "Forward mode: --tangent ID=VALUE seeds a tangent on an input or const node\n"
+        "(a number fills the node's shape; a list must have it); every other leaf has\n"
+        "tangent 0. Each node then also gets its tangent, the derivative of its value\n"
+        "along the seeds (as torch.autograd.forward_ad computes it), beside its value\n"
+        "and gradient: for a scalar output, its tangent is the sum of grad * tangent\n"
+        "over the seeded leaves.\n\n"
         "Exit status: 0 on success (inf and nan are results; a warning goes to\n"
         "stderr), 2 for a usage error, 1 when the graph cannot be read or evaluated.")
     p.add_argument("file", nargs="?", metavar="FILE.cgraph", help="a graph file")
@@ -58,6 +67,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], dest="sets", metavar="ID=VALUE",
                    help="override the value of an input or const node: a number or a JSON "
                         "list such as [[1, 2], [3, 4]] (repeatable)")
+    p.add_argument("--tangent", action="append", default=[], dest="tangents",
+                   metavar="ID=VALUE",
+                   help="forward mode: seed a tangent on an input or const node, a number "
+                        "or a JSON list of the node's shape (repeatable)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object instead of the table")
 
@@ -65,7 +78,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..engine import Evaluator
 
+    for text in args.tangents:
+        _split_set(text, "--tangent")
     graph, where, parsed = load_source(args)
+    seeds = tangent_seeds(graph, parsed.names if parsed is not None else {}, args.tangents)
 
     try:
         evaluation = Evaluator(graph).evaluate()
@@ -84,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
     if evaluation.error is not None:
         raise CommandError(f"{where}: {evaluation.error}")
 
+    if args.tangents:
+        from ..forward_mode import tangents
+        tangents(evaluation, seeds)
     if args.json:
         text = json.dumps(eval_json(graph, evaluation), indent=2, allow_nan=False)
     else:
@@ -180,11 +199,11 @@ def load_source(args: argparse.Namespace):
     return graph, where, parsed
 
 
-def _split_set(text: str) -> tuple[str, str, str]:
+def _split_set(text: str, option: str = "--set") -> tuple[str, str, str]:
     node_id, eq, raw = text.partition("=")
     node_id = node_id.strip()
     if not eq or not node_id:
-        raise UsageError(f"--set {text}: write --set ID=VALUE, as in --set x=2")
+        raise UsageError(f"{option} {text}: write {option} ID=VALUE, as in {option} x=2")
     return text, node_id, raw
 
 
@@ -194,19 +213,40 @@ def parse_set_value(raw: str) -> Any:
     return value_from_text(raw)
 
 
-def _apply_set(graph, names: dict[str, str], text: str, node_id: str, raw: str) -> str:
+def _leaf(graph, names: dict[str, str], option: str, text: str, node_id: str,
+          does: str) -> str:
+    """The id of the leaf ``--set``/``--tangent`` names, or a CommandError saying why not."""
     if node_id not in graph and node_id in names:
         node_id = names[node_id]                    # a program name that is an alias
     if node_id not in graph:
         leaves = [n.id for n in graph.nodes() if n.spec.is_leaf]
         shown = ", ".join(leaves[:12]) + ("…" if len(leaves) > 12 else "")
         listing = f"; the inputs and consts are {shown}" if leaves else ""
-        raise CommandError(f'--set {text}: there is no node "{node_id}"{listing}')
+        raise CommandError(f'{option} {text}: there is no node "{node_id}"{listing}')
     node = graph.node(node_id)
     if not node.spec.is_leaf:
         article = "an" if node.op[:1] in "aeiou" else "a"
-        raise CommandError(f'--set {text}: "{node_id}" is {article} {node.op} node; --set '
-                           f"changes only input and const nodes")
+        raise CommandError(f'{option} {text}: "{node_id}" is {article} {node.op} node; '
+                           f"{option} {does} only input and const nodes")
+    return node_id
+
+
+def tangent_seeds(graph, names: dict[str, str], texts: list[str]) -> dict[str, Any]:
+    """The ``--tangent ID=VALUE`` seeds by leaf id (the last one wins for a repeated id)."""
+    from ..forward_mode import TangentError, seed_value
+    seeds: dict[str, Any] = {}
+    for text in texts:
+        _, node_id, raw = _split_set(text, "--tangent")
+        node_id = _leaf(graph, names, "--tangent", text, node_id, "seeds")
+        try:
+            seeds[node_id] = seed_value(graph.node(node_id), parse_set_value(raw))
+        except (ChainruleError, TangentError) as exc:
+            raise CommandError(f"--tangent {text}: {exc}") from None
+    return seeds
+
+
+def _apply_set(graph, names: dict[str, str], text: str, node_id: str, raw: str) -> str:
+    node_id = _leaf(graph, names, "--set", text, node_id, "changes")
     try:
         graph.set_value(node_id, parse_set_value(raw))
     except (ChainruleError, CommandError) as exc:
@@ -226,15 +266,22 @@ def _missing_message(missing: list[str]) -> str:
 # ---------------------------------------------------------------- output
 
 def eval_json(graph, evaluation) -> dict:
-    """The ``--json`` object: output, its value, every node, every edge in order."""
+    """The ``--json`` object: output, its value, every node, every edge in order; with a
+    forward-mode pass (``evaluation.tangents``) each node's ``tangent`` too."""
     out = evaluation.output
+    forward = evaluation.tangents is not None
+
+    def node(n) -> dict:
+        record = {"op": n.op, "value": json_safe(evaluation.value(n.id)),
+                  "grad": json_safe(evaluation.grad(n.id))}
+        if forward:
+            record["tangent"] = json_safe(tangent(evaluation, n.id))
+        return record
+
     return {
         "output": out,
         "value": json_safe(evaluation.value(out)),
-        "nodes": {n.id: {"op": n.op,
-                         "value": json_safe(evaluation.value(n.id)),
-                         "grad": json_safe(evaluation.grad(n.id))}
-                  for n in graph.nodes()},
+        "nodes": {n.id: node(n) for n in graph.nodes()},
         "edges": [{"from": e.src, "to": e.dst, "port": e.port,
                    "value": json_safe(evaluation.edge_value(e)),
                    "grad": json_safe(evaluation.edge_grad(e))}
@@ -250,10 +297,13 @@ def eval_table(graph, evaluation, ascii: bool = False, digits: int = 4) -> str:
         return format_value(v, digits, ascii=ascii)
 
     out = evaluation.output
+    forward = evaluation.tangents is not None
+    extra = ("tangent",) if forward else ()
     lines = [f"output {out} = {fmt(evaluation.value(out))}", ""]
     rows = [(n.id, n.op, fmt(evaluation.value(n.id)), fmt(evaluation.grad(n.id)))
+            + ((fmt(tangent(evaluation, n.id)),) if forward else ())
             for n in graph.nodes()]
-    lines += columns(("node", "op", "value", "gradient"), rows)
+    lines += columns(("node", "op", "value", "gradient") + extra, rows)
     edges = graph.edges()
     if edges:
         lines.append("")
@@ -261,8 +311,9 @@ def eval_table(graph, evaluation, ascii: bool = False, digits: int = 4) -> str:
         for e in edges:
             port = graph.node(e.dst).spec.ports[e.port]
             rows.append((f"{e.src} {arrow} {e.dst}.{port}", fmt(evaluation.edge_value(e)),
-                         fmt(evaluation.edge_grad(e))))
-        lines += columns(("edge", "value", "gradient"), rows)
+                         fmt(evaluation.edge_grad(e)))
+                        + ((fmt(tangent(evaluation, e.src)),) if forward else ()))
+        lines += columns(("edge", "value", "gradient") + extra, rows)
     return "\n".join(lines)
 
 

@@ -71,6 +71,7 @@ class NodeItem(QGraphicsItem):
         self.hints: dict[int, bool] | None = None
         self.stub_value: str | None = None
         self.stub_grad: str | None = None
+        self.stub_tangent: str | None = None      # forward mode: above the value
         self.stub_emphasized = False
         # Learning views: small pills under the card, by who set them ("check", "fork").
         self.marks: dict[str, tuple[str, QColor, str]] = {}
@@ -379,13 +380,16 @@ class NodeItem(QGraphicsItem):
         fm = QFontMetricsF(font)
         mid = (start.x() + end.x()) / 2
         painter.setFont(font)
-        for text, color, above in ((self.stub_value, style.VALUE, True),
-                                   (self.stub_grad, style.GRAD, False)):
+        for text, color, above in ((self.stub_value, style.VALUE, 1),
+                                   (self.stub_grad, style.GRAD, 0),
+                                   (self.stub_tangent, style.TANGENT, 2)):
             if not text:
                 continue
             text = fm.elidedText(text, Qt.ElideRight, style.LABEL_MAX_W)
             tw, th = fm.horizontalAdvance(text), fm.height()
-            box = QRectF(mid - tw / 2, -th - 2 if above else 2, tw, th)
+            # centred on the stub, but never over the card (a long array preview)
+            left = max(mid - tw / 2, start.x() + 3)
+            box = QRectF(left, -above * (th + 1) - 1 if above else 2, tw, th)
             box.translate(0, start.y())
             back = style.EMPHASIS_BACK if self.stub_emphasized else style.LABEL_BACK
             painter.fillRect(box.adjusted(-3, 0, 3, 0), back)
@@ -433,8 +437,9 @@ class NodeItem(QGraphicsItem):
                                       style.NODE_H + 2 * grow))
         if self.is_output:
             mid = style.NODE_W + style.PORT_R + style.STUB_LEN / 2
-            rect = rect.united(QRectF(mid - style.LABEL_MAX_W / 2 - 4, style.NODE_H / 2 - 24,
-                                      style.LABEL_MAX_W + 8, 48))
+            # tangent, value and gradient, from the port on when wider than the stub
+            rect = rect.united(QRectF(mid - style.LABEL_MAX_W / 2 - 4, style.NODE_H / 2 - 42,
+                                      style.LABEL_MAX_W + style.STUB_LEN + 8, 66))
         self._rect = rect
 
     # ------------------------------------------------------ what the scene sets
@@ -489,6 +494,13 @@ class NodeItem(QGraphicsItem):
                                                    self.stub_emphasized):
             self.stub_value, self.stub_grad = value_text, grad_text
             self.stub_emphasized = emphasized
+            if self.is_output:
+                self.update()
+
+    def set_stub_tangent(self, text: str | None) -> None:
+        """The output's tangent on its stub in forward mode (None: none)."""
+        if text != self.stub_tangent:
+            self.stub_tangent = text
             if self.is_output:
                 self.update()
 

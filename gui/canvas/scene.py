@@ -28,6 +28,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
+from chainrule.core import forward_mode
 from chainrule.core.formatting import format_shape, format_value
 from chainrule.core.graph import Edge
 from chainrule.core.layout import LAYER_DY, layered_positions
@@ -361,7 +362,11 @@ class GraphScene(QGraphicsScene):
         emphasized = item.node_id == self._step_current
         if ev is None:
             item.set_stub_labels(None, None, emphasized)
+            item.set_stub_tangent(None)
             return
+        t = self._lookup(lambda n: forward_mode.tangent(ev, n), item.node_id)
+        item.set_stub_tangent(None if t is None or t is NOT_YET
+                              else style.TANGENT_PREFIX + self.format(t))
         value = self._lookup(ev.value, item.node_id)
         grad = self._lookup(ev.grad, item.node_id) if ev.grads is not None else None
         grad_text = None if ev.grads is None else self._text(grad, dash=True)
@@ -486,6 +491,17 @@ class GraphScene(QGraphicsScene):
         if ev.edge_grads is None:
             return value_text, None
         return value_text, self._text(self._lookup(ev.edge_grad, edge), dash=True)
+
+    def wire_tangent_text(self, edge: Edge) -> str | None:
+        """The tangent a wire carries forward ("ṫ 1"), or None: forward mode is off, the
+        source has no value, or a step-through has not reached it yet."""
+        ev = self.evaluation
+        if ev is None:
+            return None
+        t = self._lookup(lambda e: forward_mode.tangent(ev, e.src), edge)
+        if t is None or t is NOT_YET:
+            return None
+        return style.TANGENT_PREFIX + self.format(t)
 
     def wire_arrays(self, edge: Edge) -> tuple[Any, Any]:
         """(value, gradient) of a wire when it is a matrix or more (rank ≥ 2), else None:

@@ -36,6 +36,8 @@ OUTPUT_BORDER = QColor("#24292f")
 
 VALUE = QColor("#1a7f37")          # forward values: green, above the wire
 GRAD = QColor("#c62828")           # gradients: red, below the wire
+TANGENT = QColor("#0550ae")        # forward-mode tangents: blue, above the value
+TANGENT_PREFIX = "ṫ "              # what a tangent label starts with
 LABEL_BACK = QColor(255, 255, 255, 215)
 EMPHASIS_BACK = QColor(255, 236, 153, 235)
 

@@ -1,5 +1,9 @@
 """One wire: a Bézier curve with its forward value above it and its gradient below.
 
+In forward mode a third label sits above the value: the tangent the wire
+carries forward (``ṫ 1``, in the tangent colour), pulled like the others
+(``scene.wire_tangent_text``).
+
 The item's id is its :class:`chainrule.core.graph.Edge`.  Its two ends are set by the
 scene whenever a node moves; its texts are *pulled* when it is painted:
 ``scene.wire_texts(edge)`` formats the scene's current evaluation (the live
@@ -111,8 +115,8 @@ class WireItem(QGraphicsItem):
         self._anchor = QPointF()
         self._shift = 0.0
         self._hovered = False
-        # (value label, grad label) pulled from the scene, and the key they were made for
-        self._labels: tuple[_Label | None, _Label | None] = (None, None)
+        # (value, grad, tangent labels) pulled from the scene, and the key they were made for
+        self._labels: tuple[_Label | None, _Label | None, _Label | None] = (None, None, None)
         self._labels_key: tuple | None = None
         self._emphasized = False
         # label rectangles for paint, keyed by (texts, geometry)
@@ -208,7 +212,7 @@ class WireItem(QGraphicsItem):
         w, hh = style.HEAT_W, style.HEAT_H
         out: list[QRectF | None] = [None, None]
         if value is not None:
-            above = rects[style.VALUE.rgb()]
+            above = rects.get(style.TANGENT.rgb()) or rects[style.VALUE.rgb()]
             bottom = (above.top() if above is not None else ay - 3) - 3
             cx = above.center().x() if above is not None else ax
             out[0] = heatmap.draw_on(painter, self.heat[0], value,
@@ -225,14 +229,14 @@ class WireItem(QGraphicsItem):
 
     def _placed_labels(self, scene) -> tuple:
         """(font, background, (rect, point, text, colour)...) for paint, cached."""
-        value, grad = self._current_labels(scene)
+        value, grad, tangent = self._current_labels(scene)
         emphasized = self._emphasized
         extra = self._extra
-        key = (value, grad, emphasized, self._geometry, extra)
+        key = (value, grad, tangent, emphasized, self._geometry, extra)
         if key == self._placed_key:
             return self._placed
         self._placed_key = key
-        if value is None and grad is None and extra is None:
+        if value is None and grad is None and extra is None and tangent is None:
             self._placed = ()
             return self._placed
         back = style.EMPHASIS_BACK if emphasized else style.LABEL_BACK
@@ -241,12 +245,18 @@ class WireItem(QGraphicsItem):
         # wire so it sits in the free corner: above-right of a descending wire,
         # above-left of a rising one; the gradient takes the opposite corner.
         shift = self._shift
-        placed: list = [(value or grad or extra).font, back]
+        placed: list = [(value or grad or extra or tangent).font, back]
         if value is not None:
             x = self._clamp_x(ax + shift * (value.width / 2 + 3) - value.width / 2, value.width)
             y = ay - value.height - 3
             placed.append((QRectF(x - 3, y, value.width + 6, value.height), QPointF(x, y),
                            value.static, style.VALUE))
+        if tangent is not None:           # forward mode: above the value
+            x = self._clamp_x(ax + shift * (tangent.width / 2 + 3) - tangent.width / 2,
+                              tangent.width)
+            y = ay - 3 - tangent.height - (value.height + 1 if value is not None else 0)
+            placed.append((QRectF(x - 3, y, tangent.width + 6, tangent.height), QPointF(x, y),
+                           tangent.static, style.TANGENT))
         if grad is not None:
             x = self._clamp_x(ax - shift * (grad.width / 2 + 3) - grad.width / 2, grad.width)
             y = ay + 3
@@ -301,9 +311,10 @@ class WireItem(QGraphicsItem):
         w = style.LABEL_MAX_W + 12
         h = style.LABEL_PX * 1.6 + 6
         below = h + (style.LABEL_PX * 1.6 if self._extra is not None else 0)
+        above = 2 * h                     # the value, and the tangent in forward mode
         g = style.LABEL_GROWTH            # room for labels enlarged when zoomed out
-        label_box = QRectF(self._anchor.x() - g * w, self._anchor.y() - g * h,
-                           2 * g * w, g * (h + below))
+        label_box = QRectF(self._anchor.x() - g * w, self._anchor.y() - g * above,
+                           2 * g * w, g * (above + below))
         heat_box = QRectF(self._anchor.x() - style.LABEL_MAX_W / 2 - style.HEAT_W,
                           self._anchor.y() - h - style.HEAT_H - 10,
                           style.LABEL_MAX_W + 2 * style.HEAT_W,
@@ -332,21 +343,27 @@ class WireItem(QGraphicsItem):
 
     def value_text(self) -> str | None:
         """The value label as shown (None: no label)."""
-        value, _ = self._current_labels(self.scene())
+        value = self._current_labels(self.scene())[0]
         return None if value is None else value.text
 
     def grad_text(self) -> str | None:
         """The gradient label as shown (None: no label)."""
-        _, grad = self._current_labels(self.scene())
+        grad = self._current_labels(self.scene())[1]
         return None if grad is None else grad.text
 
-    def _current_labels(self, scene) -> tuple[_Label | None, _Label | None]:
+    def tangent_text(self) -> str | None:
+        """The tangent label as shown in forward mode (None: no label)."""
+        tangent = self._current_labels(self.scene())[2]
+        return None if tangent is None else tangent.text
+
+    def _current_labels(self, scene) -> tuple[_Label | None, _Label | None, _Label | None]:
         emphasized = self._emphasized
         key = (scene.labels_version, emphasized, self._room)
         if key != self._labels_key:
             room = self._room
+            texts = (*scene.wire_texts(self.edge), scene.wire_tangent_text(self.edge))
             self._labels = tuple(None if t is None else _label(t, emphasized, room)
-                                 for t in scene.wire_texts(self.edge))
+                                 for t in texts)
             self._labels_key = key
         return self._labels
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from chainrule.core.engine import Evaluator, evaluate
 from chainrule.core.gradcheck import check_gradients
 from chainrule.core.graph import Edge, Graph
+from random_graphs import random_graphs
 
 
 def build(spec: str) -> Graph:
@@ -149,37 +150,6 @@ def test_evaluator_recompiles_when_a_scalar_becomes_an_array():
 
 # --------------------------------------------------------- random graphs
 
-SAFE_UNARY = ["tanh", "sigmoid", "sin", "cos", "square", "neg", "exp"]
-SAFE_BINARY = ["add", "sub", "mul", "max", "min"]
-
-
-@st.composite
-def random_graphs(draw, arrays: bool = False, min_ops: int = 1, max_ops: int = 12):
-    g = Graph()
-    n_leaves = draw(st.integers(1, 4))
-    shape = draw(st.sampled_from([(), (2,), (2, 3)])) if arrays else ()
-    for i in range(n_leaves):
-        if shape:
-            value = draw(st.lists(st.floats(-1.5, 1.5), min_size=int(np.prod(shape)),
-                                  max_size=int(np.prod(shape))))
-            value = np.array(value).reshape(shape)
-        else:
-            value = draw(st.floats(-1.5, 1.5))
-        g.add_node(f"x{i}", "input", value=value)
-    ids = [f"x{i}" for i in range(n_leaves)]
-    for i in range(draw(st.integers(min_ops, max_ops))):
-        binary = draw(st.booleans())
-        op = draw(st.sampled_from(SAFE_BINARY if binary else SAFE_UNARY))
-        node_id = f"n{i}"
-        g.add_node(node_id, op)
-        for port in range(g.node(node_id).spec.arity):
-            # Usually a recent node (chains, diamonds), sometimes the same twice (x*x).
-            g.connect(draw(st.sampled_from(ids[-4:])), node_id, port)
-        ids.append(node_id)
-    g.set_output(draw(st.sampled_from(ids[n_leaves:])))
-    return g
-
-
 def _no_ties(g: Graph) -> bool:
     """Finite differences are meaningless at max/min ties; skip those draws."""
     ev = evaluate(g)
@@ -198,7 +168,18 @@ def test_random_graphs_match_finite_differences(arrays, data):
     g = data.draw(random_graphs(arrays=arrays))
     assume(_no_ties(g))
     rows = check_gradients(g, tolerance=1e-5)
+    if not all(r.ok for r in rows):
+        assume(_differences_agree(g))
     assert all(r.ok for r in rows), [(r.node, r.analytic, r.numeric) for r in rows if not r.ok]
+
+
+def _differences_agree(g: Graph) -> bool:
+    """Whether finite differences are a usable reference at this draw: near a pole
+    (a steep ``div`` or ``exp``) the central difference at h and at h/2 already
+    disagree with each other beyond the tolerance, and no gradient can match both."""
+    at_h = check_gradients(g, h=1e-6, tolerance=1e-5)
+    at_half = {r.node: r.numeric for r in check_gradients(g, h=5e-7, tolerance=1e-5)}
+    return all(np.allclose(r.numeric, at_half[r.node], rtol=1e-5, atol=1e-8) for r in at_h)
 
 
 @settings(max_examples=80)

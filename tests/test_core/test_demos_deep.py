@@ -27,6 +27,7 @@ def demo(name: str):
 
 
 def test_the_deep_demos_follow_the_first_ten_in_the_index():
+    # (later demos, such as 25 and 26 on forward mode, come after them)
     assert INDEX["demos"][10:10 + len(DEEP)] == DEEP
 
 

@@ -232,16 +232,16 @@ def test_the_op_is_gone_after_unregistering():
 # -------------------------------------------- every op has a PyTorch reference
 
 REFERENCE = pathlib.Path(__file__).with_name("test_torch_reference.py")
-DEEP_REFERENCE = pathlib.Path(__file__).with_name("test_ops_deep.py")
+DEEP_REFERENCE = pathlib.Path(__file__).parents[1] / "support" / "op_cases.py"
 
 
 def torch_reference_ops() -> set[str]:
     """The ops compared with PyTorch: named in ``TORCH = {...}`` of
-    test_torch_reference.py, or first in a case of ``CASES = [...]`` of
-    test_ops_deep.py (read without importing them, so the check runs even where
+    test_torch_reference.py, or first in a case of ``DEEP_CASES = [...]`` of
+    tests/support/op_cases.py (read without importing them, so the check runs even where
     PyTorch is not installed)."""
     names: set[str] = set()
-    for path, table in ((REFERENCE, "TORCH"), (DEEP_REFERENCE, "CASES")):
+    for path, table in ((REFERENCE, "TORCH"), (DEEP_REFERENCE, "DEEP_CASES")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         found = [node.value for node in tree.body if isinstance(node, ast.Assign) and
                  any(getattr(t, "id", None) == table for t in node.targets)]
@@ -259,7 +259,8 @@ def ops_without_reference() -> list[str]:
 
 
 def test_every_op_of_the_table_has_a_pytorch_reference():
-    assert ops_without_reference() == [], "add each to TORCH in test_torch_reference.py or to CASES in test_ops_deep.py"
+    assert ops_without_reference() == [], ("add each to TORCH in test_torch_reference.py or "
+                                           "to DEEP_CASES in tests/support/op_cases.py")
 
 
 def test_an_op_without_a_pytorch_reference_is_found(affine):

@@ -17,6 +17,7 @@ from chainrule.core import ops
 from chainrule.core.engine import evaluate
 from chainrule.core.gradcheck import check_gradients
 from chainrule.core.graph import Graph
+from op_cases import M23, M32, POINTS, RNG, V2
 
 
 def one_op_graph(op: str, *inputs, attrs=None) -> Graph:
@@ -41,38 +42,6 @@ def assert_matches_finite_differences(op: str, *inputs, attrs=None, tol=1e-6):
         np.testing.assert_array_equal(ev.edge_grad(edge), ev.grad(f"in{k}"))
         assert np.shape(ev.grad(f"in{k}")) == np.shape(inputs[k])
 
-
-RNG = np.random.default_rng(7)
-M23 = RNG.normal(size=(2, 3))
-M32 = RNG.normal(size=(3, 2))
-V3 = RNG.normal(size=3)
-V2 = RNG.normal(size=2)
-
-POINTS = {
-    "add": [(1.5, -2.0), (M23, V3), (V3, 2.0), (M23, M23[:1])],
-    "sub": [(1.5, -2.0), (M23, V3), (-3.0, M23)],
-    "mul": [(1.5, -2.0), (M23, V3), (M23[:, :1], V3), (0.0, 4.0)],
-    "div": [(1.5, -2.0), (M23, V3 + 3), (-3.0, 0.25), (0.0, 2.0)],
-    "pow": [(1.5, 3.0), (2.0, -0.5), (0.7, 2.5), (-2.0, 3.0), (np.abs(M23) + 0.5, 1.7)],
-    "max": [(1.5, -2.0), (-1.0, 3.0), (M23, V3)],
-    "min": [(1.5, -2.0), (-1.0, 3.0), (M23, V3)],
-    "matmul": [(M23, M32), (M23, V3), (V2, M23), (V3, V3)],
-    "neg": [(1.5,), (M23,)],
-    "exp": [(1.5,), (-3.0,), (M23,)],
-    "log": [(1.5,), (0.01,), (np.abs(M23) + 0.1,)],
-    "sin": [(1.5,), (-10.0,), (M23,)],
-    "cos": [(1.5,), (-10.0,), (M23,)],
-    "tanh": [(0.5,), (-2.0,), (M23,)],
-    "sigmoid": [(0.5,), (-4.0,), (M23,)],
-    "relu": [(0.5,), (-2.0,), (M23,)],
-    "abs": [(0.5,), (-2.0,), (M23,)],
-    "sqrt": [(2.0,), (0.01,), (np.abs(M23) + 0.1,)],
-    "square": [(1.5,), (-2.0,), (M23,)],
-    "reciprocal": [(1.5,), (-0.2,), (M23 + 5,)],
-    "sum": [(1.5,), (M23,), (V3,)],
-    "mean": [(1.5,), (M23,), (V3,)],
-    "mse": [(1.5, -2.0), (M23, V3), (V3, 0.5), (M23, M23 * 0.5)],
-}
 
 CASES = [(op, args) for op, points in POINTS.items() for args in points]
 

@@ -128,6 +128,7 @@ def test_the_inspector_shows_a_matrix_as_a_heatmap_with_numbers_on_hover(window,
     heat = ins.node_value_heat
     assert heat.isVisibleTo(ins)
     heat.resize(300, heat.sizeHint().height())
+    ins.scroll.ensureWidgetVisible(heat)          # as the user scrolls the inspector to it
     rect = heat.picture_rect()
     cell_w, cell_h = rect.width() / 3, rect.height() / 2
     top_left = QPoint(int(rect.left() + cell_w / 2), int(rect.top() + cell_h / 2))
