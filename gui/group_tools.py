@@ -318,11 +318,8 @@ class GroupTools(QObject):
     def expand(self, node_id: str) -> QMainWindow:
         """A new window on the scalar graph of ``node_id``."""
         expansion = expand_to_scalars(self.doc.graph, node_id, self.doc.evaluation)
-        from chainrule.gui.main_window import MainWindow
-        other = MainWindow(self.window.settings)
+        other = self.window.new_window()        # File ▸ New Window's, kept until closed
         other.document.set_graph(expansion.graph)
-        other.setWindowTitle(f"{expansion.graph.title} — Chainrule")
-        other.show()
         self.windows.append(other)
         return other
 
