@@ -117,6 +117,7 @@ HELP: dict[str, tuple[str, str]] = {
     "zoom_out": ("View", "Zoom out"),
     "run_program": ("Editing", "Run the program bar (replace the graph)"),
     "check_answer": ("Learn", "Check your backward pass (in its panel)"),
+    "forward_mode": ("Learn", "Forward mode: tangents on the wires"),
     "demos": ("Help", "Demos"),
     "keyboard_shortcuts": ("Help", "This list of keys"),
     "getting_started": ("Help", "Getting started"),
