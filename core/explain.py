@@ -24,6 +24,9 @@ from .graph import Edge, Graph
 from .stepper import ForwardStep
 
 MINUS = "−"
+#: The prefixes that say what kind a line is ("local  ∂q/∂x = 1"), and their names.
+LINE_KINDS = {"local": "local derivative", "chain": "chain rule", "value": "value",
+              "gradient": "gradient"}
 
 
 @dataclass
@@ -303,3 +306,49 @@ def edge_text(evaluation: Evaluation, graph: Graph, edge: Edge, digits: int = 4)
     result.lines += incoming_lines(bwd, graph, evaluation, digits).get(edge, [])
     result.note = graph.node(edge.dst).spec.note
     return result
+
+
+def step_page(stepper, digits: int = 4,
+              interactive: bool = True) -> tuple[Explanation, str, str, str]:
+    """(explanation, header, hint, kind) of the step ``stepper`` stands at.
+
+    Shared with the exported frames (``interactive=False`` leaves out what
+    only makes sense with a keyboard and a mouse).
+    """
+    graph = stepper.graph
+    n_fwd, total, k = len(stepper.forward), stepper.total, stepper.position
+    output = stepper.evaluation.output
+    out = _name(graph, output) if output in graph else "the output"
+    if k == 0:
+        lines = [f"forward pass: {n_fwd} nodes, each once its inputs have values",
+                 f"backward pass: {stepper.n_backward} nodes, from {out} back to the inputs"]
+        note = (f"The backward pass cannot run: {stepper.error}." if stepper.error else
+                "Press → for the first step, End for all of them, Space to play."
+                if interactive else "")
+        return Explanation("Nothing computed yet", lines, note), f"Step 0 of {total}", "", "info"
+    step = stepper.current
+    gate = stepper.gate_at() if getattr(stepper, "gates", None) else None
+    if gate is not None:                 # a collapsed group's one step: the gate's page
+        from .group_chain import gate_backward_text, gate_forward_text   # (imports this)
+    if isinstance(step, ForwardStep):
+        explanation, kind = (forward_text(step, graph, digits) if gate is None else
+                             gate_forward_text(graph, stepper.evaluation, gate, digits)), "forward"
+        phase = f"forward pass, node {k} of {n_fwd}"
+    else:
+        explanation, kind = (backward_text(step, graph, stepper.evaluation, digits)
+                             if gate is None else
+                             gate_backward_text(graph, stepper.evaluation, gate, digits)), \
+            "backward"
+        phase = f"backward pass, node {k - n_fwd} of {stepper.n_backward}"
+    hint = ""
+    if k == total:
+        hint = "Done: every wire now shows the same numbers as the full pass."
+        if interactive:
+            hint += " Click a node or a wire to read its chain rule; Home starts again."
+    elif k == n_fwd:
+        value = stepper.evaluation.value(output) if output is not None else None
+        hint = (f"Forward pass complete: {out} = {format_value(value, digits, minus=MINUS)}. "
+                f"Next: the backward pass starts at {out} with ∂{out}/∂{out} = 1."
+                if stepper.n_backward else
+                f"Forward pass complete. The backward pass cannot run: {stepper.error}.")
+    return explanation, f"Step {k} of {total} · {phase}", hint, kind

@@ -93,6 +93,15 @@ class _TemplateView(Mapping):
 
 _TEMPLATES: Mapping[str, tuple[str, list[str]]] = _TemplateView()
 
+#: The end of every exported script's ``_json``: a number, nan and inf as strings
+#: (``x`` is the number as a float).
+JSON_NUMBER = '''    if x != x:
+        return "nan"
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    return x
+'''
+
 _JSON_HELPER = '''
 def _json(value):
     """A value as JSON data: floats and nested lists; nan and inf as strings."""
@@ -102,12 +111,7 @@ def _json(value):
     if a.ndim:
         return [_json(row) for row in a]
     x = float(a)
-    if x != x:
-        return "nan"
-    if x in (float("inf"), float("-inf")):
-        return "inf" if x > 0 else "-inf"
-    return x
-'''
+''' + JSON_NUMBER
 
 _RESERVED = ({"np", "json", "main", "numpy"} | set(dir(builtins)) | {"_json"})
 
@@ -164,17 +168,24 @@ def _local_text(op: ops.Op, port: int, names: list[str], g_name: str) -> str:
 
 # ------------------------------------------------------------------ export
 
-def export_python(graph: Graph, evaluation: Evaluation | None = None,
-                  tangents: Mapping[str, Any] | None = None) -> str:
-    """The graph as a standalone numpy script (text).  The graph must evaluate with
-    no problems and have an output; otherwise :class:`EvaluationError`.  With
-    ``tangents`` (leaf id → seed) the script runs forward mode too."""
+def evaluated(graph: Graph, evaluation: Evaluation | None = None) -> Evaluation:
+    """A full pass of ``graph`` fit to export: no problem anywhere, an output;
+    otherwise :class:`EvaluationError` (the first problem)."""
     if evaluation is None:
         evaluation = Evaluator(graph).evaluate()
     if evaluation.problems:
         raise EvaluationError(evaluation.problems[0].message, evaluation.problems[0].node)
     if evaluation.error is not None:
         raise EvaluationError(evaluation.error)
+    return evaluation
+
+
+def export_python(graph: Graph, evaluation: Evaluation | None = None,
+                  tangents: Mapping[str, Any] | None = None) -> str:
+    """The graph as a standalone numpy script (text).  The graph must evaluate with
+    no problems and have an output; otherwise :class:`EvaluationError`.  With
+    ``tangents`` (leaf id → seed) the script runs forward mode too."""
+    evaluation = evaluated(graph, evaluation)
     plan = evaluation.plan
     order, vals = plan.order, evaluation.values
     L_id = plan.output_id

@@ -113,6 +113,10 @@ class Graph:
         self._nodes: dict[str, Node] = {}     # the same nodes as _g, in _g's order
         self._ports: dict[tuple[str, int], str] = {}
         self._output: str | None = None
+        # The editor's memory of the last single end: it stays the output when an edit
+        # gives the graph several ends, until one is chosen.  Never saved; a graph read
+        # from a file starts without one (the command line asks for the output).
+        self.kept_output: str | None = None
         self.title: str = ""
         self.description: str = ""
         self.answer: str = ""           # the learner's own backward pass (chainrule grade)
@@ -189,11 +193,30 @@ class Graph:
         return self._output
 
     def effective_output(self) -> str | None:
-        """The explicit output, else the single sink, else None (must be chosen)."""
+        """The explicit output, else the single sink, else the kept output (see
+        :meth:`keep_single_end`), else None (must be chosen)."""
         if self._output is not None:
             return self._output
         sinks = self.sinks()
-        return sinks[0] if len(sinks) == 1 else None
+        if len(sinks) == 1:
+            return sinks[0]
+        kept = self.kept_output
+        return kept if kept is not None and kept in self._nodes and sinks else None
+
+    def output_is_kept(self) -> bool:
+        """True when the output is the kept one: not chosen, and not the only end."""
+        return self._output is None and self.kept_output is not None and \
+            len(self.sinks()) > 1 and self.kept_output in self._nodes
+
+    def keep_single_end(self) -> None:
+        """Remember the single end (an op, not a leaf) as the output to keep when an
+        edit adds another end (the editor calls this before each evaluation)."""
+        if self._output is None:
+            sinks = self.sinks()
+            # A lone input or constant is not worth keeping: while a graph is being
+            # built from its leaves, "choose the output" is the truer message.
+            if len(sinks) == 1 and not self._nodes[sinks[0]].spec.is_leaf:
+                self.kept_output = sinks[0]
 
     def generations(self) -> tuple[tuple[str, ...], ...]:
         """The topological generations (networkx): sources first, every node one
@@ -536,6 +559,8 @@ class Graph:
             self._output = new
         for group in self.groups.values():
             group.nodes = [new if n == old else n for n in group.nodes]
+        if self.kept_output == old:
+            self.kept_output = new
         self._structure_changed()
         self.node_renamed.emit(old, new)
 
@@ -582,6 +607,7 @@ class Graph:
             _reorder(g._pred[v], list(preds))
         self._ports = dict(source._ports)
         self._output = source._output
+        self.kept_output = source.kept_output
         self.title, self.description = source.title, source.description
         self.answer = source.answer
         self.extra = copy.deepcopy(source.extra)

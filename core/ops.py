@@ -272,6 +272,7 @@ class Template:
     only when used; ops sharing helpers list the same ones.  ``broadcasting``:
     a gradient is summed back to its input's shape where broadcasting
     stretched it.  ``convention`` is said in the comment of each gradient line.
+    ``torch`` is the same forward pass with the PyTorch function of ``ops.md``.
     """
 
     forward: str
@@ -282,6 +283,11 @@ class Template:
     # forward mode: the output's tangent; ``{t_PORT}`` is the tangent of each port
     # (``{t_a}``, ``{t_x}``), mirroring the op's ``array_jvp``
     tangent: str = ""
+    # The PyTorch script (:mod:`chainrule.core.export_torch`): the forward pass with
+    # the op's reference function of ``ops.md`` (same fields; autograd does the
+    # backward pass), and the helpers it calls.
+    torch: str = ""
+    torch_helpers: Mapping[str, str] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ the Op
@@ -719,9 +725,9 @@ def _axis_on_floats(settings: dict) -> bool:
 
 _DEFINITIONS = [
     Op("input", (), "leaves", "x", "value set by you", (), _LEAF_NOTE,
-       export=Template("{value}")),
+       export=Template("{value}", torch="{value}")),
     Op("const", (), "leaves", "c", "fixed value", (), _LEAF_NOTE,
-       export=Template("{value}")),
+       export=Template("{value}", torch="{value}")),
 
     _binary("add", "arithmetic", "+", "a + b", ("1", "1"),
             "add distributes the upstream gradient unchanged to every input: "
@@ -729,14 +735,14 @@ _DEFINITIONS = [
             operator.add, lambda g, out, a, b: (g, g),
             np.add, lambda g, out, a, b: (g, g), infix="+", identity_vjp=True,
             export=Template("{a} + {b}", ("{g}", "{g}"),
-                tangent="{t_a} + {t_b}"),
+                torch="{a} + {b}", tangent="{t_a} + {t_b}"),
             jvp=(lambda ta, tb, out, a, b: ta + tb,) * 2),
     _binary("sub", "arithmetic", "−", "a − b", ("1", "−1"),
             "sub passes the upstream gradient to a unchanged and to b with its sign flipped.",
             operator.sub, lambda g, out, a, b: (g, -g),
             np.subtract, lambda g, out, a, b: (g, -g), infix="-",
             export=Template("{a} - {b}", ("{g}", "-{g}"),
-                tangent="{t_a} - {t_b}"),
+                torch="{a} - {b}", tangent="{t_a} - {t_b}"),
             jvp=(lambda ta, tb, out, a, b: ta - tb,) * 2),
     _binary("mul", "arithmetic", "×", "a · b", ("b", "a"),
             "mul swaps its inputs: each input's gradient is the other input times the "
@@ -744,7 +750,7 @@ _DEFINITIONS = [
             operator.mul, lambda g, out, a, b: (g * b, g * a),
             np.multiply, lambda g, out, a, b: (g * b, g * a), infix="*",
             export=Template("{a} * {b}", ("{g} * {b}", "{g} * {a}"),
-                tangent="{t_a} * {b} + {a} * {t_b}"),
+                torch="{a} * {b}", tangent="{t_a} * {b} + {a} * {t_b}"),
             jvp=(lambda ta, tb, out, a, b: ta * b + a * tb,) * 2),
     _binary("div", "arithmetic", "÷", "a / b", ("1/b", "−a/b²"),
             "div scales the gradient of a by 1/b; b gets −a/b² times upstream, so a small "
@@ -753,7 +759,7 @@ _DEFINITIONS = [
             np.divide, lambda g, out, a, b: (g / b, -g * ((a / b) / b)),
             infix="/", explain=_explain_div,
             export=Template("{a} / {b}", ("{g} / {b}", "-{g} * (({a} / {b}) / {b})"),
-                tangent="({t_a} - {t_b} * {out}) / {b}"),
+                torch="{a} / {b}", tangent="({t_a} - {t_b} * {out}) / {b}"),
             jvp=(_div_jvp,) * 2),
     _binary("pow", "arithmetic", "xʸ", "base^exponent",
             ("exponent · base^(exponent−1)", "base^exponent · ln(base)"),
@@ -769,7 +775,7 @@ _DEFINITIONS = [
                  "{g} * ({out} * np.log({base})))"),
                 convention="0 where the exponent is 0 (base) or the base is 0 (exponent), "
                            "as in PyTorch",
-                tangent=("np.where({exponent} == 0, 0.0, "
+                torch="torch.pow({base}, {exponent})", tangent=("np.where({exponent} == 0, 0.0, "
                          "{t_base} * ({exponent} * np.power({base}, {exponent} - 1))) + "
                          "np.where(({base} == 0) & ({exponent} >= 0), 0.0, "
                          "{t_exponent} * ({out} * np.log({base})))")),
@@ -785,7 +791,7 @@ _DEFINITIONS = [
                 ("np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
                  "np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"),
                 convention=_TIE,
-                tangent=("{t_b} + np.where({a} == {b}, 0.5, ({a} > {b}) * 1.0) "
+                torch="torch.maximum({a}, {b})", tangent=("{t_b} + np.where({a} == {b}, 0.5, ({a} > {b}) * 1.0) "
                          "* ({t_a} - {t_b})")),
             jvp=(_max_jvp,
                  _max_array_jvp)),
@@ -798,7 +804,7 @@ _DEFINITIONS = [
                 ("np.where({a} > {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))",
                  "np.where({a} < {b}, 0.0, np.where({a} == {b}, {g} / 2, {g}))"),
                 convention=_TIE,
-                tangent=("{t_b} + np.where({a} == {b}, 0.5, ({a} < {b}) * 1.0) "
+                torch="torch.minimum({a}, {b})", tangent=("{t_b} + np.where({a} == {b}, 0.5, ({a} < {b}) * 1.0) "
                          "* ({t_a} - {t_b})")),
             jvp=(functools.partial(_max_jvp, larger=False),
                  functools.partial(_max_array_jvp, larger=False))),
@@ -808,14 +814,14 @@ _DEFINITIONS = [
        array=_matmul, array_vjp=_matmul_vjp, infix="@", chain=_matmul_chain,
        export=Template("{a} @ {b}", ("_matmul_grad_a({g}, {a}, {b})",
                                      "_matmul_grad_b({g}, {a}, {b})"), _MATMUL_HELPERS,
-                tangent="{t_a} @ {b} + {a} @ {t_b}"),
+                torch="torch.matmul({a}, {b})", tangent="{t_a} @ {b} + {a} @ {t_b}"),
        array_jvp=_matmul_jvp),
 
     _unary("neg", "arithmetic", "−x", "−x", "−1",
            "neg flips the sign of the upstream gradient.",
            operator.neg, lambda g, out, x: -g, np.negative, lambda g, out, x: -g,
            export=Template("-{x}", ("-{g}",),
-                tangent="-{t_x}"),
+                torch="-{x}", tangent="-{t_x}"),
             jvp=(lambda t, out, x: -t,) * 2),
     _unary("exp", "functions", "eˣ", "eˣ", "eˣ",
            "exp multiplies the upstream gradient by its own output eˣ.",
@@ -834,7 +840,7 @@ _DEFINITIONS = [
            math.sin, lambda g, out, x: g * math.cos(x), np.sin,
            lambda g, out, x: g * np.cos(x),
            export=Template("np.sin({x})", ("{g} * np.cos({x})",),
-                tangent="{t_x} * np.cos({x})"),
+                torch="torch.sin({x})", tangent="{t_x} * np.cos({x})"),
             jvp=(lambda t, out, x: t * math.cos(x),
                  lambda t, out, x: t * np.cos(x))),
     _unary("cos", "functions", "cos", "cos x", "−sin x",
@@ -842,7 +848,7 @@ _DEFINITIONS = [
            math.cos, lambda g, out, x: g * -math.sin(x), np.cos,
            lambda g, out, x: g * -np.sin(x),
            export=Template("np.cos({x})", ("{g} * -np.sin({x})",),
-                tangent="{t_x} * -np.sin({x})"),
+                torch="torch.cos({x})", tangent="{t_x} * -np.sin({x})"),
             jvp=(lambda t, out, x: t * -math.sin(x),
                  lambda t, out, x: t * -np.sin(x))),
     _unary("tanh", "activations", "tanh", "tanh x", "1 − tanh²(x)",
@@ -851,7 +857,7 @@ _DEFINITIONS = [
            math.tanh, lambda g, out, x: g * (1 - out * out), np.tanh,
            lambda g, out, x: g * (1 - out * out),
            export=Template("np.tanh({x})", ("{g} * (1 - {out} * {out})",),
-                tangent="{t_x} * (1 - {out} * {out})"),
+                torch="torch.tanh({x})", tangent="{t_x} * (1 - {out} * {out})"),
             jvp=(lambda t, out, x: t * (1 - out * out),) * 2),
     Op("sigmoid", ("x",), "activations", "σ", "1/(1 + e⁻ˣ)", ("σ(x)(1 − σ(x))",),
        "sigmoid multiplies the upstream gradient by σ(1 − σ), which is at most 0.25: "
@@ -859,7 +865,7 @@ _DEFINITIONS = [
        scalar=_sigmoid, scalar_vjp=lambda g, out, x: g * (1 - out) * out,
        array=_np_sigmoid, array_vjp=_ub1(lambda g, out, x: g * (1 - out) * out),
        export=Template("1.0 / (1.0 + np.exp(-{x}))", ("{g} * (1 - {out}) * {out}",),
-                tangent="{t_x} * (1 - {out}) * {out}"),
+                torch="torch.sigmoid({x})", tangent="{t_x} * (1 - {out}) * {out}"),
        scalar_jvp=lambda t, out, x: t * (1 - out) * out,
        array_jvp=_np_jvp(lambda t, out, x: t * (1 - out) * out)),
     _unary("relu", "activations", "ReLU", "max(x, 0)", "1 if x > 0 else 0",
@@ -870,7 +876,7 @@ _DEFINITIONS = [
            lambda g, out, x: np.where(_np(out) <= 0, 0.0, g),
            export=Template("np.where({x} <= 0, 0.0, {x})", ("np.where({out} <= 0, 0.0, {g})",),
                            convention="0 where the input is ≤ 0, as in PyTorch",
-                tangent="np.where({out} <= 0, 0.0, {t_x})"),
+                torch="torch.relu({x})", tangent="np.where({out} <= 0, 0.0, {t_x})"),
             jvp=(lambda t, out, x: 0.0 if out <= 0 else t,
                  lambda t, out, x: np.where(out <= 0, 0.0, t))),
     _unary("abs", "functions", "|x|", "|x|", "sign(x)",
@@ -879,7 +885,7 @@ _DEFINITIONS = [
            lambda g, out, x: g * ((x > 0) * 1.0 - (x < 0)),   # sign, 0 at nan as in PyTorch
            export=Template("np.abs({x})", ("{g} * (({x} > 0) * 1.0 - ({x} < 0))",),
                            convention="0 at 0, as in PyTorch",
-                tangent="{t_x} * (({x} > 0) * 1.0 - ({x} < 0))"),
+                torch="torch.abs({x})", tangent="{t_x} * (({x} > 0) * 1.0 - ({x} < 0))"),
             jvp=(lambda t, out, x: t * ((x > 0) - (x < 0)),
                  lambda t, out, x: t * ((x > 0) * 1.0 - (x < 0)))),
     _unary("sqrt", "arithmetic", "√", "√x", "1/(2√x)",
@@ -887,21 +893,21 @@ _DEFINITIONS = [
            math.sqrt, lambda g, out, x: g / (2 * out), np.sqrt,
            lambda g, out, x: g / (2 * out), explain=_explain_sqrt,
            export=Template("np.sqrt({x})", ("{g} / (2 * {out})",),
-                tangent="{t_x} / (2 * {out})"),
+                torch="torch.sqrt({x})", tangent="{t_x} / (2 * {out})"),
             jvp=(lambda t, out, x: t / (2 * out),) * 2),
     _unary("square", "arithmetic", "x²", "x²", "2·x",
            "square multiplies the upstream gradient by 2x.",
            lambda x: x * x, lambda g, out, x: g * (2 * x), np.square,
            lambda g, out, x: g * (2 * x),
            export=Template("np.square({x})", ("{g} * (2 * {x})",),
-                tangent="{t_x} * (2 * {x})"),
+                torch="torch.square({x})", tangent="{t_x} * (2 * {x})"),
             jvp=(lambda t, out, x: t * (2 * x),) * 2),
     _unary("reciprocal", "arithmetic", "1/x", "1/x", "−1/x²",
            "reciprocal multiplies the upstream gradient by −1/x².",
            lambda x: 1 / x, lambda g, out, x: -g * (out * out), np.reciprocal,
            lambda g, out, x: -g * (out * out), explain=_explain_reciprocal,
            export=Template("np.reciprocal({x})", ("-{g} * ({out} * {out})",),
-                tangent="-{t_x} * ({out} * {out})"),
+                torch="torch.reciprocal({x})", tangent="-{t_x} * ({out} * {out})"),
             jvp=(lambda t, out, x: -t * (out * out),) * 2),
 
     Op("sum", ("x",), "tensors", "Σ", "Σ x", ("1",),
@@ -912,7 +918,7 @@ _DEFINITIONS = [
        settings=(AXIS, KEEPDIMS), scalar_when=_axis_on_floats, identity_vjp=True,
        export=Template("_sum({x}, {axis}, {keepdims})", ("_sum_grad({g}, {x}, {axis}, {keepdims})",),
                        _REDUCE_HELPERS,
-                tangent="_sum({t_x}, {axis}, {keepdims})"),
+                torch="torch.sum({x}, dim={axis}, keepdim={keepdims})", tangent="_sum({t_x}, {axis}, {keepdims})"),
        scalar_jvp=lambda t, out, x, axis=None, keepdims=False: t,
        array_jvp=_linear(_deep_reduce("sum", _sum))),
     Op("mean", ("x",), "tensors", "μ", "mean(x)", ("1/n",),
@@ -923,7 +929,7 @@ _DEFINITIONS = [
        settings=(AXIS, KEEPDIMS), scalar_when=_axis_on_floats, identity_vjp=True,
        export=Template("_mean({x}, {axis}, {keepdims})",
                        ("_mean_grad({g}, {x}, {axis}, {keepdims})",), _REDUCE_HELPERS,
-                tangent="_mean({t_x}, {axis}, {keepdims})"),
+                torch="torch.mean({x}, dim={axis}, keepdim={keepdims})", tangent="_mean({t_x}, {axis}, {keepdims})"),
        scalar_jvp=lambda t, out, x, axis=None, keepdims=False: t,
        array_jvp=_linear(_deep_reduce("mean", _mean))),
     Op("mse", ("pred", "target"), "losses", "MSE", "mean((pred − target)²)",
@@ -937,7 +943,7 @@ _DEFINITIONS = [
                        ("2.0 / np.size({pred} - {target}) * ({pred} - {target}) * {g}",
                         "2.0 / np.size({pred} - {target}) * (-({pred} - {target})) * {g}"),
                        broadcasting=True,
-                tangent=("np.mean((2.0 * ({pred} - {target})) * {t_pred} "
+                torch="F.mse_loss({pred}, {target})", tangent=("np.mean((2.0 * ({pred} - {target})) * {t_pred} "
                          "+ (2.0 * ({target} - {pred})) * {t_target})")),
        scalar_jvp=lambda ta, tb, out, a, b: (2.0 * (a - b)) * ta + (2.0 * (b - a)) * tb,
        array_jvp=_mse_jvp),
@@ -1054,7 +1060,7 @@ def _op_from_deep(d) -> Op:
               array_jvp=array_jvp if d.jvp is not None else None,
               chain=CHAINS.get(d.name),
               export=Template(f"_deep({d.name!r}).forward({call})", grads,
-                              {"_deep": _deep_helper_source()}, tangent=tangent))
+                              {"_deep": _deep_helper_source()}, torch_helpers=d.torch_helpers, torch=d.torch_code, tangent=tangent))
 
 
 @functools.lru_cache(maxsize=1)

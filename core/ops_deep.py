@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -1245,6 +1246,10 @@ class DeepOp:
     vjp: Callable = field(repr=False)
     settings: tuple[Setting, ...] = ()
     torch: str = ""                   # the PyTorch reference, as ops.md writes it
+    # The same as code of the exported PyTorch script (``Template.torch``: port and
+    # setting fields) and the helpers that code calls (name → source).
+    torch_code: str = ""
+    torch_helpers: Mapping[str, str] = field(default_factory=dict, repr=False)
     explain: Callable[..., str | None] | None = field(default=None, repr=False)
     # the tangent: jvp(*tangents, out, *inputs, **settings) (see "tangents" above)
     jvp: Callable | None = field(default=None, repr=False)
@@ -1272,36 +1277,74 @@ class DeepOp:
         return (lambda *xs: fwd(*xs, **kw)), (lambda g, out, *xs: vjp(g, out, *xs, **kw))
 
 
+# ---- the exported PyTorch script's helpers (source text; nothing here imports torch)
+
+_TORCH_TRANSPOSE = {"_transpose": '''
+def _transpose(x):
+    """x.transpose(-2, -1); a scalar or vector passes unchanged (a copy, so it is a node)."""
+    return x.transpose(-2, -1) if x.dim() >= 2 else x.clone()
+'''}
+_TORCH_INDEX = {"_index": '''
+def _index(index):
+    """Chainrule's index setting as a subscript: an integer, or [start, stop, step]."""
+    return tuple(i if isinstance(i, int) else slice(*i) for i in index)
+'''}
+_TORCH_DIMS = {"_dims": '''
+def _dims(axis):
+    """torch.amax's dim: () reduces over every element."""
+    return () if axis is None else axis
+'''}
+_TORCH_LSE = {"_logsumexp": '''
+def _logsumexp(x, axis, keepdims):
+    """torch.logsumexp along axis; without one, over x.flatten()."""
+    if axis is not None:
+        return torch.logsumexp(x, dim=axis, keepdim=keepdims)
+    return torch.logsumexp(x.flatten(), 0).reshape((1,) * x.dim() if keepdims else ())
+'''}
+_TORCH_CLASSES = {"_classes": '''
+def _classes(target, logits):
+    """F.cross_entropy's target: class indices as integers, or probabilities as they are."""
+    return target if target.shape == logits.shape else target.long()
+'''}
+
+_TORCH_HINGE = {"_hinge": '''
+def _hinge(scores, target):
+    """CS231n's multiclass SVM loss: F.multi_margin_loss times the number of classes."""
+    return scores.shape[-1] * F.multi_margin_loss(scores, target.long())
+'''}
+
 _SHAPE_OPS = [
     DeepOp("transpose", ("x",), "shapes", "xᵀ", "xᵀ (the last two axes swapped)",
            ("dX = (dY)ᵀ",),
            "transpose sends the upstream gradient back transposed: each element's gradient "
            "returns to the place it came from. A scalar or vector passes unchanged.",
-           transpose_forward, transpose_vjp, jvp=transpose_jvp, torch="x.transpose(-2, -1)"),
+           transpose_forward, transpose_vjp, jvp=transpose_jvp, torch="x.transpose(-2, -1)",
+           torch_code="_transpose({x})", torch_helpers=_TORCH_TRANSPOSE),
     DeepOp("reshape", ("x",), "shapes", "⇄", "x with a new shape, same elements",
            ("dX = reshape(dY, shape of x)",),
            "reshape only relabels positions, so the upstream gradient is reshaped back to "
            "x's shape, element for element.",
-           reshape_forward, reshape_vjp, (_SHAPE,), jvp=reshape_jvp,
-           torch="torch.reshape(x, shape)"),
+           reshape_forward, reshape_vjp, (_SHAPE,), jvp=reshape_jvp, torch="torch.reshape(x, shape)",
+           torch_code="torch.reshape({x}, {shape})"),
     DeepOp("index", ("x",), "shapes", "x[i]", "x[index]",
            ("dX = dY at the selected elements, 0 elsewhere",),
            "index routes the upstream gradient to the elements it selected; every element "
            "it left out gets gradient 0.",
-           index_forward, index_vjp, (_INDEX,), jvp=index_jvp, torch="x[index]"),
+           index_forward, index_vjp, (_INDEX,), jvp=index_jvp, torch="x[index]",
+           torch_code="{x}[_index({index})]", torch_helpers=_TORCH_INDEX),
     DeepOp("concat", ("a", "b"), "shapes", "⧺", "[a, b] joined along axis",
            ("dA = dY's part for a", "dB = dY's part for b"),
            "concat splits the upstream gradient where it joined its inputs: each input "
            "gets back the slice of the gradient that lines up with it.",
-           concat_forward, concat_vjp, (_AXIS_CONCAT,), jvp=concat_jvp,
-           torch="torch.cat([a, b], dim=axis)"),
+           concat_forward, concat_vjp, (_AXIS_CONCAT,), jvp=concat_jvp, torch="torch.cat([a, b], dim=axis)",
+           torch_code="torch.cat([{a}, {b}], dim={axis})"),
     DeepOp("embedding", ("table", "ids"), "shapes", "E[i]", "table[ids]",
            ("dTable[i] = Σ dY over the positions where ids = i", "0 (ids are not differentiable)"),
            "embedding is a lookup: each row's gradient is the sum of the upstream gradients "
            "of every place that picked it (fan-out inside one op); rows never picked get 0, "
            "and the integer ids get no gradient.",
-           embedding_forward, embedding_vjp, jvp=embedding_jvp,
-           torch="F.embedding(ids.long(), table)"),
+           embedding_forward, embedding_vjp, jvp=embedding_jvp, torch="F.embedding(ids.long(), table)",
+           torch_code="F.embedding({ids}.long(), {table})"),
 ]
 
 _ELEMENTWISE_OPS = [
@@ -1310,13 +1353,13 @@ _ELEMENTWISE_OPS = [
            "leaky_relu passes the upstream gradient where x > 0 and lets a small fraction "
            "(slope) through elsewhere, so a negative unit still learns — unlike relu, it "
            "never blocks the gradient completely.",
-           leaky_relu_forward, leaky_relu_vjp, (_SLOPE,), jvp=leaky_relu_jvp,
-           torch="F.leaky_relu(x, slope)"),
+           leaky_relu_forward, leaky_relu_vjp, (_SLOPE,), jvp=leaky_relu_jvp, torch="F.leaky_relu(x, slope)",
+           torch_code="F.leaky_relu({x}, {slope})"),
     DeepOp("gelu", ("x",), "activations", "GELU", "x · Φ(x)",
            ("Φ(x) + x · φ(x)",),
            "gelu multiplies the upstream gradient by Φ(x) + x·φ(x): about 1 for large x, "
            "about 0 for very negative x, and smooth in between (a soft relu gate).",
-           gelu_forward, gelu_vjp, jvp=gelu_jvp, torch="F.gelu(x)"),
+           gelu_forward, gelu_vjp, jvp=gelu_jvp, torch="F.gelu(x)", torch_code="F.gelu({x})"),
 ]
 
 _REDUCTION_OPS = [
@@ -1324,28 +1367,31 @@ _REDUCTION_OPS = [
            ("1 at the maximum, 0 elsewhere (ties share it)",),
            "amax routes the whole upstream gradient to the largest element; when several "
            "elements tie for the maximum they share it evenly.",
-           amax_forward, amax_vjp, (_AXIS_OPT, _KEEPDIMS), jvp=amax_jvp,
-           torch="torch.amax(x, dim)"),
+           amax_forward, amax_vjp, (_AXIS_OPT, _KEEPDIMS), jvp=amax_jvp, torch="torch.amax(x, dim)",
+           torch_code="torch.amax({x}, dim=_dims({axis}), keepdim={keepdims})",
+           torch_helpers=_TORCH_DIMS),
     DeepOp("logsumexp", ("x",), "tensors", "LSE", "log Σ exp x",
            ("softmax(x)",),
            "logsumexp is a soft maximum: it shares the upstream gradient among the elements "
            "in proportion to softmax(x), so the largest get the most.",
-           logsumexp_forward, logsumexp_vjp, (_AXIS_OPT, _KEEPDIMS), jvp=logsumexp_jvp,
-           torch="torch.logsumexp(x, dim)"),
+           logsumexp_forward, logsumexp_vjp, (_AXIS_OPT, _KEEPDIMS),
+           jvp=logsumexp_jvp, torch="torch.logsumexp(x, dim)",
+           torch_code="_logsumexp({x}, {axis}, {keepdims})", torch_helpers=_TORCH_LSE),
     DeepOp("softmax", ("x",), "activations", "softmax", "exp x / Σ exp x",
            ("∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ − yⱼ), so dX = y · (dY − Σ dY·y)",),
            "softmax couples its outputs: raising one probability lowers the others, so the "
            "gradient of each input is y·(upstream − the probability-weighted mean of "
            "upstream). Adding a constant to every input changes nothing, and its gradient "
            "sums to 0.",
-           softmax_forward, softmax_vjp, (_AXIS_SOFTMAX,), jvp=softmax_jvp,
-           torch="torch.softmax(x, dim=axis)"),
+           softmax_forward, softmax_vjp, (_AXIS_SOFTMAX,), jvp=softmax_jvp, torch="torch.softmax(x, dim=axis)",
+           torch_code="torch.softmax({x}, dim={axis})"),
     DeepOp("log_softmax", ("x",), "activations", "log softmax", "x − logsumexp x",
            ("dX = dY − softmax(x) · Σ dY",),
            "log_softmax passes the upstream gradient through minus softmax(x) times its "
            "sum: stable where log(softmax) would underflow, and the heart of cross-entropy.",
-           log_softmax_forward, log_softmax_vjp, (_AXIS_SOFTMAX,), jvp=log_softmax_jvp,
-           torch="torch.log_softmax(x, dim=axis)"),
+           log_softmax_forward, log_softmax_vjp, (_AXIS_SOFTMAX,),
+           jvp=log_softmax_jvp, torch="torch.log_softmax(x, dim=axis)",
+           torch_code="torch.log_softmax({x}, dim={axis})"),
 ]
 
 _LOSS_OPS = [
@@ -1356,8 +1402,9 @@ _LOSS_OPS = [
            "cross_entropy sends softmax(z) − y (divided by the batch size) to the logits: "
            "the right class is pushed up by how much probability it lacks, every wrong "
            "class down by the probability it took.",
-           cross_entropy_forward, cross_entropy_vjp, jvp=cross_entropy_jvp,
-           torch="F.cross_entropy(logits, target)"),
+           cross_entropy_forward, cross_entropy_vjp, jvp=cross_entropy_jvp, torch="F.cross_entropy(logits, target)",
+           torch_code="F.cross_entropy({logits}, _classes({target}, {logits}))",
+           torch_helpers=_TORCH_CLASSES),
     DeepOp("bce", ("pred", "target"), "losses", "BCE",
            "mean of −(t · log p + (1 − t) · log(1 − p))",
            ("∂L/∂p = (p − t) / (p(1 − p))", "∂L/∂t = −log(p / (1 − p))"),
@@ -1365,14 +1412,16 @@ _LOSS_OPS = [
            "when the prediction is confidently wrong. After a sigmoid this collapses to "
            "p − t, which is why bce_logits is the stable choice.",
            bce_forward, bce_vjp, jvp=bce_jvp, torch="F.binary_cross_entropy(pred, target)",
+           torch_code="F.binary_cross_entropy({pred}, {target})",
            explain=_bce_explain),
     DeepOp("bce_logits", ("logits", "target"), "losses", "BCE σ",
            "mean of −(t · log σ(z) + (1 − t) · log(1 − σ(z)))",
            ("∂L/∂z = σ(z) − t", "∂L/∂t = −z"),
            "bce_logits fuses the sigmoid into the loss: each logit gets σ(z) − t over n, "
            "bounded and never nan, however large the logit.",
-           bce_logits_forward, bce_logits_vjp, jvp=bce_logits_jvp,
-           torch="F.binary_cross_entropy_with_logits(logits, target)"),
+           bce_logits_forward, bce_logits_vjp,
+           jvp=bce_logits_jvp, torch="F.binary_cross_entropy_with_logits(logits, target)",
+           torch_code="F.binary_cross_entropy_with_logits({logits}, {target})"),
     DeepOp("hinge", ("scores", "target"), "losses", "SVM",
            "mean over rows of Σ_{j≠y} max(0, s_j − s_y + 1)",
            ("∂L/∂s_j = 1 if s_j − s_y + 1 > 0 (j ≠ y); ∂L/∂s_y = −(number of such j)",
@@ -1380,8 +1429,8 @@ _LOSS_OPS = [
            "hinge only looks at the classes that violate the margin: each of them gets "
            "+1 (over the batch size), the correct class gets −1 per violator, and a row "
            "already separated by the margin sends no gradient at all.",
-           hinge_forward, hinge_vjp, jvp=hinge_jvp,
-           torch="C · F.multi_margin_loss(scores, target.long())"),
+           hinge_forward, hinge_vjp, jvp=hinge_jvp, torch="C · F.multi_margin_loss(scores, target.long())",
+           torch_code="_hinge({scores}, {target})", torch_helpers=_TORCH_HINGE),
 ]
 
 _NORM_OPS = [
@@ -1391,8 +1440,9 @@ _NORM_OPS = [
            "layernorm removes from the upstream gradient its mean and its component along x̂ "
            "(each row), then divides by the standard deviation: shifting or scaling a row "
            "changes nothing, so those directions get no gradient.",
-           layernorm_forward, layernorm_vjp, (_EPS,), jvp=layernorm_jvp,
-           torch="F.layer_norm(x, x.shape[-1:], eps=eps)"),
+           layernorm_forward, layernorm_vjp, (_EPS,),
+           jvp=layernorm_jvp, torch="F.layer_norm(x, x.shape[-1:], eps=eps)",
+           torch_code="F.layer_norm({x}, {x}.shape[-1:], eps={eps})"),
     DeepOp("batchnorm", ("x",), "normalisation", "BN",
            "(x − μ) / √(σ² + eps) per feature over the batch",
            ("dX = (dY − mean dY − x̂ · mean(dY · x̂)) / √(σ² + eps), "
@@ -1400,8 +1450,9 @@ _NORM_OPS = [
            "batchnorm couples the examples of a batch: every example's gradient loses the "
            "batch mean of the upstream gradient and its part along x̂, then is divided by "
            "the feature's standard deviation.",
-           batchnorm_forward, batchnorm_vjp, (_EPS,), jvp=batchnorm_jvp,
-           torch="F.batch_norm(x, None, None, training=True, eps=eps)"),
+           batchnorm_forward, batchnorm_vjp, (_EPS,),
+           jvp=batchnorm_jvp, torch="F.batch_norm(x, None, None, training=True, eps=eps)",
+           torch_code="F.batch_norm({x}, None, None, training=True, eps={eps})"),
 ]
 
 _CONV_OPS = [
@@ -1412,21 +1463,24 @@ _CONV_OPS = [
            "conv2d is a matmul that slides: the weight gradient sums, over every position, "
            "the input patch times the upstream gradient there; each input pixel gets back "
            "the kernel weights times the upstream gradient of every window it was in.",
-           conv2d_forward, conv2d_vjp, (_STRIDE, _PADDING), jvp=conv2d_jvp,
-           torch="F.conv2d(input, weight, stride=stride, padding=padding)"),
+           conv2d_forward, conv2d_vjp, (_STRIDE, _PADDING),
+           jvp=conv2d_jvp, torch="F.conv2d(input, weight, stride=stride, padding=padding)",
+           torch_code="F.conv2d({input}, {weight}, stride={stride}, padding={padding})"),
     DeepOp("maxpool2d", ("x",), "convolution", "maxpool", "largest value of each window",
            ("1 at each window's (first) maximum, 0 elsewhere",),
            "maxpool2d is max for windows: the whole upstream gradient of a window goes to "
            "the element that was largest (the first one on a tie), every other element "
            "gets 0.",
-           maxpool2d_forward, maxpool2d_vjp, (_SIZE, _POOL_STRIDE), jvp=maxpool2d_jvp,
-           torch="F.max_pool2d(x, size, stride)"),
+           maxpool2d_forward, maxpool2d_vjp, (_SIZE, _POOL_STRIDE),
+           jvp=maxpool2d_jvp, torch="F.max_pool2d(x, size, stride)",
+           torch_code="F.max_pool2d({x}, {size}, {stride})"),
     DeepOp("avgpool2d", ("x",), "convolution", "avgpool", "mean of each window",
            ("1/size² for every element of the window",),
            "avgpool2d spreads each window's upstream gradient evenly: every element of the "
            "window gets 1/size² of it (summed where windows overlap).",
-           avgpool2d_forward, avgpool2d_vjp, (_SIZE, _POOL_STRIDE), jvp=avgpool2d_jvp,
-           torch="F.avg_pool2d(x, size, stride)"),
+           avgpool2d_forward, avgpool2d_vjp, (_SIZE, _POOL_STRIDE),
+           jvp=avgpool2d_jvp, torch="F.avg_pool2d(x, size, stride)",
+           torch_code="F.avg_pool2d({x}, {size}, {stride})"),
 ]
 
 DEEP_OPS: dict[str, DeepOp] = {op.name: op for op in
@@ -1437,12 +1491,13 @@ DEEP_OPS: dict[str, DeepOp] = {op.name: op for op in
 KEEPDIMS_OPS: dict[str, DeepOp] = {op.name: op for op in [
     DeepOp("sum", ("x",), "tensors", "Σ", "Σ x", ("1",),
            "sum copies the upstream gradient to every element it added up.",
-           sum_forward, sum_vjp, (_AXIS_OPT, _KEEPDIMS), jvp=sum_jvp,
-           torch="x.sum(axis, keepdim=keepdims)"),
+           sum_forward, sum_vjp, (_AXIS_OPT, _KEEPDIMS), jvp=sum_jvp, torch="x.sum(axis, keepdim=keepdims)",
+           torch_code="torch.sum({x}, dim={axis}, keepdim={keepdims})"),
     DeepOp("mean", ("x",), "tensors", "μ", "mean(x)", ("1/n",),
            "mean copies the upstream gradient divided by n to each of its n elements.",
-           mean_forward, mean_vjp, (_AXIS_OPT, _KEEPDIMS), jvp=mean_jvp,
-           torch="x.mean(axis, keepdim=keepdims)"),
+           mean_forward, mean_vjp, (_AXIS_OPT, _KEEPDIMS),
+           torch="x.mean(axis, keepdim=keepdims)",
+           torch_code="torch.mean({x}, dim={axis}, keepdim={keepdims})"),
 ]}
 
 # The palette groups the new ops use, in palette order (the table adds leaves,

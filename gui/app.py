@@ -37,9 +37,10 @@ def application() -> QApplication:
     icon = resources.path("icons", "chainrule.svg")
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    qss = resources.path("style.qss")
-    if qss.is_file():
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    from chainrule.gui import theme
+    prefs = Settings()
+    theme.apply(prefs.theme(), prefs.label_pair())     # the palette and the stylesheet
+    theme.follow_system()
     return app
 
 

@@ -22,27 +22,25 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from chainrule.gui.safe_text import SafeTextBrowser
 
 from chainrule.core.engine import BackwardStep
-from chainrule.core.group_chain import gate_backward_text, gate_forward_text, gate_text
+from chainrule.core.group_chain import gate_text
 from chainrule.core.explain import (MINUS, Explanation, backward_text, edge_text, forward_text,
-                          incoming_lines, label_names_id, node_text)
-from chainrule.core.explain import _name as short_name   # the name the equations use for a node
+                          incoming_lines, label_names_id, LINE_KINDS, node_text, step_page)
 from chainrule.core.formatting import format_value
 from chainrule.core.graph import Edge
 from chainrule.core.stepper import ForwardStep
+from chainrule.gui import theme
 
 MONO = "'DejaVu Sans Mono', 'Cascadia Mono', Consolas, Menlo, 'Noto Sans Mono', monospace"
 SANS = "'DejaVu Sans', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
-TEXT, MUTED, SOFT = "#1f2328", "#57606a", "#6e5a00"
-VALUE, GRAD, HEAD = "#1a7f37", "#c62828", "#0b3d91"
 #: Line prefixes written by core.explain, and how the panel names them.
-TAGS = {"local": "local derivative", "chain": "chain rule", "value": "value",
-        "gradient": "gradient"}
+TAGS = LINE_KINDS
 
 
 class ChainPanel(QWidget):
@@ -64,10 +62,28 @@ class ChainPanel(QWidget):
         self.browser = SafeTextBrowser()       # loads no resource a page names
         self.browser.setObjectName("chainText")
         self.browser.setOpenLinks(False)
-        self.browser.setStyleSheet("QTextBrowser { border: none; background: #ffffff; }")
+        self._style_browser()
+        theme.current.changed.connect(self._restyle)
+        self.browser.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.browser.customContextMenuRequested.connect(self._context_menu)
+        # Copy as LaTeX: the lines of the page shown, as an align* block for notes.
+        self.copy_latex_action = QAction("Copy as LaTeX", self)
+        self.copy_latex_action.setToolTip("Copy these equations as a LaTeX align* block")
+        self.copy_latex_action.triggered.connect(self.copy_latex)
+        self.copy_latex_button = QToolButton()
+        self.copy_latex_button.setObjectName("copyLatex")
+        self.copy_latex_button.setDefaultAction(self.copy_latex_action)
+        self.copy_latex_button.setAutoRaise(True)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 4, 0)
+        bar.addStretch(1)
+        bar.addWidget(self.copy_latex_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.browser)
+        layout.setSpacing(0)
+        layout.addWidget(self.browser, 1)
+        layout.addLayout(bar)
+        self.explanation = Explanation("")
         # The controller also reports every evaluation while no step-through runs.
         controller.changed.connect(self.refresh)
         self._html = ""
@@ -90,6 +106,14 @@ class ChainPanel(QWidget):
         self.digits = digits
         self.refresh()
 
+    def _style_browser(self) -> None:
+        self.browser.setStyleSheet("QTextBrowser { border: none; background: "
+                                   f"{theme.hex_of('chain_background')}; }}")
+
+    def _restyle(self) -> None:
+        self._style_browser()
+        self.refresh()
+
     def set_scale(self, scale: float) -> None:
         """1.0 normally; larger in presentation mode."""
         self.scale = scale
@@ -108,6 +132,22 @@ class ChainPanel(QWidget):
     def text(self) -> str:
         """What the panel shows, as plain text (tests, accessibility)."""
         return self.browser.toPlainText()
+
+    def latex(self) -> str:
+        """The equations of the page shown as a LaTeX ``align*`` block."""
+        from chainrule.core.latex import align_block
+        return align_block(self.explanation.lines)
+
+    def copy_latex(self) -> None:
+        QGuiApplication.clipboard().setText(self.latex())
+        self.document.message.emit("Copied the equations as LaTeX (an align* block).")
+
+    def _context_menu(self, point) -> None:
+        menu = self.browser.createStandardContextMenu(point)
+        menu.addSeparator()
+        menu.addAction(self.copy_latex_action)
+        menu.exec(self.browser.mapToGlobal(point))
+        menu.deleteLater()
 
     # ------------------------------------------------------------ choosing
 
@@ -134,6 +174,7 @@ class ChainPanel(QWidget):
             explanation, header, hint, kind = self._step()
         else:
             explanation = self._intro()
+        self.explanation = explanation
         legend = names_legend(explanation, graph)
         page = render_html(explanation, header, hint, kind, self.scale, legend)
         if page != self._html:          # evaluations while training change nothing here
@@ -212,50 +253,6 @@ class ChainPanel(QWidget):
         return Explanation("The chain rule, step by step", lines, note)
 
 
-def step_page(stepper, digits: int = 4,
-              interactive: bool = True) -> tuple[Explanation, str, str, str]:
-    """(explanation, header, hint, kind) of the step ``stepper`` stands at.
-
-    Shared with the exported frames (``interactive=False`` leaves out what
-    only makes sense with a keyboard and a mouse).
-    """
-    graph = stepper.graph
-    n_fwd, total, k = len(stepper.forward), stepper.total, stepper.position
-    output = stepper.evaluation.output
-    out = short_name(graph, output) if output in graph else "the output"
-    if k == 0:
-        lines = [f"forward pass: {n_fwd} nodes, each once its inputs have values",
-                 f"backward pass: {stepper.n_backward} nodes, from {out} back to the inputs"]
-        note = (f"The backward pass cannot run: {stepper.error}." if stepper.error else
-                "Press → for the first step, End for all of them, Space to play."
-                if interactive else "")
-        return Explanation("Nothing computed yet", lines, note), f"Step 0 of {total}", "", "info"
-    step = stepper.current
-    gate = stepper.gate_at() if getattr(stepper, "gates", None) else None
-    if isinstance(step, ForwardStep):
-        explanation, kind = (forward_text(step, graph, digits) if gate is None else
-                             gate_forward_text(graph, stepper.evaluation, gate, digits)), "forward"
-        phase = f"forward pass, node {k} of {n_fwd}"
-    else:
-        explanation, kind = (backward_text(step, graph, stepper.evaluation, digits)
-                             if gate is None else
-                             gate_backward_text(graph, stepper.evaluation, gate, digits)), \
-            "backward"
-        phase = f"backward pass, node {k - n_fwd} of {stepper.n_backward}"
-    hint = ""
-    if k == total:
-        hint = "Done: every wire now shows the same numbers as the full pass."
-        if interactive:
-            hint += " Click a node or a wire to read its chain rule; Home starts again."
-    elif k == n_fwd:
-        value = stepper.evaluation.value(output) if output is not None else None
-        hint = (f"Forward pass complete: {out} = {format_value(value, digits, minus=MINUS)}. "
-                f"Next: the backward pass starts at {out} with ∂{out}/∂{out} = 1."
-                if stepper.n_backward else
-                f"Forward pass complete. The backward pass cannot run: {stepper.error}.")
-    return explanation, f"Step {k} of {total} · {phase}", hint, kind
-
-
 def names_legend(explanation: Explanation, graph) -> str:
     """"m23 is w23*x3, …" for the ids the equations use where the cards show a label."""
     text = "\n".join([explanation.title, *explanation.lines])
@@ -275,7 +272,9 @@ def render_html(explanation: Explanation, header: str = "", hint: str = "",
     def px(size: float) -> str:
         return f"{round(size * scale)}px"
 
-    accent = {"forward": VALUE, "backward": GRAD}.get(kind, HEAD)
+    TEXT, MUTED, SOFT, HEAD = (theme.hex_of(r) for r in
+                               ("chain_text", "chain_muted", "chain_soft", "chain_head"))
+    accent = {"forward": theme.hex_of("value"), "backward": theme.hex_of("grad")}.get(kind, HEAD)
     parts = [f"<div style=\"font-family:{SANS}; color:{TEXT};\">"]
     if header:
         parts.append(f"<p style=\"font-size:{px(13)}; color:{MUTED}; margin:0 0 2px 0;\">"
@@ -300,6 +299,7 @@ def render_html(explanation: Explanation, header: str = "", hint: str = "",
 
 
 def _row(line: str, px, accent: str) -> str:
+    MUTED = theme.hex_of("chain_muted")
     tag = ""
     for prefix, name in TAGS.items():
         if line.startswith(prefix + "  "):

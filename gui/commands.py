@@ -35,11 +35,27 @@ def _restore_node(graph: Graph, node: Node) -> None:
                    extra=copy.deepcopy(node.extra))
 
 
+#: How the undo history names a field change ("Change value of x", not "Set attrs of").
+FIELD_TEXT = {"value": "Change value of", "label": "Relabel", "trainable": "Toggle trainable",
+              "attrs": "Change settings of"}
+
+
+def _port_name(doc, edge: Edge) -> str:
+    """``q.a``: the target and its port's name, as the inspector and the CLI write it."""
+    graph = doc.graph
+    if edge.dst in graph:
+        ports = graph.node(edge.dst).spec.ports
+        if 0 <= edge.port < len(ports):
+            return f"{edge.dst}.{ports[edge.port]}"
+    return f"{edge.dst}.{edge.port}"
+
+
 class AddNode(QUndoCommand):
     def __init__(self, doc, node_id: str, op: str, *, value: Any = None,
                  pos: tuple[float, float] | None = None, label: str | None = None,
                  trainable: bool = False, attrs: dict | None = None):
-        super().__init__(f"Add {op} {node_id}")
+        super().__init__(f"Add {node_id}" if node_id.rstrip("0123456789") == op
+                         else f"Add {node_id} ({op})")
         self.doc = doc
         self.node = Node(node_id, op, label, value, trainable, dict(attrs or {}), pos)
 
@@ -76,7 +92,7 @@ class RemoveNode(RemoveNodes):
 
 class Connect(QUndoCommand):
     def __init__(self, doc, edge: Edge):
-        super().__init__(f"Connect {edge.src} → {edge.dst}.{edge.port}")
+        super().__init__(f"Connect {edge.src} → {_port_name(doc, edge)}")
         self.doc, self.edge = doc, Edge(*edge)
 
     def redo(self) -> None:
@@ -90,7 +106,7 @@ class Disconnect(QUndoCommand):
     """Remove one wire; on undo it comes back in its place, with its unknown keys."""
 
     def __init__(self, doc, edge: Edge):
-        super().__init__(f"Disconnect {edge.src} → {edge.dst}.{edge.port}")
+        super().__init__(f"Disconnect {edge.src} → {_port_name(doc, edge)}")
         self.doc, self.edge = doc, Edge(*edge)
         self.removal: Removal | None = None
 
@@ -139,7 +155,7 @@ class SetNodeField(QUndoCommand):
                "trainable": "set_trainable", "attrs": "set_attrs"}
 
     def __init__(self, doc, node_id: str, field: str, new: Any):
-        super().__init__(f"Set {field} of {node_id}")
+        super().__init__(FIELD_TEXT.get(field, f"Set {field} of") + f" {node_id}")
         self.doc, self.node_id, self.field = doc, node_id, field
         self.old = copy.deepcopy(getattr(doc.graph.node(node_id), field))
         self.new = copy.deepcopy(new)

@@ -128,6 +128,7 @@ class Document(QObject):
 
     def evaluate_now(self) -> Evaluation:
         self._timer.stop()
+        self.graph.keep_single_end()
         evaluation = self._evaluation = self.evaluator.evaluate()
         if self.forward_mode:           # the tangents ride on the one evaluation
             forward_mode.tangents(evaluation, self.forward_seeds())

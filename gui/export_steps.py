@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPen
@@ -50,15 +50,34 @@ def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
     cannot be written.
     """
     from chainrule.gui.canvas.export import render_image
-    from chainrule.gui.canvas.scene import GraphScene
-    from chainrule.gui.document import Document
-    from chainrule.gui.step_canvas import show_step
 
     suffix = suffix.lower() if suffix.startswith(".") else "." + suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"cannot write frames as {suffix}; use .png or .svg")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    total = 0
+    for k, total, scene in step_scenes(graph, digits, caption, progress, seeds):
+        path = directory / frame_name(k, total, suffix)
+        render_image(scene, path)
+        written.append(path)
+    if len(written) == total + 1:
+        _remove_stale(directory, total, suffix)
+    return written
+
+
+def step_scenes(graph: Graph, digits: int = 4, caption: bool = True,
+                progress: Callable[[int, int], bool] | None = None,
+                seeds: dict | None = None) -> Iterator[tuple[int, int, object]]:
+    """(k, total, scene) for every step k of ``graph``'s step-through, step 0 first: the
+    one scene (of a private copy of the graph) shown at step k, its caption under it.
+    Every frame (picture, PDF page, GIF frame) is drawn from these; ``seeds``: forward
+    mode's tangents too."""
+    from chainrule.gui.canvas.scene import GraphScene
+    from chainrule.gui.document import Document
+    from chainrule.gui.step_canvas import show_step
+
     document = Document(graph.copy())
     scene = GraphScene(document)
     try:
@@ -66,7 +85,6 @@ def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
         stepper = Stepper(document.graph, seeds=seeds)
         total = stepper.total
         caption_item = _caption_item(scene, stepper, digits) if caption else None
-        written: list[Path] = []
         for k in range(total + 1):
             if progress is not None and progress(k, total) is False:
                 break
@@ -75,12 +93,7 @@ def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
             document.show_steps(stepper.shown())
             if caption_item is not None:
                 caption_item.setHtml(caption_html(stepper, digits))
-            path = directory / frame_name(k, total, suffix)
-            render_image(scene, path)
-            written.append(path)
-        if len(written) == total + 1:
-            _remove_stale(directory, total, suffix)
-        return written
+            yield k, total, scene
     finally:
         # The copy's document must stop listening before it goes away.
         document.set_graph(Graph())
@@ -90,7 +103,8 @@ def write_step_frames(graph: Graph, directory: Path | str, suffix: str = ".png",
 
 def caption_html(stepper: Stepper, digits: int = 4) -> str:
     """The chain-rule panel's page for this step, as it would read on a slide."""
-    from chainrule.gui.chain_panel import names_legend, render_html, step_page
+    from chainrule.core.explain import step_page
+    from chainrule.gui.chain_panel import names_legend, render_html
     explanation, header, hint, kind = step_page(stepper, digits, interactive=False)
     explanation.note = ""          # the op's teaching note belongs to the talk, not the slide
     return render_html(explanation, header, hint, kind, CAPTION_SCALE,

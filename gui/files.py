@@ -379,7 +379,12 @@ class FileController(QObject):
         return True
 
     def open_default_demo(self) -> bool:
-        return self.open_demo(default_demo(), ask=False)
+        """The demo chosen in Preferences, else the index's default."""
+        chosen = self.settings.default_demo()
+        path = DEMO_DIR / chosen if chosen else None
+        if path is None or not path.is_file() or path.parent != DEMO_DIR:
+            path = default_demo()
+        return self.open_demo(path, ask=False)
 
     def open_default_demo_asking(self) -> bool:
         """The neuron demo, asking first about unsaved changes (the welcome's button)."""

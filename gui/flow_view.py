@@ -27,18 +27,28 @@ from PySide6.QtWidgets import QWidget
 
 from chainrule.core.graph import Edge
 from chainrule.core.stepper import NOT_YET
+from chainrule.gui import theme
 
 LOG_MIN, LOG_MAX = -6.0, 4.0
 MIN_WIDTH, MAX_WIDTH = 1.0, 10.0
-#: (log10 |g|, colour) stops; colours in between are interpolated.
-STOPS: tuple[tuple[float, QColor], ...] = (
-    (-6.0, QColor("#0b4fc4")),
-    (-3.0, QColor("#4f8fe8")),
-    (0.0, QColor("#6e7781")),
-    (2.0, QColor("#fb8500")),
-    (4.0, QColor("#c81e1e")),
+#: (log10 |g|, theme role) stops; colours in between are interpolated.
+STOP_ROLES: tuple[tuple[float, str], ...] = (
+    (-6.0, "flow_low2"), (-3.0, "flow_low1"), (0.0, "flow_mid"), (2.0, "flow_high1"),
+    (4.0, "flow_high2"),
 )
-UNREACHED = QColor("#c9ced6")
+
+
+def stops() -> tuple[tuple[float, QColor], ...]:
+    return tuple((log, theme.color(role)) for log, role in STOP_ROLES)
+
+
+def __getattr__(name: str):
+    """``STOPS`` and ``UNREACHED``: the theme's colours in force."""
+    if name == "STOPS":
+        return stops()
+    if name == "UNREACHED":
+        return theme.color("flow_unreached")
+    raise AttributeError(name)
 
 
 def magnitude(grad: Any) -> float | None:
@@ -66,13 +76,14 @@ def width_for(mag: float) -> float:
 
 def color_for(mag: float) -> QColor:
     log = LOG_MIN + position(mag) * (LOG_MAX - LOG_MIN)
-    for (l0, c0), (l1, c1) in zip(STOPS, STOPS[1:]):
+    table = stops()
+    for (l0, c0), (l1, c1) in zip(table, table[1:]):
         if log <= l1:
             t = 0.0 if l1 == l0 else (log - l0) / (l1 - l0)
             return QColor(round(c0.red() + (c1.red() - c0.red()) * t),
                           round(c0.green() + (c1.green() - c0.green()) * t),
                           round(c0.blue() + (c1.blue() - c0.blue()) * t))
-    return QColor(STOPS[-1][1])
+    return QColor(table[-1][1])
 
 
 class FlowLegend(QWidget):
@@ -89,13 +100,13 @@ class FlowLegend(QWidget):
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(QPen(QColor("#8e99a8"), 1))
-        p.setBrush(QColor(255, 255, 255, 235))
+        p.setPen(QPen(theme.color("card_border"), 1))
+        p.setBrush(theme.color("label_back"))
         p.drawRoundedRect(QRectF(0.5, 0.5, self.width() - 1, self.height() - 1), 6, 6)
         font = QFont(self.font())
         font.setPixelSize(11)
         p.setFont(font)
-        p.setPen(QColor("#24292f"))
+        p.setPen(theme.color("text"))
         p.drawText(QRectF(8, 3, self.width() - 16, 16), Qt.AlignmentFlag.AlignLeft,
                    "Gradient flow: |gradient| on a log scale")
         left, right = 18.0, self.width() - 18.0
@@ -109,15 +120,15 @@ class FlowLegend(QWidget):
             p.setPen(pen)
             x0 = left + (right - left) * k / n
             p.drawLine(QPointF(x0, y), QPointF(x0 + (right - left) / n + 0.3, y))
-        p.setPen(QColor("#57606a"))
+        p.setPen(theme.color("text_muted"))
         for tick in self.TICKS:
             x = left + (right - left) * (tick - LOG_MIN) / (LOG_MAX - LOG_MIN)
             p.drawLine(QPointF(x, y + 7), QPointF(x, y + 10))
             text = "1" if tick == 0 else f"1e{tick}"
             p.drawText(QRectF(x - 20, y + 10, 40, 14), Qt.AlignmentFlag.AlignCenter, text)
-        p.setPen(QColor("#0b4fc4"))
+        p.setPen(theme.color("flow_low2"))
         p.drawText(QRectF(8, y + 24, 140, 14), Qt.AlignmentFlag.AlignLeft, "← vanishing")
-        p.setPen(QColor("#c81e1e"))
+        p.setPen(theme.color("flow_high2"))
         p.drawText(QRectF(self.width() - 148, y + 24, 140, 14), Qt.AlignmentFlag.AlignRight,
                    "exploding →")
         p.end()
@@ -173,7 +184,7 @@ class FlowView(QObject):
             if grad is NOT_YET:
                 continue
             mag = magnitude(grad)
-            styles[edge] = (MIN_WIDTH, UNREACHED) if mag is None else (width_for(mag),
+            styles[edge] = (MIN_WIDTH, theme.color("flow_unreached")) if mag is None else (width_for(mag),
                                                                       color_for(mag))
         return styles
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from html import escape
 
+
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
 from chainrule.core.errors import ChainruleError
 from chainrule.core.formatting import format_value
 from chainrule.core.gradcheck import CheckRow, check_gradients
+from chainrule.gui import theme
 from chainrule.gui.canvas import style
 
 MARK = "check"
@@ -111,7 +113,7 @@ class GradientCheckView(QObject):
         row = self.rows.get(node_id)
         if row is None:
             return ""
-        color = "#1a7f37" if row.ok else "#cf222e"
+        color = theme.hex_of("check_ok" if row.ok else "check_bad")
         mark = "✓" if row.ok else "✗"
         return (f"<b style='color:{color}'>{mark} gradient check</b>: relative error "
                 f"<b>{row.rel_error:.1e}</b> (tolerance {TOLERANCE:g})<br>"

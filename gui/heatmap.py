@@ -28,13 +28,24 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from chainrule.core.formatting import format_value
+from chainrule.gui import theme
 
-#: The ends and middle of the scale (ColorBrewer's RdBu).
-NEGATIVE = (33, 102, 172)
-ZERO = (247, 247, 247)
-POSITIVE = (178, 24, 43)
-NAN = (160, 160, 160)
-GAP = (255, 255, 255)
+def _rgb(role: str) -> tuple[int, int, int]:
+    """A theme colour as (r, g, b): the scale's ends and middle are the theme's
+    (ColorBrewer's RdBu in the light theme)."""
+    c = theme.color(role)
+    return c.red(), c.green(), c.blue()
+
+
+_SCALE_ROLES = {"NEGATIVE": "heat_negative", "ZERO": "heat_zero", "POSITIVE": "heat_positive",
+                "NAN": "heat_nan", "GAP": "heat_gap"}
+
+
+def __getattr__(name: str):
+    """``heatmap.NEGATIVE`` and the others: the theme's colours in force, as (r, g, b)."""
+    if name in _SCALE_ROLES:
+        return _rgb(_SCALE_ROLES[name])
+    raise AttributeError(name)
 
 
 def grid(a: Any) -> np.ndarray:
@@ -83,13 +94,13 @@ def colours(values: np.ndarray, scale: float) -> np.ndarray:
     with np.errstate(all="ignore"):
         t = np.clip(values / scale, -1.0, 1.0)
     t = np.where(np.isnan(t), 0.0, t)
-    neg = np.array(NEGATIVE, float)
-    pos = np.array(POSITIVE, float)
-    mid = np.array(ZERO, float)
+    neg = np.array(_rgb("heat_negative"), float)
+    pos = np.array(_rgb("heat_positive"), float)
+    mid = np.array(_rgb("heat_zero"), float)
     k = np.abs(t)[..., None]
     end = np.where((t < 0)[..., None], neg, pos)
     rgb = mid + (end - mid) * k
-    rgb = np.where(np.isnan(values)[..., None], np.array(NAN, float), rgb)
+    rgb = np.where(np.isnan(values)[..., None], np.array(_rgb("heat_nan"), float), rgb)
     return np.round(rgb).astype(np.uint8)
 
 
@@ -98,7 +109,7 @@ def image(a: Any) -> tuple[QImage, float]:
     values, gap = tiles(a)
     scale = scale_of(a)
     rgb = colours(values, scale)
-    rgb[gap] = GAP
+    rgb[gap] = _rgb("heat_gap")
     h, w = rgb.shape[:2]
     argb = np.empty((h, w, 4), np.uint8)
     argb[..., 0] = rgb[..., 2]            # QImage.Format_RGB32 is B, G, R, 255 in memory
@@ -243,7 +254,7 @@ def draw_on(painter: QPainter, cache: HeatmapCache, a: Any, box: QRectF,
     w, h = cols * k, rows * k
     target = QRectF(box.center().x() - w / 2, box.top() if top else box.bottom() - h, w, h)
     painter.drawImage(target, img)
-    painter.setPen(QColor("#8c959f"))
+    painter.setPen(theme.color("heat_frame"))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRect(target)
     return target

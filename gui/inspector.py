@@ -32,6 +32,7 @@ from chainrule.core.errors import ChainruleError
 from chainrule.core.formatting import format_value
 from chainrule.core.graph import Edge, Node, check_id
 from chainrule.core.stepper import NOT_YET
+from chainrule.gui import theme
 from chainrule.gui.commands import Rename, SetNodeField, SetOutput
 from chainrule.gui.heatmap import HeatmapView
 from chainrule.gui.op_settings import SettingsEditor
@@ -39,8 +40,11 @@ from chainrule.gui.safe_text import MARKDOWN_NO_HTML, SafeTextBrowser, plain_too
 from chainrule.gui.value_editor import (MAX_TEXT_FIELD, NumberTable, ValueEditor, blocked,
                                         fill_table, number_table)
 
-GREEN = "#1b7f3b"
-RED = "#c0392b"
+VALUE, GRADIENT = "value", "grad"      # theme roles of the computed numbers
+
+
+def _hex(role: str) -> str:
+    return theme.hex_of(role)
 
 
 def _section(title: str) -> QLabel:
@@ -94,6 +98,7 @@ class Inspector(QWidget):
         document.output_changed.connect(self._refresh_current)
         document.graph_replaced.connect(self.show_graph)
         document.current_evaluation_changed.connect(self._on_evaluated)
+        theme.current.changed.connect(self._refresh_current)
         self.show_graph()
 
     @property
@@ -326,7 +331,7 @@ class Inspector(QWidget):
                          + ("…" if len(nodes) > 12 else ""))
         if edges:
             parts.append(f"{len(edges)} wire{'s' * (len(edges) != 1)}")
-        self.many_label.setText("<br>".join(parts) + "<br><br><span style='color:#666'>Select "
+        self.many_label.setText("<br>".join(parts) + f"<br><br><span style='color:{_hex('text_muted')}'>Select "
                                 "one node or wire to see its values.</span>")
 
     # ========================================================= refreshing
@@ -349,12 +354,15 @@ class Inspector(QWidget):
         evaluation = self._evaluation()
         out = graph.effective_output()
         if evaluation.error:
-            text = f"<span style='color:{RED}'>{escape(evaluation.error)}</span>"
+            text = f"<span style='color:{_hex('error_text')}'>{escape(evaluation.error)}</span>"
         elif out is not None:
-            how = "" if graph.output else " (the only end of the graph)"
+            how = "" if graph.output else (
+                " (kept while the graph has several ends; right-click a node ▸ Set as "
+                "Output to choose another)" if graph.output_is_kept()
+                else " (the only end of the graph)")
             value = evaluation.value(out)
-            shown = ("<span style='color:#666'>not reached yet</span>" if value is NOT_YET
-                     else f"<span style='color:{GREEN}'>{escape(self._fmt(value))}</span>")
+            shown = (f"<span style='color:{_hex('text_muted')}'>not reached yet</span>" if value is NOT_YET
+                     else f"<span style='color:{_hex(VALUE)}'>{escape(self._fmt(value))}</span>")
             text = f"Output <b>{escape(out)}</b>{how} = {shown}"
         else:
             text = ""
@@ -380,7 +388,7 @@ class Inspector(QWidget):
             return
         node = graph.node(self.node_id)
         op = node.spec
-        self.node_title.setText(f"{escape(node.display)} <span style='color:#666'>"
+        self.node_title.setText(f"{escape(node.display)} <span style='color:{_hex('text_muted')}'>"
                                 f"— {escape(op.name)}</span>")
         with blocked(self.id_edit, self.label_edit):
             if not self.id_edit.hasFocus():
@@ -408,16 +416,27 @@ class Inspector(QWidget):
                 self.trainable.setChecked(node.trainable)
 
         self.settings_editor.show_node(op, node.attrs)
+        self._refresh_output_line()
 
+    def _refresh_output_line(self) -> None:
+        """Whether the selected node is the output; follows wiring as well as choices."""
+        graph, node_id = self.document.graph, self.node_id
+        if node_id is None or node_id not in graph:
+            return
         out = graph.effective_output()
-        if out == node.id:
-            self.output_label.setText("This node is the output: the backward pass starts here "
-                                      "with gradient 1." if graph.output else
-                                      "The output (the only end of the graph): the backward "
-                                      "pass starts here with gradient 1.")
+        if out == node_id:
+            self.output_label.setText(
+                "This node is the output: the backward pass starts here with gradient 1."
+                if graph.output else
+                "The output, kept while the graph has several ends: the backward pass "
+                "starts here with gradient 1 until you set another." if graph.output_is_kept()
+                else "The output (the only end of the graph): the backward pass starts here "
+                "with gradient 1.")
+        elif out is not None:
+            self.output_label.setText(f"Not the output (the output is {out}).")
         else:
             self.output_label.setText("Not the output.")
-        self.output_button.setEnabled(graph.output != node.id)
+        self.output_button.setEnabled(graph.output != node_id)
 
     def _on_evaluated(self, evaluation) -> None:
         if self.node_id is not None:
@@ -436,19 +455,20 @@ class Inspector(QWidget):
             grad = evaluation.grad(node_id)
         except (KeyError, IndexError):           # an evaluation older than the node
             return
-        self._show_number(self.node_value, self.node_value_table, "value", value, GREEN)
+        self._refresh_output_line()      # wiring can make or unmake the output
+        self._show_number(self.node_value, self.node_value_table, "value", value, VALUE)
         if self.document.graph.node(node_id).spec.is_leaf:
             self.node_value_table.hide()       # the editable table above shows it already
         if grad is None:
             why = evaluation.error or "this node does not reach the output"
             self.node_grad.setText(f"<b>gradient</b> ∂{escape(evaluation.output or 'out')}/∂"
-                                   f"{escape(node_id)}: — <span style='color:#666'>"
+                                   f"{escape(node_id)}: — <span style='color:{_hex('text_muted')}'>"
                                    f"({escape(why)})</span>")
             self.node_grad_table.hide()
             self.node_grad_heat.hide()
         else:
             self._show_number(self.node_grad, self.node_grad_table,
-                              f"gradient ∂{evaluation.output}/∂{node_id}", grad, RED)
+                              f"gradient ∂{evaluation.output}/∂{node_id}", grad, GRADIENT)
         notes = [p.message for p in evaluation.problems if p.node == node_id]
         for table in (evaluation.warnings, evaluation.grad_warnings):
             if node_id in table:
@@ -480,15 +500,15 @@ class Inspector(QWidget):
             grad = evaluation.edge_grad(edge)
         except (KeyError, IndexError):
             return
-        self._show_number(self.edge_value, self.edge_value_table, "value", value, GREEN)
+        self._show_number(self.edge_value, self.edge_value_table, "value", value, VALUE)
         if grad is None:
-            self.edge_grad.setText("<b>gradient</b>: — <span style='color:#666'>(no backward "
+            self.edge_grad.setText(f"<b>gradient</b>: — <span style='color:{_hex('text_muted')}'>(no backward "
                                    "pass reaches this wire)</span>")
             self.edge_grad_table.hide()
             self.edge_grad_heat.hide()
         else:
             self._show_number(self.edge_grad, self.edge_grad_table,
-                              f"gradient sent back to {edge.src}", grad, RED)
+                              f"gradient sent back to {edge.src}", grad, GRADIENT)
         fan_out = len(graph.out_edges(edge.src))
         src_text = escape(edge.src)
         self.edge_note.setText(
@@ -500,7 +520,7 @@ class Inspector(QWidget):
                      colour: str) -> None:
         heat = self._heat_of.get(id(table))
         if value is NOT_YET:
-            label.setText(f"<b>{escape(what)}</b>: <span style='color:#666'>not reached yet "
+            label.setText(f"<b>{escape(what)}</b>: <span style='color:{_hex('text_muted')}'>not reached yet "
                           f"in the step-through</span>")
             table.hide()
             if heat is not None:
@@ -511,8 +531,8 @@ class Inspector(QWidget):
             shown = isinstance(value, np.ndarray) and value.ndim >= 1 and value.size > 0
             heat.setVisible(shown)
             if shown:
-                heat.set_array(value, "gradient" if colour == RED else "value", self.digits)
-        label.setText(f"<b>{escape(what)}</b>: <span style='color:{colour}'>"
+                heat.set_array(value, "gradient" if colour == GRADIENT else "value", self.digits)
+        label.setText(f"<b>{escape(what)}</b>: <span style='color:{_hex(colour)}'>"
                       f"{escape(self._fmt(value))}</span>")
         is_table = isinstance(value, np.ndarray) and 1 <= value.ndim <= 2
         table.setVisible(is_table)

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt
+from PySide6.QtCore import QRectF, QEvent, QObject, QPointF, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel,
                                QMainWindow, QMessageBox, QStyle, QToolBar, QUndoView,
                                QVBoxLayout, QWidget)
 
 from chainrule.core.formatting import format_value
+from chainrule.gui import theme
+from chainrule.gui.icons import recolour_actions, set_standard_icon
 from chainrule.gui.commands import SetOutput
 from chainrule.gui.change_bar import ChangeBar
 from chainrule.gui.files import DemoBrowser, FileController, list_demos
@@ -44,6 +46,30 @@ def make_canvas(document, parent: QWidget | None = None):
     """The canvas view over ``document`` (kept behind a function so tests can swap it)."""
     from chainrule.gui.canvas.view import CanvasView
     return CanvasView(document, parent)
+
+
+def free_spot(scene, centre: QPointF) -> QPointF:
+    """The point nearest ``centre``, on a ring of card-sized steps, where a new card
+    overlaps no other (a palette double-click never drops a card on top of one)."""
+    from chainrule.gui.canvas import style
+    w, h = style.NODE_W, style.NODE_H
+    cards = [item.sceneBoundingRect().adjusted(-12, -12, 12, 12)
+             for item in scene.nodes.values()]
+
+    def free(p: QPointF) -> bool:
+        rect = QRectF(p.x() - w / 2, p.y() - h / 2, w, h)
+        return not any(rect.intersects(c) for c in cards)
+
+    step_x, step_y = w + 40, h + 30
+    for ring in range(0, 12):
+        for dx in range(-ring, ring + 1):
+            for dy in range(-ring, ring + 1):
+                if max(abs(dx), abs(dy)) != ring:
+                    continue
+                p = QPointF(centre.x() + dx * step_x, centre.y() + dy * step_y)
+                if free(p):
+                    return p
+    return QPointF(centre)
 
 
 class MainWindow(QMainWindow):
@@ -111,6 +137,9 @@ class MainWindow(QMainWindow):
         self.answer = AnswerTools(self, self.step_through)
         # Forward mode: the toggle, the tangent seeds, the Modes dock (gui.forward_tools).
         self.forward_tools = ForwardModeTools(self)
+        # Export as PyTorch / TikZ, Import from PyTorch, after Export as Python.
+        from chainrule.gui.bridge import Bridge
+        self.bridge = Bridge(self, self.learning.actions["export_python"])
         # Groups: composite gates, equivalence, expand to scalars.
         self.group_tools = GroupTools(self)
         self._connect()
@@ -141,7 +170,7 @@ class MainWindow(QMainWindow):
             action.setStatusTip(tip)
             action.setToolTip(tip)
         if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
+            set_standard_icon(action, self.style(), icon)
         action.triggered.connect(lambda _checked=False: slot())
         self.actions[name] = action
         self.addAction(action)      # shortcuts work even while the menu bar is hidden
@@ -172,7 +201,7 @@ class MainWindow(QMainWindow):
             action.setIconText(name.title())
             action.setObjectName(f"action_{name}")
             action.setShortcuts(keys_for(name))
-            action.setIcon(self.style().standardIcon(icon))
+            set_standard_icon(action, self.style(), icon)
             self.actions[name] = action
             self.addAction(action)
         self._action("cut", "Cu&t", c.cut_selection, "Copy the selection and delete it")
@@ -231,6 +260,8 @@ class MainWindow(QMainWindow):
                      "Every key of the editor")
         self._action("getting_started", "&Getting Started", self.show_welcome,
                      "What Chainrule is and the keys that matter")
+        self._action("preferences", "Pre&ferences…", self.show_preferences,
+                     "Theme, label colours, precision, autosave, presentation, start demo")
         # The canvas's right-click menu offers these same actions (gui/canvas/context_menu).
         c.context_actions = {name: self.actions[name] for name in (
             "set_output", "cut", "copy", "paste", "duplicate", "delete", "select_all", "fit_all")}
@@ -268,6 +299,9 @@ class MainWindow(QMainWindow):
         edit.addActions([a["rename"], a["edit_node"], a["wire"], a["unwire"]])
         edit.addSeparator()
         edit.addActions([a["find_node"], a["find_op"]])
+        edit.addAction(a["find_op"])
+        edit.addSeparator()
+        edit.addAction(a["preferences"])
 
         view = bar.addMenu("&View")
         view.addActions([a["fit_all"], a["zoom_in"], a["zoom_out"], a["tidy_layout"]])
@@ -324,8 +358,23 @@ class MainWindow(QMainWindow):
         self.canvas.selection_changed_to.connect(self._selection_changed)
         self.canvas.node_activated.connect(self._node_activated)
         self._selection_changed([], [])
+        theme.current.changed.connect(self._theme_changed)
+        from chainrule.gui.toolbar_overflow import mark_overflow
+        for bar in self.findChildren(QToolBar):
+            mark_overflow(bar)
 
     # ============================================================ behaviour
+
+    def _theme_changed(self) -> None:
+        """Repaint everything the theme colours (the widgets follow the stylesheet)."""
+        self.canvas.resetCachedContent()
+        for item in self.canvas.scene().items():
+            item.update()
+        self.canvas.viewport().update()
+        from chainrule.gui.toolbar_overflow import mark_overflow
+        for bar in self.findChildren(QToolBar):
+            mark_overflow(bar)            # the » in the new text colour
+        recolour_actions(self)
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)
@@ -383,7 +432,7 @@ class MainWindow(QMainWindow):
     def add_op_at_centre(self, op: str) -> str:
         """Add a node of ``op`` at the centre of the visible canvas (palette double-click)."""
         centre = self.canvas.mapToScene(self.canvas.viewport().rect().center())
-        node_id = self.canvas.add_node_at(op, QPointF(centre))
+        node_id = self.canvas.add_node_at(op, free_spot(self.canvas.graph_scene, centre))
         self.document.message.emit(f"Added {op} node {node_id}.")
         return node_id
 
@@ -451,12 +500,14 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Chainrule",
-                          "<h3>Chainrule</h3><p>A desktop lab for backpropagation: build a "
-                          "computational graph, and watch forward values (green, above each "
-                          "wire) and gradients (red, below) flow through it.</p>"
-                          "<p>Every gesture can be undone; files are plain JSON "
-                          "(<code>.cgraph</code>).</p>")
+        from chainrule.gui.about import show_about
+        show_about(self)
+
+    def show_preferences(self) -> None:
+        from chainrule.gui.preferences import PreferencesDialog
+        dialog = PreferencesDialog(self)
+        self.preferences_dialog = dialog
+        dialog.exec()
 
     # ------------------------------------------------------------- export
 

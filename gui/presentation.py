@@ -85,7 +85,9 @@ class PresentationMode(QObject):
         w.statusBar().hide()
         self.chain_dock.show()
         self.chain_dock.raise_()
-        self.panel.set_scale(PANEL_SCALE)
+        settings = getattr(w, "settings", None)
+        self.panel.set_scale(settings.presentation_scale_pct() / 100 if settings is not None
+                             else PANEL_SCALE)
         if self.keys is not None:
             self.keys.stepping_only = True
         w.showFullScreen()

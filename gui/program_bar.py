@@ -159,14 +159,19 @@ class ProgramBar(QWidget):
         self.status.show()
         self.document.message.emit(f"The program was not used: {message}")
         if line is not None:
-            block = self.editor.document().findBlockByLineNumber(max(line - 1, 0))
-            if block.isValid():
-                cursor = QTextCursor(block)
-                cursor.movePosition(QTextCursor.MoveOperation.Right,
-                                    QTextCursor.MoveMode.MoveAnchor,
-                                    max(0, min((col or 1) - 1, block.length() - 1)))
-                self.editor.setTextCursor(cursor)
+            self.editor.setTextCursor(self._cursor_at(line, col or 1))
         self.editor.setFocus()
+
+    def _cursor_at(self, line: int, col: int) -> QTextCursor:
+        """The caret at the parser's line and column.  Counted in the plain text, not
+        in text blocks: Shift+Return breaks a line inside a block (U+2028), which the
+        plain text, and so the parser, counts as a new line."""
+        lines = self.text().split("\n")
+        line = max(1, min(line, len(lines)))
+        start = sum(len(text) + 1 for text in lines[:line - 1])
+        cursor = QTextCursor(self.editor.document())
+        cursor.setPosition(start + max(0, min(col - 1, len(lines[line - 1]))))
+        return cursor
 
     def _done(self, parsed, what: str, note: str = "") -> None:
         lines = [f"Warning: {w}" for w in getattr(parsed, "warnings", ())]

@@ -29,11 +29,14 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushB
 
 from chainrule.core.engine import BackwardStep
 from chainrule.core.quiz import Question, Quiz, QuizResult
+from chainrule.gui import theme
 from chainrule.gui.canvas import style
 
 TOLERANCE = 0.01           # 1 % of the expected gradient (and 1e-3 absolute)
 IDLE_HINT = ("Step through the graph (→). Before each backward step shows its numbers, "
              "you will be asked for one of its gradients.")
+WAITING = ("Quiz: type your answer for the highlighted gradient and press Return "
+           "(or Reveal) — the next step waits for it.")
 OFF_HINT = "Turn Quiz mode on, then step through the graph (→)."
 MARK = "quiz"
 
@@ -124,6 +127,9 @@ class QuizPanel(QWidget):
         self.prompt.setText(IDLE_HINT if on else OFF_HINT)
         self.result.clear()
         if on:
+            if not self.controller.active:
+                # Step 0 at once: the live gradients on the canvas would give the answers away.
+                self.controller.reset()
             self.document.message.emit("Quiz mode: " + IDLE_HINT)
         self.mode_changed.emit(on)
 
@@ -139,8 +145,10 @@ class QuizPanel(QWidget):
                 self._set_question(None)
         if not self.enabled or self._revealing or k <= stepper.position:
             return k
-        if self.question is not None:
-            return min(k, self._pending - 1)        # still waiting for the answer
+        if self.question is not None:               # still waiting for the answer: say so
+            self.document.message.emit(WAITING)
+            self._focus_answer()
+            return min(k, self._pending - 1)
         start = stepper.position
         k = min(k, stepper.total)
         for q in range(start + 1, k + 1):
@@ -171,15 +179,15 @@ class QuizPanel(QWidget):
         try:
             result = self.quiz.answer(self.answer_edit.text())
         except ValueError as exc:
-            self.result.setText(f"<span style='color:#9a6700'>{escape(str(exc))}</span>")
+            self.result.setText(f"<span style='color:{theme.hex_of('warning_text')}'>{escape(str(exc))}</span>")
             return None
         self.last_result = result
         fmt = self._fmt
         if result.correct:
-            verdict = (f"<b style='color:#1a7f37'>✓ Right</b>: the gradient is "
+            verdict = (f"<b style='color:{theme.hex_of('check_ok')}'>✓ Right</b>: the gradient is "
                        f"{escape(fmt(result.expected))}.")
         else:
-            verdict = (f"<b style='color:#cf222e'>✗ Not quite</b>: you said "
+            verdict = (f"<b style='color:{theme.hex_of('check_bad')}'>✗ Not quite</b>: you said "
                        f"{escape(fmt(result.answer))}, the gradient is "
                        f"{escape(fmt(result.expected))}.")
         rule = "<br>".join(escape(line) for line in result.rule_text.splitlines())
@@ -226,9 +234,20 @@ class QuizPanel(QWidget):
                                 f"{escape(question.prompt)}")
             self.result.clear()
             self.answer_edit.clear()
-            self.answer_edit.setFocus()
         for w in (self.answer_edit, self.check_button, self.reveal_button):
             w.setEnabled(question is not None)
+        if question is not None:
+            self._focus_answer()           # enabled first: a disabled field takes no focus
+
+    def _focus_answer(self) -> None:
+        """Bring the quiz dock forward and put the caret in the answer field."""
+        dock = self.parentWidget()
+        while dock is not None and not hasattr(dock, "setFloating"):
+            dock = dock.parentWidget()
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        self.answer_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _shown_changed(self, _evaluation) -> None:
         if self.question is not None and self.controller.stepper is not self._stepper:

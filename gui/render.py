@@ -39,18 +39,34 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_steps(args: argparse.Namespace, out: Path) -> int:
-    if out.suffix.lower() in SUFFIXES:
-        raise UsageError(f"with --steps, -o names a folder for the pictures, not {out.name}")
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"cannot write the steps into {out}: it is a file, not a folder")
+    kind = render_args.steps_kind(args)
+    if args.frame_ms <= 0:
+        raise UsageError(f"--frame-ms {args.frame_ms}: a frame time must be positive")
+    if kind in ("png", "svg"):
+        if out.suffix.lower() in SUFFIXES:
+            raise UsageError(f"with --steps, -o names a folder for the pictures (or a .pdf, "
+                             f".gif or .apng file), not {out.name}")
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"cannot write the steps into {out}: it is a file, not a folder")
     from chainrule.core import fileformat
     graph = fileformat.load(args.file)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from chainrule.gui.export_steps import write_step_frames
     _app = QApplication.instance() or QApplication(["chainrule"])
-    paths = write_step_frames(graph, out, "." + args.format, args.precision, args.caption)
+    if kind == "pdf":
+        from chainrule.gui.export_deck import write_pdf
+        pages = write_pdf(graph, out, args.precision, args.page)
+        print(f"wrote {out}: a title page and {pages - 1} step pages")
+        return 0
+    if kind in ("gif", "apng"):
+        from chainrule.gui.export_deck import write_animation
+        frames = write_animation(graph, out, args.precision, args.frame_ms, args.caption,
+                                 kind="." + kind)
+        print(f"wrote {out}: {frames} frames of {args.frame_ms} ms")
+        return 0
+    from chainrule.gui.export_steps import write_step_frames
+    paths = write_step_frames(graph, out, "." + kind, args.precision, args.caption)
     print(f"wrote {len(paths)} pictures to {out}")
     return 0
 

@@ -24,6 +24,8 @@ PRECISIONS = (2, 3, 4, 6)
 DEFAULT_PRECISION = 4
 DEFAULT_AUTOSAVE_S = 5
 AUTOSAVE_RANGE = (1, 600)
+DEFAULT_PRESENTATION_PCT = 160
+PRESENTATION_RANGE = (100, 300)
 
 
 class Settings:
@@ -84,6 +86,21 @@ class Settings:
     def set_precision(self, digits: int) -> None:
         self.qsettings.setValue("view/precision", int(digits))
 
+    # ------------------------------------------------------- preferences
+
+    def theme(self) -> str:
+        from chainrule.gui.theme import DEFAULT_THEME, THEME_NAMES
+        return self._choice("view/theme", THEME_NAMES, DEFAULT_THEME)
+
+    def set_theme(self, name: str) -> None:
+        self.qsettings.setValue("view/theme", name)
+
+    def label_pair(self) -> str:
+        from chainrule.gui.theme import DEFAULT_PAIR, PAIR_NAMES
+        return self._choice("view/label_pair", PAIR_NAMES, DEFAULT_PAIR)
+
+    def set_label_pair(self, name: str) -> None:
+        self.qsettings.setValue("view/label_pair", name)
     # ----------------------------------------------------------- autosave
 
     @property
@@ -94,6 +111,26 @@ class Settings:
     @autosave_interval_s.setter
     def autosave_interval_s(self, seconds: int) -> None:
         self.qsettings.setValue("files/autosave_interval_s", int(seconds))
+
+    def presentation_scale_pct(self) -> int:
+        """The chain-rule panel's text size in presentation mode, in % of its usual size."""
+        return self._int("view/presentation_scale_pct", DEFAULT_PRESENTATION_PCT,
+                         PRESENTATION_RANGE)
+
+    def set_presentation_scale_pct(self, pct: int) -> None:
+        self.qsettings.setValue("view/presentation_scale_pct", int(pct))
+
+    def default_demo(self) -> str:
+        """The demo file name opened at start ("" : the index's default)."""
+        value = self.qsettings.value("files/default_demo", "")
+        return value if isinstance(value, str) else ""
+
+    def set_default_demo(self, name: str) -> None:
+        self.qsettings.setValue("files/default_demo", name)
+
+    def _choice(self, key: str, names, default: str) -> str:
+        value = self.qsettings.value(key, default)
+        return value if value in names else default
 
     def _int(self, key: str, default: int, bounds: tuple[int, int]) -> int:
         try:

@@ -47,6 +47,7 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "demos": (S.HelpContents,),
     "keyboard_shortcuts": ("Ctrl+/",),
     "getting_started": (),
+    "preferences": (S.Preferences, "Ctrl+,"),   # StandardKey.Preferences is empty on Linux
     # Learning with the graph (gui.learning).
     "check_gradients": ("Ctrl+G",),
     "check_all_nodes": ("Ctrl+Shift+G",),
@@ -118,6 +119,7 @@ HELP: dict[str, tuple[str, str]] = {
     "run_program": ("Editing", "Run the program bar (replace the graph)"),
     "check_answer": ("Learn", "Check your backward pass (in its panel)"),
     "forward_mode": ("Learn", "Forward mode: tangents on the wires"),
+    "preferences": ("Editing", "Preferences"),
     "demos": ("Help", "Demos"),
     "keyboard_shortcuts": ("Help", "This list of keys"),
     "getting_started": ("Help", "Getting started"),
@@ -167,7 +169,11 @@ def keys_for(name: str) -> list[QKeySequence]:
             keys.append(QKeySequence(key))
         else:
             keys.extend(QKeySequence.keyBindings(key))
-    return [k for k in keys if not k.isEmpty()]
+    unique: dict[str, QKeySequence] = {}
+    for k in keys:                      # a standard key may equal a written one (macOS)
+        if not k.isEmpty():
+            unique.setdefault(k.toString(), k)
+    return list(unique.values())
 
 
 def key_text(name: str) -> str:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QSlider, QStyle, QToolBar
 
+from chainrule.gui.icons import set_standard_icon
 from chainrule.gui.shortcuts import SHORTCUTS, key_text, keys_for
 from chainrule.gui.stepper_controller import SPEEDS, StepperController
 
@@ -79,7 +80,7 @@ class StepControls(QObject):
         action.setStatusTip(tip)
         action.setToolTip(tip)
         if icon is not None:
-            action.setIcon(self.window.style().standardIcon(icon))
+            set_standard_icon(action, self.window.style(), icon)
         action.triggered.connect(lambda _checked=False: slot())
         self.actions[name] = action
         self.window.addAction(action)     # keys work with the menu bar hidden (presentation)
@@ -182,8 +183,8 @@ class StepControls(QObject):
     def _playing_changed(self, playing: bool) -> None:
         play = self.actions["play"]
         play.setText("&Pause" if playing else "&Play")
-        play.setIcon(self.window.style().standardIcon(SP.SP_MediaPause if playing
-                                                      else SP.SP_MediaPlay))
+        set_standard_icon(play, self.window.style(),
+                          SP.SP_MediaPause if playing else SP.SP_MediaPlay)
 
     _updating = False
 

@@ -113,15 +113,20 @@ class StepThrough(QObject):
         dialog = ExportStepsDialog(start / name, self.controller.total, self.window)
         if dialog.exec():
             folder, suffix, caption = dialog.choice()
-            self.export_steps(folder, suffix, caption)
+            self.export_steps(folder, suffix, caption, **dialog.options())
 
     def export_steps(self, folder: Path | str, suffix: str = ".png",
-                     caption: bool = True) -> list[Path]:
-        """Write the frames of the document's step-through to ``folder``; [] on failure."""
+                     caption: bool = True, page: str = "16:9",
+                     frame_ms: int = 800) -> list[Path]:
+        """Write the frames of the document's step-through to ``folder`` (pictures), or
+        to the one file ``folder`` names (``.pdf``, ``.gif``, ``.apng``); [] on failure."""
         from chainrule.gui.export_steps import write_step_frames
         folder = Path(folder)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
+            if suffix in (".pdf", ".gif", ".apng"):
+                return self._export_one_file(folder.with_suffix(suffix), caption, page,
+                                             frame_ms)
             doc = self.window.document
             paths = write_step_frames(doc.graph, folder, suffix, self.window.digits, caption,
                                       seeds=doc.forward_seeds() if doc.forward_mode else None)
@@ -134,6 +139,20 @@ class StepThrough(QObject):
         QApplication.restoreOverrideCursor()
         self.window.document.message.emit(f"Exported {len(paths)} pictures to {folder}.")
         return paths
+
+    def _export_one_file(self, path: Path, caption: bool, page: str,
+                         frame_ms: int) -> list[Path]:
+        from chainrule.gui import export_deck
+        graph, digits = self.window.document.graph, self.window.digits
+        if path.suffix == ".pdf":
+            count = export_deck.write_pdf(graph, path, digits, page)
+            what = f"a PDF deck of {count} pages"
+        else:
+            count = export_deck.write_animation(graph, path, digits, frame_ms, caption)
+            what = f"an animation of {count} frames"
+        QApplication.restoreOverrideCursor()
+        self.window.document.message.emit(f"Exported {what} to {path}.")
+        return [path]
 
 
 def _action_after(menu: QMenu, action: QAction) -> QAction | None:

@@ -36,7 +36,8 @@ SPEEDS: tuple[tuple[str, int], ...] = (
     ("0.5 steps/s", 2000), ("1 step/s", 1000), ("2 steps/s", 500), ("4 steps/s", 250))
 DEFAULT_SPEED = 1
 
-RESTARTED = "The graph changed: the step-through starts again."
+RESTARTED = ("The graph changed, so the step-through ended and the live values are shown; "
+             "→ starts a new one from step 0.")
 #: Fields of node_changed that change no number: the step-through survives them.
 HARMLESS_FIELDS = ("pos", "label")
 

@@ -37,12 +37,14 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 
 from chainrule.core.formatting import format_number
 from chainrule.core.training import Trainer, TrainingError, parameters, total_loss
+from chainrule.gui import theme
 from chainrule.gui.train_commands import SetParameters
 
 #: Training time per chunk of a run, between two turns of the event loop.
 CHUNK_SECONDS = 0.04
 #: The plot is redrawn at most this often during a run (20 times a second).
 PLOT_INTERVAL_MS = 50
+FEW_POINTS = 30                 # up to this many losses are drawn as dots as well
 #: Learning rates the spin box steps through: 1, 2, 5 × 10ᵏ.
 LR_MANTISSAS = (1.0, 2.0, 5.0)
 LR_MIN, LR_MAX = 1e-6, 100.0
@@ -114,6 +116,7 @@ class TrainPanel(QWidget):
         self.trainer: Trainer | None = None
         self._run: dict | None = None           # the run in progress, see run()
         self._plot_drawn = 0.0                  # perf_counter of the last redraw
+        self._plotted_size = 0                  # losses in the last redraw
         self._log_mode = False
         self._note = ""                         # what the last action said
         self.last_rate: float | None = None     # steps per second of the last run
@@ -175,6 +178,7 @@ class TrainPanel(QWidget):
         layout.addWidget(self.reset_button)
         layout.addWidget(self.status)
         self.plot = self._make_plot()
+        theme.current.changed.connect(self._recolour)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.log_check)
 
@@ -197,7 +201,7 @@ class TrainPanel(QWidget):
 
     def _make_plot(self):
         import pyqtgraph as pg
-        plot = pg.PlotWidget(background="w")
+        plot = pg.PlotWidget(background=theme.hex_of("plot_background"))
         plot.setObjectName("lossPlot")
         plot.setMinimumHeight(160)
         plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -209,12 +213,27 @@ class TrainPanel(QWidget):
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
         for axis in ("left", "bottom"):
-            item.getAxis(axis).setTextPen("#24292f")
-            item.getAxis(axis).setPen("#8e99a8")
             # No "(x1e+27)" scaling: on a log scale it shifted every tick label.
             item.getAxis(axis).enableAutoSIPrefix(False)
-        self.curve = item.plot([], [], pen=pg.mkPen("#c62828", width=2))
+        self.curve = item.plot([], [])
+        self._plot_item = item
+        self._colour_plot(plot)
         return plot
+
+    def _recolour(self) -> None:
+        self._colour_plot(self.plot)
+
+    def _colour_plot(self, plot) -> None:
+        """The plot in the theme's colours (again when the theme changes)."""
+        import pyqtgraph as pg
+        plot.setBackground(theme.hex_of("plot_background"))
+        for axis in ("left", "bottom"):
+            self._plot_item.getAxis(axis).setTextPen(theme.hex_of("plot_text"))
+            self._plot_item.getAxis(axis).setPen(theme.hex_of("plot_axis"))
+        self.curve.setPen(pg.mkPen(theme.hex_of("plot_curve"), width=2))
+        if self.curve.opts.get("symbol"):
+            self.curve.setSymbolPen(self.curve.opts["pen"])
+            self.curve.setSymbolBrush(self.curve.opts["pen"].color())
 
     def _request_plot(self) -> None:
         """Redraw now if the last redraw is old enough, else once the interval has passed."""
@@ -240,7 +259,17 @@ class TrainPanel(QWidget):
         # A diverged run ends in inf or nan: those points are left out, not drawn
         # as a line to infinity, and an empty plot (after Reset) forgets its axes.
         finite = np.isfinite(y)
-        self.curve.setData(np.arange(y.size)[finite], y[finite])
+        # A few losses are drawn as dots too: one step is one point, which a line alone
+        # does not show.
+        few = int(finite.sum()) <= FEW_POINTS
+        self.curve.setData(np.arange(y.size)[finite], y[finite],
+                           symbol="o" if few else None, symbolSize=6,
+                           symbolPen=self.curve.opts["pen"], symbolBrush=self.curve.opts["pen"].color())
+        shrunk = y.size < self._plotted_size
+        self._plotted_size = y.size
+        if shrunk:
+            # Steps were undone: the axes follow what is left, not the range they had.
+            self.plot.getPlotItem().getViewBox().enableAutoRange()
         if not finite.any():
             view = self.plot.getPlotItem().getViewBox()
             view.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
@@ -418,6 +447,11 @@ class TrainPanel(QWidget):
         run = self._run
         if run is None:
             self._request_plot()          # an undone step takes its loss off the plot
+            if self.progress.value() and self.progress.maximum() > 1:
+                # "200 of 200 steps" described the run; after an undo or redo it is history
+                self.progress.setRange(0, 1)
+                self.progress.setValue(0)
+                self.progress.setFormat("")
             self._note = ""               # the last action's note no longer describes it
             self._show_idle_status()
         elif index != run["index"]:

@@ -40,15 +40,28 @@ def render_image(scene: GraphScene, path: str | Path, *, scale: float = PNG_SCAL
     return path
 
 
+def content_rect(scene: GraphScene, margin: float = 0.0) -> QRectF:
+    """What a picture of ``scene`` shows: every visible item, with ``margin`` around."""
+    return _content_rect(scene).adjusted(-margin, -margin, margin, margin)
+
+
+def render_qimage(scene: GraphScene, scale: float = PNG_SCALE, margin: float = MARGIN,
+                  background=style.EXPORT_BACKGROUND) -> QImage:
+    """``scene`` drawn as a picture in memory (the PNG's pixels; GIF frames)."""
+    with scene.export_mode():
+        source = content_rect(scene, margin)
+        return _draw_image(scene, source, scale, background)
+
+
 def _content_rect(scene: GraphScene) -> QRectF:
     rect = QRectF()
     for item in scene.items():
-        if item.isVisible():
+        if item.isVisible() and item is not getattr(scene, "label_layer", None):
             rect = rect.united(item.sceneBoundingRect())
     return rect if not rect.isNull() else QRectF(0, 0, 200, 100)
 
 
-def _write_png(scene: GraphScene, path: Path, source: QRectF, scale: float, background) -> None:
+def _draw_image(scene: GraphScene, source: QRectF, scale: float, background) -> QImage:
     size = QSize(max(1, round(source.width() * scale)), max(1, round(source.height() * scale)))
     image = QImage(size, QImage.Format_ARGB32_Premultiplied)
     image.fill(background)
@@ -57,6 +70,11 @@ def _write_png(scene: GraphScene, path: Path, source: QRectF, scale: float, back
     scene.render(painter, QRectF(0, 0, size.width(), size.height()), source,
                  Qt.KeepAspectRatio)
     painter.end()
+    return image
+
+
+def _write_png(scene: GraphScene, path: Path, source: QRectF, scale: float, background) -> None:
+    image = _draw_image(scene, source, scale, background)
     if not image.save(str(path), "PNG"):
         raise OSError(f"could not write {path}")
 

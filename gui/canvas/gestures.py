@@ -19,7 +19,7 @@ from chainrule.core.errors import GraphError
 from chainrule.core.graph import Edge
 from chainrule.gui.canvas import style
 from chainrule.gui.canvas.node_item import OUTPUT_PORT, NodeItem
-from chainrule.gui.canvas.wire_item import bezier
+from chainrule.gui.canvas.routing import bezier
 from chainrule.gui.commands import Connect, Disconnect, MoveNodes
 
 if TYPE_CHECKING:

@@ -273,7 +273,7 @@ class NodeItem(QGraphicsItem):
             painter.setPen(Qt.NoPen)
             painter.setBrush(style.OUTPUT_BORDER)
             painter.drawRoundedRect(tag, 4, 4)
-            painter.setPen(QColor("white"))
+            painter.setPen(style.CARD_INK)
             painter.drawText(tag, Qt.AlignCenter, label)
         if self.state == "done":
             painter.setFont(tag_font)
@@ -295,10 +295,10 @@ class NodeItem(QGraphicsItem):
         r = self._badge_rect()
         tri = QPolygonF([QPointF(r.center().x(), r.top()), QPointF(r.right(), r.bottom()),
                          QPointF(r.left(), r.bottom())])
-        painter.setPen(QPen(QColor("#7a1010" if self.problem else "#7a5600"), 1))
+        painter.setPen(QPen(style.PROBLEM_EDGE if self.problem else style.WARNING_EDGE, 1))
         painter.setBrush(style.PROBLEM if self.problem else style.WARNING)
         painter.drawPolygon(tri)
-        painter.setPen(QColor("white"))
+        painter.setPen(style.CARD_INK)
         painter.setFont(tag_font)
         painter.drawText(r.adjusted(0, 4, 0, 1), Qt.AlignCenter, "!")
 
@@ -311,7 +311,7 @@ class NodeItem(QGraphicsItem):
         painter.setPen(Qt.NoPen)
         painter.setBrush(style.TRAINABLE)
         painter.drawRoundedRect(tag, 4, 4)
-        painter.setPen(QColor("white"))
+        painter.setPen(style.CARD_INK)
         painter.drawText(tag, Qt.AlignCenter, label)
 
     def _paint_marks(self, painter: QPainter, tag_font) -> None:
@@ -320,11 +320,11 @@ class NodeItem(QGraphicsItem):
         painter.setFont(tag_font)
         y = style.NODE_H + 3
         for text, color, _tip in self.marks.values():
-            text = metrics.elidedText(text, Qt.ElideRight, style.NODE_W + 40)
+            text = metrics.elidedText(text, Qt.ElideRight, style.MARK_MAX_W - 10)
             tw = metrics.horizontalAdvance(text) + 10
             pill = QRectF((style.NODE_W - tw) / 2, y, tw, 15)
             painter.setPen(QPen(color, 1.2))
-            painter.setBrush(QColor("white"))
+            painter.setBrush(style.CARD)
             painter.drawRoundedRect(pill, 4, 4)
             painter.setPen(color)
             painter.drawText(pill, Qt.AlignCenter, text)
@@ -344,12 +344,12 @@ class NodeItem(QGraphicsItem):
                 painter.setBrush(style.PORT_REFUSED)
                 painter.drawEllipse(p, r - 1, r - 1)
             elif self.connected[k]:
-                painter.setPen(QPen(QColor("white"), 1.5))
+                painter.setPen(QPen(style.CARD, 1.5))
                 painter.setBrush(dark)
                 painter.drawEllipse(p, r, r)
             else:
                 painter.setPen(QPen(style.PORT_FREE_RING, 2.2))
-                painter.setBrush(QColor("white"))
+                painter.setBrush(style.CARD)
                 painter.drawEllipse(p, r, r)
         hint = None if self.hints is None else self.hints.get(OUTPUT_PORT)
         if hint is True:
@@ -361,7 +361,7 @@ class NodeItem(QGraphicsItem):
             painter.setBrush(style.PORT_REFUSED)
             painter.drawEllipse(self.output_port_pos(), r - 1, r - 1)
         else:
-            painter.setPen(QPen(QColor("white"), 1.5))
+            painter.setPen(QPen(style.CARD, 1.5))
             painter.setBrush(dark)
             painter.drawEllipse(self.output_port_pos(), r, r)
 
@@ -385,7 +385,10 @@ class NodeItem(QGraphicsItem):
                                    (self.stub_tangent, style.TANGENT, 2)):
             if not text:
                 continue
-            text = fm.elidedText(text, Qt.ElideRight, style.LABEL_MAX_W)
+            if not above and text != "?":
+                text = style.GRAD_MARK + text          # the cue that is not colour, as on wires
+            if "[" in text:                      # an array's preview; a number is never cut
+                text = fm.elidedText(text, Qt.ElideRight, style.LABEL_MAX_W)
             tw, th = fm.horizontalAdvance(text), fm.height()
             # centred on the stub, but never over the card (a long array preview)
             left = max(mid - tw / 2, start.x() + 3)
@@ -429,8 +432,8 @@ class NodeItem(QGraphicsItem):
         rect = QRectF(-style.PORT_HIT, -20, style.NODE_W + 2 * style.PORT_HIT,
                       style.NODE_H + 26)
         if self.marks:
-            rect = rect.united(QRectF(-20, style.NODE_H, style.NODE_W + 40,
-                                      6 + 17 * len(self.marks)))
+            rect = rect.united(QRectF((style.NODE_W - style.MARK_MAX_W) / 2, style.NODE_H,
+                                      style.MARK_MAX_W, 6 + 17 * len(self.marks)))
         if self.rings:
             grow = 10 + 5 * len(self.rings)
             rect = rect.united(QRectF(-grow, -grow, style.NODE_W + 2 * grow,

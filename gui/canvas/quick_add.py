@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QFrame, QLineEdit, QListWidget, QListWidgetItem, 
                                QStyledItemDelegate, QVBoxLayout)
 
 from chainrule.core.ops import OPS, Op
+from chainrule.gui import theme
 from chainrule.gui.canvas import style
 from chainrule.gui.canvas.picker import FilterPopup
 
@@ -80,9 +81,10 @@ class QuickAddPopup(FilterPopup):
         self.setObjectName("quickAdd")
         self.setFrameShape(QFrame.StyledPanel)
         self.setStyleSheet(
-            "#quickAdd { background: white; border: 1px solid #8e99a8; border-radius: 6px; }"
-            "QLineEdit { font-size: 14px; padding: 4px 6px; border: 1px solid #c9d1d9;"
-            " border-radius: 4px; }"
+            f"#quickAdd {{ background: {theme.hex_of('panel')}; border: 1px solid "
+            f"{theme.hex_of('card_border')}; border-radius: 6px; }}"
+            "QLineEdit { font-size: 14px; padding: 4px 6px; border: 1px solid "
+            f"{theme.hex_of('input_border')}; border-radius: 4px; }}"
             "QListWidget { font-size: 13px; border: none; }"
             )
         self.edit = QLineEdit(self)

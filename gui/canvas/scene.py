@@ -34,10 +34,10 @@ from chainrule.core.graph import Edge
 from chainrule.core.layout import LAYER_DY, layered_positions
 from chainrule.core.stepper import NOT_YET
 from chainrule.gui import heatmap
-from chainrule.gui.canvas import style
+from chainrule.gui.canvas import routing, style
 from chainrule.gui.canvas.group_items import GroupLayer
 from chainrule.gui.canvas.node_item import NodeItem
-from chainrule.gui.canvas.wire_item import WireItem
+from chainrule.gui.canvas.wire_item import LabelLayer, WireItem
 
 #: Where nodes without a position go: generation k at x = 220·k, 110 apart.
 #: Width of the compact preview of an array on a wire (characters).
@@ -84,6 +84,8 @@ class GraphScene(QGraphicsScene):
         document.graph_replaced.connect(self.rebuild)
         document.groups_changed.connect(self.groups.refresh)
         document.current_evaluation_changed.connect(self.show_evaluation)
+        self.label_layer = LabelLayer(QRectF(-1e6, -1e6, 2e6, 2e6))
+        self.addItem(self.label_layer)
         self.rebuild()
         self.show_evaluation(document.current_evaluation())   # the one before we listened
 
@@ -174,11 +176,59 @@ class GraphScene(QGraphicsScene):
 
     def _place_wire(self, wire: WireItem) -> None:
         edge = wire.edge
-        groups = self.groups
+        src, dst = self.nodes[edge.src], self.nodes[edge.dst]
+        groups = self.groups                # a hidden end: on its collapsed gate's port
         start = groups.out_anchor(edge.src) if groups.hidden else None
         end = groups.in_anchor(edge) if groups.hidden else None
-        wire.set_ends(start or self.nodes[edge.src].output_port_scene(),
-                      end or self.nodes[edge.dst].input_port_scene(edge.port))
+        p0 = start or src.output_port_scene()
+        p1 = end or dst.input_port_scene(edge.port)
+        lane = None
+        if routing.goes_back(p0, p1):
+            lane = routing.lane_for(p0, p1, (_card(src), _card(dst)), self._cards_in)
+            # wires into different ports of one card take lanes a little apart
+            lane += routing.LANE_GAP * edge.port * (1 if lane > p0.y() else -1)
+        wire.set_ends(p0, p1, lane)
+        if lane is None and self._single(edge):
+            wire.set_label_position(self._free_t(wire))
+
+    def _single(self, edge: Edge) -> bool:
+        """No twin wire between the same two nodes (those are spread by _restagger)."""
+        return sum(1 for e in self._touching.get(edge.dst, ())
+                   if e.src == edge.src and e.dst == edge.dst) <= 1
+
+    def _free_t(self, wire: WireItem) -> float:
+        """Where along the wire its labels meet no card and no other wire's labels: the
+        middle when it is free, else the free point nearest the middle, else the point
+        with the fewest obstacles (the middle on a tie)."""
+        extra = LABEL_BOX_H / 2 if wire.extra_text() is not None else 0.0
+        best, fewest = 0.5, None
+        for t in LABEL_TS:
+            p = wire.point_at(t)
+            box = QRectF(p.x() - LABEL_BOX_W / 2, p.y() - LABEL_BOX_H / 2,
+                         LABEL_BOX_W, LABEL_BOX_H + extra)
+            hits = len(self._cards_in(box)) + self._labels_in(box, wire)
+            if hits == 0:
+                return t
+            if fewest is None or hits < fewest:
+                best, fewest = t, hits
+        return best
+
+    def _labels_in(self, box: QRectF, own: WireItem) -> int:
+        """How many other wires have their label box meeting ``box``."""
+        n = 0
+        for item in self.items(box.adjusted(-LABEL_BOX_W, -LABEL_BOX_H, LABEL_BOX_W,
+                                            LABEL_BOX_H)):
+            if isinstance(item, WireItem) and item is not own:
+                a = item.label_anchor()
+                other = QRectF(a.x() - LABEL_BOX_W / 2, a.y() - LABEL_BOX_H / 2,
+                               LABEL_BOX_W, LABEL_BOX_H + (LABEL_BOX_H / 2 if
+                                                           item.extra_text() else 0))
+                n += other.intersects(box)
+        return n
+
+    def _cards_in(self, rect: QRectF) -> list[QRectF]:
+        """The cards (their bodies, in scene coordinates) that meet ``rect``."""
+        return [_card(item) for item in self.items(rect) if isinstance(item, NodeItem)]
 
     def _restagger(self, src: str, dst: str) -> None:
         """Wires between the same two nodes (``x * x``) put their labels apart."""
@@ -429,7 +479,12 @@ class GraphScene(QGraphicsScene):
     def set_wire_extras(self, texts: dict[Edge, str]) -> None:
         """A third label line on these wires, none on the others (misconception view)."""
         for edge, wire in self.wires.items():
+            had = wire.extra_text()
             wire.set_extra_label(texts.get(edge))
+            if (had is None) != (texts.get(edge) is None) and wire._lane is None \
+                    and self._single(edge):
+                # a third line needs room of its own: look for it again
+                wire.set_label_position(self._free_t(wire))
 
     def set_node_marks(self, key: str, marks: dict[str, tuple[str, Any, str]]) -> None:
         """Pills ``key`` under these nodes: id → (text, QColor, tooltip); removed elsewhere."""
@@ -631,6 +686,15 @@ class GraphScene(QGraphicsScene):
             self.exporting = False
             for item, mode in zip(items, modes):
                 item.setCacheMode(mode)
+
+
+#: Where along a wire its labels may sit, best first, and the room they need.
+LABEL_TS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74)
+LABEL_BOX_W, LABEL_BOX_H = 70.0, 2 * style.LABEL_PX * 1.35 + 6
+
+
+def _card(item: NodeItem) -> QRectF:
+    return QRectF(item.pos().x(), item.pos().y(), style.NODE_W, style.NODE_H)
 
 
 def _full(value: Any, digits: int) -> str:

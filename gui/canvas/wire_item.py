@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from chainrule.core.graph import Edge
 from chainrule.gui import heatmap
 from chainrule.gui.canvas import style
+from chainrule.gui.canvas.routing import bezier
 from chainrule.gui.safe_text import plain_tooltip
 
 _FONT = None
@@ -52,49 +53,55 @@ def _fonts():
     return _FONT, _BOLD, _METRICS, _BOLD_METRICS
 
 
-def bezier(p0: QPointF, p1: QPointF) -> QPainterPath:
-    """The wire's curve: leaves the output and enters the input horizontally."""
-    dx = max(40.0, abs(p1.x() - p0.x()) * 0.5)
-    path = QPainterPath(p0)
-    path.cubicTo(QPointF(p0.x() + dx, p0.y()), QPointF(p1.x() - dx, p1.y()), p1)
-    return path
-
-
 class _Label:
     """A prepared text: the static text, its size, the font it was laid out in."""
 
-    __slots__ = ("text", "static", "width", "height", "font")
+    __slots__ = ("text", "static", "width", "height", "font", "mark", "mark_width")
 
-    def __init__(self, text: str, emphasized: bool, room: float):
+    def __init__(self, text: str, emphasized: bool, room: float, mark: str = ""):
         font, bold, metrics, bold_metrics = _fonts()
         f, m = (bold, bold_metrics) if emphasized else (font, metrics)
-        width = m.horizontalAdvance(text)
+        # The mark (∇) is its own text: a number stays one run of text in an SVG.
+        self.mark_width = m.horizontalAdvance(mark) if mark else 0.0
         shown = text
-        if width > room:
-            # An array's preview is cut, its shape (written first) stays.
-            shown = m.elidedText(text, Qt.ElideRight, room)
+        width = m.horizontalAdvance(shown)
+        if width + self.mark_width > room and "[" in text:
+            # An array's preview is cut, its shape (written first) stays; a number is
+            # never cut (it is short: a cut "0.001…" beside a full "-0.001134" misleads).
+            shown = m.elidedText(text, Qt.ElideRight, room - self.mark_width)
             width = m.horizontalAdvance(shown)
         self.text = text
         self.font = f
-        self.static = QStaticText(shown)
-        self.static.setTextFormat(Qt.PlainText)
-        self.static.prepare(QTransform(), f)
-        self.width = width
+        self.static = _static(shown, f)
+        self.mark = _static(mark, f) if mark else None
+        self.width = width + self.mark_width
         self.height = m.height()
+
+
+def _static(text: str, font) -> QStaticText:
+    static = QStaticText(text)
+    static.setTextFormat(Qt.PlainText)
+    static.prepare(QTransform(), font)
+    return static
 
 
 _LABELS: dict[tuple[str, bool, float], _Label] = {}
 _LABELS_MAX = 20_000
 
 
-def _label(text: str, emphasized: bool, room: float) -> _Label:
+#: How wide the band is that a click on the wire may hit (scene pixels).
+HIT_WIDTH = 18.0
+GRAD_MARK = style.GRAD_MARK
+
+
+def _label(text: str, emphasized: bool, room: float, mark: str = "") -> _Label:
     """Labels are shared: most wires keep their text when one value is edited."""
-    key = (text, emphasized, room)
+    key = (text, emphasized, room, mark)
     label = _LABELS.get(key)
     if label is None:
         if len(_LABELS) >= _LABELS_MAX:
             _LABELS.clear()
-        label = _LABELS[key] = _Label(text, emphasized, room)
+        label = _LABELS[key] = _Label(text, emphasized, room, mark)
     return label
 
 
@@ -108,6 +115,7 @@ class WireItem(QGraphicsItem):
         self.edge = edge
         self._p0 = QPointF()
         self._p1 = QPointF()
+        self._lane: float | None = None
         self._path = QPainterPath()
         self._shape: QPainterPath | None = None
         self._rect = QRectF()
@@ -150,9 +158,14 @@ class WireItem(QGraphicsItem):
 
     def shape(self) -> QPainterPath:
         if self._shape is None:
+            # A wide band is easy to hit; the labels are part of the wire too.
             stroker = QPainterPathStroker()
-            stroker.setWidth(10.0)
-            self._shape = stroker.createStroke(self._path)
+            stroker.setWidth(HIT_WIDTH)
+            shape = stroker.createStroke(self._path)
+            for rect, *_rest in self._placed[2:] if self._placed else ():
+                if not rect.isEmpty():
+                    shape.addRect(rect)
+            self._shape = shape.simplified()
         return self._shape
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
@@ -171,8 +184,14 @@ class WireItem(QGraphicsItem):
                        self._style_pen or (_HOVER_PEN if self._hovered else _PEN))
         painter.setBrush(_NO_BRUSH)
         painter.drawPath(self._path)
+        # The labels and heatmaps are drawn by the scene's LabelLayer, above the cards.
+
+    def paint_labels(self, painter: QPainter, lod: float) -> None:
+        """The value and gradient labels (and heatmaps) at on-screen scale ``lod``; the
+        LabelLayer calls this above every card, so no card hides a number."""
         if lod < style.LOD_WIRE_TEXT:
             return
+        scene = self.scene()
         placed = self._placed_labels(scene)
         if placed:
             grow = lod < style.LOD_TEXT
@@ -185,7 +204,8 @@ class WireItem(QGraphicsItem):
             painter.setFont(placed[0])
             back = placed[1]
             for rect, pos, static, color in placed[2:]:
-                painter.fillRect(rect, back)
+                if not rect.isEmpty():
+                    painter.fillRect(rect, back)
                 painter.setPen(color)
                 painter.drawStaticText(pos, static)
             if grow:
@@ -232,7 +252,7 @@ class WireItem(QGraphicsItem):
         value, grad, tangent = self._current_labels(scene)
         emphasized = self._emphasized
         extra = self._extra
-        key = (value, grad, tangent, emphasized, self._geometry, extra)
+        key = (value, grad, tangent, emphasized, self._geometry, extra, _EPOCH)
         if key == self._placed_key:
             return self._placed
         self._placed_key = key
@@ -260,18 +280,24 @@ class WireItem(QGraphicsItem):
         if grad is not None:
             x = self._clamp_x(ax - shift * (grad.width / 2 + 3) - grad.width / 2, grad.width)
             y = ay + 3
-            placed.append((QRectF(x - 3, y, grad.width + 6, grad.height), QPointF(x, y),
-                           grad.static, style.GRAD))
+            placed.append((QRectF(x - 3, y, grad.width + 6, grad.height),
+                           QPointF(x + grad.mark_width, y), grad.static, style.GRAD))
+            if grad.mark is not None:
+                placed.append((QRectF(), QPointF(x, y), grad.mark, style.GRAD))
         if extra is not None:
             x = self._clamp_x(ax - shift * (extra.width / 2 + 3) - extra.width / 2, extra.width)
             y = ay + 3 + (grad.height + 1 if grad is not None else 0)
             placed.append((QRectF(x - 3, y, extra.width + 6, extra.height), QPointF(x, y),
                            extra.static, style.MISCONCEPTION))
         self._placed = tuple(placed)
+        self._shape = None          # the labels are clickable: the shape follows them
         return self._placed
 
     def _clamp_x(self, x: float, width: float) -> float:
-        """Keep a label between the two cards the wire joins, when there is room."""
+        """Keep a label between the two cards the wire joins, when there is room
+        (a wire going back has its lane: any x along it is free)."""
+        if self._lane is not None:
+            return x
         left = min(self._p0.x(), self._p1.x()) + 8
         right = max(self._p0.x(), self._p1.x()) - 8
         if right - left < width:
@@ -280,13 +306,14 @@ class WireItem(QGraphicsItem):
 
     # ------------------------------------------------------ geometry
 
-    def set_ends(self, p0: QPointF, p1: QPointF) -> None:
-        """Move the wire's ends (scene coordinates; the item itself stays at 0,0)."""
-        if p0 == self._p0 and p1 == self._p1 and not self._rect.isNull():
+    def set_ends(self, p0: QPointF, p1: QPointF, lane: float | None = None) -> None:
+        """Move the wire's ends (scene coordinates; the item itself stays at 0,0);
+        ``lane``: the y a wire going back runs along (see routing.py)."""
+        if p0 == self._p0 and p1 == self._p1 and lane == self._lane and not self._rect.isNull():
             return
         self.prepareGeometryChange()
-        self._p0, self._p1 = QPointF(p0), QPointF(p1)
-        self._path = bezier(p0, p1)
+        self._p0, self._p1, self._lane = QPointF(p0), QPointF(p1), lane
+        self._path = bezier(p0, p1, lane)
         self._shape = None
         self._geometry += 1
         self._place_label()
@@ -361,9 +388,12 @@ class WireItem(QGraphicsItem):
         key = (scene.labels_version, emphasized, self._room)
         if key != self._labels_key:
             room = self._room
-            texts = (*scene.wire_texts(self.edge), scene.wire_tangent_text(self.edge))
-            self._labels = tuple(None if t is None else _label(t, emphasized, room)
-                                 for t in texts)
+            value, grad = scene.wire_texts(self.edge)
+            tangent = scene.wire_tangent_text(self.edge)
+            self._labels = (None if value is None else _label(value, emphasized, room),
+                            None if grad is None else
+                            _label(grad, emphasized, room, "" if grad == "?" else GRAD_MARK),
+                            None if tangent is None else _label(tangent, emphasized, room))
             self._labels_key = key
         return self._labels
 
@@ -426,9 +456,63 @@ def _pen(color, width: float, cosmetic: bool = False) -> QPen:
 
 
 _NO_BRUSH = QBrush(Qt.NoBrush)
-_PEN = _pen(style.WIRE, 2.0)
-_HOVER_PEN = _pen(style.WIRE.darker(140), 2.6)
-_SELECTED_PEN = _pen(style.WIRE_SELECTED, 3.2)
-_STEP_PEN = _pen(style.STATE_CURRENT, 3.6)
-_SIMPLE_PEN = _pen(style.WIRE, 1.0, cosmetic=True)
-_SIMPLE_SELECTED = _pen(style.WIRE_SELECTED, 2.0, cosmetic=True)
+_EPOCH = 0
+
+
+def _make_pens() -> None:
+    """The wire pens, from the theme's colours (again whenever the theme changes)."""
+    global _PEN, _HOVER_PEN, _SELECTED_PEN, _STEP_PEN, _SIMPLE_PEN, _SIMPLE_SELECTED, _EPOCH
+    _EPOCH += 1                     # labels placed in the old colours are placed again
+    _PEN = _pen(style.WIRE, 2.0)
+    _HOVER_PEN = _pen(style.WIRE_HOVER, 2.6)
+    _SELECTED_PEN = _pen(style.WIRE_SELECTED, 3.2)
+    _STEP_PEN = _pen(style.STATE_CURRENT, 3.6)
+    _SIMPLE_PEN = _pen(style.WIRE, 1.0, cosmetic=True)
+    _SIMPLE_SELECTED = _pen(style.WIRE_SELECTED, 2.0, cosmetic=True)
+
+
+_make_pens()
+style.on_colours_loaded(_make_pens)
+
+
+class LabelLayer(QGraphicsItem):
+    """One item over the whole canvas, above the cards, that draws the wires' labels.
+
+    The wires stay below the cards (a line behind a card reads as passing behind it);
+    their numbers do not: a short wire's labels overlap the cards beside it instead
+    of disappearing under them.  Painting draws the wires in the exposed area only,
+    so it formats what the labels cost before.
+    """
+
+    Type = QGraphicsItem.UserType + 9
+
+    def __init__(self, world: QRectF):
+        super().__init__()
+        self._world = QRectF(world)
+        self.setZValue(2.0)
+        self.setFlag(QGraphicsItem.ItemUsesExtendedStyleOption, True)
+        self.setAcceptedMouseButtons(Qt.NoButton)
+        self.setAcceptHoverEvents(False)
+
+    def type(self) -> int:
+        return LabelLayer.Type
+
+    def boundingRect(self) -> QRectF:
+        return self._world
+
+    def shape(self) -> QPainterPath:
+        return QPainterPath()             # never hit: clicks go to the wires and cards
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        scene = self.scene()
+        lod = 1.0 if scene.exporting else painter.worldTransform().m11()
+        if lod < style.LOD_WIRE_TEXT:
+            return
+        # The wires themselves, not the scene's index: inside QGraphicsScene.render
+        # (export, `chainrule render`) the index answers no query.
+        exposed = option.exposedRect
+        for item in scene.wires.values():
+            if item._rect.intersects(exposed) and item.isVisible():
+                item.paint_labels(painter, lod)
+

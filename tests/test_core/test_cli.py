@@ -470,7 +470,8 @@ def test_composition_root_registers_the_drawing(monkeypatch, capsys):
     fake.run = lambda args: seen.append((args.file, args.output, args.precision)) or 0
     monkeypatch.setitem(sys.modules, "chainrule.gui.render", fake)
     entry.compose()
-    assert list(cli.SUBCOMMANDS) == ["eval", "render", "check", "export", "train", "grade"]
+    assert list(cli.SUBCOMMANDS) == ["eval", "render", "check", "export", "train", "grade",
+                                     "explain", "import"]
     code, out, _ = run(capsys, "render", "g.cgraph", "-o", "g.png", "--precision", "2")
     assert code == 0 and out == ""
     assert seen == [("g.cgraph", "g.png", 2)]

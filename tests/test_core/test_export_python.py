@@ -1,7 +1,6 @@
 """Export to Python: the script of every demo prints exactly what the app computes."""
 from __future__ import annotations
 
-import ast
 import contextlib
 import io
 import json
@@ -25,36 +24,11 @@ from chainrule.core.export_python import _TEMPLATES, export_python
 from chainrule.core.fileformat import load
 from chainrule.core.graph import Graph
 from chainrule.core.program import parse_program
+from exported_scripts import imported_modules, run_script, same
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMOS = ROOT / "resources" / "demos"
 INDEX = json.loads((DEMOS / "index.json").read_text())
-
-
-def same(got, want, where="", rel=1e-12):
-    """Equal structure; numbers equal to ``rel`` relative; nan/inf strings identical."""
-    if isinstance(want, dict):
-        assert isinstance(got, dict) and list(got) == list(want), where
-        for key in want:
-            same(got[key], want[key], f"{where}/{key}", rel)
-    elif isinstance(want, list):
-        assert isinstance(got, list) and len(got) == len(want), where
-        for k, (a, b) in enumerate(zip(got, want)):
-            same(a, b, f"{where}[{k}]", rel)
-    elif isinstance(want, float) and isinstance(got, float):
-        assert got == want or abs(got - want) <= rel * max(abs(got), abs(want)), \
-            (where, got, want)
-    else:
-        assert got == want, (where, got, want)
-
-
-def run_script(path, cwd):
-    """The exported script in a fresh interpreter that sees no project file."""
-    result = subprocess.run([sys.executable, "-I", str(path)], capture_output=True, text=True,
-                            cwd=cwd, timeout=120, env={"PATH": os.environ.get("PATH", "")})
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    return json.loads(result.stdout)
 
 
 def exec_script(text):
@@ -89,13 +63,7 @@ def test_the_templates_cover_every_op_with_one_vjp_per_port():
 
 def test_the_script_imports_only_numpy_and_the_standard_library():
     text = export_python(load(DEMOS / "09-tensor-mlp.cgraph"))
-    imported = set()
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.Import):
-            imported |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            imported.add(node.module)
-    assert imported == {"json", "numpy"}
+    assert imported_modules(text) == {"json", "numpy"}
 
 
 def test_forward_one_line_per_node_backward_one_line_per_wire():

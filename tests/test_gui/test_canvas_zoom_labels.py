@@ -12,6 +12,17 @@ from chainrule.gui.canvas.view import CanvasView
 from chainrule.gui.document import Document
 
 from chainrule.resources import DEMOS
+import pytest
+
+from chainrule.gui import theme
+
+
+@pytest.fixture(autouse=True)
+def _classic_pair(qapp):
+    """These tests find labels by colour: the classic green/red pair on light."""
+    theme.apply("light", "green-red")
+    yield
+    theme.apply("light", theme.DEFAULT_PAIR)
 
 
 def green_and_red_pixels(view: CanvasView) -> tuple[int, int]:

@@ -195,7 +195,7 @@ def test_the_chain_panel_writes_a_collapsed_gates_backward_as_one_gate(make_wind
         stepper_stops = controller.stepper.stops()
         if controller.position > controller.n_forward and controller.stepper.gate_at():
             break
-    from chainrule.gui.chain_panel import step_page
+    from chainrule.core.explain import step_page
     explanation, *_ = step_page(controller.stepper)
     assert "∂σ/∂sum" in explanation.text() and "(−1)·" in explanation.text()
     assert stepper_stops

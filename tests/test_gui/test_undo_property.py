@@ -325,8 +325,10 @@ def run_session(start: str, session: list[tuple[str, int]]) -> None:
             assert graph is doc.graph
             now = state(graph)
             index = stack.index()
+            # a drag or slider merges into the step before, unless it changed nothing
+            # (then nothing was pushed and the steps to redo are still there)
             if kind in ("undo", "redo") or (index, stack.count()) == before and \
-                    kind not in MERGING:
+                    (kind not in MERGING or index < stack.count() or now == states[index]):
                 assert now == states[index], f"{kind} at index {index} changed the state"
             else:                              # a new step, or one merged into the last
                 del states[index:]

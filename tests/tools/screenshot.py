@@ -56,7 +56,10 @@ def main(argv: list[str]) -> int:
             from chainrule.gui.app import application, create_window
             from chainrule.gui.settings import Settings
 
+            from chainrule.gui import theme
+
             app = application()
+            theme.apply("light", theme.DEFAULT_PAIR)     # the same picture on every desktop
             window, problem = create_window(None, Settings(settings_dir))
             window.resize(*SIZE)
             window.show()
