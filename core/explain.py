@@ -327,11 +327,18 @@ def step_page(stepper, digits: int = 4,
                 if interactive else "")
         return Explanation("Nothing computed yet", lines, note), f"Step 0 of {total}", "", "info"
     step = stepper.current
+    gate = stepper.gate_at() if getattr(stepper, "gates", None) else None
+    if gate is not None:                 # a collapsed group's one step: the gate's page
+        from .group_chain import gate_backward_text, gate_forward_text   # (imports this)
     if isinstance(step, ForwardStep):
-        explanation, kind = forward_text(step, graph, digits), "forward"
+        explanation, kind = (forward_text(step, graph, digits) if gate is None else
+                             gate_forward_text(graph, stepper.evaluation, gate, digits)), "forward"
         phase = f"forward pass, node {k} of {n_fwd}"
     else:
-        explanation, kind = backward_text(step, graph, stepper.evaluation, digits), "backward"
+        explanation, kind = (backward_text(step, graph, stepper.evaluation, digits)
+                             if gate is None else
+                             gate_backward_text(graph, stepper.evaluation, gate, digits)), \
+            "backward"
         phase = f"backward pass, node {k - n_fwd} of {stepper.n_backward}"
     hint = ""
     if k == total:

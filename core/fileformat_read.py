@@ -37,6 +37,7 @@ import networkx as nx
 from . import ops, rawjson
 from .errors import CycleError, FileFormatError, GraphError
 from .graph import MAX_ID_LENGTH, Edge, Graph, check_attrs
+from .groups import Group
 from .values import MAX_GRAPH_ELEMENTS, MAX_VALUE_DIMS, normalize_value
 from .layout import layered_positions
 
@@ -48,10 +49,12 @@ MAX_ANSWER_CHARS = 256 * 1024
 
 #: ``data`` (a data set, :mod:`chainrule.core.datasets`) is this reader's own key beyond the
 #: spec's table; older readers keep it as an unknown key.
-TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edges", "answer", "data")
+TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edges", "groups",
+            "answer", "data")
 NODE_KEYS = ("id", "op", "label", "value", "trainable", "attrs", "pos")
 EDGE_KEYS = ("from", "to", "port")
-_KNOWN = {keys: frozenset(keys) for keys in (TOP_KEYS, NODE_KEYS, EDGE_KEYS)}
+GROUP_KEYS = ("id", "label", "nodes", "parent", "collapsed", "pos", "note")
+_KNOWN = {keys: frozenset(keys) for keys in (TOP_KEYS, NODE_KEYS, EDGE_KEYS, GROUP_KEYS)}
 
 _BOM = "\ufeff"
 
@@ -141,6 +144,7 @@ class _Records:
     output: str | None = None
     nodes: list[_NodeRecord] = field(default_factory=list)
     edges: list[_EdgeRecord] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     data: Any = None
 
@@ -230,6 +234,7 @@ def _validate(obj: Any) -> _Records:
     if output is not None and output not in by_id:
         raise FileFormatError("output", f'there is no node "{output}"')
     rec.output = output
+    rec.groups = _validate_groups(obj.get("groups"), first_index)
     rec.extra = _unknown(obj, TOP_KEYS)
     if obj.get("data") is not None:
         from .datasets import DataError, from_json
@@ -242,18 +247,7 @@ def _validate(obj: Any) -> _Records:
 
 def _validate_node(i: int, raw: Any) -> _NodeRecord:
     place = f"nodes[{i}]"
-    if not isinstance(raw, dict):
-        raise FileFormatError(place, f"a node must be an object {{...}}, not {_kind(raw)}")
-    if "id" not in raw:
-        raise FileFormatError(f"{place}.id", "missing; every node needs an id")
-    node_id = raw["id"]
-    if not isinstance(node_id, str):
-        raise FileFormatError(f"{place}.id", f"must be a string, not {_show(node_id)}")
-    if not node_id:
-        raise FileFormatError(f"{place}.id", "is empty; an id needs at least one character")
-    if len(node_id) > MAX_ID_LENGTH:
-        raise FileFormatError(f"{place}.id", f'"{node_id[:20]}…" is longer than '
-                                             f'{MAX_ID_LENGTH} characters')
+    node_id = _record_id(raw, place, "node")
     if "op" not in raw or raw["op"] is None:
         raise FileFormatError(f"{place}.op", f'missing; node "{node_id}" needs an op')
     op = raw["op"]
@@ -274,11 +268,7 @@ def _validate_node(i: int, raw: Any) -> _NodeRecord:
         raise FileFormatError(f"{place}.value", f"only input and const nodes hold a value, "
                                                 f"not {op}")
 
-    trainable = raw.get("trainable")
-    if trainable is None:
-        trainable = False
-    if not isinstance(trainable, bool):
-        raise FileFormatError(f"{place}.trainable", f"must be true or false, not {_show(trainable)}")
+    trainable = _optional_bool(raw, "trainable", place)
     if trainable and op != "input":
         raise FileFormatError(f"{place}.trainable", f"only input nodes can be trainable, "
                                                     f"not {op}")
@@ -304,6 +294,108 @@ def _validate_node(i: int, raw: Any) -> _NodeRecord:
 
     return _NodeRecord(i, node_id, op, label or None, value, trainable, attrs, pos,
                        _unknown(raw, NODE_KEYS))
+
+
+def _record_id(raw: Any, place: str, noun: str) -> str:
+    """The ``id`` of a node or group record, checked as the spec says an id is."""
+    if not isinstance(raw, dict):
+        raise FileFormatError(place, f"a {noun} must be an object {{...}}, not {_kind(raw)}")
+    if "id" not in raw:
+        raise FileFormatError(f"{place}.id", f"missing; every {noun} needs an id")
+    record_id = raw["id"]
+    if not isinstance(record_id, str):
+        raise FileFormatError(f"{place}.id", f"must be a string, not {_show(record_id)}")
+    if not record_id:
+        raise FileFormatError(f"{place}.id", "is empty; an id needs at least one character")
+    if len(record_id) > MAX_ID_LENGTH:
+        raise FileFormatError(f"{place}.id", f'"{record_id[:20]}…" is longer than '
+                                             f'{MAX_ID_LENGTH} characters')
+    return record_id
+
+
+def _validate_groups(raw: Any, node_index: dict[str, int]) -> list[Group]:
+    """The groups, checked as the spec's section "Groups: composite gates" says."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise FileFormatError("groups", f"must be a list of groups, not {_kind(raw)}")
+    groups: list[Group] = []
+    group_index: dict[str, int] = {}
+    owner: dict[str, int] = {}            # node id → the group listing it
+    for i, item in enumerate(raw):
+        group = _validate_group(i, item, node_index, group_index)
+        for k, node_id in enumerate(group.nodes):
+            if node_id in owner:
+                other = owner[node_id]
+                raise FileFormatError(f"groups[{i}].nodes[{k}]",
+                                      f'node "{node_id}" is already in group '
+                                      f'"{groups[other].id}" (groups[{other}]); a node is '
+                                      f'directly inside one group at most')
+            owner[node_id] = i
+        group_index[group.id] = i
+        groups.append(group)
+    for i, group in enumerate(groups):
+        if group.parent is not None and group.parent not in group_index:
+            what = " (that is a node, not a group)" if group.parent in node_index else ""
+            raise FileFormatError(f"groups[{i}].parent", f'there is no group '
+                                                         f'"{group.parent}"{what}')
+    for i, group in enumerate(groups):
+        seen = [group.id]
+        parent = group.parent
+        while parent is not None:
+            if parent in seen:
+                loop = seen[seen.index(parent):] + [parent]
+                raise FileFormatError(f"groups[{i}].parent", "the parents make a loop: "
+                                                             + " → ".join(loop))
+            seen.append(parent)
+            parent = groups[group_index[parent]].parent
+    return groups
+
+
+def _validate_group(i: int, raw: Any, node_index: dict[str, int],
+                    group_index: dict[str, int]) -> Group:
+    place = f"groups[{i}]"
+    group_id = _record_id(raw, place, "group")
+    if group_id in node_index:
+        raise FileFormatError(f"{place}.id", f'"{group_id}" is already the id of a node '
+                                             f'(nodes[{node_index[group_id]}]); group and '
+                                             f'node ids must differ')
+    if group_id in group_index:
+        raise FileFormatError(f"{place}.id", f'duplicate group id "{group_id}" '
+                                             f'(also groups[{group_index[group_id]}])')
+    label = _optional_str(raw, "label", f"{place}.label")
+    if "nodes" not in raw or raw["nodes"] is None:
+        raise FileFormatError(f"{place}.nodes", f'missing; group "{group_id}" lists the nodes '
+                                                f'inside it')
+    listed = raw["nodes"]
+    if not isinstance(listed, list):
+        raise FileFormatError(f"{place}.nodes", f"must be a list of node ids, not "
+                                                f"{_kind(listed)}")
+    if not listed:
+        raise FileFormatError(f"{place}.nodes", f'is empty; group "{group_id}" must hold at '
+                                                f'least one node')
+    nodes: list[str] = []
+    for k, node_id in enumerate(listed):
+        if not isinstance(node_id, str):
+            raise FileFormatError(f"{place}.nodes[{k}]", f"must be a node id (a string), "
+                                                         f"not {_show(node_id)}")
+        if node_id not in node_index:
+            raise FileFormatError(f"{place}.nodes[{k}]", f'there is no node "{node_id}"')
+        if node_id in nodes:
+            raise FileFormatError(f"{place}.nodes[{k}]",
+                                  f'node "{node_id}" is listed twice in group "{group_id}"')
+        nodes.append(node_id)
+    parent = raw.get("parent")
+    if parent is not None and not isinstance(parent, str):
+        raise FileFormatError(f"{place}.parent", f"must be a group id (a string), "
+                                                 f"not {_show(parent)}")
+    collapsed = _optional_bool(raw, "collapsed", place)
+    pos = raw.get("pos")
+    if pos is not None:
+        pos = _pos(pos, f"{place}.pos")
+    note = _optional_str(raw, "note", f"{place}.note")
+    return Group(group_id, nodes, label or None, parent, collapsed, pos, note or None,
+                 _unknown(raw, GROUP_KEYS))
 
 
 def _value(raw: Any, place: str) -> Any:
@@ -395,6 +487,15 @@ def _optional_str(obj: dict, key: str, place: str) -> str | None:
     value = obj.get(key)
     if value is not None and not isinstance(value, str):
         raise FileFormatError(place, f"must be a string, not {_show(value)}")
+    return value
+
+
+def _optional_bool(obj: dict, key: str, place: str) -> bool:
+    value = obj.get(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise FileFormatError(f"{place}.{key}", f"must be true or false, not {_show(value)}")
     return value
 
 
@@ -495,6 +596,7 @@ def _build(rec: _Records) -> Graph:
             graph.set_output(rec.output)
         except GraphError as e:
             raise FileFormatError("output", str(e)) from None
+    graph.groups = {g.id: g for g in rec.groups}
     layout_missing(graph)
     return graph
 

@@ -39,8 +39,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .fileformat_read import (EDGE_KEYS, FORMAT, NODE_KEYS, TOP_KEYS, VERSION,
+from .fileformat_read import (EDGE_KEYS, FORMAT, GROUP_KEYS, NODE_KEYS, TOP_KEYS, VERSION,
                               _STRING_OR_CONSTANT)
+from . import groups as groups_model
 from .errors import FileFormatError
 from .rawjson import RawJSON, dumps_flat
 from .graph import Edge, Graph
@@ -73,6 +74,9 @@ def to_dict(graph: Graph) -> dict:
     edge_extra = graph.edge_extra
     edges = sorted(graph.edges(), key=lambda e: (position[e.dst], e.port))
     doc["edges"] = [_edge_dict(e, edge_extra.get(e)) for e in edges]
+    kept = groups_model.writable(graph)
+    if kept:
+        doc["groups"] = [_group_dict(g, position) for g in _group_order(kept)]
     if graph.answer:
         doc["answer"] = graph.answer
     if graph.data is not None:
@@ -100,6 +104,35 @@ def _node_dict(node) -> dict:
 def _edge_dict(edge: Edge, extra: dict | None) -> dict:
     d: dict = {"from": edge.src, "to": edge.dst, "port": edge.port}
     _add_unknown(d, extra, EDGE_KEYS)
+    return d
+
+
+def _group_order(groups: list) -> list:
+    """Outer groups before the groups inside them, ids sorted within a depth."""
+    parent = {g.id: g.parent for g in groups}
+
+    def depth(gid: str) -> int:
+        d = 0
+        while parent.get(gid) is not None:
+            gid, d = parent[gid], d + 1
+        return d
+    return sorted(groups, key=lambda g: (depth(g.id), g.id))
+
+
+def _group_dict(group, position: dict[str, int]) -> dict:
+    d: dict = {"id": group.id}
+    if group.label is not None:
+        d["label"] = group.label
+    d["nodes"] = sorted(group.nodes, key=position.__getitem__)
+    if group.parent is not None:
+        d["parent"] = group.parent
+    if group.collapsed:
+        d["collapsed"] = True
+    if group.pos is not None:
+        d["pos"] = [number_to_json(group.pos[0]), number_to_json(group.pos[1])]
+    if group.note:
+        d["note"] = group.note
+    _add_unknown(d, group.extra, GROUP_KEYS)
     return d
 
 
@@ -194,7 +227,7 @@ def dumps(graph: Graph, compact: bool = False) -> str:
     indent, inner, sep = ("", "", ":") if compact else ("  ", "    ", ": ")
     for n, (key, value) in enumerate(items):
         comma = "," if n < len(items) - 1 else ""
-        if key in ("nodes", "edges") and value:
+        if key in ("nodes", "edges", "groups") and value:
             lines.append(f"{indent}{_json(key)}{sep}[")
             rows = [f"{inner}{_json(item, compact)}" for item in value]
             lines.append(",\n".join(rows))

@@ -81,6 +81,7 @@ class Removal:
     edges: list[tuple[int, Edge, dict | None]]
     around: dict[str, tuple[list[tuple[str, list[int]]], list[str]]]
     output: str | None = None
+    groups: list[tuple[str, int, str]] = field(default_factory=list)   # (group, index, node)
 
 
 def check_id(node_id: Any) -> str:
@@ -123,6 +124,7 @@ class Graph:
         self.extra: dict = {}           # unknown top-level keys of a file
         self.edge_extra: dict[Edge, dict] = {}   # unknown keys of a file's edges
         self.data = None                # a datasets.Dataset bound to inputs, or None
+        self.groups: dict = {}          # id → core.groups.Group (composite gates)
         self.structure_version = 0      # bumps when nodes, wires or ops change
         self._generations: tuple[int, tuple] | None = None    # (structure_version, levels)
         self._ids_freed = 0             # bumps when an id becomes free (new_id's allocator)
@@ -135,6 +137,7 @@ class Graph:
         self.edge_added = Event()       # (Edge)
         self.edge_removed = Event()     # (Edge)
         self.output_changed = Event()   # (node_id | None)
+        self.groups_changed = Event()   # ()
 
     # ------------------------------------------------------------ queries
 
@@ -247,7 +250,7 @@ class Graph:
     def id_allocator(self, reserved: Iterable[str] = ()) -> IdAllocator:
         """An allocator of ids free in this graph (read live) and not in ``reserved``;
         use one for a batch of ids (paste, a program) so the batch costs O(n)."""
-        return IdAllocator(self, reserved)
+        return IdAllocator(lambda i: i in self._g or i in self.groups, reserved)
 
     def node_index(self, node_id: str) -> int:
         """The position of ``node_id`` in the node order (``node_ids()``)."""
@@ -287,6 +290,8 @@ class Graph:
         check_id(node_id)
         if node_id in self._g:
             raise DuplicateIdError(f'a node "{node_id}" exists already')
+        if node_id in self.groups:
+            raise DuplicateIdError(f'"{node_id}" is already a group id')
         if op not in ops.OPS:
             raise UnknownOpError(f'unknown op "{op}"')
         spec = ops.OPS[op]
@@ -316,6 +321,9 @@ class Graph:
             self.disconnect(edge)
         if self._output == node_id:
             self.set_output(None)
+        for group in self.groups.values():
+            if node_id in group.nodes:
+                group.nodes.remove(node_id)
         self._g.remove_node(node_id)
         del self._nodes[node_id]
         self._ids_freed += 1
@@ -354,7 +362,9 @@ class Graph:
                           for e in wires), key=_first),
             around={a: ([(v, list(keys)) for v, keys in succ[a].items()], list(pred[a]))
                     for a in touched},
-            output=self._output if self._output in gone else None)
+            output=self._output if self._output in gone else None,
+            groups=[(g.id, g.nodes.index(n), n) for g in self.groups.values()
+                    for n in g.nodes if n in gone])
         for edge in edges:
             self.disconnect(edge)
         for node_id in node_ids:
@@ -416,6 +426,9 @@ class Graph:
                 self.edge_extra[edge] = extra
         if removal.output is not None:
             self._output = removal.output
+        for group_id, index, node_id in sorted(removal.groups, key=lambda t: t[1]):
+            if group_id in self.groups:
+                self.groups[group_id].nodes.insert(index, node_id)
         self._structure_changed()
         for _, node in removal.nodes:
             self.node_added.emit(node.id)
@@ -540,6 +553,8 @@ class Graph:
             return
         if new in self._g:
             raise DuplicateIdError(f'a node "{new}" exists already')
+        if new in self.groups:
+            raise DuplicateIdError(f'"{new}" is already a group id')
         # In place: the node keeps its position in every order (relabel_nodes
         # would move it to the end, and so change the forward order).
         g = self._g
@@ -559,6 +574,8 @@ class Graph:
                                 e.port): extra for e, extra in self.edge_extra.items()}
         if self._output == old:
             self._output = new
+        for group in self.groups.values():
+            group.nodes = [new if n == old else n for n in group.nodes]
         if self.kept_output == old:
             self.kept_output = new
         if self.data is not None and old in self.data.bind:
@@ -570,6 +587,7 @@ class Graph:
     def clear(self) -> None:
         for node_id in list(self._g.nodes):
             self.remove_node(node_id)
+        self.groups = {}
         self.set_output(None)
 
     def copy(self) -> "Graph":
@@ -593,6 +611,7 @@ class Graph:
         for edge in self.edges():
             self.edge_added.emit(edge)
         self.output_changed.emit(self._output)
+        self.groups_changed.emit()
 
     # ----------------------------------------------------------- internal
 
@@ -616,6 +635,7 @@ class Graph:
         self.extra = copy.deepcopy(source.extra)
         self.edge_extra = copy.deepcopy(source.edge_extra)
         self.data = source.data.copy() if source.data is not None else None
+        self.groups = copy.deepcopy(source.groups)
 
     def _place_nodes(self, entries: list[tuple[int, str]]) -> None:
         """Move nodes just added (at the end) to their positions in the node order."""

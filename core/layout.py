@@ -28,3 +28,33 @@ def layered_positions(graph: Graph, only: Iterable[str] | None = None,
         for j, node_id in enumerate(column):
             positions[node_id] = (LAYER_DX * k, top + LAYER_DY * j)
     return positions
+
+
+def layers(graph: Graph) -> list[list[str]]:
+    """The graph's layers, as a course draws an MLP: read along the generations above,
+    a node's layer is the number of activation gates (the op table's ``activations``)
+    on the deepest path into it; the activation itself closes its layer.  Inputs and
+    constants join the layer of their first consumer (a weight belongs to its
+    layer), and what follows the last activation (the loss) is a layer of its own.
+    Empty layers are dropped; every node is in exactly one."""
+    crossed: dict[str, int] = {}
+    for generation in graph.generations():
+        for node_id in generation:
+            if graph.node(node_id).spec.is_leaf:
+                continue
+            depth = 0
+            for src_id in graph.nx._pred[node_id]:
+                src = graph.node(src_id)
+                if src.spec.is_leaf:
+                    continue
+                depth = max(depth, crossed[src_id] + (src.spec.group == "activations"))
+            crossed[node_id] = depth
+    for node_id in graph.node_ids():
+        if node_id not in crossed:
+            users = [crossed[d] for d in graph.nx._succ[node_id] if d in crossed]
+            crossed[node_id] = min(users, default=0)
+    count = max(crossed.values(), default=-1) + 1
+    out: list[list[str]] = [[] for _ in range(count)]
+    for node_id in graph.node_ids():
+        out[crossed[node_id]].append(node_id)
+    return [layer for layer in out if layer]

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from . import groups as gm
 from .engine import BackwardStep, Evaluation, Evaluator, backward_steps
 from .formatting import nonfinite_word
 from .graph import Edge, Graph
@@ -99,6 +100,9 @@ class Stepper:
         self._view_at: tuple[int, View] | None = None
         self._shown_at: tuple[int, ShownSoFar] | None = None
         # consumers that reach the output, for the "waiting for" tooltips
+        #: node → the collapsed group hiding it: those steps are stepped over as one
+        self.gates: dict[str, str] = gm.hidden_by(graph)
+        self._stops: list[int] | None = None
         self._consumers = {n: [] for n in graph.node_ids()}
         for e in graph.edges():
             if e.dst not in self._consumers[e.src]:
@@ -130,6 +134,68 @@ class Stepper:
             return False
         self.jump(self.position + 1)
         return True
+
+    # ------------------------------------------- collapsed groups: step over
+
+    def step_nodes(self) -> list[tuple[str, str]]:
+        """(phase, node) of every step, in the engine's order, without running it."""
+        return step_nodes(self.evaluation)
+
+    def set_gates(self, gates: dict[str, str]) -> None:
+        """The collapsed groups changed (the position stays)."""
+        self.gates = dict(gates)
+        self._stops = None
+
+    def stops(self) -> list[int]:
+        """The positions where stepping over stops: after every step of a node that
+        shows, and after the last step of each collapsed group in each pass (a
+        collapsed group is one forward step and one backward step)."""
+        if getattr(self, "_stops", None) is not None:
+            return self._stops
+        self._stops = self._make_stops()
+        return self._stops
+
+    def gate_at(self, position: int | None = None) -> str | None:
+        """The collapsed group whose one step ends at ``position`` (default: here)."""
+        k = self.position if position is None else position
+        if k == 0:
+            return None
+        return self.gates.get(self.step_nodes()[k - 1][1])
+
+    def next_stop(self) -> int:
+        later = [k for k in self.stops() if k > self.position]
+        return later[0] if later else self.position
+
+    def previous_stop(self) -> int:
+        earlier = [k for k in self.stops() if k < self.position]
+        return earlier[-1] if earlier else 0
+
+    def _make_stops(self) -> list[int]:
+        return stops_of(self.step_nodes(), self.gates)
+
+    def stop_count(self) -> tuple[int, int]:
+        """How many forward and backward steps stepping over takes (the scrubber's)."""
+        stops = self.stops()
+        n = len(self.forward)
+        return sum(k <= n for k in stops), sum(k > n for k in stops)
+
+    def step_over(self) -> bool:
+        """On to the next stop: a collapsed group's steps all at once; False at the end."""
+        if self.position >= self.total:
+            return False
+        self.jump(self.next_stop())
+        return True
+
+    def back_over(self) -> bool:
+        """Back to the previous stop (or the start)."""
+        if self.position == 0:
+            return False
+        self.jump(self.previous_stop())
+        return True
+
+    def step_into(self) -> bool:
+        """One step of one inner node, collapsed or not (the engine's own order)."""
+        return self.step()
 
     def back(self) -> bool:
         if self.position == 0:
@@ -389,6 +455,25 @@ class _LiveView:
         data = self.data
         return View(data.node_values, data.edge_values, data.node_grads, data.edge_grads,
                     data.states, data.waiting_for, _emphasis(current), self.current)
+def step_nodes(evaluation: Evaluation) -> list[tuple[str, str]]:
+    """(phase, node) of every step a step-through of ``evaluation`` takes, in order."""
+    plan = evaluation.plan
+    nodes = [("forward", n) for n, v in zip(plan.order, evaluation.values) if v is not None]
+    if evaluation.error is None:
+        nodes += [("backward", plan.order[e.node]) for e in plan.backward_steps]
+    return nodes
+
+
+def stops_of(nodes: list[tuple[str, str]], gates: dict[str, str]) -> list[int]:
+    """Positions after each step of a node that shows, and after the last step of each
+    collapsed group (``gates``: node → group) in each pass."""
+    last: dict[tuple[str, str], int] = {}
+    for k, (phase, node) in enumerate(nodes):
+        gate = gates.get(node)
+        if gate is not None:
+            last[(phase, gate)] = k
+    return [k + 1 for k, (phase, node) in enumerate(nodes)
+            if gates.get(node) is None or last[(phase, gates[node])] == k]
 
 
 class ShownSoFar:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 from chainrule.gui.safe_text import SafeTextBrowser
 
 from chainrule.core.engine import BackwardStep
+from chainrule.core.group_chain import gate_text
 from chainrule.core.explain import (MINUS, Explanation, backward_text, edge_text, forward_text,
                           incoming_lines, label_names_id, LINE_KINDS, node_text, step_page)
 from chainrule.core.formatting import format_value
@@ -63,6 +64,7 @@ class ChainPanel(QWidget):
         self.scale = 1.0
         self.selected_node: str | None = None
         self.selected_edge: Edge | None = None
+        self.selected_group: str | None = None
         self.browser = SafeTextBrowser()       # loads no resource a page names
         self.browser.setObjectName("chainText")
         self.browser.setOpenLinks(False)
@@ -101,6 +103,11 @@ class ChainPanel(QWidget):
         """The canvas selection: one node or one wire gets its own explanation."""
         self.selected_node = nodes[0] if len(nodes) == 1 and not edges else None
         self.selected_edge = Edge(*edges[0]) if len(edges) == 1 and not nodes else None
+        self.refresh()
+
+    def set_group(self, group_id: str | None) -> None:
+        """A group's frame or gate selected alone: its page as one gate."""
+        self.selected_group = group_id
         self.refresh()
 
     def set_precision(self, digits: int) -> None:
@@ -158,8 +165,17 @@ class ChainPanel(QWidget):
             self.selected_node = None
         if self.selected_edge is not None and not graph.has_edge(self.selected_edge):
             self.selected_edge = None
+        if self.selected_group is not None and self.selected_group not in graph.groups:
+            self.selected_group = None
         header, hint, kind = "", "", "info"
-        if self.selected_node is not None or self.selected_edge is not None:
+        stepper = self.controller.stepper
+        if self.selected_group is not None and self.selected_node is None and \
+                self.selected_edge is None and (stepper is None or
+                                                stepper.position >= stepper.total):
+            evaluation = stepper.evaluation if stepper else self.document.evaluation
+            explanation = gate_text(graph, evaluation, self.selected_group, self.digits)
+            header, kind = "After the full pass", "item"
+        elif self.selected_node is not None or self.selected_edge is not None:
             explanation, header = self._selected()
             kind = "item"
         elif self.controller.active:

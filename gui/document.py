@@ -40,6 +40,7 @@ class Document(QObject):
     edge_added = Signal(object)           # core.graph.Edge
     edge_removed = Signal(object)
     output_changed = Signal(object)       # node id or None
+    groups_changed = Signal()             # a group made, dissolved, collapsed, renamed...
     graph_replaced = Signal()             # a different Graph object: rebuild views
     evaluated = Signal(object)            # core.engine.Evaluation, after every change
     #: What the views show changed: the live evaluation after every change, or a
@@ -86,6 +87,7 @@ class Document(QObject):
             (graph.edge_added, self._on_edge_added),
             (graph.edge_removed, self._on_edge_removed),
             (graph.output_changed, self._on_output_changed),
+            (graph.groups_changed, self.groups_changed.emit),
         ]
         for event, handler in self._subscriptions:
             event.subscribe(handler)

@@ -28,6 +28,7 @@ from chainrule.gui.keyboard_build import KeyboardBuilding
 from chainrule.gui.recovery import Autosave
 from chainrule.gui.inspector import Inspector
 from chainrule.gui.forward_tools import ForwardModeTools
+from chainrule.gui.group_tools import GroupTools
 from chainrule.gui.learning import LearningTools
 from chainrule.gui.palette import Palette
 from chainrule.gui.program_bar import ProgramBar
@@ -139,6 +140,8 @@ class MainWindow(QMainWindow):
         # Export as PyTorch / TikZ, Import from PyTorch, after Export as Python.
         from chainrule.gui.bridge import Bridge
         self.bridge = Bridge(self, self.learning.actions["export_python"])
+        # Groups: composite gates, equivalence, expand to scalars.
+        self.group_tools = GroupTools(self)
         self._connect()
         self._apply_precision(self.digits)
         self._restore_layout()

@@ -55,6 +55,11 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     "train_step": ("Ctrl+T",),
     "export_python": ("Ctrl+Shift+E",),
     "forward_mode": ("Ctrl+Shift+T",),    # gui.forward_tools: tangents on the wires
+    # Groups, composite gates (gui.group_tools).  Ctrl+G is Check Gradients.
+    "group": ("Ctrl+Alt+G",),
+    "ungroup": ("Ctrl+Alt+Shift+G",),
+    "toggle_collapse": ("Ctrl+Alt+C",),
+    "group_by_layer": ("Ctrl+Alt+L",),
     # The step-through (gui.step_controls, gui.presentation).  The canvas also
     # reads ← → (nudge) and Space (hold to pan); gui.step_keys settles it:
     # ← → nudge the selected cards only while no step-through is under way
@@ -62,6 +67,7 @@ SHORTCUTS: dict[str, tuple[S | str, ...]] = {
     # dragging pans.
     "step_next": ("Right",),
     "step_back": ("Left",),
+    "step_into": ("F7",),                 # into a collapsed group's gates (→ steps over it)
     "play": ("Space",),
     "step_reset": ("Home",),
     "backward_all": ("End",),
@@ -122,6 +128,11 @@ HELP: dict[str, tuple[str, str]] = {
     "flow_view": ("Learn", "Gradient flow view"),
     "train_step": ("Learn", "One training step"),
     "export_python": ("Learn", "Export as Python"),
+    "group": ("Groups", "Group the selected cards into one gate"),
+    "ungroup": ("Groups", "Ungroup the selected group"),
+    "toggle_collapse": ("Groups", "Collapse or expand the selected group"),
+    "group_by_layer": ("Groups", "One collapsed group per layer"),
+    "step_into": ("Stepping through", "Step into a collapsed group: one node"),
     "step_next": ("Stepping through", "Next step"),
     "step_back": ("Stepping through", "Undo the last step"),
     "play": ("Stepping through", "Play / pause (a tap)"),
@@ -139,6 +150,8 @@ CANVAS_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Building from the keyboard", "Type, ↑ ↓, Enter", "In a popup: filter, choose, confirm"),
     ("Building from the keyboard", "Escape", "Cancel the gesture or popup, or clear the selection"),
     ("View", "Space held + drag", "Pan"),
+    ("Groups", "Enter (a group selected)", "Open the group full-screen, breadcrumbs above"),
+    ("Groups", "Escape (in a group)", "Back out of the group opened full-screen"),
 )
 
 #: Keys kept for stepping through the backward pass: no other action may take them.

@@ -33,6 +33,7 @@ def show_step(scene, stepper: Stepper, full: bool = False) -> View:
                  for node_id, state in states.items()}
     scene.show_step_state(states, view.emphasized, view.current, sentences,
                           only=None if changed is None else changed)
+    scene.groups.set_current(stepper.gate_at() if stepper.gates else None)
     return view
 
 
@@ -59,3 +60,4 @@ def state_sentence(graph, state: str, backward: bool, waiting_for: list[str]) ->
 def show_live(scene) -> None:
     """Plain cards again (no step-through)."""
     scene.clear_states()
+    scene.groups.set_current(None)

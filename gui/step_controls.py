@@ -38,6 +38,8 @@ class StepControls(QObject):
                      "One step on, in the forward or the backward pass")
         self._action("step_back", "Step &Back", self.back, "Undo the last step",
                      SP.SP_ArrowBack)
+        self._action("step_into", "Step &Into", c.step_into,
+                     "One step of one node, inside a collapsed group too")
         self._action("step_forward", "Step &Forward", c.step_forward,
                      "Compute one more node of the forward pass", SP.SP_MediaSeekForward)
         self._action("forward_all", "Forward &All", c.forward_all,
@@ -129,7 +131,7 @@ class StepControls(QObject):
         a = self.actions
         menu = QMenu("&Step", self.window)
         menu.setObjectName("stepMenu")
-        menu.addActions([a["step_next"], a["step_back"]])
+        menu.addActions([a["step_next"], a["step_into"], a["step_back"]])
         menu.addSeparator()
         menu.addActions([a["step_forward"], a["forward_all"], a["step_backward"],
                          a["backward_all"]])
@@ -204,5 +206,12 @@ class StepControls(QObject):
             self.scrubber.setEnabled(total > 0)
         finally:
             self._updating = False
-        self.position_label.setText(f"step {k} of {total}" if c.active else
-                                    f"live · {total} steps")
+        stops = c.stops()
+        if len(stops) == total:
+            self.position_label.setText(f"step {k} of {total}" if c.active else
+                                        f"live · {total} steps")
+        else:                        # collapsed groups: one step each, as → takes them
+            done = sum(1 for j in stops if j <= k)
+            self.position_label.setText(f"step {done} of {len(stops)} ({k}/{total} inside)"
+                                        if c.active else
+                                        f"live · {len(stops)} steps ({total} inside)")

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from chainrule.core.stepper import Stepper
+from chainrule.core import groups as gm
+from chainrule.core.stepper import Stepper, step_nodes, stops_of
 from chainrule.gui.step_canvas import show_live, show_step
 
 #: Play speeds: (menu text, milliseconds per step).  The default is the second.
@@ -76,6 +77,7 @@ class StepperController(QObject):
                        doc.edge_removed, doc.output_changed, doc.graph_replaced):
             signal.connect(self._graph_edited)
         doc.node_changed.connect(self._node_changed)
+        doc.groups_changed.connect(self._groups_changed)
         doc.evaluated.connect(self._evaluated)
         doc.forward_mode_changed.connect(self._forward_mode_changed)
 
@@ -98,6 +100,16 @@ class StepperController(QObject):
         if self.stepper is not None:
             return self.stepper.total
         return planned_total(self.document.evaluation)
+
+    def stops(self) -> list[int]:
+        """Where → stops: every position, except inside collapsed groups."""
+        if self.stepper is not None:
+            return self.stepper.stops()
+        graph = self.document.graph
+        if not graph.groups:
+            return list(range(1, self.total + 1))
+        ev = self.document.evaluation
+        return stops_of(step_nodes(ev), gm.hidden_by(graph)) if ev is not None else []
 
     @property
     def n_forward(self) -> int:
@@ -154,14 +166,19 @@ class StepperController(QObject):
         return stepper.position != before
 
     def step(self) -> bool:
-        """The next step, whichever pass it belongs to (→)."""
+        """The next step, whichever pass it belongs to (→); a collapsed group's steps
+        are one ("step over")."""
+        return self._move(lambda s: s.next_stop())
+
+    def step_into(self) -> bool:
+        """The next step of one node, inside collapsed groups too."""
         return self._move(lambda s: s.position + 1)
 
     def back(self) -> bool:
-        """Undo the last step (←)."""
+        """Undo the last step (←), a collapsed group's as one."""
         if self.stepper is None:
             return False
-        return self._move(lambda s: s.position - 1)
+        return self._move(lambda s: s.previous_stop())
 
     def reset(self) -> None:
         """Nothing computed: every label cleared (Home)."""
@@ -195,6 +212,11 @@ class StepperController(QObject):
     def jump(self, k: int) -> bool:
         """Show the first ``k`` steps (the scrubber)."""
         return self._move(lambda s: k)
+
+    def _groups_changed(self) -> None:
+        if self.stepper is not None:
+            self.stepper.set_gates(gm.hidden_by(self.document.graph))
+            self.changed.emit()
 
     def leave(self) -> None:
         """End the step-through: live labels again."""

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from chainrule.core import forward_mode
@@ -36,6 +36,7 @@ from chainrule.core.stepper import NOT_YET
 from chainrule.gui import heatmap
 from chainrule.gui.canvas import pixmap_budget, routing, style
 from chainrule.gui.canvas.far_batch import CardBatch, WireBatch
+from chainrule.gui.canvas.group_items import GroupLayer
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.wire_item import LabelLayer, WireItem
 
@@ -47,9 +48,15 @@ PREVIEW_WIDTH = 26
 class GraphScene(QGraphicsScene):
     """Items for the nodes and wires of ``document.graph``, kept in step with it."""
 
+    #: A group's frame or gate was double-clicked (the view collapses or expands it).
+    group_activated = Signal(str)
+    #: A collapsed group's gate was dragged to (x, y) (the view pushes the move).
+    gate_moved = Signal(str, object)
+
     def __init__(self, document, parent=None):
         super().__init__(parent)
         self.document = document
+        self.groups = GroupLayer(self)
         self.nodes: dict[str, NodeItem] = {}
         self.wires: dict[Edge, WireItem] = {}
         self._touching: dict[str, set[Edge]] = {}
@@ -81,6 +88,7 @@ class GraphScene(QGraphicsScene):
         document.edge_removed.connect(self._on_edge_removed)
         document.output_changed.connect(self._on_output_changed)
         document.graph_replaced.connect(self.rebuild)
+        document.groups_changed.connect(self.groups.refresh)
         document.current_evaluation_changed.connect(self.show_evaluation)
         self.label_layer = LabelLayer(QRectF(-1e6, -1e6, 2e6, 2e6))
         self.addItem(self.label_layer)
@@ -111,6 +119,7 @@ class GraphScene(QGraphicsScene):
     def rebuild(self) -> None:
         """Throw every item away and mirror the graph again (a new document)."""
         self.clearSelection()
+        self.groups.clear()
         for item in list(self.nodes.values()) + list(self.wires.values()):
             self.removeItem(item)
         self.nodes.clear()
@@ -126,6 +135,7 @@ class GraphScene(QGraphicsScene):
         self._step_current = None
         self.step_token = None
         graph = self.graph
+        self.groups.prepare()
         auto = self._auto_positions()
         for node in graph.nodes():
             self._add_node_item(node.id, auto.get(node.id))
@@ -133,6 +143,7 @@ class GraphScene(QGraphicsScene):
             self._add_wire_item(edge)
         self._set_output(graph.effective_output())
         pixmap_budget.fit(len(self.nodes) + len(self.wires))
+        self.groups.refresh()
         self.labels_version += 1
         self.update()
 
@@ -142,6 +153,8 @@ class GraphScene(QGraphicsScene):
         self._fill_node(item, node)
         pos = node.pos or auto_pos or self._free_spot()
         item.setPos(QPointF(*pos))
+        if node_id in self.groups.hidden:
+            item.setVisible(False)
         self.nodes[node_id] = item
         self._touching.setdefault(node_id, set())
         self.addItem(item)
@@ -169,7 +182,11 @@ class GraphScene(QGraphicsScene):
         self.wires[edge] = wire
         self._touching.setdefault(edge.src, set()).add(edge)
         self._touching.setdefault(edge.dst, set()).add(edge)
-        self._place_wire(wire)
+        hidden = self.groups.hidden
+        if self.graph.groups and not self.groups.wire_visible(edge):
+            wire.setVisible(False)          # laid out when it shows
+        elif not (hidden and (edge.src in hidden or edge.dst in hidden)):
+            self._place_wire(wire)          # (a wire into a gate: when the gate is placed)
         self.addItem(wire)
         self.nodes[edge.dst].set_connected(edge.port, True)
         self._restagger(edge.src, edge.dst)
@@ -177,7 +194,11 @@ class GraphScene(QGraphicsScene):
     def _place_wire(self, wire: WireItem) -> None:
         edge = wire.edge
         src, dst = self.nodes[edge.src], self.nodes[edge.dst]
-        p0, p1 = src.output_port_scene(), dst.input_port_scene(edge.port)
+        groups = self.groups                # a hidden end: on its collapsed gate's port
+        start = groups.out_anchor(edge.src) if groups.hidden else None
+        end = groups.in_anchor(edge) if groups.hidden else None
+        p0 = start or src.output_port_scene()
+        p1 = end or dst.input_port_scene(edge.port)
         lane = None
         if routing.goes_back(p0, p1):
             lane = routing.lane_for(p0, p1, (_card(src), _card(dst)), self._cards_in)
@@ -254,6 +275,8 @@ class GraphScene(QGraphicsScene):
 
     def _on_node_added(self, node_id: str) -> None:
         self._add_node_item(node_id)
+        if self.graph.groups:
+            self.groups.refresh_soon()
 
     def _on_node_removed(self, node_id: str) -> None:
         item = self.nodes.pop(node_id, None)
@@ -266,6 +289,8 @@ class GraphScene(QGraphicsScene):
         if item is not None:
             self.removeItem(item)
             self.card_batch.invalidate()
+        if self.graph.groups or self.groups.frames or self.groups.gates:
+            self.groups.refresh_soon()
 
     def _on_node_changed(self, node_id: str, field: str) -> None:
         item = self.nodes.get(node_id)
@@ -306,12 +331,18 @@ class GraphScene(QGraphicsScene):
         if self._output == old:
             self._output = new
         self._fill_node(item, self.graph.node(new))
+        if self.graph.groups:
+            self.groups.refresh_soon()
 
     def _on_edge_added(self, edge: Edge) -> None:
         self._add_wire_item(Edge(*edge))
+        if self.graph.groups:
+            self.groups.refresh_soon()       # a gate's ports may have changed
 
     def _on_edge_removed(self, edge: Edge) -> None:
         self._drop_wire(Edge(*edge))
+        if self.graph.groups:
+            self.groups.refresh_soon()
 
     def _drop_wire(self, edge: Edge) -> None:
         wire = self.wires.pop(edge, None)
@@ -346,8 +377,10 @@ class GraphScene(QGraphicsScene):
         """A card moved (dragged, or its position set): its wires follow."""
         for edge in self._touching.get(item.node_id, ()):
             wire = self.wires.get(edge)
-            if wire is not None:
+            if wire is not None and wire.isVisible():
                 self._place_wire(wire)
+        if self.groups.frames:
+            self.groups.node_moved(item.node_id)
 
     # ------------------------------------------------------------ evaluation
 

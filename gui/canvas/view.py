@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from chainrule.core.graph import Edge
 from chainrule.core.ops import OPS
+from chainrule.core import groups as gm
 from chainrule.gui.canvas import clipboard, style
 from chainrule.gui.canvas.context_menu import build_menu
 from chainrule.gui.canvas.inline_rename import InlineRename
@@ -28,6 +29,7 @@ from chainrule.gui.canvas.gestures import FeedGesture, Gesture, MoveGesture, Pan
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.quick_add import QuickAddPopup
 from chainrule.gui.canvas.scene import GraphScene
+from chainrule.gui.canvas.group_items import FrameItem, GateItem
 from chainrule.gui.canvas.wire_item import WireItem
 from chainrule.gui.commands import AddNode, Connect, MoveNodes, insert_graph, remove_nodes
 from chainrule.gui.mime import OP_MIME
@@ -162,8 +164,12 @@ class CanvasView(QGraphicsView):
         return [i for i in self.graph_scene.selectedItems() if isinstance(i, NodeItem)]
 
     def selected_nodes(self) -> list[str]:
-        """Selected node ids, in the graph's order."""
+        """Selected node ids, in the graph's order; a selected group (its frame or its
+        gate) counts as its cards, so Delete, Copy and Duplicate take them."""
         chosen = {i.node_id for i in self.selected_node_items()}
+        for gid in self.graph_scene.groups.selected_groups():
+            if gid in self.document.graph.groups:
+                chosen.update(gm.members(self.document.graph, gid))
         return [n for n in self.document.graph.node_ids() if n in chosen]
 
     def selected_edges(self) -> list[Edge]:
@@ -544,8 +550,12 @@ class CanvasView(QGraphicsView):
     def mouseDoubleClickEvent(self, event) -> None:
         spos = self.mapToScene(event.position().toPoint())
         item = self.node_item_at(spos)
+        under = self.itemAt(event.position().toPoint())
+        if item is None and isinstance(under, (FrameItem, GateItem)):
+            super().mouseDoubleClickEvent(event)      # the group collapses or expands
+            return
         if event.button() == Qt.LeftButton and item is None and \
-                not isinstance(self.itemAt(event.position().toPoint()), WireItem):
+                not isinstance(under, WireItem):
             self.open_quick_add(spos)
             event.accept()
             return

@@ -58,3 +58,7 @@ def assert_same_graph(a: Graph, b: Graph) -> None:
     assert a.edge_extra == b.edge_extra
     assert a.output == b.output
     assert (a.title, a.description, a.extra) == (b.title, b.description, b.extra)
+    assert {gid: (g.label, sorted(g.nodes), g.parent, g.collapsed, g.pos, g.note, g.extra)
+            for gid, g in a.groups.items()} == \
+           {gid: (g.label, sorted(g.nodes), g.parent, g.collapsed, g.pos, g.note, g.extra)
+            for gid, g in b.groups.items()}

@@ -25,7 +25,7 @@ LR = {"01-neuron.cgraph": 0.5, "02-neuron-gates.cgraph": 0.5, "05-two-layer.cgra
       "16-causal-attention.cgraph": 0.2, "17-logistic-bce.cgraph": 0.2,
       "18-your-backward-pass.cgraph": 0.5, "19-missing-path.cgraph": 0.05,
       "20-bias-not-summed.cgraph": 0.2,
-      "22-moons-adam.cgraph": 0.5, "23-optimizer-race.cgraph": 0.1,
+      "21-mlp-layers.cgraph": 0.2, "22-moons-adam.cgraph": 0.5, "23-optimizer-race.cgraph": 0.1,
       "24-neuron-surface.cgraph": 0.5}
 #: Demos trained on minibatches: each step sees other rows, so the loss of one step is
 #: not that of the next; their epochs' losses on the training rows must fall instead.

@@ -19,6 +19,7 @@ from chainrule.gui.mime import OP_MIME
 from chainrule.gui.document import Document
 
 from chainrule.resources import DEMOS
+from gui_events import drag, mouse, vp
 
 
 # ------------------------------------------------------------------ helpers
@@ -36,30 +37,6 @@ def make_view(qtbot, graph: Graph | None = None) -> CanvasView:
     doc.message.connect(messages.append)
     view.messages = messages
     return view
-
-
-def vp(view: CanvasView, scene_point: QPointF) -> QPoint:
-    return view.mapFromScene(scene_point)
-
-
-def mouse(view: CanvasView, kind, pos: QPoint, button=Qt.LeftButton, buttons=None,
-          modifiers=Qt.NoModifier) -> None:
-    if buttons is None:
-        buttons = Qt.NoButton if kind == QMouseEvent.Type.MouseButtonRelease else button
-    if kind == QMouseEvent.Type.MouseMove:
-        button = Qt.NoButton
-    viewport = view.viewport()
-    event = QMouseEvent(kind, QPointF(pos), QPointF(viewport.mapToGlobal(pos)), button,
-                        buttons, modifiers)
-    QApplication.sendEvent(viewport, event)
-
-
-def drag(view: CanvasView, start: QPoint, end: QPoint, button=Qt.LeftButton, steps: int = 6):
-    mouse(view, QMouseEvent.Type.MouseButtonPress, start, button)
-    for i in range(1, steps + 1):
-        p = start + (end - start) * (i / steps)
-        mouse(view, QMouseEvent.Type.MouseMove, p, button, buttons=button)
-    mouse(view, QMouseEvent.Type.MouseButtonRelease, end, button)
 
 
 def out_port(view, node_id) -> QPoint:

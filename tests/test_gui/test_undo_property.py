@@ -26,7 +26,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 from PySide6.QtCore import QCoreApplication, QEvent, QPointF
 
-from chainrule.core import fileformat, ops
+from chainrule.core import fileformat, groups as gm, ops
 from chainrule.core.errors import GraphError
 from chainrule.core.graph import MAX_ID_LENGTH, Edge, Graph
 from chainrule.core.program import parse_program
@@ -37,6 +37,7 @@ from chainrule.gui.commands import (Connect, Disconnect, MoveNodes, Rename, Repl
                                     SetNodeField, SetOutput, insert_graph, remove_nodes)
 from chainrule.gui.document import Document
 from chainrule.gui.files import DEMO_DIR
+from chainrule.gui.group_commands import MakeGroup, MakeGroups, SetGroupField, Ungroup
 from chainrule.gui.program_bar import _offset_beside
 
 GOLDEN = DEMO_DIR.parents[1] / "tests" / "golden"
@@ -53,7 +54,8 @@ def _long_ids() -> Graph:
 
 
 def _start_files() -> list[tuple[str, Graph]]:
-    files = [("v1-unknown-keys", fileformat.load(GOLDEN / "v1-unknown-keys.cgraph"))]
+    files = [("v1-unknown-keys", fileformat.load(GOLDEN / "v1-unknown-keys.cgraph")),
+             ("v1-groups", fileformat.load(GOLDEN / "v1-groups.cgraph"))]
     files += [(p.stem, fileformat.load(p)) for p in sorted(DEMO_DIR.glob("*.cgraph"))]
     files.append(("long-ids", _long_ids()))
     return files
@@ -72,10 +74,12 @@ VALUES = (0.5, -3.0, 2.0, [1.0, -2.0], [[1.0, 2.0], [3.0, 4.0]])
 
 KINDS = ("add", "add_from", "add_feeding", "connect", "disconnect", "rewire", "delete",
          "delete", "move", "value", "label", "trainable", "rename", "output", "copy_paste",
-         "paste_text", "duplicate", "replace", "beside", "undo", "redo")
+         "paste_text", "duplicate", "replace", "beside", "undo", "redo",
+         "group", "group", "ungroup", "collapse", "group_label", "group_note", "group_pos",
+         "group_by_layer")
 # The files with unknown keys and long ids start a quarter and an eighth of the sessions.
-STARTS = ["v1-unknown-keys"] * 4 + ["long-ids"] * 2 + \
-    sorted(name for name in START if name not in ("v1-unknown-keys", "long-ids"))
+STARTS = ["v1-unknown-keys"] * 4 + ["long-ids"] * 2 + ["v1-groups"] * 2 + \
+    sorted(name for name in START if name not in ("v1-unknown-keys", "long-ids", "v1-groups"))
 
 # An action is a kind and one number whose three 10-bit parts choose what it acts on
 # (one draw instead of three keeps the generation cheap).
@@ -103,8 +107,10 @@ def state(graph: Graph) -> tuple:
     nodes = [(n.id, n.op, n.label, _value(n.value), n.trainable, repr(n.attrs), n.pos,
               repr(n.extra)) for n in graph.nodes()]
     wires = sorted((tuple(e), repr(extra)) for e, extra in graph.edge_extra.items())
+    groups = [(g.id, g.label, list(g.nodes), g.parent, g.collapsed, g.pos, g.note,
+               repr(g.extra)) for g in graph.groups.values()]
     return (nodes, wires, graph.output, graph.title, graph.description, repr(graph.extra),
-            structure(graph))
+            structure(graph), groups)
 
 
 def step_order(graph: Graph) -> tuple:
@@ -247,10 +253,44 @@ def edit(doc: Document, kind: str, a: int, b: int, c: int) -> None:
         if was_empty:
             stack.push(SetOutput(doc, mapping[parsed.output]))
         stack.endMacro()
+    elif kind.startswith("group") or kind in ("ungroup", "collapse"):
+        group_edit(doc, kind, a, b, c)
     elif kind == "undo":
         stack.undo()
     elif kind == "redo":
         stack.redo()
+
+
+def group_edit(doc: Document, kind: str, a: int, b: int, c: int) -> None:
+    """A group operation as the Groups menu makes it (gui/group_tools.py)."""
+    graph = doc.graph
+    groups = list(graph.groups)
+    if kind == "group":
+        ids = graph.node_ids()
+        owner = gm.group_of(graph, _pick(ids, a))
+        nodes = [n for n in _subset(ids, b) if gm.group_of(graph, n) == owner] or \
+            [n for n in ids if gm.group_of(graph, n) == owner][:1]
+        beside = [g for g in groups if graph.groups[g].parent == owner]
+        adopt = _subset(beside, c, 2) if beside else []
+        doc.push(MakeGroup(doc, gm.Group(gm.new_group_id(graph), nodes, label=_pick(LABELS, c),
+                                         parent=owner, collapsed=bool(c % 2)), adopt))
+    elif kind == "group_by_layer":
+        made = gm.layer_groups(graph)
+        if made:
+            doc.push(MakeGroups(doc, made))
+    elif not groups:
+        return
+    elif kind == "ungroup":
+        doc.push(Ungroup(doc, _pick(groups, a)))
+    elif kind == "collapse":
+        gid = _pick(groups, a)
+        doc.push(SetGroupField(doc, gid, "collapsed", not graph.groups[gid].collapsed))
+    elif kind == "group_label":
+        doc.push(SetGroupField(doc, _pick(groups, a), "label", _pick(LABELS, b)))
+    elif kind == "group_note":
+        doc.push(SetGroupField(doc, _pick(groups, a), "note", _pick((None, "σ(1 − σ)"), b)))
+    elif kind == "group_pos":
+        doc.push(SetGroupField(doc, _pick(groups, a), "pos", (float(b), float(c % 600))))
 
 
 def _insert(doc: Document, source: Graph, offset, text: str) -> None:
