@@ -97,9 +97,23 @@ def backward(out):
     out.backward(torch.ones_like(out))
 '''
 
+_TANGENTS = '''
+def tangents(p):
+    """Forward mode (torch.autograd.forward_ad): every node's tangent along SEEDS, the
+    leaves not seeded moving with tangent 0, as `chainrule eval --tangent` does."""
+    global wires
+    wires = None
+    with fwAD.dual_level():
+        model(**{k: fwAD.make_dual(t.detach(), SEEDS.get(k, torch.zeros_like(t)))
+                 for k, t in p.items()})
+        found = {n: fwAD.unpack_dual(t).tangent for n, t in values.items()}
+        return {n: torch.zeros_like(values[n]) if t is None else t.clone()
+                for n, t in found.items()}
+'''
+
 _RESERVED = {"torch", "F", "json", "warnings", "values", "wires", "wire", "result", "main",
              "model", "example_inputs", "backward", "OUTPUT", "OPS", "REACHES", "EDGES", "_json",
-             "_grad", "_leaf"}
+             "_grad", "_leaf", "fwAD", "SEEDS", "tangents"}
 
 
 @dataclass
@@ -123,9 +137,11 @@ def _tensor(value: Any, trainable: bool) -> str:
     return f"torch.tensor({data}, dtype=torch.float64{grad})"
 
 
-def torch_program(graph: Graph, evaluation: Evaluation | None = None) -> TorchProgram:
+def torch_program(graph: Graph, evaluation: Evaluation | None = None,
+                  tangents: dict[str, Any] | None = None) -> TorchProgram:
     """The graph as the parts of a PyTorch program.  The graph must evaluate with no
-    problems and have an output; otherwise :class:`EvaluationError`."""
+    problems and have an output; otherwise :class:`EvaluationError`.  ``tangents``
+    (leaf id → seed): forward mode too, through ``torch.autograd.forward_ad``."""
     plan = evaluated(graph, evaluation).plan
     order = plan.order
     helpers: dict[str, str] = {}
@@ -167,7 +183,17 @@ def torch_program(graph: Graph, evaluation: Evaluation | None = None) -> TorchPr
     ]
     sources = [helpers[h].strip("\n") for h in helpers if h in used]
     sources += [_WIRE.strip("\n"), _RESULT.strip("\n")]
-    setup = "\n".join([_PRELUDE.strip("\n"), *constants]) + "\n\n\n" + "\n\n\n".join(sources)
+    prelude = _PRELUDE.strip("\n")
+    if tangents is not None:
+        prelude = prelude.replace("import torch.nn.functional as F",
+                                  "import torch.autograd.forward_ad as fwAD\n"
+                                  "import torch.nn.functional as F")
+        seeds = ", ".join(f"{_str(var[n])}: {_tensor(np.asarray(t, dtype=float), False)}"
+                          for n, t in tangents.items())
+        constants += ["# Forward mode: the seeded tangents (dx/dt) by the leaves' names.",
+                      "SEEDS = {" + seeds + "}"]
+        sources.append(_TANGENTS.strip("\n"))
+    setup = "\n".join([prelude, *constants]) + "\n\n\n" + "\n\n\n".join(sources)
     keep = ("values.update({" + ", ".join(f"{_str(n.id)}: {var[n.id]}" for n in graph.nodes())
             + "})")
     return TorchProgram(graph.title or "A Chainrule graph", graph.description or "", setup,
@@ -179,12 +205,15 @@ def _leaf_dict(p: TorchProgram) -> str:
     return "{" + ", ".join(f"{_str(v)}: {v}" for v in p.leaf_names.values()) + "}"
 
 
-def export_torch(graph: Graph, evaluation: Evaluation | None = None) -> str:
+def export_torch(graph: Graph, evaluation: Evaluation | None = None,
+                 tangents: dict[str, Any] | None = None) -> str:
     """The graph as a runnable PyTorch script (text).
 
     ``model(...)`` is the forward pass, a function of the leaves that
-    ``chainrule import FILE:model`` reads back; ``example_inputs()`` gives them."""
-    p = torch_program(graph, evaluation)
+    ``chainrule import FILE:model`` reads back; ``example_inputs()`` gives them.
+    With ``tangents`` (leaf id → seed) the script also runs forward mode and prints
+    every node's ``tangent``, as ``chainrule eval FILE --json --tangent ...``."""
+    p = torch_program(graph, evaluation, tangents)
     title = p.title.replace("\\", "\\\\").replace('"', '\\"')
     args = ", ".join(p.leaf_names.values())
     body: list[str] = []
@@ -224,7 +253,10 @@ def export_torch(graph: Graph, evaluation: Evaluation | None = None) -> str:
         "    wires = {}",
         "    out = model(**p)",
         "    backward(out)",
-        "    print(json.dumps(result(values), indent=2, allow_nan=False))",
+        "    printed = result(values)",
+        *(["    for n, t in tangents(example_inputs()).items():   # forward mode",
+           "        printed[\"nodes\"][n][\"tangent\"] = _json(t)"] if tangents is not None else []),
+        "    print(json.dumps(printed, indent=2, allow_nan=False))",
         "", "",
         'if __name__ == "__main__":',
         "    main()",

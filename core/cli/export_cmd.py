@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "wire with the chain rule in a comment, and a main that prints every value and\n"
         "gradient as the JSON of 'chainrule eval FILE --json'. With --tangent the\n"
         "numpy script also runs forward mode (one line per node, the tangent rule in the\n"
-        "comment) and prints each node's tangent, as 'chainrule eval --tangent'.\n\n"
+        "comment) and prints each node's tangent, as 'chainrule eval --tangent'; the\n"
+        "PyTorch script does it with torch.autograd.forward_ad.\n\n"
         "--torch writes the same graph as a PyTorch program in float64: the leaves as\n"
         "tensors (trainable ones with requires_grad), one line per node with the op's\n"
         "PyTorch function, backward(), and the same JSON printed. --notebook writes it\n"
@@ -54,19 +55,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --tikz: the labels as they stand at step K")
     parser.add_argument("--tangent", action="append", default=[], dest="tangents",
                         metavar="ID=VALUE",
-                        help="with the numpy script: forward mode too, seeding a tangent on "
-                             "an input or const node (repeatable), as eval --tangent")
+                        help="with the numpy or PyTorch script: forward mode too, seeding a "
+                             "tangent on an input or const node (repeatable), as eval "
+                             "--tangent (PyTorch: torch.autograd.forward_ad)")
     parser.set_defaults(kind="numpy")
 
 
 def _text(args: argparse.Namespace, graph) -> str:
     if args.step is not None and args.kind != "tikz":
         raise UsageError("--step goes with --tikz")
-    if args.tangents and args.kind != "numpy":
-        raise UsageError("--tangent goes with the numpy script (the default)")
+    if args.tangents and args.kind not in ("numpy", "torch"):
+        raise UsageError("--tangent goes with the numpy or the PyTorch script")
+    seeds = tangent_seeds(graph, {}, args.tangents) if args.tangents else None
     if args.kind == "torch":
         from ..export_torch import export_torch
-        return export_torch(graph)
+        return export_torch(graph, tangents=seeds)
     if args.kind == "notebook":
         from ..export_torch import torch_notebook
         try:
@@ -78,7 +81,6 @@ def _text(args: argparse.Namespace, graph) -> str:
         from ..export_tikz import export_tikz
         return export_tikz(graph, step=args.step)
     from ..export_python import export_python
-    seeds = tangent_seeds(graph, {}, args.tangents) if args.tangents else None
     return export_python(graph, tangents=seeds)
 
 

@@ -108,3 +108,32 @@ def test_a_graph_that_cannot_be_evaluated_is_refused_in_one_line(tmp_path, capsy
     assert main(["export", str(bad), "--torch", "-o", str(tmp_path / "m.py")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "port x not connected" in err
+
+
+@pytest.mark.parametrize("name", ["01-neuron.cgraph", "09-tensor-mlp.cgraph",
+                                  "11-softmax-classifier.cgraph", "14-batchnorm-two-ways.cgraph",
+                                  "16-causal-attention.cgraph"])
+def test_the_pytorch_script_with_tangents_prints_eval_tangent(tmp_path, name, capsys):
+    """--tangent: the script runs torch.autograd.forward_ad and prints every node's
+    tangent as `chainrule eval --json --tangent` does (the leaves not seeded at 0)."""
+    pytest.importorskip("torch", reason=TORCH_REASON)
+    graph = load(DEMOS / name)
+    leaves = [n.id for n in graph.nodes() if n.op == "input" and n.id != "y"][:2]
+    seeds = [f"{leaves[0]}=1"] + ([f"{leaves[1]}=-0.5"] if len(leaves) > 1 else [])
+    flags = [a for s in seeds for a in ("--tangent", s)]
+    assert main(["eval", str(DEMOS / name), "--json", *flags]) == 0
+    want = json.loads(capsys.readouterr().out)
+    script = tmp_path / "model.py"
+    assert main(["export", str(DEMOS / name), "--torch", *flags, "-o", str(script)]) == 0
+    assert "fwAD.make_dual" in script.read_text()
+    got = run_script(script, tmp_path)
+    for node_id, entry in want["nodes"].items():
+        same(got["nodes"][node_id]["tangent"], entry["tangent"], f"/nodes/{node_id}/tangent",
+             rel=1e-12)
+
+
+def test_tangent_goes_with_a_python_script_only(tmp_path, capsys):
+    code = main(["export", str(DEMOS / "01-neuron.cgraph"), "--tikz", "--tangent", "x0=1",
+                 "-o", str(tmp_path / "c.tex")])
+    assert code == 2 and "--tangent goes with the numpy or the PyTorch script" in \
+        capsys.readouterr().err
