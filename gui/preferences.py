@@ -34,7 +34,7 @@ class PreferencesDialog(QDialog):
         self.autosave_spin = QSpinBox()
         self.autosave_spin.setObjectName("autosaveSpin")
         self.autosave_spin.setRange(*AUTOSAVE_RANGE)
-        self.autosave_spin.setSuffix(" s after the last edit")
+        self.autosave_spin.setSuffix(" s while editing goes on")
         self.autosave_spin.setValue(s.autosave_interval_s)
         self.presentation_spin = QSpinBox()
         self.presentation_spin.setObjectName("presentationSpin")

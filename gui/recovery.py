@@ -11,8 +11,10 @@ When it is written (always atomically, never the user's file):
   or the first after a pause) is written at once, at the end of that
   event-loop turn — so a ``kill -9`` a second after it loses nothing;
 * edits in a burst (each less than a second after the last: a slider drag,
-  typing) are gathered and written ``autosave_interval_s`` after the last of
-  them, and at least every :data:`MAX_WAIT_S` while the burst goes on;
+  typing) are gathered and written :data:`BURST_PAUSE_S` after the last of
+  them — so a ``kill -9`` a second after the end of a burst loses nothing
+  either — and, while the burst goes on, every ``autosave_interval_s`` (the
+  Preferences' autosave interval, at most :data:`MAX_WAIT_S`);
 * when the graph is clean again (saved, undone to the saved state, another file
   opened) or the window closes normally the file is removed.
 
@@ -41,6 +43,8 @@ from chainrule.core.errors import ChainruleError
 MAX_WAIT_S = 30.0
 #: An edit this long after the one before is not part of a burst: written at once.
 QUIET_S = 1.0
+#: A burst is written once the edits pause this long.
+BURST_PAUSE_S = 0.4
 FORMAT = "chainrule-recovery"
 PREFIX = "session-"
 
@@ -104,9 +108,9 @@ class Autosave(QObject):
         if quiet:
             self._idle.start(0)                 # a lone edit: written this turn
         else:
-            self._idle.start(int(self.interval_s() * 1000))
+            self._idle.start(int(BURST_PAUSE_S * 1000))
         if not self._cap.isActive():
-            self._cap.start()
+            self._cap.start(int(min(self.interval_s(), MAX_WAIT_S) * 1000))
 
     def write_now(self) -> None:
         """Write the recovery file now (if there is anything unsaved)."""

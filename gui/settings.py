@@ -105,7 +105,7 @@ class Settings:
 
     @property
     def autosave_interval_s(self) -> int:
-        """Seconds after the last edit before unsaved changes go to the recovery file."""
+        """How often unsaved changes go to the recovery file while edits come without a pause."""
         return self._int("files/autosave_interval_s", DEFAULT_AUTOSAVE_S, AUTOSAVE_RANGE)
 
     @autosave_interval_s.setter

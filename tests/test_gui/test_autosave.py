@@ -42,12 +42,26 @@ def test_a_burst_is_written_after_its_last_edit_and_at_least_every_max_wait(wind
     autosave = window.autosave
     edit(window, 1.0)
     qtbot.waitUntil(autosave.path.exists, timeout=2000)  # the first edit: at once
-    autosave._cap.setInterval(300)                     # MAX_WAIT_S, shortened for the test
     for value in (2.0, 3.0, 4.0):
         edit(window, value, node="x0")
     assert fileformat.loads(recovered(window)["graph"]).node("x0").value != 4.0
+    # written once the burst pauses: a kill a second after its last edit loses nothing
     qtbot.waitUntil(lambda: fileformat.loads(recovered(window)["graph"])
-                    .node("x0").value == 4.0, timeout=3000)
+                    .node("x0").value == 4.0, timeout=int(recovery.BURST_PAUSE_S * 1000) + 500)
+
+
+def test_a_burst_that_goes_on_is_written_every_interval(window, qtbot):
+    window.settings.autosave_interval_s = 1
+    autosave = window.autosave
+    edit(window, 1.0)
+    qtbot.waitUntil(autosave.path.exists, timeout=2000)
+    value = 2.0
+    for _ in range(16):                                 # a drag: an edit every 0.1 s
+        edit(window, value, node="x0")
+        qtbot.wait(100)
+        value += 1.0
+    # the burst never paused, yet what it had reached a second in is on disk
+    assert fileformat.loads(recovered(window)["graph"]).node("x0").value >= 8.0
 
 
 def test_a_clean_close_removes_it_and_left_behind_skips_live_windows(make_window, qtbot):
