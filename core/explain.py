@@ -319,9 +319,23 @@ def step_page(stepper, digits: int = 4,
     n_fwd, total, k = len(stepper.forward), stepper.total, stepper.position
     output = stepper.evaluation.output
     out = _name(graph, output) if output in graph else "the output"
+    # collapsed groups are one step each pass: the schedule counts stops
+    stops = stepper.stops() if getattr(stepper, "gates", None) else None
+    if stops is not None and len(stops) == total:
+        stops = None
+    n_bwd = stepper.n_backward
+    if stops is not None:
+        k_shown, total = stepper.stop_number(k), len(stops)
+        n_fwd_stops, n_bwd = stepper.stop_count()
     if k == 0:
-        lines = [f"forward pass: {n_fwd} nodes, each once its inputs have values",
-                 f"backward pass: {stepper.n_backward} nodes, from {out} back to the inputs"]
+        inside = "" if stops is None else \
+            f" (a collapsed group is one step; {n_fwd} nodes inside)"
+        inside_b = "" if stops is None else f" ({stepper.n_backward} nodes inside)"
+        lines = [f"forward pass: {n_fwd if stops is None else n_fwd_stops} "
+                 f"{'nodes' if stops is None else 'steps'}, each once its inputs have "
+                 f"values{inside}",
+                 f"backward pass: {n_bwd} {'nodes' if stops is None else 'steps'}, "
+                 f"from {out} back to the inputs{inside_b}"]
         note = (f"The backward pass cannot run: {stepper.error}." if stepper.error else
                 "Press → for the first step, End for all of them, Space to play."
                 if interactive else "")
@@ -333,15 +347,17 @@ def step_page(stepper, digits: int = 4,
     if isinstance(step, ForwardStep):
         explanation, kind = (forward_text(step, graph, digits) if gate is None else
                              gate_forward_text(graph, stepper.evaluation, gate, digits)), "forward"
-        phase = f"forward pass, node {k} of {n_fwd}"
+        phase = (f"forward pass, node {k} of {n_fwd}" if stops is None else
+                 f"forward pass, step {k_shown} of {n_fwd_stops}")
     else:
         explanation, kind = (backward_text(step, graph, stepper.evaluation, digits)
                              if gate is None else
                              gate_backward_text(graph, stepper.evaluation, gate, digits)), \
             "backward"
-        phase = f"backward pass, node {k - n_fwd} of {stepper.n_backward}"
+        phase = (f"backward pass, node {k - n_fwd} of {n_bwd}" if stops is None else
+                 f"backward pass, step {k_shown - n_fwd_stops} of {n_bwd}")
     hint = ""
-    if k == total:
+    if k == stepper.total:
         hint = "Done: every wire now shows the same numbers as the full pass."
         if interactive:
             hint += " Click a node or a wire to read its chain rule; Home starts again."
@@ -351,4 +367,5 @@ def step_page(stepper, digits: int = 4,
                 f"Next: the backward pass starts at {out} with ∂{out}/∂{out} = 1."
                 if stepper.n_backward else
                 f"Forward pass complete. The backward pass cannot run: {stepper.error}.")
-    return explanation, f"Step {k} of {total} · {phase}", hint, kind
+    shown = k if stops is None else k_shown
+    return explanation, f"Step {shown} of {total} · {phase}", hint, kind

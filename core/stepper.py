@@ -8,6 +8,7 @@ shows exactly the same labels and states each time.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -178,6 +179,18 @@ class Stepper:
         stops = self.stops()
         n = len(self.forward)
         return sum(k <= n for k in stops), sum(k > n for k in stops)
+
+    def stop_number(self, position: int | None = None) -> int:
+        """How many stops lie at or before ``position`` (default: here): the scrubber's
+        value, a collapsed group counting once."""
+        k = self.position if position is None else position
+        return bisect_right(self.stops(), k)
+
+    def stop_position(self, number: int) -> int:
+        """The position of stop ``number`` (0: the start): where the scrubber's value goes."""
+        stops = self.stops()
+        number = max(0, min(number, len(stops)))
+        return stops[number - 1] if number else 0
 
     def step_over(self) -> bool:
         """On to the next stop: a collapsed group's steps all at once; False at the end."""

@@ -204,7 +204,8 @@ class ChainPanel(QWidget):
                 return self._with_updates(node_text(evaluation, graph, self.selected_node, d),
                                           evaluation, [self.selected_node]), header
             return edge_text(evaluation, graph, self.selected_edge, d), header
-        header = f"So far (step {stepper.position} of {stepper.total})"
+        stops = stepper.stops()           # a collapsed group is one step
+        header = f"So far (step {stepper.stop_number()} of {len(stops)})"
         shown = stepper.steps[:stepper.position]
         if self.selected_node is not None:
             return self._node_so_far(self.selected_node, shown), header

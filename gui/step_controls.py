@@ -12,6 +12,8 @@ why nothing happened instead.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QSlider, QStyle, QToolBar
@@ -178,7 +180,7 @@ class StepControls(QObject):
             return
         if not self.controller.active and value == 0:
             return
-        self.controller.jump(value)
+        self.controller.jump_to_stop(value)
 
     def _playing_changed(self, playing: bool) -> None:
         play = self.actions["play"]
@@ -199,19 +201,19 @@ class StepControls(QObject):
         a["step_backward"].setEnabled(has_nodes and backward > 0 and k < total)
         a["step_leave"].setEnabled(c.active)
         self._playing_changed(c.playing)
+        stops = c.stops()
+        done = bisect_right(stops, k)        # the scrubber moves over the stops
         self._updating = True
         try:
-            self.scrubber.setMaximum(total)
-            self.scrubber.setValue(k)
+            self.scrubber.setMaximum(len(stops))
+            self.scrubber.setValue(done)
             self.scrubber.setEnabled(total > 0)
         finally:
             self._updating = False
-        stops = c.stops()
         if len(stops) == total:
             self.position_label.setText(f"step {k} of {total}" if c.active else
                                         f"live · {total} steps")
         else:                        # collapsed groups: one step each, as → takes them
-            done = sum(1 for j in stops if j <= k)
             self.position_label.setText(f"step {done} of {len(stops)} ({k}/{total} inside)"
                                         if c.active else
                                         f"live · {len(stops)} steps ({total} inside)")

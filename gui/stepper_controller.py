@@ -213,10 +213,15 @@ class StepperController(QObject):
         """Show the first ``k`` steps (the scrubber)."""
         return self._move(lambda s: k)
 
+    def jump_to_stop(self, number: int) -> bool:
+        """Show the steps up to stop ``number`` (the scrubber: a collapsed group's
+        steps are one stop, as → takes them)."""
+        return self._move(lambda s: s.stop_position(number))
+
     def _groups_changed(self) -> None:
         if self.stepper is not None:
             self.stepper.set_gates(gm.hidden_by(self.document.graph))
-            self.changed.emit()
+        self.changed.emit()              # live too: the scrubber counts the stops
 
     def leave(self) -> None:
         """End the step-through: live labels again."""
