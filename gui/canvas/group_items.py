@@ -30,6 +30,8 @@ GATE_W = 128.0
 PORT_GAP = 26.0
 FRAME_COLOR = QColor("#6d4fc2")
 GATE_BACK = QColor("#f1ecff")
+#: A gate with more ports than this gets its wires' labels in the middle (no search).
+CROWDED_PORTS = 16
 
 
 class FrameItem(QGraphicsItem):
@@ -386,6 +388,16 @@ class GroupLayer:
             return None
         gate = self.gates[gid]
         return gate.mapToScene(gate.input_port_pos(edge.src))
+
+    def crowded(self, start, end, edge) -> bool:
+        """Whether a wire ends on the port of a gate with many ports (a collapsed layer):
+        its wires all meet there, so looking for a free spot for each label would ask
+        the scene about the whole fan, once per wire (quadratic); they keep the middle."""
+        for anchor, node_id in ((start, edge.src), (end, edge.dst)):
+            gate = self.gates.get(self.hidden.get(node_id)) if anchor is not None else None
+            if gate is not None and len(gate.inputs) + len(gate.outputs) > CROWDED_PORTS:
+                return True
+        return False
 
     def item_of(self, node_id: str):
         """The item showing ``node_id``: its card, or the gate hiding it."""

@@ -205,7 +205,7 @@ class GraphScene(QGraphicsScene):
             # wires into different ports of one card take lanes a little apart
             lane += routing.LANE_GAP * edge.port * (1 if lane > p0.y() else -1)
         wire.set_ends(p0, p1, lane)
-        if lane is None and self._single(edge):
+        if lane is None and self._single(edge) and not groups.crowded(start, end, edge):
             wire.set_label_position(self._free_t(wire))
 
     def _single(self, edge: Edge) -> bool:
