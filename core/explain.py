@@ -329,8 +329,8 @@ def step_page(stepper, digits: int = 4,
         n_fwd_stops, n_bwd = stepper.stop_count()
     if k == 0:
         inside = "" if stops is None else \
-            f" (a collapsed group is one step; {n_fwd} nodes inside)"
-        inside_b = "" if stops is None else f" ({stepper.n_backward} nodes inside)"
+            f" (a collapsed group is one step; {n_fwd} nodes in all)"
+        inside_b = "" if stops is None else f" ({stepper.n_backward} nodes in all)"
         lines = [f"forward pass: {n_fwd if stops is None else n_fwd_stops} "
                  f"{'nodes' if stops is None else 'steps'}, each once its inputs have "
                  f"values{inside}",
