@@ -497,15 +497,15 @@ class _LiveView:
                     data.states, data.waiting_for, _emphasis(current), self.current,
                     self.updating)
 def step_nodes(evaluation: Evaluation,
-               update: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+               update: tuple[str, ...] = ()) -> list[tuple[str, str | None]]:
     """(phase, node) of every step a step-through of ``evaluation`` takes, in order
-    (``update``: the Update step's parameters, its node is "")."""
+    (``update``: the Update step's parameters; its node is None, as the step's)."""
     plan = evaluation.plan
     nodes = [("forward", n) for n, v in zip(plan.order, evaluation.values) if v is not None]
     if evaluation.error is None:
         nodes += [("backward", plan.order[e.node]) for e in plan.backward_steps]
         if update:
-            nodes.append(("update", ""))
+            nodes.append(("update", None))
     return nodes
 
 

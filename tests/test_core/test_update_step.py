@@ -42,7 +42,7 @@ def test_a_graph_with_parameters_gets_one_more_step_after_the_backward_pass():
     s.back()
     assert s.phase == "backward" and isinstance(s.current, BackwardStep)
     s.step()
-    assert s.stops()[-1] == s.total and s.step_nodes()[-1] == ("update", "")
+    assert s.stops()[-1] == s.total and s.step_nodes()[-1] == ("update", None)
 
 
 def test_without_trainable_inputs_or_without_asking_nothing_changes():
