@@ -518,6 +518,11 @@ class TrainPanel(QWidget):
         if run is None:
             self._chunk_timer.stop()
             return
+        if time.perf_counter() - self._display_at >= DISPLAY_SPACING:
+            # A part of the views is due: it gets this turn of the event loop to itself,
+            # so a key press never waits for training and a redraw back to back.
+            self._display_part()
+            return
         trainer = self.trainer
         deadline = time.perf_counter() + CHUNK_SECONDS
         left = run["n"] - run["done"]
@@ -535,8 +540,6 @@ class TrainPanel(QWidget):
             self._finish(f"Training stopped: {error}.")
         elif run["done"] >= run["n"]:
             self._finish(None)
-        elif time.perf_counter() - self._display_at >= DISPLAY_SPACING:
-            self._display_part()
 
     def _display_part(self) -> None:
         """Refresh the next part of the views (canvas, plots, pictures), in turn."""
