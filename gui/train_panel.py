@@ -35,8 +35,9 @@ speed never waits for the plot.  During a run the views are refreshed in
 turns, one part per turn of the event loop and at most every
 :data:`DISPLAY_SPACING` seconds: the canvas (values announced, labels, the
 optimizer's badges), then the loss plots, then the pictures (``frame``: the
-decision regions).  No turn pays for a whole repaint, so a key press waits
-for at most one chunk and one part, and most of the time goes to training.
+decision regions).  A part that is due gets a turn of its own (no training
+in it), so no turn pays for a whole repaint nor for a chunk and a part back to
+back: a key press waits for one of them, and most of the time goes to training.
 """
 from __future__ import annotations
 
