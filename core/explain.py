@@ -21,7 +21,7 @@ from . import ops
 from .engine import BackwardStep, Evaluation
 from .formatting import format_shape, format_value
 from .graph import Edge, Graph
-from .stepper import ForwardStep
+from .stepper import ForwardStep, UpdateStep
 
 MINUS = "−"
 #: The prefixes that say what kind a line is ("local  ∂q/∂x = 1"), and their names.
@@ -308,12 +308,13 @@ def edge_text(evaluation: Evaluation, graph: Graph, edge: Edge, digits: int = 4)
     return result
 
 
-def step_page(stepper, digits: int = 4,
-              interactive: bool = True) -> tuple[Explanation, str, str, str]:
+def step_page(stepper, digits: int = 4, interactive: bool = True,
+              optimizer=None) -> tuple[Explanation, str, str, str]:
     """(explanation, header, hint, kind) of the step ``stepper`` stands at.
 
     Shared with the exported frames (``interactive=False`` leaves out what
-    only makes sense with a keyboard and a mouse).
+    only makes sense with a keyboard and a mouse).  ``optimizer`` writes the
+    Update step (default: plain SGD).
     """
     graph = stepper.graph
     n_fwd, total, k = len(stepper.forward), stepper.total, stepper.position
@@ -344,7 +345,13 @@ def step_page(stepper, digits: int = 4,
     gate = stepper.gate_at() if getattr(stepper, "gates", None) else None
     if gate is not None:                 # a collapsed group's one step: the gate's page
         from .group_chain import gate_backward_text, gate_forward_text   # (imports this)
-    if isinstance(step, ForwardStep):
+    n_update = getattr(stepper, "n_update", 0)
+    if isinstance(step, UpdateStep):
+        from .update_text import update_step_text          # (imports this module)
+        explanation = update_step_text(graph, stepper.evaluation, step.params, optimizer,
+                                       digits)
+        kind, phase = "update", "update step"
+    elif isinstance(step, ForwardStep):
         explanation, kind = (forward_text(step, graph, digits) if gate is None else
                              gate_forward_text(graph, stepper.evaluation, gate, digits)), "forward"
         phase = (f"forward pass, node {k} of {n_fwd}" if stops is None else
@@ -359,8 +366,13 @@ def step_page(stepper, digits: int = 4,
     hint = ""
     if k == stepper.total:
         hint = "Done: every wire now shows the same numbers as the full pass."
+        if n_update:
+            hint += " The parameters keep their values until a training step moves them."
         if interactive:
             hint += " Click a node or a wire to read its chain rule; Home starts again."
+    elif n_update and k == total - n_update:
+        hint = ("Backward pass complete: every parameter has its gradient. "
+                "Next: the Update step, what one training step does with them.")
     elif k == n_fwd:
         value = stepper.evaluation.value(output) if output is not None else None
         hint = (f"Forward pass complete: {out} = {format_value(value, digits, minus=MINUS)}. "

@@ -5,6 +5,11 @@ The backward steps come from the engine's own generator
 lazily as the learner steps.  Stepping back only moves the position: what is
 shown is always derived from ``steps[:position]``, so going back and forth
 shows exactly the same labels and states each time.
+
+With ``update=True`` (the window's step-through) a graph with trainable inputs
+gets one more step after the backward pass, the **Update** step
+(:class:`UpdateStep`): what one optimizer step would do to every parameter.  It
+shows the rule with numbers and highlights the parameters; it changes nothing.
 """
 from __future__ import annotations
 
@@ -48,6 +53,26 @@ class ForwardStep:
     seeded: bool = False
 
 
+@dataclass(frozen=True)
+class UpdateStep:
+    """After the backward pass: the optimizer's rule for every parameter, with this
+    step's numbers.  It only shows what a training step would do (``node`` is None:
+    no one node is computed)."""
+
+    params: tuple[str, ...]
+    node: None = None
+
+
+def update_params(graph: Graph, evaluation: Evaluation | None) -> tuple[str, ...]:
+    """The parameters an Update step shows: the trainable inputs, once the backward
+    pass can run and has steps; () means the step-through has no Update step."""
+    if evaluation is None or evaluation.error is not None or \
+            not evaluation.plan.backward_steps:
+        return ()
+    from .training import parameters
+    return tuple(parameters(graph))
+
+
 @dataclass
 class View:
     """What the canvas shows after some steps: labels, states, emphasis."""
@@ -60,6 +85,8 @@ class View:
     waiting_for: dict[str, list[str]] = field(default_factory=dict)
     emphasized: list[Edge] = field(default_factory=list)
     current: str | None = None
+    #: the Update step: the parameters it moves (drawn as current)
+    updating: tuple[str, ...] = ()
 
 
 class Stepper:
@@ -67,9 +94,10 @@ class Stepper:
     (an editor makes a new Stepper after every edit)."""
 
     def __init__(self, graph: Graph, evaluator: Evaluator | None = None,
-                 seeds: dict | None = None):
+                 seeds: dict | None = None, update: bool = False):
         """``seeds`` (leaf id → tangent): forward mode too, each forward step then
-        also carries its tangent (:mod:`chainrule.core.forward_mode`)."""
+        also carries its tangent (:mod:`chainrule.core.forward_mode`).  ``update``:
+        an Update step after the backward pass when there are trainable inputs."""
         self.graph = graph
         evaluator = evaluator or Evaluator(graph)
         self.evaluation: Evaluation = evaluator.forward()
@@ -96,6 +124,9 @@ class Stepper:
         if self.error is None:
             self._backward = backward_steps(self.evaluation, graph)
             self.n_backward = len(plan.backward_steps)
+        #: the Update step's parameters (() : no Update step)
+        self.update_params = update_params(graph, self.evaluation) if update else ()
+        self.n_update = 1 if self.update_params else 0
         self.steps: list[ForwardStep | BackwardStep] = list(self.forward)
         self.position = 0
         self._view_at: tuple[int, View] | None = None
@@ -114,7 +145,7 @@ class Stepper:
 
     @property
     def total(self) -> int:
-        return len(self.forward) + self.n_backward
+        return len(self.forward) + self.n_backward + self.n_update
 
     def _pull(self, k: int) -> None:
         while len(self.steps) < k and self._backward is not None:
@@ -122,6 +153,8 @@ class Stepper:
                 self.steps.append(next(self._backward))
             except StopIteration:
                 self._backward = None
+                if self.n_update:
+                    self.steps.append(UpdateStep(self.update_params))
 
     def jump(self, k: int) -> None:
         """Show the first ``k`` steps (0 = reset, ``total`` = everything)."""
@@ -140,7 +173,7 @@ class Stepper:
 
     def step_nodes(self) -> list[tuple[str, str]]:
         """(phase, node) of every step, in the engine's order, without running it."""
-        return step_nodes(self.evaluation)
+        return step_nodes(self.evaluation, self.update_params)
 
     def set_gates(self, gates: dict[str, str]) -> None:
         """The collapsed groups changed (the position stays)."""
@@ -245,7 +278,9 @@ class Stepper:
             return "start"
         if self.position >= self.total:
             return "done"
-        return "forward" if self.position <= len(self.forward) else "backward"
+        if self.position <= len(self.forward):
+            return "forward"
+        return "backward" if self.position <= len(self.forward) + self.n_backward else "update"
 
     # ------------------------------------------------------------- views
 
@@ -298,7 +333,7 @@ class Stepper:
                 view.node_values[step.node] = step.value
                 for edge in self.graph.out_edges(step.node):
                     view.edge_values[edge] = step.value
-            else:
+            elif isinstance(step, BackwardStep):
                 processed.add(step.node)
                 view.node_grads[step.node] = step.grad
                 for edge, grad in step.incoming:
@@ -306,11 +341,12 @@ class Stepper:
         current = self.current
         view.current = current.node if current else None
         view.emphasized = _emphasis(current)
+        view.updating = current.params if isinstance(current, UpdateStep) else ()
         backward = self.position > len(self.forward)
         plan = self.evaluation.plan
         reaching = {n for n, r in zip(plan.order, plan.reaching) if r}
         for node_id in self.graph.node_ids():
-            if node_id == view.current:
+            if node_id == view.current or node_id in view.updating:
                 state = CURRENT
             elif not backward:
                 if node_id in computed:
@@ -365,6 +401,7 @@ class _LiveView:
         self.grad_bad: dict[str, str] = {}
         self.data = View()
         self.current: str | None = None
+        self.updating: tuple[str, ...] = ()
         self.log: list[str] = []            # nodes whose state changed, in order
         self.epoch = 0                      # bumps when every state changed
         self._refresh_all()
@@ -373,7 +410,7 @@ class _LiveView:
     def _refresh(self, node_id: str) -> None:
         view = self.data
         waiting = None
-        if node_id == self.current:
+        if node_id == self.current or node_id in self.updating:
             state = CURRENT
         elif self.position <= self.n_forward:
             if node_id in self.computed:
@@ -415,6 +452,8 @@ class _LiveView:
         """Add (``forward``) or remove one step's numbers; the nodes to re-derive."""
         view = self.data
         node_id = step.node
+        if isinstance(step, UpdateStep):
+            return list(step.params)          # no number: only their highlight changes
         if isinstance(step, ForwardStep):
             outs = self.out_edges[node_id]
             if forward:
@@ -456,6 +495,7 @@ class _LiveView:
             touched += self._apply(steps[self.position], False)
         current = steps[k - 1] if k else None
         self.current = current.node if current else None
+        self.updating = current.params if isinstance(current, UpdateStep) else ()
         if (self.position > self.n_forward) != was_backward:
             self._refresh_all()
         else:
@@ -467,13 +507,18 @@ class _LiveView:
         # A new View per position: its own current and emphasis, the shared dicts.
         data = self.data
         return View(data.node_values, data.edge_values, data.node_grads, data.edge_grads,
-                    data.states, data.waiting_for, _emphasis(current), self.current)
-def step_nodes(evaluation: Evaluation) -> list[tuple[str, str]]:
-    """(phase, node) of every step a step-through of ``evaluation`` takes, in order."""
+                    data.states, data.waiting_for, _emphasis(current), self.current,
+                    self.updating)
+def step_nodes(evaluation: Evaluation,
+               update: tuple[str, ...] = ()) -> list[tuple[str, str | None]]:
+    """(phase, node) of every step a step-through of ``evaluation`` takes, in order
+    (``update``: the Update step's parameters; its node is None, as the step's)."""
     plan = evaluation.plan
     nodes = [("forward", n) for n, v in zip(plan.order, evaluation.values) if v is not None]
     if evaluation.error is None:
         nodes += [("backward", plan.order[e.node]) for e in plan.backward_steps]
+        if update:
+            nodes.append(("update", None))
     return nodes
 
 

@@ -134,3 +134,30 @@ def badge(opt: Optimizer, pid: str) -> str:
     pairs = state_summary(opt, pid, 2)
     keep = {"velocity v": "v", "square average s": "s", "m": "m", "v": "v"}
     return " ".join(f"{keep[k]} {text.split(',')[0]}" for k, text in pairs if k in keep)
+
+
+def update_lines(updates: list[Explanation]) -> tuple[list[str], str]:
+    """Several parameters' updates as one page's lines (each under its title, tagged
+    "update") and the note of the first."""
+    lines: list[str] = []
+    for u in updates:
+        lines.append(u.title)
+        lines += ["update  " + line for line in u.lines]
+    return lines, next((u.note for u in updates if u.note), "")
+
+
+def update_step_text(graph, evaluation, params, opt: Optimizer | None = None,
+                     digits: int = 4) -> Explanation:
+    """The step-through's Update step: every parameter in ``params`` moved by ``opt``
+    (default plain SGD) with the gradients of ``evaluation``; nothing is changed."""
+    from .explain import _name
+    from .optimizers import SGD
+    opt = opt if opt is not None else SGD()
+    updates = [update_text(opt, p, graph.node(p).value, evaluation.grad(p), digits,
+                           name=_name(graph, p)) for p in params]
+    lines, note = update_lines(updates)
+    lines.insert(0, f"the optimizer ({NAMES.get(opt.name, opt.name)}, learning rate "
+                    f"{_n(opt.lr, digits)}) moves each parameter against its gradient")
+    note = " ".join(t for t in (note, "This is what one training step would do; "
+                                      "the graph is not changed.") if t)
+    return Explanation("Update step", lines, note)

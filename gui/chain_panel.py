@@ -11,11 +11,11 @@ from the back of a classroom:
   complete, everything done);
 * otherwise → how to start.
 
-After the backward pass (the step-through's last page, or a selected
-parameter after a full pass) the page gains the **Update** step: the
-optimizer's rule for each parameter with this step's numbers, from
-``update_provider`` (set by the Train panel's optimizer view; None: no
-Update step).
+When the graph has trainable inputs the step-through ends with the **Update**
+step: the optimizer's rule for every parameter with this step's numbers, the
+optimizer from ``optimizer_provider`` (the Train panel's; None: plain SGD).  A
+selected parameter after a full pass shows its own update the same way, from
+``update_provider`` (set by the Train panel's optimizer view; None: none).
 
 Layout: the title in a large sans-serif, the equations in a monospaced face
 (columns of ``=`` line up, ``∂`` and ``·`` stay distinct), the kind of each
@@ -41,6 +41,7 @@ from chainrule.core.explain import (MINUS, Explanation, backward_text, edge_text
 from chainrule.core.formatting import format_value
 from chainrule.core.graph import Edge
 from chainrule.core.stepper import ForwardStep
+from chainrule.core.update_text import update_lines
 from chainrule.gui import theme
 
 MONO = "'DejaVu Sans Mono', 'Cascadia Mono', Consolas, Menlo, 'Noto Sans Mono', monospace"
@@ -95,6 +96,8 @@ class ChainPanel(QWidget):
         self._html = ""
         #: (evaluation, node ids, digits) → Explanations of the next update, or None.
         self.update_provider = None
+        #: () → the optimizer the Update step writes (None: plain SGD).
+        self.optimizer_provider = None
         self.refresh()
 
     # ------------------------------------------------------------ inputs
@@ -180,10 +183,6 @@ class ChainPanel(QWidget):
             kind = "item"
         elif self.controller.active:
             explanation, header, hint, kind = self._step()
-            stepper = self.controller.stepper
-            if stepper is not None and stepper.total and stepper.position == stepper.total:
-                explanation = self._with_updates(explanation, stepper.evaluation,
-                                                 graph.node_ids())
         else:
             explanation = self._intro()
         self.explanation = explanation
@@ -218,12 +217,10 @@ class ChainPanel(QWidget):
         updates = self.update_provider(evaluation, ids, self.digits)
         if not updates:
             return explanation
+        more, note = update_lines(updates)
         lines = list(explanation.lines) + ["Update step: the optimizer moves each parameter"]
-        for u in updates:
-            lines.append(u.title)
-            lines += ["update  " + line for line in u.lines]
-        note = " ".join(t for t in [explanation.note] + [u.note for u in updates[:1]] if t)
-        return Explanation(explanation.title, lines, note)
+        note = " ".join(t for t in (explanation.note, note) if t)
+        return Explanation(explanation.title, lines + more, note)
 
     def _node_so_far(self, node_id: str, shown) -> Explanation:
         graph, stepper, d = self.document.graph, self.controller.stepper, self.digits
@@ -267,7 +264,8 @@ class ChainPanel(QWidget):
         return result
 
     def _step(self) -> tuple[Explanation, str, str, str]:
-        return step_page(self.controller.stepper, self.digits)
+        optimizer = self.optimizer_provider() if self.optimizer_provider else None
+        return step_page(self.controller.stepper, self.digits, optimizer=optimizer)
 
     def _intro(self) -> Explanation:
         problem = self.controller.problem()

@@ -24,8 +24,6 @@ from chainrule.core.update_text import NAMES, badge, state_summary, update_text
 
 MARK = "optimizer"
 COLOR = QColor("#6f42c1")
-#: At most this many parameters get an Update section on the step-through's last page.
-MAX_UPDATES = 4
 
 
 class OptimizerStateView(QObject):
@@ -40,6 +38,7 @@ class OptimizerStateView(QObject):
         panel.document.graph_replaced.connect(self.refresh)
         if chain_panel is not None:
             chain_panel.update_provider = self.updates
+            chain_panel.optimizer_provider = self.optimizer
         self.refresh()
 
     def refresh(self) -> None:
@@ -69,13 +68,19 @@ class OptimizerStateView(QObject):
         rows = "<br>".join(f"{escape(k)}: <code>{escape(v)}</code>" for k, v in pairs)
         return f"{head} keeps for {escape(node_id)}:<br>{rows}"
 
-    def updates(self, evaluation, node_ids, digits: int):
-        """Update explanations for ``node_ids`` that are parameters (the next step's rule)."""
-        graph = self.panel.document.graph
+    def optimizer(self):
+        """The optimizer the next Step uses: the panel's, with its state, or a fresh
+        one of the chosen kind at the panel's learning rate."""
         opt = self.panel.optimizer
         if opt is None:
             opt = self.panel.optimizer_box.make(self.panel.lr_spin.value())
-        params = [p for p in node_ids if p in parameters(graph)][:MAX_UPDATES]
+        return opt
+
+    def updates(self, evaluation, node_ids, digits: int):
+        """Update explanations for ``node_ids`` that are parameters (the next step's rule)."""
+        graph = self.panel.document.graph
+        opt = self.optimizer()
+        params = [p for p in node_ids if p in parameters(graph)]
         out = []
         for p in params:
             grad = evaluation.grad(p) if evaluation is not None else None

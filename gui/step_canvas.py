@@ -31,10 +31,16 @@ def show_step(scene, stepper: Stepper, full: bool = False) -> View:
     states = view.states if changed is None else {n: view.states[n] for n in changed}
     sentences = {node_id: state_sentence(graph, state, backward, waiting.get(node_id, []))
                  for node_id, state in states.items()}
+    for node_id in set(view.updating) & set(sentences):
+        sentences[node_id] = UPDATING
     scene.show_step_state(states, view.emphasized, view.current, sentences,
                           only=None if changed is None else changed)
     scene.groups.set_current(stepper.gate_at() if stepper.gates else None)
     return view
+
+
+#: The tooltip of a parameter during the Update step.
+UPDATING = "The Update step: the optimizer would move this parameter (nothing changes yet)."
 
 
 def state_sentence(graph, state: str, backward: bool, waiting_for: list[str]) -> str:

@@ -28,7 +28,7 @@ from chainrule.gui.chain_panel import ChainPanel
 from chainrule.gui.presentation import PresentationMode
 from chainrule.gui.step_controls import StepControls
 from chainrule.gui.step_keys import StepKeyPolicy
-from chainrule.gui.stepper_controller import StepperController
+from chainrule.gui.stepper_controller import StepperController, planned_total
 
 
 class StepThrough(QObject):
@@ -110,7 +110,9 @@ class StepThrough(QObject):
         start = Path(self.window.files._start_dir())
         name = (self.window.document.path.stem if self.window.document.path else
                 self.window.files.demo_name or "graph") + "-steps"
-        dialog = ExportStepsDialog(start / name, self.controller.total, self.window)
+        # the frames are the forward and backward steps (no Update step)
+        dialog = ExportStepsDialog(start / name, planned_total(self.window.document.evaluation),
+                                   self.window)
         if dialog.exec():
             folder, suffix, caption = dialog.choice()
             self.export_steps(folder, suffix, caption, **dialog.options())

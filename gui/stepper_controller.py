@@ -28,7 +28,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from chainrule.core import groups as gm
-from chainrule.core.stepper import Stepper, step_nodes, stops_of
+from chainrule.core.stepper import Stepper, step_nodes, stops_of, update_params
 from chainrule.gui.step_canvas import show_live, show_step
 
 #: Play speeds: (menu text, milliseconds per step).  The default is the second.
@@ -42,13 +42,15 @@ RESTARTED = ("The graph changed, so the step-through ended and the live values a
 HARMLESS_FIELDS = ("pos", "label")
 
 
-def planned_total(evaluation) -> int:
-    """How many steps a step-through of ``evaluation``'s graph has, without making one."""
+def planned_total(evaluation, graph=None) -> int:
+    """How many steps a step-through of ``evaluation``'s graph has, without making one
+    (``graph`` given: its Update step counts too)."""
     if evaluation is None:
         return 0
     forward = sum(1 for v in evaluation.values if v is not None)
     backward = 0 if evaluation.error else len(evaluation.plan.backward_steps)
-    return forward + backward
+    update = 1 if graph is not None and update_params(graph, evaluation) else 0
+    return forward + backward + update
 
 
 class StepperController(QObject):
@@ -99,7 +101,7 @@ class StepperController(QObject):
     def total(self) -> int:
         if self.stepper is not None:
             return self.stepper.total
-        return planned_total(self.document.evaluation)
+        return planned_total(self.document.evaluation, self.document.graph)
 
     def stops(self) -> list[int]:
         """Where → stops: every position, except inside collapsed groups."""
@@ -109,7 +111,9 @@ class StepperController(QObject):
         if not graph.groups:
             return list(range(1, self.total + 1))
         ev = self.document.evaluation
-        return stops_of(step_nodes(ev), gm.hidden_by(graph)) if ev is not None else []
+        if ev is None:
+            return []
+        return stops_of(step_nodes(ev, update_params(graph, ev)), gm.hidden_by(graph))
 
     @property
     def n_forward(self) -> int:
@@ -120,7 +124,7 @@ class StepperController(QObject):
 
     @property
     def phase(self) -> str:
-        """"live", or the stepper's "start", "forward", "backward", "done"."""
+        """"live", or the stepper's "start", "forward", "backward", "update", "done"."""
         return self.stepper.phase if self.stepper else "live"
 
     @property
@@ -145,7 +149,8 @@ class StepperController(QObject):
                 return None
             doc = self.document
             self.stepper = Stepper(doc.graph,
-                                   seeds=doc.forward_seeds() if doc.forward_mode else None)
+                                   seeds=doc.forward_seeds() if doc.forward_mode else None,
+                                   update=True)
             if self.stepper.error:
                 self.document.message.emit(
                     f"Only the forward pass can be stepped: {self.stepper.error}.")

@@ -35,8 +35,9 @@ speed never waits for the plot.  During a run the views are refreshed in
 turns, one part per turn of the event loop and at most every
 :data:`DISPLAY_SPACING` seconds: the canvas (values announced, labels, the
 optimizer's badges), then the loss plots, then the pictures (``frame``: the
-decision regions).  No turn pays for a whole repaint, so a key press waits
-for at most one chunk and one part, and most of the time goes to training.
+decision regions).  A part that is due gets a turn of its own (no training
+in it), so no turn pays for a whole repaint nor for a chunk and a part back to
+back: a key press waits for one of them, and most of the time goes to training.
 """
 from __future__ import annotations
 
@@ -518,6 +519,11 @@ class TrainPanel(QWidget):
         if run is None:
             self._chunk_timer.stop()
             return
+        if time.perf_counter() - self._display_at >= DISPLAY_SPACING:
+            # A part of the views is due: it gets this turn of the event loop to itself,
+            # so a key press never waits for training and a redraw back to back.
+            self._display_part()
+            return
         trainer = self.trainer
         deadline = time.perf_counter() + CHUNK_SECONDS
         left = run["n"] - run["done"]
@@ -535,8 +541,6 @@ class TrainPanel(QWidget):
             self._finish(f"Training stopped: {error}.")
         elif run["done"] >= run["n"]:
             self._finish(None)
-        elif time.perf_counter() - self._display_at >= DISPLAY_SPACING:
-            self._display_part()
 
     def _display_part(self) -> None:
         """Refresh the next part of the views (canvas, plots, pictures), in turn."""

@@ -30,7 +30,11 @@ def same(a, b):
 @settings(max_examples=60, deadline=None)
 @given(wild_graphs(arrays=True), st.lists(st.integers(-8, 8), max_size=30), st.data())
 def test_incremental_view_equals_the_view_from_scratch(graph, moves, data):
-    s = Stepper(graph)
+    # some inputs trainable and an Update step (the window's step-through) half the time
+    for node in graph.nodes():
+        if node.op == "input" and data.draw(st.booleans()):
+            graph.set_trainable(node.id, True)
+    s = Stepper(graph, update=data.draw(st.booleans()))
     token = None
     shown_states = dict(s.view().states)
     for move in moves + [s.total, -s.total]:

@@ -303,3 +303,57 @@ def test_with_minibatches_the_update_step_is_what_the_next_step_does(make_window
     controller.leave()
     qtbot.mouseClick(panel.step_button, Qt.LeftButton)
     assert shown == pytest.approx(window.document.graph.node("W1").value[0, 0], rel=1e-3)
+
+
+@pytest.mark.shown_window           # keys go to the canvas
+def test_the_update_is_a_step_of_the_step_through_with_the_numbers_of_the_update(make_window,
+                                                                                qtbot):
+    from chainrule.gui.step_canvas import UPDATING
+    window = make_window("01-neuron.cgraph")
+    panel = panel_of(window)
+    choose(panel.optimizer_box.combo, "sgd")
+    panel.lr_spin.setValue(0.05)
+    controller = window.step_through.controller
+    graph = window.document.graph
+    before = values(window)
+    qtbot.keyClick(window.canvas, Qt.Key_End)
+    total = controller.total
+    assert window.step_through.controls.scrubber.maximum() == total
+    qtbot.keyClick(window.canvas, Qt.Key_Home)
+    pages = []
+    for _ in range(total):
+        qtbot.keyClick(window.canvas, Qt.Key_Right)
+        pages.append(window.step_through.panel.text())
+    assert controller.position == total and controller.phase == "done"
+    assert ":=" not in pages[-2] and "Next: the Update step" in pages[-2]
+    text = pages[-1]
+    assert "Update step" in text and "SGD" in text
+    # every parameter's line: w := w − lr·g = new, with this step's numbers
+    grads = {p: float(controller.stepper.evaluation.grad(p)) for p in parameters(graph)}
+    shown = {}
+    for line in text.splitlines():
+        if ":=" in line:
+            name = line.split(":=")[0].split()[-1]
+            shown[name] = float(line.rsplit("=", 1)[1].strip().replace("−", "-"))
+    assert shown.keys() == set(grads)
+    for p, g in grads.items():
+        assert shown[p] == pytest.approx(float(before[p]) - 0.05 * g, rel=1e-3)  # 4 digits
+    # the canvas highlights the parameters; the graph is not changed
+    items = window.canvas.graph_scene.nodes
+    assert {n for n, item in items.items() if item.state == "current"} == set(grads)
+    assert items["w0"].extra_tooltip == UPDATING
+    assert all(np.array_equal(v, before[k]) for k, v in values(window).items())
+    # ← goes back to the last backward step, End comes back
+    qtbot.keyClick(window.canvas, Qt.Key_Left)
+    assert controller.phase == "backward" and controller.position == total - 1
+    assert ":=" not in window.step_through.panel.text()
+    assert {n for n, item in items.items() if item.state == "current"} == \
+        {controller.current.node}
+    qtbot.keyClick(window.canvas, Qt.Key_End)
+    assert window.step_through.panel.text() == text
+    # the Step that follows makes exactly these values
+    controller.leave()
+    qtbot.mouseClick(panel.step_button, Qt.LeftButton)
+    after = values(window)
+    for p in grads:
+        assert float(after[p]) == pytest.approx(shown[p], rel=1e-3)
