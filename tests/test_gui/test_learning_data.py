@@ -234,7 +234,10 @@ def test_the_window_answers_during_a_run_with_data_bound(make_window, qtbot):
     panel = panel_of(window)
     panel.steps_spin.setValue(100000)
     qtbot.mouseClick(panel.run_button, Qt.LeftButton)
-    qtbot.wait(150)
+    # the run trains between the window's turns: wait for its first steps (a loaded
+    # machine may take longer than a fixed pause), then the window must still answer
+    qtbot.waitUntil(lambda: panel.trainer is not None and len(panel.trainer.history) > 0,
+                    timeout=10000)
     assert panel.running
     done = len(panel.trainer.history)
     qtbot.mouseClick(panel.cancel_button, Qt.LeftButton)
