@@ -38,6 +38,7 @@ from . import forward_mode
 from .engine import Evaluator, backward, forward
 from .errors import EvaluationError
 from .graph import Graph
+from .seeding import add_weighted_sum
 
 #: More passes than this (in either mode) are counted but not run, and so are more
 #: node-steps (passes × nodes) than MAX_WORK: the editor waits for the run.
@@ -189,14 +190,7 @@ def _one_hot_output(graph: Graph, out_id: str, shape: tuple) -> tuple[Graph, str
     """A copy of ``graph`` whose output is Σ(output · e): seeding it with 1 seeds the
     output's element picked by the one-hot const e."""
     g = graph.copy()
-    pick = g.new_id("pick")
-    g.add_node(pick, "const", value=np.zeros(shape))
-    times = g.new_id("picked")
-    g.add_node(times, "mul")
-    g.connect(out_id, times, 0)
-    g.connect(pick, times, 1)
-    total = g.new_id("one_output")
-    g.add_node(total, "sum")
-    g.connect(times, total, 0)
+    pick, total = add_weighted_sum(g, out_id, np.zeros(shape), g.id_allocator(),
+                                   ("pick", "picked", "one_output"))
     g.set_output(total)
     return g, pick

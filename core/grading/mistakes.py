@@ -17,6 +17,7 @@ from typing import Any, Callable
 import networkx as nx
 import numpy as np
 
+from ..seeding import add_weighted_sum
 from ..engine import Evaluation, Evaluator
 from ..graph import Edge, Graph
 from ..misconception import overwrite_gradients
@@ -72,14 +73,7 @@ class Point:
 
 def _seeded_pass(graph: Graph, evaluation: Evaluation, start: str, seed: Any) -> dict:
     work = graph.copy()
-    ids = work.id_allocator()
-    seed_id, mul_id, sum_id = ids.numbered("seed"), ids.numbered("seeded"), ids.numbered("total")
-    work.add_node(seed_id, "const", value=seed)
-    work.add_node(mul_id, "mul")
-    work.add_node(sum_id, "sum")
-    work.connect(start, mul_id, 0)
-    work.connect(seed_id, mul_id, 1)
-    work.connect(mul_id, sum_id, 0)
+    _, sum_id = add_weighted_sum(work, start, seed, work.id_allocator())
     work.set_output(sum_id)
     seeded = Evaluator(work).evaluate()
     if seeded.error is not None or seeded.grads is None:
