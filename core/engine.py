@@ -18,6 +18,7 @@ not reach the output never receive one and stay None: no gradient, not zero.
 from __future__ import annotations
 
 import copy
+import gc
 import itertools
 import math
 import operator
@@ -39,6 +40,8 @@ _FAIL = (EvaluationError, ValueError, TypeError, IndexError)
 _VALUE = operator.attrgetter("value")
 _SAME = object()     # an edge-gradient row: each wire carries the node's own gradient
 _CHUNK = 128    # backward steps per resumption of the generator
+_MUL_VJP, _SUB_VJP = ops.OPS["mul"].scalar_vjp, ops.OPS["sub"].scalar_vjp
+_RELU, _RELU_VJP = ops.OPS["relu"].scalar, ops.OPS["relu"].scalar_vjp
 
 
 class ForwardEntry(NamedTuple):
@@ -240,6 +243,8 @@ class Plan:
         """
         self._install([tuple(e) for e in forward], [tuple(e) for e in backward])
         self._named = (list(forward), list(backward))
+        # entries from outside may call numpy on floats: the loops keep its warnings off
+        self.all_scalar = False
 
     def fits(self, graph: Graph) -> bool:
         """Still valid: same structure, and no leaf turned from scalar to array or back
@@ -327,8 +332,7 @@ def forward(plan: Plan, explain: bool = True) -> Evaluation:
     """The forward pass; ``explain``: say which values are inf or nan and why."""
     vals = _leaf_values(plan)
     try:
-        with gc_paused(), np.errstate(all="ignore"):
-            _forward_fast(plan.forward_loop, vals)
+        _quietly(not plan.all_scalar, _forward_fast, plan.forward_loop, vals)
         evaluation = Evaluation(plan, vals)
     except _FAIL:
         evaluation = _forward_careful(plan)
@@ -337,18 +341,41 @@ def forward(plan: Plan, explain: bool = True) -> Evaluation:
     return evaluation
 
 
+def _quietly(arrays: bool, loop: Callable, *args) -> Any:
+    """``loop(*args)`` with the garbage collector paused, and numpy's warnings off
+    where ``arrays`` (a plan of floats calls numpy only on its IEEE path, which
+    turns them off itself).  Written out rather than ``gc_paused()``: entering
+    that and ``np.errstate`` cost 3.6 µs a pass, a tenth of a 100-node pass."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if arrays:
+            with np.errstate(all="ignore"):
+                return loop(*args)
+        return loop(*args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def _forward_fast(steps: list, vals: list) -> None:
+    """The forward loop.  relu, the commonest op that is a Python function, is
+    written inline (a call saved per node; its expression, so the same numbers).
+    Writing ``+ − ×`` inline saved nothing measurable over calling the operator
+    functions, and a nan would then depend on CPython's specialisation (see
+    :func:`_backward_chunks`)."""
+    relu = _RELU
     for i, f, af, a, b in steps:
-        if b < 0:
-            try:
-                vals[i] = f(vals[a])
-            except _IEEE:
-                vals[i] = _ieee(af, vals[a])
-        else:
-            try:
+        try:
+            if b >= 0:
                 vals[i] = f(vals[a], vals[b])
-            except _IEEE:
-                vals[i] = _ieee(af, vals[a], vals[b])
+            elif f is relu:
+                x = vals[a]
+                vals[i] = 0.0 if x <= 0 else x
+            else:
+                vals[i] = f(vals[a])
+        except _IEEE:
+            vals[i] = _ieee(af, vals[a]) if b < 0 else _ieee(af, vals[a], vals[b])
 
 
 def _ieee(fn, *args):
@@ -443,44 +470,86 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
     as much as a third of the whole pass; :func:`backward_steps` hands them out
     one node at a time.
     """
-    add = accumulate is None
+    # On floats with the sum, + − × and relu are written inline, as in the forward
+    # loop; a nan from an inline + or × is computed again by the function (the
+    # sum's is ``operator.add``), so the nan a pass keeps never depends on how far
+    # CPython has specialised the loop.  A wrong vjp rule may send an array back to
+    # a float node: its plan is not all_scalar, and takes the calls.
+    floats = plan.all_scalar and accumulate is None
+    acc = operator.add if accumulate is None else accumulate
+    mul_vjp = _MUL_VJP if floats else None
+    sub_vjp, relu_vjp, same = _SUB_VJP, _RELU_VJP, _SAME
     out = plan.output
     seed = vals[out]
     grads[out] = np.ones_like(seed) if isinstance(seed, np.ndarray) else 1.0
-    for chunk in plan.backward_chunks:
-        for i, sv, av, a, b in chunk:
+    for chunk, steps in _op_steps(plan):
+        for i, sv, av, a, b in steps:
             if b >= 0:
                 g = grads[i]
                 if sv is None:              # add on floats: g to both inputs
-                    sent_a[i] = _SAME
+                    sent_a[i] = same
                     s = grads[a]
-                    grads[a] = g if s is None else (s + g if add else accumulate(s, g))
+                    grads[a] = g if s is None else (
+                        (t if (t := s + g) == t else acc(s, g)) if floats else acc(s, g))
                     s = grads[b]
-                    grads[b] = g if s is None else (s + g if add else accumulate(s, g))
+                    grads[b] = g if s is None else (
+                        (t if (t := s + g) == t else acc(s, g)) if floats else acc(s, g))
                     continue
-                x, y = vals[a], vals[b]
-                try:
-                    gab = sv(g, vals[i], x, y)
-                except _IEEE:
-                    gab = _ieee(av, g, vals[i], x, y)
-                sent_a[i], sent_b[i] = ga, gb = gab
+                if sv is mul_vjp:           # (g · b, g · a)
+                    x = vals[a]
+                    y = vals[b]
+                    ga = g * y
+                    gb = g * x
+                    if ga != ga or gb != gb:
+                        ga, gb = sv(g, vals[i], x, y)
+                    sent_a[i] = ga
+                    sent_b[i] = gb
+                else:
+                    if sv is sub_vjp:
+                        ga = g
+                        gb = -g
+                    else:
+                        try:
+                            ga, gb = sv(g, vals[i], vals[a], vals[b])
+                        except _IEEE:
+                            ga, gb = _ieee(av, g, vals[i], vals[a], vals[b])
+                    sent_a[i] = ga
+                    sent_b[i] = gb
                 s = grads[a]
-                grads[a] = ga if s is None else (s + ga if add else accumulate(s, ga))
+                grads[a] = ga if s is None else (
+                    (t if (t := s + ga) == t else acc(s, ga)) if floats else acc(s, ga))
                 s = grads[b]
-                grads[b] = gb if s is None else (s + gb if add else accumulate(s, gb))
-            elif a >= 0:
-                g, x = grads[i], vals[a]
+                grads[b] = gb if s is None else (
+                    (t if (t := s + gb) == t else acc(s, gb)) if floats else acc(s, gb))
+            else:
                 if sv is None:
-                    ga = g
+                    ga = grads[i]
+                elif sv is relu_vjp:
+                    ga = 0.0 if vals[i] <= 0 else grads[i]
                 else:
                     try:
-                        ga = sv(g, vals[i], x)
+                        ga = sv(grads[i], vals[i], vals[a])
                     except _IEEE:
-                        ga = _ieee(av, g, vals[i], x)
+                        ga = _ieee(av, grads[i], vals[i], vals[a])
                 sent_a[i] = ga
                 s = grads[a]
-                grads[a] = ga if s is None else (s + ga if add else accumulate(s, ga))
+                grads[a] = ga if s is None else (
+                    (t if (t := s + ga) == t else acc(s, ga)) if floats else acc(s, ga))
         yield chunk
+
+
+def _op_steps(plan: Plan) -> list[tuple[list, list]]:
+    """Each run of backward steps with the steps that compute something: the run
+    without its leaves, which only receive (a third of the steps of an MLP, two
+    thirds of a chain).  Made on the first pass of a plan, made again when its
+    entries or its structure change."""
+    key = (plan.backward_chunks, plan.structure_version)
+    made = plan.__dict__.get("_op_steps")
+    if made is None or made[0][0] is not key[0] or made[0][1] != key[1]:
+        made = (key, [(chunk, [e for e in chunk if e[3] >= 0])
+                      for chunk in plan.backward_chunks])
+        plan._op_steps = made
+    return made[1]
 
 
 def _start_backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
@@ -531,8 +600,8 @@ def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
     or :func:`OVERWRITE` for the misconception of :mod:`chainrule.core.misconception`.
     ``vjp_rule(node, vjp)`` may give a node another vector-Jacobian product (the
     other misconceptions there: the same loop with one rule changed)."""
-    with gc_paused(), np.errstate(all="ignore"):
-        deque(_start_backward(evaluation, accumulate, vjp_rule), maxlen=0)
+    _quietly(vjp_rule is not None or not evaluation.plan.all_scalar, deque,
+             _start_backward(evaluation, accumulate, vjp_rule), 0)
     if explain:
         _note_nonfinite_grads(evaluation)
     return evaluation
@@ -541,8 +610,12 @@ def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
 def _note_nonfinite_grads(evaluation: Evaluation) -> None:
     grads = evaluation.grads
     plan = evaluation.plan
-    if plan.all_scalar:     # filter drops None (no gradient) and 0.0, which the sum ignores
-        if math.isfinite(sum(filter(None, grads))):
+    if plan.all_scalar:
+        try:
+            total = sum(grads)
+        except TypeError:   # a None (no gradient): filter drops it and 0.0, which the sum ignores
+            total = sum(filter(None, grads))
+        if math.isfinite(total):
             return
     elif _all_finite([g for g in grads if g is not None], False):
         return
