@@ -17,6 +17,7 @@ not reach the output never receive one and stay None: no gradient, not zero.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import gc
 import itertools
@@ -42,6 +43,7 @@ _SAME = object()     # an edge-gradient row: each wire carries the node's own gr
 _CHUNK = 128    # backward steps per resumption of the generator
 _MUL_VJP, _SUB_VJP = ops.OPS["mul"].scalar_vjp, ops.OPS["sub"].scalar_vjp
 _RELU, _RELU_VJP = ops.OPS["relu"].scalar, ops.OPS["relu"].scalar_vjp
+_NO_STATE = contextlib.nullcontext()
 
 
 class ForwardEntry(NamedTuple):
@@ -470,71 +472,78 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
     as much as a third of the whole pass; :func:`backward_steps` hands them out
     one node at a time.
     """
-    # On floats with the sum, + − × and relu are written inline, as in the forward
-    # loop; a nan from an inline + or × is computed again by the function (the
-    # sum's is ``operator.add``), so the nan a pass keeps never depends on how far
-    # CPython has specialised the loop.  A wrong vjp rule may send an array back to
-    # a float node: its plan is not all_scalar, and takes the calls.
+    # The vjps of sub, mul and relu are written inline (their expressions: the same
+    # numbers, a call and a tuple saved per node), and leaves are skipped.  Where
+    # both operands of a float + or × are nan, CPython's specialised instruction
+    # keeps the first one's and the generic one (``operator.add``) the second's: a
+    # nan result is computed again by the function (the sum's is operator.add), so
+    # a pass's nans never depend on how warm the loop is.  Arrays and the other
+    # fan-out rules take the calls; a wrong vjp rule may send an array back to a
+    # float node, and the plan it patches is not all_scalar.
     floats = plan.all_scalar and accumulate is None
     acc = operator.add if accumulate is None else accumulate
     mul_vjp = _MUL_VJP if floats else None
     sub_vjp, relu_vjp, same = _SUB_VJP, _RELU_VJP, _SAME
+    # numpy's warnings off for arrays, a run at a time (not across a yield: the
+    # stepper's own code runs between them)
+    arrays = not plan.all_scalar
     out = plan.output
     seed = vals[out]
     grads[out] = np.ones_like(seed) if isinstance(seed, np.ndarray) else 1.0
     for chunk, steps in _op_steps(plan):
-        for i, sv, av, a, b in steps:
-            if b >= 0:
-                g = grads[i]
-                if sv is None:              # add on floats: g to both inputs
-                    sent_a[i] = same
+        with np.errstate(all="ignore") if arrays else _NO_STATE:
+            for i, sv, av, a, b in steps:
+                if b >= 0:
+                    g = grads[i]
+                    if sv is None:              # add on floats: g to both inputs
+                        sent_a[i] = same
+                        s = grads[a]
+                        grads[a] = g if s is None else (
+                            (t if (t := s + g) == t else acc(s, g)) if floats else acc(s, g))
+                        s = grads[b]
+                        grads[b] = g if s is None else (
+                            (t if (t := s + g) == t else acc(s, g)) if floats else acc(s, g))
+                        continue
+                    if sv is mul_vjp:           # (g · b, g · a)
+                        x = vals[a]
+                        y = vals[b]
+                        ga = g * y
+                        gb = g * x
+                        if ga != ga or gb != gb:
+                            ga, gb = sv(g, vals[i], x, y)
+                        sent_a[i] = ga
+                        sent_b[i] = gb
+                    else:
+                        if sv is sub_vjp:
+                            ga = g
+                            gb = -g
+                        else:
+                            try:
+                                ga, gb = sv(g, vals[i], vals[a], vals[b])
+                            except _IEEE:
+                                ga, gb = _ieee(av, g, vals[i], vals[a], vals[b])
+                        sent_a[i] = ga
+                        sent_b[i] = gb
                     s = grads[a]
-                    grads[a] = g if s is None else (
-                        (t if (t := s + g) == t else acc(s, g)) if floats else acc(s, g))
+                    grads[a] = ga if s is None else (
+                        (t if (t := s + ga) == t else acc(s, ga)) if floats else acc(s, ga))
                     s = grads[b]
-                    grads[b] = g if s is None else (
-                        (t if (t := s + g) == t else acc(s, g)) if floats else acc(s, g))
-                    continue
-                if sv is mul_vjp:           # (g · b, g · a)
-                    x = vals[a]
-                    y = vals[b]
-                    ga = g * y
-                    gb = g * x
-                    if ga != ga or gb != gb:
-                        ga, gb = sv(g, vals[i], x, y)
-                    sent_a[i] = ga
-                    sent_b[i] = gb
+                    grads[b] = gb if s is None else (
+                        (t if (t := s + gb) == t else acc(s, gb)) if floats else acc(s, gb))
                 else:
-                    if sv is sub_vjp:
-                        ga = g
-                        gb = -g
+                    if sv is None:
+                        ga = grads[i]
+                    elif sv is relu_vjp:
+                        ga = 0.0 if vals[i] <= 0 else grads[i]
                     else:
                         try:
-                            ga, gb = sv(g, vals[i], vals[a], vals[b])
+                            ga = sv(grads[i], vals[i], vals[a])
                         except _IEEE:
-                            ga, gb = _ieee(av, g, vals[i], vals[a], vals[b])
+                            ga = _ieee(av, grads[i], vals[i], vals[a])
                     sent_a[i] = ga
-                    sent_b[i] = gb
-                s = grads[a]
-                grads[a] = ga if s is None else (
-                    (t if (t := s + ga) == t else acc(s, ga)) if floats else acc(s, ga))
-                s = grads[b]
-                grads[b] = gb if s is None else (
-                    (t if (t := s + gb) == t else acc(s, gb)) if floats else acc(s, gb))
-            else:
-                if sv is None:
-                    ga = grads[i]
-                elif sv is relu_vjp:
-                    ga = 0.0 if vals[i] <= 0 else grads[i]
-                else:
-                    try:
-                        ga = sv(grads[i], vals[i], vals[a])
-                    except _IEEE:
-                        ga = _ieee(av, grads[i], vals[i], vals[a])
-                sent_a[i] = ga
-                s = grads[a]
-                grads[a] = ga if s is None else (
-                    (t if (t := s + ga) == t else acc(s, ga)) if floats else acc(s, ga))
+                    s = grads[a]
+                    grads[a] = ga if s is None else (
+                        (t if (t := s + ga) == t else acc(s, ga)) if floats else acc(s, ga))
         yield chunk
 
 
@@ -600,8 +609,7 @@ def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
     or :func:`OVERWRITE` for the misconception of :mod:`chainrule.core.misconception`.
     ``vjp_rule(node, vjp)`` may give a node another vector-Jacobian product (the
     other misconceptions there: the same loop with one rule changed)."""
-    _quietly(vjp_rule is not None or not evaluation.plan.all_scalar, deque,
-             _start_backward(evaluation, accumulate, vjp_rule), 0)
+    _quietly(False, deque, _start_backward(evaluation, accumulate, vjp_rule), 0)
     if explain:
         _note_nonfinite_grads(evaluation)
     return evaluation

@@ -257,6 +257,43 @@ def straight_line_ratios(name: str, desc, rounds: int = 7) -> None:
           flush=True)
 
 
+def loop_ratios_by_size(sizes=(100, 1_000, 10_000, 100_000), rounds: int = 5) -> None:
+    """The loop kernel against bare straight-line code from 10² to 10⁵ ops, every graph
+    kind (the training-run lines above stop where straight-line code is written at
+    all, 5,000 nodes; here it is written regardless, which takes seconds at 10⁵)."""
+    from chainrule.core import engine, straight_line
+    kinds = [("chain", chain), ("random DAG", random_dag),
+             ("scalar MLP", lambda n: mlp(*_mlp_shape(n)))]
+    for n in sizes:
+        for name, make in kinds:
+            desc = make(n)
+            plan = Evaluator(build_chainrule(desc)).plan
+            bare = straight_line.compile_plan(plan, engine._SAME)
+
+            def run_loop():
+                engine.backward(engine.forward(plan))
+
+            def run_bare():
+                with engine.gc_paused():
+                    bare(engine._leaf_values(plan))
+            times = max(1, 3_000 // len(plan.nodes))     # small graphs: several passes per timing
+            best = {"loop": float("inf"), "bare": float("inf")}
+            for _ in range(rounds):
+                for who, fn in (("loop", run_loop), ("bare", run_bare)):
+                    best[who] = min(best[who], best_time(lambda: [fn() for _ in range(times)], 3))
+            ops_ = len(desc[1])
+            print(f"{name:<12} {ops_:>7} ops  straight-line {best['bare'] / times / ops_ * 1e9:5.0f} "
+                  f"ns/op | loop {best['loop'] / best['bare']:4.2f}x of it (target <= 2.5)",
+                  flush=True)
+
+
+def _mlp_shape(n_ops: int) -> tuple[int, tuple[int, ...]]:
+    """An MLP of about ``n_ops`` ops: 8 inputs, two hidden layers of width w
+    (2·8·w + 2·w·w ops)."""
+    w = max(2, int(((64 + 2 * n_ops) ** 0.5 - 8) / 2))
+    return 8, (w, w, 1)
+
+
 def deep_chain() -> None:
     g = Graph()
     g.add_node("x", "input", value=0.5)
@@ -302,6 +339,7 @@ def main() -> None:
     straight_line_ratios("chain", chain(2_900))
     straight_line_ratios("random DAG", random_dag(3_000))
     straight_line_ratios("scalar MLP 8-32-32-1", mlp())
+    loop_ratios_by_size()
     deep_chain()
     file_roundtrip()
 

@@ -1,11 +1,15 @@
 """The engine's loop kernel as it was before it was made faster, kept as the reference.
 
-Every op through its bound function, one entry at a time, under numpy's error state
-and with the collector paused: what ``engine.forward`` and ``engine.backward``
-computed before the loop wrote ``+ − ×`` and relu inline and stopped entering
-``np.errstate`` for plans of floats.  The kernel tests compare the engine with it bit
-for bit.  It reads the same plan entries and fills in an engine ``Evaluation``, so
-the inf/nan explanations are the engine's own functions on the reference numbers.
+Every op through its bound function, one entry at a time, leaves included, under
+numpy's error state: what ``engine.forward`` and ``engine.backward`` computed before
+the loop left out the leaves, wrote relu and the vjps of ``sub``, ``mul`` and relu
+inline and stopped entering ``np.errstate`` for plans of floats.  One change: the
+fan-out sum is ``operator.add(s, g)`` where the old loop wrote ``s + g``, whose nan
+(when both are nan) depended on whether CPython had specialised that line yet; the
+engine now gives ``operator.add``'s nan whatever its state.  The kernel tests compare
+the engine with this bit for bit.  It reads the same plan entries and fills in an
+engine ``Evaluation``, so the inf/nan explanations are the engine's own functions on
+the reference numbers.
 """
 from __future__ import annotations
 
