@@ -129,3 +129,21 @@ def test_the_ops_written_inline_on_signed_zeros_inf_and_nan(op, a, b):
     ev, ref = both(g)
     assert_identical(ev, ref)
     assert ev.grad(a) is not None
+
+
+def test_stepping_through_an_array_graph_prints_no_numpy_warnings():
+    """numpy's error state is set inside the backward generator, a run of steps at a
+    time, so the stepper (which consumes it outside any ``np.errstate``) is quiet too."""
+    import warnings
+    g = Graph()
+    g.add_node("x", "input", value=[0.0, 1.0, -1.0])
+    g.add_node("l", "log")
+    g.add_node("d", "div")
+    g.connect("x", "l", 0)
+    g.connect("l", "d", 0)
+    g.connect("x", "d", 1)
+    evaluator = Evaluator(g)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        steps = list(evaluator.steps())
+    assert len(steps) == 3 and np.isnan(steps[-1].grad).any()
