@@ -497,24 +497,16 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
                     g = grads[i]
                     if sv is None:              # add on floats: g to both inputs
                         sent_a[i] = same
-                        s = grads[a]
-                        grads[a] = g if s is None else (
-                            (t if (t := s + g) == t else acc(s, g)) if floats else acc(s, g))
-                        s = grads[b]
-                        grads[b] = g if s is None else (
-                            (t if (t := s + g) == t else acc(s, g)) if floats else acc(s, g))
-                        continue
-                    if sv is mul_vjp:           # (g · b, g · a)
-                        x = vals[a]
-                        y = vals[b]
-                        ga = g * y
-                        gb = g * x
-                        if ga != ga or gb != gb:
-                            ga, gb = sv(g, vals[i], x, y)
-                        sent_a[i] = ga
-                        sent_b[i] = gb
+                        ga = gb = g
                     else:
-                        if sv is sub_vjp:
+                        if sv is mul_vjp:       # (g · b, g · a)
+                            x = vals[a]
+                            y = vals[b]
+                            ga = g * y
+                            gb = g * x
+                            if ga != ga or gb != gb:
+                                ga, gb = sv(g, vals[i], x, y)
+                        elif sv is sub_vjp:
                             ga = g
                             gb = -g
                         else:
