@@ -544,13 +544,19 @@ def _op_steps(plan: Plan) -> list[tuple[list, list]]:
     without its leaves, which only receive (a third of the steps of an MLP, two
     thirds of a chain).  Made on the first pass of a plan, made again when its
     entries or its structure change."""
+    return _derived(plan)[1]
+
+
+def _derived(plan: Plan) -> tuple:
+    """(key, op steps, every node reaches the output), made again when the key —
+    the plan's backward entries and its structure — changes."""
     key = (plan.backward_chunks, plan.structure_version)
-    made = plan.__dict__.get("_op_steps")
+    made = plan.__dict__.get("_loop_derived")
     if made is None or made[0][0] is not key[0] or made[0][1] != key[1]:
         made = (key, [(chunk, [e for e in chunk if e[3] >= 0])
-                      for chunk in plan.backward_chunks])
-        plan._op_steps = made
-    return made[1]
+                      for chunk in plan.backward_chunks], all(plan.reaching))
+        plan._loop_derived = made
+    return made
 
 
 def _start_backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
@@ -610,12 +616,8 @@ def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
 def _note_nonfinite_grads(evaluation: Evaluation) -> None:
     grads = evaluation.grads
     plan = evaluation.plan
-    if plan.all_scalar:
-        try:
-            total = sum(grads)
-        except TypeError:   # a None (no gradient): filter drops it and 0.0, which the sum ignores
-            total = sum(filter(None, grads))
-        if math.isfinite(total):
+    if plan.all_scalar:     # filter drops None (no gradient) and 0.0, which the sum ignores
+        if math.isfinite(sum(grads) if _derived(plan)[2] else sum(filter(None, grads))):
             return
     elif _all_finite([g for g in grads if g is not None], False):
         return
