@@ -872,8 +872,7 @@ _DEFINITIONS = [
            "relu is a gate: it passes the upstream gradient where its input was positive "
            "and blocks it (0) elsewhere.",
            _relu, lambda g, out, x: 0.0 if out <= 0 else g,
-           lambda x: np.where(x <= 0, 0.0, x),
-           lambda g, out, x: np.where(_np(out) <= 0, 0.0, g),
+           ops_deep.relu_array, lambda g, out, x: ops_deep.zero_where_not_positive(out, g),
            export=Template("np.where({x} <= 0, 0.0, {x})", ("np.where({out} <= 0, 0.0, {g})",),
                            convention="0 where the input is ≤ 0, as in PyTorch",
                 torch="torch.relu({x})", tangent="np.where({out} <= 0, 0.0, {t_x})"),
