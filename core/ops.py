@@ -328,6 +328,12 @@ class Op:
     # raises where IEEE gives inf/nan, as ``scalar_vjp`` does.
     scalar_jvp: Callable | None = field(default=None, repr=False)
     array_jvp: Callable | None = field(default=None, repr=False)
+    # The halves of ``array_vjp``, one per port, each ``(g, out, *inputs, **settings)``
+    # -> that port's gradient and the very code ``array_vjp`` runs for it: a training
+    # run whose parameters need only one input's gradient calls only that half (the
+    # data input of ``X @ W`` gets none).  Without them the whole vjp runs and the
+    # other half is dropped.
+    port_vjps: tuple[Callable, ...] | None = field(default=None, repr=False)
 
     @property
     def arity(self) -> int:
@@ -357,6 +363,15 @@ class Op:
         return (functools.partial(self.scalar, **kw) if fast else None,
                 functools.partial(self.scalar_vjp, **kw) if fast else None,
                 functools.partial(self.array, **kw), functools.partial(self.array_vjp, **kw))
+
+    def bind_port_vjp(self, attrs: dict, port: int) -> Callable:
+        """The numpy gradient of one port alone, settings applied: ``(g, out, *inputs)``."""
+        kw = self.resolve(attrs) if self.settings else {}
+        if self.port_vjps is not None:
+            half = self.port_vjps[port]
+            return functools.partial(half, **kw) if kw else half
+        full = functools.partial(self.array_vjp, **kw) if kw else self.array_vjp
+        return lambda g, out, *xs: full(g, out, *xs)[port]
 
     def bind_jvp(self, attrs: dict) -> tuple[Callable | None, Callable | None]:
         """The tangent rules for one node, settings applied: (float form or None, numpy)."""
@@ -476,12 +491,37 @@ def _matmul(a, b):
     return as_value(np.matmul(a, b))
 
 
-def _matmul_vjp(g, out, a, b):
-    a, b = _np(a), _np(b)
+def _matmul_operands(g, a, b):
+    """a and b as matrices (a vector as one row / one column) and g of their product's shape."""
     a2 = a if a.ndim == 2 else a[None, :]
     b2 = b if b.ndim == 2 else b[:, None]
-    g2 = np.reshape(g, (a2.shape[0], b2.shape[1]))
-    return as_value((g2 @ b2.T).reshape(a.shape)), as_value((a2.T @ g2).reshape(b.shape))
+    return a2, b2, np.reshape(g, (a2.shape[0], b2.shape[1]))
+
+
+def _matmul_grad_a(a, b2, g2):
+    return as_value((g2 @ b2.T).reshape(a.shape))
+
+
+def _matmul_grad_b(b, a2, g2):
+    return as_value((a2.T @ g2).reshape(b.shape))
+
+
+def _matmul_vjp(g, out, a, b):
+    a, b = _np(a), _np(b)
+    a2, b2, g2 = _matmul_operands(g, a, b)
+    return _matmul_grad_a(a, b2, g2), _matmul_grad_b(b, a2, g2)
+
+
+def _matmul_vjp_a(g, out, a, b):
+    a, b = _np(a), _np(b)
+    _, b2, g2 = _matmul_operands(g, a, b)
+    return _matmul_grad_a(a, b2, g2)
+
+
+def _matmul_vjp_b(g, out, a, b):
+    a, b = _np(a), _np(b)
+    a2, _, g2 = _matmul_operands(g, a, b)
+    return _matmul_grad_b(b, a2, g2)
 
 
 def _check_axis(x, axis):
@@ -812,6 +852,7 @@ _DEFINITIONS = [
        "matmul is mul for matrices: a's gradient is upstream @ bᵀ and b's is aᵀ @ upstream, "
        "so each gradient has the shape of its input.",
        array=_matmul, array_vjp=_matmul_vjp, infix="@", chain=_matmul_chain,
+       port_vjps=(_matmul_vjp_a, _matmul_vjp_b),
        export=Template("{a} @ {b}", ("_matmul_grad_a({g}, {a}, {b})",
                                      "_matmul_grad_b({g}, {a}, {b})"), _MATMUL_HELPERS,
                 torch="torch.matmul({a}, {b})", tangent="{t_a} @ {b} + {a} @ {t_b}"),
@@ -1045,6 +1086,9 @@ def _op_from_deep(d) -> Op:
         def array_vjp(g, out, *xs, **kw):
             return d.vjp(g, out, *xs, **d.check_settings(kw))
 
+    def half(vjp):
+        return lambda g, out, *xs, **kw: vjp(g, out, *xs, **d.check_settings(kw))
+
     settings = tuple(_setting_from_deep(s) for s in d.settings)
     call = ", ".join([f"{{{p}}}" for p in d.ports] + [f"{s.name}={{{s.name}}}" for s in settings])
     grads = tuple(f"_deep({d.name!r}).vjp({{g}}, {{out}}, {call})[{k}]" for k in range(d.arity))
@@ -1057,7 +1101,7 @@ def _op_from_deep(d) -> Op:
     return Op(d.name, d.ports, d.group, d.symbol, d.formula, d.local, d.note,
               array=array, array_vjp=array_vjp, settings=settings, explain=d.explain,
               array_jvp=array_jvp if d.jvp is not None else None,
-              chain=CHAINS.get(d.name),
+              port_vjps=tuple(map(half, d.port_vjps)) or None, chain=CHAINS.get(d.name),
               export=Template(f"_deep({d.name!r}).forward({call})", grads,
                               {"_deep": _deep_helper_source()}, torch_helpers=d.torch_helpers, torch=d.torch_code, tangent=tangent))
 

@@ -344,7 +344,8 @@ class Trainer:
         data_bound = self._batch_rows() is not None
         if data_bound:
             self._feed_next()
-        evaluation = self.evaluator.evaluate(explain=False)   # it checks what it reads
+        # it checks what it reads, and reads only the parameters' gradients
+        evaluation = self.evaluator.evaluate(explain=False, wanted=params)
         k = len(self.history)
         if evaluation.error is not None:
             raise TrainingError(f"there is no loss to lower: {evaluation.error}", k)
