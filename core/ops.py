@@ -48,34 +48,44 @@ Value = Any  # float | np.ndarray
 # ----------------------------------------------------------------- helpers
 
 def unbroadcast(g: Value, shape: tuple[int, ...]) -> Value:
-    """Sum ``g`` over the axes that broadcasting added or stretched."""
-    gshape = np.shape(g)
+    """Sum ``g`` over the axes that broadcasting added or stretched (one axis at a
+    time, ``np.add.reduce`` being what ``ndarray.sum`` calls)."""
+    gshape = g.shape if type(g) is np.ndarray else np.shape(g)
     if gshape == shape:
         return as_value(g)
     g = np.asarray(g)
+    reduce = np.add.reduce
     while g.ndim > len(shape):
-        g = g.sum(axis=0)
+        g = reduce(g, 0)
     for axis, n in enumerate(shape):
         if n == 1 and g.shape[axis] != 1:
-            g = g.sum(axis=axis, keepdims=True)
+            g = reduce(g, axis, keepdims=True)
     return as_value(g)
 
 
 def _ub(vjp: Callable) -> Callable:
     """Wrap an element-wise binary vjp so each gradient gets its input's shape."""
     def wrapped(g, out, a, b):
-        ga, gb = vjp(_np(g), _np(out), _np(a), _np(b))
-        return unbroadcast(ga, np.shape(a)), unbroadcast(gb, np.shape(b))
+        a, b = _np(a), _np(b)
+        ga, gb = vjp(_np(g), _np(out), a, b)
+        return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
     return wrapped
 
 
 def _ub1(vjp: Callable) -> Callable:
     def wrapped(g, out, x):
-        return unbroadcast(vjp(_np(g), _np(out), _np(x)), np.shape(x))
+        x = _np(x)
+        return unbroadcast(vjp(_np(g), _np(out), x), x.shape)
     return wrapped
 
 
+_F64 = np.dtype(np.float64)
+
+
 def _np(v: Value) -> np.ndarray:
+    """``v`` as a float64 array: an engine value that is one already passes as it is."""
+    if type(v) is np.ndarray and v.dtype is _F64:
+        return v
     return np.asarray(v, dtype=np.float64)
 
 
@@ -475,7 +485,8 @@ def _linear(forward: Callable) -> Callable:
 
 
 def _check_matmul(a, b):
-    sa, sb = np.shape(a), np.shape(b)
+    sa = a.shape if type(a) is np.ndarray else np.shape(a)
+    sb = b.shape if type(b) is np.ndarray else np.shape(b)
     if not (1 <= len(sa) <= 2 and 1 <= len(sb) <= 2):
         raise EvaluationError(
             f"a is {_shape_text(sa)} and b is {_shape_text(sb)}; matmul takes vectors or "
@@ -574,13 +585,15 @@ def _mean_vjp(g, out, x, axis=None):
 
 def _mse(a, b):
     d = _np(a) - _np(b)
-    return as_value(np.mean(d * d))
+    dd = d * d
+    return as_value(np.add.reduce(dd, axis=None) / dd.size)   # np.mean's own two steps
 
 
 def _mse_vjp(g, out, a, b):
-    d = _np(a) - _np(b)
+    a, b = _np(a), _np(b)
+    d = a - b
     norm = 2.0 / d.size
-    return unbroadcast(norm * d * g, np.shape(a)), unbroadcast(norm * (-d) * g, np.shape(b))
+    return unbroadcast(norm * d * g, a.shape), unbroadcast(norm * (-d) * g, b.shape)
 
 
 def _shape_text(shape) -> str:
