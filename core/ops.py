@@ -506,7 +506,8 @@ def _matmul_operands(g, a, b):
     """a and b as matrices (a vector as one row / one column) and g of their product's shape."""
     a2 = a if a.ndim == 2 else a[None, :]
     b2 = b if b.ndim == 2 else b[:, None]
-    return a2, b2, np.reshape(g, (a2.shape[0], b2.shape[1]))
+    shape = (a2.shape[0], b2.shape[1])
+    return a2, b2, g.reshape(shape) if type(g) is np.ndarray else np.reshape(g, shape)
 
 
 def _matmul_grad_a(a, b2, g2):

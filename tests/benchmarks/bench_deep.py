@@ -5,6 +5,8 @@
   (``X @ W1 + b1`` …), against the same step written by hand in numpy;
 * the same on a small net (a batch of 4, 3-8-1 with tanh and squared error,
   the size of demo 09);
+* each step is ``Trainer.step`` (which announces the new values) and, on the
+  next line, one of the steps of a ``Trainer.run``;
 * conv2d forward + backward on an (8, 3, 32, 32) batch with 16 3×3 kernels,
   against a hand-written ``numpy.lib.stride_tricks`` im2col implementation.
 
@@ -137,6 +139,10 @@ def step_ratio(name: str, build, numpy_step, params: list[str]) -> None:
     for _ in range(number):                     # compile, warm the caches
         trainer.step(0.01)
     show(name, *rounds(lambda: trainer.step(0.01), lambda: numpy_step(state), number=number))
+    # the same steps inside one Trainer.run (values announced once at its end)
+    a, b, spread = rounds(lambda: trainer.run(number, 0.01), lambda: [
+        numpy_step(state) for _ in range(number)], number=1)
+    show("  ... in Trainer.run", a / number, b / number, spread)
 
 
 # ---------------------------------------------------------------- conv2d
