@@ -507,15 +507,19 @@ def _matmul_operands(g, a, b):
     a2 = a if a.ndim == 2 else a[None, :]
     b2 = b if b.ndim == 2 else b[:, None]
     shape = (a2.shape[0], b2.shape[1])
-    return a2, b2, g.reshape(shape) if type(g) is np.ndarray else np.reshape(g, shape)
+    if type(g) is np.ndarray:
+        return a2, b2, g if g.shape == shape else g.reshape(shape)
+    return a2, b2, np.reshape(g, shape)
 
 
 def _matmul_grad_a(a, b2, g2):
-    return as_value((g2 @ b2.T).reshape(a.shape))
+    ga = g2 @ b2.T
+    return as_value(ga if ga.shape == a.shape else ga.reshape(a.shape))
 
 
 def _matmul_grad_b(b, a2, g2):
-    return as_value((a2.T @ g2).reshape(b.shape))
+    gb = a2.T @ g2
+    return as_value(gb if gb.shape == b.shape else gb.reshape(b.shape))
 
 
 def _matmul_vjp(g, out, a, b):
@@ -591,10 +595,19 @@ def _mse(a, b):
 
 
 def _mse_vjp(g, out, a, b):
+    return _mse_vjp_pred(g, out, a, b), _mse_vjp_target(g, out, a, b)
+
+
+def _mse_vjp_pred(g, out, a, b):
     a, b = _np(a), _np(b)
     d = a - b
-    norm = 2.0 / d.size
-    return unbroadcast(norm * d * g, a.shape), unbroadcast(norm * (-d) * g, b.shape)
+    return unbroadcast(2.0 / d.size * d * g, a.shape)
+
+
+def _mse_vjp_target(g, out, a, b):
+    a, b = _np(a), _np(b)
+    d = a - b
+    return unbroadcast(2.0 / d.size * (-d) * g, b.shape)
 
 
 def _shape_text(shape) -> str:
@@ -992,7 +1005,7 @@ _DEFINITIONS = [
        "its target in proportion to its error.",
        scalar=lambda a, b: (a - b) * (a - b),
        scalar_vjp=lambda g, out, a, b: ((2.0 * (a - b)) * g, (2.0 * (b - a)) * g),
-       array=_mse, array_vjp=_mse_vjp,
+       array=_mse, array_vjp=_mse_vjp, port_vjps=(_mse_vjp_pred, _mse_vjp_target),
        export=Template("np.mean(({pred} - {target}) * ({pred} - {target}))",
                        ("2.0 / np.size({pred} - {target}) * ({pred} - {target}) * {g}",
                         "2.0 / np.size({pred} - {target}) * (-({pred} - {target})) * {g}"),
