@@ -11,8 +11,8 @@
   against a hand-written ``numpy.lib.stride_tricks`` im2col implementation.
 
 Both sides are timed in alternating rounds (the machine is shared, so its
-speed drifts) and each ratio is the best round of ours over the best round of
-numpy's, with the spread of the per-round ratios beside it.  BLAS runs on
+speed drifts); each ratio is the median of the per-round ratios, the middle
+half of them beside it, and the times are each side's best round.  BLAS runs on
 one thread unless ``OPENBLAS_NUM_THREADS`` says otherwise: on a loaded
 2-core machine a second BLAS thread waits for a core and makes the matrix
 products of both sides swing by 5× and more from run to run.
@@ -46,21 +46,23 @@ def _once(fn, number: int) -> float:
     return (time.perf_counter() - start) / number
 
 
-def rounds(ours, theirs, repeats: int = 9, number: int = 5) -> tuple[float, float, str]:
-    """(best time of ours, best of theirs, "low–high" of the per-round ratios), the two
-    timed in alternating rounds so that a change in the machine's load hits both."""
+def rounds(ours, theirs, repeats: int = 9, number: int = 5) -> tuple[float, float, list]:
+    """(best time of ours, best of theirs, the sorted per-round ratios), the two timed in
+    alternating rounds so that a change in the machine's load hits both alike."""
     a, b = [], []
     for _ in range(repeats):
         a.append(_once(ours, number))
         b.append(_once(theirs, number))
-    per_round = sorted(x / y for x, y in zip(a, b))
-    spread = f"{per_round[len(per_round) // 4]:.2f}–{per_round[-1 - len(per_round) // 4]:.2f}"
-    return min(a), min(b), spread
+    return min(a), min(b), sorted(x / y for x, y in zip(a, b))
 
 
-def show(name: str, ours: float, theirs: float, spread: str, unit: str = "ms/step") -> None:
+def show(name: str, ours: float, theirs: float, ratios: list, unit: str = "ms/step") -> None:
+    """The median of the per-round ratios (steadier than best over best on a loaded
+    machine), the middle half of them beside it."""
+    q = len(ratios) // 4
     print(f"{name:36s} chainrule {ours * 1e3:8.3f} {unit} | numpy {theirs * 1e3:8.3f} {unit}"
-          f" | ratio {ours / theirs:5.2f}x (rounds {spread})")
+          f" | ratio {statistics.median(ratios):5.2f}x (middle half {ratios[q]:.2f}–"
+          f"{ratios[-1 - q]:.2f})")
 
 
 # ------------------------------------------------------------- the MLPs
@@ -140,9 +142,9 @@ def step_ratio(name: str, build, numpy_step, params: list[str]) -> None:
         trainer.step(0.01)
     show(name, *rounds(lambda: trainer.step(0.01), lambda: numpy_step(state), number=number))
     # the same steps inside one Trainer.run (values announced once at its end)
-    a, b, spread = rounds(lambda: trainer.run(number, 0.01), lambda: [
+    a, b, ratios = rounds(lambda: trainer.run(number, 0.01), lambda: [
         numpy_step(state) for _ in range(number)], number=1)
-    show("  ... in Trainer.run", a / number, b / number, spread)
+    show("  ... in Trainer.run", a / number, b / number, ratios)
 
 
 # ---------------------------------------------------------------- conv2d
@@ -178,7 +180,7 @@ def conv_ratio() -> None:
 
 
 if __name__ == "__main__":
-    print("Deep-learning speed (ratio = chainrule / hand-written numpy, best rounds; "
+    print("Deep-learning speed (ratio = chainrule / hand-written numpy, median of rounds; "
           f"BLAS threads: {os.environ['OPENBLAS_NUM_THREADS']})")
     step_ratio("MLP 64-256-256-10, batch 128", big_mlp, numpy_big_step,
                ["W1", "b1", "W2", "b2", "W3", "b3"])
