@@ -128,6 +128,23 @@ def test_a_mixed_plan_drops_the_other_half_of_a_float_node():
     assert trained.grad("s") is None and trained.grad("W") is None
 
 
+@pytest.mark.parametrize("wanted, skipped", [(("W", "c"), "d"), (("d",), "c"),
+                                             (("c", "d"), "X")])
+def test_a_float_node_keeps_its_float_numbers(wanted, skipped):
+    """k = c · d is a node of floats (the float path) in a plan with arrays: the half
+    it keeps is the float path's own number."""
+    g = parse_program("k = c * d + c\nL = sum(X @ W) * k").graph
+    g.set_value("X", RNG.normal(size=(3, 2)))
+    g.set_value("W", RNG.normal(size=(2, 2)))
+    g.set_value("c", 0.7)
+    g.set_value("d", -1.3)
+    full, trained = both_passes(g, wanted)
+    assert trained.plan.nodes[trained.plan.index["k"]].op == "add"
+    for node_id in wanted:
+        assert bits(trained.grad(node_id)) == bits(full.grad(node_id)), node_id
+    assert trained.grad(skipped) is None
+
+
 @settings(max_examples=60, deadline=None)
 @given(wild_graphs(arrays=True), st.data())
 def test_random_graphs_with_inf_and_nan(g, data):
