@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 import networkx as nx
 import numpy as np
 
-from . import ops, straight_line
+from . import grad_needs, ops, straight_line
 from .errors import EvaluationError
 from .formatting import nonfinite_word
 from .gc_pause import gc_paused
@@ -484,13 +484,15 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
 
 
 def _start_backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
-                    vjp_rule: Callable | None = None) -> Iterator[list]:
+                    vjp_rule: Callable | None = None,
+                    entries: Plan | None = None) -> Iterator[list]:
     if evaluation.error is not None:
         raise EvaluationError(evaluation.error)
     evaluation.grads = [None] * len(evaluation.plan.nodes)
     n = len(evaluation.plan.nodes)
     evaluation.edge_grads = sent_a, sent_b = [None] * n, [None] * n
-    plan = evaluation.plan if vjp_rule is None else _with_rule(evaluation.plan, vjp_rule)
+    plan = entries or evaluation.plan
+    plan = plan if vjp_rule is None else _with_rule(plan, vjp_rule)
     return _backward_chunks(plan, evaluation.values, evaluation.grads,
                             sent_a, sent_b, accumulate)
 
@@ -524,15 +526,18 @@ def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardSte
 
 
 def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
-             vjp_rule: Callable | None = None, explain: bool = True) -> Evaluation:
+             vjp_rule: Callable | None = None, explain: bool = True,
+             entries: Plan | None = None) -> Evaluation:
     """The whole backward pass: consume the step generator to the end.
 
     ``accumulate`` is the fan-out rule (see :func:`_backward_chunks`): the sum,
     or :func:`OVERWRITE` for the misconception of :mod:`chainrule.core.misconception`.
     ``vjp_rule(node, vjp)`` may give a node another vector-Jacobian product (the
-    other misconceptions there: the same loop with one rule changed)."""
+    other misconceptions there: the same loop with one rule changed).
+    ``entries``: a plan of the same graph whose backward entries run instead of the
+    evaluation's own (a training run's, :mod:`chainrule.core.grad_needs`)."""
     with gc_paused(), np.errstate(all="ignore"):
-        deque(_start_backward(evaluation, accumulate, vjp_rule), maxlen=0)
+        deque(_start_backward(evaluation, accumulate, vjp_rule, entries), maxlen=0)
     if explain:
         _note_nonfinite_grads(evaluation)
     return evaluation
@@ -571,6 +576,8 @@ class Evaluator:
         # "wait", "writing" (in the background), "check" (first use), "use", "off"
         self._straight_state = "wait"
         self._job: straight_line.Job | None = None
+        # ((plan, its version, wanted ids), its training-run copy): evaluate(wanted=...)
+        self._needed: tuple | None = None
 
     @property
     def plan(self) -> Plan:
@@ -583,12 +590,16 @@ class Evaluator:
     def forward(self) -> Evaluation:
         return forward(self.plan)
 
-    def evaluate(self, explain: bool = True) -> Evaluation:
+    def evaluate(self, explain: bool = True,
+                 wanted: tuple[str, ...] | None = None) -> Evaluation:
         """Forward, then backward when there is an output to seed.
 
         ``explain=False`` leaves out the inf/nan explanations (``warnings``,
         ``grad_warnings`` stay empty): a training step reads only the loss and the
-        parameters' gradients, and checks those itself."""
+        parameters' gradients, and checks those itself.  ``wanted``: the only
+        gradients read (a training run's parameters); on a plan with arrays the
+        backward pass then skips what leads to none of them, and those nodes'
+        gradients stay None (:mod:`chainrule.core.grad_needs`)."""
         plan = self.plan
         self._runs += 1
         if self._straight_state != "off" and self._runs > straight_line.WARMUP:
@@ -597,8 +608,18 @@ class Evaluator:
                 return evaluation
         evaluation = forward(plan, explain)
         if evaluation.error is None:
-            backward(evaluation, explain=explain)
+            entries = None
+            if wanted is not None and not plan.all_scalar:
+                entries = self._needed_plan(plan, wanted)
+            backward(evaluation, explain=explain, entries=entries)
         return evaluation
+
+    def _needed_plan(self, plan: Plan, wanted: tuple[str, ...]) -> Plan:
+        key = (plan, plan.structure_version, tuple(wanted))
+        cached = self._needed
+        if cached is None or cached[0] != key:
+            cached = self._needed = (key, grad_needs.needed_plan(plan, wanted))
+        return cached[1]
 
     def _evaluate_straight(self, plan: Plan, explain: bool = True) -> Evaluation | None:
         state = self._straight_state
