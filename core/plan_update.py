@@ -71,16 +71,56 @@ def updated(plan: Plan, graph: Graph) -> Plan | None:
     new = copy.copy(plan)
     new.structure_version = graph.structure_version
     new._levels, new._level_of = levels, level_of
-    new.order = order = list(itertools.chain.from_iterable(levels))
+    order, new.nodes, moves = _spliced(plan, levels, level_of, affected, gone, nodes)
+    new.order = order
     new.index = index = dict(zip(order, range(len(order))))
-    new.nodes = list(map(nodes.__getitem__, order))
-    renum = list(map(index.get, plan.order))        # old index -> new (None: removed)
-    renum.append(-1)                                # renum[-1]: "no input" stays -1
+    renum = _renumbering(plan, index, moves)
     drop = {old_index[n] for n in itertools.chain(affected, gone) if n in old_index}
     if not _recompile(new, plan, graph, affected, gone, renum, drop):
         return None
-    _backward(new, plan, graph, affected, touched, gone, renum, drop)
+    _backward(new, plan, graph, affected, touched, gone, renum, drop, moves)
     return new
+
+
+def _spliced(plan: Plan, levels: list, level_of: dict, affected: set[str], gone: set[str],
+             nodes: dict) -> tuple[list, list, tuple | None]:
+    """The new order and its nodes: the old lists with the nodes that moved or went
+    taken out and the affected ones put in at their places (list edits, in C), and
+    those moves (old indices taken out, descending; new indices put in, ascending);
+    with many moves, the lists made anew and None."""
+    if len(affected) + len(gone) > 32:
+        order = list(itertools.chain.from_iterable(levels))
+        return order, list(map(nodes.__getitem__, order)), None
+    order, found = list(plan.order), list(plan.nodes)
+    index = plan.index
+    out = sorted((index[n] for n in itertools.chain(affected, gone) if n in index),
+                 reverse=True)
+    for i in out:
+        del order[i], found[i]
+    starts = list(itertools.accumulate(map(len, levels), initial=0))
+    put = sorted((starts[level_of[n]] + levels[level_of[n]].index(n), n) for n in affected)
+    for i, n in put:
+        order.insert(i, n)
+        found.insert(i, nodes[n])
+    return order, found, (out, [i for i, _ in put])
+
+
+def _renumbering(plan: Plan, index: dict, moves: tuple | None) -> list:
+    """Each old index's new one (any number for a node taken out), and -1 at the
+    end, so that "no input" (-1) stays -1."""
+    if moves is None:
+        renum = list(map(index.get, plan.order))
+    else:
+        out, put = moves
+        at = np.arange(len(plan.order))
+        if out:             # each index after a node taken out moves down one
+            at -= np.searchsorted(np.array(out[::-1]), at, side="right")
+            at[out] = -1
+        for i in put:       # and up one after each put in (in order, final indices)
+            at[at >= i] += 1
+        renum = at.tolist()
+    renum.append(-1)
+    return renum
 
 
 def _downstream(start: list[str], graph: Graph, limit: int) -> set[str] | None:
@@ -131,12 +171,18 @@ def _relevel(plan: Plan, graph: Graph, affected: set[str], gone: set[str],
         levels[k] = [n for n in levels[k] if n not in out]
     if grown:
         levels.extend([] for _ in range(max(grown) + 1 - len(levels)))
+    arriving: dict[int, list] = {}
+    for n in affected:
+        arriving.setdefault(level_of[n], []).append(n)
     for k in sorted(grown):
         if k == 0:
             sources = _sources(plan, graph, affected, level_of)
             if sources is None:
                 return None
             levels[0] = [n for n in levels[0] if n not in out] + sources
+        elif len(arriving[k]) <= 4:       # a few: put in place, the rest as they are
+            levels[k] = _placed([n for n in levels[k] if n not in out], arriving[k],
+                                levels[k - 1], k, pred, succ, level_of)
         else:
             levels[k] = _kahn_step(levels[k - 1], k, pred, succ, level_of)
     while levels and not levels[-1]:
@@ -157,6 +203,30 @@ def _sources(plan: Plan, graph: Graph, affected: set[str], level_of: dict) -> li
         elif level_of[n] == 0 or steps > 4096:
             return None
     return None
+
+
+def _placed(level: list, arriving: list, before: list, k: int, pred: dict, succ: dict,
+            level_of: dict) -> list:
+    """Level ``k`` with a few nodes put in: each where Kahn's algorithm would put
+    it, found by bisection on (place of its last input in level ``k - 1``, its
+    place among that input's consumers) — what orders a level."""
+    at = {u: j for j, u in enumerate(before)}
+
+    def key(n: str) -> tuple[int, int]:
+        last = max((u for u in pred[n] if level_of[u] == k - 1), key=at.__getitem__)
+        return at[last], list(succ[last]).index(n)
+
+    for n in sorted(arriving, key=key):
+        mine = key(n)
+        lo, hi = 0, len(level)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if key(level[mid]) < mine:
+                lo = mid + 1
+            else:
+                hi = mid
+        level.insert(lo, n)
+    return level
 
 
 def _kahn_step(before: list, k: int, pred: dict, succ: dict, level_of: dict) -> list:
@@ -185,7 +255,8 @@ def _recompile(new: Plan, plan: Plan, graph: Graph, affected: set[str], gone: se
     index = new.index
     ports = graph._ports
     forward = [(renum[i], f, af, renum[a], renum[b])
-               for i, f, af, a, b in plan.forward_loop if i not in drop]
+               for i, f, af, a, b in plan.forward_loop if i not in drop] if drop else \
+        [(renum[i], f, af, renum[a], renum[b]) for i, f, af, a, b in plan.forward_loop]
     blocked = {renum[i] for i in plan.blocked if i not in drop}
     blocked_inputs = {renum[i]: tuple(renum[j] for j in ins)
                       for i, ins in plan._blocked_inputs.items() if i not in drop}
@@ -233,11 +304,12 @@ def _recompile(new: Plan, plan: Plan, graph: Graph, affected: set[str], gone: se
 
 
 def _backward(new: Plan, plan: Plan, graph: Graph, affected: set[str], touched: set[str],
-              gone: set[str], renum: list, drop: set[int]) -> None:
+              gone: set[str], renum: list, drop: set[int], moves: tuple | None) -> None:
     """Which nodes reach the output, and the backward entries, of ``new``."""
     index, order = new.index, new.order
     pred, succ = graph.nx._pred, graph.nx._succ
-    reach = set(itertools.compress(plan.order, plan.reaching))
+    reach = set(plan._reach) if hasattr(plan, "_reach") else \
+        set(itertools.compress(plan.order, plan.reaching))
     reach.difference_update(gone)
     out = new.output_id
     heap = [-index[n] for n in affected | touched if n in index]
@@ -256,10 +328,23 @@ def _backward(new: Plan, plan: Plan, graph: Graph, affected: set[str], touched: 
             (reach.add if now else reach.discard)(n)
             for u in pred[n]:
                 heapq.heappush(heap, -index[u])
-    new.reaching = list(map(reach.__contains__, order))
+    if moves is None:
+        new.reaching = list(map(reach.__contains__, order))
+    else:                   # the old list with the same moves, then the changes
+        reaching = list(plan.reaching)
+        for i in moves[0]:
+            del reaching[i]
+        for i in moves[1]:
+            reaching.insert(i, order[i] in reach)
+        for n in changed:
+            reaching[index[n]] = n in reach
+        new.reaching = reaching
+    new._reach = reach
     redo = {old for n in changed if (old := plan.index.get(n)) is not None}
+    drop = drop | redo
     backward = [(renum[i], sv, av, renum[a], renum[b])
-                for i, sv, av, a, b in plan._backward_plain if i not in drop and i not in redo]
+                for i, sv, av, a, b in plan._backward_plain if i not in drop] if drop else \
+        [(renum[i], sv, av, renum[a], renum[b]) for i, sv, av, a, b in plan._backward_plain]
     made = []
     ports, arrays = graph._ports, new._arrays
     for n in (affected | changed) & reach:
