@@ -12,7 +12,7 @@ ratio against the value edit measured in the same run (target: at most 3×):
 * change settings: the slope of a ``leaky_relu`` fed by ``x2``;
 * add, wire and remove a node before one evaluation (the graph ends as it was);
 * a node put into a wire halfway through the graph, and taken out again:
-  everything downstream changes (more than a quarter of the graph: the plan is
+  everything downstream changes (more than an eighth of the graph: the plan is
   compiled afresh).
 
 ``python bench_edits.py 100000`` adds the 100,000-node graph (slower to build).

@@ -15,8 +15,8 @@ from chainrule.core import engine, plan_update
 from chainrule.core.engine import Evaluator, Plan, backward, forward
 from chainrule.core.errors import GraphError
 from chainrule.core.graph import Graph
-from tests.support.plan_compare import plan_differences, same_bits
-from tests.support.random_graphs import neg_chain, random_graphs, wild_graphs
+from plan_compare import plan_differences, same_bits
+from random_graphs import connect_drawn, neg_chain, random_graphs, wild_graphs
 
 OPS = ("input", "const", "neg", "exp", "relu", "add", "mul", "div", "max", "leaky_relu")
 KINDS = ("add", "add", "connect", "connect", "disconnect", "remove", "output", "attrs",
@@ -35,10 +35,7 @@ def _edit(g: Graph, kind: str, r1: int, r2: int, made: list, removals: list) -> 
         if r2 % 3 and op not in ("input", "const") and len(ids) > 0:
             g.connect(ids[r2 % len(ids)], f"m{len(made) - 1}", 0)
     elif kind == "connect":
-        dst = ids[r1 % len(ids)]
-        arity = g.node(dst).spec.arity
-        if arity:
-            g.connect(ids[r2 % len(ids)], dst, r2 % arity)
+        connect_drawn(g, ids, r1, r2)
     elif kind == "disconnect" and g.edge_count():
         edge = g.edges()[r1 % g.edge_count()]
         if r2 % 2:
