@@ -678,7 +678,10 @@ class Graph:
         if not log or log[0][0] > since + 1:
             return None
         changes = [change for version, change in log if version > since]
-        return None if any(change is None for change in changes) else changes
+        # a version bumped without a word (code that bumps it directly): not known
+        if len(changes) != self.structure_version - since or None in changes:
+            return None
+        return changes
 
     def _note_kind(self, old: Any, new: Any) -> None:
         """A scalar becoming an array (or back) changes how the graph is evaluated:

@@ -174,6 +174,10 @@ def test_what_cannot_be_updated_is_compiled_afresh(monkeypatch):
     ev.evaluate()
     assert len(builds) == 2
     assert plan_differences(ev.plan, Plan(g)) == []
+    version = g.structure_version
+    g.structure_version += 1            # bumped without saying what changed: not known
+    assert g.structure_changes(version) is None
+    assert g.structure_changes(g.structure_version) == []
 
 
 def test_an_updated_plan_leaves_the_evaluations_of_the_old_one_alone():
