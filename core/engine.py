@@ -1,8 +1,8 @@
 """Forward and backward passes.
 
-A :class:`Plan` is compiled once per structural change (topological order,
-one bound function per node, port wiring as list indices), so a value change
-re-runs two flat loops.  The backward pass is one generator of steps in
+A :class:`Plan` is compiled once (topological order, one bound function per
+node, port wiring as list indices) and updated after structural edits
+(:mod:`chainrule.core.plan_update`), so a value change re-runs two flat loops.  The backward pass is one generator of steps in
 reverse topological order — one step per node that reaches the output — and
 running the whole pass is consuming it; the editor's stepper uses the same
 generator.  Gradients live in the :class:`Evaluation`, never on nodes.
