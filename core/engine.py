@@ -33,6 +33,7 @@ from .errors import EvaluationError
 from .formatting import nonfinite_word
 from .gc_pause import gc_paused
 from .graph import Edge, Graph
+from .plan_entries import Problem, bind, unwired
 
 _IEEE = (ArithmeticError, ValueError)   # what Python raises where IEEE gives inf/nan
 _FAIL = (EvaluationError, ValueError, TypeError, IndexError)
@@ -70,17 +71,6 @@ SUM = None
 def OVERWRITE(old: Any, new: Any) -> Any:
     """The misconception ``grads[x] = g`` instead of ``grads[x] += g``: the last one wins."""
     return new
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a node has no value: an unconnected port or an op that refused its inputs."""
-
-    node: str
-    message: str
-    # "unwired": a port is not connected; "op": the op refused its inputs (shapes
-    # that do not fit, an index out of range), said in the one sentence of message.
-    kind: str = "op"
 
 
 class Plan:
@@ -253,30 +243,6 @@ class Plan:
         """Still valid: same structure, and no leaf turned from scalar to array or back
         (the graph counts both as structural changes: write values with set_value)."""
         return graph.structure_version == self.structure_version
-
-
-def bind(node, scalar_inputs: bool) -> tuple[Callable, Callable, Callable | None,
-                                                Callable, bool]:
-    """A node's functions as the plan binds them: (forward, its numpy function,
-    vjp, numpy vjp, computes a float).  The float fast path only where every
-    input is a float; the vjp is None where the gradient passes unchanged (the
-    loop skips the call)."""
-    spec = node.spec
-    sf, sv, af, av = spec.bind(node.attrs) if spec.settings else \
-        (spec.scalar, spec.scalar_vjp, spec.array, spec.array_vjp)
-    # An op without a float path may make an array of scalars (reshape,
-    # concat, index…): what it computes is not known to be a float.
-    if sf is None or not scalar_inputs:
-        return af, af, av, av, False
-    return sf, af, (None if sv is not av and spec.identity_vjp else sv), av, True
-
-
-def unwired(node, srcs: list) -> Problem:
-    """The problem of a node with unconnected ports (``srcs``: each port's source or None)."""
-    missing = [node.spec.ports[p] for p, s in enumerate(srcs) if s is None]
-    what = "port" if len(missing) == 1 else "ports"
-    return Problem(node.id, f'node "{node.id}" ({node.op}): {what} '
-                   f'{", ".join(missing)} not connected', "unwired")
 
 
 @dataclass
@@ -608,7 +574,8 @@ class Evaluator:
     def plan(self) -> Plan:
         if self._plan is None or not self._plan.fits(self.graph):
             # after a few structural edits the last plan is updated, else compiled afresh
-            self._plan = _next_plan(self._plan, self.graph, self)
+            from .plan_update import next_plan    # it builds on this module
+            self._plan = next_plan(self._plan, self.graph, self)
             self._runs = 0
             self._straight, self._straight_state = None, "wait"
         return self._plan
@@ -688,21 +655,6 @@ class Evaluator:
 
     def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
         return backward_steps(evaluation or self.forward(), self.graph)
-
-
-def _next_plan(plan: Plan | None, graph: Graph, holder: Evaluator) -> Plan:
-    """The plan updated (:mod:`~chainrule.core.plan_update`) or compiled afresh.
-    The holder lets go of the old plan while the collector is paused: if nothing
-    else holds it, its entries are freed before the collector would walk the new
-    ones (which otherwise cost a collection of every entry, measured 1–2 ms at
-    10,000 nodes)."""
-    from .plan_update import updated        # it builds on this module
-    if plan is None:
-        return Plan(graph)
-    with gc_paused():
-        new = updated(plan, graph)
-        holder._plan = plan = None
-        return new or Plan(graph)
 
 
 def evaluate(graph: Graph) -> Evaluation:

@@ -34,11 +34,27 @@ import operator
 
 import numpy as np
 
-from .engine import Plan, bind, unwired
+from .engine import Plan
+from .gc_pause import gc_paused
 from .graph import Graph
+from .plan_entries import bind, unwired
 
 _FIRST = operator.itemgetter(0)
 MAX_CHANGES = 32        # more changes than this since the plan: compile afresh
+
+
+def next_plan(plan: Plan | None, graph: Graph, holder) -> Plan:
+    """The Evaluator's next plan: the last one updated, or compiled afresh.
+    The holder (the Evaluator) lets go of the old plan while the collector is paused: if nothing
+    else holds it, its entries are freed before the collector would walk the new
+    ones (which otherwise cost a collection of every entry, measured 1–2 ms at
+    10,000 nodes)."""
+    if plan is None:
+        return Plan(graph)
+    with gc_paused():
+        new = updated(plan, graph)
+        holder._plan = plan = None
+        return new or Plan(graph)
 
 
 def updated(plan: Plan, graph: Graph) -> Plan | None:
