@@ -1,8 +1,8 @@
 """Forward and backward passes.
 
-A :class:`Plan` is compiled once per structural change (topological order,
-one bound function per node, port wiring as list indices), so a value change
-re-runs two flat loops.  The backward pass is one generator of steps in
+A :class:`Plan` is compiled once (topological order, one bound function per
+node, port wiring as list indices) and updated after structural edits
+(:mod:`chainrule.core.plan_update`), so a value change re-runs two flat loops.  The backward pass is one generator of steps in
 reverse topological order — one step per node that reaches the output — and
 running the whole pass is consuming it; the editor's stepper uses the same
 generator.  Gradients live in the :class:`Evaluation`, never on nodes.
@@ -33,6 +33,7 @@ from .errors import EvaluationError
 from .formatting import nonfinite_word
 from .gc_pause import gc_paused
 from .graph import Edge, Graph
+from .plan_entries import Problem, bind, unwired
 
 _IEEE = (ArithmeticError, ValueError)   # what Python raises where IEEE gives inf/nan
 _FAIL = (EvaluationError, ValueError, TypeError, IndexError)
@@ -72,19 +73,12 @@ def OVERWRITE(old: Any, new: Any) -> Any:
     return new
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Why a node has no value: an unconnected port or an op that refused its inputs."""
-
-    node: str
-    message: str
-    # "unwired": a port is not connected; "op": the op refused its inputs (shapes
-    # that do not fit, an index out of range), said in the one sentence of message.
-    kind: str = "op"
-
-
 class Plan:
-    """Everything about a graph that does not depend on its leaf values."""
+    """Everything about a graph that does not depend on its leaf values.
+
+    Compiled here from scratch; after a few structural edits
+    :func:`chainrule.core.plan_update.updated` derives the next plan from this
+    one instead (the same attributes, as a fresh build would make them)."""
 
     def __init__(self, graph: Graph):
         with gc_paused():
@@ -94,16 +88,18 @@ class Plan:
         self.structure_version = graph.structure_version
         # Level by level: every node after its inputs, ties in the order nodes were
         # added, so stepping forward walks the circuit left to right.
-        order = [n for level in graph.generations() for n in level]
+        self._levels = levels = graph.generations()
+        self._level_of: dict[str, int] | None = None    # node id -> level, when needed
+        order = [n for level in levels for n in level]
         self.order = order
         self.index = index = {node_id: i for i, node_id in enumerate(order)}
         node = graph.node
         self.nodes = nodes = [node(n) for n in order]
-        self.inputs: list[tuple[int, ...]] = []
+        self._inputs: list[tuple[int, ...]] | None = []
         self.problems: list[Problem] = []
         blocked: set[int] = set()
         ports = graph._ports            # (dst, port) -> src: the model's own port table
-        inputs = self.inputs
+        inputs = self._inputs
         for i, node in enumerate(nodes):
             spec = node.spec
             nid = node.id
@@ -115,21 +111,15 @@ class Plan:
                 ins = tuple([index[ports[nid, p]] for p in range(arity)])
             except KeyError:            # an unconnected port
                 srcs = [ports.get((nid, p)) for p in range(arity)]
-                missing = [spec.ports[p] for p, s in enumerate(srcs) if s is None]
-                what = "port" if len(missing) == 1 else "ports"
-                self.problems.append(Problem(nid, f'node "{nid}" ({node.op}): {what} '
-                                         f'{", ".join(missing)} not connected', "unwired"))
+                self.problems.append(unwired(node, srcs))
                 ins = tuple(index[s] if s is not None else -1 for s in srcs)
                 blocked.add(i)
             if blocked and any(j in blocked for j in ins):
                 blocked.add(i)
             inputs.append(ins)
         self.blocked = blocked
-        self.leaves = [(i, node) for i, node in enumerate(nodes) if node.spec.is_leaf]
-        self.leaf_scalar = tuple(not isinstance(node.value, np.ndarray) for _, node in self.leaves)
-        # leaves usually come first in the order: their values are then copied in one go
-        self.leaf_nodes = [node for _, node in self.leaves]
-        self.leaves_first = all(i == k for k, (i, _) in enumerate(self.leaves))
+        self._blocked_inputs = {i: inputs[i] for i in blocked}
+        self._set_leaves([(i, node) for i, node in enumerate(nodes) if node.spec.is_leaf])
         self.output_id = graph.effective_output()
         self.output = -1 if self.output_id is None else index[self.output_id]
         self.output_error: str | None = None
@@ -145,6 +135,26 @@ class Plan:
                 first.message
         self._compile()
 
+    def _set_leaves(self, leaves: list[tuple[int, Any]]) -> None:
+        self.leaves = leaves
+        self.leaf_scalar = tuple(not isinstance(node.value, np.ndarray) for _, node in leaves)
+        # leaves usually come first in the order: their values are then copied in one go
+        self.leaf_nodes = [node for _, node in leaves]
+        self.leaves_first = all(i == k for k, (i, _) in enumerate(leaves))
+
+    @property
+    def inputs(self) -> list[tuple[int, ...]]:
+        """Per node, the indices of the nodes feeding its ports (-1: unconnected).
+        An updated plan derives them from its entries on first reading."""
+        if self._inputs is None:
+            inputs: list[tuple[int, ...]] = [()] * len(self.nodes)
+            for i, _f, _af, a, b in self.forward_loop:
+                inputs[i] = (a,) if b < 0 else (a, b)
+            for i, ins in self._blocked_inputs.items():
+                inputs[i] = ins
+            self._inputs = inputs
+        return self._inputs
+
     def _compile(self) -> None:
         """Bind one pair of functions per node: the float fast path where every input
         is a scalar, numpy otherwise (then both entries are the numpy function).
@@ -158,31 +168,19 @@ class Plan:
         forward: list[tuple] = []
         vjps: list = [None] * n
         blocked = self.blocked
-        inputs = self.inputs
+        inputs = self._inputs
         append = forward.append
         for i, node in enumerate(self.nodes):
             ins = inputs[i]
             if not ins or (blocked and i in blocked):
                 continue
-            spec = node.spec
-            sf, sv, af, av = spec.bind(node.attrs) if spec.settings else \
-                (spec.scalar, spec.scalar_vjp, spec.array, spec.array_vjp)
-            # An op without a float path may make an array of scalars (reshape,
-            # concat, index…): what it computes is not known to be a float.
             a = ins[0]
-            if len(ins) > 1:
-                b = ins[1]
-                is_scalar = sf is not None and scalar[a] and scalar[b]
-            else:
-                b = -1
-                is_scalar = sf is not None and scalar[a]
-            if is_scalar:
-                scalar[i] = True
-            else:
-                sf, sv = af, av
+            b = ins[1] if len(ins) > 1 else -1
+            sf, af, sv, av, scalar[i] = bind(node, scalar[a] and (b < 0 or scalar[b]))
             append((i, sf, af, a, b))
-            # None: the gradient passes unchanged (the loop skips the call)
-            vjps[i] = (None if sv is not av and spec.identity_vjp else sv, av)
+            vjps[i] = (sv, av)
+        # ids of the nodes not known to hold a float (arrays, blocked), for updates
+        self._arrays = set(itertools.compress(self.order, map(operator.not_, scalar)))
         self.all_scalar = all(scalar) and not blocked
         # backward entries, output first: only nodes that reach the output get a step
         backward: list[tuple] = []
@@ -403,7 +401,7 @@ def _all_finite(values: list, all_scalar: bool) -> bool:
 def _note_nonfinite(evaluation: Evaluation) -> None:
     vals = evaluation.values
     plan = evaluation.plan
-    if not evaluation.problems and _all_finite(vals, plan.all_scalar):
+    if _all_finite(vals, plan.all_scalar and not evaluation.problems):   # None: no value
         return
     finite = [v is None or bool(np.all(np.isfinite(v))) for v in vals]
     if all(finite):
@@ -582,7 +580,9 @@ class Evaluator:
     @property
     def plan(self) -> Plan:
         if self._plan is None or not self._plan.fits(self.graph):
-            self._plan = Plan(self.graph)
+            # after a few structural edits the last plan is updated, else compiled afresh
+            from .plan_update import next_plan    # it builds on this module
+            self._plan = next_plan(self._plan, self.graph, self)
             self._runs = 0
             self._straight, self._straight_state = None, "wait"
         return self._plan
