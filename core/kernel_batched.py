@@ -206,7 +206,8 @@ MIN_NODES = 2_000
 #: Batched only if its estimated cost is at most this share of the loop's.
 MARGIN = 0.5
 
-#: Per plan: its Kernel, None (the loop), or the Job deciding in the background.
+#: Per plan: (its structure version, its Kernel, None for the loop, or the Job
+#: deciding in the background).
 _kernels: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
 
 
@@ -231,20 +232,24 @@ class Job:
 
 def _current(plan, wait: bool = False) -> "Kernel | None":
     """The kernel for ``plan``, starting the decision in the background the first time
-    (None meanwhile, and when the plan keeps the loop); ``wait``: wait for it."""
-    state = _kernels.get(plan, _kernels)
-    if state is _kernels:                     # not asked yet
-        if not eligible(plan):
-            _kernels[plan] = None
-            return None
-        state = _kernels[plan] = Job(plan)
+    (None meanwhile, and when the plan keeps the loop); ``wait``: wait for it.  Kept
+    per plan and structure version (a plan updated in place is decided again)."""
+    version, state = _kernels.get(plan, (None, _kernels))
+    if version != plan.structure_version or state is _kernels:      # not asked yet
+        state = Job(plan) if eligible(plan) else None
+        _set(plan, state)
     if isinstance(state, Job):
         if wait:
             state.thread.join()
         if state.thread.is_alive():
             return None
-        state = _kernels[plan] = state.result
+        state = state.result
+        _set(plan, state)
     return state
+
+
+def _set(plan, state) -> None:
+    _kernels[plan] = (plan.structure_version, state)
 
 
 def choice(plan) -> "Kernel | None":
@@ -254,7 +259,7 @@ def choice(plan) -> "Kernel | None":
 
 def settle(plan) -> None:
     """Wait until the decision for ``plan`` is made (tests and benchmarks)."""
-    if plan is not None and isinstance(_kernels.get(plan), Job):
+    if plan is not None and isinstance(_kernels.get(plan, (0, None))[1], Job):
         _current(plan, wait=True)
 
 
@@ -650,7 +655,7 @@ def evaluate(plan, explain: bool = True) -> Evaluation | None:
         with gc_paused():
             evaluation = BatchedEvaluation(plan, kernel, *kernel.run())
     except Exception:           # anything unforeseen: this plan keeps the loop
-        _kernels[plan] = None
+        _set(plan, None)
         return None
     if not kernel.checked:
         reference = forward(plan, explain)
@@ -661,7 +666,7 @@ def evaluate(plan, explain: bool = True) -> Evaluation | None:
             (evaluation.edge_grads[1], reference.edge_grads[1])))
         kernel.checked = True
         if not same:
-            _kernels[plan] = None
+            _set(plan, None)
         return reference
     if not evaluation.finite():
         # inf and nan: the loop is the reference (where both inputs of + or × are
