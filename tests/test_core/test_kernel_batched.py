@@ -3,42 +3,18 @@ every wire's gradient, −0.0 kept — and is chosen for wide graphs only."""
 from __future__ import annotations
 
 import random
-import struct
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chainrule.core import kernel_batched as kb
-from chainrule.core.engine import Evaluator, backward, forward
+from chainrule.core.engine import Evaluator
 from random_graphs import LEAF_VALUES, Graph, neg_chain, random_graphs, sum_ends, wild_graphs
+from same_numbers import assert_same, bits, reference
 
 
 FIXTURES = HealthCheck.function_scoped_fixture     # constant settings: nothing to reset
-
-
-def bits(x):
-    return struct.pack("<d", x).hex() if type(x) is float else repr(x)
-
-
-def reference(graph):
-    evaluation = forward(Evaluator(graph).plan)
-    if evaluation.error is None:
-        backward(evaluation)
-    return evaluation
-
-
-def assert_same(ev, ref, graph):
-    for n in graph.node_ids():
-        assert bits(ev.value(n)) == bits(ref.value(n)), n
-        assert bits(ev.grad(n)) == bits(ref.grad(n)), n
-    for e in graph.edges():
-        assert bits(ev.edge_grad(e)) == bits(ref.edge_grad(e)), e
-    assert [bits(v) for v in ev.values] == [bits(v) for v in ref.values]
-    assert [bits(v) for v in ev.grads] == [bits(v) for v in ref.grads]
-    for port in (0, 1):
-        assert [bits(v) for v in ev.edge_grads[port]] == [bits(v) for v in ref.edge_grads[port]]
-    assert ev.warnings == ref.warnings and ev.grad_warnings == ref.grad_warnings
 
 
 @pytest.fixture
