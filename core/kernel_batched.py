@@ -325,13 +325,13 @@ def _index(arr: list[int]):
 
 
 def _buckets(members: list[int], lists: list[list[int]]) -> list[tuple[list[int], list[list[int]]]]:
-    """A level's nodes in runs of similar fan-out (at most twice the fewest wires), so
-    padding each run's matrix of contributions wastes at most half of it."""
+    """A level's nodes in runs of similar fan-out (at most twice the fewest wires, or
+    up to 4), so padding each run's matrix of contributions wastes little."""
     order = sorted(range(len(members)), key=lambda k: len(lists[k]))
     runs, low = [], None
     for k in order:
         count = max(1, len(lists[k]))
-        if low is None or count > 2 * low:
+        if low is None or count > max(2 * low, 4):
             runs.append(([], []))
             low = count
         runs[-1][0].append(members[k])
