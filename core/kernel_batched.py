@@ -201,6 +201,9 @@ def exact_ufuncs() -> frozenset:
 #: (forward + backward) per node, one numpy call on a small array, one element
 #: through the batched kernel, one node of a group done one node at a time.
 LOOP_NS, CALL_NS, ELEMENT_NS, MAPPED_NS = 250.0, 1500.0, 25.0, 350.0
+#: A level's fold is one add per wire down rows of nodes when it has at least this
+#: many nodes per wire (numpy's accumulate is slow along short rows), else accumulate.
+ROW_FOLD = 50
 #: Below this many nodes the loop (and straight-line code) is kept.
 MIN_NODES = 2_000
 #: Batched only if its estimated cost is at most this share of the loop's.
@@ -481,11 +484,17 @@ class Kernel:
                 if width == 1:
                     slots = slots[:, 0].copy()
                     folds.append((slots, G[where] if isinstance(where, slice) else
-                                  np.empty(len(targets)), None, None, where))
-                else:
+                                  np.empty(len(targets)), None, where))
+                    calls += 1 + (not isinstance(where, slice))
+                elif width * ROW_FOLD <= len(targets):
+                    # many nodes, few wires each: one add per wire, down whole rows
+                    slots = np.ascontiguousarray(slots.T)
+                    folds.append((slots, np.empty(slots.shape), _ROWS, where))
+                    calls += width + 1
+                else:       # few nodes, many wires: accumulate along each node's row
                     folds.append((slots, np.empty(slots.shape), np.empty(slots.shape),
-                                  None, where))
-                calls += 1 + (width > 1) + (not isinstance(where, slice))
+                                  where))
+                    calls += 3
             levels_down.append((folds, backward_by_level.get(level, ())))
         self.levels_down = levels_down
         # ---- where each of the Evaluation's lists takes its floats from
@@ -536,14 +545,19 @@ class Kernel:
         take = A.take
         G = A[:self.n]
         accumulate = np.add.accumulate
+        add = np.add
         for folds, steps in self.levels_down:
-            for slots, buf, acc, _unused, where in folds:
+            for slots, buf, acc, where in folds:
+                take(slots, out=buf)
                 if acc is None:
-                    take(slots, out=buf)
                     if not isinstance(where, slice):
                         G[where] = buf
+                elif acc is _ROWS:
+                    total = buf[0]
+                    for row in buf[1:]:
+                        add(total, row, out=total)
+                    G[where] = total
                 else:
-                    take(slots, out=buf)
                     accumulate(buf, axis=1, out=acc)
                     G[where] = acc[:, -1]
             for bwd, sv, av, g, out, xa, xb, sa, sb in steps:
@@ -558,6 +572,7 @@ class Kernel:
 
 
 _SAME_SLOT = -2         # an add's wire: it carries the node's own gradient
+_ROWS = "rows"          # a fold done as one add per wire, down rows of many nodes
 
 
 def _list_plan(slots: list[int]) -> tuple:
