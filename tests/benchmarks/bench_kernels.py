@@ -7,7 +7,8 @@ picks the kernel from the plan's level widths.  Wide layered graphs and scalar
 MLPs take the batched kernel (target: at least 5× faster); chains and random
 DAGs keep the loop (target: never slower).  "read" adds reading every value and
 gradient (the lists are made when first read).  Rounds are interleaved and the
-best of each kept; the ratios come from this one run.
+best of each kept; the ratios come from this one run.  Times are the process's
+CPU time, so that other jobs sharing the machine do not count.
 
 Run: ``make bench`` (or ``python tests/benchmarks/bench_kernels.py``).
 """
@@ -62,9 +63,9 @@ def measure(graph) -> dict:
     order = list(runs.items())
     for k in range(ROUNDS):
         for name, run in (order if k % 2 else order[::-1]):     # neither always first
-            t = time.perf_counter()
+            t = time.process_time()
             run()
-            best[name] = min(best[name], time.perf_counter() - t)
+            best[name] = min(best[name], time.process_time() - t)
     best["kernel"] = "batched" if kernel_batched.choice(plan) is not None else "loop"
     best["nodes"] = len(plan.nodes)
     return best
