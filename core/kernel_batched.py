@@ -396,6 +396,7 @@ class Kernel:
         levels_up = []
         backward_by_level: dict[int, list] = {}
         passes: dict[int, tuple[int, ...]] = {}
+        reads_g: set[int] = set()      # storage positions whose gradient a vjp reads
         start = self.n_leaves
         for level, level_keys in by_level_keys.items():
             # one gather per port for the whole level; each group reads its part
@@ -452,6 +453,7 @@ class Kernel:
                     calls += 3 if name in ("max", "min", "div", "mse") else 1.5
                 backward_by_level.setdefault(level, []).append(
                     (bwd, sv, vjp_of[members[0]][1], G[s:e], V[s:e], xa, xb, SA[s:e], SB[s:e]))
+                reads_g.update(range(s, e))
             levels_up.append((ta, base_a, tb, base_b, steps))
         self.levels_up = levels_up
         self.mapped = mapped
@@ -470,10 +472,27 @@ class Kernel:
         by_level: dict[int, list[int]] = {}
         for p, i in enumerate(storage):
             by_level.setdefault(lev[i], []).append(p)
+        # A node whose one wire carries its consumer's own gradient (into an add) has
+        # that very gradient: where no vjp reads it, the pass folds nothing for it and
+        # its wires read the consumer's slot; it is copied in once at the end.
+        home = list(range(n))          # where each node's gradient is during the pass
+        alias_at, alias_from = [], []
         levels_down = []
         for level in sorted(by_level, reverse=True):
             folds = []
-            members = by_level[level]
+            members = []
+            for p in by_level[level]:
+                c = contrib[storage[p]] = [home[q] if q < n else q for q in contrib[storage[p]]]
+                if len(c) == 1 and c[0] < n and p not in reads_g:
+                    home[p] = c[0]
+                    alias_at.append(p)
+                    alias_from.append(c[0])
+                else:
+                    members.append(p)
+            if not members:
+                if level in backward_by_level:
+                    levels_down.append(([], backward_by_level[level]))
+                continue
             for targets, lists in _buckets(members, [contrib[storage[p]] for p in members]):
                 width = max(1, max(map(len, lists)))
                 # a node with fewer wires is padded with −0.0, which adding leaves exact
@@ -497,6 +516,8 @@ class Kernel:
                     calls += 3
             levels_down.append((folds, backward_by_level.get(level, ())))
         self.levels_down = levels_down
+        self.alias = (np.array(alias_at, dtype=np.intp), np.array(alias_from, dtype=np.intp)) \
+            if alias_at else None
         # ---- where each of the Evaluation's lists takes its floats from
         self.grad_slot = [pos[i] if reach[i] else -1 for i in range(n)]
         slot_a, slot_b = [-1] * n, [-1] * n
@@ -568,6 +589,9 @@ class Kernel:
                 else:
                     sa[:], sb[:] = zip(*_mapped(sv, av, g.tolist(), out.tolist(),
                                                 xa.tolist(), xb.tolist()))
+        if self.alias is not None:
+            at, src = self.alias
+            G[at] = A[src]
         return V.copy(), A.copy()
 
 
