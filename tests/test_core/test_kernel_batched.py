@@ -228,3 +228,25 @@ def test_numpy_functions_are_batched_only_where_they_equal_math(monkeypatch):
     monkeypatch.setattr(kb, "MARGIN", float("inf"))
     ev, ref = kernel_and_loop(g)
     assert_same(ev, ref, g)
+
+
+def test_a_training_run_has_the_same_losses_through_either_kernel(monkeypatch):
+    from chainrule.core.optimizers import SGD
+    from chainrule.core.training import Trainer
+
+    def losses():
+        g = layered(700, 3)
+        for i in range(0, 700, 3):
+            g.set_trainable(f"x{i}", True)
+        trainer = Trainer(g, optimizer=SGD(0.01))
+        out = [trainer.step(), trainer.step()]      # the loop, then the choice is made
+        trainer.evaluator.settle()
+        out += [trainer.step() for _ in range(6)]   # the check, then the chosen kernel
+        return out, trainer.evaluator
+
+    batched, evaluator = losses()
+    assert isinstance(evaluator.evaluate(), kb.BatchedEvaluation)
+    monkeypatch.setattr(kb, "MIN_NODES", 10 ** 9)          # the loop only
+    loop, evaluator = losses()
+    assert not isinstance(evaluator.evaluate(), kb.BatchedEvaluation)
+    assert [bits(x) for x in batched] == [bits(x) for x in loop]
