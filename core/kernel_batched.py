@@ -41,7 +41,6 @@ from .engine import _SAME, Evaluation, backward, forward
 from .gc_pause import gc_paused
 
 _IEEE = (ArithmeticError, ValueError)   # as in the loop: where Python raises, IEEE
-_PASS = "pass"                          # a wire that carries the node's own gradient
 
 # ----------------------------------------------------------- the batched ops
 # Forward: fn(out, x[, y]) writes the group's results into ``out``.  Each is the
@@ -229,7 +228,7 @@ class Job:
         if plan is not None:
             try:
                 self.result = choose(plan)
-            except (RecursionError, MemoryError, ValueError, TypeError):
+            except Exception:       # anything unforeseen: the plan keeps the loop
                 self.result = None
 
 
@@ -351,7 +350,6 @@ class Kernel:
         n = self.n = len(plan.nodes)
         nodes = plan.nodes
         reach = plan.reaching
-        self.plan_index = plan.index
         # ---- groups: (level, gets a gradient, f, vjp), in level order
         vjp_of = {i: (sv, av) for chunk in plan.backward_chunks for i, sv, av, _a, _b in chunk}
         groups: dict[tuple, list[int]] = {}
@@ -531,7 +529,6 @@ class Kernel:
             slot_a[i] = p if 0 in ports else n + p
             if b >= 0:
                 slot_b[i] = p if 1 in ports else 2 * n + p
-        self.slot_a, self.slot_b = slot_a, slot_b
         self.lists = [_list_plan(self.grad_slot), _list_plan(slot_a), _list_plan(slot_b)]
         self.calls = calls + 8
         self.estimate: tuple[float, float] | None = None

@@ -2,14 +2,18 @@
 every wire's gradient, −0.0 kept — and is chosen for wide graphs only."""
 from __future__ import annotations
 
+import math
 import random
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chainrule.core import kernel_batched as kb
 from chainrule.core.engine import Evaluator
+from chainrule.core.optimizers import SGD
+from chainrule.core.training import Trainer
 from random_graphs import LEAF_VALUES, Graph, neg_chain, random_graphs, sum_ends, wild_graphs
 from same_numbers import assert_same, bits, reference
 
@@ -209,9 +213,6 @@ def test_numpy_functions_are_batched_only_where_they_equal_math(monkeypatch):
     """exp's numpy version (SIMD) may differ from math.exp by an ulp: then its group
     calls math.exp node by node, and the numbers stay the loop's."""
     exact = kb.exact_ufuncs()
-    import math
-
-    import numpy as np
     xs = np.linspace(0.001, 30, 5001)
     for name in ("exp", "log", "tanh", "sin", "cos"):
         ok = all(bits(getattr(math, name)(x)) == bits(y)
@@ -231,9 +232,6 @@ def test_numpy_functions_are_batched_only_where_they_equal_math(monkeypatch):
 
 
 def test_a_training_run_has_the_same_losses_through_either_kernel(monkeypatch):
-    from chainrule.core.optimizers import SGD
-    from chainrule.core.training import Trainer
-
     def losses():
         g = layered(700, 3)
         for i in range(0, 700, 3):
