@@ -602,6 +602,11 @@ class Evaluator:
         gradients stay None (:mod:`chainrule.core.grad_needs`)."""
         plan = self.plan
         self._runs += 1
+        if self._runs > 1:      # wide levels: the batched kernel (the first pass: the loop)
+            from .kernel_batched import evaluate as batched
+            evaluation = batched(plan, explain)
+            if evaluation is not None:
+                return evaluation
         if self._straight_state != "off" and self._runs > straight_line.WARMUP:
             evaluation = self._evaluate_straight(plan, explain)
             if evaluation is not None:
@@ -670,7 +675,9 @@ class Evaluator:
 
     def settle(self) -> None:
         """Wait until straight-line code being written in the background is ready
-        (tests and benchmarks: the editor never waits)."""
+        (tests and benchmarks: the editor never waits), and the kernel's choice."""
+        from .kernel_batched import settle
+        settle(self._plan)
         if self._straight_state == "writing":
             self._job.wait()
 
