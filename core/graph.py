@@ -424,7 +424,7 @@ class Graph:
             _reorder(succ[a], [v for v, _ in successors])
             for v, keys in successors:
                 if v in succ[a]:
-                    _reorder(succ[a][v], keys)      # shared with pred[v][a]
+                    g.order_keys(a, v, keys)        # also pred[v][a]
             _reorder(pred[a], predecessors)
         for _, edge, extra in removal.edges:
             if extra is not None:
