@@ -27,7 +27,8 @@ import os
 import stat
 
 from .errors import FileFormatError
-from .fileformat_read import _parse_json, from_dict
+from .fileformat_read import _build as build, _parse_json, from_dict
+from .fileformat_stream import read_records
 from .fileformat_write import ReadOnlyFileError, dumps, read_only, save, to_dict, write_atomically
 from .gc_pause import gc_paused, settle
 from .graph import Graph
@@ -92,11 +93,17 @@ def _graph_of(box: list) -> Graph:
     """The graph of the text in ``box``, which is emptied: the bytes are released
     once decoded, the text once parsed and each record once read, so the peak
     is not bytes + text + JSON + graph at once."""
-    text = [_checked_text(box.pop())]
+    text = _checked_text(box.pop())
     with gc_paused():
-        document = _parse_json(text.pop())
-        graph = from_dict(document, consume=True)
-        del document
+        records = read_records(text)     # record by record, for a well-formed file
+        if records is not None:
+            del text
+            graph = build(records)
+        else:                            # anything else: parsed whole, checked in order
+            document = _parse_json(text)
+            del text
+            graph = from_dict(document, consume=True)
+            del document
     settle(len(graph))
     return graph
 

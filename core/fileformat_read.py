@@ -128,6 +128,35 @@ class _Records:
     data: Any = None
     edge_extra: list[tuple[Edge, dict]] = field(default_factory=list)
     loops: bool = False                 # a wire from a node to itself was read
+    numbers: int = 0                    # how many numbers the values hold so far
+
+    def add_node(self, i: int, raw: Any) -> None:
+        """Check ``nodes[i]`` and append it to the graph."""
+        graph = self.graph
+        node = _validate_node(i, raw)
+        self.numbers += node.value.size if hasattr(node.value, "size") else 1
+        if self.numbers > MAX_GRAPH_ELEMENTS:
+            raise FileFormatError(f"nodes[{i}].value", f"the values hold more than "
+                                                       f"{MAX_GRAPH_ELEMENTS:,} numbers in all; "
+                                                       f"that is the limit for one graph")
+        if node.id in graph:
+            raise FileFormatError(f"nodes[{i}].id", f'duplicate id "{node.id}" '
+                                                    f'(also nodes[{graph.node_index(node.id)}])')
+        graph.add_read(node)
+
+    def add_edge(self, i: int, raw: Any) -> None:
+        """Check ``edges[i]`` (its ends among the nodes read) and wire it."""
+        graph = self.graph
+        src, dst, port, extra = _validate_edge(i, raw, graph._nodes)
+        taken = graph.source(dst, port)
+        if taken is not None:
+            index = graph.edges().index(Edge(taken, dst, port))
+            raise FileFormatError(f"edges[{i}]", f'port {port} of "{dst}" is already '
+                                                 f'fed by "{taken}" (edges[{index}])')
+        graph.connect_read(src, dst, port)
+        self.loops = self.loops or src == dst
+        if extra:
+            self.edge_extra.append((Edge(src, dst, port), extra))
 
 
 def from_dict(obj: Any, where: str = "", consume: bool = False) -> Graph:
@@ -150,10 +179,27 @@ def from_dict(obj: Any, where: str = "", consume: bool = False) -> Graph:
 def _validate(obj: Any, consume: bool = False) -> _Records:
     """Check the document in file order; nodes and wires go straight into the
     graph (a refusal drops it whole, so no partial graph is ever seen)."""
+    rec = _Records(Graph())
+    output = _check_top(obj)
+    raws = obj["nodes"]
+    for i, raw in enumerate(raws):
+        rec.add_node(i, raw)
+        if consume:
+            raws[i] = None
+    raws = obj["edges"]
+    for i, raw in enumerate(raws):
+        rec.add_edge(i, raw)
+        if consume:
+            raws[i] = None
+    _check_rest(obj, rec, output)
+    return rec
+
+
+def _check_top(obj: Any) -> str | None:
+    """The checks of the document before its nodes; returns the ``output`` given."""
     if not isinstance(obj, dict):
         raise FileFormatError("", f"a graph file holds one JSON object {{...}}, "
                                   f"not {_kind(obj)}")
-    rec = _Records(Graph())
     if "format" not in obj:
         raise FileFormatError("format", 'missing; a Chainrule graph file has '
                                         '"format": "chainrule"')
@@ -171,60 +217,34 @@ def _validate(obj: Any, consume: bool = False) -> _Records:
     if version < 1:
         raise FileFormatError("version", f"there is no version {_show(version)}; "
                                          f"Chainrule reads version {VERSION}")
-    rec.title = _optional_str(obj, "title", "title") or ""
-    rec.description = _optional_str(obj, "description", "description") or ""
-    rec.answer = _optional_str(obj, "answer", "answer") or ""
-    if len(rec.answer) > MAX_ANSWER_CHARS:
-        raise FileFormatError("answer", f"the answer is {len(rec.answer):,} characters long; "
+    for key in ("title", "description", "answer"):
+        _optional_str(obj, key, key)
+    answer = obj.get("answer") or ""
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise FileFormatError("answer", f"the answer is {len(answer):,} characters long; "
                                         f"the limit is {MAX_ANSWER_CHARS:,}")
     output = obj.get("output")
     if output is not None and not isinstance(output, str):
         raise FileFormatError("output", f"must be a node id (a string), not {_show(output)}")
-
     for key in ("nodes", "edges"):
         if key not in obj:
             raise FileFormatError(key, f'missing; a graph file lists its {key}, possibly none: '
                                        f'"{key}": []')
         if not isinstance(obj[key], list):
             raise FileFormatError(key, f"must be a list of {key}, not {_kind(obj[key])}")
+    return output
 
-    graph = rec.graph
-    nodes = graph._nodes            # read, never written here: the id → Node table
-    numbers = 0
-    raws = obj["nodes"]
-    for i, raw in enumerate(raws):
-        node = _validate_node(i, raw)
-        if consume:
-            raws[i] = None
-        numbers += node.value.size if hasattr(node.value, "size") else 1
-        if numbers > MAX_GRAPH_ELEMENTS:
-            raise FileFormatError(f"nodes[{i}].value", f"the values hold more than "
-                                                       f"{MAX_GRAPH_ELEMENTS:,} numbers in all; "
-                                                       f"that is the limit for one graph")
-        if node.id in nodes:
-            raise FileFormatError(f"nodes[{i}].id", f'duplicate id "{node.id}" '
-                                                    f'(also nodes[{graph.node_index(node.id)}])')
-        graph.add_read(node)
 
-    raws = obj["edges"]
-    for i, raw in enumerate(raws):
-        src, dst, port, extra = _validate_edge(i, raw, nodes)
-        if consume:
-            raws[i] = None
-        taken = graph.source(dst, port)
-        if taken is not None:
-            index = graph.edges().index(Edge(taken, dst, port))
-            raise FileFormatError(f"edges[{i}]", f'port {port} of "{dst}" is already '
-                                                 f'fed by "{taken}" (edges[{index}])')
-        graph.connect_read(src, dst, port)
-        rec.loops = rec.loops or src == dst
-        if extra:
-            rec.edge_extra.append((Edge(src, dst, port), extra))
-
+def _check_rest(obj: dict, rec: _Records, output: str | None) -> None:
+    """The checks after the nodes and wires: output, groups, unknown keys, data."""
+    rec.title = obj.get("title") or ""
+    rec.description = obj.get("description") or ""
+    rec.answer = obj.get("answer") or ""
+    nodes = rec.graph._nodes
     if output is not None and output not in nodes:
         raise FileFormatError("output", f'there is no node "{output}"')
     rec.output = output
-    rec.groups = _validate_groups(obj.get("groups"), _NodeIndex(graph))
+    rec.groups = _validate_groups(obj.get("groups"), _NodeIndex(rec.graph))
     rec.extra = _unknown(obj, TOP_KEYS)
     if obj.get("data") is not None:
         from .datasets import DataError, from_json
@@ -232,7 +252,6 @@ def _validate(obj: Any, consume: bool = False) -> _Records:
             rec.data = from_json(obj["data"], "data", nodes)
         except DataError as exc:
             raise FileFormatError("", str(exc)) from None
-    return rec
 
 
 class _NodeIndex:
