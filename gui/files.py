@@ -268,9 +268,11 @@ class FileController(QObject):
         commands.setReadOnly(True)
         commands.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         commands.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        lines = commands.document().blockCount() + 1
-        commands.setFixedHeight(int(commands.fontMetrics().lineSpacing() * lines + 16))
-        commands.setMinimumWidth(commands.fontMetrics().horizontalAdvance("m" * 60))
+        metrics = commands.fontMetrics()
+        widest = max(metrics.horizontalAdvance(line) for line in commands.toPlainText().splitlines())
+        commands.setMinimumWidth(min(widest + 40, 960))      # longer paths scroll sideways
+        lines = commands.document().blockCount() + 2         # room for that scroll bar
+        commands.setFixedHeight(int(metrics.lineSpacing() * lines + 16))
         layout.addWidget(commands)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         copy = buttons.addButton("Copy", QDialogButtonBox.ButtonRole.ActionRole)
