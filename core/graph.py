@@ -198,7 +198,7 @@ class Graph:
         return [p for p in range(arity) if (node_id, p) not in self._ports]
 
     def sinks(self) -> list[str]:
-        return [n for n in self._g.nodes if self._g.out_degree(n) == 0]
+        return [n for n, users in self._g._succ.items() if not users]
 
     @property
     def output(self) -> str | None:

@@ -86,8 +86,9 @@ def default_demo(directory: Path = DEMO_DIR) -> Path:
 #: million nodes): the window offers to open it grouped, or the headless commands.
 MAX_CARDS = 10_000
 #: The most nodes a graph opened grouped may have: the scene still keeps an item
-#: for every hidden card (about 2 KB each), so ten times what it draws.
-MAX_GROUPED_NODES = 100_000
+#: for every hidden card (about 8 KB each, and the time to make it), so five times
+#: what it draws.
+MAX_GROUPED_NODES = 50_000
 
 
 class TooManyCards(ChainruleError):
