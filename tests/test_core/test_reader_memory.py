@@ -17,8 +17,8 @@ from chainrule.core.errors import FileFormatError
 from chainrule.core.fileformat_read import _parse_json, from_dict
 from chainrule.core.fileformat_stream import read_records
 from chainrule.core.graph import Edge, Graph
-from tests.support.fileformat_helpers import GOLDEN, assert_same_graph, base_doc
-from tests.support.random_graphs import random_graphs
+from fileformat_helpers import GOLDEN, assert_same_graph, base_doc
+from random_graphs import random_graphs
 
 
 def careful(text: str):

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPlainTextEdit, QPushButton
 
@@ -21,6 +21,7 @@ from chainrule.core.graph import Graph
 from chainrule.core.group_bands import cards_drawn, group_to_fit, level_bands
 from chainrule.core.groups import Group
 from chainrule.gui import files
+from modal_dialogs import click_in_modal
 
 
 def chain(n: int) -> Graph:
@@ -37,26 +38,6 @@ def chain(n: int) -> Graph:
         prev = f"s{i}"
     g.set_output(prev)
     return g
-
-
-def click_in_modal(qtbot, button: str, seen: dict) -> None:
-    """When a modal dialog opens: note its texts and buttons, then click ``button``."""
-    def act() -> None:
-        box = QApplication.activeModalWidget()
-        if box is None:
-            QTimer.singleShot(20, act)
-            return
-        seen.setdefault("dialogs", []).append(box)
-        names = [b.text() for b in box.findChildren(QPushButton)]
-        seen.setdefault("buttons", []).append(names)
-        if isinstance(box, QMessageBox):
-            seen.setdefault("texts", []).append((box.text(), box.informativeText()))
-        for b in box.findChildren(QPushButton):
-            if b.text() == button:
-                qtbot.mouseClick(b, Qt.MouseButton.LeftButton)
-                return
-        box.reject()
-    QTimer.singleShot(0, act)
 
 
 @pytest.fixture
