@@ -25,6 +25,7 @@ import networkx as nx
 import numpy as np
 
 from . import ops
+from .compact import EMPTY, SharedAttrMultiDiGraph
 from .errors import (BadIdError, BadValueError, CycleError, DuplicateIdError, PortRangeError,
                      PortTakenError, UnknownNodeError, UnknownOpError)
 from .events import Event
@@ -43,9 +44,13 @@ class Edge(NamedTuple):
     port: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
-    """What a file says about one node. Computed values live in an Evaluation, not here."""
+    """What a file says about one node. Computed values live in an Evaluation, not here.
+
+    Slots, and ``attrs``/``extra`` the shared :data:`~chainrule.core.compact.EMPTY`
+    when empty: a graph of many small nodes costs a few hundred bytes per node.
+    Replace ``attrs`` or ``extra`` with a new dict, never write into them."""
 
     id: str
     op: str
@@ -95,7 +100,7 @@ def check_id(node_id: Any) -> str:
 
 def check_attrs(op: ops.Op, attrs: Any) -> dict:
     if attrs is None:
-        return {}
+        return EMPTY
     if not isinstance(attrs, dict):
         raise BadValueError("attrs must be an object")
     for setting in op.settings:       # as the op table declares them
@@ -103,14 +108,14 @@ def check_attrs(op: ops.Op, attrs: Any) -> dict:
         need = None if value is None else setting.problem(value)
         if need is not None:
             raise BadValueError(f"attrs.{setting.name} of {op.name} must be {need}")
-    return dict(attrs)
+    return dict(attrs) if attrs else EMPTY
 
 
 class Graph:
     """A computational graph being built, opened or evaluated."""
 
     def __init__(self) -> None:
-        self._g = nx.MultiDiGraph()
+        self._g: nx.MultiDiGraph = SharedAttrMultiDiGraph()
         self._nodes: dict[str, Node] = {}     # the same nodes as _g, in _g's order
         self._ports: dict[tuple[str, int], str] = {}
         self._output: str | None = None
@@ -196,7 +201,7 @@ class Graph:
         return [p for p in range(arity) if (node_id, p) not in self._ports]
 
     def sinks(self) -> list[str]:
-        return [n for n in self._g.nodes if self._g.out_degree(n) == 0]
+        return [n for n, users in self._g._succ.items() if not users]
 
     @property
     def output(self) -> str | None:
@@ -305,7 +310,7 @@ class Graph:
         if trainable and op != "input":
             raise BadValueError("only input nodes can be trainable")
         node = Node(node_id, op, label or None, value, bool(trainable), check_attrs(spec, attrs),
-                    _pos(pos), dict(extra or {}))
+                    _pos(pos), dict(extra) if extra else EMPTY)
         self._g.add_node(node_id)
         self._nodes[node_id] = node
         placed = index is not None and index < len(self._nodes) - 1
@@ -423,7 +428,7 @@ class Graph:
             _reorder(succ[a], [v for v, _ in successors])
             for v, keys in successors:
                 if v in succ[a]:
-                    _reorder(succ[a][v], keys)      # shared with pred[v][a]
+                    g.order_keys(a, v, keys)        # also pred[v][a]
             _reorder(pred[a], predecessors)
         for _, edge, extra in removal.edges:
             if extra is not None:
@@ -484,6 +489,22 @@ class Graph:
         for edge in made:
             self.edge_added.emit(edge)
         return made
+
+    def add_read(self, node: Node) -> None:
+        """Append a node the file reader has checked and built (no checks, no
+        copies, no events: the graph is not shown to anyone until it is read)."""
+        self._g.add_node(node.id)
+        self._nodes[node.id] = node
+
+    def connect_read(self, src: str, dst: str, port: int) -> None:
+        """Append a wire the file reader has checked, except for loops (it looks
+        for them once, at the end, with :meth:`generations`); no events."""
+        self._g.add_edge(src, dst, key=port)
+        self._ports[(dst, port)] = src
+
+    def finish_read(self) -> None:
+        """After :meth:`add_read` and :meth:`connect_read`: a new structure."""
+        self._structure_changed()
 
     def disconnect(self, edge: Edge) -> None:
         if not self.has_edge(edge):
@@ -710,8 +731,8 @@ def _copy_node(node: Node) -> Node:
     other = copy.copy(node)
     if isinstance(node.value, np.ndarray):
         other.value = node.value.copy()
-    other.attrs = copy.deepcopy(node.attrs) if node.attrs else {}
-    other.extra = copy.deepcopy(node.extra) if node.extra else {}
+    other.attrs = copy.deepcopy(node.attrs) if node.attrs else EMPTY
+    other.extra = copy.deepcopy(node.extra) if node.extra else EMPTY
     return other
 
 
