@@ -26,10 +26,13 @@ RNG = np.random.default_rng(3)
 
 
 def bits(v):
-    """A value as its exact bits (−0.0 is not 0.0, each nan its own), or None."""
+    """A value as its exact bits (−0.0 is not 0.0), or None.  Every nan counts as one:
+    numpy's vector loops give a nan's sign bit by the memory's alignment, so the same
+    pass run twice on the same graph may flip it (seen: a flaky draw)."""
     if v is None:
         return None
-    a = np.asarray(v, dtype=np.float64)
+    a = np.array(v, dtype=np.float64)
+    a[np.isnan(a)] = np.nan
     return (type(v).__name__, a.shape, a.tobytes())
 
 
