@@ -1,8 +1,8 @@
 """Forward and backward passes.
 
-A :class:`Plan` is compiled once per structural change (topological order,
-one bound function per node, port wiring as list indices), so a value change
-re-runs two flat loops.  The backward pass is one generator of steps in
+A :class:`Plan` is compiled once (topological order, one bound function per
+node, port wiring as list indices) and updated after structural edits
+(:mod:`chainrule.core.plan_update`), so a value change re-runs two flat loops.  The backward pass is one generator of steps in
 reverse topological order — one step per node that reaches the output — and
 running the whole pass is consuming it; the editor's stepper uses the same
 generator.  Gradients live in the :class:`Evaluation`, never on nodes.
@@ -30,11 +30,12 @@ from typing import Any, Callable, Iterator, NamedTuple
 import networkx as nx
 import numpy as np
 
-from . import ops, straight_line
+from . import grad_needs, ops, straight_line
 from .errors import EvaluationError
 from .formatting import nonfinite_word
 from .gc_pause import gc_paused
 from .graph import Edge, Graph
+from .plan_entries import Problem, bind, unwired
 
 _IEEE = (ArithmeticError, ValueError)   # what Python raises where IEEE gives inf/nan
 _FAIL = (EvaluationError, ValueError, TypeError, IndexError)
@@ -77,19 +78,12 @@ def OVERWRITE(old: Any, new: Any) -> Any:
     return new
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Why a node has no value: an unconnected port or an op that refused its inputs."""
-
-    node: str
-    message: str
-    # "unwired": a port is not connected; "op": the op refused its inputs (shapes
-    # that do not fit, an index out of range), said in the one sentence of message.
-    kind: str = "op"
-
-
 class Plan:
-    """Everything about a graph that does not depend on its leaf values."""
+    """Everything about a graph that does not depend on its leaf values.
+
+    Compiled here from scratch; after a few structural edits
+    :func:`chainrule.core.plan_update.updated` derives the next plan from this
+    one instead (the same attributes, as a fresh build would make them)."""
 
     def __init__(self, graph: Graph):
         with gc_paused():
@@ -99,16 +93,18 @@ class Plan:
         self.structure_version = graph.structure_version
         # Level by level: every node after its inputs, ties in the order nodes were
         # added, so stepping forward walks the circuit left to right.
-        order = [n for level in graph.generations() for n in level]
+        self._levels = levels = graph.generations()
+        self._level_of: dict[str, int] | None = None    # node id -> level, when needed
+        order = [n for level in levels for n in level]
         self.order = order
         self.index = index = {node_id: i for i, node_id in enumerate(order)}
         node = graph.node
         self.nodes = nodes = [node(n) for n in order]
-        self.inputs: list[tuple[int, ...]] = []
+        self._inputs: list[tuple[int, ...]] | None = []
         self.problems: list[Problem] = []
         blocked: set[int] = set()
         ports = graph._ports            # (dst, port) -> src: the model's own port table
-        inputs = self.inputs
+        inputs = self._inputs
         for i, node in enumerate(nodes):
             spec = node.spec
             nid = node.id
@@ -120,21 +116,15 @@ class Plan:
                 ins = tuple([index[ports[nid, p]] for p in range(arity)])
             except KeyError:            # an unconnected port
                 srcs = [ports.get((nid, p)) for p in range(arity)]
-                missing = [spec.ports[p] for p, s in enumerate(srcs) if s is None]
-                what = "port" if len(missing) == 1 else "ports"
-                self.problems.append(Problem(nid, f'node "{nid}" ({node.op}): {what} '
-                                         f'{", ".join(missing)} not connected', "unwired"))
+                self.problems.append(unwired(node, srcs))
                 ins = tuple(index[s] if s is not None else -1 for s in srcs)
                 blocked.add(i)
             if blocked and any(j in blocked for j in ins):
                 blocked.add(i)
             inputs.append(ins)
         self.blocked = blocked
-        self.leaves = [(i, node) for i, node in enumerate(nodes) if node.spec.is_leaf]
-        self.leaf_scalar = tuple(not isinstance(node.value, np.ndarray) for _, node in self.leaves)
-        # leaves usually come first in the order: their values are then copied in one go
-        self.leaf_nodes = [node for _, node in self.leaves]
-        self.leaves_first = all(i == k for k, (i, _) in enumerate(self.leaves))
+        self._blocked_inputs = {i: inputs[i] for i in blocked}
+        self._set_leaves([(i, node) for i, node in enumerate(nodes) if node.spec.is_leaf])
         self.output_id = graph.effective_output()
         self.output = -1 if self.output_id is None else index[self.output_id]
         self.output_error: str | None = None
@@ -150,6 +140,26 @@ class Plan:
                 first.message
         self._compile()
 
+    def _set_leaves(self, leaves: list[tuple[int, Any]]) -> None:
+        self.leaves = leaves
+        self.leaf_scalar = tuple(not isinstance(node.value, np.ndarray) for _, node in leaves)
+        # leaves usually come first in the order: their values are then copied in one go
+        self.leaf_nodes = [node for _, node in leaves]
+        self.leaves_first = all(i == k for k, (i, _) in enumerate(leaves))
+
+    @property
+    def inputs(self) -> list[tuple[int, ...]]:
+        """Per node, the indices of the nodes feeding its ports (-1: unconnected).
+        An updated plan derives them from its entries on first reading."""
+        if self._inputs is None:
+            inputs: list[tuple[int, ...]] = [()] * len(self.nodes)
+            for i, _f, _af, a, b in self.forward_loop:
+                inputs[i] = (a,) if b < 0 else (a, b)
+            for i, ins in self._blocked_inputs.items():
+                inputs[i] = ins
+            self._inputs = inputs
+        return self._inputs
+
     def _compile(self) -> None:
         """Bind one pair of functions per node: the float fast path where every input
         is a scalar, numpy otherwise (then both entries are the numpy function).
@@ -163,31 +173,19 @@ class Plan:
         forward: list[tuple] = []
         vjps: list = [None] * n
         blocked = self.blocked
-        inputs = self.inputs
+        inputs = self._inputs
         append = forward.append
         for i, node in enumerate(self.nodes):
             ins = inputs[i]
             if not ins or (blocked and i in blocked):
                 continue
-            spec = node.spec
-            sf, sv, af, av = spec.bind(node.attrs) if spec.settings else \
-                (spec.scalar, spec.scalar_vjp, spec.array, spec.array_vjp)
-            # An op without a float path may make an array of scalars (reshape,
-            # concat, index…): what it computes is not known to be a float.
             a = ins[0]
-            if len(ins) > 1:
-                b = ins[1]
-                is_scalar = sf is not None and scalar[a] and scalar[b]
-            else:
-                b = -1
-                is_scalar = sf is not None and scalar[a]
-            if is_scalar:
-                scalar[i] = True
-            else:
-                sf, sv = af, av
+            b = ins[1] if len(ins) > 1 else -1
+            sf, af, sv, av, scalar[i] = bind(node, scalar[a] and (b < 0 or scalar[b]))
             append((i, sf, af, a, b))
-            # None: the gradient passes unchanged (the loop skips the call)
-            vjps[i] = (None if sv is not av and spec.identity_vjp else sv, av)
+            vjps[i] = (sv, av)
+        # ids of the nodes not known to hold a float (arrays, blocked), for updates
+        self._arrays = set(itertools.compress(self.order, map(operator.not_, scalar)))
         self.all_scalar = all(scalar) and not blocked
         # backward entries, output first: only nodes that reach the output get a step
         backward: list[tuple] = []
@@ -245,8 +243,6 @@ class Plan:
         """
         self._install([tuple(e) for e in forward], [tuple(e) for e in backward])
         self._named = (list(forward), list(backward))
-        # entries from outside may call numpy on floats: the loops keep its warnings off
-        self.all_scalar = False
 
     def fits(self, graph: Graph) -> bool:
         """Still valid: same structure, and no leaf turned from scalar to array or back
@@ -432,7 +428,7 @@ def _all_finite(values: list, all_scalar: bool) -> bool:
 def _note_nonfinite(evaluation: Evaluation) -> None:
     vals = evaluation.values
     plan = evaluation.plan
-    if not evaluation.problems and _all_finite(vals, plan.all_scalar):
+    if _all_finite(vals, plan.all_scalar and not evaluation.problems):   # None: no value
         return
     finite = [v is None or bool(np.all(np.isfinite(v))) for v in vals]
     if all(finite):
@@ -560,13 +556,15 @@ def _derived(plan: Plan) -> tuple:
 
 
 def _start_backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
-                    vjp_rule: Callable | None = None) -> Iterator[list]:
+                    vjp_rule: Callable | None = None,
+                    entries: Plan | None = None) -> Iterator[list]:
     if evaluation.error is not None:
         raise EvaluationError(evaluation.error)
     evaluation.grads = [None] * len(evaluation.plan.nodes)
     n = len(evaluation.plan.nodes)
     evaluation.edge_grads = sent_a, sent_b = [None] * n, [None] * n
-    plan = evaluation.plan if vjp_rule is None else _with_rule(evaluation.plan, vjp_rule)
+    plan = entries or evaluation.plan
+    plan = plan if vjp_rule is None else _with_rule(plan, vjp_rule)
     return _backward_chunks(plan, evaluation.values, evaluation.grads,
                             sent_a, sent_b, accumulate)
 
@@ -582,6 +580,9 @@ def _with_rule(plan: Plan, vjp_rule: Callable) -> Plan:
             new = vjp_rule(plan.nodes[entry.node], entry.numpy)
         entries.append(entry if new is None else entry._replace(fast=new, numpy=new))
     patched.set_steps(plan.forward_steps, entries)
+    # a wrong rule may call numpy on floats, or send an array back to a float node:
+    # the loop keeps numpy's warnings off and takes no float shortcut
+    patched.all_scalar = False
     return patched
 
 
@@ -600,14 +601,17 @@ def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardSte
 
 
 def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
-             vjp_rule: Callable | None = None, explain: bool = True) -> Evaluation:
+             vjp_rule: Callable | None = None, explain: bool = True,
+             entries: Plan | None = None) -> Evaluation:
     """The whole backward pass: consume the step generator to the end.
 
     ``accumulate`` is the fan-out rule (see :func:`_backward_chunks`): the sum,
     or :func:`OVERWRITE` for the misconception of :mod:`chainrule.core.misconception`.
     ``vjp_rule(node, vjp)`` may give a node another vector-Jacobian product (the
-    other misconceptions there: the same loop with one rule changed)."""
-    _quietly(False, deque, _start_backward(evaluation, accumulate, vjp_rule), 0)
+    other misconceptions there: the same loop with one rule changed).
+    ``entries``: a plan of the same graph whose backward entries run instead of the
+    evaluation's own (a training run's, :mod:`chainrule.core.grad_needs`)."""
+    _quietly(False, deque, _start_backward(evaluation, accumulate, vjp_rule, entries), 0)
     if explain:
         _note_nonfinite_grads(evaluation)
     return evaluation
@@ -646,11 +650,15 @@ class Evaluator:
         # "wait", "writing" (in the background), "check" (first use), "use", "off"
         self._straight_state = "wait"
         self._job: straight_line.Job | None = None
+        # ((plan, its version, wanted ids), its training-run copy): evaluate(wanted=...)
+        self._needed: tuple | None = None
 
     @property
     def plan(self) -> Plan:
         if self._plan is None or not self._plan.fits(self.graph):
-            self._plan = Plan(self.graph)
+            # after a few structural edits the last plan is updated, else compiled afresh
+            from .plan_update import next_plan    # it builds on this module
+            self._plan = next_plan(self._plan, self.graph, self)
             self._runs = 0
             self._straight, self._straight_state = None, "wait"
         return self._plan
@@ -658,22 +666,41 @@ class Evaluator:
     def forward(self) -> Evaluation:
         return forward(self.plan)
 
-    def evaluate(self, explain: bool = True) -> Evaluation:
+    def evaluate(self, explain: bool = True,
+                 wanted: tuple[str, ...] | None = None) -> Evaluation:
         """Forward, then backward when there is an output to seed.
 
         ``explain=False`` leaves out the inf/nan explanations (``warnings``,
         ``grad_warnings`` stay empty): a training step reads only the loss and the
-        parameters' gradients, and checks those itself."""
+        parameters' gradients, and checks those itself.  ``wanted``: the only
+        gradients read (a training run's parameters); on a plan with arrays the
+        backward pass then skips what leads to none of them, and those nodes'
+        gradients stay None (:mod:`chainrule.core.grad_needs`)."""
         plan = self.plan
         self._runs += 1
+        if self._runs > 1:      # wide levels: the batched kernel (the first pass: the loop)
+            from .kernel_batched import evaluate as batched
+            evaluation = batched(plan, explain)
+            if evaluation is not None:
+                return evaluation
         if self._straight_state != "off" and self._runs > straight_line.WARMUP:
             evaluation = self._evaluate_straight(plan, explain)
             if evaluation is not None:
                 return evaluation
         evaluation = forward(plan, explain)
         if evaluation.error is None:
-            backward(evaluation, explain=explain)
+            entries = None
+            if wanted is not None and not plan.all_scalar:
+                entries = self._needed_plan(plan, wanted)
+            backward(evaluation, explain=explain, entries=entries)
         return evaluation
+
+    def _needed_plan(self, plan: Plan, wanted: tuple[str, ...]) -> Plan:
+        key = (plan, plan.structure_version, tuple(wanted))
+        cached = self._needed
+        if cached is None or cached[0] != key:
+            cached = self._needed = (key, grad_needs.needed_plan(plan, wanted))
+        return cached[1]
 
     def _evaluate_straight(self, plan: Plan, explain: bool = True) -> Evaluation | None:
         state = self._straight_state
@@ -724,7 +751,9 @@ class Evaluator:
 
     def settle(self) -> None:
         """Wait until straight-line code being written in the background is ready
-        (tests and benchmarks: the editor never waits)."""
+        (tests and benchmarks: the editor never waits), and the kernel's choice."""
+        from .kernel_batched import settle
+        settle(self._plan)
         if self._straight_state == "writing":
             self._job.wait()
 

@@ -32,6 +32,7 @@ from . import ops
 from .engine import Evaluator
 from .errors import GraphError
 from .graph import Graph
+from .seeding import add_weighted_sum
 
 DRAWS = 20
 TOLERANCE = 1e-7          # on |a − b| / (1 + |b|), elementwise
@@ -109,13 +110,7 @@ def _seeded(sub: Graph, inputs: list[str], outputs: list[str], values: dict) -> 
     ids = sub.id_allocator()
     upstream, terms = [], []
     for out in outputs:
-        r, m, s = ids.numbered("upstream_"), ids.numbered("weighted_"), ids.numbered("total_")
-        sub.add_node(r, "const", value=0.0)
-        sub.add_node(m, "mul")
-        sub.add_node(s, "sum")
-        sub.connect(out, m, 0)
-        sub.connect(r, m, 1)
-        sub.connect(m, s, 0)
+        r, s = add_weighted_sum(sub, out, 0.0, ids, ("upstream_", "weighted_", "total_"))
         upstream.append(r)
         terms.append(s)
     loss = terms[0]

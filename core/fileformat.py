@@ -27,7 +27,8 @@ import os
 import stat
 
 from .errors import FileFormatError
-from .fileformat_read import _parse_json, from_dict
+from .fileformat_read import _build as build, _parse_json, from_dict
+from .fileformat_stream import read_records
 from .fileformat_write import ReadOnlyFileError, dumps, read_only, save, to_dict, write_atomically
 from .gc_pause import gc_paused, settle
 from .graph import Graph
@@ -54,8 +55,8 @@ def load(path: str | os.PathLike) -> Graph:
         _refuse_special(st.st_mode, path)             # swapped in since the stat above
         if st.st_size > MAX_FILE_BYTES:
             raise _too_large(st.st_size)
-        data = f.read(MAX_FILE_BYTES + 1)      # the file may have grown since fstat
-    return loads(data)
+        box = [f.read(MAX_FILE_BYTES + 1)]     # the file may have grown since fstat
+    return _graph_of(box)
 
 
 def _refuse_special(mode: int, path) -> None:
@@ -85,26 +86,45 @@ def regular_file_problem(path: str | os.PathLike) -> str | None:
 
 def loads(text: str | bytes | bytearray | memoryview) -> Graph:
     """Parse the text of a ``.cgraph`` file (``str`` or UTF-8 ``bytes``)."""
+    return _graph_of([text])
+
+
+def _graph_of(box: list) -> Graph:
+    """The graph of the text in ``box``, which is emptied: the bytes are released
+    once decoded, the text once parsed and each record once read, so the peak
+    is not bytes + text + JSON + graph at once."""
+    text = _checked_text(box.pop())
+    with gc_paused():
+        records = read_records(text)     # record by record, for a well-formed file
+        if records is not None:
+            del text
+            graph = build(records)
+        else:                            # anything else: parsed whole, checked in order
+            document = _parse_json(text)
+            del text
+            graph = from_dict(document, consume=True)
+            del document
+    settle(len(graph))
+    return graph
+
+
+def _checked_text(text: str | bytes | bytearray | memoryview) -> str:
     if isinstance(text, (bytes, bytearray, memoryview)):
         data = bytes(text)
         if len(data) > MAX_FILE_BYTES:
             raise _too_large(len(data))
         try:
-            text = data.decode("utf-8")
+            return data.decode("utf-8")
         except UnicodeDecodeError as e:
             raise FileFormatError("", f"the file is not UTF-8 text (byte 0x{data[e.start]:02x} "
                                       f"at offset {e.start})") from None
-    elif isinstance(text, str):
+    if isinstance(text, str):
         if len(text) * 4 > MAX_FILE_BYTES:     # only then can the UTF-8 form be too large
             size = len(text.encode("utf-8", "surrogatepass"))
             if size > MAX_FILE_BYTES:
                 raise _too_large(size)
-    else:
-        raise TypeError(f"loads() takes str or bytes, not {type(text).__name__}")
-    with gc_paused():
-        graph = from_dict(_parse_json(text))
-    settle(len(graph))
-    return graph
+        return text
+    raise TypeError(f"loads() takes str or bytes, not {type(text).__name__}")
 
 
 def _too_large(size: int) -> FileFormatError:

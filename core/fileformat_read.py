@@ -35,8 +35,9 @@ from typing import Any
 import networkx as nx
 
 from . import ops, rawjson
-from .errors import CycleError, FileFormatError, GraphError
-from .graph import MAX_ID_LENGTH, Edge, Graph, check_attrs
+from .errors import FileFormatError, GraphError
+from .compact import EMPTY
+from .graph import MAX_ID_LENGTH, Edge, Graph, Node, check_attrs
 from .groups import Group
 from .values import MAX_GRAPH_ELEMENTS, MAX_VALUE_DIMS, normalize_value
 from .layout import layered_positions
@@ -115,49 +116,59 @@ def _find_constant(text: str, token: str) -> tuple[int, int]:
 # ------------------------------------------------------ phase 1: validation
 
 @dataclass
-class _NodeRecord:
-    index: int
-    id: str
-    op: str
-    label: str | None
-    value: Any
-    trainable: bool
-    attrs: dict
-    pos: tuple[float, float] | None
-    extra: dict
-
-
-@dataclass
-class _EdgeRecord:
-    index: int
-    src: str
-    dst: str
-    port: int
-    extra: dict
-
-
-@dataclass
 class _Records:
+    """The checked document: the graph's nodes and wires are already in ``graph``."""
+    graph: Graph
     title: str = ""
     description: str = ""
     answer: str = ""
     output: str | None = None
-    nodes: list[_NodeRecord] = field(default_factory=list)
-    edges: list[_EdgeRecord] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     data: Any = None
+    edge_extra: list[tuple[Edge, dict]] = field(default_factory=list)
+    loops: bool = False                 # a wire from a node to itself was read
+    numbers: int = 0                    # how many numbers the values hold so far
+
+    def add_node(self, i: int, raw: Any) -> None:
+        """Check ``nodes[i]`` and append it to the graph."""
+        graph = self.graph
+        node = _validate_node(i, raw)
+        self.numbers += node.value.size if hasattr(node.value, "size") else 1
+        if self.numbers > MAX_GRAPH_ELEMENTS:
+            raise FileFormatError(f"nodes[{i}].value", f"the values hold more than "
+                                                       f"{MAX_GRAPH_ELEMENTS:,} numbers in all; "
+                                                       f"that is the limit for one graph")
+        if node.id in graph:
+            raise FileFormatError(f"nodes[{i}].id", f'duplicate id "{node.id}" '
+                                                    f'(also nodes[{graph.node_index(node.id)}])')
+        graph.add_read(node)
+
+    def add_edge(self, i: int, raw: Any) -> None:
+        """Check ``edges[i]`` (its ends among the nodes read) and wire it."""
+        graph = self.graph
+        src, dst, port, extra = _validate_edge(i, raw, graph._nodes)
+        taken = graph.source(dst, port)
+        if taken is not None:
+            index = graph.edges().index(Edge(taken, dst, port))
+            raise FileFormatError(f"edges[{i}]", f'port {port} of "{dst}" is already '
+                                                 f'fed by "{taken}" (edges[{index}])')
+        graph.connect_read(src, dst, port)
+        self.loops = self.loops or src == dst
+        if extra:
+            self.edge_extra.append((Edge(src, dst, port), extra))
 
 
-def from_dict(obj: Any, where: str = "") -> Graph:
+def from_dict(obj: Any, where: str = "", consume: bool = False) -> Graph:
     """Build a graph from a parsed ``.cgraph`` document (a file, the clipboard).
 
     ``where`` prefixes every place in a refusal (``"clipboard"`` gives
-    ``clipboard: nodes[0].id: ...``).
+    ``clipboard: nodes[0].id: ...``).  ``consume``: the caller hands the
+    document over, and each node and wire record is dropped from it once
+    read, so a big file's parsed JSON and its graph are not both held whole.
     """
     try:
-        records = _validate(obj)
-        return _build(records)
+        return _build(_validate(obj, consume))
     except FileFormatError as e:
         if not where:
             raise
@@ -165,11 +176,30 @@ def from_dict(obj: Any, where: str = "") -> Graph:
         raise FileFormatError(place, e.reason) from None
 
 
-def _validate(obj: Any) -> _Records:
+def _validate(obj: Any, consume: bool = False) -> _Records:
+    """Check the document in file order; nodes and wires go straight into the
+    graph (a refusal drops it whole, so no partial graph is ever seen)."""
+    rec = _Records(Graph())
+    output = _check_top(obj)
+    raws = obj["nodes"]
+    for i, raw in enumerate(raws):
+        rec.add_node(i, raw)
+        if consume:
+            raws[i] = None
+    raws = obj["edges"]
+    for i, raw in enumerate(raws):
+        rec.add_edge(i, raw)
+        if consume:
+            raws[i] = None
+    _check_rest(obj, rec, output)
+    return rec
+
+
+def _check_top(obj: Any) -> str | None:
+    """The checks of the document before its nodes; returns the ``output`` given."""
     if not isinstance(obj, dict):
         raise FileFormatError("", f"a graph file holds one JSON object {{...}}, "
                                   f"not {_kind(obj)}")
-    rec = _Records()
     if "format" not in obj:
         raise FileFormatError("format", 'missing; a Chainrule graph file has '
                                         '"format": "chainrule"')
@@ -187,65 +217,57 @@ def _validate(obj: Any) -> _Records:
     if version < 1:
         raise FileFormatError("version", f"there is no version {_show(version)}; "
                                          f"Chainrule reads version {VERSION}")
-    rec.title = _optional_str(obj, "title", "title") or ""
-    rec.description = _optional_str(obj, "description", "description") or ""
-    rec.answer = _optional_str(obj, "answer", "answer") or ""
-    if len(rec.answer) > MAX_ANSWER_CHARS:
-        raise FileFormatError("answer", f"the answer is {len(rec.answer):,} characters long; "
+    for key in ("title", "description", "answer"):
+        _optional_str(obj, key, key)
+    answer = obj.get("answer") or ""
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise FileFormatError("answer", f"the answer is {len(answer):,} characters long; "
                                         f"the limit is {MAX_ANSWER_CHARS:,}")
     output = obj.get("output")
     if output is not None and not isinstance(output, str):
         raise FileFormatError("output", f"must be a node id (a string), not {_show(output)}")
-
     for key in ("nodes", "edges"):
         if key not in obj:
             raise FileFormatError(key, f'missing; a graph file lists its {key}, possibly none: '
                                        f'"{key}": []')
         if not isinstance(obj[key], list):
             raise FileFormatError(key, f"must be a list of {key}, not {_kind(obj[key])}")
+    return output
 
-    first_index: dict[str, int] = {}
-    numbers = 0
-    for i, raw in enumerate(obj["nodes"]):
-        node = _validate_node(i, raw)
-        numbers += node.value.size if hasattr(node.value, "size") else 1
-        if numbers > MAX_GRAPH_ELEMENTS:
-            raise FileFormatError(f"nodes[{i}].value", f"the values hold more than "
-                                                       f"{MAX_GRAPH_ELEMENTS:,} numbers in all; "
-                                                       f"that is the limit for one graph")
-        if node.id in first_index:
-            raise FileFormatError(f"nodes[{i}].id", f'duplicate id "{node.id}" '
-                                                    f'(also nodes[{first_index[node.id]}])')
-        first_index[node.id] = i
-        rec.nodes.append(node)
 
-    by_id = {n.id: n for n in rec.nodes}
-    fed_by: dict[tuple[str, int], int] = {}
-    for i, raw in enumerate(obj["edges"]):
-        edge = _validate_edge(i, raw, by_id)
-        taken = fed_by.get((edge.dst, edge.port))
-        if taken is not None:
-            other = rec.edges[taken].src
-            raise FileFormatError(f"edges[{i}]", f'port {edge.port} of "{edge.dst}" is already '
-                                                 f'fed by "{other}" (edges[{taken}])')
-        fed_by[(edge.dst, edge.port)] = i
-        rec.edges.append(edge)
-
-    if output is not None and output not in by_id:
+def _check_rest(obj: dict, rec: _Records, output: str | None) -> None:
+    """The checks after the nodes and wires: output, groups, unknown keys, data."""
+    rec.title = obj.get("title") or ""
+    rec.description = obj.get("description") or ""
+    rec.answer = obj.get("answer") or ""
+    nodes = rec.graph._nodes
+    if output is not None and output not in nodes:
         raise FileFormatError("output", f'there is no node "{output}"')
     rec.output = output
-    rec.groups = _validate_groups(obj.get("groups"), first_index)
+    rec.groups = _validate_groups(obj.get("groups"), _NodeIndex(rec.graph))
     rec.extra = _unknown(obj, TOP_KEYS)
     if obj.get("data") is not None:
         from .datasets import DataError, from_json
         try:
-            rec.data = from_json(obj["data"], "data", by_id)
+            rec.data = from_json(obj["data"], "data", nodes)
         except DataError as exc:
             raise FileFormatError("", str(exc)) from None
-    return rec
 
 
-def _validate_node(i: int, raw: Any) -> _NodeRecord:
+class _NodeIndex:
+    """A node's place in the file, looked up in the graph being read (for messages)."""
+
+    def __init__(self, graph: Graph):
+        self._graph = graph
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._graph
+
+    def __getitem__(self, node_id: str) -> int:
+        return self._graph.node_index(node_id)
+
+
+def _validate_node(i: int, raw: Any) -> Node:
     place = f"nodes[{i}]"
     node_id = _record_id(raw, place, "node")
     if "op" not in raw or raw["op"] is None:
@@ -256,6 +278,7 @@ def _validate_node(i: int, raw: Any) -> _NodeRecord:
     if op not in ops.OPS:
         raise FileFormatError(f"{place}.op", _unknown_op(op))
     spec = ops.OPS[op]
+    op = spec.name                    # one string for every node of this op
 
     label = _optional_str(raw, "label", f"{place}.label")
     value = raw.get("value")
@@ -292,8 +315,8 @@ def _validate_node(i: int, raw: Any) -> _NodeRecord:
     if pos is not None:
         pos = _pos(pos, f"{place}.pos")
 
-    return _NodeRecord(i, node_id, op, label or None, value, trainable, attrs, pos,
-                       _unknown(raw, NODE_KEYS))
+    return Node(node_id, op, label or None, value, trainable, attrs, pos,
+                _unknown(raw, NODE_KEYS) or EMPTY)
 
 
 def _record_id(raw: Any, place: str, noun: str) -> str:
@@ -432,7 +455,8 @@ def _pos(raw: Any, place: str) -> tuple[float, float]:
     return (out[0], out[1])
 
 
-def _validate_edge(i: int, raw: Any, by_id: dict[str, _NodeRecord]) -> _EdgeRecord:
+def _validate_edge(i: int, raw: Any, by_id: dict[str, Node]) -> tuple[str, str, int, dict]:
+    """(from, to, port, unknown keys), the ends being the nodes' own id strings."""
     place = f"edges[{i}]"
     if not isinstance(raw, dict):
         raise FileFormatError(place, f"an edge must be an object {{...}}, not {_kind(raw)}")
@@ -447,7 +471,7 @@ def _validate_edge(i: int, raw: Any, by_id: dict[str, _NodeRecord]) -> _EdgeReco
                                                     f"not {_show(node_id)}")
         if node_id not in by_id:
             raise FileFormatError(f"{place}.{key}", f'there is no node "{node_id}"')
-        ends[key] = node_id
+        ends[key] = by_id[node_id].id
     if "port" not in raw:
         raise FileFormatError(f"{place}.port", "missing; an edge names the input port it feeds")
     port = raw["port"]
@@ -462,16 +486,16 @@ def _validate_edge(i: int, raw: Any, by_id: dict[str, _NodeRecord]) -> _EdgeReco
                                                    f'{ops.ports_text(spec)}')
         raise FileFormatError(f"{place}.port", f'node "{dst.id}" ({spec.name}) has no input '
                                                f'ports')
-    return _EdgeRecord(i, ends["from"], ends["to"], port, _unknown(raw, EDGE_KEYS))
+    return ends["from"], ends["to"], port, _unknown(raw, EDGE_KEYS)
 
 
-def _refuse_cycle(rec: _Records) -> None:
+def _refuse_cycle(graph: Graph) -> None:
     """Name the loop the wires make, starting at the node listed first in the file."""
     g = nx.DiGraph()
-    g.add_nodes_from(n.id for n in rec.nodes)
-    g.add_edges_from((e.src, e.dst) for e in rec.edges)
+    g.add_nodes_from(graph.node_ids())
+    g.add_edges_from((e.src, e.dst) for e in graph.edges())
     loop = [u for u, _ in nx.find_cycle(g)]
-    order = {n.id: n.index for n in rec.nodes}
+    order = {node_id: i for i, node_id in enumerate(graph.node_ids())}
     start = min(range(len(loop)), key=lambda k: order[loop[k]])
     loop = loop[start:] + loop[:start]
     raise FileFormatError("edges", "the wires make a cycle: " + " → ".join(loop + [loop[0]]))
@@ -566,31 +590,19 @@ def _show(v: Any) -> str:
 # --------------------------------------------------------- phase 2: build
 
 def _build(rec: _Records) -> Graph:
-    graph = Graph()
+    graph = rec.graph
     graph.title, graph.description = rec.title, rec.description
     graph.answer = rec.answer
     graph.extra = rec.extra
     graph.data = rec.data
-    for n in rec.nodes:
-        try:
-            graph.add_node(n.id, n.op, value=n.value, label=n.label, trainable=n.trainable,
-                           attrs=n.attrs, pos=n.pos, extra=n.extra)
-        except GraphError as e:          # not expected after validation; still a refusal
-            raise FileFormatError(f"nodes[{n.index}]", str(e)) from None
-    try:
-        # loops are looked for once, below, by the same pass that orders the graph
-        graph.connect_many(((e.src, e.dst, e.port) for e in rec.edges), known_acyclic=True)
-    except CycleError:                   # a wire from a node to itself
-        _refuse_cycle(rec)
-    except GraphError as err:            # not expected after validation; still a refusal
-        raise FileFormatError("edges", str(err)) from None
+    graph.finish_read()
+    if rec.loops:                        # a wire from a node to itself
+        _refuse_cycle(graph)
     try:
         graph.generations()              # kept by the graph for the layout and the engine
     except nx.NetworkXUnfeasible:
-        _refuse_cycle(rec)
-    for e in rec.edges:
-        if e.extra:
-            graph.edge_extra[Edge(e.src, e.dst, e.port)] = e.extra
+        _refuse_cycle(graph)
+    graph.edge_extra.update(rec.edge_extra)
     if rec.output is not None:
         try:
             graph.set_output(rec.output)

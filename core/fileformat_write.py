@@ -56,33 +56,54 @@ def node_order(graph: Graph) -> list[str]:
     Level by level (leaves first, each node after its inputs), ids sorted within
     a level — the order people write circuits in, as in the spec's example.
     """
-    return [n for level in nx.topological_generations(graph.nx) for n in sorted(level)]
+    return [n for level in graph.generations() for n in sorted(level)]
 
 
 def to_dict(graph: Graph) -> dict:
     """The document a save writes, as plain JSON data with keys in the spec's order."""
+    return {key: list(value) if key in _ROWS else value for key, value in _document(graph)}
+
+
+#: The keys whose lists are written one item a line.
+_ROWS = ("nodes", "edges", "groups")
+
+
+def _document(graph: Graph):
+    """The document's (key, value) pairs in order; ``nodes`` and ``edges`` are
+    generators, so a writer holds one record at a time, not a copy of the graph."""
     order = node_order(graph)
-    position = {node_id: i for i, node_id in enumerate(order)}
-    doc: dict = {"format": FORMAT, "version": VERSION}
+    yield "format", FORMAT
+    yield "version", VERSION
     if graph.title:
-        doc["title"] = graph.title
+        yield "title", graph.title
     if graph.description:
-        doc["description"] = graph.description
+        yield "description", graph.description
     if graph.output is not None:
-        doc["output"] = graph.output
-    doc["nodes"] = [_node_dict(graph.node(node_id)) for node_id in order]
-    edge_extra = graph.edge_extra
-    edges = sorted(graph.edges(), key=lambda e: (position[e.dst], e.port))
-    doc["edges"] = [_edge_dict(e, edge_extra.get(e)) for e in edges]
+        yield "output", graph.output
+    yield "nodes", (_node_dict(graph.node(node_id)) for node_id in order)
+    yield "edges", _edge_dicts(graph, order)
     kept = groups_model.writable(graph)
     if kept:
-        doc["groups"] = [_group_dict(g, position) for g in _group_order(kept)]
+        position = {node_id: i for i, node_id in enumerate(order)}
+        yield "groups", [_group_dict(g, position) for g in _group_order(kept)]
     if graph.answer:
-        doc["answer"] = graph.answer
+        yield "answer", graph.answer
     if graph.data is not None:
-        doc["data"] = graph.data.to_json()
-    _add_unknown(doc, graph.extra, TOP_KEYS)
-    return doc
+        yield "data", graph.data.to_json()
+    extra = {}
+    _add_unknown(extra, graph.extra, TOP_KEYS)
+    yield from extra.items()
+
+
+def _edge_dicts(graph: Graph, order: list[str]):
+    """Edges by the position of their ``to`` node in ``order``, then by port."""
+    edge_extra = graph.edge_extra
+    for dst in order:
+        for port in range(graph.node(dst).spec.arity):
+            src = graph.source(dst, port)
+            if src is not None:
+                edge = Edge(src, dst, port)
+                yield _edge_dict(edge, edge_extra.get(edge) if edge_extra else None)
 
 
 def _node_dict(node) -> dict:
@@ -221,21 +242,24 @@ def dumps(graph: Graph, compact: bool = False) -> str:
     (still one line per node and per edge): ``save`` writes that when the
     usual text would be larger than the reader's limit.
     """
-    doc = to_dict(graph)
     lines = ["{"]
-    items = list(doc.items())
     indent, inner, sep = ("", "", ":") if compact else ("  ", "    ", ": ")
-    for n, (key, value) in enumerate(items):
-        comma = "," if n < len(items) - 1 else ""
-        if key in ("nodes", "edges", "groups") and value:
-            lines.append(f"{indent}{_json(key)}{sep}[")
+    for key, value in _document(graph):
+        if key in _ROWS:
             rows = [f"{inner}{_json(item, compact)}" for item in value]
+            if not rows:
+                lines.append(f"{indent}{_json(key)}{sep}[],")
+                continue
+            lines.append(f"{indent}{_json(key)}{sep}[")
             lines.append(",\n".join(rows))
-            lines.append(f"{indent}]{comma}")
+            del rows
+            lines.append(f"{indent}],")
         else:
-            lines.append(f"{indent}{_json(key)}{sep}{_json(value, compact)}{comma}")
-    lines.append("}")
-    text = "\n".join(lines) + "\n"
+            lines.append(f"{indent}{_json(key)}{sep}{_json(value, compact)},")
+    lines[-1] = lines[-1][:-1]              # no comma after the last entry
+    lines.append("}\n")
+    text = "\n".join(lines)
+    del lines
     # A lone surrogate (from a "\ud800" escape in the file read) cannot be UTF-8:
     # write it as the escape it came from.
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

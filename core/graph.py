@@ -25,6 +25,7 @@ import networkx as nx
 import numpy as np
 
 from . import ops
+from .compact import EMPTY, SharedAttrMultiDiGraph
 from .errors import (BadIdError, BadValueError, CycleError, DuplicateIdError, PortRangeError,
                      PortTakenError, UnknownNodeError, UnknownOpError)
 from .events import Event
@@ -43,9 +44,13 @@ class Edge(NamedTuple):
     port: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
-    """What a file says about one node. Computed values live in an Evaluation, not here."""
+    """What a file says about one node. Computed values live in an Evaluation, not here.
+
+    Slots, and ``attrs``/``extra`` the shared :data:`~chainrule.core.compact.EMPTY`
+    when empty: a graph of many small nodes costs a few hundred bytes per node.
+    Replace ``attrs`` or ``extra`` with a new dict, never write into them."""
 
     id: str
     op: str
@@ -95,7 +100,7 @@ def check_id(node_id: Any) -> str:
 
 def check_attrs(op: ops.Op, attrs: Any) -> dict:
     if attrs is None:
-        return {}
+        return EMPTY
     if not isinstance(attrs, dict):
         raise BadValueError("attrs must be an object")
     for setting in op.settings:       # as the op table declares them
@@ -103,14 +108,14 @@ def check_attrs(op: ops.Op, attrs: Any) -> dict:
         need = None if value is None else setting.problem(value)
         if need is not None:
             raise BadValueError(f"attrs.{setting.name} of {op.name} must be {need}")
-    return dict(attrs)
+    return dict(attrs) if attrs else EMPTY
 
 
 class Graph:
     """A computational graph being built, opened or evaluated."""
 
     def __init__(self) -> None:
-        self._g = nx.MultiDiGraph()
+        self._g: nx.MultiDiGraph = SharedAttrMultiDiGraph()
         self._nodes: dict[str, Node] = {}     # the same nodes as _g, in _g's order
         self._ports: dict[tuple[str, int], str] = {}
         self._output: str | None = None
@@ -126,6 +131,9 @@ class Graph:
         self.data = None                # a datasets.Dataset bound to inputs, or None
         self.groups: dict = {}          # id → core.groups.Group (composite gates)
         self.structure_version = 0      # bumps when nodes, wires or ops change
+        # what each of the last structural changes was, for updating a compiled plan
+        # in place of compiling it again (see structure_changes)
+        self._change_log: list[tuple[int, tuple | None]] = []
         self._generations: tuple[int, tuple] | None = None    # (structure_version, levels)
         self._ids_freed = 0             # bumps when an id becomes free (new_id's allocator)
         self._new_ids: tuple[int, IdAllocator] | None = None
@@ -193,7 +201,7 @@ class Graph:
         return [p for p in range(arity) if (node_id, p) not in self._ports]
 
     def sinks(self) -> list[str]:
-        return [n for n in self._g.nodes if self._g.out_degree(n) == 0]
+        return [n for n, users in self._g._succ.items() if not users]
 
     @property
     def output(self) -> str | None:
@@ -302,12 +310,13 @@ class Graph:
         if trainable and op != "input":
             raise BadValueError("only input nodes can be trainable")
         node = Node(node_id, op, label or None, value, bool(trainable), check_attrs(spec, attrs),
-                    _pos(pos), dict(extra or {}))
+                    _pos(pos), dict(extra) if extra else EMPTY)
         self._g.add_node(node_id)
         self._nodes[node_id] = node
-        if index is not None and index < len(self._nodes) - 1:
+        placed = index is not None and index < len(self._nodes) - 1
+        if placed:
             self._place_nodes([(max(index, 0), node_id)])
-        self._structure_changed()
+        self._structure_changed(change=None if placed else ("node", node_id))
         self.node_added.emit(node_id)
         return node
 
@@ -327,7 +336,7 @@ class Graph:
         self._g.remove_node(node_id)
         del self._nodes[node_id]
         self._ids_freed += 1
-        self._structure_changed()
+        self._structure_changed(change=("node", node_id))
         self.node_removed.emit(node_id)
         return removed
 
@@ -419,7 +428,7 @@ class Graph:
             _reorder(succ[a], [v for v, _ in successors])
             for v, keys in successors:
                 if v in succ[a]:
-                    _reorder(succ[a][v], keys)      # shared with pred[v][a]
+                    g.order_keys(a, v, keys)        # also pred[v][a]
             _reorder(pred[a], predecessors)
         for _, edge, extra in removal.edges:
             if extra is not None:
@@ -442,7 +451,7 @@ class Graph:
         edge = Edge(src, dst, port)
         self._g.add_edge(src, dst, key=port)
         self._ports[(dst, port)] = src
-        self._structure_changed()
+        self._structure_changed(change=("wire", edge))
         self.edge_added.emit(edge)
         return edge
 
@@ -481,6 +490,22 @@ class Graph:
             self.edge_added.emit(edge)
         return made
 
+    def add_read(self, node: Node) -> None:
+        """Append a node the file reader has checked and built (no checks, no
+        copies, no events: the graph is not shown to anyone until it is read)."""
+        self._g.add_node(node.id)
+        self._nodes[node.id] = node
+
+    def connect_read(self, src: str, dst: str, port: int) -> None:
+        """Append a wire the file reader has checked, except for loops (it looks
+        for them once, at the end, with :meth:`generations`); no events."""
+        self._g.add_edge(src, dst, key=port)
+        self._ports[(dst, port)] = src
+
+    def finish_read(self) -> None:
+        """After :meth:`add_read` and :meth:`connect_read`: a new structure."""
+        self._structure_changed()
+
     def disconnect(self, edge: Edge) -> None:
         if not self.has_edge(edge):
             raise UnknownNodeError(f'there is no wire from "{edge.src}" into port {edge.port} '
@@ -488,7 +513,7 @@ class Graph:
         self._g.remove_edge(edge.src, edge.dst, key=edge.port)
         del self._ports[(edge.dst, edge.port)]
         self.edge_extra.pop(edge, None)
-        self._structure_changed()
+        self._structure_changed(change=("wire", edge))
         self.edge_removed.emit(edge)
 
     def set_value(self, node_id: str, value: Any) -> None:
@@ -535,14 +560,14 @@ class Graph:
     def set_attrs(self, node_id: str, attrs: dict | None) -> None:
         node = self.node(node_id)
         node.attrs = check_attrs(node.spec, attrs)
-        self._structure_changed()
+        self._structure_changed(change=("attrs", node_id))
         self._changed(node_id, "attrs")
 
     def set_output(self, node_id: str | None) -> None:
         if node_id is not None:
             self.node(node_id)
         self._output = node_id
-        self._structure_changed(same_wiring=True)
+        self._structure_changed(same_wiring=True, change=("output",))
         self.output_changed.emit(node_id)
 
     def rename(self, old: str, new: str) -> None:
@@ -643,24 +668,55 @@ class Graph:
         for d in (self._nodes, g._node, g._succ, g._pred):
             _place(d, entries)
 
-    def _structure_changed(self, same_wiring: bool = False) -> None:
+    def _structure_changed(self, same_wiring: bool = False,
+                           change: tuple | None = None) -> None:
         """``same_wiring``: the nodes and wires are as they were (the output changed),
-        so the generations kept stay valid (a file read orders its graph once)."""
+        so the generations kept stay valid (a file read orders its graph once).
+        ``change``: what changed, for :meth:`structure_changes` (None: not said)."""
         kept = self._generations
         self.structure_version += 1
         self.version += 1
+        self._log_change(change)
         if same_wiring and kept is not None and kept[0] == self.structure_version - 1:
             self._generations = (self.structure_version, kept[1])
+
+    def _log_change(self, change: tuple | None) -> None:
+        log = self._change_log
+        log.append((self.structure_version, change))
+        if len(log) > _CHANGE_LOG:
+            del log[:len(log) - _CHANGE_LOG]
+
+    def structure_changes(self, since: int) -> list[tuple] | None:
+        """The structural changes after version ``since``, oldest first:
+        ``("node", id)`` (added or removed), ``("wire", edge)`` (made or removed),
+        ``("attrs", id)``, ``("output",)``; None when one of them is not known
+        (a rename, a restore, a file read, a value turning into an array…) or the
+        log no longer reaches back that far.  A compiled plan uses it to update
+        itself instead of compiling again (:mod:`chainrule.core.plan_update`)."""
+        log = self._change_log
+        if since >= self.structure_version:
+            return []
+        if not log or log[0][0] > since + 1:
+            return None
+        changes = [change for version, change in log if version > since]
+        # a version bumped without a word (code that bumps it directly): not known
+        if len(changes) != self.structure_version - since or None in changes:
+            return None
+        return changes
 
     def _note_kind(self, old: Any, new: Any) -> None:
         """A scalar becoming an array (or back) changes how the graph is evaluated:
         the engine compiles float and numpy code paths per node."""
         if isinstance(old, np.ndarray) != isinstance(new, np.ndarray):
             self.structure_version += 1
+            self._log_change(None)
 
     def _changed(self, node_id: str, what: str) -> None:
         self.version += 1
         self.node_changed.emit(node_id, what)
+
+
+_CHANGE_LOG = 64     # structural changes remembered (beyond them a plan is compiled afresh)
 
 
 def _pos(pos: Iterable[float] | None) -> tuple[float, float] | None:
@@ -675,8 +731,8 @@ def _copy_node(node: Node) -> Node:
     other = copy.copy(node)
     if isinstance(node.value, np.ndarray):
         other.value = node.value.copy()
-    other.attrs = copy.deepcopy(node.attrs) if node.attrs else {}
-    other.extra = copy.deepcopy(node.extra) if node.extra else {}
+    other.attrs = copy.deepcopy(node.attrs) if node.attrs else EMPTY
+    other.extra = copy.deepcopy(node.extra) if node.extra else EMPTY
     return other
 
 

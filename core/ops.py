@@ -48,34 +48,44 @@ Value = Any  # float | np.ndarray
 # ----------------------------------------------------------------- helpers
 
 def unbroadcast(g: Value, shape: tuple[int, ...]) -> Value:
-    """Sum ``g`` over the axes that broadcasting added or stretched."""
-    gshape = np.shape(g)
+    """Sum ``g`` over the axes that broadcasting added or stretched (one axis at a
+    time, ``np.add.reduce`` being what ``ndarray.sum`` calls)."""
+    gshape = g.shape if type(g) is np.ndarray else np.shape(g)
     if gshape == shape:
         return as_value(g)
     g = np.asarray(g)
+    reduce = np.add.reduce
     while g.ndim > len(shape):
-        g = g.sum(axis=0)
+        g = reduce(g, 0)
     for axis, n in enumerate(shape):
         if n == 1 and g.shape[axis] != 1:
-            g = g.sum(axis=axis, keepdims=True)
+            g = reduce(g, axis, keepdims=True)
     return as_value(g)
 
 
 def _ub(vjp: Callable) -> Callable:
     """Wrap an element-wise binary vjp so each gradient gets its input's shape."""
     def wrapped(g, out, a, b):
-        ga, gb = vjp(_np(g), _np(out), _np(a), _np(b))
-        return unbroadcast(ga, np.shape(a)), unbroadcast(gb, np.shape(b))
+        a, b = _np(a), _np(b)
+        ga, gb = vjp(_np(g), _np(out), a, b)
+        return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
     return wrapped
 
 
 def _ub1(vjp: Callable) -> Callable:
     def wrapped(g, out, x):
-        return unbroadcast(vjp(_np(g), _np(out), _np(x)), np.shape(x))
+        x = _np(x)
+        return unbroadcast(vjp(_np(g), _np(out), x), x.shape)
     return wrapped
 
 
+_F64 = np.dtype(np.float64)
+
+
 def _np(v: Value) -> np.ndarray:
+    """``v`` as a float64 array: an engine value that is one already passes as it is."""
+    if type(v) is np.ndarray and v.dtype is _F64:
+        return v
     return np.asarray(v, dtype=np.float64)
 
 
@@ -328,6 +338,12 @@ class Op:
     # raises where IEEE gives inf/nan, as ``scalar_vjp`` does.
     scalar_jvp: Callable | None = field(default=None, repr=False)
     array_jvp: Callable | None = field(default=None, repr=False)
+    # The halves of ``array_vjp``, one per port, each ``(g, out, *inputs, **settings)``
+    # -> that port's gradient and the very code ``array_vjp`` runs for it: a training
+    # run whose parameters need only one input's gradient calls only that half (the
+    # data input of ``X @ W`` gets none).  Without them the whole vjp runs and the
+    # other half is dropped.
+    port_vjps: tuple[Callable, ...] | None = field(default=None, repr=False)
 
     @property
     def arity(self) -> int:
@@ -357,6 +373,15 @@ class Op:
         return (functools.partial(self.scalar, **kw) if fast else None,
                 functools.partial(self.scalar_vjp, **kw) if fast else None,
                 functools.partial(self.array, **kw), functools.partial(self.array_vjp, **kw))
+
+    def bind_port_vjp(self, attrs: dict, port: int) -> Callable:
+        """The numpy gradient of one port alone, settings applied: ``(g, out, *inputs)``."""
+        kw = self.resolve(attrs) if self.settings else {}
+        if self.port_vjps is not None:
+            half = self.port_vjps[port]
+            return functools.partial(half, **kw) if kw else half
+        full = functools.partial(self.array_vjp, **kw) if kw else self.array_vjp
+        return lambda g, out, *xs: full(g, out, *xs)[port]
 
     def bind_jvp(self, attrs: dict) -> tuple[Callable | None, Callable | None]:
         """The tangent rules for one node, settings applied: (float form or None, numpy)."""
@@ -460,7 +485,8 @@ def _linear(forward: Callable) -> Callable:
 
 
 def _check_matmul(a, b):
-    sa, sb = np.shape(a), np.shape(b)
+    sa = a.shape if type(a) is np.ndarray else np.shape(a)
+    sb = b.shape if type(b) is np.ndarray else np.shape(b)
     if not (1 <= len(sa) <= 2 and 1 <= len(sb) <= 2):
         raise EvaluationError(
             f"a is {_shape_text(sa)} and b is {_shape_text(sb)}; matmul takes vectors or "
@@ -476,12 +502,42 @@ def _matmul(a, b):
     return as_value(np.matmul(a, b))
 
 
-def _matmul_vjp(g, out, a, b):
-    a, b = _np(a), _np(b)
+def _matmul_operands(g, a, b):
+    """a and b as matrices (a vector as one row / one column) and g of their product's shape."""
     a2 = a if a.ndim == 2 else a[None, :]
     b2 = b if b.ndim == 2 else b[:, None]
-    g2 = np.reshape(g, (a2.shape[0], b2.shape[1]))
-    return as_value((g2 @ b2.T).reshape(a.shape)), as_value((a2.T @ g2).reshape(b.shape))
+    shape = (a2.shape[0], b2.shape[1])
+    if type(g) is np.ndarray:
+        return a2, b2, g if g.shape == shape else g.reshape(shape)
+    return a2, b2, np.reshape(g, shape)
+
+
+def _matmul_grad_a(a, b2, g2):
+    ga = g2 @ b2.T
+    return as_value(ga if ga.shape == a.shape else ga.reshape(a.shape))
+
+
+def _matmul_grad_b(b, a2, g2):
+    gb = a2.T @ g2
+    return as_value(gb if gb.shape == b.shape else gb.reshape(b.shape))
+
+
+def _matmul_vjp(g, out, a, b):
+    a, b = _np(a), _np(b)
+    a2, b2, g2 = _matmul_operands(g, a, b)
+    return _matmul_grad_a(a, b2, g2), _matmul_grad_b(b, a2, g2)
+
+
+def _matmul_vjp_a(g, out, a, b):
+    a, b = _np(a), _np(b)
+    _, b2, g2 = _matmul_operands(g, a, b)
+    return _matmul_grad_a(a, b2, g2)
+
+
+def _matmul_vjp_b(g, out, a, b):
+    a, b = _np(a), _np(b)
+    a2, _, g2 = _matmul_operands(g, a, b)
+    return _matmul_grad_b(b, a2, g2)
 
 
 def _check_axis(x, axis):
@@ -534,13 +590,24 @@ def _mean_vjp(g, out, x, axis=None):
 
 def _mse(a, b):
     d = _np(a) - _np(b)
-    return as_value(np.mean(d * d))
+    dd = d * d
+    return as_value(np.add.reduce(dd, axis=None) / dd.size)   # np.mean's own two steps
 
 
 def _mse_vjp(g, out, a, b):
-    d = _np(a) - _np(b)
-    norm = 2.0 / d.size
-    return unbroadcast(norm * d * g, np.shape(a)), unbroadcast(norm * (-d) * g, np.shape(b))
+    return _mse_vjp_pred(g, out, a, b), _mse_vjp_target(g, out, a, b)
+
+
+def _mse_vjp_pred(g, out, a, b):
+    a, b = _np(a), _np(b)
+    d = a - b
+    return unbroadcast(2.0 / d.size * d * g, a.shape)
+
+
+def _mse_vjp_target(g, out, a, b):
+    a, b = _np(a), _np(b)
+    d = a - b
+    return unbroadcast(2.0 / d.size * (-d) * g, b.shape)
 
 
 def _shape_text(shape) -> str:
@@ -812,6 +879,7 @@ _DEFINITIONS = [
        "matmul is mul for matrices: a's gradient is upstream @ bᵀ and b's is aᵀ @ upstream, "
        "so each gradient has the shape of its input.",
        array=_matmul, array_vjp=_matmul_vjp, infix="@", chain=_matmul_chain,
+       port_vjps=(_matmul_vjp_a, _matmul_vjp_b),
        export=Template("{a} @ {b}", ("_matmul_grad_a({g}, {a}, {b})",
                                      "_matmul_grad_b({g}, {a}, {b})"), _MATMUL_HELPERS,
                 torch="torch.matmul({a}, {b})", tangent="{t_a} @ {b} + {a} @ {t_b}"),
@@ -872,8 +940,7 @@ _DEFINITIONS = [
            "relu is a gate: it passes the upstream gradient where its input was positive "
            "and blocks it (0) elsewhere.",
            _relu, lambda g, out, x: 0.0 if out <= 0 else g,
-           lambda x: np.where(x <= 0, 0.0, x),
-           lambda g, out, x: np.where(_np(out) <= 0, 0.0, g),
+           ops_deep.relu_array, lambda g, out, x: ops_deep.zero_where_not_positive(out, g),
            export=Template("np.where({x} <= 0, 0.0, {x})", ("np.where({out} <= 0, 0.0, {g})",),
                            convention="0 where the input is ≤ 0, as in PyTorch",
                 torch="torch.relu({x})", tangent="np.where({out} <= 0, 0.0, {t_x})"),
@@ -938,7 +1005,7 @@ _DEFINITIONS = [
        "its target in proportion to its error.",
        scalar=lambda a, b: (a - b) * (a - b),
        scalar_vjp=lambda g, out, a, b: ((2.0 * (a - b)) * g, (2.0 * (b - a)) * g),
-       array=_mse, array_vjp=_mse_vjp,
+       array=_mse, array_vjp=_mse_vjp, port_vjps=(_mse_vjp_pred, _mse_vjp_target),
        export=Template("np.mean(({pred} - {target}) * ({pred} - {target}))",
                        ("2.0 / np.size({pred} - {target}) * ({pred} - {target}) * {g}",
                         "2.0 / np.size({pred} - {target}) * (-({pred} - {target})) * {g}"),
@@ -1046,6 +1113,9 @@ def _op_from_deep(d) -> Op:
         def array_vjp(g, out, *xs, **kw):
             return d.vjp(g, out, *xs, **d.check_settings(kw))
 
+    def half(vjp):
+        return lambda g, out, *xs, **kw: vjp(g, out, *xs, **d.check_settings(kw))
+
     settings = tuple(_setting_from_deep(s) for s in d.settings)
     call = ", ".join([f"{{{p}}}" for p in d.ports] + [f"{s.name}={{{s.name}}}" for s in settings])
     grads = tuple(f"_deep({d.name!r}).vjp({{g}}, {{out}}, {call})[{k}]" for k in range(d.arity))
@@ -1058,7 +1128,7 @@ def _op_from_deep(d) -> Op:
     return Op(d.name, d.ports, d.group, d.symbol, d.formula, d.local, d.note,
               array=array, array_vjp=array_vjp, settings=settings, explain=d.explain,
               array_jvp=array_jvp if d.jvp is not None else None,
-              chain=CHAINS.get(d.name),
+              port_vjps=tuple(map(half, d.port_vjps)) or None, chain=CHAINS.get(d.name),
               export=Template(f"_deep({d.name!r}).forward({call})", grads,
                               {"_deep": _deep_helper_source()}, torch_helpers=d.torch_helpers, torch=d.torch_code, tangent=tangent))
 

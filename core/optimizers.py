@@ -69,8 +69,7 @@ def _beta(name: str, value: Any) -> float:
     return value
 
 
-def _array(value: Value) -> np.ndarray:
-    return np.array(value, dtype=np.float64)
+_F64 = np.dtype(np.float64)
 
 
 def _zeros(like: Any) -> Any:
@@ -78,8 +77,14 @@ def _zeros(like: Any) -> Any:
 
 
 def _as_kind(new: Any, old: Value) -> Value:
-    """``new`` as the same kind of value as ``old``: a float, or a float64 array of its shape."""
+    """``new`` as the same kind of value as ``old``: a float, or a float64 array of its shape.
+
+    The result of an update's arithmetic is such an array already, made by it
+    alone: it is kept as it is (a copy of it cost as much as the update)."""
     if isinstance(old, np.ndarray):
+        if (type(new) is np.ndarray and new.dtype == _F64 and new.shape == old.shape
+                and new.base is None and new is not old):
+            return new
         arr = np.asarray(new, dtype=np.float64)
         if arr.shape != old.shape:
             arr = np.broadcast_to(arr, old.shape)
@@ -133,8 +138,14 @@ class Optimizer:
                 if g is None:
                     new[pid] = p.copy() if isinstance(p, np.ndarray) else p
                     continue
-                g = _as_grad(g, p, pid)
-                x = _array(p) if isinstance(p, np.ndarray) else np.float64(p)
+                if (type(p) is np.ndarray and type(g) is np.ndarray and p.dtype == _F64
+                        and g.dtype == _F64 and g.shape == p.shape):
+                    x = p           # what the engine gives: taken as it is
+                else:
+                    g = _as_grad(g, p, pid)
+                    # the rules never write into their inputs: no copy of p
+                    x = np.asarray(p, dtype=np.float64) if isinstance(p, np.ndarray) \
+                        else np.float64(p)
                 if wd != 0:
                     g = g + wd * x                       # grad.add(param, alpha=wd)
                 state = self.state.get(pid)

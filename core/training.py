@@ -105,6 +105,17 @@ def _finite(value: Any) -> bool:
     return math.isfinite(value)
 
 
+def _all_finite(values) -> bool:
+    """True only if every number of ``values`` is finite, in one pass each: their sum
+    is finite only if each of them is.  False may also be a finite sum too large for
+    a float64: the caller then asks :func:`_finite` of each value."""
+    total = 0.0
+    with np.errstate(all="ignore"):
+        for v in values:
+            total += float(np.add.reduce(v, axis=None)) if isinstance(v, np.ndarray) else v
+    return math.isfinite(total)
+
+
 class Trainer:
     """Gradient descent on one graph.  Keeps the values to reset to and the loss history.
 
@@ -344,7 +355,8 @@ class Trainer:
         data_bound = self._batch_rows() is not None
         if data_bound:
             self._feed_next()
-        evaluation = self.evaluator.evaluate(explain=False)   # it checks what it reads
+        # it checks what it reads, and reads only the parameters' gradients
+        evaluation = self.evaluator.evaluate(explain=False, wanted=params)
         k = len(self.history)
         if evaluation.error is not None:
             raise TrainingError(f"there is no loss to lower: {evaluation.error}", k)
@@ -362,14 +374,15 @@ class Trainer:
         saved = {p: dict(opt.state[p]) if p in opt.state else None for p in reached}
         new = opt.step({p: nodes[index[p]].value for p in reached},
                        {p: grads[index[p]] for p in reached})
-        for p in reached:
-            if not _finite(new[p]):
-                for q, st in saved.items():        # a refused step leaves the state alone
-                    if st is None:
-                        opt.state.pop(q, None)
-                    else:
-                        opt.state[q] = st
-                raise TrainingError(self._why(p, grads[index[p]], k, lr), k, p)
+        bad = None if _all_finite(new.values()) else \
+            next((p for p in reached if not _finite(new[p])), None)
+        if bad is not None:
+            for q, st in saved.items():            # a refused step leaves the state alone
+                if st is None:
+                    opt.state.pop(q, None)
+                else:
+                    opt.state[q] = st
+            raise TrainingError(self._why(bad, grads[index[bad]], k, lr), k, bad)
         for p in reached:
             nodes[index[p]].value = new[p]  # quiet: publish() announces (module docstring)
         self.history.append(loss)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 from chainrule import resources
 from chainrule.core.errors import ChainruleError
 from chainrule.gui import qt_check
-from chainrule.gui.files import describe_os_error, read_graph
+from chainrule.gui.files import TooManyCards, describe_os_error, read_graph
 from chainrule.gui.main_window import MainWindow
 from chainrule.gui.settings import Settings
 
@@ -52,6 +52,10 @@ def create_window(path: str | Path | None = None,
     if path is not None:
         try:
             window.files.adopt(read_graph(path), path)
+        except TooManyCards as exc:       # asked once the window shows (open_too_big)
+            window.files.too_big = exc
+            window.files.open_default_demo()
+            return window, None
         except (ChainruleError, OSError) as exc:
             problem = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
     if path is None or problem is not None:
@@ -70,6 +74,8 @@ def main(path: str | Path | None = None) -> int:
     window, problem = create_window(path)
     window.show()
     window.canvas.fit_all(readable=True)
+    if window.files.open_too_big():
+        window.canvas.fit_all(readable=True)
     if problem is not None:
         window.files.show_error("Cannot open file", f"{Path(path).name} could not be opened; "
                                 "the default demo is shown instead.", problem)

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
-                               QListWidget, QListWidgetItem, QMessageBox,
+                               QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit,
                                QVBoxLayout, QWidget)
 
 from chainrule import resources
@@ -79,25 +81,44 @@ def default_demo(directory: Path = DEMO_DIR) -> Path:
     return directory / index["default"]
 
 
-#: The most cards the editor draws; a larger graph is refused with a message that
-#: names the headless commands (the editor would run out of memory long before
-#: the reader does: about 5.6 GB at a million nodes).
+#: The most cards the editor draws; a larger graph is not drawn as it is (the
+#: editor would run out of memory long before the reader does: about 5.6 GB at a
+#: million nodes): the window offers to open it grouped, or the headless commands.
 MAX_CARDS = 10_000
+#: The most nodes a graph opened grouped may have: the scene still keeps an item
+#: for every hidden card (about 8 KB each, and the time to make it), so five times
+#: what it draws.
+MAX_GROUPED_NODES = 50_000
 
 
 class TooManyCards(ChainruleError):
-    """A graph with more nodes than the editor draws."""
+    """A graph with more nodes than the editor draws; holds the graph read."""
+
+    def __init__(self, message: str, graph: Graph | None = None, path: Path | None = None):
+        super().__init__(message)
+        self.graph, self.path = graph, path
 
 
 def read_graph(path: Path | str) -> Graph:
-    """Read a .cgraph file; raises ChainruleError or OSError with a readable message."""
+    """Read a .cgraph file; raises ChainruleError or OSError with a readable message
+    (:class:`TooManyCards`, holding the graph, when it is too big to draw)."""
     from chainrule.core import fileformat       # imported late: it is only needed once a file opens
     graph = fileformat.load(path)
     if len(graph) > MAX_CARDS:
         raise TooManyCards(f"the graph has {len(graph):,} nodes; the editor draws at most "
                            f"{MAX_CARDS:,} cards. Work with it without a window instead: "
-                           f"chainrule eval, check or export {Path(path).name}")
+                           f"chainrule eval, check or export {Path(path).name}",
+                           graph, Path(path))
     return graph
+
+
+def headless_commands(path: Path) -> str:
+    """The commands that work on ``path`` without a window, one a line, to copy."""
+    name = shlex.quote(str(path))
+    return "\n".join([f"chainrule eval {name} --json",
+                       f"chainrule check {name}",
+                       f"chainrule export {name} -o model.py",
+                       f"chainrule train {name} --steps 100"])
 
 
 def write_graph(graph: Graph, path: Path | str, replace_read_only: bool = False) -> None:
@@ -155,6 +176,9 @@ class FileController(QObject):
         self.disk = DiskWatch(self)
         self.disk.changed.connect(self.disk_changed)
         self.open_lock = OpenLock()
+        self.grouping_note: str | None = None  # how a graph too big to draw was grouped
+        self.headless_dialog: QDialog | None = None
+        self.too_big: TooManyCards | None = None  # the command line's file, too big to draw
 
     # ---------------------------------------------- dialogs (patchable)
 
@@ -215,6 +239,50 @@ class FileController(QObject):
                          "Editing it in both means one save overwrites the other.",
                          [("Open Anyway", R.AcceptRole), ("Cancel", R.RejectRole)],
                          default=1) == "Open Anyway"
+
+    def ask_too_many(self, path: Path, graph: Graph, can_group: bool) -> str | None:
+        """"Grouped", "Headless" or None (cancel) for a graph too big to draw."""
+        R = QMessageBox.ButtonRole
+        detail = (f"The editor draws at most {MAX_CARDS:,} cards. Open it grouped (its "
+                  f"groups collapsed, and bands of levels made into collapsed gates), "
+                  f"or work with it without a window." if can_group else
+                  f"The editor draws at most {MAX_CARDS:,} cards, and opens graphs of at "
+                  f"most {MAX_GROUPED_NODES:,} nodes grouped; work with it without a window.")
+        buttons = ([("Open Grouped", R.AcceptRole)] if can_group else []) + \
+            [("Headless Commands…", R.ActionRole), ("Cancel", R.RejectRole)]
+        answer = self._ask("Graph too big to draw", f"{path.name} has {len(graph):,} nodes.",
+                           detail, buttons)
+        return {"Open Grouped": "Grouped", "Headless Commands…": "Headless"}.get(answer or "")
+
+    def show_headless_commands(self, path: Path) -> None:
+        """The headless commands for ``path`` in a read-only text field, with Copy."""
+        dialog = QDialog(self.window)
+        dialog.setWindowTitle("Work without a window")
+        layout = QVBoxLayout(dialog)
+        intro = QLabel(f"{path.name} is too big to draw. These commands work on it "
+                       f"in a terminal:")
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        commands = QPlainTextEdit(headless_commands(path))
+        commands.setObjectName("headlessCommands")
+        commands.setReadOnly(True)
+        commands.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        commands.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        metrics = commands.fontMetrics()
+        widest = max(metrics.horizontalAdvance(line) for line in commands.toPlainText().splitlines())
+        commands.setMinimumWidth(min(widest + 40, 960))      # longer paths scroll sideways
+        lines = commands.document().blockCount() + 2         # room for that scroll bar
+        commands.setFixedHeight(int(metrics.lineSpacing() * lines + 16))
+        layout.addWidget(commands)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        copy = buttons.addButton("Copy", QDialogButtonBox.ButtonRole.ActionRole)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(
+            commands.toPlainText()))
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        self.headless_dialog = dialog          # tests look at it
+        dialog.exec()
 
     def show_error(self, title: str, text: str, detail: str = "") -> None:
         box = QMessageBox(QMessageBox.Icon.Critical, title, text,
@@ -295,7 +363,8 @@ class FileController(QObject):
         self.recent.add(path)
         self.settings.set_last_directory(path.resolve().parent)
         self.recent_changed.emit()
-        self.document.message.emit(f"Opened {path.name}.")
+        note, self.grouping_note = self.grouping_note, None
+        self.document.message.emit(note or f"Opened {path.name}.")
 
     def _open_elsewhere(self, path: Path) -> bool:
         """True (and the other window brought forward, or the user declined) when
@@ -341,7 +410,8 @@ class FileController(QObject):
         if graph is None:
             return False
         self._show(graph, path, None)
-        self.document.message.emit(f"Reloaded {path.name} from disk.")
+        note, self.grouping_note = self.grouping_note, None
+        self.document.message.emit(note or f"Reloaded {path.name} from disk.")
         return True
 
     def keep_mine(self) -> None:
@@ -416,12 +486,47 @@ class FileController(QObject):
     def _read_or_report(self, path: Path) -> Graph | None:
         try:
             return read_graph(path)
+        except TooManyCards as exc:
+            return self.offer_grouped(exc)
         except ChainruleError as exc:
             self.show_error("Cannot open file", f"{path.name} could not be opened.", str(exc))
         except OSError as exc:
             self.show_error("Cannot open file", f"{path.name} could not be opened.",
                             describe_os_error(exc))
         return None
+
+    def open_too_big(self) -> bool:
+        """The file named on the command line was too big to draw: offer it now the
+        window shows (grouped, or the headless commands).  True if it opened."""
+        exc, self.too_big = self.too_big, None
+        if exc is None:
+            return False
+        graph = self.offer_grouped(exc)
+        if graph is None:
+            return False
+        self.adopt(graph, exc.path)
+        return True
+
+    def offer_grouped(self, exc: TooManyCards) -> Graph | None:
+        """A graph too big to draw: the graph grouped to fit, if the user asks for
+        that (and it fits), else None after showing the headless commands or nothing."""
+        from chainrule.core.group_bands import group_to_fit
+        graph, path = exc.graph, exc.path
+        can_group = len(graph) <= MAX_GROUPED_NODES
+        answer = self.ask_too_many(path, graph, can_group)
+        if answer == "Headless":
+            self.show_headless_commands(path)
+            return None
+        if answer != "Grouped":
+            return None
+        grouping = group_to_fit(graph, MAX_CARDS)
+        if grouping is None:
+            self.show_error("Cannot open file", f"{path.name} could not be opened grouped.",
+                            f"even grouped, it would take more than {MAX_CARDS:,} cards")
+            return None
+        self.grouping_note = (f"{grouping.sentence()} Saving writes the groups into "
+                              f"{path.name}.")
+        return graph
 
     def _write(self, path: Path) -> bool:
         same = self.document.path is not None and path.exists() and \

@@ -349,8 +349,8 @@ def train(evaluator, evaluation, params: list[str], optimizer, steps: int,
         try:
             if k == steps:
                 evaluation = evaluator.forward()    # the last loss needs no gradients
-            else:
-                evaluation = evaluator.evaluate()
+            else:       # only the parameters' gradients are read
+                evaluation = evaluator.evaluate(wanted=tuple(params))
         except (ChainruleError, ArithmeticError, TypeError, ValueError, IndexError) as exc:
             return losses, f"the graph cannot be evaluated after step {k} ({exc})"
         problem = _evaluation_error(evaluation, "") if evaluation.plan is plan \

@@ -5,34 +5,64 @@
   (``X @ W1 + b1`` …), against the same step written by hand in numpy;
 * the same on a small net (a batch of 4, 3-8-1 with tanh and squared error,
   the size of demo 09);
+* each step is ``Trainer.step`` (which announces the new values) and, on the
+  next line, one of the steps of a ``Trainer.run``;
 * conv2d forward + backward on an (8, 3, 32, 32) batch with 16 3×3 kernels,
   against a hand-written ``numpy.lib.stride_tricks`` im2col implementation.
+
+Both sides are timed in alternating rounds (the machine is shared, so its
+speed drifts); each ratio is the median of the per-round ratios, the middle
+half of them beside it, and the times are each side's best round.  BLAS runs on
+one thread unless ``OPENBLAS_NUM_THREADS`` says otherwise: on a loaded
+2-core machine a second BLAS thread waits for a core and makes the matrix
+products of both sides swing by 5× and more from run to run.
 
 Run: ``make bench`` (or ``python tests/benchmarks/bench_deep.py``).
 Prints figures; asserts nothing.
 """
 from __future__ import annotations
 
+import os
+import statistics
 import time
 
-import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")      # before numpy loads its BLAS
 
-from chainrule.core.engine import Evaluator
-from chainrule.core.program import parse_program
-from chainrule.core.training import Trainer
+import numpy as np  # noqa: E402
+from numpy.lib.stride_tricks import sliding_window_view  # noqa: E402
+
+from chainrule.core.engine import Evaluator  # noqa: E402
+from chainrule.core.program import parse_program  # noqa: E402
+from chainrule.core.training import Trainer  # noqa: E402
 
 RNG = np.random.default_rng(0)
 
 
-def best(fn, repeats: int = 7, number: int = 5) -> float:
-    times = []
+def _once(fn, number: int) -> float:
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def rounds(ours, theirs, repeats: int = 9, number: int = 5) -> tuple[float, float, list]:
+    """(best time of ours, best of theirs, the sorted per-round ratios), the two timed in
+    alternating rounds so that a change in the machine's load hits both alike."""
+    a, b = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
-    return min(times)
+        a.append(_once(ours, number))
+        b.append(_once(theirs, number))
+    return min(a), min(b), sorted(x / y for x, y in zip(a, b))
+
+
+def show(name: str, ours: float, theirs: float, ratios: list, unit: str = "ms/step") -> None:
+    """The median of the per-round ratios (steadier than best over best on a loaded
+    machine), the middle half of them beside it."""
+    q = len(ratios) // 4
+    print(f"{name:36s} chainrule {ours * 1e3:8.3f} {unit} | numpy {theirs * 1e3:8.3f} {unit}"
+          f" | ratio {statistics.median(ratios):5.2f}x (middle half {ratios[q]:.2f}–"
+          f"{ratios[-1 - q]:.2f})")
 
 
 # ------------------------------------------------------------- the MLPs
@@ -107,20 +137,24 @@ def step_ratio(name: str, build, numpy_step, params: list[str]) -> None:
     program, values = build()
     trainer = trainer_for(program, values, params)
     state = tuple(np.array(a, dtype=float) for a in values.values())
-    ours = best(lambda: trainer.step(0.01))
-    theirs = best(lambda: numpy_step(state))
-    print(f"{name:34s} chainrule {ours * 1e3:8.3f} ms/step | numpy {theirs * 1e3:8.3f} ms/step"
-          f" | ratio {ours / theirs:5.2f}x")
+    number = 5 if len(values["X"]) > 16 else 200
+    for _ in range(number):                     # compile, warm the caches
+        trainer.step(0.01)
+    show(name, *rounds(lambda: trainer.step(0.01), lambda: numpy_step(state), number=number))
+    # the same steps inside one Trainer.run (values announced once at its end)
+    a, b, ratios = rounds(lambda: trainer.run(number, 0.01), lambda: [
+        numpy_step(state) for _ in range(number)], number=1)
+    show("  ... in Trainer.run", a / number, b / number, ratios)
 
 
 # ---------------------------------------------------------------- conv2d
 
-def numpy_conv(x, w):
-    """Forward and backward of a stride-1, unpadded conv2d by im2col (stride tricks)."""
+def numpy_conv(x, w, g):
+    """Forward and backward (upstream gradient ``g``) of a stride-1, unpadded conv2d by
+    im2col (stride tricks)."""
     F_, C, KH, KW = w.shape
     cols = sliding_window_view(x, (KH, KW), axis=(2, 3))        # N, C, OH, OW, KH, KW
     out = np.einsum("ncijhw,fchw->nfij", cols, w, optimize=True)
-    g = RNG.normal(size=out.shape)
     dw = np.einsum("ncijhw,nfij->fchw", cols, g, optimize=True)
     dx = np.zeros_like(x)
     for u in range(KH):
@@ -141,13 +175,13 @@ def conv_ratio() -> None:
         out = forward(x, w)
         vjp(g, out, x, w)
 
-    a, b = best(ours, 5, 3), best(lambda: numpy_conv(x, w), 5, 3)
-    print(f"{'conv2d (8,3,32,32) * 16 3x3':34s} chainrule {a * 1e3:8.3f} ms      | numpy "
-          f"{b * 1e3:8.3f} ms      | ratio {a / b:5.2f}x")
+    show("conv2d (8,3,32,32) * 16 3x3, fwd+bwd", *rounds(ours, lambda: numpy_conv(x, w, g), 7, 3),
+         unit="ms     ")
 
 
 if __name__ == "__main__":
-    print("Deep-learning speed (best of several runs; ratio = chainrule / hand-written numpy)")
+    print("Deep-learning speed (ratio = chainrule / hand-written numpy, median of rounds; "
+          f"BLAS threads: {os.environ['OPENBLAS_NUM_THREADS']})")
     step_ratio("MLP 64-256-256-10, batch 128", big_mlp, numpy_big_step,
                ["W1", "b1", "W2", "b2", "W3", "b3"])
     step_ratio("MLP 3-8-1, batch 4 (demo 09 size)", small_mlp, numpy_small_step,

@@ -8,8 +8,9 @@ before it (imports done), per MB of input.  Linux only (``/proc/self``).
 
 Inputs, generated in a temporary folder:
 
-* graphs of 10,000 and 100,000 nodes (a chain of ``add`` nodes over inputs
-  with positions, labels and an unknown key: what a big saved file holds);
+* graphs of about 20,000 and 200,000 nodes (a chain of 10,000 and 100,000
+  ``add`` nodes over as many inputs, with positions, a label and an unknown
+  key: what a big saved file holds);
 * a graph holding one vector of 250,000 and one of 2,000,000 numbers;
 * programs of 64 KiB and just under 256 KiB (the parser's limit).
 """

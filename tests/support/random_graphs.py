@@ -96,3 +96,12 @@ def neg_chain(n: int) -> Graph:
         g.connect(prev, f"n{i}", 0)
         prev = f"n{i}"
     return g
+
+
+def connect_drawn(g: Graph, ids: list[str], r1: int, r2: int) -> None:
+    """A random-edit test's wire: from ``ids[r2]`` into a port of ``ids[r1]`` (modulo
+    their counts); may raise the graph's refusals (a cycle, a taken port)."""
+    dst = ids[r1 % len(ids)]
+    arity = g.node(dst).spec.arity
+    if arity:
+        g.connect(ids[r2 % len(ids)], dst, r2 % arity)

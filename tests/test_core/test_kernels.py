@@ -3,34 +3,13 @@ the gradient of every wire, and the inf/nan explanations — on random graphs wh
 values make inf and nan (division by zero, log of a negative, overflow)."""
 from __future__ import annotations
 
-import struct
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule.core import straight_line
-from chainrule.core.engine import Evaluator, backward, forward
+from chainrule.core.engine import Evaluator
 from random_graphs import LEAF_VALUES, Graph, wild_graphs
-
-
-def bits(x):
-    return struct.pack("<d", x) if type(x) is float else repr(x)
-
-
-def reference(graph):
-    evaluation = forward(Evaluator(graph).plan)
-    if evaluation.error is None:
-        backward(evaluation)
-    return evaluation
-
-
-def assert_same(ev, ref, graph):
-    for n in graph.node_ids():
-        assert bits(ev.value(n)) == bits(ref.value(n)), n
-        assert bits(ev.grad(n)) == bits(ref.grad(n)), n
-    for e in graph.edges():
-        assert bits(ev.edge_grad(e)) == bits(ref.edge_grad(e)), e
-    assert ev.warnings == ref.warnings and ev.grad_warnings == ref.grad_warnings
+from same_numbers import assert_same, reference
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from chainrule.core.engine import Evaluator
 from chainrule.core.errors import GraphError
 from chainrule.core.graph import Graph
+from random_graphs import connect_drawn
 
 EDITS = st.lists(st.tuples(st.sampled_from(("add", "connect", "disconnect", "remove", "output")),
                            st.integers(0, 10**6), st.integers(0, 10**6)), max_size=60)
@@ -30,10 +31,7 @@ def test_generations_equal_networkx_after_random_edits(edits):
                 g.add_node(f"n{made}", op, value=1.0 if op == "input" else None)
                 made += 1
             elif kind == "connect":
-                dst = ids[r1 % len(ids)]
-                arity = g.node(dst).spec.arity
-                if arity:
-                    g.connect(ids[r2 % len(ids)], dst, r2 % arity)
+                connect_drawn(g, ids, r1, r2)
             elif kind == "disconnect" and g.edges():
                 g.disconnect(g.edges()[r1 % len(g.edges())])
             elif kind == "remove":

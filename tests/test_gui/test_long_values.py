@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QTableView
 
 import timeouts
+from modal_dialogs import click_in_modal
 from chainrule.core.graph import Graph
 from chainrule.gui.value_editor import MAX_TEXT_FIELD
 
@@ -113,7 +114,7 @@ def test_a_deeply_nested_list_in_the_list_field_is_one_clear_sentence(window, de
     assert window.document.graph.node("v").value.shape == (N,)
 
 
-def test_a_graph_with_more_cards_than_the_editor_draws_is_refused_clearly(make_window,
+def test_a_graph_with_more_cards_than_the_editor_draws_is_refused_clearly(make_window, qtbot,
                                                                          tmp_path, monkeypatch):
     from chainrule.core import fileformat as ff
     from chainrule.gui import files
@@ -125,11 +126,13 @@ def test_a_graph_with_more_cards_than_the_editor_draws_is_refused_clearly(make_w
     monkeypatch.setattr(files, "MAX_CARDS", 20)
     window = make_window()
     before = window.document.graph
+    seen: dict = {}                      # the question (test_too_big_to_draw.py: its answers)
+    click_in_modal(qtbot, "Cancel", seen)
     assert window.files.open(path) is False
-    (title, text, detail), = window.errors
-    assert "30 nodes" in detail and "at most 20 cards" in detail
-    assert "chainrule eval" in detail
-    assert window.document.graph is before
+    (text, detail), = seen["texts"]
+    assert "30 nodes" in text and "at most 20 cards" in detail
+    assert "without a window" in detail
+    assert window.document.graph is before and not window.errors
 
 
 def test_a_program_making_more_cards_than_the_editor_draws_is_refused(window, monkeypatch):

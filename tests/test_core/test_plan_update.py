@@ -1,0 +1,195 @@
+"""Plans updated after structural edits (core/plan_update.py) against fresh ones.
+
+After every edit of a random sequence — nodes added and removed, wires made
+and cut, settings changed, outputs set, a removal undone — the plan the
+Evaluator holds must equal a freshly compiled one attribute by attribute,
+follow networkx's topological generations, and evaluate bit for bit alike."""
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainrule.core import engine, plan_update
+from chainrule.core.engine import Evaluator, Plan, backward, forward
+from chainrule.core.errors import GraphError
+from chainrule.core.graph import Graph
+from plan_compare import plan_differences, same_bits
+from random_graphs import connect_drawn, neg_chain, random_graphs, wild_graphs
+
+OPS = ("input", "const", "neg", "exp", "relu", "add", "mul", "div", "max", "leaky_relu")
+KINDS = ("add", "add", "connect", "connect", "disconnect", "remove", "output", "attrs",
+         "undo", "value", "add_remove", "insert", "insert")
+EDITS = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 10**6),
+                           st.integers(0, 10**6)), min_size=1, max_size=40)
+
+
+def _edit(g: Graph, kind: str, r1: int, r2: int, made: list, removals: list) -> None:
+    ids = g.node_ids()
+    if kind == "add" or not ids:
+        op = OPS[r1 % len(OPS)]
+        value = (1.0 + r2 % 5) if op in ("input", "const") else None
+        g.add_node(f"m{len(made)}", op, value=value)
+        made.append(op)
+        if r2 % 3 and op not in ("input", "const") and len(ids) > 0:
+            g.connect(ids[r2 % len(ids)], f"m{len(made) - 1}", 0)
+    elif kind == "connect":
+        connect_drawn(g, ids, r1, r2)
+    elif kind == "disconnect" and g.edge_count():
+        edge = g.edges()[r1 % g.edge_count()]
+        if r2 % 2:
+            removals.append(g.remove(edges=[edge]))
+        else:
+            g.disconnect(edge)
+    elif kind == "remove":
+        if r2 % 2:
+            removals.append(g.remove([ids[r1 % len(ids)]]))
+        else:
+            g.remove_node(ids[r1 % len(ids)])
+    elif kind == "output":
+        g.set_output(None if r2 % 5 == 0 else ids[r1 % len(ids)])
+    elif kind == "attrs":
+        lrelu = [n for n in ids if g.node(n).op == "leaky_relu"]
+        if lrelu:
+            g.set_attrs(lrelu[r1 % len(lrelu)], {"slope": (r2 % 7) / 10})
+    elif kind == "undo" and removals:
+        g.restore(removals.pop())
+    elif kind == "value":
+        leaves = [n for n in ids if g.node(n).spec.is_leaf]
+        if leaves:          # sometimes a scalar becomes an array or back
+            g.set_value(leaves[r1 % len(leaves)],
+                        [0.5, -1.0] if r2 % 4 == 0 else float(r2 % 9) - 4.0)
+    elif kind == "insert" and g.edge_count():      # a node put into a wire
+        edge = g.edges()[r1 % g.edge_count()]
+        g.disconnect(edge)
+        node_id = f"m{len(made)}"
+        made.append("insert")
+        g.add_node(node_id, ("neg", "relu", "exp", "leaky_relu")[r2 % 4])
+        g.connect(edge.src, node_id, 0)
+        g.connect(node_id, edge.dst, edge.port)
+    elif kind == "add_remove":        # the benchmark's edit: added, wired, removed again
+        g.add_node("tmp", "neg")
+        g.connect(ids[r1 % len(ids)], "tmp", 0)
+        g.remove_node("tmp")
+
+
+def _check(ev: Evaluator, g: Graph) -> None:
+    plan = ev.plan
+    fresh = Plan(g)
+    assert plan_differences(plan, fresh) == []
+    expected = [n for level in nx.topological_generations(g.nx) for n in level]
+    assert plan.order == expected
+    ours, theirs = forward(plan), forward(fresh)
+    assert all(same_bits(x, y) for x, y in zip(ours.values, theirs.values))
+    assert [p.message for p in ours.problems] == [p.message for p in theirs.problems]
+    assert ours.warnings == theirs.warnings and ours.error == theirs.error
+    if theirs.error is None:
+        backward(ours), backward(theirs)
+        for x, y in ((ours.grads, theirs.grads), (ours.edge_grads[0], theirs.edge_grads[0]),
+                     (ours.edge_grads[1], theirs.edge_grads[1])):
+            assert all(a is b or same_bits(a, b) for a, b in zip(x, y))
+        assert ours.grad_warnings == theirs.grad_warnings
+
+
+def _run(g: Graph, edits) -> None:
+    """Apply the edits, checking the plan after each."""
+    ev = Evaluator(g)
+    ev.evaluate()
+    made: list = []
+    removals: list = []
+    for kind, r1, r2 in edits:
+        if kind not in ("undo", "remove", "disconnect"):
+            removals.clear()        # undo right after a removal, as an undo stack would
+        try:
+            _edit(g, kind, r1, r2, made, removals)
+        except GraphError:          # a cycle, a taken port: refused, nothing changed
+            pass
+        _check(ev, g)
+
+
+@settings(max_examples=120, deadline=None)
+@given(wild_graphs(max_ops=20, arrays=True), EDITS)
+def test_updated_plans_equal_fresh_ones_on_wild_graphs(g, edits):
+    _run(g, edits)
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_graphs(max_ops=15), EDITS)
+def test_updated_plans_equal_fresh_ones_on_scalar_graphs(g, edits):
+    _run(g, edits)
+
+
+@settings(max_examples=40, deadline=None)
+@given(EDITS)
+def test_updated_plans_equal_fresh_ones_from_empty(edits):
+    _run(Graph(), edits)
+
+
+def _counting(monkeypatch) -> list:
+    builds = []
+    real = Plan._build
+    monkeypatch.setattr(Plan, "_build", lambda self, g: (builds.append(1), real(self, g)))
+    return builds
+
+
+def test_local_edits_update_the_plan_without_compiling(monkeypatch):
+    g = neg_chain(300)
+    g.add_node("y", "input", value=2.0)
+    g.add_node("out", "mul")
+    g.connect("n299", "out", 0)
+    g.connect("y", "out", 1)
+    g.set_output("out")
+    ev = Evaluator(g)
+    ev.evaluate()
+    builds = _counting(monkeypatch)
+    g.add_node("new", "neg")
+    ev.evaluate()                       # an unwired source: level 0, last
+    g.connect("x", "new", 0)
+    ev.evaluate()
+    g.add_node("s", "leaky_relu")
+    g.connect("new", "s", 0)
+    g.set_attrs("s", {"slope": 0.5})
+    ev.evaluate()
+    g.disconnect(g.in_edges("s")[0])
+    ev.evaluate()
+    g.remove_node("s")
+    g.remove_node("new")
+    ev.evaluate()
+    g.set_output("out")                 # the same output again
+    ev.evaluate()
+    assert builds == []
+    assert plan_differences(ev.plan, Plan(g)) == []
+
+
+def test_what_cannot_be_updated_is_compiled_afresh(monkeypatch):
+    g = neg_chain(5)
+    ev = Evaluator(g)
+    ev.evaluate()
+    builds = _counting(monkeypatch)
+    g.rename("n2", "m2")                # not in the change log: compiled afresh
+    assert plan_update.updated(ev._plan, g) is None
+    ev.evaluate()
+    g.set_value("x", np.array([1.0, 2.0]))      # a scalar became an array
+    ev.evaluate()
+    assert len(builds) == 2
+    assert plan_differences(ev.plan, Plan(g)) == []
+    version = g.structure_version
+    g.structure_version += 1            # bumped without saying what changed: not known
+    assert g.structure_changes(version) is None
+    assert g.structure_changes(g.structure_version) == []
+
+
+def test_an_updated_plan_leaves_the_evaluations_of_the_old_one_alone():
+    g = neg_chain(4)
+    ev = Evaluator(g)
+    old = ev.evaluate()
+    order, values = list(old.plan.order), list(old.values)
+    g.add_node("z", "input", value=3.0)
+    g.add_node("w", "add")
+    g.connect("z", "w", 0)
+    g.connect("n1", "w", 1)
+    new = ev.evaluate()
+    assert new.plan is not old.plan and engine.Plan is type(new.plan)
+    assert old.plan.order == order and old.values == values
+    assert old.value("n3") == values[order.index("n3")]
