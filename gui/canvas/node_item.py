@@ -106,14 +106,27 @@ class NodeItem(QGraphicsItem):
         path.addEllipse(self.output_port_pos(), style.PORT_HIT, style.PORT_HIT)
         return path
 
+    def meets(self, left: float, top: float, right: float, bottom: float) -> bool:
+        """Whether this rectangle (item coordinates) meets the card or a port's disc:
+        the :meth:`shape` test without building the path (corners taken as square)."""
+        r = style.PORT_HIT
+        if left >= style.NODE_W + r or right <= -r or top >= style.NODE_H + r or bottom <= -r:
+            return False                  # clear of the card and of every disc
+        if left < style.NODE_W and right > 0 and top < style.NODE_H and bottom > 0:
+            return True
+        for x, y in _port_centres(self.op.arity):
+            dx = x - max(left, min(x, right))
+            dy = y - max(top, min(y, bottom))
+            if dx * dx + dy * dy <= _PORT_HIT2:
+                return True
+        return False
+
     def itemChange(self, change, value):
         if change == _POSITION_CHANGED:
             scene = self.scene()
             if scene is not None:          # a GraphScene: cards live in no other
                 scene.node_item_moved(self)
                 scene.card_batch.invalidate()
-        elif change == _SELECTED_CHANGED:
-            self._block_changed()
         return super().itemChange(change, value)
 
     def block_look(self) -> tuple:
@@ -604,8 +617,22 @@ class NodeItem(QGraphicsItem):
             self.setToolTip(text)
 
 
+_PORT_HIT2 = style.PORT_HIT ** 2
+_CENTRES: dict[int, tuple[tuple[float, float], ...]] = {}
+
+
+def _port_centres(arity: int) -> tuple[tuple[float, float], ...]:
+    """The port centres of a card with ``arity`` inputs (item coordinates), the output last."""
+    centres = _CENTRES.get(arity)
+    if centres is None:
+        n = max(1, arity)
+        centres = _CENTRES[arity] = tuple((0.0, style.NODE_H * (k + 1) / (n + 1))
+                                          for k in range(arity)) + \
+            ((style.NODE_W, style.NODE_H / 2),)
+    return centres
+
+
 _POSITION_CHANGED = QGraphicsItem.ItemPositionHasChanged
-_SELECTED_CHANGED = QGraphicsItem.ItemSelectedHasChanged
 _HEADER: QPainterPath | None = None
 
 
