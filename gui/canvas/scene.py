@@ -79,7 +79,8 @@ class GraphScene(QGraphicsScene):
         self._step_current: str | None = None   # the current step's node
         #: (stepper, token) of the highlight shown: the next step repaints what changed.
         self.step_token = None
-        self._badged: set[str] = set()
+        #: node id → the warning its card shows (a step changes only a few of them).
+        self._badged: dict[str, str] = {}
         self._problem_nodes: set[str] = set()
         self._output: str | None = None
         self._far = False         # zoomed out past reading: wires cached as pixmaps
@@ -316,7 +317,7 @@ class GraphScene(QGraphicsScene):
         item = self.nodes.pop(node_id, None)
         for edge in list(self._touching.pop(node_id, ())):   # normally gone already
             self._drop_wire(edge)
-        self._badged.discard(node_id)
+        self._badged.pop(node_id, None)
         self._problem_nodes.discard(node_id)
         if self._output == node_id:
             self._output = None
@@ -358,8 +359,7 @@ class GraphScene(QGraphicsScene):
                 self._touching[other].add(new_edge)
             self._touching[new].add(new_edge)
         if old in self._badged:
-            self._badged.discard(old)
-            self._badged.add(new)
+            self._badged[new] = self._badged.pop(old)
         if old in self._problem_nodes:
             self._problem_nodes.discard(old)
             self._problem_nodes.add(new)
@@ -433,18 +433,16 @@ class GraphScene(QGraphicsScene):
             return
         self._set_output(evaluation.output if evaluation.output in self.nodes else
                          self.graph.effective_output())
-        warnings: dict[str, str] = {}
-        for node_id, text in evaluation.warnings.items():
-            warnings[node_id] = text
+        warnings = dict(evaluation.warnings)
         for node_id, text in evaluation.grad_warnings.items():
             warnings[node_id] = (warnings[node_id] + "; " if node_id in warnings else "") + text
-        for node_id in self._badged - set(warnings):
-            if node_id in self.nodes:
-                self.nodes[node_id].set_warning(None)
-        for node_id, text in warnings.items():
-            if node_id in self.nodes:
-                self.nodes[node_id].set_warning(text)
-        self._badged = {n for n in warnings if n in self.nodes}
+        nodes, old = self.nodes, self._badged
+        if warnings != old:           # a step: only the cards whose warning changed
+            for node_id, _text in warnings.items() ^ old.items():
+                if node_id in nodes:
+                    nodes[node_id].set_warning(warnings.get(node_id))
+            self._badged = warnings if warnings.keys() <= nodes.keys() else \
+                {n: t for n, t in warnings.items() if n in nodes}
         # The ops that refused their inputs (shapes that do not fit...); an unwired
         # port is not marked: the card's empty port says it already.
         problems: dict[str, str] = {}
