@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from chainrule.core import forward_mode
 from chainrule.core.formatting import format_shape, format_value
+from chainrule.core.gc_pause import gc_paused
 from chainrule.core.graph import Edge
 from chainrule.core.layout import LAYER_DY, layered_positions
 from chainrule.core.stepper import NOT_YET
@@ -154,10 +155,11 @@ class GraphScene(QGraphicsScene):
         graph = self.graph
         self.groups.prepare()
         auto = self._auto_positions()
-        for node in graph.nodes():
-            self._add_node_item(node.id, auto.get(node.id))
-        for edge in graph.edges():
-            self._add_wire_item(edge)
+        with gc_paused():           # thousands of items: no collection walking them meanwhile
+            for node in graph.nodes():
+                self._add_node_item(node.id, auto.get(node.id))
+            for edge in graph.edges():
+                self._add_wire_item(edge)
         self._set_output(graph.effective_output())
         pixmap_budget.fit(len(self.nodes) + len(self.wires))
         self.groups.refresh()
