@@ -13,7 +13,7 @@ shows the rule with numbers and highlights the parameters; it changes nothing.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -197,12 +197,14 @@ class Stepper:
         return self.gates.get(self.step_nodes()[k - 1][1])
 
     def next_stop(self) -> int:
-        later = [k for k in self.stops() if k > self.position]
-        return later[0] if later else self.position
+        stops = self.stops()                   # ascending: a search, not a scan per step
+        k = bisect_right(stops, self.position)
+        return stops[k] if k < len(stops) else self.position
 
     def previous_stop(self) -> int:
-        earlier = [k for k in self.stops() if k < self.position]
-        return earlier[-1] if earlier else 0
+        stops = self.stops()
+        k = bisect_left(stops, self.position)
+        return stops[k - 1] if k else 0
 
     def _make_stops(self) -> list[int]:
         return stops_of(self.step_nodes(), self.gates)

@@ -126,6 +126,10 @@ class Document(QObject):
     def schedule_evaluation(self) -> None:
         self._timer.start()
 
+    def evaluation_pending(self) -> bool:
+        """An edit is waiting for its evaluation (``evaluated`` follows on the next turn)."""
+        return self._timer.isActive()
+
     def evaluate_now(self) -> Evaluation:
         self._timer.stop()
         self.graph.keep_single_end()

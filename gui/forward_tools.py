@@ -53,6 +53,7 @@ class ForwardModeTools(QObject):
         dock = window.add_dock("modes", "Modes", self.modes_panel,
                                Qt.DockWidgetArea.RightDockWidgetArea)
         window.tabifyDockWidget(window.docks["inspector"], dock)
+        dock.visibilityChanged.connect(self.modes_panel.dock_shown)
         window.docks["inspector"].raise_()
 
         self.action = window._action(

@@ -4,8 +4,9 @@ For d(output)/d(every input) it shows how many passes and multiplications
 each mode needs, the time both took when they were really run
 (:func:`chainrule.core.modes.compare_modes`), whether forward mode's tangents
 reproduce every gradient, and one sentence that answers "why backward?" for
-this graph.  It runs when it is shown and when another graph is opened, and
-again with "Run both"; after an edit it says the numbers are from before.
+this graph.  It runs when it comes on screen (its tab to the front) and when
+another graph is opened while it is on screen, and again with "Run both";
+after an edit it says the numbers are from before.
 """
 from __future__ import annotations
 
@@ -97,12 +98,22 @@ class ModesPanel(QWidget):
 
     def showEvent(self, event) -> None:              # noqa: N802 (Qt's name)
         super().showEvent(event)
-        if self._stale:
+        if self._stale and self.on_screen():
+            self.run()
+
+    def on_screen(self) -> bool:
+        """Shown and not behind another dock's tab: a tabbed-away dock is still "visible"
+        to Qt, and both modes on a big graph take seconds nobody asked for."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def dock_shown(self, visible: bool) -> None:
+        """The dock's tab came to the front (or the dock was shown): run when stale."""
+        if visible and self._stale:
             self.run()
 
     def _graph_replaced(self) -> None:
         self._stale = True
-        if self.isVisible():
+        if self.on_screen():
             self.run()
 
     def _edited(self, *_args) -> None:

@@ -182,7 +182,12 @@ class StepControls(QObject):
             return
         self.controller.jump_to_stop(value)
 
+    _shown_playing: bool | None = None
+
     def _playing_changed(self, playing: bool) -> None:
+        if playing == self._shown_playing:
+            return              # (every evaluation updates the controls: no new icon then)
+        self._shown_playing = playing
         play = self.actions["play"]
         play.setText("&Pause" if playing else "&Play")
         set_standard_icon(play, self.window.style(),

@@ -25,6 +25,8 @@ stepper; nothing here computes a value or a gradient.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from chainrule.core import groups as gm
@@ -103,13 +105,14 @@ class StepperController(QObject):
             return self.stepper.total
         return planned_total(self.document.evaluation, self.document.graph)
 
-    def stops(self) -> list[int]:
-        """Where → stops: every position, except inside collapsed groups."""
+    def stops(self) -> Sequence[int]:
+        """Where → stops: every position, except inside collapsed groups (a ``range``
+        when that is all of them: the controls ask after every evaluation)."""
         if self.stepper is not None:
             return self.stepper.stops()
         graph = self.document.graph
         if not graph.groups:
-            return list(range(1, self.total + 1))
+            return range(1, self.total + 1)
         ev = self.document.evaluation
         if ev is None:
             return []

@@ -580,7 +580,10 @@ class TrainPanel(QWidget):
                 self.progress.setValue(0)
                 self.progress.setFormat("")
             self._note = ""               # the last action's note no longer describes it
-            self._show_idle_status()
+            if not self.document.evaluation_pending():
+                # (else the evaluation the edit scheduled shows it, through _evaluated:
+                # reading it here would evaluate at once, once per edit of a slider drag)
+                self._show_idle_status()
             self.state_changed.emit()
         elif index != run["index"]:
             # An undo, a redo or an edit during the run: the run stops where it is;

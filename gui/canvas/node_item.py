@@ -106,14 +106,27 @@ class NodeItem(QGraphicsItem):
         path.addEllipse(self.output_port_pos(), style.PORT_HIT, style.PORT_HIT)
         return path
 
+    def meets(self, left: float, top: float, right: float, bottom: float) -> bool:
+        """Whether this rectangle (item coordinates) meets the card or a port's disc:
+        the :meth:`shape` test without building the path (corners taken as square)."""
+        r = style.PORT_HIT
+        if left >= style.NODE_W + r or right <= -r or top >= style.NODE_H + r or bottom <= -r:
+            return False                  # clear of the card and of every disc
+        if left < style.NODE_W and right > 0 and top < style.NODE_H and bottom > 0:
+            return True
+        for x, y in _port_centres(self.op.arity):
+            dx = x - max(left, min(x, right))
+            dy = y - max(top, min(y, bottom))
+            if dx * dx + dy * dy <= _PORT_HIT2:
+                return True
+        return False
+
     def itemChange(self, change, value):
         if change == _POSITION_CHANGED:
             scene = self.scene()
             if scene is not None:          # a GraphScene: cards live in no other
                 scene.node_item_moved(self)
                 scene.card_batch.invalidate()
-        elif change == _SELECTED_CHANGED:
-            self._block_changed()
         return super().itemChange(change, value)
 
     def block_look(self) -> tuple:
@@ -187,7 +200,10 @@ class NodeItem(QGraphicsItem):
             self._paint_name_only(painter, card, lod, dark)
         self._paint_ports(painter, dark)
         if self.is_output:
-            self._paint_stub(painter, lod >= style.LOD_TEXT or exporting, stub_font)
+            # Its labels show wherever the wires' do, enlarged as theirs between
+            # LOD_WIRE_TEXT and LOD_TEXT so they keep the smallest readable size.
+            grow = 1.0 if lod >= style.LOD_TEXT or exporting else style.LOD_TEXT / lod
+            self._paint_stub(painter, lod >= style.LOD_WIRE_TEXT or exporting, stub_font, grow)
 
     # ------------------------------------------------------ painting parts
 
@@ -382,8 +398,10 @@ class NodeItem(QGraphicsItem):
             painter.setBrush(dark)
             painter.drawEllipse(self.output_port_pos(), r, r)
 
-    def _paint_stub(self, painter: QPainter, with_labels: bool, font) -> None:
-        """The output's own short wire: its value above, the seed gradient below."""
+    def _paint_stub(self, painter: QPainter, with_labels: bool, font, grow: float = 1.0) -> None:
+        """The output's own short wire: its value above, the seed gradient below
+        (``grow``: the labels enlarged as a wire's are, from the stub's start so that
+        they grow away from the card, never over it)."""
         start = self.output_port_pos() + QPointF(style.PORT_R + 1, 0)
         end = start + QPointF(style.STUB_LEN, 0)
         painter.setPen(QPen(style.WIRE, 2))
@@ -396,6 +414,11 @@ class NodeItem(QGraphicsItem):
             return
         fm = QFontMetricsF(font)
         mid = (start.x() + end.x()) / 2
+        if grow != 1.0:
+            painter.save()
+            painter.translate(start)
+            painter.scale(grow, grow)
+            painter.translate(-start)
         painter.setFont(font)
         for text, color, above in ((self.stub_value, style.VALUE, 1),
                                    (self.stub_grad, style.GRAD, 0),
@@ -415,6 +438,8 @@ class NodeItem(QGraphicsItem):
             painter.fillRect(box.adjusted(-3, 0, 3, 0), back)
             painter.setPen(color)
             painter.drawText(box, Qt.AlignCenter, text)
+        if grow != 1.0:
+            painter.restore()
 
     # ------------------------------------------------------ geometry
 
@@ -458,8 +483,13 @@ class NodeItem(QGraphicsItem):
         if self.is_output:
             mid = style.NODE_W + style.PORT_R + style.STUB_LEN / 2
             # tangent, value and gradient, from the port on when wider than the stub
-            rect = rect.united(QRectF(mid - style.LABEL_MAX_W / 2 - 4, style.NODE_H / 2 - 42,
-                                      style.LABEL_MAX_W + style.STUB_LEN + 8, 66))
+            labels = QRectF(mid - style.LABEL_MAX_W / 2 - 4, style.NODE_H / 2 - 42,
+                            style.LABEL_MAX_W + style.STUB_LEN + 8, 66)
+            # ... and as large as they are drawn zoomed out (from the stub's start)
+            g, x0, y0 = style.LABEL_GROWTH, style.NODE_W + style.PORT_R + 1, style.NODE_H / 2
+            rect = rect.united(labels).united(QRectF(
+                x0 + (labels.left() - x0) * g, y0 + (labels.top() - y0) * g,
+                labels.width() * g, labels.height() * g))
         self._rect = rect
 
     # ------------------------------------------------------ what the scene sets
@@ -604,8 +634,22 @@ class NodeItem(QGraphicsItem):
             self.setToolTip(text)
 
 
+_PORT_HIT2 = style.PORT_HIT ** 2
+_CENTRES: dict[int, tuple[tuple[float, float], ...]] = {}
+
+
+def _port_centres(arity: int) -> tuple[tuple[float, float], ...]:
+    """The port centres of a card with ``arity`` inputs (item coordinates), the output last."""
+    centres = _CENTRES.get(arity)
+    if centres is None:
+        n = max(1, arity)
+        centres = _CENTRES[arity] = tuple((0.0, style.NODE_H * (k + 1) / (n + 1))
+                                          for k in range(arity)) + \
+            ((style.NODE_W, style.NODE_H / 2),)
+    return centres
+
+
 _POSITION_CHANGED = QGraphicsItem.ItemPositionHasChanged
-_SELECTED_CHANGED = QGraphicsItem.ItemSelectedHasChanged
 _HEADER: QPainterPath | None = None
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from chainrule.core import forward_mode
 from chainrule.core.formatting import format_shape, format_value
+from chainrule.core.gc_pause import gc_paused
 from chainrule.core.graph import Edge
 from chainrule.core.layout import LAYER_DY, layered_positions
 from chainrule.core.stepper import NOT_YET
@@ -38,6 +39,7 @@ from chainrule.gui.canvas import pixmap_budget, routing, style
 from chainrule.gui.canvas.far_batch import CardBatch, WireBatch
 from chainrule.gui.canvas.group_items import GroupLayer
 from chainrule.gui.canvas.node_item import NodeItem
+from chainrule.gui.canvas.spatial import SpatialGrid
 from chainrule.gui.canvas.wire_item import LabelLayer, WireItem
 
 #: Where nodes without a position go: generation k at x = 220·k, 110 apart.
@@ -60,6 +62,11 @@ class GraphScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.wires: dict[Edge, WireItem] = {}
         self._touching: dict[str, set[Edge]] = {}
+        # Where the cards and the wires' labels are, for placing wires (spatial.py).
+        self._card_grid = SpatialGrid()
+        self._label_grid = SpatialGrid()
+        #: The items a learning view gave a look, by kind (see _decorate).
+        self._decorated: dict[str, set] = {}
         self.precision = 4
         #: True while rendering to a file: labels drawn at any scale, no selection look.
         self.exporting = False
@@ -73,7 +80,8 @@ class GraphScene(QGraphicsScene):
         self._step_current: str | None = None   # the current step's node
         #: (stepper, token) of the highlight shown: the next step repaints what changed.
         self.step_token = None
-        self._badged: set[str] = set()
+        #: node id → the warning its card shows (a step changes only a few of them).
+        self._badged: dict[str, str] = {}
         self._problem_nodes: set[str] = set()
         self._output: str | None = None
         self._far = False         # zoomed out past reading: wires cached as pixmaps
@@ -90,10 +98,17 @@ class GraphScene(QGraphicsScene):
         document.graph_replaced.connect(self.rebuild)
         document.groups_changed.connect(self.groups.refresh)
         document.current_evaluation_changed.connect(self.show_evaluation)
+        # A selected card or wire looks different far out (not an itemChange override:
+        # Qt calls one for every change of every item, a dozen while each is built).
+        self.selectionChanged.connect(self._selection_looks_changed)
         self.label_layer = LabelLayer(QRectF(-1e6, -1e6, 2e6, 2e6))
         self.addItem(self.label_layer)
         self.rebuild()
         self.show_evaluation(document.current_evaluation())   # the one before we listened
+
+    def _selection_looks_changed(self) -> None:
+        self.wire_batch.invalidate()
+        self.card_batch.invalidate()
 
     # ------------------------------------------------------------ lookup
 
@@ -127,6 +142,9 @@ class GraphScene(QGraphicsScene):
         self.wire_batch.invalidate()
         self.card_batch.invalidate()
         self._touching.clear()
+        self._card_grid.clear()
+        self._label_grid.clear()
+        self._decorated.clear()
         self._badged.clear()
         self._problem_nodes.clear()
         self._output = None
@@ -137,10 +155,11 @@ class GraphScene(QGraphicsScene):
         graph = self.graph
         self.groups.prepare()
         auto = self._auto_positions()
-        for node in graph.nodes():
-            self._add_node_item(node.id, auto.get(node.id))
-        for edge in graph.edges():
-            self._add_wire_item(edge)
+        with gc_paused():           # thousands of items: no collection walking them meanwhile
+            for node in graph.nodes():
+                self._add_node_item(node.id, auto.get(node.id))
+            for edge in graph.edges():
+                self._add_wire_item(edge)
         self._set_output(graph.effective_output())
         pixmap_budget.fit(len(self.nodes) + len(self.wires))
         self.groups.refresh()
@@ -158,6 +177,7 @@ class GraphScene(QGraphicsScene):
         self.nodes[node_id] = item
         self._touching.setdefault(node_id, set())
         self.addItem(item)
+        self._card_grid.put(item, *_card_reach(item))
         if self._batched:
             item.setFlag(QGraphicsItem.ItemHasNoContents, True)
         self.card_batch.invalidate()
@@ -207,6 +227,11 @@ class GraphScene(QGraphicsScene):
         wire.set_ends(p0, p1, lane)
         if lane is None and self._single(edge) and not groups.crowded(start, end, edge):
             wire.set_label_position(self._free_t(wire))
+        self._note_label(wire)
+
+    def _note_label(self, wire: WireItem) -> None:
+        """The wire's labels were placed (or their room changed): where _labels_meeting finds them."""
+        self._label_grid.put(wire, *_label_box(wire))
 
     def _single(self, edge: Edge) -> bool:
         """No twin wire between the same two nodes (those are spread by _restagger)."""
@@ -221,31 +246,42 @@ class GraphScene(QGraphicsScene):
         best, fewest = 0.5, None
         for t in LABEL_TS:
             p = wire.point_at(t)
-            box = QRectF(p.x() - LABEL_BOX_W / 2, p.y() - LABEL_BOX_H / 2,
-                         LABEL_BOX_W, LABEL_BOX_H + extra)
-            hits = len(self._cards_in(box)) + self._labels_in(box, wire)
+            x, y = p.x() - LABEL_BOX_W / 2, p.y() - LABEL_BOX_H / 2
+            box = (x, y, x + LABEL_BOX_W, y + LABEL_BOX_H + extra)
+            hits = self._cards_meeting(*box) + self._labels_meeting(box, wire)
             if hits == 0:
                 return t
             if fewest is None or hits < fewest:
                 best, fewest = t, hits
         return best
 
-    def _labels_in(self, box: QRectF, own: WireItem) -> int:
-        """How many other wires have their label box meeting ``box``."""
+    def _labels_meeting(self, box: tuple, own: WireItem) -> int:
+        """How many other shown wires have their label box meeting ``box`` (left, top,
+        right, bottom)."""
         n = 0
-        for item in self.items(box.adjusted(-LABEL_BOX_W, -LABEL_BOX_H, LABEL_BOX_W,
-                                            LABEL_BOX_H)):
-            if isinstance(item, WireItem) and item is not own:
-                a = item.label_anchor()
-                other = QRectF(a.x() - LABEL_BOX_W / 2, a.y() - LABEL_BOX_H / 2,
-                               LABEL_BOX_W, LABEL_BOX_H + (LABEL_BOX_H / 2 if
-                                                           item.extra_text() else 0))
-                n += other.intersects(box)
+        for item in self._label_grid.near(*box):
+            if item is not own and _overlap(_label_box(item), box) and item.isVisible():
+                n += 1
         return n
 
+    def _cards_meeting(self, left: float, top: float, right: float, bottom: float) -> int:
+        """How many shown cards meet this rectangle (their body or a port's disc)."""
+        return len(self._cards_at(left, top, right, bottom))
+
+    def _cards_at(self, left: float, top: float, right: float, bottom: float) -> list:
+        found = []
+        for item in self._card_grid.near(left, top, right, bottom):
+            p = item.pos()
+            x, y = p.x(), p.y()
+            if item.meets(left - x, top - y, right - x, bottom - y) and item.isVisible():
+                found.append(item)
+        return found
+
     def _cards_in(self, rect: QRectF) -> list[QRectF]:
-        """The cards (their bodies, in scene coordinates) that meet ``rect``."""
-        return [_card(item) for item in self.items(rect) if isinstance(item, NodeItem)]
+        """The shown cards (their bodies, in scene coordinates) whose body or a port's
+        disc meets ``rect``."""
+        return [_card(item) for item in self._cards_at(rect.left(), rect.top(), rect.right(),
+                                                       rect.bottom())]
 
     def _restagger(self, src: str, dst: str) -> None:
         """Wires between the same two nodes (``x * x``) put their labels apart."""
@@ -254,6 +290,7 @@ class GraphScene(QGraphicsScene):
         for i, edge in enumerate(twins):
             t = 0.5 if len(twins) == 1 else 0.3 + 0.4 * i / (len(twins) - 1)
             self.wires[edge].set_label_position(t)
+            self._note_label(self.wires[edge])
 
     def _auto_positions(self) -> dict[str, tuple[float, float]]:
         """Layer by layer, for nodes the model has no position for (not written back)."""
@@ -282,11 +319,12 @@ class GraphScene(QGraphicsScene):
         item = self.nodes.pop(node_id, None)
         for edge in list(self._touching.pop(node_id, ())):   # normally gone already
             self._drop_wire(edge)
-        self._badged.discard(node_id)
+        self._badged.pop(node_id, None)
         self._problem_nodes.discard(node_id)
         if self._output == node_id:
             self._output = None
         if item is not None:
+            self._card_grid.drop(item)
             self.removeItem(item)
             self.card_batch.invalidate()
         if self.graph.groups or self.groups.frames or self.groups.gates:
@@ -323,8 +361,7 @@ class GraphScene(QGraphicsScene):
                 self._touching[other].add(new_edge)
             self._touching[new].add(new_edge)
         if old in self._badged:
-            self._badged.discard(old)
-            self._badged.add(new)
+            self._badged[new] = self._badged.pop(old)
         if old in self._problem_nodes:
             self._problem_nodes.discard(old)
             self._problem_nodes.add(new)
@@ -353,6 +390,7 @@ class GraphScene(QGraphicsScene):
         dst = self.nodes.get(edge.dst)
         if dst is not None:
             dst.set_connected(edge.port, False)
+        self._label_grid.drop(wire)
         self.removeItem(wire)
         self.wire_batch.invalidate()
         if edge.src in self.nodes and edge.dst in self.nodes:
@@ -375,6 +413,8 @@ class GraphScene(QGraphicsScene):
 
     def node_item_moved(self, item: NodeItem) -> None:
         """A card moved (dragged, or its position set): its wires follow."""
+        if item.node_id in self.nodes:
+            self._card_grid.put(item, *_card_reach(item))
         for edge in self._touching.get(item.node_id, ()):
             wire = self.wires.get(edge)
             if wire is not None and wire.isVisible():
@@ -395,18 +435,16 @@ class GraphScene(QGraphicsScene):
             return
         self._set_output(evaluation.output if evaluation.output in self.nodes else
                          self.graph.effective_output())
-        warnings: dict[str, str] = {}
-        for node_id, text in evaluation.warnings.items():
-            warnings[node_id] = text
+        warnings = dict(evaluation.warnings)
         for node_id, text in evaluation.grad_warnings.items():
             warnings[node_id] = (warnings[node_id] + "; " if node_id in warnings else "") + text
-        for node_id in self._badged - set(warnings):
-            if node_id in self.nodes:
-                self.nodes[node_id].set_warning(None)
-        for node_id, text in warnings.items():
-            if node_id in self.nodes:
-                self.nodes[node_id].set_warning(text)
-        self._badged = {n for n in warnings if n in self.nodes}
+        nodes, old = self.nodes, self._badged
+        if warnings != old:           # a step: only the cards whose warning changed
+            for node_id, _text in warnings.items() ^ old.items():
+                if node_id in nodes:
+                    nodes[node_id].set_warning(warnings.get(node_id))
+            self._badged = warnings if warnings.keys() <= nodes.keys() else \
+                {n: t for n, t in warnings.items() if n in nodes}
         # The ops that refused their inputs (shapes that do not fit...); an unwired
         # port is not marked: the card's empty port says it already.
         problems: dict[str, str] = {}
@@ -493,38 +531,49 @@ class GraphScene(QGraphicsScene):
 
     # ------------------------------------------------------------ learning views
 
+    def _decorate(self, kind: str, table: dict, wanted: dict, apply) -> None:
+        """Give the items of ``table`` named in ``wanted`` their look (``apply(item,
+        look)``) and take it off the items that had it and are not named (``apply(item,
+        None)``).  Only those are visited: a view that is off, or follows a step,
+        costs what it shows, not the size of the graph."""
+        before = self._decorated.get(kind, set())
+        now = set()
+        for key, look in wanted.items():
+            item = table.get(key)
+            if item is not None:
+                apply(item, look)
+                now.add(item)
+        for item in before - now:
+            if item.scene() is self:
+                apply(item, None)
+        self._decorated[kind] = now
+
     def set_wire_styles(self, styles: dict[Edge, tuple[float, Any]]) -> None:
         """Draw these wires with (width, QColor) and every other wire plainly (flow view)."""
-        for edge, wire in self.wires.items():
-            style_ = styles.get(edge)
-            if style_ is None:
-                wire.set_style_override(None)
-            else:
-                wire.set_style_override(*style_)
+        self._decorate("styles", self.wires, styles, lambda wire, look: wire.set_style_override(
+            *(look if look is not None else (None,))))
 
     def set_wire_extras(self, texts: dict[Edge, str]) -> None:
         """A third label line on these wires, none on the others (misconception view)."""
-        for edge, wire in self.wires.items():
+        def apply(wire: WireItem, text: str | None) -> None:
             had = wire.extra_text()
-            wire.set_extra_label(texts.get(edge))
-            if (had is None) != (texts.get(edge) is None) and wire._lane is None \
-                    and self._single(edge):
+            wire.set_extra_label(text)
+            if (had is None) != (text is None) and wire._lane is None \
+                    and self._single(wire.edge):
                 # a third line needs room of its own: look for it again
                 wire.set_label_position(self._free_t(wire))
+            self._note_label(wire)
+        self._decorate("extras", self.wires, texts, apply)
 
     def set_node_marks(self, key: str, marks: dict[str, tuple[str, Any, str]]) -> None:
         """Pills ``key`` under these nodes: id → (text, QColor, tooltip); removed elsewhere."""
-        for node_id, item in self.nodes.items():
-            mark = marks.get(node_id)
-            if mark is None:
-                item.set_mark(key, None)
-            else:
-                item.set_mark(key, *mark)
+        self._decorate("mark " + key, self.nodes, marks, lambda item, mark: item.set_mark(
+            key, *(mark if mark is not None else (None,))))
 
     def set_node_rings(self, key: str, rings: dict[str, Any]) -> None:
         """Rings ``key`` round these nodes: id → QColor; removed elsewhere."""
-        for node_id, item in self.nodes.items():
-            item.set_ring(key, rings.get(node_id))
+        self._decorate("ring " + key, self.nodes, rings,
+                       lambda item, color: item.set_ring(key, color))
 
     def set_precision(self, digits: int) -> None:
         """Significant digits of every number on the canvas (4 by default)."""
@@ -737,6 +786,27 @@ LABEL_BOX_W, LABEL_BOX_H = 70.0, 2 * style.LABEL_PX * 1.35 + 6
 
 def _card(item: NodeItem) -> QRectF:
     return QRectF(item.pos().x(), item.pos().y(), style.NODE_W, style.NODE_H)
+
+
+def _card_reach(item: NodeItem) -> tuple[float, float, float, float]:
+    """The card with its port discs (what a press or a label may meet), in the scene:
+    (left, top, right, bottom)."""
+    p = item.pos()
+    x, y, r = p.x(), p.y(), style.PORT_HIT
+    return x - r, y - r, x + style.NODE_W + r, y + style.NODE_H + r
+
+
+def _label_box(wire: WireItem) -> tuple[float, float, float, float]:
+    """The room a wire's labels take round their anchor (a third line: half as much
+    more): (left, top, right, bottom)."""
+    x, y = wire.label_xy()
+    x, y = x - LABEL_BOX_W / 2, y - LABEL_BOX_H / 2
+    return x, y, x + LABEL_BOX_W, y + LABEL_BOX_H + (LABEL_BOX_H / 2 if wire.extra_text() else 0)
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    """Two (left, top, right, bottom) rectangles share some area (QRectF.intersects)."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _full(value: Any, digits: int) -> str:

@@ -121,6 +121,7 @@ class WireItem(QGraphicsItem):
         self._rect = QRectF()
         self._t = 0.5
         self._anchor = QPointF()
+        self._ax = self._ay = 0.0
         self._shift = 0.0
         self._hovered = False
         # (value, grad, tangent labels) pulled from the scene, and the key they were made for
@@ -156,11 +157,6 @@ class WireItem(QGraphicsItem):
         batch = getattr(self.scene(), "wire_batch", None)      # a GraphScene's
         if batch is not None:
             batch.invalidate()
-
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.ItemSelectedHasChanged:
-            self._batch_changed()
-        return super().itemChange(change, value)
 
     def point_at(self, t: float) -> QPointF:
         """The point of the wire at ``t`` (0 at its source, 1 at its input port)."""
@@ -351,6 +347,7 @@ class WireItem(QGraphicsItem):
         gap = abs(self._p1.x() - self._p0.x()) - 16
         self._room = float(max(56, min(style.LABEL_MAX_W, int(gap) // 8 * 8)))
         self._anchor = self._path.pointAtPercent(self._t)
+        self._ax, self._ay = self._anchor.x(), self._anchor.y()
         # Slope on screen (y grows downwards): > 0 when the wire descends.
         slope = -math.tan(math.radians(self._path.angleAtPercent(self._t)))
         self._shift = max(-1.0, min(1.0, 2.0 * slope))
@@ -371,6 +368,10 @@ class WireItem(QGraphicsItem):
     def label_anchor(self) -> QPointF:
         """The point on the wire the labels are centred on (scene coordinates)."""
         return QPointF(self._anchor)
+
+    def label_xy(self) -> tuple[float, float]:
+        """The same point as two floats (placing labels asks this often)."""
+        return self._ax, self._ay
 
     def ends(self) -> tuple[QPointF, QPointF]:
         return QPointF(self._p0), QPointF(self._p1)
