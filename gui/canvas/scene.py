@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from chainrule.core import forward_mode
@@ -65,6 +65,10 @@ class GraphScene(QGraphicsScene):
         # Where the cards and the wires' labels are, for placing wires (spatial.py).
         self._card_grid = SpatialGrid()
         self._label_grid = SpatialGrid()
+        # Wires of a big graph whose labels wait for a zoom where labels are drawn
+        # (placing them is most of building the scene); in the order they were added.
+        self._labels_later: dict[WireItem, None] = {}
+        self._deferring = False
         #: The items a learning view gave a look, by kind (see _decorate).
         self._decorated: dict[str, set] = {}
         self.precision = 4
@@ -144,6 +148,7 @@ class GraphScene(QGraphicsScene):
         self._touching.clear()
         self._card_grid.clear()
         self._label_grid.clear()
+        self._labels_later.clear()
         self._decorated.clear()
         self._badged.clear()
         self._problem_nodes.clear()
@@ -158,8 +163,12 @@ class GraphScene(QGraphicsScene):
         with gc_paused():           # thousands of items: no collection walking them meanwhile
             for node in graph.nodes():
                 self._add_node_item(node.id, auto.get(node.id))
+            self._deferring = graph.edge_count() >= LABELS_LATER
             for edge in graph.edges():
                 self._add_wire_item(edge)
+            self._deferring = False
+        if self._labels_later:      # once the view has its zoom (a big graph opens fitted)
+            QTimer.singleShot(0, self, self._place_labels_if_readable)
         self._set_output(graph.effective_output())
         pixmap_budget.fit(len(self.nodes) + len(self.wires))
         self.groups.refresh()
@@ -209,7 +218,8 @@ class GraphScene(QGraphicsScene):
             self._place_wire(wire)          # (a wire into a gate: when the gate is placed)
         self.addItem(wire)
         self.nodes[edge.dst].set_connected(edge.port, True)
-        self._restagger(edge.src, edge.dst)
+        if not self._single(edge):          # a lone wire keeps the place found for it
+            self._restagger(edge.src, edge.dst)
 
     def _place_wire(self, wire: WireItem) -> None:
         edge = wire.edge
@@ -225,9 +235,25 @@ class GraphScene(QGraphicsScene):
             # wires into different ports of one card take lanes a little apart
             lane += routing.LANE_GAP * edge.port * (1 if lane > p0.y() else -1)
         wire.set_ends(p0, p1, lane)
+        self._labels_later.pop(wire, None)
         if lane is None and self._single(edge) and not groups.crowded(start, end, edge):
+            if self._deferring:
+                self._labels_later[wire] = None     # not an obstacle until placed
+                return
             wire.set_label_position(self._free_t(wire))
         self._note_label(wire)
+
+    def _place_labels_if_readable(self) -> None:
+        """Place the labels that waited, if the zoom now draws them (in the order the
+        wires were added, each keeping clear of those placed before it)."""
+        if self._far or not self._labels_later:
+            return
+        waiting = list(self._labels_later)
+        self._labels_later.clear()
+        for wire in waiting:
+            if wire.scene() is self:
+                wire.set_label_position(self._free_t(wire))
+                self._note_label(wire)
 
     def _note_label(self, wire: WireItem) -> None:
         """The wire's labels were placed (or their room changed): where _labels_meeting finds them."""
@@ -288,6 +314,7 @@ class GraphScene(QGraphicsScene):
         twins = sorted((e for e in self._touching.get(dst, ()) if e.src == src and e.dst == dst),
                        key=lambda e: e.port)
         for i, edge in enumerate(twins):
+            self._labels_later.pop(self.wires[edge], None)
             t = 0.5 if len(twins) == 1 else 0.3 + 0.4 * i / (len(twins) - 1)
             self.wires[edge].set_label_position(t)
             self._note_label(self.wires[edge])
@@ -391,10 +418,14 @@ class GraphScene(QGraphicsScene):
         if dst is not None:
             dst.set_connected(edge.port, False)
         self._label_grid.drop(wire)
+        self._labels_later.pop(wire, None)
         self.removeItem(wire)
         self.wire_batch.invalidate()
         if edge.src in self.nodes and edge.dst in self.nodes:
             self._restagger(edge.src, edge.dst)
+            lone = [e for e in self._touching.get(edge.dst, ()) if e.src == edge.src]
+            if len(lone) == 1 and self.wires[lone[0]].isVisible():
+                self._place_wire(self.wires[lone[0]])   # its twin gone: room of its own
 
     def _on_output_changed(self, _node_id) -> None:
         self._set_output(self.graph.effective_output())
@@ -659,12 +690,12 @@ class GraphScene(QGraphicsScene):
         """
         self._set_batched(scale < style.LOD_SIMPLE)
         far = scale < style.LOD_WIRE_TEXT
-        if far == self._far:
-            return
-        self._far = far
-        mode = QGraphicsItem.DeviceCoordinateCache if far else QGraphicsItem.NoCache
-        for wire in self.wires.values():
-            wire.setCacheMode(mode)
+        if far != self._far:
+            self._far = far
+            mode = QGraphicsItem.DeviceCoordinateCache if far else QGraphicsItem.NoCache
+            for wire in self.wires.values():
+                wire.setCacheMode(mode)
+        self._place_labels_if_readable()
 
     def _set_batched(self, on: bool) -> None:
         """Below LOD_SIMPLE every wire is a plain line and every card a block: one
@@ -780,6 +811,9 @@ class GraphScene(QGraphicsScene):
 
 
 #: Where along a wire its labels may sit, best first, and the room they need.
+#: From this many wires, building the scene leaves their labels' places until a
+#: zoom draws labels (a big graph opens fitted, far below that zoom).
+LABELS_LATER = 2000
 LABEL_TS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74)
 LABEL_BOX_W, LABEL_BOX_H = 70.0, 2 * style.LABEL_PX * 1.35 + 6
 

@@ -184,3 +184,45 @@ def test_the_modes_panel_waits_for_its_tab(make_window, qtbot):
     window.docks["modes"].raise_()
     qtbot.waitUntil(lambda: not panel._stale and panel.report is not None, timeout=5000)
     assert panel.report.output == window.document.graph.effective_output()
+
+
+def _label_places(scene) -> dict:
+    return {edge: wire.label_xy() for edge, wire in scene.wires.items()}
+
+
+def test_a_big_graph_places_its_labels_when_a_zoom_draws_them(qtbot, monkeypatch):
+    """From LABELS_LATER wires the build leaves labels where they are; the first zoom
+    that draws labels places them, exactly where an eager build puts them."""
+    graph = make_big_graph(layers=4, width=30)
+    eager = CanvasView(Document(graph.copy()))
+    qtbot.addWidget(eager)
+    monkeypatch.setattr(scene_module, "LABELS_LATER", 10)
+    lazy = CanvasView(Document(graph.copy()))
+    qtbot.addWidget(lazy)
+    scene = lazy.graph_scene
+    lazy.set_zoom(style.LOD_WIRE_TEXT / 2)          # far: no label drawn, none placed
+    qtbot.wait(10)
+    assert scene._labels_later, "a big graph's labels wait for a readable zoom"
+    lazy.set_zoom(1.0)
+    assert not scene._labels_later
+    assert _label_places(scene) == _label_places(eager.graph_scene)
+
+
+def test_a_lone_wire_keeps_its_label_clear_of_a_card_when_opened(qtbot):
+    """A card sitting on a wire's middle: the label moves along the wire on opening
+    (it was put back in the middle by the twins' spreading)."""
+    g = Graph()
+    g.add_node("x", "input", value=1.0, pos=(0, 0))
+    g.add_node("y", "neg", pos=(600, 0))
+    g.add_node("block", "input", value=2.0, pos=(290, -10))
+    g.connect("x", "y", 0)
+    g.set_output("y")
+    view = CanvasView(Document(g))
+    qtbot.addWidget(view)
+    scene = view.graph_scene
+    wire = next(iter(scene.wires.values()))
+    x, y = wire.label_xy()
+    card = scene.nodes["block"].sceneBoundingRect()
+    box = QRectF(x - scene_module.LABEL_BOX_W / 2, y - scene_module.LABEL_BOX_H / 2,
+                 scene_module.LABEL_BOX_W, scene_module.LABEL_BOX_H)
+    assert not box.intersects(card), (wire._t, box, card)
