@@ -243,10 +243,11 @@ class GraphScene(QGraphicsScene):
             wire.set_label_position(self._free_t(wire))
         self._note_label(wire)
 
-    def _place_labels_if_readable(self) -> None:
-        """Place the labels that waited, if the zoom now draws them (in the order the
-        wires were added, each keeping clear of those placed before it)."""
-        if self._far or not self._labels_later:
+    def _place_labels_if_readable(self, drawn: bool = False) -> None:
+        """Place the labels that waited, if the zoom now draws them (or ``drawn``:
+        rendering to a file draws them at any zoom), in the order the wires were
+        added, each keeping clear of those placed before it."""
+        if (self._far and not drawn) or not self._labels_later:
             return
         waiting = list(self._labels_later)
         self._labels_later.clear()
@@ -800,6 +801,7 @@ class GraphScene(QGraphicsScene):
             item.setCacheMode(QGraphicsItem.NoCache)
         batched = self._batched
         self._set_batched(False)            # each item draws itself, at full detail
+        self._place_labels_if_readable(drawn=True)
         self.exporting = True
         try:
             yield

@@ -226,3 +226,20 @@ def test_a_lone_wire_keeps_its_label_clear_of_a_card_when_opened(qtbot):
     box = QRectF(x - scene_module.LABEL_BOX_W / 2, y - scene_module.LABEL_BOX_H / 2,
                  scene_module.LABEL_BOX_W, scene_module.LABEL_BOX_H)
     assert not box.intersects(card), (wire._t, box, card)
+
+
+def test_rendering_a_big_graph_far_out_places_its_labels_first(qtbot, monkeypatch):
+    """A picture draws labels at any zoom: export mode places the ones that waited."""
+    graph = make_big_graph(layers=4, width=30)
+    eager = CanvasView(Document(graph.copy()))
+    qtbot.addWidget(eager)
+    monkeypatch.setattr(scene_module, "LABELS_LATER", 10)
+    lazy = CanvasView(Document(graph.copy()))
+    qtbot.addWidget(lazy)
+    lazy.set_zoom(style.LOD_WIRE_TEXT / 2)
+    qtbot.wait(10)
+    scene = lazy.graph_scene
+    assert scene._labels_later
+    with scene.export_mode():
+        assert not scene._labels_later
+    assert _label_places(scene) == _label_places(eager.graph_scene)
