@@ -190,22 +190,27 @@ def _label_places(scene) -> dict:
     return {edge: wire.label_xy() for edge, wire in scene.wires.items()}
 
 
-def test_a_big_graph_places_its_labels_when_a_zoom_draws_them(qtbot, monkeypatch):
-    """From LABELS_LATER wires the build leaves labels where they are; the first zoom
-    that draws labels places them, exactly where an eager build puts them."""
+def _eager_and_far_lazy(qtbot, monkeypatch):
+    """One graph built twice: eagerly, and with its labels left for later, zoomed far."""
     graph = make_big_graph(layers=4, width=30)
     eager = CanvasView(Document(graph.copy()))
     qtbot.addWidget(eager)
     monkeypatch.setattr(scene_module, "LABELS_LATER", 10)
     lazy = CanvasView(Document(graph.copy()))
     qtbot.addWidget(lazy)
-    scene = lazy.graph_scene
     lazy.set_zoom(style.LOD_WIRE_TEXT / 2)          # far: no label drawn, none placed
     qtbot.wait(10)
-    assert scene._labels_later, "a big graph's labels wait for a readable zoom"
+    assert lazy.graph_scene._labels_later, "a big graph's labels wait for a readable zoom"
+    return eager.graph_scene, lazy
+
+
+def test_a_big_graph_places_its_labels_when_a_zoom_draws_them(qtbot, monkeypatch):
+    """From LABELS_LATER wires the build leaves labels where they are; the first zoom
+    that draws labels places them, exactly where an eager build puts them."""
+    eager, lazy = _eager_and_far_lazy(qtbot, monkeypatch)
     lazy.set_zoom(1.0)
-    assert not scene._labels_later
-    assert _label_places(scene) == _label_places(eager.graph_scene)
+    assert not lazy.graph_scene._labels_later
+    assert _label_places(lazy.graph_scene) == _label_places(eager)
 
 
 def test_a_lone_wire_keeps_its_label_clear_of_a_card_when_opened(qtbot):
@@ -230,16 +235,8 @@ def test_a_lone_wire_keeps_its_label_clear_of_a_card_when_opened(qtbot):
 
 def test_rendering_a_big_graph_far_out_places_its_labels_first(qtbot, monkeypatch):
     """A picture draws labels at any zoom: export mode places the ones that waited."""
-    graph = make_big_graph(layers=4, width=30)
-    eager = CanvasView(Document(graph.copy()))
-    qtbot.addWidget(eager)
-    monkeypatch.setattr(scene_module, "LABELS_LATER", 10)
-    lazy = CanvasView(Document(graph.copy()))
-    qtbot.addWidget(lazy)
-    lazy.set_zoom(style.LOD_WIRE_TEXT / 2)
-    qtbot.wait(10)
+    eager, lazy = _eager_and_far_lazy(qtbot, monkeypatch)
     scene = lazy.graph_scene
-    assert scene._labels_later
     with scene.export_mode():
         assert not scene._labels_later
-    assert _label_places(scene) == _label_places(eager.graph_scene)
+    assert _label_places(scene) == _label_places(eager)
