@@ -87,6 +87,10 @@ class View:
     current: str | None = None
     #: the Update step: the parameters it moves (drawn as current)
     updating: tuple[str, ...] = ()
+    #: the evaluation's value warnings (inf, nan) of the nodes computed so far
+    warnings: dict[str, str] = field(default_factory=dict)
+    #: the non-finite gradients the backward steps shown so far have made
+    grad_warnings: dict[str, str] = field(default_factory=dict)
 
 
 class Stepper:
@@ -308,10 +312,16 @@ class Stepper:
         self.view()
         return self._live.changed_since(token)
 
+    def warnings_changed_since(self, token) -> tuple[set[str] | None, Any]:
+        """Nodes whose warning (value or gradient) may differ from what was shown at
+        ``token`` (None: every node), and the token for now: the canvas re-badges only
+        those, so a step costs what it changed however many warnings there are."""
+        self.view()
+        return self._live.warnings_changed_since(token)
+
     def grad_warnings(self) -> dict[str, str]:
         """The non-finite gradients the first ``position`` steps have shown."""
-        self.view()
-        return dict(self._live.grad_bad)
+        return dict(self.view().grad_warnings)
 
     def shown(self) -> ShownSoFar:
         """What the first ``position`` steps have revealed, looked up like an evaluation
@@ -329,10 +339,13 @@ class Stepper:
         shown = self.steps[:self.position]
         computed = set()
         processed = set()
+        value_warnings = self.evaluation.warnings
         for step in shown:
             if isinstance(step, ForwardStep):
                 computed.add(step.node)
                 view.node_values[step.node] = step.value
+                if step.node in value_warnings:
+                    view.warnings[step.node] = value_warnings[step.node]
                 for edge in self.graph.out_edges(step.node):
                     view.edge_values[edge] = step.value
             elif isinstance(step, BackwardStep):
@@ -340,6 +353,9 @@ class Stepper:
                 view.node_grads[step.node] = step.grad
                 for edge, grad in step.incoming:
                     view.edge_grads[edge] = grad
+                if not bool(np.all(np.isfinite(step.grad))):
+                    view.grad_warnings[step.node] = \
+                        f"the gradient is {nonfinite_word(step.grad)}"
         current = self.current
         view.current = current.node if current else None
         view.emphasized = _emphasis(current)
@@ -387,7 +403,8 @@ class _LiveView:
     change (its node, and the neighbours waiting on it); undoing one removes them
     again.  Crossing between the passes re-derives every state once.  Every node
     whose state may have changed is logged, so the canvas repaints only those
-    (:meth:`changed_since`)."""
+    (:meth:`changed_since`); so is every node whose warning a step adds or removes
+    (:meth:`warnings_changed_since`)."""
 
     def __init__(self, stepper: Stepper):
         self.stepper = stepper
@@ -400,12 +417,14 @@ class _LiveView:
         self.reaching = {n for n, r in zip(plan.order, plan.reaching) if r}
         self.computed: set[str] = set()
         self.processed: set[str] = set()
-        self.grad_bad: dict[str, str] = {}
+        self.value_warnings = stepper.evaluation.warnings
         self.data = View()
         self.current: str | None = None
         self.updating: tuple[str, ...] = ()
         self.log: list[str] = []            # nodes whose state changed, in order
         self.epoch = 0                      # bumps when every state changed
+        self.warn_log: list[str] = []       # nodes whose warning changed, in order
+        self.warn_epoch = 0
         self._refresh_all()
 
     # the state of one node, as view_from_scratch derives it
@@ -450,6 +469,12 @@ class _LiveView:
             return None, end
         return set(self.log[token[1]:]), end
 
+    def warnings_changed_since(self, token) -> tuple[set[str] | None, Any]:
+        end = self, self.warn_epoch, len(self.warn_log)
+        if token is None or token[:2] != end[:2]:
+            return None, end
+        return set(self.warn_log[token[2]:]), end
+
     def _apply(self, step, forward: bool) -> list[str]:
         """Add (``forward``) or remove one step's numbers; the nodes to re-derive."""
         view = self.data
@@ -468,6 +493,12 @@ class _LiveView:
                 view.node_values.pop(node_id, None)
                 for edge in outs:
                     view.edge_values.pop(edge, None)
+            if node_id in self.value_warnings:
+                if forward:
+                    view.warnings[node_id] = self.value_warnings[node_id]
+                else:
+                    view.warnings.pop(node_id, None)
+                self.warn_log.append(node_id)
             return [node_id] + [e.dst for e in outs]
         if forward:
             self.processed.add(node_id)
@@ -475,13 +506,15 @@ class _LiveView:
             for edge, grad in step.incoming:
                 view.edge_grads[edge] = grad
             if not bool(np.all(np.isfinite(step.grad))):
-                self.grad_bad[node_id] = f"the gradient is {nonfinite_word(step.grad)}"
+                view.grad_warnings[node_id] = f"the gradient is {nonfinite_word(step.grad)}"
+                self.warn_log.append(node_id)
         else:
             self.processed.discard(node_id)
             view.node_grads.pop(node_id, None)
             for edge, _ in step.incoming:
                 view.edge_grads.pop(edge, None)
-            self.grad_bad.pop(node_id, None)
+            if view.grad_warnings.pop(node_id, None) is not None:
+                self.warn_log.append(node_id)
         return [node_id] + [e.src for e in self.in_edges[node_id]]
 
     def move_to(self, k: int) -> View:
@@ -506,11 +539,14 @@ class _LiveView:
             if len(self.log) > 4 * len(self.data.states) + 1024:
                 self.epoch += 1         # a long walk: readers of the log start afresh
                 self.log.clear()
+        if len(self.warn_log) > 4 * len(self.data.states) + 1024:
+            self.warn_epoch += 1
+            self.warn_log.clear()
         # A new View per position: its own current and emphasis, the shared dicts.
         data = self.data
         return View(data.node_values, data.edge_values, data.node_grads, data.edge_grads,
                     data.states, data.waiting_for, _emphasis(current), self.current,
-                    self.updating)
+                    self.updating, data.warnings, data.grad_warnings)
 def step_nodes(evaluation: Evaluation,
                update: tuple[str, ...] = ()) -> list[tuple[str, str | None]]:
     """(phase, node) of every step a step-through of ``evaluation`` takes, in order
@@ -561,10 +597,18 @@ class ShownSoFar:
         backward = self.error is None and stepper.position > len(stepper.forward)
         self.grads = view.node_grads if backward else None
         self.edge_grads = view.edge_grads if backward else None
-        # warnings speak of values (inf, nan): only those of nodes already computed
-        self.warnings = {n: w for n, w in evaluation.warnings.items() if n in view.node_values}
-        # and of gradients only those already reached
-        self.grad_warnings = stepper.grad_warnings()
+        # warnings speak of values (inf, nan): only those of nodes already computed,
+        # and of gradients only those already reached (the view's dicts, not copies)
+        self.warnings = view.warnings
+        self.grad_warnings = view.grad_warnings
+        self._stepper = stepper
+
+    def warnings_changed_since(self, token) -> tuple[set[str] | None, Any]:
+        """The nodes whose warning may have changed since ``token`` (None: all of
+        them), and the token for now (:meth:`Stepper.warnings_changed_since`)."""
+        if self._stepper.position != self.position:
+            return None, None               # the stepper moved on: start afresh
+        return self._stepper.warnings_changed_since(token)
 
     def fits(self, graph: Graph) -> bool:
         """Whether these numbers still describe ``graph`` (the same graph, unchanged in

@@ -396,10 +396,14 @@ class MainWindow(QMainWindow):
             self.evaluation_label.setProperty("kind", "error")
         elif evaluation.output is not None:
             text = f"{evaluation.output} = {format_value(evaluation.value(evaluation.output), self.digits, width=40)}"
-            notes = [p.message for p in evaluation.problems] + \
-                list(evaluation.warnings.values()) + list(evaluation.grad_warnings.values())
-            if notes:
-                text += f"   ⚠ {notes[0]}" + (f" (+{len(notes) - 1} more)" if len(notes) > 1 else "")
+            # the first note and how many (not a list of them all: a step-through
+            # shows this after every step, and big graphs can have many warnings)
+            tables = ([p.message for p in evaluation.problems],
+                      evaluation.warnings.values(), evaluation.grad_warnings.values())
+            count = sum(len(t) for t in tables)
+            if count:
+                first = next(t for table in tables for t in table)
+                text += f"   ⚠ {first}" + (f" (+{count - 1} more)" if count > 1 else "")
                 self.evaluation_label.setProperty("kind", "warning")
         else:
             text = ""

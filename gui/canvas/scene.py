@@ -86,6 +86,7 @@ class GraphScene(QGraphicsScene):
         self.step_token = None
         #: node id → the warning its card shows (a step changes only a few of them).
         self._badged: dict[str, str] = {}
+        self._badge_token = None            # where a step-through's badges stand
         self._problem_nodes: set[str] = set()
         self._output: str | None = None
         self._far = False         # zoomed out past reading: wires cached as pixmaps
@@ -151,6 +152,7 @@ class GraphScene(QGraphicsScene):
         self._labels_later.clear()
         self._decorated.clear()
         self._badged.clear()
+        self._badge_token = None
         self._problem_nodes.clear()
         self._output = None
         self._emphasized = set()
@@ -467,16 +469,7 @@ class GraphScene(QGraphicsScene):
             return
         self._set_output(evaluation.output if evaluation.output in self.nodes else
                          self.graph.effective_output())
-        warnings = dict(evaluation.warnings)
-        for node_id, text in evaluation.grad_warnings.items():
-            warnings[node_id] = (warnings[node_id] + "; " if node_id in warnings else "") + text
-        nodes, old = self.nodes, self._badged
-        if warnings != old:           # a step: only the cards whose warning changed
-            for node_id, _text in warnings.items() ^ old.items():
-                if node_id in nodes:
-                    nodes[node_id].set_warning(warnings.get(node_id))
-            self._badged = warnings if warnings.keys() <= nodes.keys() else \
-                {n: t for n, t in warnings.items() if n in nodes}
+        self._show_warnings(evaluation)
         # The ops that refused their inputs (shapes that do not fit...); an unwired
         # port is not marked: the card's empty port says it already.
         problems: dict[str, str] = {}
@@ -491,6 +484,27 @@ class GraphScene(QGraphicsScene):
                 self.nodes[node_id].set_problem(text)
         self._problem_nodes = {n for n in problems if n in self.nodes}
         self._relabel()
+
+    def _show_warnings(self, evaluation) -> None:
+        """Each card's warning badge.  A step-through says which nodes its step
+        re-warned (``warnings_changed_since``): only those are looked at then, so a
+        step costs what it changed, not the number of warnings."""
+        since = getattr(evaluation, "warnings_changed_since", None)
+        changed, self._badge_token = since(self._badge_token) if since else (None, None)
+        nodes, badged = self.nodes, self._badged
+        if changed is None:
+            changed = evaluation.warnings.keys() | evaluation.grad_warnings.keys() | \
+                badged.keys()
+        for node_id in changed:
+            if node_id not in nodes:
+                continue
+            text = badge_text(evaluation, node_id)
+            if badged.get(node_id) != text:
+                nodes[node_id].set_warning(text)
+                if text is None:
+                    del badged[node_id]
+                else:
+                    badged[node_id] = text
 
     def _relabel(self) -> None:
         self.labels_version += 1
@@ -818,6 +832,13 @@ class GraphScene(QGraphicsScene):
 LABELS_LATER = 2000
 LABEL_TS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74)
 LABEL_BOX_W, LABEL_BOX_H = 70.0, 2 * style.LABEL_PX * 1.35 + 6
+
+
+def badge_text(evaluation, node_id: str) -> str | None:
+    """The warning a node's card shows: its value's, then its gradient's."""
+    texts = [t for t in (evaluation.warnings.get(node_id),
+                         evaluation.grad_warnings.get(node_id)) if t]
+    return "; ".join(texts) or None
 
 
 def _card(item: NodeItem) -> QRectF:

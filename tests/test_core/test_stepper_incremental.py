@@ -35,8 +35,9 @@ def test_incremental_view_equals_the_view_from_scratch(graph, moves, data):
         if node.op == "input" and data.draw(st.booleans()):
             graph.set_trainable(node.id, True)
     s = Stepper(graph, update=data.draw(st.booleans()))
-    token = None
+    token = warn_token = None
     shown_states = dict(s.view().states)
+    badges: dict = {}
     for move in moves + [s.total, -s.total]:
         if abs(move) > 6:
             s.jump(data.draw(st.integers(0, s.total)))
@@ -51,6 +52,16 @@ def test_incremental_view_equals_the_view_from_scratch(graph, moves, data):
         assert shown_states == view.states
         assert s.shown().grad_warnings == {
             n: w for n, w in s.grad_warnings().items() if n in view.node_grads}
+        # the warnings (in the view, compared above): a reader of their change log
+        # that re-reads only the nodes it names holds the same badges as the view
+        changed, warn_token = s.shown().warnings_changed_since(warn_token)
+        for node_id in (graph.node_ids() if changed is None else changed):
+            badges[node_id] = (view.warnings.get(node_id), view.grad_warnings.get(node_id))
+        assert {n: b for n, b in badges.items() if b != (None, None)} == {
+            n: (view.warnings.get(n), view.grad_warnings.get(n))
+            for n in view.warnings.keys() | view.grad_warnings.keys()}
+        assert s.shown().warnings == {
+            n: w for n, w in s.evaluation.warnings.items() if n in view.node_values}
 
 
 def test_walking_every_step_touches_only_what_each_step_changed():
@@ -61,3 +72,19 @@ def test_walking_every_step_touches_only_what_each_step_changed():
     s.view()
     changed, token = s.changed_since(token)
     assert changed is not None and len(changed) <= 3
+
+
+def test_a_step_names_only_the_warnings_it_changed():
+    # every value of the chain is inf (a warning per node): one step re-reads one
+    from chainrule.core.program import parse_program
+    lines = ["x0 = 1 / 0"] + [f"x{i} = x{i - 1} + 1" for i in range(1, 200)]
+    s = Stepper(parse_program("\n".join(lines)).graph)
+    s.jump([step.node for step in s.forward].index("x100"))
+    assert {f"x{i}" for i in range(100)} <= s.shown().warnings.keys()
+    _, token = s.warnings_changed_since(None)
+    s.step()
+    changed, token = s.warnings_changed_since(token)
+    assert changed == {"x100"} and "x100" in s.shown().warnings
+    s.back()
+    changed, _ = s.warnings_changed_since(token)
+    assert changed == {"x100"} and "x100" not in s.shown().warnings
