@@ -463,3 +463,31 @@ def test_the_panel_names_the_card_of_an_id_whose_label_only_begins_like_it(make_
               if s.node == "pred" and k >= len(c.stepper.forward))
     c.jump(at + 1)
     assert "pred is prediction" in window.step_through.panel.text()
+
+
+def test_the_warning_badges_follow_every_step_forward_and_back(make_window, qtbot, tmp_path):
+    # inf values (a warning per node downstream of 1/0) and inf/nan gradients
+    from chainrule.core.fileformat_write import save
+    from chainrule.core.program import parse_program
+    from chainrule.gui.canvas.scene import badge_text
+    path = tmp_path / "warnings.cgraph"
+    save(parse_program("a = 1\nb = 0\nq = a / b\nr = q * a\ns = r + b\nf = s * 2").graph, path)
+    window = make_window()
+    assert window.files.open(path, ask=False)
+    window.canvas.setFocus()
+    c, scene = stepper_of(window), window.canvas.graph_scene
+
+    def badges_match():
+        reference = c.stepper.view_from_scratch()
+        assert {n: item.warning for n, item in scene.nodes.items()} == {
+            n: badge_text(reference, n) for n in scene.nodes}, c.position
+
+    key(qtbot, window, Qt.Key_Home)
+    badges_match()
+    for _ in range(c.total):
+        key(qtbot, window, Qt.Key_Right)
+        badges_match()
+    assert any(scene.nodes[n].warning for n in ("a", "b"))      # gradient warnings shown
+    for _ in range(c.total):
+        key(qtbot, window, Qt.Key_Left)
+        badges_match()
