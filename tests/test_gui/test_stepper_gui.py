@@ -488,6 +488,11 @@ def test_the_warning_badges_follow_every_step_forward_and_back(make_window, qtbo
         key(qtbot, window, Qt.Key_Right)
         badges_match()
     assert any(scene.nodes[n].warning for n in ("a", "b"))      # gradient warnings shown
+    # the status bar names the first warning and counts the others
+    shown = c.stepper.shown()
+    count = len(shown.problems) + len(shown.warnings) + len(shown.grad_warnings)
+    first = next(iter(shown.warnings.values()))
+    assert f"⚠ {first} (+{count - 1} more)" in window.evaluation_label.text()
     for _ in range(c.total):
         key(qtbot, window, Qt.Key_Left)
         badges_match()
