@@ -122,18 +122,19 @@ def compile_plan(plan, same: Any) -> Callable:
 
 
 class Job:
-    """:func:`compile_plan` on a thread of its own: the evaluations go on through the
-    loop meanwhile.  ``result()`` is the function, or None if writing it failed."""
+    """:func:`compile_plan` (or ``write``, given the same arguments) on a thread of its
+    own: the evaluations go on through the loop meanwhile.  ``result()`` is the function, or None if writing it failed."""
 
-    def __init__(self, plan, same: Any):
+    def __init__(self, plan, same: Any, *more: Any, write: Callable | None = None):
         self._result: Callable | None = None
-        self._thread = threading.Thread(target=self._run, args=(plan, same), daemon=True,
+        self._thread = threading.Thread(target=self._run, args=(write or compile_plan, plan,
+                                                                same, *more), daemon=True,
                                         name="chainrule straight-line code")
         self._thread.start()
 
-    def _run(self, plan, same) -> None:
+    def _run(self, write: Callable, *args) -> None:
         try:
-            self._result = compile_plan(plan, same)
+            self._result = write(*args)
         except (RecursionError, MemoryError, SyntaxError):
             self._result = None
 
