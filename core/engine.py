@@ -734,7 +734,7 @@ class Evaluator:
         gc.disable()
         try:
             with np.errstate(all="ignore"):
-                vals, grads, sent_a, sent_b = code.run(_leaf_values(plan))
+                result = code.run(_leaf_values(plan))
         except Exception:       # a shape that changed, a float's ZeroDivisionError: the loop
             return None
         finally:
@@ -744,19 +744,10 @@ class Evaluator:
             reference = forward(plan, explain)
             if reference.error is None:
                 backward(reference, explain=explain, entries=entries)
-            same = (reference.grads is not None
-                    and all(straight_arrays.identical(x, y) for x, y in (
-                        (vals, reference.values), (grads, reference.grads),
-                        (sent_a, reference.edge_grads[0]), (sent_b, reference.edge_grads[1]))))
-            code.state = "use" if same else "off"
+            code.state = "use" if _matches(result, reference, straight_arrays.identical) \
+                else "off"
             return reference
-        evaluation = Evaluation(plan, vals)
-        evaluation.grads = grads
-        evaluation.edge_grads = (sent_a, sent_b)
-        if explain:
-            _note_nonfinite(evaluation)
-            _note_nonfinite_grads(evaluation)
-        return evaluation
+        return _code_evaluation(plan, result, explain)
 
     def _evaluate_straight(self, plan: Plan, explain: bool = True) -> Evaluation | None:
         state = self._straight_state
@@ -776,19 +767,17 @@ class Evaluator:
                 return None
         try:
             with gc_paused():
-                vals, grads, sent_a, sent_b = self._straight(_leaf_values(plan))
+                result = self._straight(_leaf_values(plan))
         except Exception:       # where the loop takes its IEEE path: this once, the loop
             return None
         if self._straight_state == "check":
             reference = forward(plan)
             if reference.error is None:
                 backward(reference)
-            same = (reference.grads is not None
-                    and all(straight_line.identical(x, y) for x, y in (
-                        (vals, reference.values), (grads, reference.grads),
-                        (sent_a, reference.edge_grads[0]), (sent_b, reference.edge_grads[1]))))
-            self._straight_state = "use" if same else "off"
+            self._straight_state = "use" if _matches(result, reference,
+                                                     straight_line.identical) else "off"
             return reference
+        vals, grads = result[0], result[1]
         try:
             finite = math.isfinite(sum(vals) + sum(filter(None, grads)))
         except TypeError:
@@ -797,13 +786,7 @@ class Evaluator:
             # inf and nan: the loop is the reference (a nan's sign bit may differ between
             # the loop's op functions and the generated expressions)
             return None
-        evaluation = Evaluation(plan, vals)
-        evaluation.grads = grads
-        evaluation.edge_grads = (sent_a, sent_b)
-        if explain:
-            _note_nonfinite(evaluation)
-            _note_nonfinite_grads(evaluation)
-        return evaluation
+        return _code_evaluation(plan, result, explain)
 
     def settle(self) -> None:
         """Wait until straight-line code being written in the background is ready
@@ -817,6 +800,25 @@ class Evaluator:
 
     def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
         return backward_steps(evaluation or self.forward(), self.graph)
+
+
+def _matches(result: tuple, reference: Evaluation, identical: Callable) -> bool:
+    """Straight-line code's (values, grads, sent_a, sent_b) are the loop's, bit for bit."""
+    vals, grads, sent_a, sent_b = result
+    return reference.grads is not None and all(identical(x, y) for x, y in (
+        (vals, reference.values), (grads, reference.grads),
+        (sent_a, reference.edge_grads[0]), (sent_b, reference.edge_grads[1])))
+
+
+def _code_evaluation(plan: Plan, result: tuple, explain: bool) -> Evaluation:
+    """The :class:`Evaluation` of straight-line code's (values, grads, sent_a, sent_b)."""
+    evaluation = Evaluation(plan, result[0])
+    evaluation.grads = result[1]
+    evaluation.edge_grads = (result[2], result[3])
+    if explain:
+        _note_nonfinite(evaluation)
+        _note_nonfinite_grads(evaluation)
+    return evaluation
 
 
 class _TrainingCode:

@@ -65,16 +65,13 @@ def compile_training(plan, same: Any, need: list[bool]) -> Callable:
     sent_a = ["None"] * n
     sent_b = ["None"] * n
 
+    add = straight_line.sender(emit, has_grad, "ADD({old}, {new})")
+
     def send(j: int, expr: str, needed: bool) -> None:
-        if not needed:              # None into a node nobody needs: its slot stays None
-            if has_grad[j]:
-                emit(f" g{j} = ADD(g{j}, None)")  # as the loop would: it raises
-            return
-        if has_grad[j]:
-            emit(f" g{j} = ADD(g{j}, {expr})")
-        else:
-            has_grad[j] = True
-            emit(f" g{j} = {expr}")
+        # None into a node nobody needs: its slot stays None (after a gradient the
+        # loop would add None and raise: so does the code)
+        if needed or has_grad[j]:
+            add(j, expr if needed else "None")
 
     out = plan.output
     emit(f" g{out} = ONES(v{out}) if isinstance(v{out}, NDARRAY) else 1.0")
@@ -108,13 +105,8 @@ def compile_training(plan, same: Any, need: list[bool]) -> Callable:
             emit(f" a{i} = V{i}({g}, v{i}, v{a})")
         sent_a[i] = f"a{i}"
         send(a, f"a{i}", True)
-    emit(" return ([" + ", ".join(f"v{i}" for i in range(n)) + "],")
-    emit("  [" + ", ".join(f"g{i}" if has_grad[i] else "None" for i in range(n)) + "],")
-    emit("  [" + ", ".join(sent_a) + "], [" + ", ".join(sent_b) + "])")
-    namespace = dict(consts)
-    exec(compile("\n".join(lines), "<chainrule straight-line training plan>", "exec"),
-         namespace)
-    return namespace["run"]
+    return straight_line.written(lines, has_grad, sent_a, sent_b, consts,
+                                 "<chainrule straight-line training plan>")
 
 
 def identical(x: list, y: list) -> bool:
