@@ -106,14 +106,21 @@ def _finite(value: Any) -> bool:
 
 
 def _all_finite(values) -> bool:
-    """True only if every number of ``values`` is finite, in one pass each: their sum
-    is finite only if each of them is.  False may also be a finite sum too large for
-    a float64: the caller then asks :func:`_finite` of each value."""
-    total = 0.0
-    with np.errstate(all="ignore"):
-        for v in values:
-            total += float(np.add.reduce(v, axis=None)) if isinstance(v, np.ndarray) else v
-    return math.isfinite(total)
+    """True only if every number of ``values`` is finite: the arrays are looked at in
+    one ``isfinite`` over them all (one call, rather than a scan or a sum of each,
+    and no warnings to silence), the floats one by one."""
+    arrays = []
+    for v in values:
+        if isinstance(v, np.ndarray):
+            arrays.append(v.ravel())
+        elif not math.isfinite(v):
+            return False
+    if not arrays:
+        return True
+    return bool(_ISFINITE(arrays[0] if len(arrays) == 1 else _CONCAT(arrays)).all())
+
+
+_ISFINITE, _CONCAT = np.isfinite, np.concatenate
 
 
 class Trainer:
