@@ -376,11 +376,23 @@ class Trainer:
                                 f"keep their last values (try a smaller α than "
                                 f"{format_number(lr)})", k)
         grads, index, nodes = evaluation.grads, plan.index, plan.nodes
-        reached = [p for p in params if grads[index[p]] is not None]
         opt = self.optimizer
-        saved = {p: dict(opt.state[p]) if p in opt.state else None for p in reached}
-        new = opt.step({p: nodes[index[p]].value for p in reached},
-                       {p: grads[index[p]] for p in reached})
+        states = opt.state
+        # in one loop: the parameters the gradient reaches, their nodes, values,
+        # gradients, and their optimizer states as they were (a refused step puts them back)
+        reached, at, values, given, saved = [], [], {}, {}, {}
+        for p in params:
+            i = index[p]
+            g = grads[i]
+            if g is not None:
+                reached.append(p)
+                node = nodes[i]
+                at.append(node)
+                values[p] = node.value
+                given[p] = g
+                st = states.get(p)
+                saved[p] = None if st is None else dict(st)
+        new = opt.step(values, given)
         bad = None if _all_finite(new.values()) else \
             next((p for p in reached if not _finite(new[p])), None)
         if bad is not None:
@@ -390,8 +402,8 @@ class Trainer:
                 else:
                     opt.state[q] = st
             raise TrainingError(self._why(bad, grads[index[bad]], k, lr), k, bad)
-        for p in reached:
-            nodes[index[p]].value = new[p]  # quiet: publish() announces (module docstring)
+        for p, node in zip(reached, at):
+            node.value = new[p]     # quiet: publish() announces (module docstring)
         self.history.append(loss)
         if self.on_step is not None:
             self.on_step(new)
