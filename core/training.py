@@ -250,9 +250,12 @@ class Trainer:
 
     def publish(self) -> None:
         """Announce the parameters' and fed inputs' values (one ``node_changed`` each)."""
-        params = [p for p in self._params + self.fed_nodes() if p in self.graph]
-        if params:
-            self.graph.set_values({p: self.graph.node(p).value for p in params})
+        graph = self.graph
+        node = graph.node
+        fed = self.fed_nodes() if graph.data is not None else ()
+        values = {p: node(p).value for p in (*self._params, *fed) if p in graph}
+        if values:
+            graph.set_values(values)
 
     def reset(self) -> None:
         """Put every parameter back to its value before training; clear the history."""
