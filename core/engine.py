@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 import networkx as nx
 import numpy as np
 
-from . import grad_needs, ops, straight_line
+from . import grad_needs, ops, straight_arrays, straight_line
 from .errors import EvaluationError
 from .formatting import nonfinite_word
 from .gc_pause import gc_paused
@@ -687,11 +687,14 @@ class Evaluator:
             evaluation = self._evaluate_straight(plan, explain)
             if evaluation is not None:
                 return evaluation
+        entries = None
+        if wanted is not None and not plan.all_scalar:
+            entries = self._needed_plan(plan, wanted)
+            evaluation = self._evaluate_training(plan, wanted, entries, explain)
+            if evaluation is not None:
+                return evaluation
         evaluation = forward(plan, explain)
         if evaluation.error is None:
-            entries = None
-            if wanted is not None and not plan.all_scalar:
-                entries = self._needed_plan(plan, wanted)
             backward(evaluation, explain=explain, entries=entries)
         return evaluation
 
@@ -699,8 +702,52 @@ class Evaluator:
         key = (plan, plan.structure_version, tuple(wanted))
         cached = self._needed
         if cached is None or cached[0] != key:
-            cached = self._needed = (key, grad_needs.needed_plan(plan, wanted))
+            # the last two: runs of this copy, and its straight-line code's _TrainingCode
+            cached = self._needed = (key, grad_needs.needed_plan(plan, wanted),
+                                     _TrainingCode())
         return cached[1]
+
+    def _evaluate_training(self, plan: Plan, wanted: tuple[str, ...], entries: Plan,
+                           explain: bool) -> Evaluation | None:
+        """A training run's evaluation by its straight-line code
+        (:mod:`chainrule.core.straight_arrays`), or None: the loop does it."""
+        code = self._needed[2]
+        code.runs += 1
+        if code.state == "off" or code.runs <= straight_line.WARMUP:
+            return None
+        if code.state == "wait":
+            if not straight_arrays.eligible(entries):
+                code.state = "off"
+                return None
+            code.job = straight_line.Job(entries, _SAME, grad_needs.needs(plan, wanted),
+                                         write=straight_arrays.compile_training)
+            code.state = "writing"
+            return None
+        if code.state == "writing":
+            if not code.job.done():
+                return None
+            code.run = code.job.result()
+            code.state = "check" if code.run is not None else "off"
+            if code.run is None:
+                return None
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            with np.errstate(all="ignore"):
+                result = code.run(_leaf_values(plan))
+        except Exception:       # a shape that changed, a float's ZeroDivisionError: the loop
+            return None
+        finally:
+            if collecting:
+                gc.enable()
+        if code.state == "check":
+            reference = forward(plan, explain)
+            if reference.error is None:
+                backward(reference, explain=explain, entries=entries)
+            code.state = "use" if _matches(result, reference, straight_arrays.identical) \
+                else "off"
+            return reference
+        return _code_evaluation(plan, result, explain)
 
     def _evaluate_straight(self, plan: Plan, explain: bool = True) -> Evaluation | None:
         state = self._straight_state
@@ -720,19 +767,17 @@ class Evaluator:
                 return None
         try:
             with gc_paused():
-                vals, grads, sent_a, sent_b = self._straight(_leaf_values(plan))
+                result = self._straight(_leaf_values(plan))
         except Exception:       # where the loop takes its IEEE path: this once, the loop
             return None
         if self._straight_state == "check":
             reference = forward(plan)
             if reference.error is None:
                 backward(reference)
-            same = (reference.grads is not None
-                    and all(straight_line.identical(x, y) for x, y in (
-                        (vals, reference.values), (grads, reference.grads),
-                        (sent_a, reference.edge_grads[0]), (sent_b, reference.edge_grads[1]))))
-            self._straight_state = "use" if same else "off"
+            self._straight_state = "use" if _matches(result, reference,
+                                                     straight_line.identical) else "off"
             return reference
+        vals, grads = result[0], result[1]
         try:
             finite = math.isfinite(sum(vals) + sum(filter(None, grads)))
         except TypeError:
@@ -741,13 +786,7 @@ class Evaluator:
             # inf and nan: the loop is the reference (a nan's sign bit may differ between
             # the loop's op functions and the generated expressions)
             return None
-        evaluation = Evaluation(plan, vals)
-        evaluation.grads = grads
-        evaluation.edge_grads = (sent_a, sent_b)
-        if explain:
-            _note_nonfinite(evaluation)
-            _note_nonfinite_grads(evaluation)
-        return evaluation
+        return _code_evaluation(plan, result, explain)
 
     def settle(self) -> None:
         """Wait until straight-line code being written in the background is ready
@@ -756,9 +795,41 @@ class Evaluator:
         settle(self._plan)
         if self._straight_state == "writing":
             self._job.wait()
+        if self._needed is not None and self._needed[2].state == "writing":
+            self._needed[2].job.wait()
 
     def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
         return backward_steps(evaluation or self.forward(), self.graph)
+
+
+def _matches(result: tuple, reference: Evaluation, identical: Callable) -> bool:
+    """Straight-line code's (values, grads, sent_a, sent_b) are the loop's, bit for bit."""
+    vals, grads, sent_a, sent_b = result
+    return reference.grads is not None and all(identical(x, y) for x, y in (
+        (vals, reference.values), (grads, reference.grads),
+        (sent_a, reference.edge_grads[0]), (sent_b, reference.edge_grads[1])))
+
+
+def _code_evaluation(plan: Plan, result: tuple, explain: bool) -> Evaluation:
+    """The :class:`Evaluation` of straight-line code's (values, grads, sent_a, sent_b)."""
+    evaluation = Evaluation(plan, result[0])
+    evaluation.grads = result[1]
+    evaluation.edge_grads = (result[2], result[3])
+    if explain:
+        _note_nonfinite(evaluation)
+        _note_nonfinite_grads(evaluation)
+    return evaluation
+
+
+class _TrainingCode:
+    """The straight-line code of one training-run copy of a plan, and where it stands:
+    "wait", "writing" (in the background), "check" (first use), "use", "off"."""
+
+    def __init__(self):
+        self.runs = 0
+        self.state = "wait"
+        self.job: straight_line.Job | None = None
+        self.run: Callable | None = None
 
 
 def evaluate(graph: Graph) -> Evaluation:

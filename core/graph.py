@@ -528,18 +528,20 @@ class Graph:
     def set_values(self, values: dict[str, Any]) -> None:
         """Set several leaf values at once: all are checked first (a bad one changes
         nothing), then each is set and announced with ``node_changed(id, "value")``."""
-        checked = {}
+        checked = []
         for node_id, value in values.items():
             node = self.node(node_id)
             if not node.spec.is_leaf:
                 raise BadValueError(f'"{node_id}" is a {node.op} node; only input and const '
                                     f'hold a value')
-            # its own value again (a trainer announcing what it wrote): already checked
-            checked[node_id] = value if value is node.value else normalize_value(value)
-        for node_id, value in checked.items():
-            node = self.node(node_id)
-            self._note_kind(node.value, value)
-            node.value = value
+            # its own value again (a trainer announcing what it wrote): already checked,
+            # and of its own kind
+            checked.append((node_id, node, None if value is node.value
+                            else normalize_value(value)))
+        for node_id, node, value in checked:
+            if value is not None:
+                self._note_kind(node.value, value)
+                node.value = value
             self._changed(node_id, "value")
 
     def set_label(self, node_id: str, label: str | None) -> None:

@@ -50,8 +50,10 @@ Value = Any  # float | np.ndarray
 def unbroadcast(g: Value, shape: tuple[int, ...]) -> Value:
     """Sum ``g`` over the axes that broadcasting added or stretched (one axis at a
     time, ``np.add.reduce`` being what ``ndarray.sum`` calls)."""
-    gshape = g.shape if type(g) is np.ndarray else np.shape(g)
-    if gshape == shape:
+    if type(g) is np.ndarray:
+        if g.shape == shape:
+            return g if g.ndim else float(g)      # as_value, without the call
+    elif np.shape(g) == shape:
         return as_value(g)
     g = np.asarray(g)
     reduce = np.add.reduce

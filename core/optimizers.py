@@ -132,14 +132,16 @@ class Optimizer:
         """
         new: dict[str, Value] = {}
         wd = self.weight_decay
+        update, states, ndarray = self._update, self.state, np.ndarray
         with np.errstate(all="ignore"):
             for pid, p in params.items():
                 g = grads.get(pid)
                 if g is None:
                     new[pid] = p.copy() if isinstance(p, np.ndarray) else p
                     continue
-                if (type(p) is np.ndarray and type(g) is np.ndarray and p.dtype == _F64
-                        and g.dtype == _F64 and g.shape == p.shape):
+                fresh = (type(p) is ndarray and type(g) is ndarray and p.dtype is _F64
+                         and g.dtype is _F64 and g.shape == p.shape)
+                if fresh:
                     x = p           # what the engine gives: taken as it is
                 else:
                     g = _as_grad(g, p, pid)
@@ -148,10 +150,15 @@ class Optimizer:
                         else np.float64(p)
                 if wd != 0:
                     g = g + wd * x                       # grad.add(param, alpha=wd)
-                state = self.state.get(pid)
+                state = states.get(pid)
                 if state is None:
-                    state = self.state[pid] = {}
-                new[pid] = _as_kind(self._update(x, g, state), p)
+                    state = states[pid] = {}
+                out = update(x, g, state)
+                # the arithmetic's own fresh float64 array of p's shape (the commonest
+                # case, checked here without a call): kept as it is; else _as_kind
+                new[pid] = out if (fresh and type(out) is ndarray and out.base is None
+                                   and out.dtype is _F64 and out.shape == p.shape
+                                   and out is not p) else _as_kind(out, p)
         return new
 
     def _update(self, p: Any, g: Any, state: dict[str, Any]) -> Any:

@@ -72,12 +72,7 @@ def compile_plan(plan, same: Any) -> Callable:
     sent_a = ["None"] * n
     sent_b = ["None"] * n
 
-    def send(j: int, expr: str) -> None:
-        if has_grad[j]:
-            emit(f" g{j} = g{j} + {expr}")
-        else:
-            has_grad[j] = True
-            emit(f" g{j} = {expr}")
+    send = sender(emit, has_grad, "{old} + {new}")
 
     out = plan.output
     emit(f" g{out} = 1.0")
@@ -113,27 +108,49 @@ def compile_plan(plan, same: Any) -> Callable:
             if b >= 0:
                 sent_b[i] = f"b{i}"
                 send(b, f"b{i}")
-    emit(" return ([" + ", ".join(f"v{i}" for i in range(n)) + "],")
-    emit("  [" + ", ".join(f"g{i}" if has_grad[i] else "None" for i in range(n)) + "],")
-    emit("  [" + ", ".join(sent_a) + "], [" + ", ".join(sent_b) + "])")
+    return written(lines, has_grad, sent_a, sent_b, consts, "<chainrule straight-line plan>")
+
+
+def sender(emit: Callable, has_grad: list[bool], add: str) -> Callable:
+    """``send(j, expr)``: the loop's fan-out rule written out — node j's first
+    contribution as it came, each later one combined by ``add`` (``{old}``, ``{new}``)."""
+    def send(j: int, expr: str) -> None:
+        if has_grad[j]:
+            emit(f" g{j} = " + add.format(old=f"g{j}", new=expr))
+        else:
+            has_grad[j] = True
+            emit(f" g{j} = {expr}")
+    return send
+
+
+def written(lines: list[str], has_grad: list[bool], sent_a: list[str], sent_b: list[str],
+            consts: dict, filename: str) -> Callable:
+    """The function ``run`` whose body is ``lines``, returning (values, grads, sent_a,
+    sent_b) as the engine's lists (``v{i}``, ``g{i}`` where ``has_grad``), compiled."""
+    n = len(has_grad)
+    lines = lines + [
+        " return ([" + ", ".join(f"v{i}" for i in range(n)) + "],",
+        "  [" + ", ".join(f"g{i}" if has_grad[i] else "None" for i in range(n)) + "],",
+        "  [" + ", ".join(sent_a) + "], [" + ", ".join(sent_b) + "])"]
     namespace = dict(consts)
-    exec(compile("\n".join(lines), "<chainrule straight-line plan>", "exec"), namespace)
+    exec(compile("\n".join(lines), filename, "exec"), namespace)
     return namespace["run"]
 
 
 class Job:
-    """:func:`compile_plan` on a thread of its own: the evaluations go on through the
-    loop meanwhile.  ``result()`` is the function, or None if writing it failed."""
+    """:func:`compile_plan` (or ``write``, given the same arguments) on a thread of its
+    own: the evaluations go on through the loop meanwhile.  ``result()`` is the function, or None if writing it failed."""
 
-    def __init__(self, plan, same: Any):
+    def __init__(self, plan, same: Any, *more: Any, write: Callable | None = None):
         self._result: Callable | None = None
-        self._thread = threading.Thread(target=self._run, args=(plan, same), daemon=True,
+        self._thread = threading.Thread(target=self._run, args=(write or compile_plan, plan,
+                                                                same, *more), daemon=True,
                                         name="chainrule straight-line code")
         self._thread.start()
 
-    def _run(self, plan, same) -> None:
+    def _run(self, write: Callable, *args) -> None:
         try:
-            self._result = compile_plan(plan, same)
+            self._result = write(*args)
         except (RecursionError, MemoryError, SyntaxError):
             self._result = None
 

@@ -106,14 +106,34 @@ def _finite(value: Any) -> bool:
 
 
 def _all_finite(values) -> bool:
-    """True only if every number of ``values`` is finite, in one pass each: their sum
-    is finite only if each of them is.  False may also be a finite sum too large for
-    a float64: the caller then asks :func:`_finite` of each value."""
+    """True only if every number of ``values`` is finite.  Small arrays are looked at
+    in one ``isfinite`` over them all (one call, no warnings to silence); large ones
+    by one sum each (no copy: their sum is finite only if each number is), so False
+    may also be a finite sum too large for a float64: the caller then asks
+    :func:`_finite` of each value."""
+    arrays = []
+    size = 0
+    for v in values:
+        if isinstance(v, np.ndarray):
+            arrays.append(v)
+            size += v.size
+        elif not math.isfinite(v):
+            return False
+    if not arrays:
+        return True
+    if size <= _CONCAT_AT_MOST:
+        return bool(_ISFINITE(_CONCAT([a.ravel() for a in arrays])).all())
     total = 0.0
     with np.errstate(all="ignore"):
-        for v in values:
-            total += float(np.add.reduce(v, axis=None)) if isinstance(v, np.ndarray) else v
+        for v in arrays:
+            total += float(np.add.reduce(v, axis=None))
     return math.isfinite(total)
+
+
+_ISFINITE, _CONCAT = np.isfinite, np.concatenate
+#: Up to this many numbers in all, copying them into one array costs less than a call
+#: per array (measured on demo 09's four parameters: 3.2 µs against 5.6 µs).
+_CONCAT_AT_MOST = 4096
 
 
 class Trainer:
@@ -243,9 +263,12 @@ class Trainer:
 
     def publish(self) -> None:
         """Announce the parameters' and fed inputs' values (one ``node_changed`` each)."""
-        params = [p for p in self._params + self.fed_nodes() if p in self.graph]
-        if params:
-            self.graph.set_values({p: self.graph.node(p).value for p in params})
+        graph = self.graph
+        node = graph.node
+        fed = self.fed_nodes() if graph.data is not None else ()
+        values = {p: node(p).value for p in (*self._params, *fed) if p in graph}
+        if values:
+            graph.set_values(values)
 
     def reset(self) -> None:
         """Put every parameter back to its value before training; clear the history."""
@@ -369,11 +392,23 @@ class Trainer:
                                 f"keep their last values (try a smaller α than "
                                 f"{format_number(lr)})", k)
         grads, index, nodes = evaluation.grads, plan.index, plan.nodes
-        reached = [p for p in params if grads[index[p]] is not None]
         opt = self.optimizer
-        saved = {p: dict(opt.state[p]) if p in opt.state else None for p in reached}
-        new = opt.step({p: nodes[index[p]].value for p in reached},
-                       {p: grads[index[p]] for p in reached})
+        states = opt.state
+        # in one loop: the parameters the gradient reaches, their nodes, values,
+        # gradients, and their optimizer states as they were (a refused step puts them back)
+        reached, at, values, given, saved = [], [], {}, {}, {}
+        for p in params:
+            i = index[p]
+            g = grads[i]
+            if g is not None:
+                reached.append(p)
+                node = nodes[i]
+                at.append(node)
+                values[p] = node.value
+                given[p] = g
+                st = states.get(p)
+                saved[p] = None if st is None else dict(st)
+        new = opt.step(values, given)
         bad = None if _all_finite(new.values()) else \
             next((p for p in reached if not _finite(new[p])), None)
         if bad is not None:
@@ -383,8 +418,8 @@ class Trainer:
                 else:
                     opt.state[q] = st
             raise TrainingError(self._why(bad, grads[index[bad]], k, lr), k, bad)
-        for p in reached:
-            nodes[index[p]].value = new[p]  # quiet: publish() announces (module docstring)
+        for p, node in zip(reached, at):
+            node.value = new[p]     # quiet: publish() announces (module docstring)
         self.history.append(loss)
         if self.on_step is not None:
             self.on_step(new)

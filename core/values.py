@@ -14,10 +14,13 @@ import numpy as np
 from .errors import BadValueError
 
 Value = Any  # float | np.ndarray
+_NDARRAY = np.ndarray
 
 
 def as_value(v: Value) -> Value:
     """Normalise a numpy result: 0-d arrays and numpy scalars become floats."""
+    if type(v) is _NDARRAY:             # the commonest case first, without a call
+        return v if v.ndim else float(v)
     if isinstance(v, np.ndarray):
         return float(v) if v.ndim == 0 else v
     return float(v)

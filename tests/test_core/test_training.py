@@ -233,6 +233,54 @@ def test_an_update_that_overflows_is_refused():
     assert g.node("w").value == 1e308
 
 
+def array_params(w, v, c):
+    g = parse_program("L = sum(W * c) + sum(V * c)").graph
+    for name, value in (("W", w), ("V", v), ("c", c)):
+        g.set_value(name, np.array(value))
+    g.set_trainable("W", True)
+    g.set_trainable("V", True)
+    return g
+
+
+def test_finite_arrays_whose_sum_overflows_are_finite():
+    """1e308 + 1e308 is inf, yet each number is finite: the step goes on."""
+    g = array_params([1e308, 1e308], [1e308, -1.0], [0.0, 0.0])
+    Trainer(g).step(0.5)
+    assert list(g.node("W").value) == [1e308, 1e308]
+
+
+@pytest.mark.parametrize("lr, bad", [(1e308, "V"), (0.7e308, None)])
+def test_one_overflowing_number_of_an_array_is_refused(lr, bad):
+    """Only V's second number overflows at 1e308 (at 0.7e308 it reaches 1.7e308: finite)."""
+    g = array_params([1.0, 1.0], [1.0, 1e308], [1.0, -1.0])
+    trainer = Trainer(g)
+    if bad is None:
+        trainer.step(lr)
+        assert np.all(np.isfinite(g.node("V").value))
+        return
+    with pytest.raises(TrainingError, match="V would overflow to inf at step 1"):
+        trainer.step(lr)
+    assert list(g.node("V").value) == [1.0, 1e308] and trainer.history == []
+
+
+def test_large_arrays_are_checked_too():
+    """Past 4,096 numbers in all the check sums each array: one inf among 6,000 is found,
+    and finite numbers whose sum overflows are not taken for one."""
+    n = 3000
+    huge = np.full(n, 1e308)
+    g = array_params(huge, np.ones(n), np.zeros(n))
+    Trainer(g).step(0.5)                                   # sums overflow, values finite
+    assert np.array_equal(g.node("W").value, huge)
+    v = np.ones(n)
+    v[-1] = 1e308
+    c = np.zeros(n)
+    c[-1] = -1.0
+    g = array_params(np.ones(n), v, c)
+    with pytest.raises(TrainingError, match="V would overflow to inf at step 1"):
+        Trainer(g).step(1e308)
+    assert np.array_equal(g.node("V").value, v)
+
+
 def test_nothing_to_train_and_bad_learning_rates():
     g = demo("03-add-mul.cgraph")
     with pytest.raises(TrainingError, match="mark an input as trainable"):

@@ -1,0 +1,124 @@
+"""Straight-line code for the training steps of plans with arrays.
+
+A small tensor net (demo 09: a dozen nodes on 4×3 matrices) spends about as
+long in the loop's bookkeeping — unpacking each entry, indexing the lists,
+choosing between one and two inputs, entering numpy's error state per run of
+steps — as in numpy.  A training run evaluates one unchanged plan thousands
+of times, so its pass is written out once as code: ``v7 = F7(v3, v5)`` … then
+the backward entries of its training-run copy (:mod:`chainrule.core.grad_needs`)
+as ``a9, b9 = V9(g9, v9, v7, v8)``.
+
+It calls the very functions the loop calls, in the loop's order, with the
+loop's fan-out rule (the first contribution as it came, each later one
+added by ``operator.add``, which is what the loop's sum is on a plan with
+arrays) and the loop's inline forms (``-g`` for sub, the gradient passed on
+where the vjp is None): the same numpy calls on the same operands, so the
+same bits, nan included.  :class:`chainrule.core.engine.Evaluator` still
+checks that on the first use (:func:`identical`) and keeps the loop for good
+if anything differs; any exception (a shape that changed, a float node's
+ZeroDivisionError) sends that one evaluation through the loop.
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any, Callable
+
+import numpy as np
+
+from . import ops, straight_line
+
+#: Plans with more nodes keep the loop (their arrays are large: the loop's
+#: overhead is small beside the numpy work, and writing code takes time).
+MAX_NODES = 400
+
+
+def eligible(plan) -> bool:
+    return (not plan.all_scalar and not plan.problems and plan.output_error is None
+            and plan.output >= 0 and len(plan.nodes) <= MAX_NODES)
+
+
+def compile_training(plan, same: Any, need: list[bool]) -> Callable:
+    """``run(vals) -> (values, grads, sent_a, sent_b)`` for ``plan`` (a training-run
+    copy: its backward entries are those of :func:`grad_needs.needed_plan`);
+    ``need[i]``: node i's gradient is computed (an entry's port into a node not
+    needed receives None, as the loop's lists then hold)."""
+    n = len(plan.nodes)
+    consts: dict[str, Any] = {"SAME": same, "ADD": operator.add, "ONES": np.ones_like,
+                              "NDARRAY": np.ndarray}
+    relu = ops.OPS["relu"].scalar
+    relu_vjp = ops.OPS["relu"].scalar_vjp
+    sub_vjp = ops.OPS["sub"].scalar_vjp
+    lines = ["def run(L):"]
+    emit = lines.append
+    for i, _node in plan.leaves:
+        emit(f" v{i} = L[{i}]")
+    for i, f, _af, a, b in plan.forward_loop:
+        consts[f"F{i}"] = f
+        if b >= 0:
+            emit(f" v{i} = F{i}(v{a}, v{b})")
+        elif f is relu:                           # the loop's inline relu
+            emit(f" x = v{a}")
+            emit(f" v{i} = 0.0 if x <= 0 else x")
+        else:
+            emit(f" v{i} = F{i}(v{a})")
+    has_grad = [False] * n
+    sent_a = ["None"] * n
+    sent_b = ["None"] * n
+
+    add = straight_line.sender(emit, has_grad, "ADD({old}, {new})")
+
+    def send(j: int, expr: str, needed: bool) -> None:
+        # None into a node nobody needs: its slot stays None (after a gradient the
+        # loop would add None and raise: so does the code)
+        if needed or has_grad[j]:
+            add(j, expr if needed else "None")
+
+    out = plan.output
+    emit(f" g{out} = ONES(v{out}) if isinstance(v{out}, NDARRAY) else 1.0")
+    has_grad[out] = True
+    for i, sv, _av, a, b in plan._backward_plain:
+        if a < 0:
+            continue
+        g = f"g{i}" if has_grad[i] else "None"
+        if b >= 0:
+            if sv is None:                      # add on floats: g to both inputs
+                sent_a[i] = "SAME"
+                send(a, g, True)
+                send(b, g, True)
+                continue
+            if sv is sub_vjp:
+                emit(f" a{i} = {g}")
+                emit(f" b{i} = -{g}")
+            else:
+                consts[f"V{i}"] = sv
+                emit(f" a{i}, b{i} = V{i}({g}, v{i}, v{a}, v{b})")
+            sent_a[i], sent_b[i] = f"a{i}", f"b{i}"
+            send(a, f"a{i}", need[a])
+            send(b, f"b{i}", need[b])
+            continue
+        if sv is None:
+            emit(f" a{i} = {g}")
+        elif sv is relu_vjp:
+            emit(f" a{i} = 0.0 if v{i} <= 0 else {g}")
+        else:
+            consts[f"V{i}"] = sv
+            emit(f" a{i} = V{i}({g}, v{i}, v{a})")
+        sent_a[i] = f"a{i}"
+        send(a, f"a{i}", True)
+    return straight_line.written(lines, has_grad, sent_a, sent_b, consts,
+                                 "<chainrule straight-line training plan>")
+
+
+def identical(x: list, y: list) -> bool:
+    """Bit for bit, arrays too: the same shapes, dtypes and bytes; floats, Nones and
+    markers as :func:`chainrule.core.straight_line.identical` compares them."""
+    if len(x) != len(y):
+        return False
+    for p, q in zip(x, y):
+        if isinstance(p, np.ndarray) or isinstance(q, np.ndarray):
+            if not (type(p) is type(q) and p.dtype == q.dtype and p.shape == q.shape
+                    and p.tobytes() == q.tobytes()):
+                return False
+        elif not straight_line.identical([p], [q]):
+            return False
+    return True
