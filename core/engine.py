@@ -646,10 +646,7 @@ class Evaluator:
         self.graph = graph
         self._plan: Plan | None = None
         self._runs = 0                  # evaluations of this plan so far
-        self._straight: Callable | None = None
-        # "wait", "writing" (in the background), "check" (first use), "use", "off"
-        self._straight_state = "wait"
-        self._job: straight_line.Job | None = None
+        self._code = _Code()            # the plan's straight-line code (plans of floats)
         # ((plan, its version, wanted ids), its training-run copy): evaluate(wanted=...)
         self._needed: tuple | None = None
 
@@ -660,7 +657,7 @@ class Evaluator:
             from .plan_update import next_plan    # it builds on this module
             self._plan = next_plan(self._plan, self.graph, self)
             self._runs = 0
-            self._straight, self._straight_state = None, "wait"
+            self._code = _Code()
         return self._plan
 
     def forward(self) -> Evaluation:
@@ -683,7 +680,7 @@ class Evaluator:
             evaluation = batched(plan, explain)
             if evaluation is not None:
                 return evaluation
-        if self._straight_state != "off" and self._runs > straight_line.WARMUP:
+        if self._code.state != "off" and self._runs > straight_line.WARMUP:
             evaluation = self._evaluate_straight(plan, explain)
             if evaluation is not None:
                 return evaluation
@@ -702,9 +699,8 @@ class Evaluator:
         key = (plan, plan.structure_version, tuple(wanted))
         cached = self._needed
         if cached is None or cached[0] != key:
-            # the last two: runs of this copy, and its straight-line code's _TrainingCode
-            cached = self._needed = (key, grad_needs.needed_plan(plan, wanted),
-                                     _TrainingCode())
+            # with the training-run copy, its straight-line code (and its runs)
+            cached = self._needed = (key, grad_needs.needed_plan(plan, wanted), _Code())
         return cached[1]
 
     def _evaluate_training(self, plan: Plan, wanted: tuple[str, ...], entries: Plan,
@@ -715,21 +711,10 @@ class Evaluator:
         code.runs += 1
         if code.state == "off" or code.runs <= straight_line.WARMUP:
             return None
-        if code.state == "wait":
-            if not straight_arrays.eligible(entries):
-                code.state = "off"
-                return None
-            code.job = straight_line.Job(entries, _SAME, grad_needs.needs(plan, wanted),
-                                         write=straight_arrays.compile_training)
-            code.state = "writing"
+        if not code.ready(lambda: straight_arrays.eligible(entries), lambda: straight_line.Job(
+                entries, _SAME, grad_needs.needs(plan, wanted),
+                write=straight_arrays.compile_training)):
             return None
-        if code.state == "writing":
-            if not code.job.done():
-                return None
-            code.run = code.job.result()
-            code.state = "check" if code.run is not None else "off"
-            if code.run is None:
-                return None
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -750,32 +735,21 @@ class Evaluator:
         return _code_evaluation(plan, result, explain)
 
     def _evaluate_straight(self, plan: Plan, explain: bool = True) -> Evaluation | None:
-        state = self._straight_state
-        if state == "wait":
-            if not straight_line.eligible(plan):
-                self._straight_state = "off"
-                return None
-            self._job = straight_line.Job(plan, _SAME)   # written in the background
-            self._straight_state = "writing"
+        code = self._code
+        if not code.ready(lambda: straight_line.eligible(plan),
+                          lambda: straight_line.Job(plan, _SAME)):
             return None
-        if state == "writing":
-            if not self._job.done():
-                return None
-            self._straight = self._job.result()
-            self._straight_state = "check" if self._straight is not None else "off"
-            if self._straight is None:
-                return None
         try:
             with gc_paused():
-                result = self._straight(_leaf_values(plan))
+                result = code.run(_leaf_values(plan))
         except Exception:       # where the loop takes its IEEE path: this once, the loop
             return None
-        if self._straight_state == "check":
+        if code.state == "check":
             reference = forward(plan)
             if reference.error is None:
                 backward(reference)
-            self._straight_state = "use" if _matches(result, reference,
-                                                     straight_line.identical) else "off"
+            code.state = "use" if _matches(result, reference, straight_line.identical) \
+                else "off"
             return reference
         vals, grads = result[0], result[1]
         try:
@@ -793,10 +767,9 @@ class Evaluator:
         (tests and benchmarks: the editor never waits), and the kernel's choice."""
         from .kernel_batched import settle
         settle(self._plan)
-        if self._straight_state == "writing":
-            self._job.wait()
-        if self._needed is not None and self._needed[2].state == "writing":
-            self._needed[2].job.wait()
+        self._code.wait()
+        if self._needed is not None:
+            self._needed[2].wait()
 
     def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
         return backward_steps(evaluation or self.forward(), self.graph)
@@ -821,8 +794,8 @@ def _code_evaluation(plan: Plan, result: tuple, explain: bool) -> Evaluation:
     return evaluation
 
 
-class _TrainingCode:
-    """The straight-line code of one training-run copy of a plan, and where it stands:
+class _Code:
+    """A plan's straight-line code (or a training-run copy's), and where it stands:
     "wait", "writing" (in the background), "check" (first use), "use", "off"."""
 
     def __init__(self):
@@ -830,6 +803,27 @@ class _TrainingCode:
         self.state = "wait"
         self.job: straight_line.Job | None = None
         self.run: Callable | None = None
+
+    def ready(self, eligible: Callable[[], bool], start: Callable[[], straight_line.Job]
+              ) -> bool:
+        """Move on one stage: start writing the code (if ``eligible()``), take it once
+        written; True when ``run`` is there to call (to check or to use)."""
+        if self.state == "wait":
+            self.state = "writing" if eligible() else "off"
+            if self.state == "writing":
+                self.job = start()
+            return False
+        if self.state == "writing":
+            if not self.job.done():
+                return False
+            self.run = self.job.result()
+            self.state = "check" if self.run is not None else "off"
+        return self.state in ("check", "use")
+
+    def wait(self) -> None:
+        """Until code being written in the background is ready."""
+        if self.state == "writing":
+            self.job.wait()
 
 
 def evaluate(graph: Graph) -> Evaluation:

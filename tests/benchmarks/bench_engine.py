@@ -234,7 +234,7 @@ def straight_line_ratios(name: str, desc, rounds: int = 7) -> None:
         trained.evaluate()
     trained.settle()
     trained.evaluate()
-    if trained._straight_state != "use":
+    if trained._code.state != "use":
         print(f"{name:<22} straight-line code not used ({len(plan.nodes):,} nodes: "
               f"the limit is {straight_line.MAX_NODES:,})")
         return

@@ -37,13 +37,13 @@ def test_straight_line_code_is_used_on_a_graph_of_floats():
         evaluator.evaluate()
     evaluator.settle()
     evaluator.evaluate()
-    assert evaluator._straight_state == "use"
+    assert evaluator._code.state == "use"
     g.set_value("x", 0.0)
     ev = evaluator.evaluate()
     assert ev.grad("w") == 0.0 and ev.grad("x") == -3.0
     g.set_value("w", [1.0, 2.0])            # an array: a new plan, the loop again
     assert evaluator.evaluate().value("m").tolist() == [0.0, 0.0]
-    assert evaluator._straight_state == "wait"
+    assert evaluator._code.state == "wait"
 
 
 @settings(max_examples=30, deadline=None)
