@@ -1,0 +1,219 @@
+"""Evaluating one graph again and again: which plan, which kernel, which code.
+
+Why apart from :mod:`chainrule.core.engine` (the plan and the one loop): the
+loop is the reference; this file only chooses, per evaluation, what gives the
+loop's numbers faster — an updated plan after a structural edit
+(:mod:`~chainrule.core.plan_update`), the level-batched kernel on wide graphs
+(:mod:`~chainrule.core.kernel_batched`), or straight-line code written once in
+the background for runs of evaluations on an unchanged structure
+(:mod:`~chainrule.core.straight_line`, :mod:`~chainrule.core.straight_arrays`),
+each used only after it matched the loop bit for bit."""
+from __future__ import annotations
+
+import gc
+import math
+from typing import Callable, Iterator
+
+import numpy as np
+
+from . import grad_needs, kernel_batched, straight_arrays, straight_line
+from .engine import (_SAME, BackwardStep, Evaluation, Plan, _leaf_values, _note_nonfinite,
+                     _note_nonfinite_grads, backward, backward_steps, forward)
+from .gc_pause import gc_paused
+from .graph import Graph
+from .plan_update import next_plan
+
+
+class Evaluator:
+    """Evaluates one graph again and again, recompiling only when its structure changes.
+
+    After :data:`~chainrule.core.straight_line.WARMUP` evaluations of one
+    unchanged plan of floats, its straight-line code is written
+    (:mod:`chainrule.core.straight_line`) and checked once against the loop; if
+    bit-identical it does the following evaluations (the loop remains the
+    reference, and takes any evaluation where Python raises)."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self._plan: Plan | None = None
+        self._runs = 0                  # evaluations of this plan so far
+        self._code = _Code()            # the plan's straight-line code (plans of floats)
+        # ((plan, its version, wanted ids), its training-run copy): evaluate(wanted=...)
+        self._needed: tuple | None = None
+
+    @property
+    def plan(self) -> Plan:
+        if self._plan is None or not self._plan.fits(self.graph):
+            # after a few structural edits the last plan is updated, else compiled afresh
+            self._plan = next_plan(self._plan, self.graph, self)
+            self._runs = 0
+            self._code = _Code()
+        return self._plan
+
+    def forward(self) -> Evaluation:
+        return forward(self.plan)
+
+    def evaluate(self, explain: bool = True,
+                 wanted: tuple[str, ...] | None = None) -> Evaluation:
+        """Forward, then backward when there is an output to seed.
+
+        ``explain=False`` leaves out the inf/nan explanations (``warnings``,
+        ``grad_warnings`` stay empty): a training step reads only the loss and the
+        parameters' gradients, and checks those itself.  ``wanted``: the only
+        gradients read (a training run's parameters); on a plan with arrays the
+        backward pass then skips what leads to none of them, and those nodes'
+        gradients stay None (:mod:`chainrule.core.grad_needs`)."""
+        plan = self.plan
+        self._runs += 1
+        if self._runs > 1:      # wide levels: the batched kernel (the first pass: the loop)
+            evaluation = kernel_batched.evaluate(plan, explain)
+            if evaluation is not None:
+                return evaluation
+        if self._code.state != "off" and self._runs > straight_line.WARMUP:
+            evaluation = self._evaluate_straight(plan, explain)
+            if evaluation is not None:
+                return evaluation
+        entries = None
+        if wanted is not None and not plan.all_scalar:
+            entries = self._needed_plan(plan, wanted)
+            evaluation = self._evaluate_training(plan, wanted, entries, explain)
+            if evaluation is not None:
+                return evaluation
+        evaluation = forward(plan, explain)
+        if evaluation.error is None:
+            backward(evaluation, explain=explain, entries=entries)
+        return evaluation
+
+    def _needed_plan(self, plan: Plan, wanted: tuple[str, ...]) -> Plan:
+        key = (plan, plan.structure_version, tuple(wanted))
+        cached = self._needed
+        if cached is None or cached[0] != key:
+            # with the training-run copy, its straight-line code (and its runs)
+            cached = self._needed = (key, grad_needs.needed_plan(plan, wanted), _Code())
+        return cached[1]
+
+    def _evaluate_training(self, plan: Plan, wanted: tuple[str, ...], entries: Plan,
+                           explain: bool) -> Evaluation | None:
+        """A training run's evaluation by its straight-line code
+        (:mod:`chainrule.core.straight_arrays`), or None: the loop does it."""
+        code = self._needed[2]
+        code.runs += 1
+        if code.state == "off" or code.runs <= straight_line.WARMUP:
+            return None
+        if not code.ready(lambda: straight_arrays.eligible(entries), lambda: straight_line.Job(
+                entries, _SAME, grad_needs.needs(plan, wanted),
+                write=straight_arrays.compile_training)):
+            return None
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            with np.errstate(all="ignore"):
+                result = code.run(_leaf_values(plan))
+        except Exception:       # a shape that changed, a float's ZeroDivisionError: the loop
+            return None
+        finally:
+            if collecting:
+                gc.enable()
+        if code.state == "check":
+            reference = forward(plan, explain)
+            if reference.error is None:
+                backward(reference, explain=explain, entries=entries)
+            code.state = "use" if _matches(result, reference, straight_arrays.identical) \
+                else "off"
+            return reference
+        return _code_evaluation(plan, result, explain)
+
+    def _evaluate_straight(self, plan: Plan, explain: bool = True) -> Evaluation | None:
+        code = self._code
+        if not code.ready(lambda: straight_line.eligible(plan),
+                          lambda: straight_line.Job(plan, _SAME)):
+            return None
+        try:
+            with gc_paused():
+                result = code.run(_leaf_values(plan))
+        except Exception:       # where the loop takes its IEEE path: this once, the loop
+            return None
+        if code.state == "check":
+            reference = forward(plan)
+            if reference.error is None:
+                backward(reference)
+            code.state = "use" if _matches(result, reference, straight_line.identical) \
+                else "off"
+            return reference
+        vals, grads = result[0], result[1]
+        try:
+            finite = math.isfinite(sum(vals) + sum(filter(None, grads)))
+        except TypeError:
+            finite = False
+        if not finite:
+            # inf and nan: the loop is the reference (a nan's sign bit may differ between
+            # the loop's op functions and the generated expressions)
+            return None
+        return _code_evaluation(plan, result, explain)
+
+    def settle(self) -> None:
+        """Wait until straight-line code being written in the background is ready
+        (tests and benchmarks: the editor never waits), and the kernel's choice."""
+        kernel_batched.settle(self._plan)
+        self._code.wait()
+        if self._needed is not None:
+            self._needed[2].wait()
+
+    def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
+        return backward_steps(evaluation or self.forward(), self.graph)
+
+
+def _matches(result: tuple, reference: Evaluation, identical: Callable) -> bool:
+    """Straight-line code's (values, grads, sent_a, sent_b) are the loop's, bit for bit."""
+    vals, grads, sent_a, sent_b = result
+    return reference.grads is not None and all(identical(x, y) for x, y in (
+        (vals, reference.values), (grads, reference.grads),
+        (sent_a, reference.edge_grads[0]), (sent_b, reference.edge_grads[1])))
+
+
+def _code_evaluation(plan: Plan, result: tuple, explain: bool) -> Evaluation:
+    """The :class:`Evaluation` of straight-line code's (values, grads, sent_a, sent_b)."""
+    evaluation = Evaluation(plan, result[0])
+    evaluation.grads = result[1]
+    evaluation.edge_grads = (result[2], result[3])
+    if explain:
+        _note_nonfinite(evaluation)
+        _note_nonfinite_grads(evaluation)
+    return evaluation
+
+
+class _Code:
+    """A plan's straight-line code (or a training-run copy's), and where it stands:
+    "wait", "writing" (in the background), "check" (first use), "use", "off"."""
+
+    def __init__(self):
+        self.runs = 0
+        self.state = "wait"
+        self.job: straight_line.Job | None = None
+        self.run: Callable | None = None
+
+    def ready(self, eligible: Callable[[], bool], start: Callable[[], straight_line.Job]
+              ) -> bool:
+        """Move on one stage: start writing the code (if ``eligible()``), take it once
+        written; True when ``run`` is there to call (to check or to use)."""
+        if self.state == "wait":
+            self.state = "writing" if eligible() else "off"
+            if self.state == "writing":
+                self.job = start()
+            return False
+        if self.state == "writing":
+            if not self.job.done():
+                return False
+            self.run = self.job.result()
+            self.state = "check" if self.run is not None else "off"
+        return self.state in ("check", "use")
+
+    def wait(self) -> None:
+        """Until code being written in the background is ready."""
+        if self.state == "writing":
+            self.job.wait()
+
+
+def evaluate(graph: Graph) -> Evaluation:
+    """One forward and backward pass (compiles a fresh plan)."""
+    return Evaluator(graph).evaluate()
