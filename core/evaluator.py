@@ -118,7 +118,7 @@ class Evaluator:
             reference = forward(plan, explain)
             if reference.error is None:
                 backward(reference, explain=explain, entries=entries)
-            code.state = "use" if _matches(result, reference, straight_arrays.identical) \
+            code.state = "use" if straight_line.same_as_loop(result, reference, straight_arrays.identical) \
                 else "off"
             return reference
         return _code_evaluation(plan, result, explain)
@@ -137,7 +137,7 @@ class Evaluator:
             reference = forward(plan)
             if reference.error is None:
                 backward(reference)
-            code.state = "use" if _matches(result, reference, straight_line.identical) \
+            code.state = "use" if straight_line.same_as_loop(result, reference) \
                 else "off"
             return reference
         vals, grads = result[0], result[1]
@@ -161,14 +161,6 @@ class Evaluator:
 
     def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
         return backward_steps(evaluation or self.forward(), self.graph)
-
-
-def _matches(result: tuple, reference: Evaluation, identical: Callable) -> bool:
-    """Straight-line code's (values, grads, sent_a, sent_b) are the loop's, bit for bit."""
-    vals, grads, sent_a, sent_b = result
-    return reference.grads is not None and all(identical(x, y) for x, y in (
-        (vals, reference.values), (grads, reference.grads),
-        (sent_a, reference.edge_grads[0]), (sent_b, reference.edge_grads[1])))
 
 
 def _code_evaluation(plan: Plan, result: tuple, explain: bool) -> Evaluation:
