@@ -15,8 +15,12 @@ What the reader accepts beyond the letter of the spec:
 * an optional key whose value is ``null`` counts as absent;
 * unknown keys at the top level, on nodes and on edges are kept and written
   back on save, in their order, whatever their depth or size: a value nested
-  more than :data:`MAX_UNKNOWN_DEPTH` levels deep, or an integer of more than
-  4,000 digits, is kept as its JSON text (:mod:`chainrule.core.rawjson`).
+  more than :data:`~chainrule.core.fileformat_checks.MAX_UNKNOWN_DEPTH` levels
+  deep, or an integer of more than 4,000 digits, is kept as its JSON text
+  (:mod:`chainrule.core.rawjson`).
+
+The checks every record shares are in :mod:`chainrule.core.fileformat_checks`,
+the groups' in :mod:`chainrule.core.fileformat_groups`.
 
 The entry points that take a file or its text, and check its size first
 (``load``, ``loads``), are in :mod:`chainrule.core.fileformat`.  The keys of the spec's
@@ -27,7 +31,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,14 +40,16 @@ import networkx as nx
 from . import ops, rawjson
 from .errors import FileFormatError, GraphError
 from .compact import EMPTY
-from .graph import MAX_ID_LENGTH, Edge, Graph, Node, check_attrs
+from .fileformat_checks import (KNOWN_KEYS, is_int, keep_practical, kind,
+                                optional_bool, optional_str, position, record_id, show, unknown)
+from .fileformat_groups import GROUP_KEYS, validate_groups
+from .graph import Edge, Graph, Node, check_attrs
 from .groups import Group
 from .values import MAX_GRAPH_ELEMENTS, MAX_VALUE_DIMS, normalize_value
 from .layout import layered_positions
 
 FORMAT = "chainrule"
 VERSION = 1
-MAX_UNKNOWN_DEPTH = 100
 #: The learner's own backward pass (``answer``) is a program: the program's limit.
 MAX_ANSWER_CHARS = 256 * 1024
 
@@ -54,8 +59,10 @@ TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edg
             "answer", "data")
 NODE_KEYS = ("id", "op", "label", "value", "trainable", "attrs", "pos")
 EDGE_KEYS = ("from", "to", "port")
-GROUP_KEYS = ("id", "label", "nodes", "parent", "collapsed", "pos", "note")
-_KNOWN = {keys: frozenset(keys) for keys in (TOP_KEYS, NODE_KEYS, EDGE_KEYS, GROUP_KEYS)}
+#: The known keys as sets, made here once so that a read never builds them.
+_KNOWN = KNOWN_KEYS
+for _keys in (TOP_KEYS, NODE_KEYS, EDGE_KEYS, GROUP_KEYS):
+    KNOWN_KEYS[_keys] = frozenset(_keys)
 
 _BOM = "\ufeff"
 
@@ -199,39 +206,39 @@ def _check_top(obj: Any) -> str | None:
     """The checks of the document before its nodes; returns the ``output`` given."""
     if not isinstance(obj, dict):
         raise FileFormatError("", f"a graph file holds one JSON object {{...}}, "
-                                  f"not {_kind(obj)}")
+                                  f"not {kind(obj)}")
     if "format" not in obj:
         raise FileFormatError("format", 'missing; a Chainrule graph file has '
                                         '"format": "chainrule"')
     if obj["format"] != FORMAT:
         raise FileFormatError("format", f"this is not a Chainrule graph (format is "
-                                        f"{_show(obj['format'])}, not \"chainrule\")")
+                                        f"{show(obj['format'])}, not \"chainrule\")")
     if "version" not in obj:
         raise FileFormatError("version", f"missing; this page describes version {VERSION}")
     version = obj["version"]
-    if not _is_int(version):
-        raise FileFormatError("version", f"must be an integer, not {_show(version)}")
+    if not is_int(version):
+        raise FileFormatError("version", f"must be an integer, not {show(version)}")
     if version > VERSION:
-        raise FileFormatError("version", f"this file is version {_show(version)}; "
+        raise FileFormatError("version", f"this file is version {show(version)}; "
                                          f"Chainrule reads version {VERSION}")
     if version < 1:
-        raise FileFormatError("version", f"there is no version {_show(version)}; "
+        raise FileFormatError("version", f"there is no version {show(version)}; "
                                          f"Chainrule reads version {VERSION}")
     for key in ("title", "description", "answer"):
-        _optional_str(obj, key, key)
+        optional_str(obj, key, key)
     answer = obj.get("answer") or ""
     if len(answer) > MAX_ANSWER_CHARS:
         raise FileFormatError("answer", f"the answer is {len(answer):,} characters long; "
                                         f"the limit is {MAX_ANSWER_CHARS:,}")
     output = obj.get("output")
     if output is not None and not isinstance(output, str):
-        raise FileFormatError("output", f"must be a node id (a string), not {_show(output)}")
+        raise FileFormatError("output", f"must be a node id (a string), not {show(output)}")
     for key in ("nodes", "edges"):
         if key not in obj:
             raise FileFormatError(key, f'missing; a graph file lists its {key}, possibly none: '
                                        f'"{key}": []')
         if not isinstance(obj[key], list):
-            raise FileFormatError(key, f"must be a list of {key}, not {_kind(obj[key])}")
+            raise FileFormatError(key, f"must be a list of {key}, not {kind(obj[key])}")
     return output
 
 
@@ -244,8 +251,8 @@ def _check_rest(obj: dict, rec: _Records, output: str | None) -> None:
     if output is not None and output not in nodes:
         raise FileFormatError("output", f'there is no node "{output}"')
     rec.output = output
-    rec.groups = _validate_groups(obj.get("groups"), _NodeIndex(rec.graph))
-    rec.extra = _unknown(obj, TOP_KEYS)
+    rec.groups = validate_groups(obj.get("groups"), _NodeIndex(rec.graph))
+    rec.extra = unknown(obj, TOP_KEYS)
     if obj.get("data") is not None:
         from .datasets import DataError, from_json
         try:
@@ -269,18 +276,18 @@ class _NodeIndex:
 
 def _validate_node(i: int, raw: Any) -> Node:
     place = f"nodes[{i}]"
-    node_id = _record_id(raw, place, "node")
+    node_id = record_id(raw, place, "node")
     if "op" not in raw or raw["op"] is None:
         raise FileFormatError(f"{place}.op", f'missing; node "{node_id}" needs an op')
     op = raw["op"]
     if not isinstance(op, str):
-        raise FileFormatError(f"{place}.op", f"must be an op name (a string), not {_show(op)}")
+        raise FileFormatError(f"{place}.op", f"must be an op name (a string), not {show(op)}")
     if op not in ops.OPS:
         raise FileFormatError(f"{place}.op", _unknown_op(op))
     spec = ops.OPS[op]
     op = spec.name                    # one string for every node of this op
 
-    label = _optional_str(raw, "label", f"{place}.label")
+    label = optional_str(raw, "label", f"{place}.label")
     value = raw.get("value")
     if spec.is_leaf:
         if value is None:
@@ -291,7 +298,7 @@ def _validate_node(i: int, raw: Any) -> Node:
         raise FileFormatError(f"{place}.value", f"only input and const nodes hold a value, "
                                                 f"not {op}")
 
-    trainable = _optional_bool(raw, "trainable", place)
+    trainable = optional_bool(raw, "trainable", place)
     if trainable and op != "input":
         raise FileFormatError(f"{place}.trainable", f"only input nodes can be trainable, "
                                                     f"not {op}")
@@ -300,125 +307,23 @@ def _validate_node(i: int, raw: Any) -> Node:
     if attrs is None:
         attrs = {}
     if not isinstance(attrs, dict):
-        raise FileFormatError(f"{place}.attrs", f"must be an object {{...}}, not {_kind(attrs)}")
+        raise FileFormatError(f"{place}.attrs", f"must be an object {{...}}, not {kind(attrs)}")
     for setting in spec.settings:     # as the op table declares them
         given = attrs.get(setting.name)
-        refusal = None if given is None else setting.refusal(op, given, _show)
+        refusal = None if given is None else setting.refusal(op, given, show)
         if refusal is not None:
             raise FileFormatError(f"{place}.attrs.{setting.name}", refusal)
     try:
-        attrs = check_attrs(spec, _keep_practical(attrs))
+        attrs = check_attrs(spec, keep_practical(attrs))
     except GraphError as e:
         raise FileFormatError(f"{place}.attrs", str(e)) from None
 
     pos = raw.get("pos")
     if pos is not None:
-        pos = _pos(pos, f"{place}.pos")
+        pos = position(pos, f"{place}.pos")
 
     return Node(node_id, op, label or None, value, trainable, attrs, pos,
-                _unknown(raw, NODE_KEYS) or EMPTY)
-
-
-def _record_id(raw: Any, place: str, noun: str) -> str:
-    """The ``id`` of a node or group record, checked as the spec says an id is."""
-    if not isinstance(raw, dict):
-        raise FileFormatError(place, f"a {noun} must be an object {{...}}, not {_kind(raw)}")
-    if "id" not in raw:
-        raise FileFormatError(f"{place}.id", f"missing; every {noun} needs an id")
-    record_id = raw["id"]
-    if not isinstance(record_id, str):
-        raise FileFormatError(f"{place}.id", f"must be a string, not {_show(record_id)}")
-    if not record_id:
-        raise FileFormatError(f"{place}.id", "is empty; an id needs at least one character")
-    if len(record_id) > MAX_ID_LENGTH:
-        raise FileFormatError(f"{place}.id", f'"{record_id[:20]}…" is longer than '
-                                             f'{MAX_ID_LENGTH} characters')
-    return record_id
-
-
-def _validate_groups(raw: Any, node_index: dict[str, int]) -> list[Group]:
-    """The groups, checked as the spec's section "Groups: composite gates" says."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise FileFormatError("groups", f"must be a list of groups, not {_kind(raw)}")
-    groups: list[Group] = []
-    group_index: dict[str, int] = {}
-    owner: dict[str, int] = {}            # node id → the group listing it
-    for i, item in enumerate(raw):
-        group = _validate_group(i, item, node_index, group_index)
-        for k, node_id in enumerate(group.nodes):
-            if node_id in owner:
-                other = owner[node_id]
-                raise FileFormatError(f"groups[{i}].nodes[{k}]",
-                                      f'node "{node_id}" is already in group '
-                                      f'"{groups[other].id}" (groups[{other}]); a node is '
-                                      f'directly inside one group at most')
-            owner[node_id] = i
-        group_index[group.id] = i
-        groups.append(group)
-    for i, group in enumerate(groups):
-        if group.parent is not None and group.parent not in group_index:
-            what = " (that is a node, not a group)" if group.parent in node_index else ""
-            raise FileFormatError(f"groups[{i}].parent", f'there is no group '
-                                                         f'"{group.parent}"{what}')
-    for i, group in enumerate(groups):
-        seen = [group.id]
-        parent = group.parent
-        while parent is not None:
-            if parent in seen:
-                loop = seen[seen.index(parent):] + [parent]
-                raise FileFormatError(f"groups[{i}].parent", "the parents make a loop: "
-                                                             + " → ".join(loop))
-            seen.append(parent)
-            parent = groups[group_index[parent]].parent
-    return groups
-
-
-def _validate_group(i: int, raw: Any, node_index: dict[str, int],
-                    group_index: dict[str, int]) -> Group:
-    place = f"groups[{i}]"
-    group_id = _record_id(raw, place, "group")
-    if group_id in node_index:
-        raise FileFormatError(f"{place}.id", f'"{group_id}" is already the id of a node '
-                                             f'(nodes[{node_index[group_id]}]); group and '
-                                             f'node ids must differ')
-    if group_id in group_index:
-        raise FileFormatError(f"{place}.id", f'duplicate group id "{group_id}" '
-                                             f'(also groups[{group_index[group_id]}])')
-    label = _optional_str(raw, "label", f"{place}.label")
-    if "nodes" not in raw or raw["nodes"] is None:
-        raise FileFormatError(f"{place}.nodes", f'missing; group "{group_id}" lists the nodes '
-                                                f'inside it')
-    listed = raw["nodes"]
-    if not isinstance(listed, list):
-        raise FileFormatError(f"{place}.nodes", f"must be a list of node ids, not "
-                                                f"{_kind(listed)}")
-    if not listed:
-        raise FileFormatError(f"{place}.nodes", f'is empty; group "{group_id}" must hold at '
-                                                f'least one node')
-    nodes: list[str] = []
-    for k, node_id in enumerate(listed):
-        if not isinstance(node_id, str):
-            raise FileFormatError(f"{place}.nodes[{k}]", f"must be a node id (a string), "
-                                                         f"not {_show(node_id)}")
-        if node_id not in node_index:
-            raise FileFormatError(f"{place}.nodes[{k}]", f'there is no node "{node_id}"')
-        if node_id in nodes:
-            raise FileFormatError(f"{place}.nodes[{k}]",
-                                  f'node "{node_id}" is listed twice in group "{group_id}"')
-        nodes.append(node_id)
-    parent = raw.get("parent")
-    if parent is not None and not isinstance(parent, str):
-        raise FileFormatError(f"{place}.parent", f"must be a group id (a string), "
-                                                 f"not {_show(parent)}")
-    collapsed = _optional_bool(raw, "collapsed", place)
-    pos = raw.get("pos")
-    if pos is not None:
-        pos = _pos(pos, f"{place}.pos")
-    note = _optional_str(raw, "note", f"{place}.note")
-    return Group(group_id, nodes, label or None, parent, collapsed, pos, note or None,
-                 _unknown(raw, GROUP_KEYS))
+                unknown(raw, NODE_KEYS) or EMPTY)
 
 
 def _value(raw: Any, place: str) -> Any:
@@ -438,28 +343,11 @@ def _value(raw: Any, place: str) -> Any:
                                      "a float64)") from None
 
 
-def _pos(raw: Any, place: str) -> tuple[float, float]:
-    if not isinstance(raw, list) or len(raw) != 2:
-        raise FileFormatError(place, f"must be two numbers [x, y], not {_show(raw)}")
-    out = []
-    for v in raw:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise FileFormatError(place, f"must be two numbers [x, y], not {_show(raw)}")
-        try:
-            f = float(v)
-        except OverflowError:
-            f = math.inf
-        if not math.isfinite(f):
-            raise FileFormatError(place, "the coordinates must be finite numbers")
-        out.append(f)
-    return (out[0], out[1])
-
-
 def _validate_edge(i: int, raw: Any, by_id: dict[str, Node]) -> tuple[str, str, int, dict]:
     """(from, to, port, unknown keys), the ends being the nodes' own id strings."""
     place = f"edges[{i}]"
     if not isinstance(raw, dict):
-        raise FileFormatError(place, f"an edge must be an object {{...}}, not {_kind(raw)}")
+        raise FileFormatError(place, f"an edge must be an object {{...}}, not {kind(raw)}")
     ends = {}
     for key in ("from", "to"):
         if key not in raw:
@@ -468,15 +356,15 @@ def _validate_edge(i: int, raw: Any, by_id: dict[str, Node]) -> tuple[str, str, 
         node_id = raw[key]
         if not isinstance(node_id, str):
             raise FileFormatError(f"{place}.{key}", f"must be a node id (a string), "
-                                                    f"not {_show(node_id)}")
+                                                    f"not {show(node_id)}")
         if node_id not in by_id:
             raise FileFormatError(f"{place}.{key}", f'there is no node "{node_id}"')
         ends[key] = by_id[node_id].id
     if "port" not in raw:
         raise FileFormatError(f"{place}.port", "missing; an edge names the input port it feeds")
     port = raw["port"]
-    if not _is_int(port):
-        raise FileFormatError(f"{place}.port", f"must be an integer, not {_show(port)}")
+    if not is_int(port):
+        raise FileFormatError(f"{place}.port", f"must be an integer, not {show(port)}")
     dst = by_id[ends["to"]]
     spec = ops.OPS[dst.op]
     if not 0 <= port < spec.arity:
@@ -486,7 +374,7 @@ def _validate_edge(i: int, raw: Any, by_id: dict[str, Node]) -> tuple[str, str, 
                                                    f'{ops.ports_text(spec)}')
         raise FileFormatError(f"{place}.port", f'node "{dst.id}" ({spec.name}) has no input '
                                                f'ports')
-    return ends["from"], ends["to"], port, _unknown(raw, EDGE_KEYS)
+    return ends["from"], ends["to"], port, unknown(raw, EDGE_KEYS)
 
 
 def _refuse_cycle(graph: Graph) -> None:
@@ -505,86 +393,6 @@ def _unknown_op(op: str) -> str:
     close = difflib.get_close_matches(op.lower(), list(ops.OPS), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]}?" if close else ""
     return f'unknown op "{op}"{hint}'
-
-
-def _optional_str(obj: dict, key: str, place: str) -> str | None:
-    value = obj.get(key)
-    if value is not None and not isinstance(value, str):
-        raise FileFormatError(place, f"must be a string, not {_show(value)}")
-    return value
-
-
-def _optional_bool(obj: dict, key: str, place: str) -> bool:
-    value = obj.get(key)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise FileFormatError(f"{place}.{key}", f"must be true or false, not {_show(value)}")
-    return value
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _unknown(obj: dict, known: tuple[str, ...]) -> dict:
-    if obj.keys() <= _KNOWN[known]:     # the usual case: nothing unknown to keep
-        return {}
-    return _keep_practical({k: v for k, v in obj.items() if k not in known})
-
-
-def _keep_practical(obj: dict) -> dict:
-    """``obj`` with the entries nested too deeply for Python's copy and writer kept
-    as their JSON text (:class:`~chainrule.core.rawjson.RawJSON`), written back unchanged."""
-    return {k: (v if _depth(v) <= MAX_UNKNOWN_DEPTH else rawjson.RawJSON(rawjson.dumps_flat(v)))
-            for k, v in obj.items()}
-
-
-def _depth(value: Any) -> int:
-    """Nesting depth of lists and objects, without recursion."""
-    deepest = 0
-    stack = [(value, 0)]
-    while stack:
-        item, d = stack.pop()
-        if isinstance(item, (list, dict)):
-            d += 1
-            if d > deepest:
-                deepest = d
-                if deepest > MAX_UNKNOWN_DEPTH:
-                    return deepest
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((c, d) for c in children if isinstance(c, (list, dict)))
-    return deepest
-
-
-def _kind(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, dict):
-        return "an object"
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, str):
-        return "a string"
-    return "a number"
-
-
-def _show(v: Any) -> str:
-    """A short JSON rendering of a value for a message."""
-    if isinstance(v, (dict, list)):
-        return _kind(v)
-    if isinstance(v, rawjson.RawJSON):
-        text = v.text
-        return text if len(text) <= 40 else text[:39] + "…"
-    if isinstance(v, float) and not math.isfinite(v):
-        return "an infinite number" if not math.isnan(v) else "NaN"
-    try:
-        text = json.dumps(v, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(v)
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 # --------------------------------------------------------- phase 2: build

@@ -36,7 +36,6 @@ import secrets
 import stat
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from .fileformat_read import (EDGE_KEYS, FORMAT, GROUP_KEYS, NODE_KEYS, TOP_KEYS, VERSION,

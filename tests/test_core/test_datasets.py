@@ -163,7 +163,7 @@ def test_a_reader_that_does_not_know_data_keeps_it_as_an_unknown_key(tmp_path, m
     monkeypatch.setattr(reader, "from_json", None, raising=False)
     text = path.read_text()
     obj = json.loads(text)
-    kept = reader._unknown(obj, old)
+    kept = reader.unknown(obj, old)
     assert kept == {"data": saved}
 
 
