@@ -35,7 +35,8 @@ The language as people really write it (``cli.md``, same section):
   ``False`` literals; PyTorch's names ``dim``, ``keepdim``,
   ``negative_slope``, ``kernel_size`` mean ``axis``, ``keepdims``, ``slope``,
   ``size``. Which settings an op has comes from the op table
-  (:func:`_settings_of`); an unknown one is refused, naming it and the op's.
+  (:func:`~chainrule.core.program_names.settings_of`); an unknown one is
+  refused, naming it and the op's.
 * ``x[0]``, ``x[-1]``, ``x[1:3]``, ``m[0, 1]``, ``m[:, 0]``, ``m[::2]`` make
   an ``index`` node (``attrs.index``: one entry per leading axis, an integer
   or ``[start, stop, step]`` with ``None`` for an omitted part); ``W[ids]``
@@ -45,8 +46,9 @@ The language as people really write it (``cli.md``, same section):
   receiver as first input; ``x.max()`` is ``amax``.
 * The library prefixes ``math.``, ``np.``, ``numpy.``, ``torch.``, ``F.`` and
   ``torch.nn.functional.`` before an op name mean that op, plus the library
-  names of :data:`_LIBRARY_NAMES` (``np.maximum`` → ``max``, ``torch.cat`` of
-  a list of two → ``concat``, ``torch.clamp(x, min=0)`` → ``relu``...).
+  names of :data:`~chainrule.core.program_names.LIBRARY_NAMES`
+  (``np.maximum`` → ``max``, ``torch.cat`` of a list of two → ``concat``,
+  ``torch.clamp(x, min=0)`` → ``relu``...).
 * Pasted statements: ``import`` lines and ``print(...)`` statements are
   skipped whole (their arguments are not even looked at) and listed in
   :attr:`ParsedProgram.notes`; ``NAME.backward()`` makes NAME the output;
@@ -67,7 +69,6 @@ else is refused with a :class:`~chainrule.core.errors.ProgramError` that gives t
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import re
 import warnings
@@ -80,6 +81,12 @@ from .gc_pause import gc_paused
 from .graph import MAX_ID_LENGTH, Graph
 from .values import normalize_value
 from .layout import layered_positions
+from .program_lint import lint_fraction, lint_minus_power
+from .program_names import (LIBRARIES, LIBRARY_NAMES, LIST_HINT, LITERAL_TEXT, METHOD_NAMES,
+                            NOT_LITERAL, RANDOM_HINT, RANDOM_NAMES, SETTING_ALIASES,
+                            SETTING_KINDS, all_numbers, dotted_name, example, is_backward,
+                            is_number, is_number_literal, is_print, is_zero, library_root,
+                            literal_of_kind, python_text, settings_of, unknown_function)
 
 __all__ = ["ParsedProgram", "Notice", "parse_program", "FUNCTIONS", "OPERATORS",
            "MAX_PROGRAM_CHARS", "MAX_PROGRAM_STATEMENTS", "MAX_UNARY_RUN"]
@@ -135,54 +142,6 @@ class _Functions(Mapping):
 
 #: Function name → op, for every op that has inputs (a live view of the table).
 FUNCTIONS: Mapping[str, ops.Op] = _Functions()
-
-#: PyTorch's keyword → the setting of ``ops.md`` (used when the op has no setting
-#: of the PyTorch name itself).
-SETTING_ALIASES = {"dim": "axis", "keepdim": "keepdims", "negative_slope": "slope",
-                   "kernel_size": "size"}
-
-#: What literal each setting of ``ops.md`` takes; a setting not listed takes any
-#: literal (number, integer list, True, False).
-_SETTING_KINDS = {"axis": "axis", "keepdims": "bool", "shape": "int list", "slope": "number",
-                  "stride": "int", "padding": "int", "size": "int", "eps": "number"}
-
-
-def _settings_of(op: ops.Op) -> set[str]:
-    """The names of the settings (``attrs``) ``op`` accepts: its declaration in the table."""
-    return {s.name for s in op.settings}
-
-
-#: Library roots a dotted function name may start with, and the family it belongs to.
-_LIBRARIES = {"math": "math", "np": "np", "numpy": "np", "torch": "torch", "F": "F"}
-
-#: (family, library name) → op name, where the library calls an op differently.
-_LIBRARY_NAMES: dict[tuple[str, str], str] = {
-    ("np", "maximum"): "max", ("torch", "maximum"): "max",
-    ("np", "minimum"): "min", ("torch", "minimum"): "min",
-    ("np", "dot"): "matmul", ("np", "matmul"): "matmul",
-    ("torch", "matmul"): "matmul", ("torch", "mm"): "matmul",
-    ("np", "transpose"): "transpose",
-    ("np", "max"): "amax", ("np", "amax"): "amax", ("torch", "max"): "amax",
-    ("torch", "amax"): "amax",
-    ("np", "concatenate"): "concat", ("torch", "cat"): "concat",
-    ("np", "power"): "pow", ("np", "negative"): "neg", ("np", "absolute"): "abs",
-    ("np", "subtract"): "sub", ("np", "multiply"): "mul", ("np", "divide"): "div",
-    ("torch", "subtract"): "sub", ("torch", "multiply"): "mul", ("torch", "divide"): "div",
-    ("F", "mse_loss"): "mse", ("F", "binary_cross_entropy"): "bce",
-    ("F", "binary_cross_entropy_with_logits"): "bce_logits",
-    ("F", "max_pool2d"): "maxpool2d", ("F", "avg_pool2d"): "avgpool2d",
-}
-
-#: Method name → op name, where the method is called differently from the op.
-_METHOD_NAMES = {"max": "amax", "t": "transpose", "mm": "matmul"}
-
-#: Functions that draw random numbers (after a library prefix).
-_RANDOM_NAMES = frozenset({"rand", "randn", "randint", "randperm", "normal", "uniform",
-                           "rand_like", "randn_like", "randint_like", "bernoulli",
-                           "multinomial", "random"})
-
-_RANDOM_HINT = "random numbers are not part of a graph: give the value as a list"
-_LIST_HINT = "a list may hold only numbers (and lists of numbers), written as they are"
 
 
 @dataclass(frozen=True)
@@ -482,11 +441,11 @@ class _Builder:
             return None
         if isinstance(stmt, ast.Expr):
             value = stmt.value
-            if _is_print(value):
+            if is_print(value):
                 self.notes.append(self._notice(stmt, "skipped print(...): nothing is "
                                                      "printed or run"))
                 return None
-            if _is_backward(value):
+            if is_backward(value):
                 self._lint(value)
                 self.backward = self._backward(value)
                 return None
@@ -538,7 +497,7 @@ class _Builder:
             node_id = self._add(target, self._id_for_name(name), "input", self.literal(value))
         else:
             if name not in self.bound and name not in self.functions \
-                    and name not in _LIBRARIES:
+                    and name not in LIBRARIES:
                 # ``f = 2 * f`` with f not yet assigned: f there is an input called f,
                 # made first so that the new node gets a fresh id.
                 used = next((n for n in ast.walk(value)
@@ -573,10 +532,10 @@ class _Builder:
     def _is_literal(self, node: ast.expr) -> bool:
         """A number, ``-number`` or list: what ``NAME = ...`` turns into an input."""
         if isinstance(node, ast.List):
-            return not self.answer or _all_numbers(node)
+            return not self.answer or all_numbers(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             node = node.operand
-        return isinstance(node, ast.Constant) and _is_number(node.value)
+        return isinstance(node, ast.Constant) and is_number(node.value)
 
     # ---------------------------------------------------------- literals
 
@@ -603,7 +562,7 @@ class _Builder:
             return [self._raw_item(item) for item in node.elts]
         if self._is_literal(node):
             return self._number(node)
-        raise self.error(node, _LIST_HINT)
+        raise self.error(node, LIST_HINT)
 
     def _number(self, node: ast.expr) -> float:
         sign = 1.0
@@ -628,7 +587,7 @@ class _Builder:
             self._check_constant(node)
             return self._add(node, node_id or self._fresh("c"), "const", self.literal(node))
         if isinstance(node, ast.List):
-            if self.answer and not _all_numbers(node):
+            if self.answer and not all_numbers(node):
                 return self.stack(node, node_id)
             return self._add(node, node_id or self._fresh("c"), "const", self.literal(node))
         if isinstance(node, ast.UnaryOp):
@@ -642,7 +601,7 @@ class _Builder:
         if isinstance(node, ast.Compare) and self.answer:
             return self.compare(node, node_id)
         if isinstance(node, ast.Attribute):
-            if node.attr == "T" and not _library_root(node.value, self.bound):
+            if node.attr == "T" and not library_root(node.value, self.bound):
                 op = self._op(node, "transpose", ".T")
                 src = self.expression(node.value)
                 return self._apply(node, op.name, [src], node_id)
@@ -652,7 +611,7 @@ class _Builder:
 
     def _check_constant(self, node: ast.Constant) -> None:
         v = node.value
-        if _is_number(v):
+        if is_number(v):
             return
         if isinstance(v, bool):
             what = f"{v} is not a number: booleans are not supported"
@@ -719,7 +678,7 @@ class _Builder:
     def unary(self, node: ast.UnaryOp, node_id: str | None) -> str:
         if isinstance(node.op, ast.USub):
             operand = node.operand
-            if isinstance(operand, ast.Constant) and _is_number(operand.value):
+            if isinstance(operand, ast.Constant) and is_number(operand.value):
                 return self._add(node, node_id or self._fresh("c"), "const", self.literal(node))
             src = self.expression(operand)
             return self._apply(node, "neg", [src], node_id)
@@ -806,10 +765,10 @@ class _Builder:
                 return self._leaf_call(node, "Value", node_id)
             op = self.functions.get(func.id)
             if op is None:
-                raise self.error(func, _unknown_function(func.id, self.functions))
+                raise self.error(func, unknown_function(func.id, self.functions))
             return self._op_call(node, op, func.id, list(node.args), node_id)
         if isinstance(func, ast.Attribute):
-            library = _library_root(func, self.bound)
+            library = library_root(func, self.bound)
             if library is not None:
                 return self._library_call(node, library, node_id)
             return self._method_call(node, func, node_id)
@@ -819,9 +778,9 @@ class _Builder:
     def _library_call(self, node: ast.Call, library: tuple[str, list[str]],
                       node_id: str | None) -> str:
         family, rest = library
-        dotted = _dotted(node.func)
-        if any(part in _RANDOM_NAMES for part in rest):
-            raise self.error(node, _RANDOM_HINT)
+        dotted = dotted_name(node.func)
+        if any(part in RANDOM_NAMES for part in rest):
+            raise self.error(node, RANDOM_HINT)
         if len(rest) != 1:
             raise self.error(node.func, f"unknown function {dotted}")
         name = rest[0]
@@ -831,14 +790,14 @@ class _Builder:
         if (family, name) == ("torch", "clamp"):
             return self._clamp(node, dotted, args, node_id)
         if name == "maximum" and family in ("np", "torch") and len(args) == 2:
-            zero = [i for i, a in enumerate(args) if _is_zero(a)]
+            zero = [i for i, a in enumerate(args) if is_zero(a)]
             if zero:
                 x = args[1 - zero[0]]
                 return self._op_call(node, self._op(node, "relu"), dotted, [x], node_id)
         if (family, name) == ("torch", "max") and len(args) == 2:
             op_name = "max"                           # torch.max(a, b) is element-wise
         else:
-            op_name = _LIBRARY_NAMES.get((family, name), name)
+            op_name = LIBRARY_NAMES.get((family, name), name)
         if op_name == "concat" and len(args) >= 1 and isinstance(args[0], (ast.List, ast.Tuple)):
             if len(args[0].elts) != 2:
                 raise self.error(args[0], f"{dotted} joins a list of two here: for more, "
@@ -848,7 +807,7 @@ class _Builder:
             args = [args[1], args[0]]                 # F.embedding(ids, table)
         op = ops.OPS.get(op_name)
         if op is None or op.is_leaf:
-            raise self.error(node.func, _unknown_function(dotted, self.functions))
+            raise self.error(node.func, unknown_function(dotted, self.functions))
         return self._op_call(node, op, dotted, args, node_id)
 
     def _method_call(self, node: ast.Call, func: ast.Attribute, node_id: str | None) -> str:
@@ -861,8 +820,8 @@ class _Builder:
         op_name = method
         if method == "max" and not node.args:
             op_name = "amax"
-        elif method in _METHOD_NAMES and method != "max":
-            op_name = _METHOD_NAMES[method]
+        elif method in METHOD_NAMES and method != "max":
+            op_name = METHOD_NAMES[method]
         op = ops.OPS.get(op_name)
         if op is None or op.is_leaf:
             raise self._attribute_error(func, "; the methods are those of the ops, "
@@ -871,8 +830,8 @@ class _Builder:
 
     def _clamp(self, node: ast.Call, shown: str, args: list, node_id: str | None) -> str:
         keywords = {kw.arg: kw.value for kw in node.keywords}
-        if (len(args) == 1 and set(keywords) == {"min"} and _is_zero(keywords["min"])) or \
-                (len(args) == 2 and not keywords and _is_zero(args[1])):
+        if (len(args) == 1 and set(keywords) == {"min"} and is_zero(keywords["min"])) or \
+                (len(args) == 2 and not keywords and is_zero(args[1])):
             return self._op_call(node, self._op(node, "relu"), shown, args[:1], node_id,
                                  keywords=[])
         raise self.error(node, f"{shown}(...) is supported as clamp(x, min=0), which is "
@@ -888,7 +847,7 @@ class _Builder:
             n = len(args)
             ports = ", ".join(op.ports)
             got = f"{n} argument" + ("" if n == 1 else "s")
-            settings = sorted(_settings_of(op))
+            settings = sorted(settings_of(op))
             extra = ""
             if settings and n > op.arity:
                 extra = (" (give the axis as axis=N)" if settings == ["axis"] else
@@ -901,7 +860,7 @@ class _Builder:
         return self._apply(node, op.name, srcs, node_id, attrs or None)
 
     def _settings(self, op: ops.Op, shown: str, keywords: list) -> dict:
-        allowed = _settings_of(op)
+        allowed = settings_of(op)
         attrs: dict = {}
         for kw in keywords:
             if kw.arg is None:
@@ -924,22 +883,22 @@ class _Builder:
         node = kw.value
         setting = op.setting(key)
         if setting is not None:                 # the op table declares it: check it there
-            value = _setting_literal(node, setting.kind)
-            if value is _NOT_LITERAL:
+            value = literal_of_kind(node, setting.kind)
+            if value is NOT_LITERAL:
                 if setting.name == "axis":          # refused at the value, as it always was
-                    raise self.error(node, f"axis must be {_LITERAL_TEXT[setting.kind]}, "
-                                           f"as in axis={_example(setting)}")
+                    raise self.error(node, f"axis must be {LITERAL_TEXT[setting.kind]}, "
+                                           f"as in axis={example(setting)}")
                 if self._setting_literal(node) is _NODE:
                     raise self.error(kw, f"the keyword argument {kw.arg}= must be a literal: "
                                          f"a number, a list of whole numbers, True or False")
                 raise self.error(kw, f"the keyword argument {kw.arg}= must be "
-                                     f"{_LITERAL_TEXT[setting.kind]}, as in "
-                                     f"{kw.arg}={_example(setting)}")
-            refusal = setting.refusal(op.name, value, _python_text)
+                                     f"{LITERAL_TEXT[setting.kind]}, as in "
+                                     f"{kw.arg}={example(setting)}")
+            refusal = setting.refusal(op.name, value, python_text)
             if refusal is not None:
                 raise self.error(node, refusal)
             return value
-        kind = _SETTING_KINDS.get(key)
+        kind = SETTING_KINDS.get(key)
         if kind == "axis":
             return self._axis(node)
         value = self._setting_literal(node)
@@ -992,7 +951,7 @@ class _Builder:
         arg = node.args[0]
         if not self._is_literal(arg):
             if isinstance(arg, (ast.List, ast.Tuple)):
-                raise self.error(arg, _LIST_HINT)
+                raise self.error(arg, LIST_HINT)
             raise self.error(arg, f"{shown}(...) takes a number or a list of numbers "
                                   f"written as they are")
         label, trainable = None, False
@@ -1028,11 +987,11 @@ class _Builder:
         for node in ast.walk(expr):
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) \
                     and isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Div) \
-                    and _is_number_literal(node.left.left) and _is_number_literal(node.left.right):
-                self.warnings.append(self._notice(node, _lint_fraction(node)))
+                    and is_number_literal(node.left.left) and is_number_literal(node.left.right):
+                self.warnings.append(self._notice(node, lint_fraction(node)))
             elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
                     and isinstance(node.operand, ast.BinOp) and isinstance(node.operand.op, ast.Pow):
-                self.warnings.append(self._notice(node, _lint_minus_power(node.operand)))
+                self.warnings.append(self._notice(node, lint_minus_power(node.operand)))
 
     def _lint_reach(self, output: str) -> None:
         reach, todo = {output}, [output]
@@ -1064,177 +1023,3 @@ class _Builder:
 
 
 _NODE = object()       # an index entry or setting that is an expression, not a literal
-
-
-def _all_numbers(node: ast.expr) -> bool:
-    """A (nested) list literal of numbers only, as a value is written."""
-    if isinstance(node, ast.List):
-        return all(_all_numbers(e) for e in node.elts)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        node = node.operand
-    return isinstance(node, ast.Constant) and _is_number(node.value)
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-# Settings as keyword arguments: which literals each kind of setting takes.
-_NOT_LITERAL = object()
-_SMALL = 64     # |an integer setting| in a program is below this
-_LITERAL_TEXT = {"int": "a small whole number", "float": "a number", "bool": "True or False",
-                 "choice": "one of the listed values", "ints": "a list of whole numbers",
-                 "index": "a list of whole numbers and [start, stop, step] slices"}
-_PLACEHOLDER = {"int": "N", "float": "X", "bool": "True", "choice": "…", "ints": "[N, …]"}
-
-
-def _signed(node: ast.expr):
-    """A number literal, possibly negated (``-2``), else _NOT_LITERAL."""
-    sign, inner = 1, node
-    if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub):
-        sign, inner = -1, inner.operand
-    if isinstance(inner, ast.Constant) and _is_number(inner.value):
-        return sign * inner.value
-    return _NOT_LITERAL
-
-
-def _small_int(node: ast.expr):
-    v = _signed(node)
-    return v if isinstance(v, int) and abs(v) < _SMALL else _NOT_LITERAL
-
-
-def _setting_literal(node: ast.expr, kind: str):
-    """The value of ``node`` as a literal of a setting of this kind, else _NOT_LITERAL."""
-    if kind == "int":
-        return _small_int(node)
-    if kind == "float":
-        v = _signed(node)
-        return v if v is _NOT_LITERAL or math.isfinite(v) else _NOT_LITERAL
-    if kind == "bool":
-        ok = isinstance(node, ast.Constant) and isinstance(node.value, bool)
-        return node.value if ok else _NOT_LITERAL
-    if kind == "choice":
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        return _signed(node)
-    if isinstance(node, (ast.List, ast.Tuple)):
-        items = [_small_int(e) for e in node.elts]
-        return _NOT_LITERAL if _NOT_LITERAL in items else items
-    return _NOT_LITERAL
-
-
-def _example(setting: ops.Setting) -> str:
-    """A value to show in "as in axis=0": the default, else a value in range."""
-    if setting.default is not None:
-        return _python_text(setting.default)
-    if setting.kind == "bool":
-        return "True"
-    if setting.kind == "choice":
-        return _python_text(setting.choices[0])
-    low = 0 if setting.low is None else setting.low
-    value = int(low) + (1 if setting.above else 0) if setting.kind != "float" else low
-    return f"[{value}, {value}]" if setting.kind == "ints" else _python_text(value)
-
-
-def _python_text(value) -> str:
-    """A setting's value as a program writes it."""
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_python_text(v) for v in value) + "]"
-    return repr(value)
-
-
-
-def _is_number_literal(node: ast.expr) -> bool:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        node = node.operand
-    return isinstance(node, ast.Constant) and _is_number(node.value)
-
-
-def _is_zero(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and _is_number(node.value) and node.value == 0
-
-
-def _is_print(node: ast.expr) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-        and node.func.id == "print"
-
-
-def _is_backward(node: ast.expr) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-        and node.func.attr == "backward"
-
-
-def _dotted(node: ast.expr) -> str | None:
-    """``np.random.randn`` for that attribute chain on a name, else None."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
-def _library_root(node: ast.expr, bound: dict) -> tuple[str, list[str]] | None:
-    """(family, the names after the library) when ``node`` is ``np.…``, ``torch.…``..."""
-    dotted = _dotted(node)
-    if dotted is None:
-        return None
-    parts = dotted.split(".")
-    if parts[0] in bound or parts[0] not in _LIBRARIES or len(parts) < 2:
-        return None
-    if parts[:3] == ["torch", "nn", "functional"] and len(parts) > 3:
-        return "F", parts[3:]
-    return _LIBRARIES[parts[0]], parts[1:]
-
-
-def _text(node: ast.expr) -> str:
-    """Source-like text of ``node`` with real minus signs, for a message."""
-    return ast.unparse(node).replace("-", "−")
-
-
-def _lint_fraction(node: ast.BinOp) -> str:
-    a, b, rest = _text(node.left.left), _text(node.left.right), _text(node.right)
-    num, den = _number_of(node.left.left), _number_of(node.left.right)
-    value = f" = {_short(num / den)} + {rest}" if den != 0 else ""
-    func = node.right.func if isinstance(node.right, ast.Call) else None
-    name = func.id if isinstance(func, ast.Name) else (
-        func.attr if isinstance(func, ast.Attribute) else "")
-    sigmoid = name == "exp" and len(node.right.args) == 1 and isinstance(
-        node.right.args[0], ast.UnaryOp) and isinstance(node.right.args[0].op, ast.USub)
-    advice = "for the sigmoid write" if sigmoid else "if the sum is meant to be the denominator, write"
-    return f"this is ({a} / {b}) + {rest}{value}; {advice} {a} / ({b} + {rest})"
-
-
-def _lint_minus_power(power: ast.BinOp) -> str:
-    base = _text(power.left)
-    if isinstance(power.left, (ast.BinOp, ast.UnaryOp)):
-        base = f"({base})"
-    exponent = power.right
-    sup = None
-    if isinstance(exponent, ast.Constant) and isinstance(exponent.value, int) \
-            and not isinstance(exponent.value, bool) and 0 <= exponent.value < 10:
-        sup = "⁰¹²³⁴⁵⁶⁷⁸⁹"[exponent.value]
-    shown = f"{base}{sup}" if sup else f"{base} ** {_text(exponent)}"
-    return (f"this is −({shown}): ** binds tighter than unary minus; for the power of "
-            f"−{base} write (−{base}) ** {_text(exponent)}")
-
-
-def _number_of(node: ast.expr) -> float:
-    if isinstance(node, ast.UnaryOp):
-        return -float(node.operand.value)
-    return float(node.value)
-
-
-def _short(x: float) -> str:
-    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
-
-
-def _unknown_function(name: str, functions: dict | None = None) -> str:
-    functions = _functions() if functions is None else functions
-    close = difflib.get_close_matches(name.rpartition(".")[2], list(functions),
-                                      n=3, cutoff=0.6)
-    if close:
-        return f"unknown function {name}; did you mean " + " or ".join(close) + "?"
-    return f"unknown function {name}; the functions are " + ", ".join(functions)
