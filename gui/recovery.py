@@ -10,6 +10,10 @@ When it is written (always atomically, never the user's file):
 * an edit that comes :data:`QUIET_S` or more after the one before (a lone edit,
   or the first after a pause) is written at once, at the end of that
   event-loop turn — so a ``kill -9`` a second after it loses nothing;
+* except on a graph so big that writing it takes longer than :data:`SLOW_WRITE_S`
+  (about 10,000 nodes: some 0.2 s): there a lone edit, too, waits until the edits
+  pause for :data:`BURST_PAUSE_S`, so that clicking through separate edits never
+  stalls between them, and a ``kill -9`` a second after still loses nothing;
 * edits in a burst (each less than a second after the last: a slider drag,
   typing) are gathered and written :data:`BURST_PAUSE_S` after the last of
   them — so a ``kill -9`` a second after the end of a burst loses nothing
@@ -45,6 +49,8 @@ MAX_WAIT_S = 30.0
 QUIET_S = 1.0
 #: A burst is written once the edits pause this long.
 BURST_PAUSE_S = 0.4
+#: A write that took longer than this (a big graph) makes lone edits wait for a pause too.
+SLOW_WRITE_S = 0.05
 FORMAT = "chainrule-recovery"
 PREFIX = "session-"
 
@@ -79,6 +85,7 @@ class Autosave(QObject):
         self.path = self.folder / f"{PREFIX}{uuid.uuid4().hex[:12]}.json"
         self._lock: QLockFile | None = None
         self._last_edit = float("-inf")
+        self._slow = False            # the last write took longer than SLOW_WRITE_S
         self._idle = QTimer(self, singleShot=True)
         self._idle.timeout.connect(self.write_now)
         self._cap = QTimer(self, singleShot=True)
@@ -105,7 +112,7 @@ class Autosave(QObject):
         now = time.monotonic()
         quiet = now - self._last_edit >= QUIET_S
         self._last_edit = now
-        if quiet:
+        if quiet and not self._slow:
             self._idle.start(0)                 # a lone edit: written this turn
         else:
             self._idle.start(int(BURST_PAUSE_S * 1000))
@@ -120,6 +127,7 @@ class Autosave(QObject):
             self.remove()
             return
         files = self.window.files
+        start = time.perf_counter()
         payload = {"format": FORMAT, "version": 1, "saved": time.time(), "pid": os.getpid(),
                    "path": str(self.document.path.resolve()) if self.document.path else None,
                    "demo": files.demo_name, "name": files.display_name(),
@@ -133,6 +141,7 @@ class Autosave(QObject):
             self.document.message.emit(f"Could not write the recovery file {self.path}: "
                                        f"{exc.strerror or exc}.")
             return
+        self._slow = time.perf_counter() - start > SLOW_WRITE_S
         self.written.emit(str(self.path))
 
     def remove(self) -> None:

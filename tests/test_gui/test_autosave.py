@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from chainrule.core import fileformat
 from chainrule.gui import recovery
@@ -144,3 +145,29 @@ def test_an_edit_after_a_pause_is_written_at_once_even_just_after_a_write(window
     edit(window, 2.0)
     qtbot.waitUntil(lambda: fileformat.loads(recovered(window)["graph"])
                     .node("w0").value == 2.0, timeout=500)
+
+
+def test_on_a_graph_slow_to_write_a_lone_edit_waits_for_a_pause(window, qtbot, monkeypatch):
+    """A write of about 10,000 nodes takes some 0.2 s: after one such write, lone
+    edits are gathered like a burst (written BURST_PAUSE_S after the last), so
+    separate clicks never stall between them; a quick write goes back to at once."""
+    window.settings.autosave_interval_s = 600
+    autosave = window.autosave
+    dumps = fileformat.dumps
+    monkeypatch.setattr(fileformat, "dumps", lambda graph: (time.sleep(
+        recovery.SLOW_WRITE_S * 1.5), dumps(graph))[1])
+    edit(window, 1.0)
+    qtbot.waitUntil(autosave.path.exists, timeout=2000)        # not known slow yet: at once
+    qtbot.wait(int(recovery.QUIET_S * 1000) + 100)              # the user pauses
+    edit(window, 2.0)
+    assert autosave._idle.isActive() and autosave._idle.interval() == int(
+        recovery.BURST_PAUSE_S * 1000)
+    qtbot.waitUntil(lambda: fileformat.loads(recovered(window)["graph"])
+                    .node("w0").value == 2.0, timeout=int(recovery.BURST_PAUSE_S * 1000) + 500)
+    monkeypatch.setattr(fileformat, "dumps", dumps)             # a quick write again
+    edit(window, 3.0)
+    qtbot.waitUntil(lambda: fileformat.loads(recovered(window)["graph"])
+                    .node("w0").value == 3.0, timeout=int(recovery.BURST_PAUSE_S * 1000) + 500)
+    qtbot.wait(int(recovery.QUIET_S * 1000) + 100)
+    edit(window, 4.0)
+    assert autosave._idle.interval() == 0                       # at once, as before
