@@ -259,19 +259,8 @@ def _plain_record(d: dict, item_sep: str, key_sep: str) -> str | None:
         elif v is True:
             text = "true"
         elif t is list and len(v) == 2:
-            a, b = v
-            ta, tb = type(a), type(b)
-            if ta is int:
-                a = int.__repr__(a)
-            elif ta is float and a - a == 0.0:
-                a = float.__repr__(a)
-            else:
-                return None
-            if tb is int:
-                b = int.__repr__(b)
-            elif tb is float and b - b == 0.0:
-                b = float.__repr__(b)
-            else:
+            a, b = _number_text(v[0]), _number_text(v[1])
+            if a is None or b is None:
                 return None
             text = f"[{a}{item_sep}{b}]"
         else:
@@ -281,6 +270,16 @@ def _plain_record(d: dict, item_sep: str, key_sep: str) -> str | None:
             key_text = keys[key] = _encode_str(key) + key_sep
         parts.append(key_text + text)
     return "{" + item_sep.join(parts) + "}"
+
+
+def _number_text(x: Any) -> str | None:
+    """An int's or a finite float's JSON text, else None."""
+    t = type(x)
+    if t is int:
+        return int.__repr__(x)
+    if t is float and x - x == 0.0:           # finite
+        return float.__repr__(x)
+    return None
 
 
 #: Each key's JSON text with its separator, per separator (filled as keys are met).
