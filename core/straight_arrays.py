@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import ops, straight_line
+from . import ops, straight_line, straight_shapes
 
 #: Plans with more nodes keep the loop (their arrays are large: the loop's
 #: overhead is small beside the numpy work, and writing code takes time).
@@ -37,14 +37,55 @@ def eligible(plan) -> bool:
             and plan.output >= 0 and len(plan.nodes) <= MAX_NODES)
 
 
-def compile_training(plan, same: Any, need: list[bool]) -> Callable:
+def compile_training(plan, same: Any, need: list[bool], leaves: list | None = None
+                     ) -> Callable:
     """``run(vals) -> (values, grads, sent_a, sent_b)`` for ``plan`` (a training-run
     copy: its backward entries are those of :func:`grad_needs.needed_plan`);
     ``need[i]``: node i's gradient is computed (an entry's port into a node not
-    needed receives None, as the loop's lists then hold)."""
+    needed receives None, as the loop's lists then hold).
+
+    ``leaves`` (the leaves' values now, as the loop's list holds them): the code is
+    also written for their shapes (:mod:`chainrule.core.straight_shapes`), guarded by
+    a test of every leaf's type, dtype and shape that hands any other leaves to the
+    general code; kept only if it gives the general code's numbers on them."""
+    general = _write(plan, same, need)
+    if leaves is None:
+        return general
+    try:
+        with np.errstate(all="ignore"):
+            sample = general(leaves)
+            forms = straight_shapes.Forms(plan, sample[0], sample[1])
+            shaped = _write(plan, same, need, forms, general)
+            again = shaped(leaves)
+    except Exception:           # the general code raises on these leaves: the loop's case
+        return general
+    if not all(identical(x, y) for x, y in zip(again, sample)):
+        return general
+    return shaped
+
+
+def _guard(plan, values: list) -> str:
+    """The test that every leaf is what it was in the sample: a float, or a float64
+    array of that shape."""
+    tests = []
+    for i, _node in plan.leaves:
+        v = values[i]
+        if type(v) is np.ndarray:
+            tests.append(f"type(v{i}) is NDARRAY and v{i}.dtype is F64 and "
+                         f"v{i}.shape == {v.shape!r}")
+        else:
+            tests.append(f"type(v{i}) is {type(v).__name__}")
+    return " and ".join(tests) or "True"
+
+
+def _write(plan, same: Any, need: list[bool], forms: Any = None,
+           general: Callable | None = None) -> Callable:
+    """The code of :func:`compile_training`: with ``forms``, each node they cover
+    written out for its shapes, and the leaves guarded (else ``general(L)``)."""
     n = len(plan.nodes)
     consts: dict[str, Any] = {"SAME": same, "ADD": operator.add, "ONES": np.ones_like,
-                              "NDARRAY": np.ndarray}
+                              "NDARRAY": np.ndarray, "F64": np.dtype(np.float64),
+                              "GENERAL": general}
     relu = ops.OPS["relu"].scalar
     relu_vjp = ops.OPS["relu"].scalar_vjp
     sub_vjp = ops.OPS["sub"].scalar_vjp
@@ -52,7 +93,14 @@ def compile_training(plan, same: Any, need: list[bool]) -> Callable:
     emit = lines.append
     for i, _node in plan.leaves:
         emit(f" v{i} = L[{i}]")
+    if forms is not None:
+        emit(f" if not ({_guard(plan, forms.values)}):")
+        emit("  return GENERAL(L)")
     for i, f, _af, a, b in plan.forward_loop:
+        written_out = forms.forward(i, f, a, b) if forms is not None else None
+        if written_out is not None:
+            lines.extend(written_out)
+            continue
         consts[f"F{i}"] = f
         if b >= 0:
             emit(f" v{i} = F{i}(v{a}, v{b})")
@@ -80,13 +128,17 @@ def compile_training(plan, same: Any, need: list[bool]) -> Callable:
         if a < 0:
             continue
         g = f"g{i}" if has_grad[i] else "None"
+        written_out = forms.backward(i, sv, a, b) if forms is not None and has_grad[i] \
+            else None
         if b >= 0:
             if sv is None:                      # add on floats: g to both inputs
                 sent_a[i] = "SAME"
                 send(a, g, True)
                 send(b, g, True)
                 continue
-            if sv is sub_vjp:
+            if written_out is not None:
+                lines.extend(written_out)
+            elif sv is sub_vjp:
                 emit(f" a{i} = {g}")
                 emit(f" b{i} = -{g}")
             else:
@@ -96,7 +148,9 @@ def compile_training(plan, same: Any, need: list[bool]) -> Callable:
             send(a, f"a{i}", need[a])
             send(b, f"b{i}", need[b])
             continue
-        if sv is None:
+        if written_out is not None:
+            lines.extend(written_out)
+        elif sv is None:
             emit(f" a{i} = {g}")
         elif sv is relu_vjp:
             emit(f" a{i} = 0.0 if v{i} <= 0 else {g}")
@@ -105,6 +159,8 @@ def compile_training(plan, same: Any, need: list[bool]) -> Callable:
             emit(f" a{i} = V{i}({g}, v{i}, v{a})")
         sent_a[i] = f"a{i}"
         send(a, f"a{i}", True)
+    if forms is not None:
+        consts.update(forms.consts)
     return straight_line.written(lines, has_grad, sent_a, sent_b, consts,
                                  "<chainrule straight-line training plan>")
 

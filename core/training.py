@@ -160,6 +160,7 @@ class Trainer:
         #: Called after every step with the parameters' new values (a path to draw), or None.
         self.on_step: Callable[[dict], Any] | None = None
         self._start: dict[str, Any] = {}
+        self._placed: tuple | None = None           # (plan, version, params), places
         self._params = self._refresh()
 
     # ------------------------------------------------------------ queries
@@ -391,18 +392,16 @@ class Trainer:
             raise TrainingError(f"the loss is {format_number(loss)} {when}; the parameters "
                                 f"keep their last values (try a smaller α than "
                                 f"{format_number(lr)})", k)
-        grads, index, nodes = evaluation.grads, plan.index, plan.nodes
+        grads = evaluation.grads
         opt = self.optimizer
         states = opt.state
         # in one loop: the parameters the gradient reaches, their nodes, values,
         # gradients, and their optimizer states as they were (a refused step puts them back)
         reached, at, values, given, saved = [], [], {}, {}, {}
-        for p in params:
-            i = index[p]
+        for p, i, node in self._places(plan, params):
             g = grads[i]
             if g is not None:
                 reached.append(p)
-                node = nodes[i]
                 at.append(node)
                 values[p] = node.value
                 given[p] = g
@@ -417,7 +416,7 @@ class Trainer:
                     opt.state.pop(q, None)
                 else:
                     opt.state[q] = st
-            raise TrainingError(self._why(bad, grads[index[bad]], k, lr), k, bad)
+            raise TrainingError(self._why(bad, given[bad], k, lr), k, bad)
         for p, node in zip(reached, at):
             node.value = new[p]     # quiet: publish() announces (module docstring)
         self.history.append(loss)
@@ -432,6 +431,15 @@ class Trainer:
             self._fed = None
             self._feed_next()
         return loss
+
+    def _places(self, plan, params: list[str]) -> list[tuple[str, int, Any]]:
+        """(parameter, its index in the plan, its node), kept while the plan and the
+        parameters stay the same (a step looks them up once per run, not per step)."""
+        key = (plan, plan.structure_version, params)
+        if self._placed is None or self._placed[0] != key:
+            self._placed = (key, [(p, plan.index[p], plan.nodes[plan.index[p]])
+                                  for p in params])
+        return self._placed[1]
 
     def _why(self, p: str, g: Any, k: int, lr: float) -> str:
         if not _finite(g):

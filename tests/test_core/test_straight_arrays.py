@@ -59,8 +59,8 @@ def test_the_code_is_used_and_gives_the_loops_numbers(name):
 def test_code_that_differs_is_dropped_for_good(monkeypatch):
     real = straight_arrays.compile_training
 
-    def wrong(plan, marker, need):
-        run = real(plan, marker, need)
+    def wrong(plan, marker, need, *leaves):
+        run = real(plan, marker, need, *leaves)
 
         def off_by_a_bit(vals):
             values, grads, a, b = run(vals)
