@@ -37,17 +37,24 @@ def eligible(plan) -> bool:
             and plan.output >= 0 and len(plan.nodes) <= MAX_NODES)
 
 
-def compile_training(plan, same: Any, need: list[bool], leaves: list | None = None
-                     ) -> Callable:
-    """``run(vals) -> (values, grads, sent_a, sent_b)`` for ``plan`` (a training-run
-    copy: its backward entries are those of :func:`grad_needs.needed_plan`);
+#: Parameters with more numbers than this in all are updated by the optimizer itself.
+UPDATE_AT_MOST = 4096
+
+
+def compile_training(plan, same: Any, need: list[bool], leaves: list | None = None,
+                     params: tuple[int, ...] = ()) -> Callable:
+    """``run(vals, s=None) -> (values, grads, sent_a, sent_b, update)`` for ``plan`` (a
+    training-run copy: its backward entries are those of :func:`grad_needs.needed_plan`);
     ``need[i]``: node i's gradient is computed (an entry's port into a node not
     needed receives None, as the loop's lists then hold).
 
     ``leaves`` (the leaves' values now, as the loop's list holds them): the code is
     also written for their shapes (:mod:`chainrule.core.straight_shapes`), guarded by
     a test of every leaf's type, dtype and shape that hands any other leaves to the
-    general code; kept only if it gives the general code's numbers on them."""
+    general code; kept only if it gives the general code's numbers on them.  That code
+    also does plain SGD's update of the nodes ``params`` when given its factor ``s``
+    (−α): ``update`` is then (the new values ``p + s · g`` in the order of ``params``,
+    whether all their numbers are finite), else None."""
     general = _write(plan, same, need)
     if leaves is None:
         return general
@@ -55,41 +62,65 @@ def compile_training(plan, same: Any, need: list[bool], leaves: list | None = No
         with np.errstate(all="ignore"):
             sample = general(leaves)
             forms = straight_shapes.Forms(plan, sample[0], sample[1])
-            shaped = _write(plan, same, need, forms, general)
+            shaped = _write(plan, same, need, forms, general, _updated(params, *sample[:2]))
             again = shaped(leaves)
     except Exception:           # the general code raises on these leaves: the loop's case
         return general
-    if not all(identical(x, y) for x, y in zip(again, sample)):
+    if not all(identical(x, y) for x, y in zip(again[:4], sample[:4])):
         return general
     return shaped
 
 
+def _updated(params: tuple[int, ...], values: list, grads: list) -> tuple[int, ...]:
+    """``params`` if SGD's update of each is two numpy operations on float64 arrays of
+    its shape (its gradient's too) and they are small, else () (no update written)."""
+    ok = params and all(straight_shapes.is_array(values[i])
+                        and straight_shapes.is_array(grads[i])
+                        and values[i].shape == grads[i].shape for i in params)
+    return tuple(params) if ok and sum(values[i].size for i in params) <= UPDATE_AT_MOST \
+        else ()
+
+
+def _update_lines(params: tuple[int, ...]) -> list[str]:
+    """SGD's step (``p + s·g``, :meth:`chainrule.core.optimizers.SGD.step_arrays`) and
+    the trainer's test of the new values (all finite), written out."""
+    if not params:
+        return [" U = None"]
+    new = [f"n{i}" for i in params]
+    return ([" if S is None:", "  U = None", " else:"]
+            + [f"  n{i} = v{i} + S * g{i}" for i in params]
+            + ["  U = [" + ", ".join(new) + "], ISFINITE(CONCAT(("
+               + "".join(f"{n}.ravel(), " for n in new) + "))).all()"])
+
+
 def _guard(plan, values: list) -> str:
     """The test that every leaf is what it was in the sample: a float, or a float64
-    array of that shape."""
-    tests = []
-    for i, _node in plan.leaves:
-        v = values[i]
-        if type(v) is np.ndarray:
-            tests.append(f"type(v{i}) is NDARRAY and v{i}.dtype is F64 and "
-                         f"v{i}.shape == {v.shape!r}")
-        else:
-            tests.append(f"type(v{i}) is {type(v).__name__}")
+    array of that shape (in three chained tests: the types, the dtypes, the shapes)."""
+    arrays = [i for i, _node in plan.leaves if type(values[i]) is np.ndarray]
+    tests = [f"type(v{i}) is {type(values[i]).__name__}" for i, _node in plan.leaves
+             if type(values[i]) is not np.ndarray]
+    if arrays:
+        tests.append(" is ".join(f"type(v{i})" for i in arrays) + " is NDARRAY")
+        tests.append(" is ".join(f"v{i}.dtype" for i in arrays) + " is F64")
+        tests.append("(" + "".join(f"v{i}.shape, " for i in arrays) + ") == "
+                     + repr(tuple(values[i].shape for i in arrays)))
     return " and ".join(tests) or "True"
 
 
 def _write(plan, same: Any, need: list[bool], forms: Any = None,
-           general: Callable | None = None) -> Callable:
+           general: Callable | None = None, params: tuple[int, ...] = ()) -> Callable:
     """The code of :func:`compile_training`: with ``forms``, each node they cover
-    written out for its shapes, and the leaves guarded (else ``general(L)``)."""
+    written out for its shapes, and the leaves guarded (else ``general(L)``); the
+    update of ``params``."""
     n = len(plan.nodes)
     consts: dict[str, Any] = {"SAME": same, "ADD": operator.add, "ONES": np.ones_like,
                               "NDARRAY": np.ndarray, "F64": np.dtype(np.float64),
-                              "GENERAL": general}
+                              "GENERAL": general, "ISFINITE": np.isfinite,
+                              "CONCAT": np.concatenate}
     relu = ops.OPS["relu"].scalar
     relu_vjp = ops.OPS["relu"].scalar_vjp
     sub_vjp = ops.OPS["sub"].scalar_vjp
-    lines = ["def run(L):"]
+    lines = ["def run(L, S=None):"]
     emit = lines.append
     for i, _node in plan.leaves:
         emit(f" v{i} = L[{i}]")
@@ -122,7 +153,10 @@ def _write(plan, same: Any, need: list[bool], forms: Any = None,
             add(j, expr if needed else "None")
 
     out = plan.output
-    emit(f" g{out} = ONES(v{out}) if isinstance(v{out}, NDARRAY) else 1.0")
+    if forms is not None and type(forms.values[out]) is float:
+        emit(f" g{out} = 1.0")                  # the seed of a float output, as below
+    else:
+        emit(f" g{out} = ONES(v{out}) if isinstance(v{out}, NDARRAY) else 1.0")
     has_grad[out] = True
     for i, sv, _av, a, b in plan._backward_plain:
         if a < 0:
@@ -161,8 +195,9 @@ def _write(plan, same: Any, need: list[bool], forms: Any = None,
         send(a, f"a{i}", True)
     if forms is not None:
         consts.update(forms.consts)
+    lines.extend(_update_lines(params))
     return straight_line.written(lines, has_grad, sent_a, sent_b, consts,
-                                 "<chainrule straight-line training plan>")
+                                 "<chainrule straight-line training plan>", extra="U")
 
 
 def identical(x: list, y: list) -> bool:
