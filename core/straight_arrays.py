@@ -89,8 +89,8 @@ def _update_lines(params: tuple[int, ...]) -> list[str]:
     new = [f"n{i}" for i in params]
     return ([" if S is None:", "  U = None", " else:"]
             + [f"  n{i} = v{i} + S * g{i}" for i in params]
-            + ["  U = [" + ", ".join(new) + "], ISFINITE(CONCAT(("
-               + "".join(f"{n}.ravel(), " for n in new) + "))).all()"])
+            + ["  U = [" + ", ".join(new) + "], ALL(ISFINITE(CONCAT(("
+               + "".join(f"{n}.ravel(), " for n in new) + "))))"])
 
 
 def _guard(plan, values: list) -> str:
@@ -116,7 +116,7 @@ def _write(plan, same: Any, need: list[bool], forms: Any = None,
     consts: dict[str, Any] = {"SAME": same, "ADD": operator.add, "ONES": np.ones_like,
                               "NDARRAY": np.ndarray, "F64": np.dtype(np.float64),
                               "GENERAL": general, "ISFINITE": np.isfinite,
-                              "CONCAT": np.concatenate}
+                              "CONCAT": np.concatenate, "ALL": np.logical_and.reduce}
     relu = ops.OPS["relu"].scalar
     relu_vjp = ops.OPS["relu"].scalar_vjp
     sub_vjp = ops.OPS["sub"].scalar_vjp

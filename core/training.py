@@ -14,7 +14,7 @@ dozen parameters, one event per parameter per step would cost the editor far
 more than the training.  So a step can update the values *quietly* (written
 straight into the leaf nodes, already normalised floats / float64 arrays of
 unchanged shape, so the compiled plan stays valid) and :meth:`Trainer.publish`
-announces the current values later through ``Graph.set_values``, one
+announces the current values later through ``Graph.announce_values``, one
 ``node_changed`` per parameter.  :meth:`Trainer.step` publishes by default;
 :meth:`Trainer.run` publishes before every callback and once at the end (and
 before raising), so whoever looks at the graph from a callback or after the
@@ -269,11 +269,8 @@ class Trainer:
     def publish(self) -> None:
         """Announce the parameters' and fed inputs' values (one ``node_changed`` each)."""
         graph = self.graph
-        node = graph.node
         fed = self.fed_nodes() if graph.data is not None else ()
-        values = {p: node(p).value for p in (*self._params, *fed) if p in graph}
-        if values:
-            graph.set_values(values)
+        graph.announce_values(dict.fromkeys((*self._params, *fed)))   # each once
 
     def reset(self) -> None:
         """Put every parameter back to its value before training; clear the history."""
