@@ -219,3 +219,28 @@ def test_unbroadcast_forms_are_unbroadcast(target, data):
 def test_forms_are_none_where_unbroadcast_gives_a_float():
     assert straight_shapes.unbroadcast_form("g", np.ones(3), ()) is None
     assert straight_shapes.unbroadcast_form("g", 1.0, (3,)) is None
+
+
+def test_large_plans_keep_the_general_code(monkeypatch):
+    monkeypatch.setattr(straight_arrays, "SHAPED_AT_MOST", 10)
+    g = small_net()
+    h = g.copy()
+    trainer = settled(Trainer(g))
+    assert trainer.evaluator._needed[2].run.__globals__["GENERAL"] is None
+    evaluation = trainer.evaluator.evaluate(explain=False, wanted=trainer.params, sgd=-0.01)
+    assert evaluation.update is None            # the optimizer does the update
+    slow = loop_only(monkeypatch, lambda: settled(Trainer(h)))
+    assert [bits(x) for x in trainer.history] == [bits(x) for x in slow.history]
+    same_params(g, h)
+
+
+def test_publish_announces_each_parameter_once_and_skips_removed_ones():
+    g = small_net()
+    trainer = Trainer(g)
+    trainer.step(0.01, notify=False)
+    seen = []
+    g.node_changed.subscribe(lambda node_id, what: seen.append((node_id, what)))
+    g.remove_node("b2")
+    seen.clear()
+    trainer.publish()
+    assert seen == [(p, "value") for p in ("W1", "b1", "W2")]
