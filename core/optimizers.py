@@ -214,33 +214,6 @@ class SGD(Optimizer):
                 grads = [g + wd * p for p, g in zip(params, grads)]   # grad.add(param, alpha=wd)
             return [p + step * g for p, g in zip(params, grads)]
 
-    def step(self, params: Mapping[str, Value],
-             grads: Mapping[str, Value | None]) -> dict[str, Value]:
-        """:meth:`Optimizer.step`, the commonest case (float64 arrays, a gradient of the
-        parameter's shape: what a training step gives) without its general checks: the
-        same two numpy operations per parameter, so the same numbers."""
-        new: dict[str, Value] = {}
-        step = -self.lr
-        wd = self.weight_decay
-        states, ndarray, other = self.state, np.ndarray, None
-        with np.errstate(all="ignore"):
-            for pid, p in params.items():
-                g = grads.get(pid)
-                if (type(p) is ndarray and type(g) is ndarray and p.dtype is _F64
-                        and g.dtype is _F64 and g.shape == p.shape):
-                    if wd != 0:
-                        g = g + wd * p
-                    if pid not in states:
-                        states[pid] = {}
-                    new[pid] = p + step * g
-                else:
-                    other = other or {}
-                    other[pid] = p
-        if other:
-            new.update(super().step(other, grads))
-            new = {pid: new[pid] for pid in params}         # in the parameters' order
-        return new
-
 
 class Momentum(Optimizer):
     """``torch.optim.SGD(lr, momentum=μ, weight_decay=wd)``, dampening 0, not Nesterov.

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -164,7 +165,7 @@ class Trainer:
         self._placed: tuple | None = None           # (plan, version, params), places
         # training-run code whose SGD updates were found the optimizer's (or not)
         self._checked: Any = None
-        self._refused: set = set()
+        self._refused: weakref.WeakSet = weakref.WeakSet()
         self._params = self._refresh()
 
     # ------------------------------------------------------------ queries

@@ -244,3 +244,22 @@ def test_publish_announces_each_parameter_once_and_skips_removed_ones():
     seen.clear()
     trainer.publish()
     assert seen == [(p, "value") for p in ("W1", "b1", "W2")]
+
+
+@pytest.mark.parametrize("wd", [0.0, 0.01])
+def test_sgd_on_lists_is_sgds_step(wd):
+    rng = np.random.default_rng(5)
+    ids = ["W", "b"]
+    values = [rng.normal(size=(3, 2)), rng.normal(size=2)]
+    grads = [rng.normal(size=(3, 2)) * 1e3, rng.normal(size=2)]
+    lists, dicts = rule("sgd", 0.3), rule("sgd", 0.3)
+    lists.weight_decay = dicts.weight_decay = wd
+    got = lists.step_arrays(ids, values, grads)
+    want = dicts.step(dict(zip(ids, values)), dict(zip(ids, grads)))
+    assert [bits(v) for v in got] == [bits(want[p]) for p in ids]
+    assert lists.state == dicts.state
+    assert (lists.sgd_factor() is None) == (wd != 0)
+    # anything but float64 arrays with gradients of their shape: the general step
+    assert lists.step_arrays(ids, values, [grads[0], None]) is None
+    assert lists.step_arrays(ids, values, [grads[0], grads[0]]) is None
+    assert lists.step_arrays(["w"], [1.5], [0.5]) is None
