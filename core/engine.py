@@ -275,6 +275,8 @@ class Evaluation:
         self.output_error: str | None = plan.output_error
         # forward mode: each node's tangent in plan order (core/forward_mode.py), or None
         self.tangents: list | None = None
+        # a training step's SGD update done with it: (by what, (new values, all finite))
+        self.update: tuple | None = None
 
     @property
     def output(self) -> str | None:

@@ -53,8 +53,8 @@ class Evaluator:
     def forward(self) -> Evaluation:
         return forward(self.plan)
 
-    def evaluate(self, explain: bool = True,
-                 wanted: tuple[str, ...] | None = None) -> Evaluation:
+    def evaluate(self, explain: bool = True, wanted: tuple[str, ...] | None = None,
+                 sgd: float | None = None) -> Evaluation:
         """Forward, then backward when there is an output to seed.
 
         ``explain=False`` leaves out the inf/nan explanations (``warnings``,
@@ -62,7 +62,9 @@ class Evaluator:
         parameters' gradients, and checks those itself.  ``wanted``: the only
         gradients read (a training run's parameters); on a plan with arrays the
         backward pass then skips what leads to none of them, and those nodes'
-        gradients stay None (:mod:`chainrule.core.grad_needs`)."""
+        gradients stay None (:mod:`chainrule.core.grad_needs`).  ``sgd``: the factor
+        −α of a plain SGD step of ``wanted`` that the training-run code may do as well
+        (``Evaluation.update``; the caller checks its first one)."""
         plan = self.plan
         self._runs += 1
         if self._runs > 1:      # wide levels: the batched kernel (the first pass: the loop)
@@ -76,7 +78,7 @@ class Evaluator:
         entries = None
         if wanted is not None and not plan.all_scalar:
             entries = self._needed_plan(plan, wanted)
-            evaluation = self._evaluate_training(plan, wanted, entries, explain)
+            evaluation = self._evaluate_training(plan, wanted, entries, explain, sgd)
             if evaluation is not None:
                 return evaluation
         evaluation = forward(plan, explain)
@@ -93,22 +95,24 @@ class Evaluator:
         return cached[1]
 
     def _evaluate_training(self, plan: Plan, wanted: tuple[str, ...], entries: Plan,
-                           explain: bool) -> Evaluation | None:
+                           explain: bool, sgd: float | None = None) -> Evaluation | None:
         """A training run's evaluation by its straight-line code
         (:mod:`chainrule.core.straight_arrays`), or None: the loop does it."""
         code = self._needed[2]
         code.runs += 1
-        if code.state == "off" or code.runs <= straight_line.WARMUP:
+        if code.state == "use":
+            pass
+        elif code.state == "off" or code.runs <= straight_line.WARMUP:
             return None
-        if not code.ready(lambda: straight_arrays.eligible(entries), lambda: straight_line.Job(
-                entries, _SAME, grad_needs.needs(plan, wanted),
-                write=straight_arrays.compile_training)):
+        elif not code.ready(lambda: straight_arrays.eligible(entries), lambda: straight_line.Job(
+                entries, _SAME, grad_needs.needs(plan, wanted), _leaf_values(plan),
+                tuple(plan.index[p] for p in wanted), write=straight_arrays.compile_training)):
             return None
         collecting = gc.isenabled()
         gc.disable()
         try:
             with np.errstate(all="ignore"):
-                result = code.run(_leaf_values(plan))
+                result = code.run(_leaf_values(plan), sgd)
         except Exception:       # a shape that changed, a float's ZeroDivisionError: the loop
             return None
         finally:
@@ -118,10 +122,13 @@ class Evaluator:
             reference = forward(plan, explain)
             if reference.error is None:
                 backward(reference, explain=explain, entries=entries)
-            code.state = "use" if straight_line.same_as_loop(result, reference, straight_arrays.identical) \
-                else "off"
+            code.state = "use" if straight_line.same_as_loop(
+                result[:4], reference, straight_arrays.identical) else "off"
             return reference
-        return _code_evaluation(plan, result, explain)
+        evaluation = _code_evaluation(plan, result, explain)
+        if result[4] is not None:
+            evaluation.update = (code.run, result[4])
+        return evaluation
 
     def _evaluate_straight(self, plan: Plan, explain: bool = True) -> Evaluation | None:
         code = self._code

@@ -57,10 +57,16 @@ def needed_plan(plan: Any, wanted: Iterable[str]) -> Any:
 
 
 def _one_port(half: Callable, port: int) -> Callable:
-    """A binary vjp computing only ``port``'s gradient, None for the other."""
+    """A binary vjp computing only ``port``'s gradient, None for the other (``.half``,
+    ``.port``: what it calls, for code written for known shapes)."""
     if port == 0:
-        return lambda g, out, a, b: (half(g, out, a, b), None)
-    return lambda g, out, a, b: (None, half(g, out, a, b))
+        def vjp(g, out, a, b):
+            return half(g, out, a, b), None
+    else:
+        def vjp(g, out, a, b):
+            return None, half(g, out, a, b)
+    vjp.half, vjp.port = half, port
+    return vjp
 
 
 def _kept(vjp: Callable | None, port: int) -> Callable:

@@ -544,6 +544,16 @@ class Graph:
                 node.value = value
             self._changed(node_id, "value")
 
+    def announce_values(self, node_ids: Iterable[str]) -> None:
+        """``node_changed(id, "value")`` for leaves whose owner wrote their values
+        straight into the nodes (a trainer's quiet steps: values of their own kind,
+        already checked), as :meth:`set_values` announces a node's own value again;
+        ids no longer in the graph are skipped."""
+        nodes = self._nodes
+        for node_id in node_ids:
+            if node_id in nodes and nodes[node_id].spec.is_leaf:
+                self._changed(node_id, "value")
+
     def set_label(self, node_id: str, label: str | None) -> None:
         self.node(node_id).label = label or None
         self._changed(node_id, "label")

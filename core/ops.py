@@ -66,11 +66,13 @@ def unbroadcast(g: Value, shape: tuple[int, ...]) -> Value:
 
 
 def _ub(vjp: Callable) -> Callable:
-    """Wrap an element-wise binary vjp so each gradient gets its input's shape."""
+    """Wrap an element-wise binary vjp so each gradient gets its input's shape
+    (``.raw``: the vjp itself, for code that knows its operands' shapes)."""
     def wrapped(g, out, a, b):
         a, b = _np(a), _np(b)
         ga, gb = vjp(_np(g), _np(out), a, b)
         return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
+    wrapped.raw = vjp
     return wrapped
 
 
@@ -78,6 +80,20 @@ def _ub1(vjp: Callable) -> Callable:
     def wrapped(g, out, x):
         x = _np(x)
         return unbroadcast(vjp(_np(g), _np(out), x), x.shape)
+    wrapped.raw = vjp
+    return wrapped
+
+
+def _on_arrays(array: Callable, arity: int) -> Callable:
+    """An element-wise numpy function taking and giving engine values (``.raw``: the
+    function itself, what this computes when given float64 arrays)."""
+    if arity == 1:
+        def wrapped(x):
+            return as_value(array(_np(x)))
+    else:
+        def wrapped(a, b):
+            return as_value(array(_np(a), _np(b)))
+    wrapped.raw = array
     return wrapped
 
 
@@ -383,7 +399,11 @@ class Op:
             half = self.port_vjps[port]
             return functools.partial(half, **kw) if kw else half
         full = functools.partial(self.array_vjp, **kw) if kw else self.array_vjp
-        return lambda g, out, *xs: full(g, out, *xs)[port]
+
+        def half(g, out, *xs):
+            return full(g, out, *xs)[port]
+        half.whole = full               # what it takes its port's gradient from
+        return half
 
     def bind_jvp(self, attrs: dict) -> tuple[Callable | None, Callable | None]:
         """The tangent rules for one node, settings applied: (float form or None, numpy)."""
@@ -673,7 +693,7 @@ def _unary(name, group, symbol, formula, local, note, scalar, scalar_vjp, array,
     scalar_jvp, array_jvp = jvp
     return Op(name, ("x",), group, symbol, formula, (local,), note,
               scalar=scalar, scalar_vjp=scalar_vjp,
-              array=lambda x: as_value(array(_np(x))), array_vjp=_ub1(array_vjp),
+              array=_on_arrays(array, 1), array_vjp=_ub1(array_vjp),
               explain=explain, export=export, scalar_jvp=scalar_jvp,
               array_jvp=_np_jvp(array_jvp))
 
@@ -687,7 +707,7 @@ def _binary(name, group, symbol, formula, local, note, scalar, scalar_vjp, array
         export = dataclasses.replace(export, broadcasting=True)
     return Op(name, ports, group, symbol, formula, local, note,
               scalar=scalar, scalar_vjp=scalar_vjp,
-              array=lambda a, b: as_value(array(_np(a), _np(b))), array_vjp=_ub(array_vjp),
+              array=_on_arrays(array, 2), array_vjp=_ub(array_vjp),
               infix=infix, explain=explain, identity_vjp=identity_vjp, export=export,
               scalar_jvp=jvp[0], array_jvp=_np_jvp(jvp[1]))
 

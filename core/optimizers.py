@@ -164,6 +164,11 @@ class Optimizer:
     def _update(self, p: Any, g: Any, state: dict[str, Any]) -> Any:
         raise NotImplementedError
 
+    def sgd_factor(self) -> float | None:
+        """``s`` when this rule's step is ``p + s·g`` and nothing else (plain SGD, no
+        weight decay, no state): code that has ``g`` at hand may do it itself."""
+        return None
+
     def settings(self) -> dict[str, Any]:
         """The hyperparameters, as PyTorch names them."""
         out: dict[str, Any] = {"lr": self.lr}
@@ -186,6 +191,28 @@ class SGD(Optimizer):
 
     def _update(self, p, g, state):
         return p + (-self.lr) * g                         # param.add_(grad, alpha=-lr)
+
+    def sgd_factor(self) -> float | None:
+        return -self.lr if self.weight_decay == 0 else None
+
+    def step_arrays(self, ids: list[str], params: list, grads: list) -> list | None:
+        """:meth:`step` on lists (``ids[k]``'s value ``params[k]``, gradient ``grads[k]``)
+        when every value is a float64 array and every gradient one of its shape (a
+        training step of a tensor net), else None (call :meth:`step`).  The same numpy
+        operations, so the same numbers; the state as :meth:`step` leaves it."""
+        ndarray = np.ndarray
+        for p, g in zip(params, grads):
+            if not (type(p) is ndarray and type(g) is ndarray and p.dtype is _F64
+                    and g.dtype is _F64 and g.shape == p.shape):
+                return None
+        step, wd, states = -self.lr, self.weight_decay, self.state
+        for pid in ids:
+            if pid not in states:
+                states[pid] = {}
+        with np.errstate(all="ignore"):
+            if wd != 0:
+                grads = [g + wd * p for p, g in zip(params, grads)]   # grad.add(param, alpha=wd)
+            return [p + step * g for p, g in zip(params, grads)]
 
 
 class Momentum(Optimizer):

@@ -124,14 +124,16 @@ def sender(emit: Callable, has_grad: list[bool], add: str) -> Callable:
 
 
 def written(lines: list[str], has_grad: list[bool], sent_a: list[str], sent_b: list[str],
-            consts: dict, filename: str) -> Callable:
+            consts: dict, filename: str, extra: str | None = None) -> Callable:
     """The function ``run`` whose body is ``lines``, returning (values, grads, sent_a,
-    sent_b) as the engine's lists (``v{i}``, ``g{i}`` where ``has_grad``), compiled."""
+    sent_b) as the engine's lists (``v{i}``, ``g{i}`` where ``has_grad``), compiled;
+    ``extra``: an expression returned fifth."""
     n = len(has_grad)
     lines = lines + [
         " return ([" + ", ".join(f"v{i}" for i in range(n)) + "],",
         "  [" + ", ".join(f"g{i}" if has_grad[i] else "None" for i in range(n)) + "],",
-        "  [" + ", ".join(sent_a) + "], [" + ", ".join(sent_b) + "])"]
+        "  [" + ", ".join(sent_a) + "], [" + ", ".join(sent_b) + "]"
+        + ("" if extra is None else f", {extra}") + ")"]
     namespace = dict(consts)
     exec(compile("\n".join(lines), filename, "exec"), namespace)
     return namespace["run"]

@@ -14,7 +14,7 @@ dozen parameters, one event per parameter per step would cost the editor far
 more than the training.  So a step can update the values *quietly* (written
 straight into the leaf nodes, already normalised floats / float64 arrays of
 unchanged shape, so the compiled plan stays valid) and :meth:`Trainer.publish`
-announces the current values later through ``Graph.set_values``, one
+announces the current values later through ``Graph.announce_values``, one
 ``node_changed`` per parameter.  :meth:`Trainer.step` publishes by default;
 :meth:`Trainer.run` publishes before every callback and once at the end (and
 before raising), so whoever looks at the graph from a callback or after the
@@ -41,11 +41,13 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
+from . import straight_arrays
 from .engine import Evaluator
 from .errors import ChainruleError
 from .formatting import format_number, nonfinite_word
@@ -160,6 +162,10 @@ class Trainer:
         #: Called after every step with the parameters' new values (a path to draw), or None.
         self.on_step: Callable[[dict], Any] | None = None
         self._start: dict[str, Any] = {}
+        self._placed: tuple | None = None           # (plan, version, params), places
+        # training-run code whose SGD updates were found the optimizer's (or not)
+        self._checked: Any = None
+        self._refused: weakref.WeakSet = weakref.WeakSet()
         self._params = self._refresh()
 
     # ------------------------------------------------------------ queries
@@ -264,11 +270,8 @@ class Trainer:
     def publish(self) -> None:
         """Announce the parameters' and fed inputs' values (one ``node_changed`` each)."""
         graph = self.graph
-        node = graph.node
         fed = self.fed_nodes() if graph.data is not None else ()
-        values = {p: node(p).value for p in (*self._params, *fed) if p in graph}
-        if values:
-            graph.set_values(values)
+        graph.announce_values(dict.fromkeys((*self._params, *fed)))   # each once
 
     def reset(self) -> None:
         """Put every parameter back to its value before training; clear the history."""
@@ -379,7 +382,8 @@ class Trainer:
         if data_bound:
             self._feed_next()
         # it checks what it reads, and reads only the parameters' gradients
-        evaluation = self.evaluator.evaluate(explain=False, wanted=params)
+        evaluation = self.evaluator.evaluate(explain=False, wanted=params,
+                                             sgd=self.optimizer.sgd_factor())
         k = len(self.history)
         if evaluation.error is not None:
             raise TrainingError(f"there is no loss to lower: {evaluation.error}", k)
@@ -391,18 +395,80 @@ class Trainer:
             raise TrainingError(f"the loss is {format_number(loss)} {when}; the parameters "
                                 f"keep their last values (try a smaller α than "
                                 f"{format_number(lr)})", k)
-        grads, index, nodes = evaluation.grads, plan.index, plan.nodes
+        places = self._places(plan, params)
+        new = self._done_update(evaluation.update, places, evaluation.grads) \
+            if evaluation.update is not None else None
+        if new is None:
+            new = self._update(evaluation.grads, places, k, lr)
+        self.history.append(loss)
+        if self.on_step is not None:
+            self.on_step(new if isinstance(new, dict) else
+                         {p: v for (p, _i, _node), v in zip(self._placed[1], new)})
+        if data_bound:
+            if self._advance():
+                train, held = self.split_losses()
+                self.epochs.append((len(self.history), train, held))
+            # The next step's batch is fed now, so the graph (and a step-through of it)
+            # shows what that step will train on: its Update step says what Step will do.
+            self._fed = None
+            self._feed_next()
+        return loss
+
+    def _done_update(self, update: tuple, places: list, grads: list) -> list | None:
+        """The new values of an SGD step the evaluation's code did, written into the
+        nodes; None if some is not finite (the optimizer then does the step, and says
+        which) or if that code's first update was not the optimizer's, bit for bit."""
+        by, (new, finite) = update
+        if not finite or by in self._refused:
+            return None
+        opt = self.optimizer
+        if by is not self._checked:         # its first update: the optimizer's own?
+            mine = opt.step_arrays([p for p, _i, _node in places],
+                                   [node.value for _p, _i, node in places],
+                                   [grads[i] for _p, i, _node in places])
+            if mine is None or not straight_arrays.identical(mine, new):
+                self._refused.add(by)
+                return None
+            self._checked = by
+        states = opt.state
+        for (p, _i, node), v in zip(places, new):
+            if p not in states:
+                states[p] = {}              # what SGD.step keeps
+            node.value = v                  # quiet: publish() announces (module docstring)
+        return new
+
+    def _update(self, grads: list, places: list, k: int, lr: float) -> dict | list:
+        """Write every parameter's new value into its node (quietly); returns them (a
+        list in the order of ``places`` when the optimizer's array path did it, else a
+        dict).  A non-finite new value refuses the whole step: nothing written, the
+        optimizer's state as it was."""
         opt = self.optimizer
         states = opt.state
+        arrays = getattr(opt, "step_arrays", None)
+        if arrays is not None:
+            given = [grads[i] for _p, i, _node in places]
+            ids = [p for p, _i, _node in places]
+            known = [p in states for p in ids]
+            new = arrays(ids, [node.value for _p, _i, node in places], given)
+            if new is not None:
+                if not _all_finite(new):
+                    bad = next((p for p, v in zip(ids, new) if not _finite(v)), None)
+                    if bad is not None:
+                        for p, was in zip(ids, known):  # a refused step adds no state
+                            if not was:
+                                states.pop(p, None)
+                        raise TrainingError(self._why(bad, given[ids.index(bad)], k, lr),
+                                            k, bad)
+                for (_p, _i, node), v in zip(places, new):
+                    node.value = v          # quiet: publish() announces (module docstring)
+                return new
         # in one loop: the parameters the gradient reaches, their nodes, values,
         # gradients, and their optimizer states as they were (a refused step puts them back)
         reached, at, values, given, saved = [], [], {}, {}, {}
-        for p in params:
-            i = index[p]
+        for p, i, node in places:
             g = grads[i]
             if g is not None:
                 reached.append(p)
-                node = nodes[i]
                 at.append(node)
                 values[p] = node.value
                 given[p] = g
@@ -417,21 +483,19 @@ class Trainer:
                     opt.state.pop(q, None)
                 else:
                     opt.state[q] = st
-            raise TrainingError(self._why(bad, grads[index[bad]], k, lr), k, bad)
+            raise TrainingError(self._why(bad, given[bad], k, lr), k, bad)
         for p, node in zip(reached, at):
             node.value = new[p]     # quiet: publish() announces (module docstring)
-        self.history.append(loss)
-        if self.on_step is not None:
-            self.on_step(new)
-        if data_bound:
-            if self._advance():
-                train, held = self.split_losses()
-                self.epochs.append((len(self.history), train, held))
-            # The next step's batch is fed now, so the graph (and a step-through of it)
-            # shows what that step will train on: its Update step says what Step will do.
-            self._fed = None
-            self._feed_next()
-        return loss
+        return new
+
+    def _places(self, plan, params: list[str]) -> list[tuple[str, int, Any]]:
+        """(parameter, its index in the plan, its node), kept while the plan and the
+        parameters stay the same (a step looks them up once per run, not per step)."""
+        key = (plan, plan.structure_version, params)
+        if self._placed is None or self._placed[0] != key:
+            self._placed = (key, [(p, plan.index[p], plan.nodes[plan.index[p]])
+                                  for p in params])
+        return self._placed[1]
 
     def _why(self, p: str, g: Any, k: int, lr: float) -> str:
         if not _finite(g):

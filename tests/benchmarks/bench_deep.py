@@ -10,8 +10,8 @@
 * conv2d forward + backward on an (8, 3, 32, 32) batch with 16 3×3 kernels,
   against a hand-written ``numpy.lib.stride_tricks`` im2col implementation.
 
-Both sides are timed in alternating rounds (the machine is shared, so its
-speed drifts); each ratio is the median of the per-round ratios, the middle
+Both sides are timed in alternating rounds, in CPU time (the machine is shared,
+so its speed drifts); each ratio is the median of the per-round ratios, the middle
 half of them beside it, and the times are each side's best round.  BLAS runs on
 one thread unless ``OPENBLAS_NUM_THREADS`` says otherwise: on a loaded
 2-core machine a second BLAS thread waits for a core and makes the matrix
@@ -40,10 +40,12 @@ RNG = np.random.default_rng(0)
 
 
 def _once(fn, number: int) -> float:
-    start = time.perf_counter()
+    """Seconds of this process's CPU time per call: time spent waiting for a core
+    (two cores shared with other work) does not count, on either side."""
+    start = time.process_time()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - start) / number
+    return (time.process_time() - start) / number
 
 
 def rounds(ours, theirs, repeats: int = 9, number: int = 5) -> tuple[float, float, list]:

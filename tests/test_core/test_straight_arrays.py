@@ -50,7 +50,7 @@ def test_the_code_is_used_and_gives_the_loops_numbers(name):
     assert ev._needed[2].state == "use"
     calls = []
     run = ev._needed[2].run
-    ev._needed[2].run = lambda vals: calls.append(1) or run(vals)
+    ev._needed[2].run = lambda vals, *sgd: calls.append(1) or run(vals, *sgd)
     fast = ev.evaluate(explain=False, wanted=wanted)
     assert calls, "the straight-line code did not run"
     same(fast, loop(g, wanted))
@@ -59,14 +59,14 @@ def test_the_code_is_used_and_gives_the_loops_numbers(name):
 def test_code_that_differs_is_dropped_for_good(monkeypatch):
     real = straight_arrays.compile_training
 
-    def wrong(plan, marker, need):
-        run = real(plan, marker, need)
+    def wrong(plan, marker, need, *more):
+        run = real(plan, marker, need, *more)
 
-        def off_by_a_bit(vals):
-            values, grads, a, b = run(vals)
+        def off_by_a_bit(vals, *sgd):
+            values, grads, a, b, update = run(vals, *sgd)
             i = next(k for k, v in enumerate(grads) if isinstance(v, np.ndarray))
             grads[i] = np.nextafter(grads[i], np.inf)
-            return values, grads, a, b
+            return values, grads, a, b, update
         return off_by_a_bit
     monkeypatch.setattr(straight_arrays, "compile_training", wrong)
     g = GRAPHS["demo 09"]()
@@ -81,7 +81,7 @@ def test_an_evaluation_the_code_cannot_do_goes_through_the_loop():
     wanted = tuple(parameters(g))
     ev = warmed(g, wanted)
 
-    def fails(vals):
+    def fails(vals, *sgd):
         raise ZeroDivisionError
     ev._needed[2].run = fails
     same(ev.evaluate(explain=False, wanted=wanted), loop(g, wanted))
