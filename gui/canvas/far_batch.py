@@ -18,7 +18,7 @@ from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
-from chainrule.gui.canvas import style
+from chainrule.gui.canvas import style, wire_item
 
 # The whole world: always painted while shown (what to draw is found in paint).
 _WORLD = QRectF(-200_000, -200_000, 400_000, 400_000)
@@ -74,7 +74,11 @@ class WireBatch(FarBatch):
 
     def _regroup(self) -> list:
         groups: dict = {}
-        for wire in self._owner.wires.values():
+        table = self._owner.wires
+        if table.waiting():             # the wires without items yet: plain lines
+            pen = wire_item.simple_pen_plain()
+            groups[(pen.color().rgba(), pen.widthF())] = (pen, table.lazy_lines())
+        for wire in table.made().values():
             p0, p1 = wire.ends()
             pen = wire.simple_pen()
             key = (pen.color().rgba(), pen.widthF())

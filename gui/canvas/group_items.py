@@ -316,7 +316,11 @@ class GroupLayer:
             if item.isVisible() != shown:
                 item.setVisible(shown)
         hidden, anchored = self.hidden, set()
-        for edge, wire in self.scene.wires.items():
+        # Without groups no wire hides or ends on a gate: those waiting for their
+        # items (lazy_wires.py) have nothing to change.
+        wires = self.scene.wires
+        for edge, wire in (wires.items() if graph.groups or self._anchored
+                           else list(wires.made().items())):
             shown = self.wire_visible(edge)
             crossing = shown and (edge.src in hidden or edge.dst in hidden)
             if crossing:

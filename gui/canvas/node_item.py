@@ -122,12 +122,14 @@ class NodeItem(QGraphicsItem):
         return False
 
     def itemChange(self, change, value):
-        if change == _POSITION_CHANGED:
+        # Qt calls this about ten times while a card is made and added: kept to one
+        # comparison, and the value handed back as QGraphicsItem's own would.
+        if change is _POSITION_CHANGED:
             scene = self.scene()
             if scene is not None:          # a GraphScene: cards live in no other
                 scene.node_item_moved(self)
                 scene.card_batch.invalidate()
-        return super().itemChange(change, value)
+        return value
 
     def block_look(self) -> tuple:
         """Far zoomed out, what the card's block looks like (the card batch draws it):
@@ -471,8 +473,10 @@ class NodeItem(QGraphicsItem):
         return best
 
     def _update_rect(self) -> None:
-        rect = QRectF(-style.PORT_HIT, -20, style.NODE_W + 2 * style.PORT_HIT,
-                      style.NODE_H + 26)
+        if not (self.marks or self.rings or self.is_output):
+            self._rect = _PLAIN_RECT          # most cards: one rectangle shared (never changed)
+            return
+        rect = QRectF(_PLAIN_RECT)
         if self.marks:
             rect = rect.united(QRectF((style.NODE_W - style.MARK_MAX_W) / 2, style.NODE_H,
                                       style.MARK_MAX_W, 6 + 17 * len(self.marks)))
@@ -635,6 +639,8 @@ class NodeItem(QGraphicsItem):
 
 
 _PORT_HIT2 = style.PORT_HIT ** 2
+#: The room of a card with no pills, rings or output stub (item coordinates).
+_PLAIN_RECT = QRectF(-style.PORT_HIT, -20, style.NODE_W + 2 * style.PORT_HIT, style.NODE_H + 26)
 _CENTRES: dict[int, tuple[tuple[float, float], ...]] = {}
 
 

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from chainrule.core import forward_mode
@@ -38,6 +38,7 @@ from chainrule.gui import heatmap
 from chainrule.gui.canvas import pixmap_budget, routing, style
 from chainrule.gui.canvas.far_batch import CardBatch, WireBatch
 from chainrule.gui.canvas.group_items import GroupLayer
+from chainrule.gui.canvas.lazy_wires import WireTable
 from chainrule.gui.canvas.node_item import NodeItem
 from chainrule.gui.canvas.spatial import SpatialGrid
 from chainrule.gui.canvas.wire_item import LabelLayer, WireItem
@@ -60,7 +61,8 @@ class GraphScene(QGraphicsScene):
         self.document = document
         self.groups = GroupLayer(self)
         self.nodes: dict[str, NodeItem] = {}
-        self.wires: dict[Edge, WireItem] = {}
+        #: Edge → WireItem; a big graph's items are made on first use (lazy_wires.py).
+        self.wires = WireTable(self._wake_wire)
         self._touching: dict[str, set[Edge]] = {}
         # Where the cards and the wires' labels are, for placing wires (spatial.py).
         self._card_grid = SpatialGrid()
@@ -111,6 +113,11 @@ class GraphScene(QGraphicsScene):
         self.rebuild()
         self.show_evaluation(document.current_evaluation())   # the one before we listened
 
+    def make_wires_near(self, rect: QRectF) -> None:
+        """The pointer is over ``rect`` (scene): the wires that wait for their items and
+        may meet it get them, so hover, click and rubber band find them as ever."""
+        self.wires.near(rect)
+
     def _selection_looks_changed(self) -> None:
         self.wire_batch.invalidate()
         self.card_batch.invalidate()
@@ -140,7 +147,7 @@ class GraphScene(QGraphicsScene):
         """Throw every item away and mirror the graph again (a new document)."""
         self.clearSelection()
         self.groups.clear()
-        for item in list(self.nodes.values()) + list(self.wires.values()):
+        for item in list(self.nodes.values()) + list(self.wires.made().values()):
             self.removeItem(item)
         self.nodes.clear()
         self.wires.clear()
@@ -166,8 +173,10 @@ class GraphScene(QGraphicsScene):
             for node in graph.nodes():
                 self._add_node_item(node.id, auto.get(node.id))
             self._deferring = graph.edge_count() >= LABELS_LATER
+            lazy = self._deferring and not graph.groups
             for edge in graph.edges():
-                self._add_wire_item(edge)
+                if not (lazy and self._add_lazy_wire(edge)):
+                    self._add_wire_item(edge)
             self._deferring = False
         if self._labels_later:      # once the view has its zoom (a big graph opens fitted)
             QTimer.singleShot(0, self, self._place_labels_if_readable)
@@ -204,24 +213,51 @@ class GraphScene(QGraphicsScene):
         item.set_content(node.display, value, node.trainable, short)
 
     def _add_wire_item(self, edge: Edge) -> None:
+        self._touching.setdefault(edge.src, set()).add(edge)
+        self._touching.setdefault(edge.dst, set()).add(edge)
+        self.wires.add(edge, self._new_wire(edge))
+        self.nodes[edge.dst].set_connected(edge.port, True)
+        if not self._single(edge):          # a lone wire keeps the place found for it
+            self._restagger(edge.src, edge.dst)
+
+    def _new_wire(self, edge: Edge) -> WireItem:
         wire = WireItem(edge)
         wire.set_emphasized(edge in self._emphasized or edge == self._asked)
         if self._far:
             wire.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         if self._batched:
             wire.setFlag(QGraphicsItem.ItemHasNoContents, True)
-        self.wires[edge] = wire
-        self._touching.setdefault(edge.src, set()).add(edge)
-        self._touching.setdefault(edge.dst, set()).add(edge)
         hidden = self.groups.hidden
         if self.graph.groups and not self.groups.wire_visible(edge):
             wire.setVisible(False)          # laid out when it shows
         elif not (hidden and (edge.src in hidden or edge.dst in hidden)):
             self._place_wire(wire)          # (a wire into a gate: when the gate is placed)
         self.addItem(wire)
-        self.nodes[edge.dst].set_connected(edge.port, True)
-        if not self._single(edge):          # a lone wire keeps the place found for it
-            self._restagger(edge.src, edge.dst)
+        return wire
+
+    def _add_lazy_wire(self, edge: Edge) -> bool:
+        """Building a big graph: a plain wire forwards gets no item until it is first
+        needed (lazy_wires.py), only its far-zoom line; False for a wire that needs
+        its item now (one going back takes a lane, twins spread their labels)."""
+        src, dst = self.nodes[edge.src], self.nodes[edge.dst]
+        p0, p1 = src.output_port_scene(), dst.input_port_scene(edge.port)
+        touching = self._touching.get(edge.dst, ())
+        if routing.goes_back(p0, p1) or any(e.src == edge.src for e in touching):
+            return False
+        self._touching.setdefault(edge.src, set()).add(edge)
+        self._touching.setdefault(edge.dst, set()).add(edge)
+        self.wires.add_lazy(edge, QLineF(p0, p1))
+        dst.set_connected(edge.port, True)
+        return True
+
+    def _wake_wire(self, edge: Edge) -> WireItem:
+        """The item of a wire that waited, made as building the scene would have made
+        it (its label waits for the readable zoom with the others)."""
+        deferring, self._deferring = self._deferring, True
+        try:
+            return self._new_wire(edge)
+        finally:
+            self._deferring = deferring
 
     def _place_wire(self, wire: WireItem) -> None:
         edge = wire.edge
@@ -251,7 +287,9 @@ class GraphScene(QGraphicsScene):
         added, each keeping clear of those placed before it."""
         if (self._far and not drawn) or not self._labels_later:
             return
-        waiting = list(self._labels_later)
+        self.wires.make_all()               # every label waiting, in the graph's wire order
+        # in the order the wires came, however their items were made
+        waiting = sorted(self._labels_later, key=lambda wire: self.wires.rank(wire.edge))
         self._labels_later.clear()
         for wire in waiting:
             if wire.scene() is self:
@@ -380,11 +418,11 @@ class GraphScene(QGraphicsScene):
         touching = self._touching.pop(old, set())
         self._touching[new] = set()
         for edge in touching:
-            wire = self.wires.pop(edge)
             new_edge = Edge(new if edge.src == old else edge.src,
                             new if edge.dst == old else edge.dst, edge.port)
-            wire.edge = new_edge
-            self.wires[new_edge] = wire
+            wire = self.wires.rename(edge, new_edge)
+            if wire is not None:
+                wire.edge = new_edge
             other = new_edge.dst if new_edge.src == new else new_edge.src
             if other != new:
                 self._touching[other].discard(edge)
@@ -412,17 +450,18 @@ class GraphScene(QGraphicsScene):
             self.groups.refresh_soon()
 
     def _drop_wire(self, edge: Edge) -> None:
-        wire = self.wires.pop(edge, None)
-        if wire is None:
+        if edge not in self.wires:
             return
+        wire = self.wires.discard(edge)
         for end in (edge.src, edge.dst):
             self._touching.get(end, set()).discard(edge)
         dst = self.nodes.get(edge.dst)
         if dst is not None:
             dst.set_connected(edge.port, False)
-        self._label_grid.drop(wire)
-        self._labels_later.pop(wire, None)
-        self.removeItem(wire)
+        if wire is not None:
+            self._label_grid.drop(wire)
+            self._labels_later.pop(wire, None)
+            self.removeItem(wire)
         self.wire_batch.invalidate()
         if edge.src in self.nodes and edge.dst in self.nodes:
             self._restagger(edge.src, edge.dst)
@@ -704,11 +743,13 @@ class GraphScene(QGraphicsScene):
         changes their labels.
         """
         self._set_batched(scale < style.LOD_SIMPLE)
+        if not self._batched:
+            self.wires.make_all()           # drawn one by one from here on
         far = scale < style.LOD_WIRE_TEXT
         if far != self._far:
             self._far = far
             mode = QGraphicsItem.DeviceCoordinateCache if far else QGraphicsItem.NoCache
-            for wire in self.wires.values():
+            for wire in self.wires.made().values():
                 wire.setCacheMode(mode)
         self._place_labels_if_readable()
 
@@ -719,7 +760,7 @@ class GraphScene(QGraphicsScene):
         if on == self._batched:
             return
         self._batched = on
-        for item in (*self.wires.values(), *self.nodes.values()):
+        for item in (*self.wires.made().values(), *self.nodes.values()):
             item.setFlag(QGraphicsItem.ItemHasNoContents, on)
         self.wire_batch.show_batched(on)
         self.card_batch.show_batched(on)
@@ -809,6 +850,7 @@ class GraphScene(QGraphicsScene):
     def export_mode(self) -> Iterator[None]:
         """Draw everything at full detail and without selection (rendering to a file)."""
         # Cached pixmaps are made for the screen's zoom: draw every item afresh.
+        self.wires.make_all()               # (and every wire drawn, made first)
         items = list(self.nodes.values()) + list(self.wires.values())
         modes = [item.cacheMode() for item in items]
         for item in items:
