@@ -38,7 +38,8 @@ class WireTable:
     def __init__(self, make: Callable[[Edge], object]):
         self._make = make
         self._made: dict[Edge, object] = {}
-        self._lazy: dict[Edge, QLineF] = {}
+        self._lazy: dict[Edge, tuple] = {}            # (x0, y0, x1, y1) of its line
+        self._lines: list[QLineF] | None = None
         self._order: dict[Edge, None] | None = None     # every edge, while some wait
         self._index: tuple | None = None                 # (edges, alive, boxes) for near()
         self._slot: dict[Edge, int] = {}
@@ -92,7 +93,9 @@ class WireTable:
 
     def lazy_lines(self) -> list[QLineF]:
         """The far-zoom lines of the wires not made yet (the wire batch draws them)."""
-        return list(self._lazy.values())
+        if self._lines is None:
+            self._lines = [QLineF(*ends) for ends in self._lazy.values()]
+        return list(self._lines)
 
     def rank(self, edge: Edge) -> int:
         """The how-manieth wire this one was to come (a rename keeps it)."""
@@ -104,14 +107,15 @@ class WireTable:
         if self._order is not None:
             self._order[edge] = None
 
-    def add_lazy(self, edge: Edge, line: QLineF) -> None:
-        """A wire whose item waits: only its far-zoom line is known."""
+    def add_lazy(self, edge: Edge, line: tuple) -> None:
+        """A wire whose item waits: only its far-zoom line (x0, y0, x1, y1) is known."""
         if self._order is None:
             self._order = dict.fromkeys(self._made)
         self._order[edge] = None
         self._count_in(edge)
         self._lazy[edge] = line
         self._index = None
+        self._lines = None
 
     def discard(self, edge: Edge):
         """Forget a wire; its item, or None when it had none yet."""
@@ -144,6 +148,7 @@ class WireTable:
         self._lazy.clear()
         self._order = None
         self._index = None
+        self._lines = None
         self._slot.clear()
         self._rank.clear()
         self._count = 0
@@ -188,14 +193,14 @@ class WireTable:
 
     def _forget_lazy(self, edge: Edge) -> None:
         if self._lazy.pop(edge, None) is not None:
+            self._lines = None
             slot = self._slot.pop(edge, None)
             if slot is not None:
                 self._index[1][slot] = False
 
     def _build_index(self) -> None:
         edges = list(self._lazy)
-        ends = np.array([(line.x1(), line.y1(), line.x2(), line.y2())
-                         for line in self._lazy.values()], dtype=float).reshape(-1, 4)
+        ends = np.array(list(self._lazy.values()), dtype=float).reshape(-1, 4)
         x0, y0, x1, y1 = ends.T
         box = np.stack([np.minimum(x0, x1) - _REACH_X, np.minimum(y0, y1) - _REACH_Y,
                         np.maximum(x0, x1) + _REACH_X, np.maximum(y0, y1) + _REACH_Y])

@@ -51,7 +51,7 @@ class NodeItem(QGraphicsItem):
 
     Type = QGraphicsItem.UserType + 1
 
-    def __init__(self, node_id: str, op: Op):
+    def __init__(self, node_id: str, op: Op, hollow: bool = False):
         super().__init__()
         self.node_id = node_id
         self.op = op
@@ -78,8 +78,8 @@ class NodeItem(QGraphicsItem):
         self.rings: dict[str, QColor] = {}      # key → colour of a ring round the card
         self._hovered = False
         self._rect = QRectF()
-        self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
-                      | QGraphicsItem.ItemSendsGeometryChanges)
+        # hollow: the scene draws every card in one batch (far_batch.py) for now
+        self.setFlags(_HOLLOW_FLAGS if hollow else _FLAGS)
         self.setAcceptHoverEvents(True)
         self.setZValue(1.0)
         # A card changes rarely (its texts, a hint, a state), a repaint happens on
@@ -639,6 +639,9 @@ class NodeItem(QGraphicsItem):
 
 
 _PORT_HIT2 = style.PORT_HIT ** 2
+_FLAGS = QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable \
+    | QGraphicsItem.ItemSendsGeometryChanges
+_HOLLOW_FLAGS = _FLAGS | QGraphicsItem.ItemHasNoContents
 #: The room of a card with no pills, rings or output stub (item coordinates).
 _PLAIN_RECT = QRectF(-style.PORT_HIT, -20, style.NODE_W + 2 * style.PORT_HIT, style.NODE_H + 26)
 _CENTRES: dict[int, tuple[tuple[float, float], ...]] = {}
@@ -653,6 +656,9 @@ def _port_centres(arity: int) -> tuple[tuple[float, float], ...]:
                                           for k in range(arity)) + \
             ((style.NODE_W, style.NODE_H / 2),)
     return centres
+
+
+port_centres = _port_centres
 
 
 _POSITION_CHANGED = QGraphicsItem.ItemPositionHasChanged

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from chainrule.core import forward_mode
@@ -39,7 +39,7 @@ from chainrule.gui.canvas import pixmap_budget, routing, style
 from chainrule.gui.canvas.far_batch import CardBatch, WireBatch
 from chainrule.gui.canvas.group_items import GroupLayer
 from chainrule.gui.canvas.lazy_wires import WireTable
-from chainrule.gui.canvas.node_item import NodeItem
+from chainrule.gui.canvas.node_item import NodeItem, port_centres
 from chainrule.gui.canvas.spatial import SpatialGrid
 from chainrule.gui.canvas.wire_item import LabelLayer, WireItem
 
@@ -169,11 +169,14 @@ class GraphScene(QGraphicsScene):
         graph = self.graph
         self.groups.prepare()
         auto = self._auto_positions()
+        big = graph.edge_count() >= LABELS_LATER
+        if big:     # it opens fitted, far out: items made hollow (the view's zoom decides)
+            self._set_batched(True)
         with gc_paused():           # thousands of items: no collection walking them meanwhile
             for node in graph.nodes():
                 self._add_node_item(node.id, auto.get(node.id))
-            self._deferring = graph.edge_count() >= LABELS_LATER
-            lazy = self._deferring and not graph.groups
+            self._deferring = big
+            lazy = big and not graph.groups
             for edge in graph.edges():
                 if not (lazy and self._add_lazy_wire(edge)):
                     self._add_wire_item(edge)
@@ -188,7 +191,7 @@ class GraphScene(QGraphicsScene):
 
     def _add_node_item(self, node_id: str, auto_pos: tuple[float, float] | None = None) -> None:
         node = self.graph.node(node_id)
-        item = NodeItem(node_id, node.spec)
+        item = NodeItem(node_id, node.spec, hollow=self._batched)
         self._fill_node(item, node)
         pos = node.pos or auto_pos or self._free_spot()
         item.setPos(QPointF(*pos))
@@ -198,8 +201,6 @@ class GraphScene(QGraphicsScene):
         self._touching.setdefault(node_id, set())
         self.addItem(item)
         self._card_grid.put(item, *_card_reach(item))
-        if self._batched:
-            item.setFlag(QGraphicsItem.ItemHasNoContents, True)
         self.card_batch.invalidate()
         if len(self.nodes) % 256 == 0:       # a graph growing node by node (paste, programs)
             pixmap_budget.fit(len(self.nodes) + len(self.wires))
@@ -216,6 +217,7 @@ class GraphScene(QGraphicsScene):
         self._touching.setdefault(edge.src, set()).add(edge)
         self._touching.setdefault(edge.dst, set()).add(edge)
         self.wires.add(edge, self._new_wire(edge))
+        self.wire_batch.invalidate()
         self.nodes[edge.dst].set_connected(edge.port, True)
         if not self._single(edge):          # a lone wire keeps the place found for it
             self._restagger(edge.src, edge.dst)
@@ -240,13 +242,19 @@ class GraphScene(QGraphicsScene):
         needed (lazy_wires.py), only its far-zoom line; False for a wire that needs
         its item now (one going back takes a lane, twins spread their labels)."""
         src, dst = self.nodes[edge.src], self.nodes[edge.dst]
-        p0, p1 = src.output_port_scene(), dst.input_port_scene(edge.port)
-        touching = self._touching.get(edge.dst, ())
-        if routing.goes_back(p0, p1) or any(e.src == edge.src for e in touching):
+        touching = self._touching[edge.dst]
+        if any(e.src == edge.src for e in touching):
             return False
-        self._touching.setdefault(edge.src, set()).add(edge)
-        self._touching.setdefault(edge.dst, set()).add(edge)
-        self.wires.add_lazy(edge, QLineF(p0, p1))
+        # the two ports, as NodeItem.output_port_scene and input_port_scene put them
+        a, b = src.pos(), dst.pos()
+        x0, y0 = a.x() + style.NODE_W, a.y() + style.NODE_H / 2
+        dx, dy = port_centres(dst.op.arity)[edge.port]
+        x1, y1 = b.x() + dx, b.y() + dy
+        if x1 < x0 - 1.0:                   # goes back (routing.goes_back): it takes a lane
+            return False
+        self._touching[edge.src].add(edge)
+        touching.add(edge)
+        self.wires.add_lazy(edge, (x0, y0, x1, y1))
         dst.set_connected(edge.port, True)
         return True
 
