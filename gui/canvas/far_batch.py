@@ -112,7 +112,14 @@ class CardBatch(FarBatch):
             if group is None:
                 group = groups[key] = (kind, fill, border, opacity, [])
             group[4].append(rect)
-        for item in self._owner.nodes.values():
+        table = self._owner.nodes
+        colors: dict = {}
+        for x, y, op in table.records().values():       # cards without items yet: plain
+            fill = colors.get(op.group)
+            if fill is None:
+                fill = colors[op.group] = style.group_color(op.group)
+            add(0, fill, None, 1.0, QRectF(x, y, w, h))
+        for item in table.made().values():
             pos = item.pos()
             x, y = pos.x(), pos.y()
             fill, border, badge, opacity = item.block_look()

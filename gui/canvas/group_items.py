@@ -311,7 +311,10 @@ class GroupLayer:
             pos = group.pos or self._centre(gid, gate)
             gate.setPos(QPointF(*pos))
         self._refreshing = False
-        for node_id, item in self.scene.nodes.items():
+        # Without groups no card hides (the cards waiting for their items have nothing to change).
+        cards = self.scene.nodes
+        for node_id, item in (cards.items() if graph.groups or self.hidden or self._outside
+                              else list(cards.made().items())):
             shown = node_id not in self.hidden and node_id not in self._outside
             if item.isVisible() != shown:
                 item.setVisible(shown)

@@ -109,17 +109,7 @@ class NodeItem(QGraphicsItem):
     def meets(self, left: float, top: float, right: float, bottom: float) -> bool:
         """Whether this rectangle (item coordinates) meets the card or a port's disc:
         the :meth:`shape` test without building the path (corners taken as square)."""
-        r = style.PORT_HIT
-        if left >= style.NODE_W + r or right <= -r or top >= style.NODE_H + r or bottom <= -r:
-            return False                  # clear of the card and of every disc
-        if left < style.NODE_W and right > 0 and top < style.NODE_H and bottom > 0:
-            return True
-        for x, y in _port_centres(self.op.arity):
-            dx = x - max(left, min(x, right))
-            dy = y - max(top, min(y, bottom))
-            if dx * dx + dy * dy <= _PORT_HIT2:
-                return True
-        return False
+        return card_meets(self.op.arity, left, top, right, bottom)
 
     def itemChange(self, change, value):
         # Qt calls this about ten times while a card is made and added: kept to one
@@ -659,6 +649,22 @@ def _port_centres(arity: int) -> tuple[tuple[float, float], ...]:
 
 
 port_centres = _port_centres
+
+
+def card_meets(arity: int, left: float, top: float, right: float, bottom: float) -> bool:
+    """Whether a rectangle (relative to a card's top-left corner) meets a card with
+    ``arity`` inputs or one of its ports' discs (see NodeItem.meets)."""
+    r = style.PORT_HIT
+    if left >= style.NODE_W + r or right <= -r or top >= style.NODE_H + r or bottom <= -r:
+        return False                  # clear of the card and of every disc
+    if left < style.NODE_W and right > 0 and top < style.NODE_H and bottom > 0:
+        return True
+    for x, y in _port_centres(arity):
+        dx = x - max(left, min(x, right))
+        dy = y - max(top, min(y, bottom))
+        if dx * dx + dy * dy <= _PORT_HIT2:
+            return True
+    return False
 
 
 _POSITION_CHANGED = QGraphicsItem.ItemPositionHasChanged

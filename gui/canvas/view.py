@@ -312,12 +312,14 @@ class CanvasView(QGraphicsView):
         for _ in range(200):
             card = QRectF(spot.x() - style.NODE_W / 2 - 10, spot.y() - style.NODE_H / 2 - 10,
                           style.NODE_W + 20, style.NODE_H + 20)
+            self.graph_scene.make_items_near(card)
             if not any(isinstance(i, NodeItem) for i in self.graph_scene.items(card)):
                 break
             spot = QPointF(spot.x(), spot.y() + style.NODE_H + KEYBOARD_GAP)
         return spot
 
     def node_item_at(self, scene_pos: QPointF) -> NodeItem | None:
+        self.graph_scene.make_items_near(QRectF(scene_pos, scene_pos).adjusted(-1, -1, 1, 1))
         for item in self.graph_scene.items(scene_pos):
             if isinstance(item, NodeItem):
                 return item
@@ -477,15 +479,15 @@ class CanvasView(QGraphicsView):
         event.accept()
 
     def _wake_wires(self, vpos: QPoint, to: QPoint | None = None) -> None:
-        """A big graph's wires get their items when first needed: those the pointer
-        at ``vpos`` may touch (a few pixels round it), or, rubber-banding from ``vpos``
-        to ``to``, those the band may meet."""
+        """A big graph's cards and wires get their items when first needed: those the
+        pointer at ``vpos`` may touch (a few pixels round it), or, rubber-banding from
+        ``vpos`` to ``to``, those the band may meet."""
         scene = self.graph_scene
-        if not scene.wires.waiting():
+        if not (scene.wires.waiting() or scene.nodes.waiting()):
             return
         rect = QRect(vpos, to).normalized() if to is not None else \
             QRect(vpos.x() - 3, vpos.y() - 3, 7, 7)
-        scene.make_wires_near(self.mapToScene(rect.adjusted(-2, -2, 2, 2)).boundingRect())
+        scene.make_items_near(self.mapToScene(rect.adjusted(-2, -2, 2, 2)).boundingRect())
 
     def mousePressEvent(self, event) -> None:
         if self._gesture is not None:
