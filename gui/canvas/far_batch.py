@@ -74,11 +74,16 @@ class WireBatch(FarBatch):
 
     def _regroup(self) -> list:
         groups: dict = {}
-        table = self._owner.wires
-        if table.waiting():             # the wires without items yet: plain lines
-            pen = wire_item.simple_pen_plain()
-            groups[(pen.color().rgba(), pen.widthF())] = (pen, table.lazy_lines())
-        for wire in table.made().values():
+        plain = wire_item.simple_pen_plain()
+        for wire, line in self._owner.wires.in_order():
+            if wire is None:            # a wire without its item yet: a plain line
+                pen = plain
+                key = (pen.color().rgba(), pen.widthF())
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = (pen, [])
+                group[1].append(QLineF(*line))
+                continue
             p0, p1 = wire.ends()
             pen = wire.simple_pen()
             key = (pen.color().rgba(), pen.widthF())
@@ -112,14 +117,15 @@ class CardBatch(FarBatch):
             if group is None:
                 group = groups[key] = (kind, fill, border, opacity, [])
             group[4].append(rect)
-        table = self._owner.nodes
         colors: dict = {}
-        for x, y, op in table.records().values():       # cards without items yet: plain
-            fill = colors.get(op.group)
-            if fill is None:
-                fill = colors[op.group] = style.group_color(op.group)
-            add(0, fill, None, 1.0, QRectF(x, y, w, h))
-        for item in table.made().values():
+        for item, record in self._owner.nodes.in_order():
+            if item is None:            # a card without its item yet: a plain block
+                x, y, op = record
+                fill = colors.get(op.group)
+                if fill is None:
+                    fill = colors[op.group] = style.group_color(op.group)
+                add(0, fill, None, 1.0, QRectF(x, y, w, h))
+                continue
             pos = item.pos()
             x, y = pos.x(), pos.y()
             fill, border, badge, opacity = item.block_look()

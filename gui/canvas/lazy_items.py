@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Callable, Hashable, Iterator
 
 import numpy as np
-from PySide6.QtCore import QLineF, QRectF
+from PySide6.QtCore import QRectF
 
 from chainrule.gui.canvas import style
 
@@ -104,9 +104,26 @@ class LazyTable:
         """The waiting keys and their records (read only)."""
         return self._lazy
 
+    def in_order(self) -> Iterator[tuple]:
+        """(item, None) or (None, record) for every key, in the keys' order (the order
+        a picture draws them in, so that overlapping strokes blend as they always did)."""
+        made = self._made
+        if not self._lazy:
+            for item in made.values():
+                yield item, None
+            return
+        lazy = self._lazy
+        for key in self._order:
+            item = made.get(key)
+            yield (item, None) if item is not None else (None, lazy[key])
+
     def rank(self, key) -> int:
         """The how-manieth key this one was to come (a rename keeps it)."""
         return self._rank.get(key, -1)
+
+    def next_rank(self) -> int:
+        """The rank the next key added gets."""
+        return self._count
 
     def add(self, key, item) -> None:
         self._count_in(key)
@@ -226,25 +243,11 @@ class LazyTable:
 class WireTable(LazyTable):
     """Edge → WireItem; a waiting wire's record is its far-zoom line (x0, y0, x1, y1)."""
 
-    _lines: list[QLineF] | None = None
-
-    def lazy_lines(self) -> list[QLineF]:
-        """The far-zoom lines of the wires not made yet (the wire batch draws them)."""
-        if self._lines is None:
-            self._lines = [QLineF(*ends) for ends in self._lazy.values()]
-        return list(self._lines)
-
     def _boxes(self, ends: np.ndarray) -> np.ndarray:
         x0, y0, x1, y1 = ends.T
         return np.stack([np.minimum(x0, x1) - _REACH_X, np.minimum(y0, y1) - _REACH_Y,
                          np.maximum(x0, x1) + _REACH_X, np.maximum(y0, y1) + _REACH_Y])
 
-    def _changed(self) -> None:
-        super()._changed()
-        self._lines = None
-
-    def _on_forget(self) -> None:
-        self._lines = None
 
 
 class CardTable(LazyTable):

@@ -73,6 +73,9 @@ class GraphScene(QGraphicsScene):
         self._labels_later: dict[WireItem, None] = {}
         self._deferring = False
         self._hints: dict | None = None     # the ports a dragged wire may plug into
+        # Items made late would stack above those made before them: in a scene of lazy
+        # items each gets a z just under its kind's that orders it as building would have.
+        self._stacking = False
         #: The items a learning view gave a look, by kind (see _decorate).
         self._decorated: dict[str, set] = {}
         self.precision = 4
@@ -183,7 +186,8 @@ class GraphScene(QGraphicsScene):
         big = graph.edge_count() >= LABELS_LATER
         if big:     # it opens fitted, far out: items made hollow (the view's zoom decides)
             self._set_batched(True)
-        lazy = big and not graph.groups
+        lazy = big and LAZY_ITEMS and not graph.groups
+        self._stacking = lazy
         with gc_paused():           # thousands of items: no collection walking them meanwhile
             for node in graph.nodes():
                 if lazy:
@@ -206,14 +210,16 @@ class GraphScene(QGraphicsScene):
     def _add_node_item(self, node_id: str, auto_pos: tuple[float, float] | None = None) -> None:
         node = self.graph.node(node_id)
         pos = node.pos or auto_pos or self._free_spot()
-        self.nodes.add(node_id, self._new_card(node, pos))
+        self.nodes.add(node_id, self._new_card(node, pos, self.nodes.next_rank()))
         self._touching.setdefault(node_id, set())
         self.card_batch.invalidate()
         if len(self.nodes) % 256 == 0:       # a graph growing node by node (paste, programs)
             pixmap_budget.fit(len(self.nodes) + len(self.wires))
 
-    def _new_card(self, node, pos) -> NodeItem:
+    def _new_card(self, node, pos, rank: int) -> NodeItem:
         item = NodeItem(node.id, node.spec, hollow=self._batched)
+        if self._stacking:
+            item.setZValue(_stacked(1.0, rank))
         self._fill_node(item, node)
         item.setPos(QPointF(*pos))
         if node.id in self.groups.hidden:
@@ -233,7 +239,7 @@ class GraphScene(QGraphicsScene):
         """The item of a card that waited, as building the scene would have made it:
         nothing has given it a look of its own yet (that makes the item first)."""
         x, y, _op = record
-        item = self._new_card(self.graph.node(node_id), (x, y))
+        item = self._new_card(self.graph.node(node_id), (x, y), self.nodes.rank(node_id))
         for edge in self._touching[node_id]:
             if edge.dst == node_id:
                 item.set_connected(edge.port, True)
@@ -252,14 +258,16 @@ class GraphScene(QGraphicsScene):
     def _add_wire_item(self, edge: Edge) -> None:
         self._touching.setdefault(edge.src, set()).add(edge)
         self._touching.setdefault(edge.dst, set()).add(edge)
-        self.wires.add(edge, self._new_wire(edge))
+        self.wires.add(edge, self._new_wire(edge, self.wires.next_rank()))
         self.wire_batch.invalidate()
         self.nodes[edge.dst].set_connected(edge.port, True)
         if not self._single(edge):          # a lone wire keeps the place found for it
             self._restagger(edge.src, edge.dst)
 
-    def _new_wire(self, edge: Edge) -> WireItem:
+    def _new_wire(self, edge: Edge, rank: int) -> WireItem:
         wire = WireItem(edge)
+        if self._stacking:
+            wire.setZValue(_stacked(0.0, rank))
         wire.set_emphasized(edge in self._emphasized or edge == self._asked)
         if self._far:
             wire.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
@@ -308,7 +316,7 @@ class GraphScene(QGraphicsScene):
         it (its label waits for the readable zoom with the others)."""
         deferring, self._deferring = self._deferring, True
         try:
-            return self._new_wire(edge)
+            return self._new_wire(edge, self.wires.rank(edge))
         finally:
             self._deferring = deferring
 
@@ -942,8 +950,17 @@ class GraphScene(QGraphicsScene):
 #: From this many wires, building the scene leaves their labels' places until a
 #: zoom draws labels (a big graph opens fitted, far below that zoom).
 LABELS_LATER = 2000
+#: A graph that big also gets its cards' and wires' items on first use (lazy_items.py);
+#: False makes every item at once (the reference the tests compare with).
+LAZY_ITEMS = True
 LABEL_TS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74)
 LABEL_BOX_W, LABEL_BOX_H = 70.0, 2 * style.LABEL_PX * 1.35 + 6
+
+
+def _stacked(z: float, rank: int) -> float:
+    """A z just below ``z`` that stacks items by ``rank`` (the order they came in), as
+    Qt stacks items of one z by the order they were added; under gates and labels."""
+    return z - 1e-3 + rank * 1e-10
 
 
 def badge_text(evaluation, node_id: str) -> str | None:
