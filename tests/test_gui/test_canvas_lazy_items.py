@@ -28,7 +28,8 @@ FAR = style.LOD_SIMPLE * 0.7
 
 def layered(width: int = 24, layers: int = 5, seed: int = 3) -> Graph:
     """Columns of binary ops reading nearby nodes of the column before (wires cross),
-    an add chain to one output, a squaring (twin wires) and a wire going back."""
+    an add chain to one output, a squaring (twin wires), a wire going back and a
+    card whose input is free."""
     rng = random.Random(seed)
     g = Graph()
     prev = [f"x{i}" for i in range(width)]
@@ -52,6 +53,7 @@ def layered(width: int = 24, layers: int = 5, seed: int = 3) -> Graph:
         g.connect(acc, f"s{k}", 0)
         g.connect(p, f"s{k}", 1)
         acc = f"s{k}"
+    g.add_node("spare", "neg", pos=(220 * (layers + 1), 110 * width + 100))   # a free port
     g.set_output(acc)
     return g
 
@@ -231,3 +233,17 @@ def test_the_card_grid_answers_for_cards_without_items(pair):
         rect = QRectF(x, y, rng.uniform(10, 300), rng.uniform(10, 300))
         assert sorted(lazy.graph_scene._cards_in(rect), key=lambda r: (r.x(), r.y())) == \
             sorted(eager.graph_scene._cards_in(rect), key=lambda r: (r.x(), r.y()))
+
+
+def test_a_wire_dragged_far_out_connects_as_on_an_eager_canvas(pair):
+    eager, lazy = pair
+    graph = eager.document.graph
+    src, dst = graph.node("n5_2").pos, graph.node("spare").pos
+    start = QPointF(src[0] + style.NODE_W, src[1] + style.NODE_H / 2)
+    end = QPointF(dst[0], dst[1] + style.NODE_H / 2)
+    for view in (eager, lazy):
+        place(view, style.LOD_SIMPLE * 0.95, (start + end) / 2)
+        drag(view, vp(view, start), vp(view, end))
+        assert Edge("n5_2", "spare", 0) in view.document.graph.edges()
+        assert view.graph_scene.nodes["spare"].connected == [True]
+    assert lazy.graph_scene.nodes.waiting(), "a wire drag does not make every card"
