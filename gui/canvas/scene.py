@@ -199,8 +199,8 @@ class GraphScene(QGraphicsScene):
                 if not (lazy and self._add_lazy_wire(edge)):
                     self._add_wire_item(edge)
             self._deferring = False
-        if self._labels_later:      # once the view has its zoom (a big graph opens fitted)
-            QTimer.singleShot(0, self, self._place_labels_if_readable)
+        if big:     # once the view has its zoom (a big graph opens fitted): draw for it
+            QTimer.singleShot(0, self, self._follow_view)
         self._set_output(graph.effective_output())
         pixmap_budget.fit(len(self.nodes) + len(self.wires))
         self.groups.refresh()
@@ -341,6 +341,13 @@ class GraphScene(QGraphicsScene):
                 return
             wire.set_label_position(self._free_t(wire))
         self._note_label(wire)
+
+    def _follow_view(self) -> None:
+        """Draw for the zoom the view has (it may have kept the one it had when the
+        graph was replaced: set_view_scale was not called then)."""
+        for view in self.views():
+            self.set_view_scale(view.transform().m11())
+            break
 
     def _place_labels_if_readable(self, drawn: bool = False) -> None:
         """Place the labels that waited, if the zoom now draws them (or ``drawn``:

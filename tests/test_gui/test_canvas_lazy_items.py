@@ -247,3 +247,18 @@ def test_a_wire_dragged_far_out_connects_as_on_an_eager_canvas(pair):
         assert Edge("n5_2", "spare", 0) in view.document.graph.edges()
         assert view.graph_scene.nodes["spare"].connected == [True]
     assert lazy.graph_scene.nodes.waiting(), "a wire drag does not make every card"
+
+
+def test_a_big_graph_opened_at_a_readable_zoom_draws_its_items(qtbot, monkeypatch):
+    """The view keeps its zoom when it already is the new graph's fit: the scene
+    still draws for it (every item made, labels placed) once the view has it."""
+    monkeypatch.setattr(scene_module, "LABELS_LATER", 20)
+    view = shown(qtbot, layered())
+    place(view, 1.0, QPointF(300, 300))
+    monkeypatch.setattr(view, "fit_all", lambda readable=False: None)   # zoom stays 1.0
+    view.document.set_graph(layered(seed=4))
+    scene = view.graph_scene
+    qtbot.waitUntil(lambda: not scene.nodes.waiting() and not scene.wires.waiting())
+    assert scene.wire_batch.scene() is None and not scene._labels_later
+    assert all(wire.value_text() is not None or wire.grad_text() is not None
+               for wire in scene.wires.values())
