@@ -478,7 +478,7 @@ class CanvasView(QGraphicsView):
         self.set_zoom(self.zoom() * (1.0015 ** delta), anchor)
         event.accept()
 
-    def _wake_wires(self, vpos: QPoint, to: QPoint | None = None) -> None:
+    def _wake_items(self, vpos: QPoint, to: QPoint | None = None) -> None:
         """A big graph's cards and wires get their items when first needed: those the
         pointer at ``vpos`` may touch (a few pixels round it), or, rubber-banding from
         ``vpos`` to ``to``, those the band may meet."""
@@ -494,7 +494,7 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         vpos = event.position().toPoint()
-        self._wake_wires(vpos)
+        self._wake_items(vpos)
         if event.button() == Qt.LeftButton:
             self._press_vpos = vpos
         spos = self.mapToScene(vpos)
@@ -535,9 +535,9 @@ class CanvasView(QGraphicsView):
             return
         if self._gesture is None and event.buttons() & Qt.LeftButton and \
                 self._press_vpos is not None and self.scene().mouseGrabberItem() is None:
-            self._wake_wires(self._press_vpos, vpos)        # a rubber band
+            self._wake_items(self._press_vpos, vpos)        # a rubber band
         else:
-            self._wake_wires(vpos)
+            self._wake_items(vpos)
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
@@ -560,7 +560,7 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         vpos = event.pos()
-        self._wake_wires(vpos)
+        self._wake_items(vpos)
         spos = self.mapToScene(vpos)
         item = self.node_item_at(spos)
         if item is None:
@@ -571,7 +571,7 @@ class CanvasView(QGraphicsView):
         event.accept()
 
     def mouseDoubleClickEvent(self, event) -> None:
-        self._wake_wires(event.position().toPoint())
+        self._wake_items(event.position().toPoint())
         spos = self.mapToScene(event.position().toPoint())
         item = self.node_item_at(spos)
         under = self.itemAt(event.position().toPoint())
