@@ -488,11 +488,12 @@ class GraphScene(QGraphicsScene):
             self._fill_node(item, node)
 
     def _on_node_renamed(self, old: str, new: str) -> None:
-        item = self.nodes[old]              # (made: its look changes below)
-        self.nodes.rename(old, new)
-        item.node_id = new
+        corner = self._corner(old)
+        item = self.nodes.rename(old, new)  # None: the card still waits (its record moves)
+        if item is not None:
+            item.node_id = new
         self._card_grid.drop(old)
-        self._card_grid.put(new, *_card_reach(item.pos().x(), item.pos().y()))
+        self._card_grid.put(new, *_card_reach(*corner))
         touching = self._touching.pop(old, set())
         self._touching[new] = set()
         for edge in touching:
@@ -513,7 +514,8 @@ class GraphScene(QGraphicsScene):
             self._problem_nodes.add(new)
         if self._output == old:
             self._output = new
-        self._fill_node(item, self.graph.node(new))
+        if item is not None:
+            self._fill_node(item, self.graph.node(new))
         if self.graph.groups:
             self.groups.refresh_soon()
 

@@ -262,3 +262,25 @@ def test_a_big_graph_opened_at_a_readable_zoom_draws_its_items(qtbot, monkeypatc
     assert scene.wire_batch.scene() is None and not scene._labels_later
     assert all(wire.value_text() is not None or wire.grad_text() is not None
                for wire in scene.wires.values())
+
+
+def test_renames_and_moves_far_out_then_zooming_in_match_an_eager_canvas(pair):
+    """Structural edits while the items wait (a rename re-keys waiting wires, a move
+    makes the card's wires), undone and redone, then every label placed on zooming in."""
+    from chainrule.gui.commands import MoveNodes, Rename
+    eager, lazy = pair
+    for view in (eager, lazy):
+        doc = view.document
+        doc.push(Rename(doc, "n3_7", "renamed"))
+        doc.push(MoveNodes(doc, {"n2_9": ((440, 990), (470, 1030))}))
+        doc.undo_stack.undo()
+        doc.undo_stack.redo()
+    assert lazy.graph_scene.wires.waiting(), "the edits made only what they touch"
+    for view in (eager, lazy):
+        place(view, 1.0, QPointF(600, 900))
+    scenes = [view.graph_scene for view in (eager, lazy)]
+    assert list(scenes[1].wires) == list(scenes[0].wires)
+    assert {e: (w.ends(), w.label_xy()) for e, w in scenes[1].wires.items()} == \
+        {e: (w.ends(), w.label_xy()) for e, w in scenes[0].wires.items()}
+    assert {n: item.pos() for n, item in scenes[1].nodes.items()} == \
+        {n: item.pos() for n, item in scenes[0].nodes.items()}
