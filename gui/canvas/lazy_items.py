@@ -10,7 +10,9 @@ the first time anything asks for it: ``table[key]`` or ``table.get`` (a
 badge, a step's highlight, a learning view's look, a wire drag), the pointer
 near it (:meth:`LazyTable.near`: hover, click, rubber band, context menu), a
 zoom where items draw themselves or labels are placed, an export
-(:meth:`LazyTable.make_all`).  Iterating the keys, ``in`` and ``len`` make
+(:meth:`LazyTable.make_all`) — and, a slice at a time while the program is
+idle, all the others (:meth:`LazyTable.make_some`), so that the first zoom in
+finds them made.  Iterating the keys, ``in`` and ``len`` make
 nothing; ``values()`` and ``items()`` make everything (their callers want
 items).
 
@@ -21,6 +23,7 @@ then are placed in the graph's wire order (:meth:`LazyTable.rank`).
 """
 from __future__ import annotations
 
+import time
 from typing import Callable, Hashable, Iterator
 
 import numpy as np
@@ -50,6 +53,7 @@ class LazyTable:
         self._slot: dict = {}
         self._rank: dict = {}                 # in which order each key came (renames keep it)
         self._count = 0
+        self._cursor: Iterator | None = None  # where make_some goes on
 
     # -------------------------------------------------------------- mapping
 
@@ -182,6 +186,18 @@ class LazyTable:
         for key in [k for k in self._order if k in self._lazy]:
             self._wake(key)
 
+    def make_some(self, deadline: float) -> None:
+        """Make waiting items in the keys' order until ``time.perf_counter()`` passes
+        ``deadline`` (idle time: the scene makes them a slice at a time)."""
+        while self._lazy and time.perf_counter() < deadline:
+            if self._cursor is None:
+                self._cursor = iter(list(self._order))
+            key = next(self._cursor, None)
+            if key is None:
+                self._cursor = None
+            elif key in self._lazy:
+                self._wake(key)
+
     def near(self, rect: QRectF) -> None:
         """Make the waiting items that may meet ``rect`` (scene coordinates)."""
         if not self._lazy:
@@ -210,6 +226,7 @@ class LazyTable:
 
     def _changed(self) -> None:
         self._index = None
+        self._cursor = None
 
     def _wake(self, key):
         record = self._lazy[key]

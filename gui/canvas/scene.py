@@ -21,6 +21,7 @@ drags exactly its own wires along.
 """
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -76,6 +77,9 @@ class GraphScene(QGraphicsScene):
         # Items made late would stack above those made before them: in a scene of lazy
         # items each gets a z just under its kind's that orders it as building would have.
         self._stacking = False
+        self._idle = QTimer(self)            # makes waiting items while nothing happens
+        self._idle.setSingleShot(True)
+        self._idle.timeout.connect(self._make_some)
         #: The items a learning view gave a look, by kind (see _decorate).
         self._decorated: dict[str, set] = {}
         self.precision = 4
@@ -201,6 +205,8 @@ class GraphScene(QGraphicsScene):
             self._deferring = False
         if big:     # once the view has its zoom (a big graph opens fitted): draw for it
             QTimer.singleShot(0, self, self._follow_view)
+        if lazy:    # and when the window has shown it, the items that wait, bit by bit
+            self._idle.start(IDLE_START_MS)
         self._set_output(graph.effective_output())
         pixmap_budget.fit(len(self.nodes) + len(self.wires))
         self.groups.refresh()
@@ -341,6 +347,16 @@ class GraphScene(QGraphicsScene):
                 return
             wire.set_label_position(self._free_t(wire))
         self._note_label(wire)
+
+    def _make_some(self) -> None:
+        """Idle time: make waiting cards, then wires, for IDLE_SLICE_MS, and come back
+        after a pause (the window answers in between); a zoom that draws items or an
+        export makes the rest at once."""
+        deadline = time.perf_counter() + IDLE_SLICE_MS / 1000
+        self.nodes.make_some(deadline)
+        self.wires.make_some(deadline)
+        if self.nodes.waiting() or self.wires.waiting():
+            self._idle.start(IDLE_PAUSE_MS)
 
     def _follow_view(self) -> None:
         """Draw for the zoom the view has (it may have kept the one it had when the
@@ -962,6 +978,9 @@ LABELS_LATER = 2000
 #: A graph that big also gets its cards' and wires' items on first use (lazy_items.py);
 #: False makes every item at once (the reference the tests compare with).
 LAZY_ITEMS = True
+#: While idle, waiting items are made in slices of this long, this far apart (ms),
+#: starting this long after the scene was built.
+IDLE_SLICE_MS, IDLE_PAUSE_MS, IDLE_START_MS = 20, 30, 400
 LABEL_TS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74)
 LABEL_BOX_W, LABEL_BOX_H = 70.0, 2 * style.LABEL_PX * 1.35 + 6
 

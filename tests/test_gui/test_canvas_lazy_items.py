@@ -76,6 +76,7 @@ def pair(qtbot, monkeypatch):
     eager = shown(qtbot, graph.copy())
     assert not eager.graph_scene.nodes.waiting() and not eager.graph_scene.wires.waiting()
     monkeypatch.setattr(scene_module, "LAZY_ITEMS", True)
+    monkeypatch.setattr(scene_module, "IDLE_START_MS", 10 ** 8)    # no idle making here
     lazy = shown(qtbot, graph.copy())
     scene = lazy.graph_scene
     assert scene.nodes.waiting() > 100 and scene.wires.waiting() > 200, "the lazy path is taken"
@@ -284,3 +285,28 @@ def test_renames_and_moves_far_out_then_zooming_in_match_an_eager_canvas(pair):
         {e: (w.ends(), w.label_xy()) for e, w in scenes[0].wires.items()}
     assert {n: item.pos() for n, item in scenes[1].nodes.items()} == \
         {n: item.pos() for n, item in scenes[0].nodes.items()}
+
+
+def test_idle_time_makes_every_item_as_the_build_would_have(qtbot, monkeypatch):
+    """Left alone, a big graph's scene makes its waiting items a slice at a time: the
+    first zoom in then finds them made, exactly as an eager build made them."""
+    monkeypatch.setattr(scene_module, "LABELS_LATER", 20)
+    monkeypatch.setattr(scene_module, "LAZY_ITEMS", False)
+    eager = shown(qtbot, layered())
+    monkeypatch.setattr(scene_module, "LAZY_ITEMS", True)
+    monkeypatch.setattr(scene_module, "IDLE_SLICE_MS", 1)      # many slices
+    lazy = shown(qtbot, layered())
+    scene = lazy.graph_scene
+    assert scene.nodes.waiting() and scene.wires.waiting()
+    qtbot.waitUntil(lambda: not scene.nodes.waiting() and not scene.wires.waiting(),
+                    timeout=20_000)
+    for view in (eager, lazy):
+        place(view, FAR, QPointF(500, 1200))
+    qtbot.wait(20)
+    assert eager.viewport().grab().toImage() == lazy.viewport().grab().toImage()
+    for view in (eager, lazy):
+        place(view, 1.0, QPointF(600, 900))
+    assert list(scene.wires) == list(eager.graph_scene.wires)
+    assert {e: w.label_xy() for e, w in scene.wires.items()} == \
+        {e: w.label_xy() for e, w in eager.graph_scene.wires.items()}
+    assert eager.viewport().grab().toImage() == lazy.viewport().grab().toImage()
