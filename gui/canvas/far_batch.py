@@ -18,7 +18,7 @@ from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
-from chainrule.gui.canvas import style
+from chainrule.gui.canvas import style, wire_item
 
 # The whole world: always painted while shown (what to draw is found in paint).
 _WORLD = QRectF(-200_000, -200_000, 400_000, 400_000)
@@ -74,7 +74,16 @@ class WireBatch(FarBatch):
 
     def _regroup(self) -> list:
         groups: dict = {}
-        for wire in self._owner.wires.values():
+        plain = wire_item.simple_pen_plain()
+        for wire, line in self._owner.wires.in_order():
+            if wire is None:            # a wire without its item yet: a plain line
+                pen = plain
+                key = (pen.color().rgba(), pen.widthF())
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = (pen, [])
+                group[1].append(QLineF(*line))
+                continue
             p0, p1 = wire.ends()
             pen = wire.simple_pen()
             key = (pen.color().rgba(), pen.widthF())
@@ -108,7 +117,15 @@ class CardBatch(FarBatch):
             if group is None:
                 group = groups[key] = (kind, fill, border, opacity, [])
             group[4].append(rect)
-        for item in self._owner.nodes.values():
+        colors: dict = {}
+        for item, record in self._owner.nodes.in_order():
+            if item is None:            # a card without its item yet: a plain block
+                x, y, op = record
+                fill = colors.get(op.group)
+                if fill is None:
+                    fill = colors[op.group] = style.group_color(op.group)
+                add(0, fill, None, 1.0, QRectF(x, y, w, h))
+                continue
             pos = item.pos()
             x, y = pos.x(), pos.y()
             fill, border, badge, opacity = item.block_look()

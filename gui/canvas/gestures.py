@@ -106,9 +106,9 @@ class WireGesture(_WireDrag):
         graph = self.doc.graph
         upstream = nx.ancestors(graph.nx, self.src) | {self.src}
         allowed: dict[str, dict[int, bool]] = {}
-        for node_id, item in self.scene.nodes.items():
-            ports = {}
-            for k in range(item.op.arity):
+        for node in graph.nodes():          # (not the scene's items: a big graph's wait)
+            node_id, ports = node.id, {}
+            for k in range(node.spec.arity):
                 free = graph.source(node_id, k) is None or (
                     self.detached is not None and (node_id, k) == self.detached[1:])
                 ports[k] = free and node_id not in upstream

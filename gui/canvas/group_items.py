@@ -311,12 +311,19 @@ class GroupLayer:
             pos = group.pos or self._centre(gid, gate)
             gate.setPos(QPointF(*pos))
         self._refreshing = False
-        for node_id, item in self.scene.nodes.items():
+        # Without groups no card hides (the cards waiting for their items have nothing to change).
+        cards = self.scene.nodes
+        for node_id, item in (cards.items() if graph.groups or self.hidden or self._outside
+                              else list(cards.made().items())):
             shown = node_id not in self.hidden and node_id not in self._outside
             if item.isVisible() != shown:
                 item.setVisible(shown)
         hidden, anchored = self.hidden, set()
-        for edge, wire in self.scene.wires.items():
+        # Without groups no wire hides or ends on a gate: those waiting for their
+        # items (lazy_wires.py) have nothing to change.
+        wires = self.scene.wires
+        for edge, wire in (wires.items() if graph.groups or self._anchored
+                           else list(wires.made().items())):
             shown = self.wire_visible(edge)
             crossing = shown and (edge.src in hidden or edge.dst in hidden)
             if crossing:

@@ -51,7 +51,7 @@ class NodeItem(QGraphicsItem):
 
     Type = QGraphicsItem.UserType + 1
 
-    def __init__(self, node_id: str, op: Op):
+    def __init__(self, node_id: str, op: Op, hollow: bool = False):
         super().__init__()
         self.node_id = node_id
         self.op = op
@@ -78,8 +78,8 @@ class NodeItem(QGraphicsItem):
         self.rings: dict[str, QColor] = {}      # key → colour of a ring round the card
         self._hovered = False
         self._rect = QRectF()
-        self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
-                      | QGraphicsItem.ItemSendsGeometryChanges)
+        # hollow: the scene draws every card in one batch (far_batch.py) for now
+        self.setFlags(_HOLLOW_FLAGS if hollow else _FLAGS)
         self.setAcceptHoverEvents(True)
         self.setZValue(1.0)
         # A card changes rarely (its texts, a hint, a state), a repaint happens on
@@ -109,25 +109,17 @@ class NodeItem(QGraphicsItem):
     def meets(self, left: float, top: float, right: float, bottom: float) -> bool:
         """Whether this rectangle (item coordinates) meets the card or a port's disc:
         the :meth:`shape` test without building the path (corners taken as square)."""
-        r = style.PORT_HIT
-        if left >= style.NODE_W + r or right <= -r or top >= style.NODE_H + r or bottom <= -r:
-            return False                  # clear of the card and of every disc
-        if left < style.NODE_W and right > 0 and top < style.NODE_H and bottom > 0:
-            return True
-        for x, y in _port_centres(self.op.arity):
-            dx = x - max(left, min(x, right))
-            dy = y - max(top, min(y, bottom))
-            if dx * dx + dy * dy <= _PORT_HIT2:
-                return True
-        return False
+        return card_meets(self.op.arity, left, top, right, bottom)
 
     def itemChange(self, change, value):
-        if change == _POSITION_CHANGED:
+        # Qt calls this about ten times while a card is made and added: kept to one
+        # comparison, and the value handed back as QGraphicsItem's own would.
+        if change is _POSITION_CHANGED:
             scene = self.scene()
             if scene is not None:          # a GraphScene: cards live in no other
                 scene.node_item_moved(self)
                 scene.card_batch.invalidate()
-        return super().itemChange(change, value)
+        return value
 
     def block_look(self) -> tuple:
         """Far zoomed out, what the card's block looks like (the card batch draws it):
@@ -471,8 +463,10 @@ class NodeItem(QGraphicsItem):
         return best
 
     def _update_rect(self) -> None:
-        rect = QRectF(-style.PORT_HIT, -20, style.NODE_W + 2 * style.PORT_HIT,
-                      style.NODE_H + 26)
+        if not (self.marks or self.rings or self.is_output):
+            self._rect = _PLAIN_RECT          # most cards: one rectangle shared (never changed)
+            return
+        rect = QRectF(_PLAIN_RECT)
         if self.marks:
             rect = rect.united(QRectF((style.NODE_W - style.MARK_MAX_W) / 2, style.NODE_H,
                                       style.MARK_MAX_W, 6 + 17 * len(self.marks)))
@@ -635,6 +629,11 @@ class NodeItem(QGraphicsItem):
 
 
 _PORT_HIT2 = style.PORT_HIT ** 2
+_FLAGS = QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable \
+    | QGraphicsItem.ItemSendsGeometryChanges
+_HOLLOW_FLAGS = _FLAGS | QGraphicsItem.ItemHasNoContents
+#: The room of a card with no pills, rings or output stub (item coordinates).
+_PLAIN_RECT = QRectF(-style.PORT_HIT, -20, style.NODE_W + 2 * style.PORT_HIT, style.NODE_H + 26)
 _CENTRES: dict[int, tuple[tuple[float, float], ...]] = {}
 
 
@@ -647,6 +646,25 @@ def _port_centres(arity: int) -> tuple[tuple[float, float], ...]:
                                           for k in range(arity)) + \
             ((style.NODE_W, style.NODE_H / 2),)
     return centres
+
+
+port_centres = _port_centres
+
+
+def card_meets(arity: int, left: float, top: float, right: float, bottom: float) -> bool:
+    """Whether a rectangle (relative to a card's top-left corner) meets a card with
+    ``arity`` inputs or one of its ports' discs (see NodeItem.meets)."""
+    r = style.PORT_HIT
+    if left >= style.NODE_W + r or right <= -r or top >= style.NODE_H + r or bottom <= -r:
+        return False                  # clear of the card and of every disc
+    if left < style.NODE_W and right > 0 and top < style.NODE_H and bottom > 0:
+        return True
+    for x, y in _port_centres(arity):
+        dx = x - max(left, min(x, right))
+        dy = y - max(top, min(y, bottom))
+        if dx * dx + dy * dy <= _PORT_HIT2:
+            return True
+    return False
 
 
 _POSITION_CHANGED = QGraphicsItem.ItemPositionHasChanged

@@ -21,6 +21,7 @@ drags exactly its own wires along.
 """
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -38,7 +39,8 @@ from chainrule.gui import heatmap
 from chainrule.gui.canvas import pixmap_budget, routing, style
 from chainrule.gui.canvas.far_batch import CardBatch, WireBatch
 from chainrule.gui.canvas.group_items import GroupLayer
-from chainrule.gui.canvas.node_item import NodeItem
+from chainrule.gui.canvas.lazy_items import CardTable, WireTable
+from chainrule.gui.canvas.node_item import _PLAIN_RECT, NodeItem, card_meets, port_centres
 from chainrule.gui.canvas.spatial import SpatialGrid
 from chainrule.gui.canvas.wire_item import LabelLayer, WireItem
 
@@ -59,16 +61,25 @@ class GraphScene(QGraphicsScene):
         super().__init__(parent)
         self.document = document
         self.groups = GroupLayer(self)
-        self.nodes: dict[str, NodeItem] = {}
-        self.wires: dict[Edge, WireItem] = {}
+        #: Node id → NodeItem; a big graph's cards are made on first use (lazy_items.py).
+        self.nodes = CardTable(self._wake_card)
+        #: Edge → WireItem; a big graph's items are made on first use (lazy_wires.py).
+        self.wires = WireTable(self._wake_wire)
         self._touching: dict[str, set[Edge]] = {}
-        # Where the cards and the wires' labels are, for placing wires (spatial.py).
+        # Where the cards (by id) and the wires' labels are, for placing wires (spatial.py).
         self._card_grid = SpatialGrid()
         self._label_grid = SpatialGrid()
         # Wires of a big graph whose labels wait for a zoom where labels are drawn
         # (placing them is most of building the scene); in the order they were added.
         self._labels_later: dict[WireItem, None] = {}
         self._deferring = False
+        self._hints: dict | None = None     # the ports a dragged wire may plug into
+        # Items made late would stack above those made before them: in a scene of lazy
+        # items each gets a z just under its kind's that orders it as building would have.
+        self._stacking = False
+        self._idle = QTimer(self)            # makes waiting items while nothing happens
+        self._idle.setSingleShot(True)
+        self._idle.timeout.connect(self._make_some)
         #: The items a learning view gave a look, by kind (see _decorate).
         self._decorated: dict[str, set] = {}
         self.precision = 4
@@ -130,9 +141,22 @@ class GraphScene(QGraphicsScene):
     def items_rect(self) -> QRectF:
         """The bounding box of every node (and its output stub)."""
         rect = QRectF()
-        for item in self.nodes.values():
+        for item in self.nodes.made().values():
             rect = rect.united(item.sceneBoundingRect())
+        waiting = self.nodes.records()      # plain cards, as NodeItem's own room
+        if waiting:
+            xs = [r[0] for r in waiting.values()]
+            ys = [r[1] for r in waiting.values()]
+            rect = rect.united(QRectF(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+                               .adjusted(_PLAIN_RECT.left(), _PLAIN_RECT.top(),
+                                         _PLAIN_RECT.right(), _PLAIN_RECT.bottom()))
         return rect
+
+    def make_items_near(self, rect: QRectF) -> None:
+        """The pointer is over ``rect`` (scene): the cards and wires that wait for their
+        items and may meet it get them, so hover, click and rubber band find them."""
+        self.nodes.near(rect)
+        self.wires.near(rect)
 
     # ------------------------------------------------------------ building
 
@@ -140,7 +164,7 @@ class GraphScene(QGraphicsScene):
         """Throw every item away and mirror the graph again (a new document)."""
         self.clearSelection()
         self.groups.clear()
-        for item in list(self.nodes.values()) + list(self.wires.values()):
+        for item in list(self.nodes.made().values()) + list(self.wires.made().values()):
             self.removeItem(item)
         self.nodes.clear()
         self.wires.clear()
@@ -150,6 +174,7 @@ class GraphScene(QGraphicsScene):
         self._card_grid.clear()
         self._label_grid.clear()
         self._labels_later.clear()
+        self._hints = None
         self._decorated.clear()
         self._badged.clear()
         self._badge_token = None
@@ -162,15 +187,26 @@ class GraphScene(QGraphicsScene):
         graph = self.graph
         self.groups.prepare()
         auto = self._auto_positions()
+        big = graph.edge_count() >= LABELS_LATER
+        if big:     # it opens fitted, far out: items made hollow (the view's zoom decides)
+            self._set_batched(True)
+        lazy = big and LAZY_ITEMS and not graph.groups
+        self._stacking = lazy
         with gc_paused():           # thousands of items: no collection walking them meanwhile
             for node in graph.nodes():
-                self._add_node_item(node.id, auto.get(node.id))
-            self._deferring = graph.edge_count() >= LABELS_LATER
+                if lazy:
+                    self._add_lazy_card(node, auto.get(node.id))
+                else:
+                    self._add_node_item(node.id, auto.get(node.id))
+            self._deferring = big
             for edge in graph.edges():
-                self._add_wire_item(edge)
+                if not (lazy and self._add_lazy_wire(edge)):
+                    self._add_wire_item(edge)
             self._deferring = False
-        if self._labels_later:      # once the view has its zoom (a big graph opens fitted)
-            QTimer.singleShot(0, self, self._place_labels_if_readable)
+        if big:     # once the view has its zoom (a big graph opens fitted): draw for it
+            QTimer.singleShot(0, self, self._follow_view)
+        if lazy:    # and when the window has shown it, the items that wait, bit by bit
+            self._idle.start(IDLE_START_MS)
         self._set_output(graph.effective_output())
         pixmap_budget.fit(len(self.nodes) + len(self.wires))
         self.groups.refresh()
@@ -179,21 +215,43 @@ class GraphScene(QGraphicsScene):
 
     def _add_node_item(self, node_id: str, auto_pos: tuple[float, float] | None = None) -> None:
         node = self.graph.node(node_id)
-        item = NodeItem(node_id, node.spec)
-        self._fill_node(item, node)
         pos = node.pos or auto_pos or self._free_spot()
-        item.setPos(QPointF(*pos))
-        if node_id in self.groups.hidden:
-            item.setVisible(False)
-        self.nodes[node_id] = item
+        self.nodes.add(node_id, self._new_card(node, pos, self.nodes.next_rank()))
         self._touching.setdefault(node_id, set())
-        self.addItem(item)
-        self._card_grid.put(item, *_card_reach(item))
-        if self._batched:
-            item.setFlag(QGraphicsItem.ItemHasNoContents, True)
         self.card_batch.invalidate()
         if len(self.nodes) % 256 == 0:       # a graph growing node by node (paste, programs)
             pixmap_budget.fit(len(self.nodes) + len(self.wires))
+
+    def _new_card(self, node, pos, rank: int) -> NodeItem:
+        item = NodeItem(node.id, node.spec, hollow=self._batched)
+        if self._stacking:
+            item.setZValue(_stacked(1.0, rank))
+        self._fill_node(item, node)
+        item.setPos(QPointF(*pos))
+        if node.id in self.groups.hidden:
+            item.setVisible(False)
+        self.addItem(item)
+        self._card_grid.put(node.id, *_card_reach(*pos))
+        return item
+
+    def _add_lazy_card(self, node, auto_pos) -> None:
+        """Building a big graph: the card waits for its item (lazy_items.py)."""
+        x, y = node.pos or auto_pos
+        self.nodes.add_lazy(node.id, (float(x), float(y), node.spec))
+        self._touching.setdefault(node.id, set())
+        self._card_grid.put(node.id, *_card_reach(x, y))
+
+    def _wake_card(self, node_id: str, record: tuple) -> NodeItem:
+        """The item of a card that waited, as building the scene would have made it:
+        nothing has given it a look of its own yet (that makes the item first)."""
+        x, y, _op = record
+        item = self._new_card(self.graph.node(node_id), (x, y), self.nodes.rank(node_id))
+        for edge in self._touching[node_id]:
+            if edge.dst == node_id:
+                item.set_connected(edge.port, True)
+        if self._hints is not None:
+            item.set_hints(self._hints.get(node_id, {}))
+        return item
 
     def _fill_node(self, item: NodeItem, node) -> None:
         value = short = None
@@ -204,24 +262,69 @@ class GraphScene(QGraphicsScene):
         item.set_content(node.display, value, node.trainable, short)
 
     def _add_wire_item(self, edge: Edge) -> None:
+        self._touching.setdefault(edge.src, set()).add(edge)
+        self._touching.setdefault(edge.dst, set()).add(edge)
+        self.wires.add(edge, self._new_wire(edge, self.wires.next_rank()))
+        self.wire_batch.invalidate()
+        self.nodes[edge.dst].set_connected(edge.port, True)
+        if not self._single(edge):          # a lone wire keeps the place found for it
+            self._restagger(edge.src, edge.dst)
+
+    def _new_wire(self, edge: Edge, rank: int) -> WireItem:
         wire = WireItem(edge)
+        if self._stacking:
+            wire.setZValue(_stacked(0.0, rank))
         wire.set_emphasized(edge in self._emphasized or edge == self._asked)
         if self._far:
             wire.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         if self._batched:
             wire.setFlag(QGraphicsItem.ItemHasNoContents, True)
-        self.wires[edge] = wire
-        self._touching.setdefault(edge.src, set()).add(edge)
-        self._touching.setdefault(edge.dst, set()).add(edge)
         hidden = self.groups.hidden
         if self.graph.groups and not self.groups.wire_visible(edge):
             wire.setVisible(False)          # laid out when it shows
         elif not (hidden and (edge.src in hidden or edge.dst in hidden)):
             self._place_wire(wire)          # (a wire into a gate: when the gate is placed)
         self.addItem(wire)
-        self.nodes[edge.dst].set_connected(edge.port, True)
-        if not self._single(edge):          # a lone wire keeps the place found for it
-            self._restagger(edge.src, edge.dst)
+        return wire
+
+    def _add_lazy_wire(self, edge: Edge) -> bool:
+        """Building a big graph: a plain wire forwards gets no item until it is first
+        needed (lazy_wires.py), only its far-zoom line; False for a wire that needs
+        its item now (one going back takes a lane, twins spread their labels)."""
+        touching = self._touching[edge.dst]
+        if any(e.src == edge.src for e in touching):
+            return False
+        # the two ports, as NodeItem.output_port_scene and input_port_scene put them
+        a, b = self._corner(edge.src), self._corner(edge.dst)
+        x0, y0 = a[0] + style.NODE_W, a[1] + style.NODE_H / 2
+        dx, dy = port_centres(self.graph.node(edge.dst).spec.arity)[edge.port]
+        x1, y1 = b[0] + dx, b[1] + dy
+        if x1 < x0 - 1.0:                   # goes back (routing.goes_back): it takes a lane
+            return False
+        self._touching[edge.src].add(edge)
+        touching.add(edge)
+        self.wires.add_lazy(edge, (x0, y0, x1, y1))
+        dst = self.nodes.made().get(edge.dst)
+        if dst is not None:                 # (a waiting card finds its wires when made)
+            dst.set_connected(edge.port, True)
+        return True
+
+    def _corner(self, node_id: str) -> tuple[float, float]:
+        """A card's top-left corner, whether or not it has its item yet."""
+        record = self.nodes.record(node_id)
+        if record is not None:
+            return record[0], record[1]
+        p = self.nodes[node_id].pos()
+        return p.x(), p.y()
+
+    def _wake_wire(self, edge: Edge, _line: tuple) -> WireItem:
+        """The item of a wire that waited, made as building the scene would have made
+        it (its label waits for the readable zoom with the others)."""
+        deferring, self._deferring = self._deferring, True
+        try:
+            return self._new_wire(edge, self.wires.rank(edge))
+        finally:
+            self._deferring = deferring
 
     def _place_wire(self, wire: WireItem) -> None:
         edge = wire.edge
@@ -245,13 +348,32 @@ class GraphScene(QGraphicsScene):
             wire.set_label_position(self._free_t(wire))
         self._note_label(wire)
 
+    def _make_some(self) -> None:
+        """Idle time: make waiting cards, then wires, for IDLE_SLICE_MS, and come back
+        after a pause (the window answers in between); a zoom that draws items or an
+        export makes the rest at once."""
+        deadline = time.perf_counter() + IDLE_SLICE_MS / 1000
+        self.nodes.make_some(deadline)
+        self.wires.make_some(deadline)
+        if self.nodes.waiting() or self.wires.waiting():
+            self._idle.start(IDLE_PAUSE_MS)
+
+    def _follow_view(self) -> None:
+        """Draw for the zoom the view has (it may have kept the one it had when the
+        graph was replaced: set_view_scale was not called then)."""
+        for view in self.views():
+            self.set_view_scale(view.transform().m11())
+            break
+
     def _place_labels_if_readable(self, drawn: bool = False) -> None:
         """Place the labels that waited, if the zoom now draws them (or ``drawn``:
         rendering to a file draws them at any zoom), in the order the wires were
         added, each keeping clear of those placed before it."""
         if (self._far and not drawn) or not self._labels_later:
             return
-        waiting = list(self._labels_later)
+        self.wires.make_all()               # every label waiting, in the graph's wire order
+        # in the order the wires came, however their items were made
+        waiting = sorted(self._labels_later, key=lambda wire: self.wires.rank(wire.edge))
         self._labels_later.clear()
         for wire in waiting:
             if wire.scene() is self:
@@ -298,19 +420,27 @@ class GraphScene(QGraphicsScene):
         return len(self._cards_at(left, top, right, bottom))
 
     def _cards_at(self, left: float, top: float, right: float, bottom: float) -> list:
+        """The top-left corners of the shown cards meeting this rectangle."""
         found = []
-        for item in self._card_grid.near(left, top, right, bottom):
+        made, waiting = self.nodes.made(), self.nodes.records()
+        for node_id in self._card_grid.near(left, top, right, bottom):
+            item = made.get(node_id)
+            if item is None:
+                x, y, op = waiting[node_id]      # a waiting card is always shown
+                if card_meets(op.arity, left - x, top - y, right - x, bottom - y):
+                    found.append((x, y))
+                continue
             p = item.pos()
             x, y = p.x(), p.y()
             if item.meets(left - x, top - y, right - x, bottom - y) and item.isVisible():
-                found.append(item)
+                found.append((x, y))
         return found
 
     def _cards_in(self, rect: QRectF) -> list[QRectF]:
         """The shown cards (their bodies, in scene coordinates) whose body or a port's
         disc meets ``rect``."""
-        return [_card(item) for item in self._cards_at(rect.left(), rect.top(), rect.right(),
-                                                       rect.bottom())]
+        return [QRectF(x, y, style.NODE_W, style.NODE_H)
+                for x, y in self._cards_at(rect.left(), rect.top(), rect.right(), rect.bottom())]
 
     def _restagger(self, src: str, dst: str) -> None:
         """Wires between the same two nodes (``x * x``) put their labels apart."""
@@ -346,7 +476,8 @@ class GraphScene(QGraphicsScene):
             self.groups.refresh_soon()
 
     def _on_node_removed(self, node_id: str) -> None:
-        item = self.nodes.pop(node_id, None)
+        item = self.nodes.discard(node_id)
+        self._card_grid.drop(node_id)
         for edge in list(self._touching.pop(node_id, ())):   # normally gone already
             self._drop_wire(edge)
         self._badged.pop(node_id, None)
@@ -354,9 +485,8 @@ class GraphScene(QGraphicsScene):
         if self._output == node_id:
             self._output = None
         if item is not None:
-            self._card_grid.drop(item)
             self.removeItem(item)
-            self.card_batch.invalidate()
+        self.card_batch.invalidate()
         if self.graph.groups or self.groups.frames or self.groups.gates:
             self.groups.refresh_soon()
 
@@ -374,17 +504,20 @@ class GraphScene(QGraphicsScene):
             self._fill_node(item, node)
 
     def _on_node_renamed(self, old: str, new: str) -> None:
-        item = self.nodes.pop(old)
-        item.node_id = new
-        self.nodes[new] = item
+        corner = self._corner(old)
+        item = self.nodes.rename(old, new)  # None: the card still waits (its record moves)
+        if item is not None:
+            item.node_id = new
+        self._card_grid.drop(old)
+        self._card_grid.put(new, *_card_reach(*corner))
         touching = self._touching.pop(old, set())
         self._touching[new] = set()
         for edge in touching:
-            wire = self.wires.pop(edge)
             new_edge = Edge(new if edge.src == old else edge.src,
                             new if edge.dst == old else edge.dst, edge.port)
-            wire.edge = new_edge
-            self.wires[new_edge] = wire
+            wire = self.wires.rename(edge, new_edge)
+            if wire is not None:
+                wire.edge = new_edge
             other = new_edge.dst if new_edge.src == new else new_edge.src
             if other != new:
                 self._touching[other].discard(edge)
@@ -397,7 +530,8 @@ class GraphScene(QGraphicsScene):
             self._problem_nodes.add(new)
         if self._output == old:
             self._output = new
-        self._fill_node(item, self.graph.node(new))
+        if item is not None:
+            self._fill_node(item, self.graph.node(new))
         if self.graph.groups:
             self.groups.refresh_soon()
 
@@ -412,17 +546,18 @@ class GraphScene(QGraphicsScene):
             self.groups.refresh_soon()
 
     def _drop_wire(self, edge: Edge) -> None:
-        wire = self.wires.pop(edge, None)
-        if wire is None:
+        if edge not in self.wires:
             return
+        wire = self.wires.discard(edge)
         for end in (edge.src, edge.dst):
             self._touching.get(end, set()).discard(edge)
-        dst = self.nodes.get(edge.dst)
+        dst = self.nodes.made().get(edge.dst)    # (a waiting card finds its wires when made)
         if dst is not None:
             dst.set_connected(edge.port, False)
-        self._label_grid.drop(wire)
-        self._labels_later.pop(wire, None)
-        self.removeItem(wire)
+        if wire is not None:
+            self._label_grid.drop(wire)
+            self._labels_later.pop(wire, None)
+            self.removeItem(wire)
         self.wire_batch.invalidate()
         if edge.src in self.nodes and edge.dst in self.nodes:
             self._restagger(edge.src, edge.dst)
@@ -448,7 +583,8 @@ class GraphScene(QGraphicsScene):
     def node_item_moved(self, item: NodeItem) -> None:
         """A card moved (dragged, or its position set): its wires follow."""
         if item.node_id in self.nodes:
-            self._card_grid.put(item, *_card_reach(item))
+            p = item.pos()
+            self._card_grid.put(item.node_id, *_card_reach(p.x(), p.y()))
         for edge in self._touching.get(item.node_id, ()):
             wire = self.wires.get(edge)
             if wire is not None and wire.isVisible():
@@ -536,8 +672,10 @@ class GraphScene(QGraphicsScene):
         per card for its tooltip.  No numbers: those come from the evaluation.
         ``only``: just these cards changed (the others keep their look)."""
         nodes = self.nodes
-        targets = nodes.items() if only is None else \
-            ((n, nodes[n]) for n in only if n in nodes)
+        if only is None:        # a card still waiting for its item keeps it if it stays plain
+            only = [*nodes.made(), *(n for n in nodes.records()
+                                     if states.get(n, "normal") != "normal" or sentences.get(n))]
+        targets = ((n, nodes[n]) for n in only if n in nodes)
         for node_id, item in targets:
             item.set_state(states.get(node_id, "normal"))
             item.set_extra_tooltip(sentences.get(node_id, ""))
@@ -546,7 +684,7 @@ class GraphScene(QGraphicsScene):
     def clear_states(self) -> None:
         """Every card back to its normal look, stepper tooltips and emphasis dropped."""
         self.step_token = None
-        for item in self.nodes.values():
+        for item in self.nodes.made().values():     # (a waiting card is plain)
             item.set_state("normal")
             item.set_extra_tooltip("")
         self._set_emphasis(set(), None)
@@ -627,9 +765,10 @@ class GraphScene(QGraphicsScene):
         if digits == self.precision:
             return
         self.precision = digits
+        made = self.nodes.made()            # (a waiting card is filled when made)
         for node in self.graph.nodes():
-            if node.id in self.nodes:
-                self._fill_node(self.nodes[node.id], node)
+            if node.id in made:
+                self._fill_node(made[node.id], node)
         self._relabel()
 
     def format(self, value: Any, width: int = PREVIEW_WIDTH) -> str:
@@ -704,11 +843,14 @@ class GraphScene(QGraphicsScene):
         changes their labels.
         """
         self._set_batched(scale < style.LOD_SIMPLE)
+        if not self._batched:
+            self.nodes.make_all()           # drawn one by one from here on
+            self.wires.make_all()
         far = scale < style.LOD_WIRE_TEXT
         if far != self._far:
             self._far = far
             mode = QGraphicsItem.DeviceCoordinateCache if far else QGraphicsItem.NoCache
-            for wire in self.wires.values():
+            for wire in self.wires.made().values():
                 wire.setCacheMode(mode)
         self._place_labels_if_readable()
 
@@ -719,7 +861,7 @@ class GraphScene(QGraphicsScene):
         if on == self._batched:
             return
         self._batched = on
-        for item in (*self.wires.values(), *self.nodes.values()):
+        for item in (*self.wires.made().values(), *self.nodes.made().values()):
             item.setFlag(QGraphicsItem.ItemHasNoContents, on)
         self.wire_batch.show_batched(on)
         self.card_batch.show_batched(on)
@@ -773,7 +915,7 @@ class GraphScene(QGraphicsScene):
                                              else "— (does not reach the output)"))
         if spec.note:
             lines.append(spec.note)
-        item = self.nodes.get(node_id)
+        item = self.nodes.made().get(node_id)    # (a waiting card has no look of its own)
         if item is not None and item.badge:
             lines.append("⚠ " + item.badge)
         if item is not None and item.extra_tooltip:
@@ -800,7 +942,8 @@ class GraphScene(QGraphicsScene):
 
     def show_port_hints(self, allowed: dict[str, dict[int, bool]] | None) -> None:
         """Mark the ports a dragged wire may plug into (None: back to normal)."""
-        for node_id, item in self.nodes.items():
+        self._hints = allowed               # (for cards made meanwhile)
+        for node_id, item in self.nodes.made().items():
             item.set_hints(None if allowed is None else allowed.get(node_id, {}))
 
     # ------------------------------------------------------------ export
@@ -809,6 +952,8 @@ class GraphScene(QGraphicsScene):
     def export_mode(self) -> Iterator[None]:
         """Draw everything at full detail and without selection (rendering to a file)."""
         # Cached pixmaps are made for the screen's zoom: draw every item afresh.
+        self.nodes.make_all()               # (and every card and wire drawn, made first)
+        self.wires.make_all()
         items = list(self.nodes.values()) + list(self.wires.values())
         modes = [item.cacheMode() for item in items]
         for item in items:
@@ -830,8 +975,20 @@ class GraphScene(QGraphicsScene):
 #: From this many wires, building the scene leaves their labels' places until a
 #: zoom draws labels (a big graph opens fitted, far below that zoom).
 LABELS_LATER = 2000
+#: A graph that big also gets its cards' and wires' items on first use (lazy_items.py);
+#: False makes every item at once (the reference the tests compare with).
+LAZY_ITEMS = True
+#: While idle, waiting items are made in slices of this long, this far apart (ms),
+#: starting this long after the scene was built.
+IDLE_SLICE_MS, IDLE_PAUSE_MS, IDLE_START_MS = 20, 30, 400
 LABEL_TS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74)
 LABEL_BOX_W, LABEL_BOX_H = 70.0, 2 * style.LABEL_PX * 1.35 + 6
+
+
+def _stacked(z: float, rank: int) -> float:
+    """A z just below ``z`` that stacks items by ``rank`` (the order they came in), as
+    Qt stacks items of one z by the order they were added; under gates and labels."""
+    return z - 1e-3 + rank * 1e-10
 
 
 def badge_text(evaluation, node_id: str) -> str | None:
@@ -842,14 +999,14 @@ def badge_text(evaluation, node_id: str) -> str | None:
 
 
 def _card(item: NodeItem) -> QRectF:
+    """A card's body in the scene."""
     return QRectF(item.pos().x(), item.pos().y(), style.NODE_W, style.NODE_H)
 
 
-def _card_reach(item: NodeItem) -> tuple[float, float, float, float]:
-    """The card with its port discs (what a press or a label may meet), in the scene:
-    (left, top, right, bottom)."""
-    p = item.pos()
-    x, y, r = p.x(), p.y(), style.PORT_HIT
+def _card_reach(x: float, y: float) -> tuple[float, float, float, float]:
+    """The card at (x, y) with its port discs (what a press or a label may meet), in
+    the scene: (left, top, right, bottom)."""
+    r = style.PORT_HIT
     return x - r, y - r, x + style.NODE_W + r, y + style.NODE_H + r
 
 

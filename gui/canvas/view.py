@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QPainter
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
@@ -88,6 +88,7 @@ class CanvasView(QGraphicsView):
         self.setFocusPolicy(Qt.StrongFocus)
         self.setMouseTracking(True)
         self._gesture: Gesture | None = None
+        self._press_vpos: QPoint | None = None    # where the left button went down
         self._space_held = False
         self._paste_count = 0
         self._quick_target: tuple | None = None     # (scene point, connect_from, feed)
@@ -311,12 +312,14 @@ class CanvasView(QGraphicsView):
         for _ in range(200):
             card = QRectF(spot.x() - style.NODE_W / 2 - 10, spot.y() - style.NODE_H / 2 - 10,
                           style.NODE_W + 20, style.NODE_H + 20)
+            self.graph_scene.make_items_near(card)
             if not any(isinstance(i, NodeItem) for i in self.graph_scene.items(card)):
                 break
             spot = QPointF(spot.x(), spot.y() + style.NODE_H + KEYBOARD_GAP)
         return spot
 
     def node_item_at(self, scene_pos: QPointF) -> NodeItem | None:
+        self.graph_scene.make_items_near(QRectF(scene_pos, scene_pos).adjusted(-1, -1, 1, 1))
         for item in self.graph_scene.items(scene_pos):
             if isinstance(item, NodeItem):
                 return item
@@ -475,11 +478,25 @@ class CanvasView(QGraphicsView):
         self.set_zoom(self.zoom() * (1.0015 ** delta), anchor)
         event.accept()
 
+    def _wake_items(self, vpos: QPoint, to: QPoint | None = None) -> None:
+        """A big graph's cards and wires get their items when first needed: those the
+        pointer at ``vpos`` may touch (a few pixels round it), or, rubber-banding from
+        ``vpos`` to ``to``, those the band may meet."""
+        scene = self.graph_scene
+        if not (scene.wires.waiting() or scene.nodes.waiting()):
+            return
+        rect = QRect(vpos, to).normalized() if to is not None else \
+            QRect(vpos.x() - 3, vpos.y() - 3, 7, 7)
+        scene.make_items_near(self.mapToScene(rect.adjusted(-2, -2, 2, 2)).boundingRect())
+
     def mousePressEvent(self, event) -> None:
         if self._gesture is not None:
             event.accept()
             return
         vpos = event.position().toPoint()
+        self._wake_items(vpos)
+        if event.button() == Qt.LeftButton:
+            self._press_vpos = vpos
         spos = self.mapToScene(vpos)
         button = event.button()
         self._auto_fit = False
@@ -511,11 +528,16 @@ class CanvasView(QGraphicsView):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
+        vpos = event.position().toPoint()
         if self._gesture is not None and not isinstance(self._gesture, MoveGesture):
-            vpos = event.position().toPoint()
             self._gesture.move(self.mapToScene(vpos), vpos)
             event.accept()
             return
+        if self._gesture is None and event.buttons() & Qt.LeftButton and \
+                self._press_vpos is not None and self.scene().mouseGrabberItem() is None:
+            self._wake_items(self._press_vpos, vpos)        # a rubber band
+        else:
+            self._wake_items(vpos)
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
@@ -538,6 +560,7 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         vpos = event.pos()
+        self._wake_items(vpos)
         spos = self.mapToScene(vpos)
         item = self.node_item_at(spos)
         if item is None:
@@ -548,6 +571,7 @@ class CanvasView(QGraphicsView):
         event.accept()
 
     def mouseDoubleClickEvent(self, event) -> None:
+        self._wake_items(event.position().toPoint())
         spos = self.mapToScene(event.position().toPoint())
         item = self.node_item_at(spos)
         under = self.itemAt(event.position().toPoint())

@@ -469,6 +469,11 @@ class WireItem(QGraphicsItem):
         super().hoverLeaveEvent(event)
 
 
+def simple_pen_plain() -> QPen:
+    """The far-zoom line of a plain wire (neither selected nor restyled)."""
+    return _SIMPLE_PEN
+
+
 def _pen(color, width: float, cosmetic: bool = False) -> QPen:
     pen = QPen(color, width)
     pen.setCapStyle(Qt.RoundCap)
@@ -533,7 +538,7 @@ class LabelLayer(QGraphicsItem):
         # The wires themselves, not the scene's index: inside QGraphicsScene.render
         # (export, `chainrule render`) the index answers no query.
         exposed = option.exposedRect
-        for item in scene.wires.values():
+        for item in scene.wires.made().values():
             if item._rect.intersects(exposed) and item.isVisible():
                 item.paint_labels(painter, lod)
 
