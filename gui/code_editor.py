@@ -12,8 +12,7 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontDatabase, QPainter, QTextBlockFormat, QTextCursor
 from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
 
-MUTED = QColor("#57606a")
-GUTTER_BG = QColor("#f6f8fa")
+from chainrule.gui import theme
 
 
 class _Gutter(QWidget):
@@ -139,7 +138,8 @@ class CodeEditor(QTextEdit):
 
     def paint_gutter(self, event) -> None:
         painter = QPainter(self.gutter)
-        painter.fillRect(event.rect(), GUTTER_BG)
+        painter.fillRect(event.rect(), theme.color("window"))     # the theme's, read now
+        muted = theme.color("text_muted")
         metrics = self.fontMetrics()
         height = metrics.height()
         width = self.gutter.width()
@@ -147,7 +147,7 @@ class CodeEditor(QTextEdit):
         for block, geo in self._blocks():
             geo = geo.translated(0, top)
             line = block.blockNumber() + 1
-            painter.setPen(MUTED)
+            painter.setPen(muted)
             painter.drawText(QRectF(0, geo.top(), width - metrics.horizontalAdvance("9") * 2 - 6,
                                     height), Qt.AlignRight | Qt.AlignVCenter, str(line))
             mark = self.marks.get(line)
