@@ -496,3 +496,22 @@ def test_the_warning_badges_follow_every_step_forward_and_back(make_window, qtbo
     for _ in range(c.total):
         key(qtbot, window, Qt.Key_Left)
         badges_match()
+
+
+def test_the_planned_total_follows_every_edit_though_it_is_remembered(window, qtbot):
+    """The controls ask for the total several times per edit; it is remembered per
+    evaluation and graph version, so an edit that adds or removes the Update step,
+    or a step, is counted at once."""
+    c = stepper_of(window)
+    doc = window.document
+    first = c.total
+    assert c.total == first                        # asked again: the same
+    trainable = [n.id for n in doc.graph.nodes() if n.trainable]
+    for node_id in trainable:                      # no trainable input: no Update step
+        doc.push(SetNodeField(doc, node_id, "trainable", False))
+    doc.evaluate_now()
+    assert c.total == first - 1
+    assert trainable
+    doc.undo_stack.undo()                          # one trainable again: the Update step
+    doc.evaluate_now()
+    assert c.total == first
