@@ -32,7 +32,7 @@ import numpy as np
 
 from . import ops
 from .errors import EvaluationError
-from .formatting import nonfinite_word
+from .formatting import is_finite, nonfinite_word
 from .gc_pause import gc_paused
 from .graph import Edge, Graph
 from .plan_entries import Problem, bind, unwired
@@ -250,9 +250,10 @@ class Plan:
         return graph.structure_version == self.structure_version
 
 
-@dataclass
+@dataclass(slots=True)
 class BackwardStep:
-    """One node of the backward pass, as the stepper shows it."""
+    """One node of the backward pass, as the stepper shows it (slots: a step-through
+    keeps one per node, and the garbage collector walks them all)."""
 
     node: str
     grad: Any                               # upstream: sum over the outgoing wires
@@ -430,7 +431,7 @@ def _note_nonfinite(evaluation: Evaluation) -> None:
     plan = evaluation.plan
     if _all_finite(vals, plan.all_scalar and not evaluation.problems):   # None: no value
         return
-    finite = [v is None or bool(np.all(np.isfinite(v))) for v in vals]
+    finite = [v is None or is_finite(v) for v in vals]
     if all(finite):
         return
     for i, node in enumerate(plan.nodes):
@@ -626,7 +627,7 @@ def _note_nonfinite_grads(evaluation: Evaluation) -> None:
     elif _all_finite([g for g in grads if g is not None], False):
         return
     for i, g in enumerate(grads):
-        if g is not None and not np.all(np.isfinite(g)):
+        if g is not None and not is_finite(g):
             bad = nonfinite_word(g)
             evaluation.grad_warnings[plan.order[i]] = f"the gradient is {bad}"
 

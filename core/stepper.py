@@ -17,11 +17,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-import numpy as np
-
 from . import groups as gm
 from .engine import BackwardStep, Evaluation, Evaluator, backward_steps
-from .formatting import nonfinite_word
+from .formatting import is_finite, nonfinite_word
+from .gc_pause import gc_paused
 from .graph import Edge, Graph
 
 # Node states the canvas draws differently.
@@ -40,9 +39,10 @@ class NotYet:
 NOT_YET = NotYet()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ForwardStep:
-    """One node computed: its value from the values on its incoming wires."""
+    """One node computed: its value from the values on its incoming wires (slots: a
+    step-through keeps one per node)."""
 
     node: str
     value: Any
@@ -102,6 +102,11 @@ class Stepper:
         """``seeds`` (leaf id → tangent): forward mode too, each forward step then
         also carries its tangent (:mod:`chainrule.core.forward_mode`).  ``update``:
         an Update step after the backward pass when there are trainable inputs."""
+        with gc_paused():           # a step per node: many small objects, no cyclic garbage
+            self._setup(graph, evaluator, seeds, update)
+
+    def _setup(self, graph: Graph, evaluator: Evaluator | None, seeds: dict | None,
+               update: bool) -> None:
         self.graph = graph
         evaluator = evaluator or Evaluator(graph)
         self.evaluation: Evaluation = evaluator.forward()
@@ -353,7 +358,7 @@ class Stepper:
                 view.node_grads[step.node] = step.grad
                 for edge, grad in step.incoming:
                     view.edge_grads[edge] = grad
-                if not bool(np.all(np.isfinite(step.grad))):
+                if not is_finite(step.grad):
                     view.grad_warnings[step.node] = \
                         f"the gradient is {nonfinite_word(step.grad)}"
         current = self.current
@@ -505,7 +510,7 @@ class _LiveView:
             view.node_grads[node_id] = step.grad
             for edge, grad in step.incoming:
                 view.edge_grads[edge] = grad
-            if not bool(np.all(np.isfinite(step.grad))):
+            if not is_finite(step.grad):
                 view.grad_warnings[node_id] = f"the gradient is {nonfinite_word(step.grad)}"
                 self.warn_log.append(node_id)
         else:
