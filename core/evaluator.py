@@ -139,17 +139,13 @@ class Evaluator:
                 backward(reference)
             code.state = "use" if straight_line.same_as_loop(result, reference) \
                 else "off"
+            code.dense = None not in result[1]
             return reference
-        vals, grads = result[0], result[1]
-        try:
-            finite = math.isfinite(sum(vals) + sum(filter(None, grads)))
-        except TypeError:
-            finite = False
-        if not finite:
+        if not _all_finite(result[0], result[1], code.dense):
             # inf and nan: the loop is the reference (a nan's sign bit may differ between
             # the loop's op functions and the generated expressions)
             return None
-        return _code_evaluation(plan, result, explain)
+        return _code_evaluation(plan, result, False)    # all finite: nothing to explain
 
     def settle(self) -> None:
         """Wait until straight-line code being written in the background is ready
@@ -161,6 +157,17 @@ class Evaluator:
 
     def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
         return backward_steps(evaluation or self.forward(), self.graph)
+
+
+def _all_finite(vals: list, grads: list, dense: bool) -> bool:
+    """Whether straight-line code's values and gradients are all finite floats: one
+    sum over both (a finite sum means finite terms; one overflowing only sends this
+    evaluation to the loop).  ``dense``: the plan has no None gradient to skip (the
+    same at every run of one plan; ``filter`` costs twice a plain sum)."""
+    try:
+        return math.isfinite(sum(grads if dense else filter(None, grads), sum(vals)))
+    except TypeError:
+        return False
 
 
 def _code_evaluation(plan: Plan, result: tuple, explain: bool) -> Evaluation:
@@ -183,6 +190,7 @@ class _Code:
         self.state = "wait"
         self.job: straight_line.Job | None = None
         self.run: Callable | None = None
+        self.dense = False              # every node has a gradient (found at the check)
 
     def ready(self, eligible: Callable[[], bool], start: Callable[[], straight_line.Job]
               ) -> bool:

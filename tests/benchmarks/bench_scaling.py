@@ -2,7 +2,8 @@
 
 A script, not a test (``make bench`` runs it): it prints figures.  Each piece
 of work is timed at a size n and at 4n (CPU time, best of three alternating
-rounds, the garbage collector as the program leaves it) and the exponent ``log(t(4n)/t(n)) /
+rounds, each from a collected heap, the garbage collector otherwise as the
+program leaves it) and the exponent ``log(t(4n)/t(n)) /
 log 4`` printed: 1.0 is linear, 2.0 quadratic.  The target is at most 1.1.
 
 * walking every step of a step-through, reading its view at each step (the
@@ -18,6 +19,7 @@ log 4`` printed: 1.0 is linear, 2.0 quadratic.  The target is at most 1.1.
 """
 from __future__ import annotations
 
+import gc
 import math
 import os
 import random
@@ -79,8 +81,10 @@ def layered(n: int, width: int = 50, seed: int = 1, kind: str = "mixed") -> Grap
 
 def timed(fn, make) -> float:
     """CPU time of one ``fn(make())`` (this process only: steadier than the wall
-    clock on a busy machine; the work is single-threaded)."""
+    clock on a busy machine; the work is single-threaded).  The previous round's
+    garbage is collected first, so it is not collected inside this one's timing."""
     arg = make()
+    gc.collect()
     t0 = time.process_time()
     fn(arg)
     return time.process_time() - t0

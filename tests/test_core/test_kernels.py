@@ -46,6 +46,29 @@ def test_straight_line_code_is_used_on_a_graph_of_floats():
     assert evaluator._code.state == "wait"
 
 
+def test_straight_line_code_leaves_an_overflowing_gradient_to_the_loop():
+    """Finite values, one gradient inf: the compiled path's one finiteness test over
+    values and gradients sends the evaluation to the loop, which explains it."""
+    g = Graph()
+    for node_id, op, value in (("x", "input", 1.0), ("w", "input", 2.0), ("m", "mul", None),
+                               ("v", "input", 3.0), ("n", "mul", None)):
+        g.add_node(node_id, op, value=value)
+    g.connect_many([("x", "m", 0), ("w", "m", 1), ("m", "n", 0), ("v", "n", 1)])
+    evaluator = Evaluator(g)
+    for _ in range(straight_line.WARMUP + 1):
+        evaluator.evaluate()
+    evaluator.settle()
+    evaluator.evaluate()
+    assert evaluator._code.state == "use" and evaluator._code.dense
+    assert evaluator.evaluate().grad_warnings == {}
+    for node_id, value in (("x", 1e-300), ("w", 1e300), ("v", 1e300)):
+        g.set_value(node_id, value)
+    ev = evaluator.evaluate()
+    assert ev.value("n") == 1e300 and ev.grad("x") == float("inf")
+    assert ev.grad_warnings == {"x": "the gradient is inf"}
+    assert_same(ev, reference(g), g)
+
+
 @settings(max_examples=30, deadline=None)
 @given(wild_graphs(arrays=True))
 def test_a_training_evaluation_has_the_same_numbers_without_explanations(graph):
