@@ -545,15 +545,33 @@ def _op_steps(plan: Plan) -> list[tuple[list, list]]:
 
 
 def _derived(plan: Plan) -> tuple:
-    """(key, op steps, every node reaches the output), made again when the key —
-    the plan's backward entries and its structure — changes."""
+    """(key, op steps, every node reaches the output, the nodes that do not), made
+    again when the key — the plan's backward entries and its structure — changes."""
     key = (plan.backward_chunks, plan.structure_version)
     made = plan.__dict__.get("_loop_derived")
     if made is None or made[0][0] is not key[0] or made[0][1] != key[1]:
         made = (key, [(chunk, [e for e in chunk if e[3] >= 0])
-                      for chunk in plan.backward_chunks], all(plan.reaching))
+                      for chunk in plan.backward_chunks], all(plan.reaching),
+                [i for i, r in enumerate(plan.reaching) if not r])
         plan._loop_derived = made
     return made
+
+
+def grads_finite(plan: Plan, grads: list) -> bool:
+    """Whether a plan of floats' gradients are all finite, by one sum (a finite sum
+    means finite terms; a huge one overflowing only costs the exact scan).  The
+    None gradients of the nodes that do not reach the output count as 0.0 for the
+    sum, put in and taken out again: ``filter`` would cost 2.5× the sum."""
+    holes = [j for j in _derived(plan)[3] if grads[j] is None]
+    for j in holes:
+        grads[j] = 0.0
+    try:
+        return math.isfinite(sum(grads))
+    except TypeError:                   # another None (no gradient there either)
+        return math.isfinite(sum(filter(None, grads)))
+    finally:
+        for j in holes:
+            grads[j] = None
 
 
 def _start_backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
@@ -621,8 +639,8 @@ def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
 def _note_nonfinite_grads(evaluation: Evaluation) -> None:
     grads = evaluation.grads
     plan = evaluation.plan
-    if plan.all_scalar:     # filter drops None (no gradient) and 0.0, which the sum ignores
-        if math.isfinite(sum(grads) if _derived(plan)[2] else sum(filter(None, grads))):
+    if plan.all_scalar:
+        if grads_finite(plan, grads):
             return
     elif _all_finite([g for g in grads if g is not None], False):
         return

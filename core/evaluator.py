@@ -18,7 +18,8 @@ import numpy as np
 
 from . import grad_needs, kernel_batched, straight_arrays, straight_line
 from .engine import (_SAME, BackwardStep, Evaluation, Plan, _leaf_values, _note_nonfinite,
-                     _note_nonfinite_grads, backward, backward_steps, forward)
+                     _note_nonfinite_grads, backward, backward_steps, forward,
+                     grads_finite)
 from .gc_pause import gc_paused
 from .graph import Graph
 from .plan_update import next_plan
@@ -139,9 +140,8 @@ class Evaluator:
                 backward(reference)
             code.state = "use" if straight_line.same_as_loop(result, reference) \
                 else "off"
-            code.dense = None not in result[1]
             return reference
-        if not _all_finite(result[0], result[1], code.dense):
+        if not _all_finite(plan, result[0], result[1]):
             # inf and nan: the loop is the reference (a nan's sign bit may differ between
             # the loop's op functions and the generated expressions)
             return None
@@ -159,13 +159,11 @@ class Evaluator:
         return backward_steps(evaluation or self.forward(), self.graph)
 
 
-def _all_finite(vals: list, grads: list, dense: bool) -> bool:
-    """Whether straight-line code's values and gradients are all finite floats: one
-    sum over both (a finite sum means finite terms; one overflowing only sends this
-    evaluation to the loop).  ``dense``: the plan has no None gradient to skip (the
-    same at every run of one plan; ``filter`` costs twice a plain sum)."""
+def _all_finite(plan: Plan, vals: list, grads: list) -> bool:
+    """Whether straight-line code's values and gradients are all finite floats (a sum
+    of each: one overflowing only sends this evaluation to the loop)."""
     try:
-        return math.isfinite(sum(grads if dense else filter(None, grads), sum(vals)))
+        return math.isfinite(sum(vals)) and grads_finite(plan, grads)
     except TypeError:
         return False
 
@@ -190,7 +188,6 @@ class _Code:
         self.state = "wait"
         self.job: straight_line.Job | None = None
         self.run: Callable | None = None
-        self.dense = False              # every node has a gradient (found at the check)
 
     def ready(self, eligible: Callable[[], bool], start: Callable[[], straight_line.Job]
               ) -> bool:
