@@ -257,8 +257,8 @@ class BackwardStep:
 
     node: str
     grad: Any                               # upstream: sum over the outgoing wires
-    incoming: list[tuple[Edge, Any]]        # gradient sent along each incoming wire
-    outgoing: list[tuple[Edge, Any]]        # the contributions that summed to ``grad``
+    incoming: tuple[tuple[Edge, Any], ...]  # gradient sent along each incoming wire
+    outgoing: tuple[tuple[Edge, Any], ...]  # the contributions that summed to ``grad``
 
 
 class Evaluation:
@@ -605,17 +605,24 @@ def _with_rule(plan: Plan, vjp_rule: Callable) -> Plan:
     return patched
 
 
-def backward_steps(evaluation: Evaluation, graph: Graph) -> Iterator[BackwardStep]:
-    """The backward pass one node at a time; the evaluation fills in as it goes."""
+def backward_steps(evaluation: Evaluation, graph: Graph,
+                   edges: tuple[Callable, Callable] | None = None) -> Iterator[BackwardStep]:
+    """The backward pass one node at a time; the evaluation fills in as it goes.
+    ``edges``: (in_edges, out_edges) of ``graph`` as the caller keeps them (the
+    stepper's tables: its steps then share one Edge object per wire)."""
+    in_edges, out_edges = edges or (graph.in_edges, graph.out_edges)
     plan = evaluation.plan
     entries = iter(plan.backward_steps)
     for chunk in _start_backward(evaluation):
         for entry in itertools.islice(entries, len(chunk)):
             i = entry.node
             node_id = plan.order[i]
-            incoming = [(e, evaluation._edge_grad_at(i, e.port)) for e in graph.in_edges(node_id)]
-            outgoing = [(e, evaluation.edge_grad(e)) for e in graph.out_edges(node_id)
-                        if evaluation.grads[plan.index[e.dst]] is not None]
+            # tuples, not lists: a step-through keeps every step, and the collector
+            # stops walking a tuple of edges and floats once it has seen it
+            incoming = tuple([(e, evaluation._edge_grad_at(i, e.port))
+                              for e in in_edges(node_id)])
+            outgoing = tuple([(e, evaluation.edge_grad(e)) for e in out_edges(node_id)
+                              if evaluation.grads[plan.index[e.dst]] is not None])
             yield BackwardStep(node_id, evaluation.grads[i], incoming, outgoing)
 
 

@@ -46,7 +46,7 @@ class ForwardStep:
 
     node: str
     value: Any
-    inputs: list[tuple[Edge, Any]]
+    inputs: tuple[tuple[Edge, Any], ...]    # a tuple: the collector soon stops walking it
     # forward mode (None when it is off): the node's tangent, and those of its inputs
     tangent: Any = None
     input_tangents: list[Any] | None = None
@@ -115,12 +115,18 @@ class Stepper:
         if seeds is not None:
             from .forward_mode import tangents as run_forward_mode
             tangents = run_forward_mode(self.evaluation, seeds)
+        # one Edge object per wire, shared by every step and the live view (the
+        # collector walks each Edge: a tuple subclass, never untracked)
+        self.in_edges: dict[str, list[Edge]] = {n: graph.in_edges(n) for n in graph.node_ids()}
+        same = {e: e for edges in self.in_edges.values() for e in edges}
+        self.out_edges: dict[str, list[Edge]] = {
+            n: [same[e] for e in graph.out_edges(n)] for n in graph.node_ids()}
         self.forward: list[ForwardStep] = []
         for i, node_id in enumerate(plan.order):
             value = self.evaluation.values[i]
             if value is None:
                 continue
-            ins = [(e, self.evaluation.edge_value(e)) for e in graph.in_edges(node_id)]
+            ins = tuple([(e, self.evaluation.edge_value(e)) for e in self.in_edges[node_id]])
             if tangents is None:
                 self.forward.append(ForwardStep(node_id, value, ins))
             else:
@@ -131,7 +137,8 @@ class Stepper:
         self._backward: Iterator[BackwardStep] | None = None
         self.n_backward = 0
         if self.error is None:
-            self._backward = backward_steps(self.evaluation, graph)
+            self._backward = backward_steps(self.evaluation, graph, (
+                self.in_edges.__getitem__, self.out_edges.__getitem__))
             self.n_backward = len(plan.backward_steps)
         #: the Update step's parameters (() : no Update step)
         self.update_params = update_params(graph, self.evaluation) if update else ()
@@ -416,8 +423,8 @@ class _LiveView:
         graph = stepper.graph
         self.position = 0
         self.n_forward = len(stepper.forward)
-        self.in_edges = {n: graph.in_edges(n) for n in graph.node_ids()}
-        self.out_edges = {n: graph.out_edges(n) for n in graph.node_ids()}
+        self.in_edges = stepper.in_edges
+        self.out_edges = stepper.out_edges
         plan = stepper.evaluation.plan
         self.reaching = {n for n, r in zip(plan.order, plan.reaching) if r}
         self.computed: set[str] = set()

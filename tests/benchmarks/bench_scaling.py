@@ -167,15 +167,16 @@ def walks(n: int, core: bool = True) -> None:
     """The step-through walks on graphs whose share of inf and nan does not change
     with their size (every value finite, or nearly every one inf or nan): on the
     "mixed" graph the share grows from none at 1,000 nodes to most at 4,000, which
-    times a different mix of work at the two sizes, not the walk's growth."""
+    times a different mix of work at the two sizes, not the walk's growth.  Five
+    rounds: the figures swing most here (the collector, the caches)."""
     make_scene, walk_scene = scene_walker()
     for kind in ("finite", "overflowing"):
         def graph(n, kind=kind):
             return layered(n, kind=kind)
         if core:
-            scaling(f"step-through walk, core, {kind}", n, walk_core, graph)
+            scaling(f"step-through walk, core, {kind}", n, walk_core, graph, repeat=5)
         scaling(f"step-through walk, canvas, {kind}", n, walk_scene,
-                lambda n, graph=graph: make_scene(graph(n)))
+                lambda n, graph=graph: make_scene(graph(n)), repeat=5)
 
 
 def main() -> None:
