@@ -18,7 +18,8 @@ import numpy as np
 
 from . import grad_needs, kernel_batched, straight_arrays, straight_line
 from .engine import (_SAME, BackwardStep, Evaluation, Plan, _leaf_values, _note_nonfinite,
-                     _note_nonfinite_grads, backward, backward_steps, forward)
+                     _note_nonfinite_grads, backward, backward_steps, forward,
+                     grads_finite)
 from .gc_pause import gc_paused
 from .graph import Graph
 from .plan_update import next_plan
@@ -147,16 +148,11 @@ class Evaluator:
             code.state = "use" if straight_line.same_as_loop(result, reference) \
                 else "off"
             return reference
-        vals, grads = result[0], result[1]
-        try:
-            finite = math.isfinite(sum(vals) + sum(filter(None, grads)))
-        except TypeError:
-            finite = False
-        if not finite:
+        if not _all_finite(plan, result[0], result[1]):
             # inf and nan: the loop is the reference (a nan's sign bit may differ between
             # the loop's op functions and the generated expressions)
             return None
-        return _code_evaluation(plan, result, explain)
+        return _code_evaluation(plan, result, False)    # all finite: nothing to explain
 
     def settle(self) -> None:
         """Wait until straight-line code being written in the background is ready
@@ -168,6 +164,15 @@ class Evaluator:
 
     def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
         return backward_steps(evaluation or self.forward(), self.graph)
+
+
+def _all_finite(plan: Plan, vals: list, grads: list) -> bool:
+    """Whether straight-line code's values and gradients are all finite floats (a sum
+    of each: one overflowing only sends this evaluation to the loop)."""
+    try:
+        return math.isfinite(sum(vals)) and grads_finite(plan, grads)
+    except TypeError:
+        return False
 
 
 def _code_evaluation(plan: Plan, result: tuple, explain: bool) -> Evaluation:

@@ -40,8 +40,20 @@ def format_number(x: Any, digits: int = 4, minus: str = "-") -> str:
     return text
 
 
+def is_finite(value: Any) -> bool:
+    """Whether every number of ``value`` is finite (a float without numpy: once per
+    step of a step-through, so it must cost what a float test costs)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return bool(np.all(np.isfinite(value)))
+
+
 def nonfinite_word(value: Any) -> str:
     """How a value that is not finite is not finite: "nan", "inf", "-inf" or "±inf"."""
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        return "-inf" if value < 0 else "inf"
     v = np.asarray(value, dtype=float)
     if np.any(np.isnan(v)):
         return "nan"

@@ -17,11 +17,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-import numpy as np
-
 from . import groups as gm
 from .engine import BackwardStep, Evaluation, Evaluator, backward_steps
-from .formatting import nonfinite_word
+from .formatting import is_finite, nonfinite_word
+from .gc_pause import gc_paused
 from .graph import Edge, Graph
 
 # Node states the canvas draws differently.
@@ -40,13 +39,14 @@ class NotYet:
 NOT_YET = NotYet()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ForwardStep:
-    """One node computed: its value from the values on its incoming wires."""
+    """One node computed: its value from the values on its incoming wires (slots: a
+    step-through keeps one per node)."""
 
     node: str
     value: Any
-    inputs: list[tuple[Edge, Any]]
+    inputs: tuple[tuple[Edge, Any], ...]    # a tuple: the collector soon stops walking it
     # forward mode (None when it is off): the node's tangent, and those of its inputs
     tangent: Any = None
     input_tangents: list[Any] | None = None
@@ -102,6 +102,11 @@ class Stepper:
         """``seeds`` (leaf id → tangent): forward mode too, each forward step then
         also carries its tangent (:mod:`chainrule.core.forward_mode`).  ``update``:
         an Update step after the backward pass when there are trainable inputs."""
+        with gc_paused():           # a step per node: many small objects, no cyclic garbage
+            self._setup(graph, evaluator, seeds, update)
+
+    def _setup(self, graph: Graph, evaluator: Evaluator | None, seeds: dict | None,
+               update: bool) -> None:
         self.graph = graph
         evaluator = evaluator or Evaluator(graph)
         self.evaluation: Evaluation = evaluator.forward()
@@ -110,12 +115,18 @@ class Stepper:
         if seeds is not None:
             from .forward_mode import tangents as run_forward_mode
             tangents = run_forward_mode(self.evaluation, seeds)
+        # one Edge object per wire, shared by every step and the live view (the
+        # collector walks each Edge: a tuple subclass, never untracked)
+        self.in_edges: dict[str, list[Edge]] = {n: graph.in_edges(n) for n in graph.node_ids()}
+        same = {e: e for edges in self.in_edges.values() for e in edges}
+        self.out_edges: dict[str, list[Edge]] = {
+            n: [same[e] for e in graph.out_edges(n)] for n in graph.node_ids()}
         self.forward: list[ForwardStep] = []
         for i, node_id in enumerate(plan.order):
             value = self.evaluation.values[i]
             if value is None:
                 continue
-            ins = [(e, self.evaluation.edge_value(e)) for e in graph.in_edges(node_id)]
+            ins = tuple([(e, self.evaluation.edge_value(e)) for e in self.in_edges[node_id]])
             if tangents is None:
                 self.forward.append(ForwardStep(node_id, value, ins))
             else:
@@ -126,7 +137,8 @@ class Stepper:
         self._backward: Iterator[BackwardStep] | None = None
         self.n_backward = 0
         if self.error is None:
-            self._backward = backward_steps(self.evaluation, graph)
+            self._backward = backward_steps(self.evaluation, graph, (
+                self.in_edges.__getitem__, self.out_edges.__getitem__))
             self.n_backward = len(plan.backward_steps)
         #: the Update step's parameters (() : no Update step)
         self.update_params = update_params(graph, self.evaluation) if update else ()
@@ -353,7 +365,7 @@ class Stepper:
                 view.node_grads[step.node] = step.grad
                 for edge, grad in step.incoming:
                     view.edge_grads[edge] = grad
-                if not bool(np.all(np.isfinite(step.grad))):
+                if not is_finite(step.grad):
                     view.grad_warnings[step.node] = \
                         f"the gradient is {nonfinite_word(step.grad)}"
         current = self.current
@@ -411,8 +423,8 @@ class _LiveView:
         graph = stepper.graph
         self.position = 0
         self.n_forward = len(stepper.forward)
-        self.in_edges = {n: graph.in_edges(n) for n in graph.node_ids()}
-        self.out_edges = {n: graph.out_edges(n) for n in graph.node_ids()}
+        self.in_edges = stepper.in_edges
+        self.out_edges = stepper.out_edges
         plan = stepper.evaluation.plan
         self.reaching = {n for n, r in zip(plan.order, plan.reaching) if r}
         self.computed: set[str] = set()
@@ -505,7 +517,7 @@ class _LiveView:
             view.node_grads[node_id] = step.grad
             for edge, grad in step.incoming:
                 view.edge_grads[edge] = grad
-            if not bool(np.all(np.isfinite(step.grad))):
+            if not is_finite(step.grad):
                 view.grad_warnings[node_id] = f"the gradient is {nonfinite_word(step.grad)}"
                 self.warn_log.append(node_id)
         else:

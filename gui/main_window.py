@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel,
                                QMainWindow, QMessageBox, QStyle, QToolBar, QUndoView,
                                QVBoxLayout, QWidget)
 
-from chainrule.core.formatting import format_value
 from chainrule.gui import theme
 from chainrule.gui.icons import recolour_actions, set_standard_icon
 from chainrule.gui.commands import SetOutput
+from chainrule.gui.evaluation_status import status_text
 from chainrule.gui.change_bar import ChangeBar
 from chainrule.gui.files import DemoBrowser, FileController, list_demos
 from chainrule.gui.keyboard_build import KeyboardBuilding
@@ -348,7 +348,7 @@ class MainWindow(QMainWindow):
         doc = self.document
         # Bound methods, not lambdas: Qt drops them when the window goes away.
         doc.message.connect(self.show_message)
-        doc.evaluated.connect(self._show_evaluation)
+        doc.current_evaluation_changed.connect(self._show_evaluation)
         doc.path_changed.connect(self._update_title)
         doc.graph_replaced.connect(self._update_title)
         doc.undo_stack.cleanChanged.connect(self._update_title)
@@ -390,26 +390,13 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.document.modified)
 
     def _show_evaluation(self, evaluation) -> None:
-        self.evaluation_label.setProperty("kind", "ok")
-        if evaluation.error:
-            text = evaluation.error
-            self.evaluation_label.setProperty("kind", "error")
-        elif evaluation.output is not None:
-            text = f"{evaluation.output} = {format_value(evaluation.value(evaluation.output), self.digits, width=40)}"
-            # the first note and how many (not a list of them all: a step-through
-            # shows this after every step, and big graphs can have many warnings)
-            tables = ([p.message for p in evaluation.problems],
-                      evaluation.warnings.values(), evaluation.grad_warnings.values())
-            count = sum(len(t) for t in tables)
-            if count:
-                first = next(t for table in tables for t in table)
-                text += f"   ⚠ {first}" + (f" (+{count - 1} more)" if count > 1 else "")
-                self.evaluation_label.setProperty("kind", "warning")
-        else:
-            text = ""
+        """The status bar's line: the current evaluation's (a step-through's so far)."""
+        text, kind = status_text(evaluation, self.digits)
         self.evaluation_label.setText(text)
-        self.evaluation_label.style().unpolish(self.evaluation_label)
-        self.evaluation_label.style().polish(self.evaluation_label)
+        if self.evaluation_label.property("kind") != kind:     # repolish on a change only
+            self.evaluation_label.setProperty("kind", kind)
+            self.evaluation_label.style().unpolish(self.evaluation_label)
+            self.evaluation_label.style().polish(self.evaluation_label)
 
     def _selection_changed(self, nodes: list, edges: list) -> None:
         self.inspector.show_selection(list(nodes), list(edges))
@@ -449,7 +436,7 @@ class MainWindow(QMainWindow):
         self.precision_actions[digits].setChecked(True)
         self.canvas.set_precision(digits)
         self.inspector.set_precision(digits)
-        self._show_evaluation(self.document.evaluation)
+        self._show_evaluation(self.document.current_evaluation())
 
     # -------------------------------------------------------------- menus
 

@@ -5,7 +5,9 @@ in Chainrule, in micrograd (a benchmark-only dependency) and in PyTorch with
 0-d float64 tensors when torch is installed.  Chainrule evaluates its
 compiled plan again (a value change: no recompilation); the others rebuild
 their graph on every forward pass, which is how they work.  Figures are
-nanoseconds per op node for one forward + backward, the best of several runs.
+nanoseconds per op node for one forward + backward, the best of several runs
+in CPU time (this process only: on a shared machine the wall clock also counts
+the neighbours; every contender runs single-threaded here).
 
 Run: ``make bench`` (or ``python tests/benchmarks/bench_engine.py``).
 """
@@ -209,7 +211,7 @@ def compare(name: str, desc, rounds: int = 7) -> None:
     best = {who: float("inf") for who in contenders}
     for _ in range(rounds):
         for who, (fn, repeat) in contenders.items():
-            best[who] = min(best[who], best_time(fn, repeat))
+            best[who] = min(best[who], best_time(fn, repeat, clock=time.process_time))
     sys.setrecursionlimit(old)
     ours = best["chainrule"] / n_ops * 1e9
     line = f"{name:<22} {n_ops:>6} ops  chainrule {ours:7.0f} ns/op (compile {compile_s*1e3:.0f} ms)"
@@ -249,7 +251,7 @@ def straight_line_ratios(name: str, desc, rounds: int = 7) -> None:
     best = {"loop": float("inf"), "compiled": float("inf"), "bare": float("inf")}
     for _ in range(rounds):
         for who, fn in (("loop", run_loop), ("compiled", trained.evaluate), ("bare", run_bare)):
-            best[who] = min(best[who], best_time(fn, 3))
+            best[who] = min(best[who], best_time(fn, 3, clock=time.process_time))
     n = len(desc[1])
     print(f"{name:<22} {n:>6} ops  straight-line {best['bare'] / n * 1e9:5.0f} ns/op | "
           f"loop {best['loop'] / best['bare']:4.2f}x of it (target <= 2.5) | "

@@ -1,13 +1,16 @@
 """Scaling exponents: how the cost of bulk work grows with the graph.
 
 A script, not a test (``make bench`` runs it): it prints figures.  Each piece
-of work is timed at a size n and at 4n (best of a few runs, the garbage
-collector as the program leaves it) and the exponent ``log(t(4n)/t(n)) /
+of work is timed at a size n and at 4n (CPU time, best of three alternating
+rounds, each from a collected heap, the garbage collector otherwise as the
+program leaves it) and the exponent ``log(t(4n)/t(n)) /
 log 4`` printed: 1.0 is linear, 2.0 quadratic.  The target is at most 1.1.
 
 * walking every step of a step-through, reading its view at each step (the
   core's stepper), and the same with the canvas following (scene states and
-  tooltips, the document's shown numbers; no repaint);
+  tooltips, the document's shown numbers; no repaint), on a graph whose values
+  all stay finite and on one whose values are nearly all inf or nan (see
+  :func:`walks`);
 * fresh ids for quick-add (``Graph.new_id`` then ``add_node``, one at a time)
   and for a paste (one allocator, many ids);
 * a gradient check of 20 leaves (one compiled plan, the leaves nudged in place)
@@ -16,6 +19,7 @@ log 4`` printed: 1.0 is linear, 2.0 quadratic.  The target is at most 1.1.
 """
 from __future__ import annotations
 
+import gc
 import math
 import os
 import random
@@ -32,14 +36,27 @@ from chainrule.core.program import parse_program  # noqa: E402
 from chainrule.core.stepper import Stepper  # noqa: E402
 
 
-def layered(n: int, width: int = 50, seed: int = 1) -> Graph:
+#: The ops of ``layered``'s layers, by the kind of numbers wanted: "mixed" (sums and
+#: products of numbers in (-1, 1): they overflow after a few dozen layers, so the
+#: share of inf and nan grows with the graph), "finite" (products, max and min of
+#: numbers in (-1, 1): every value and gradient stays finite at every size) and
+#: "overflowing" (the mixed ops on inputs of 1e300: every value inf or nan at
+#: every size).
+KINDS = {"mixed": (("add", "mul", "sub", "max"), 1.0),
+         "finite": (("mul", "max", "min"), 1.0),
+         "overflowing": (("add", "mul", "sub", "max"), 1e300)}
+
+
+def layered(n: int, width: int = 50, seed: int = 1, kind: str = "mixed") -> Graph:
     """``width`` inputs, layers of binary ops reading two nearby nodes of the layer
-    before, then an add chain to one output: about ``n`` nodes."""
+    before, then an add chain to one output: about ``n`` nodes (``kind``: see
+    :data:`KINDS`)."""
     rng = random.Random(seed)
+    layer_ops, scale = KINDS[kind]
     g = Graph()
     prev = []
     for i in range(width):
-        g.add_node(f"x{i}", "input", value=rng.uniform(-1, 1), pos=(0, 110 * i))
+        g.add_node(f"x{i}", "input", value=scale * rng.uniform(-1, 1), pos=(0, 110 * i))
         prev.append(f"x{i}")
     layer = 0
     while len(g) + width * 2 < n:
@@ -47,7 +64,7 @@ def layered(n: int, width: int = 50, seed: int = 1) -> Graph:
         cur = []
         for i in range(width):
             nid = f"n{layer}_{i}"
-            g.add_node(nid, rng.choice(("add", "mul", "sub", "max")), pos=(220 * layer, 110 * i))
+            g.add_node(nid, rng.choice(layer_ops), pos=(220 * layer, 110 * i))
             g.connect(prev[i], nid, 0)
             g.connect(prev[(i + rng.choice((-1, 1))) % width], nid, 1)
             cur.append(nid)
@@ -62,14 +79,15 @@ def layered(n: int, width: int = 50, seed: int = 1) -> Graph:
     return g
 
 
-def best(fn, make, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        arg = make()
-        t0 = time.perf_counter()
-        fn(arg)
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def timed(fn, make) -> float:
+    """CPU time of one ``fn(make())`` (this process only: steadier than the wall
+    clock on a busy machine; the work is single-threaded).  The previous round's
+    garbage is collected first, so it is not collected inside this one's timing."""
+    arg = make()
+    gc.collect()
+    t0 = time.process_time()
+    fn(arg)
+    return time.process_time() - t0
 
 
 def walk_core(g: Graph) -> None:
@@ -91,8 +109,8 @@ def scene_walker():
     from chainrule.gui.stepper_controller import StepperController
     _APP = QApplication.instance() or QApplication(sys.argv)
 
-    def make(n):
-        doc = Document(layered(n))
+    def make(n_or_graph):
+        doc = Document(layered(n_or_graph) if isinstance(n_or_graph, int) else n_or_graph)
         doc.evaluate_now()
         view = CanvasView(doc)
         return StepperController(doc, view.scene()), view
@@ -135,15 +153,35 @@ def report(name: str, n: int, t1: float, t4: float) -> None:
           f"exponent {k:4.2f}{flag}", flush=True)
 
 
-def scaling(name: str, n: int, fn, make) -> None:
-    report(name, n, best(fn, lambda: make(n)), best(fn, lambda: make(4 * n)))
+def scaling(name: str, n: int, fn, make, repeat: int = 3) -> None:
+    """Best of ``repeat`` rounds, each timing n then 4n (alternating, so a burst of
+    load on the machine hits both sizes alike)."""
+    small, big = [], []
+    for _ in range(repeat):
+        small.append(timed(fn, lambda: make(n)))
+        big.append(timed(fn, lambda: make(4 * n)))
+    report(name, n, min(small), min(big))
+
+
+def walks(n: int, core: bool = True) -> None:
+    """The step-through walks on graphs whose share of inf and nan does not change
+    with their size (every value finite, or nearly every one inf or nan): on the
+    "mixed" graph the share grows from none at 1,000 nodes to most at 4,000, which
+    times a different mix of work at the two sizes, not the walk's growth.  Five
+    rounds: the figures swing most here (the collector, the caches)."""
+    make_scene, walk_scene = scene_walker()
+    for kind in ("finite", "overflowing"):
+        def graph(n, kind=kind):
+            return layered(n, kind=kind)
+        if core:
+            scaling(f"step-through walk, core, {kind}", n, walk_core, graph, repeat=5)
+        scaling(f"step-through walk, canvas, {kind}", n, walk_scene,
+                lambda n, graph=graph: make_scene(graph(n)), repeat=5)
 
 
 def main() -> None:
     print("Scaling exponents (time at n and 4n; 1.0 = linear, target <= 1.1)")
-    scaling("step-through walk, core (view each step)", 400, walk_core, layered)
-    make, walk = scene_walker()
-    scaling("step-through walk, canvas following", 300, walk, make)
+    walks(1_000)
     scaling("quick-add ids (new_id + add_node)", 2_000, quick_add, lambda n: n)
     scaling("paste ids (one allocator)", 5_000, paste_ids, lambda n: n)
     scaling("gradient check, 20 leaves", 2_000, gradcheck20, layered)

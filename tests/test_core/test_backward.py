@@ -257,8 +257,8 @@ def test_step_carries_the_fork_contributions():
     x = steps["x"]
     assert sorted((e.dst, e.port, gr) for e, gr in x.outgoing) == [
         ("a", 0, 4.0), ("b", 0, 2.0), ("b", 1, 2.0)]
-    assert x.grad == 8.0 and x.incoming == []
-    assert steps["b"].incoming == [(Edge("x", "b", 0), 2.0), (Edge("x", "b", 1), 2.0)]
+    assert x.grad == 8.0 and x.incoming == ()
+    assert steps["b"].incoming == ((Edge("x", "b", 0), 2.0), (Edge("x", "b", 1), 2.0))
 
 
 def test_a_scalar_reshaped_into_an_array_is_evaluated_as_an_array():

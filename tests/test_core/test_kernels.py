@@ -26,24 +26,51 @@ def test_straight_line_code_equals_the_loop(graph, later):
         assert_same(evaluator.evaluate(), reference(graph), graph)
 
 
-def test_straight_line_code_is_used_on_a_graph_of_floats():
+def graph_of(nodes, wires) -> Graph:
     g = Graph()
-    for node_id, op, value in (("x", "input", 2.0), ("w", "input", -3.0), ("m", "mul", None),
-                               ("t", "tanh", None)):
+    for node_id, op, value in nodes:
         g.add_node(node_id, op, value=value)
-    g.connect_many([("x", "m", 0), ("w", "m", 1), ("m", "t", 0)])
+    g.connect_many(wires)
+    return g
+
+
+def using_straight_line_code(g: Graph) -> Evaluator:
+    """An evaluator of ``g`` past the warm-up and the first-use check."""
     evaluator = Evaluator(g)
     for _ in range(straight_line.WARMUP + 1):
         evaluator.evaluate()
     evaluator.settle()
     evaluator.evaluate()
     assert evaluator._code.state == "use"
+    return evaluator
+
+
+def test_straight_line_code_is_used_on_a_graph_of_floats():
+    g = graph_of((("x", "input", 2.0), ("w", "input", -3.0), ("m", "mul", None),
+                  ("t", "tanh", None)), [("x", "m", 0), ("w", "m", 1), ("m", "t", 0)])
+    evaluator = using_straight_line_code(g)
     g.set_value("x", 0.0)
     ev = evaluator.evaluate()
     assert ev.grad("w") == 0.0 and ev.grad("x") == -3.0
     g.set_value("w", [1.0, 2.0])            # an array: a new plan, the loop again
     assert evaluator.evaluate().value("m").tolist() == [0.0, 0.0]
     assert evaluator._code.state == "wait"
+
+
+def test_straight_line_code_leaves_an_overflowing_gradient_to_the_loop():
+    """Finite values, one gradient inf: the compiled path's one finiteness test over
+    values and gradients sends the evaluation to the loop, which explains it."""
+    g = graph_of((("x", "input", 1.0), ("w", "input", 2.0), ("m", "mul", None),
+                  ("v", "input", 3.0), ("n", "mul", None)),
+                 [("x", "m", 0), ("w", "m", 1), ("m", "n", 0), ("v", "n", 1)])
+    evaluator = using_straight_line_code(g)
+    assert evaluator.evaluate().grad_warnings == {}
+    for node_id, value in (("x", 1e-300), ("w", 1e300), ("v", 1e300)):
+        g.set_value(node_id, value)
+    ev = evaluator.evaluate()
+    assert ev.value("n") == 1e300 and ev.grad("x") == float("inf")
+    assert ev.grad_warnings == {"x": "the gradient is inf"}
+    assert_same(ev, reference(g), g)
 
 
 @settings(max_examples=30, deadline=None)

@@ -88,3 +88,33 @@ def test_a_step_names_only_the_warnings_it_changed():
     s.back()
     changed, _ = s.warnings_changed_since(token)
     assert changed == {"x100"} and "x100" not in s.shown().warnings
+
+
+@settings(max_examples=40, deadline=None)
+@given(wild_graphs(), st.data())
+def test_in_and_out_edges_are_networkx_s_in_its_order(graph, data):
+    # read from the adjacency dicts directly: the same wires in the same order as
+    # networkx's edge views, also after wires are cut and made again
+    edges = graph.edges()
+    cut = data.draw(st.lists(st.sampled_from(edges), unique=True, max_size=4)) if edges else []
+    removal = graph.remove(edges=cut)
+    graph.restore(removal)
+    for n in graph.node_ids():
+        assert graph.in_edges(n) == sorted(
+            (tuple(e) for e in graph.nx.in_edges(n, keys=True)), key=lambda e: e[2])
+        assert graph.out_edges(n) == [tuple(e) for e in graph.nx.out_edges(n, keys=True)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(wild_graphs())
+def test_a_walk_keeps_one_edge_object_per_wire(graph):
+    # every step, and the live view, share the stepper's Edge objects (the collector
+    # walks each one: a walk no longer makes new ones per step)
+    s = Stepper(graph)
+    s.run_all()
+    own = {id(e) for edges in s.in_edges.values() for e in edges}
+    assert {id(e) for edges in s.out_edges.values() for e in edges} <= own
+    for step in s.steps:
+        pairs = getattr(step, "inputs", ()) or (getattr(step, "incoming", ()) +
+                                                 getattr(step, "outgoing", ()))
+        assert {id(e) for e, _ in pairs} <= own

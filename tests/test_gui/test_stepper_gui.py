@@ -515,3 +515,40 @@ def test_the_planned_total_follows_every_edit_though_it_is_remembered(window, qt
     doc.undo_stack.undo()                          # one trainable again: the Update step
     doc.evaluate_now()
     assert c.total == first
+
+
+def test_the_status_bar_follows_the_step_through(make_window, qtbot, tmp_path):
+    # the whole evaluation's line (f = inf, its warnings) only once the steps show it
+    from chainrule.core.fileformat_write import save
+    from chainrule.core.program import parse_program
+    path = tmp_path / "warnings.cgraph"
+    save(parse_program("a = 1\nb = 0\nq = a / b\nr = q * a\nf = r * 2").graph, path)
+    window = make_window()
+    assert window.files.open(path, ask=False)
+    whole = window.evaluation_label.text()
+    live = window.document.evaluation
+    assert whole == f"f = inf   ⚠ {live.warnings['q']} " \
+        f"(+{len(live.warnings) + len(live.grad_warnings) - 1} more)"
+    window.canvas.setFocus()
+    c, label = stepper_of(window), window.evaluation_label
+    key(qtbot, window, Qt.Key_Home)
+    assert label.text() == "f = not reached yet" and label.property("kind") == "ok"
+    seen = []
+    for _ in range(c.total):
+        key(qtbot, window, Qt.Key_Right)
+        seen.append((c.current.node, c.phase, label.text(), label.property("kind")))
+    forward = [s for s in seen if s[1] in ("forward", "done")][:len(c.stepper.forward)]
+    at_q = next(k for k, s in enumerate(forward) if s[0] == "q")
+    assert all(s[2] == "f = not reached yet" for s in forward[:at_q])
+    warning_q = window.document.evaluation.warnings["q"]
+    assert forward[at_q][2] == f"f = not reached yet   ⚠ {warning_q}"
+    assert forward[at_q][3] == "warning"
+    assert forward[-1][0] == "f" and forward[-1][2].startswith("f = inf   ⚠ ")
+    assert seen[-1][2] == label.text()
+    shown = c.stepper.shown()
+    count = len(shown.warnings) + len(shown.grad_warnings)
+    assert label.text().endswith(f"(+{count - 1} more)")
+    key(qtbot, window, Qt.Key_Home)
+    assert label.text() == "f = not reached yet"
+    c.leave()                                   # live again: the whole evaluation's line
+    assert label.text() == whole
