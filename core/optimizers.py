@@ -212,7 +212,17 @@ class SGD(Optimizer):
         with np.errstate(all="ignore"):
             if wd != 0:
                 grads = [g + wd * p for p, g in zip(params, grads)]   # grad.add(param, alpha=wd)
-            return [p + step * g for p, g in zip(params, grads)]
+            return [_add_into(p, step * g) for p, g in zip(params, grads)]
+
+
+def _add_into(p: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``p + t`` written into ``t`` (a new array the caller made): one array fewer to
+    allocate per parameter and step; the same addition, so the same bits.  (A 0-d
+    parameter's product is a numpy scalar, which has no room to write into; its new
+    value is a 0-d array again, as :meth:`Optimizer.step` gives it.)"""
+    if type(t) is not np.ndarray:
+        return np.asarray(p + t)
+    return np.add(p, t, out=t)
 
 
 class Momentum(Optimizer):

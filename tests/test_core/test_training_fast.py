@@ -249,14 +249,18 @@ def test_publish_announces_each_parameter_once_and_skips_removed_ones():
 @pytest.mark.parametrize("wd", [0.0, 0.01])
 def test_sgd_on_lists_is_sgds_step(wd):
     rng = np.random.default_rng(5)
-    ids = ["W", "b"]
-    values = [rng.normal(size=(3, 2)), rng.normal(size=2)]
-    grads = [rng.normal(size=(3, 2)) * 1e3, rng.normal(size=2)]
+    ids = ["W", "b", "s"]                      # a 0-d array too (its product is a scalar)
+    values = [rng.normal(size=(3, 2)), rng.normal(size=2), np.array(rng.normal())]
+    grads = [rng.normal(size=(3, 2)) * 1e3, rng.normal(size=2), np.array(rng.normal())]
+    before = [v.copy() for v in values], [g.copy() for g in grads]
     lists, dicts = rule("sgd", 0.3), rule("sgd", 0.3)
     lists.weight_decay = dicts.weight_decay = wd
     got = lists.step_arrays(ids, values, grads)
     want = dicts.step(dict(zip(ids, values)), dict(zip(ids, grads)))
     assert [bits(v) for v in got] == [bits(want[p]) for p in ids]
+    assert all(v is not p and v is not g for v, p, g in zip(got, values, grads))
+    assert [bits(v) for v in values] == [bits(v) for v in before[0]]   # nothing written
+    assert [bits(g) for g in grads] == [bits(g) for g in before[1]]    # into its inputs
     assert lists.state == dicts.state
     assert (lists.sgd_factor() is None) == (wd != 0)
     # anything but float64 arrays with gradients of their shape: the general step
