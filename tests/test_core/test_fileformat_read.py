@@ -533,3 +533,33 @@ def test_unknown_values_nested_deeply_are_kept_as_their_text():
     assert list(g.node("x").extra) == ["deep", "shallow"]
     assert g.node("x").extra["deep"].text == "[" * 150 + "]" * 150
     g.copy()                                             # deep copies stay possible
+
+
+_ENDS = st.one_of(st.sampled_from(["a", "b", "m", "zz"]), st.integers(0, 1), st.none())
+_PORTS = st.one_of(st.integers(-1, 3), st.booleans(), st.none(), st.floats(0, 2),
+                   st.just("0"))
+
+
+@given(st.fixed_dictionaries({"from": _ENDS, "to": _ENDS, "port": _PORTS},
+                             optional={"note": st.integers()}))
+def test_the_quick_answer_for_a_plain_wire_is_the_careful_one(raw):
+    """A wire record of just from, to and port, all fine, is answered without
+    building the messages' places; anything else goes the careful way.  Both
+    give the same ends, port and refusal."""
+    from chainrule.core import fileformat_read as reader
+    from chainrule.core.graph import Graph
+    g = Graph()
+    g.add_node("a", "input", value=1.0)
+    g.add_node("b", "input", value=2.0)
+    g.add_node("m", "mul")
+    with_note = dict(raw, note=raw.get("note", 0))      # 4 keys: always the careful way
+
+    def answer(record):
+        try:
+            src, dst, port, _extra = reader._validate_edge(0, record, g._nodes)
+            return src, dst, port
+        except FileFormatError as e:
+            return str(e)
+    quick, careful = answer(raw), answer(with_note)
+    if "note" not in raw:
+        assert quick == careful
