@@ -40,9 +40,9 @@ import networkx as nx
 from . import ops, rawjson
 from .errors import FileFormatError, GraphError
 from .compact import EMPTY
-from .fileformat_checks import (KNOWN_KEYS, is_int, keep_practical, kind,
+from .fileformat_checks import (is_int, keep_practical, kind,
                                 optional_bool, optional_str, position, record_id, show, unknown)
-from .fileformat_groups import GROUP_KEYS, validate_groups
+from .fileformat_groups import validate_groups
 from .graph import Edge, Graph, Node, check_attrs
 from .groups import Group
 from .values import MAX_GRAPH_ELEMENTS, MAX_VALUE_DIMS, normalize_value
@@ -59,10 +59,6 @@ TOP_KEYS = ("format", "version", "title", "description", "output", "nodes", "edg
             "answer", "data")
 NODE_KEYS = ("id", "op", "label", "value", "trainable", "attrs", "pos")
 EDGE_KEYS = ("from", "to", "port")
-#: The known keys as sets, made here once so that a read never builds them.
-_KNOWN = KNOWN_KEYS
-for _keys in (TOP_KEYS, NODE_KEYS, EDGE_KEYS, GROUP_KEYS):
-    KNOWN_KEYS[_keys] = frozenset(_keys)
 
 _BOM = "\ufeff"
 

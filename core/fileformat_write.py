@@ -38,7 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from .fileformat_read import (EDGE_KEYS, FORMAT, GROUP_KEYS, NODE_KEYS, TOP_KEYS, VERSION,
+from .fileformat_groups import GROUP_KEYS
+from .fileformat_read import (EDGE_KEYS, FORMAT, NODE_KEYS, TOP_KEYS, VERSION,
                               _STRING_OR_CONSTANT)
 from . import groups as groups_model
 from .errors import FileFormatError
