@@ -13,7 +13,8 @@ the same order.  The fan-out rule is the loop's: a node's first contribution
 as it came, each later one added, in the order of the backward steps.
 
 Only plans of floats, without problems, with an output and at most
-:data:`MAX_NODES` nodes are written out.  Anything Python raises (a division
+:data:`MAX_WRITTEN` nodes are written out; past :data:`MAX_NODES` as many small
+functions (:mod:`chainrule.core.straight_segments`).  Anything Python raises (a division
 by zero, an overflow: where the loop takes its IEEE path) makes that one
 evaluation go through the loop instead.  :class:`chainrule.core.engine.Evaluator`
 has it written on a background thread after :data:`WARMUP` evaluations of one
@@ -27,13 +28,15 @@ import struct
 import threading
 from typing import Any, Callable
 
-from . import ops
+from . import ops, straight_segments
 
 #: Evaluations of one unchanged plan before its straight-line code is written.
 WARMUP = 32
-#: Larger plans keep the loop: Python's compiler holds the interpreter for the
-#: whole function (about 0.1 s per 1,000 nodes on a loaded 2-core machine).
+#: Larger plans are written in pieces: Python's compiler holds the interpreter for
+#: the whole of one function (about 0.06–0.1 s per 1,000 nodes on this 2-core machine).
 MAX_NODES = 5_000
+#: Larger plans keep the loop (writing 200,000 nodes' code takes about 12 s of a core).
+MAX_WRITTEN = 200_000
 
 _INLINE = {operator.add: "{a} + {b}", operator.sub: "{a} - {b}",
            operator.mul: "{a} * {b}", operator.neg: "-{a}"}
@@ -47,7 +50,7 @@ def _inline_vjps() -> dict:
 
 def eligible(plan) -> bool:
     return (plan.all_scalar and not plan.problems and plan.output_error is None
-            and plan.output >= 0 and len(plan.nodes) <= MAX_NODES)
+            and plan.output >= 0 and len(plan.nodes) <= MAX_WRITTEN)
 
 
 def compile_plan(plan, same: Any) -> Callable:
@@ -108,6 +111,9 @@ def compile_plan(plan, same: Any) -> Callable:
             if b >= 0:
                 sent_b[i] = f"b{i}"
                 send(b, f"b{i}")
+    if n > MAX_NODES:
+        return straight_segments.written_in_pieces(lines, has_grad, sent_a, sent_b, consts,
+                                                   "<chainrule straight-line plan>")
     return written(lines, has_grad, sent_a, sent_b, consts, "<chainrule straight-line plan>")
 
 

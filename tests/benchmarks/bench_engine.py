@@ -186,8 +186,12 @@ def _reaching(desc, result) -> list[str]:
 
 
 def compare(name: str, desc, rounds: int = 7) -> None:
-    """Time the three side by side: each round runs each once (ours three times),
-    so a noisy moment on a shared machine hits all of them alike."""
+    """Time them side by side: each round runs each once (ours three times), so a
+    noisy moment on a shared machine hits all of them alike.  Ours twice: the loop
+    kernel (a graph evaluated a few times), and a run of evaluations of one
+    structure (a slider drag, training) past the warm-up, where the straight-line
+    code written for the plan does them."""
+    from chainrule.core import engine, straight_line
     n_ops = len(desc[1])
     g = build_chainrule(desc)
     evaluator = Evaluator(g)
@@ -195,7 +199,18 @@ def compare(name: str, desc, rounds: int = 7) -> None:
     evaluator.plan
     compile_s = time.perf_counter() - t0
     result = evaluator.evaluate()
-    contenders = {"chainrule": (evaluator.evaluate, 3)}
+    plan = evaluator.plan
+
+    def loop():                 # Evaluator.evaluate before the warm-up ends
+        engine.backward(engine.forward(plan))
+    contenders = {"loop": (loop, 3)}
+    run = Evaluator(g)
+    for _ in range(straight_line.WARMUP + 1):
+        run.evaluate()
+    run.settle()
+    run.evaluate()
+    if run._code.state == "use":
+        contenders["compiled"] = (run.evaluate, 3)
     old = sys.getrecursionlimit()
     if Value is not None:
         sys.setrecursionlimit(max(old, 10 * n_ops + 1000))
@@ -213,13 +228,15 @@ def compare(name: str, desc, rounds: int = 7) -> None:
         for who, (fn, repeat) in contenders.items():
             best[who] = min(best[who], best_time(fn, repeat, clock=time.process_time))
     sys.setrecursionlimit(old)
-    ours = best["chainrule"] / n_ops * 1e9
-    line = f"{name:<22} {n_ops:>6} ops  chainrule {ours:7.0f} ns/op (compile {compile_s*1e3:.0f} ms)"
+    ns = {who: t / n_ops * 1e9 for who, t in best.items()}
+    ours = [who for who in ("loop", "compiled") if who in ns]
+    print(f"{name:<22} {n_ops:>6} ops  chainrule: " + ", ".join(
+        f"{who} {ns[who]:4.0f} ns/op" for who in ours) + f" (plan {compile_s*1e3:.0f} ms)",
+        flush=True)
     for who in ("micrograd", "torch"):
-        if who in best:
-            theirs = best[who] / n_ops * 1e9
-            line += f" | {who} {theirs:7.0f} ns/op ({theirs / ours:5.1f}x)"
-    print(line, flush=True)
+        if who in ns:
+            print(f"{'':<29}{who:<10} {ns[who]:6.0f} ns/op: " + ", ".join(
+                f"{ns[who] / ns[o]:5.1f}x the {o}" for o in ours), flush=True)
 
 
 def straight_line_ratios(name: str, desc, rounds: int = 7) -> None:
@@ -238,7 +255,7 @@ def straight_line_ratios(name: str, desc, rounds: int = 7) -> None:
     trained.evaluate()
     if trained._code.state != "use":
         print(f"{name:<22} straight-line code not used ({len(plan.nodes):,} nodes: "
-              f"the limit is {straight_line.MAX_NODES:,})")
+              f"the limit is {straight_line.MAX_WRITTEN:,})")
         return
 
     def run_loop():
@@ -261,8 +278,8 @@ def straight_line_ratios(name: str, desc, rounds: int = 7) -> None:
 
 def loop_ratios_by_size(sizes=(100, 1_000, 10_000, 100_000), rounds: int = 5) -> None:
     """The loop kernel against bare straight-line code from 10² to 10⁵ ops, every graph
-    kind (the training-run lines above stop where straight-line code is written at
-    all, 5,000 nodes; here it is written regardless, which takes seconds at 10⁵).
+    kind (straight-line code written here in one function at every size, which
+    takes seconds at 10⁵; a training run writes it in pieces past 5,000 nodes).
     Timed in this thread's CPU time: on a loaded machine a pass of a few
     milliseconds is often preempted, and the wall clock then favoured the shorter
     of two runs (at 10⁴ ops the loop measured 3.0–3.5× by the wall clock in runs

@@ -3,11 +3,14 @@ the gradient of every wire, and the inf/nan explanations — on random graphs wh
 values make inf and nan (division by zero, log of a negative, overflow)."""
 from __future__ import annotations
 
+from unittest import mock
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainrule.core import straight_line
-from chainrule.core.engine import Evaluator
+from chainrule.core import straight_line, straight_segments
+from chainrule.core.engine import _SAME, Evaluator, _leaf_values
 from random_graphs import LEAF_VALUES, Graph, wild_graphs
 from same_numbers import assert_same, reference
 
@@ -90,3 +93,47 @@ def test_setting_a_node_to_its_own_value_keeps_the_array():
     w = g.node("w").value
     g.set_values({"w": w})
     assert g.node("w").value is w
+
+
+@settings(max_examples=80, deadline=None)
+@given(wild_graphs(), st.integers(1, 6))
+def test_straight_line_code_in_pieces_equals_one_function(graph, lines):
+    """Cut after every few lines (a gradient summed across a cut, a value computed
+    in one piece and read in another): the pieces give the one function's numbers
+    bit for bit, or raise where it raises."""
+    plan = Evaluator(graph).plan
+    if not straight_line.eligible(plan):
+        return
+    whole = straight_line.compile_plan(plan, _SAME)
+    with mock.patch.object(straight_line, "MAX_NODES", 0), \
+            mock.patch.object(straight_segments, "LINES", lines):
+        pieces = straight_line.compile_plan(plan, _SAME)
+    try:
+        expected = whole(_leaf_values(plan))
+    except Exception as exc:            # the loop takes its IEEE path here
+        with pytest.raises(type(exc)):
+            pieces(_leaf_values(plan))
+        return
+    got = pieces(_leaf_values(plan))
+    assert all(straight_line.identical(x, y) for x, y in zip(got, expected))
+
+
+def test_a_plan_past_one_functions_limit_is_written_in_pieces():
+    """6,001 nodes: past MAX_NODES, the code is used all the same, made of pieces."""
+    g = Graph()
+    g.add_node("x", "input", value=0.5)
+    prev = "x"
+    for i in range(straight_line.MAX_NODES + 1):
+        g.add_node(f"n{i}", ("neg", "sin", "add")[i % 3])
+        g.connect(prev, f"n{i}", 0)
+        if i % 3 == 2:
+            g.connect("x", f"n{i}", 1)
+        prev = f"n{i}"
+    made = []
+    real = straight_segments._piece
+    with mock.patch.object(straight_segments, "_piece",
+                           lambda *a: made.append(1) or real(*a)):
+        evaluator = using_straight_line_code(g)
+    assert len(made) > 1
+    g.set_value("x", -0.25)
+    assert_same(evaluator.evaluate(), reference(g), g)
