@@ -278,8 +278,8 @@ def straight_line_ratios(name: str, desc, rounds: int = 7) -> None:
 
 def loop_ratios_by_size(sizes=(100, 1_000, 10_000, 100_000), rounds: int = 5) -> None:
     """The loop kernel against bare straight-line code from 10² to 10⁵ ops, every graph
-    kind (straight-line code written here in one function at every size, which
-    takes seconds at 10⁵; a training run writes it in pieces past 5,000 nodes).
+    kind (the code a run of evaluations writes: one function up to 5,000 nodes,
+    pieces past that; writing it takes seconds at 10⁵).
     Timed in this thread's CPU time: on a loaded machine a pass of a few
     milliseconds is often preempted, and the wall clock then favoured the shorter
     of two runs (at 10⁴ ops the loop measured 3.0–3.5× by the wall clock in runs
