@@ -25,7 +25,7 @@ import math
 import operator
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -186,7 +186,10 @@ class Plan:
             vjps[i] = (sv, av)
         # ids of the nodes not known to hold a float (arrays, blocked), for updates
         self._arrays = set(itertools.compress(self.order, map(operator.not_, scalar)))
-        self.all_scalar = all(scalar) and not blocked
+        # every value computed is a float (a blocked node computes none: an unwired
+        # node left on the canvas keeps the rest on the float paths)
+        self.all_scalar = all(scalar) or (bool(blocked) and all(
+            s for i, s in enumerate(scalar) if i not in blocked))
         # backward entries, output first: only nodes that reach the output get a step
         backward: list[tuple] = []
         self.reaching: list[bool] = [False] * n      # gets a gradient (reaches the output)
@@ -428,10 +431,26 @@ def _all_finite(values: list, all_scalar: bool) -> bool:
     return math.isfinite(total)
 
 
+def _floats_finite(values: list, holes: Iterable[int]) -> bool:
+    """Whether a plan of floats' values are all finite, by one sum: the blocked nodes'
+    None values (``holes``) count as 0.0, put in and taken out again (any other
+    None, a node that failed, sends the sum through a filter)."""
+    holes = [j for j in holes if values[j] is None]
+    for j in holes:
+        values[j] = 0.0
+    try:
+        return math.isfinite(sum(values))
+    except TypeError:
+        return math.isfinite(sum(v for v in values if v is not None))
+    finally:
+        for j in holes:
+            values[j] = None
+
+
 def _note_nonfinite(evaluation: Evaluation) -> None:
     vals = evaluation.values
     plan = evaluation.plan
-    if _all_finite(vals, plan.all_scalar and not evaluation.problems):   # None: no value
+    if _floats_finite(vals, plan.blocked) if plan.all_scalar else _all_finite(vals, False):
         return
     finite = [v is None or is_finite(v) for v in vals]
     if all(finite):
@@ -552,9 +571,15 @@ def _derived(plan: Plan) -> tuple:
     key = (plan.backward_chunks, plan.structure_version)
     made = plan.__dict__.get("_loop_derived")
     if made is None or made[0][0] is not key[0] or made[0][1] != key[1]:
-        made = (key, [(chunk, [e for e in chunk if e[3] >= 0])
-                      for chunk in plan.backward_chunks], all(plan.reaching),
-                [i for i, r in enumerate(plan.reaching) if not r])
+        # Nodes without inputs are level 0, the first indices: backward steps run
+        # down the indices, so only the chunks reaching below level 0 hold leaves
+        # to leave out (the others are used as they are, not copied).
+        levels = plan.__dict__.get("_levels")
+        first_op = len(levels[0]) if levels else len(plan.nodes)
+        made = (key, [(chunk, chunk if chunk[-1][0] >= first_op else
+                       [e for e in chunk if e[3] >= 0]) for chunk in plan.backward_chunks],
+                all(plan.reaching), list(itertools.compress(
+                    range(len(plan.reaching)), map(operator.not_, plan.reaching))))
         plan._loop_derived = made
     return made
 

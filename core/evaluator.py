@@ -46,7 +46,9 @@ class Evaluator:
     def plan(self) -> Plan:
         if self._plan is None or not self._plan.fits(self.graph):
             # after a few structural edits the last plan is updated, else compiled afresh
+            kept = None if self._plan is None else kernel_batched.loop_kept(self._plan)
             self._plan = next_plan(self._plan, self.graph, self)
+            kernel_batched.keep_loop(self._plan, kept)
             self._runs = 0
             self._code = _Code()
         return self._plan

@@ -1147,7 +1147,9 @@ def _op_from_deep(d) -> Op:
     def array_jvp(*args, **kw):
         return d.jvp(*args, **d.check_settings(kw))
 
+    scalar, scalar_vjp, scalar_jvp = d.floats or (None, None, None)
     return Op(d.name, d.ports, d.group, d.symbol, d.formula, d.local, d.note,
+              scalar=scalar, scalar_vjp=scalar_vjp, scalar_jvp=scalar_jvp,
               array=array, array_vjp=array_vjp, settings=settings, explain=d.explain,
               array_jvp=array_jvp if d.jvp is not None else None,
               port_vjps=tuple(map(half, d.port_vjps)) or None, chain=CHAINS.get(d.name),

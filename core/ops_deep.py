@@ -1309,6 +1309,10 @@ class DeepOp:
     jvp: Callable | None = field(default=None, repr=False)
     # the halves of vjp, one per port (each that port's gradient alone), or ()
     port_vjps: tuple[Callable, ...] = field(default=(), repr=False)
+    # a float path (forward, vjp, jvp on Python floats, settings as keywords), the
+    # same IEEE operations as the numpy functions on a 0-d input: plans of floats
+    # stay plans of floats through this op (the engine's fast paths)
+    floats: tuple[Callable, Callable, Callable] | None = field(default=None, repr=False)
 
     @property
     def arity(self) -> int:
@@ -1410,7 +1414,10 @@ _ELEMENTWISE_OPS = [
            "(slope) through elsewhere, so a negative unit still learns — unlike relu, it "
            "never blocks the gradient completely.",
            leaky_relu_forward, leaky_relu_vjp, (_SLOPE,), jvp=leaky_relu_jvp, torch="F.leaky_relu(x, slope)",
-           torch_code="F.leaky_relu({x}, {slope})"),
+           torch_code="F.leaky_relu({x}, {slope})",
+           floats=(lambda x, slope=0.01: x if x > 0 else x * slope,
+                   lambda g, out, x, slope=0.01: g if x > 0 else g * slope,
+                   lambda t, out, x, slope=0.01: t if x > 0 else t * slope)),
     DeepOp("gelu", ("x",), "activations", "GELU", "x · Φ(x)",
            ("Φ(x) + x · φ(x)",),
            "gelu multiplies the upstream gradient by Φ(x) + x·φ(x): about 1 for large x, "

@@ -27,6 +27,7 @@ one after random edit sequences.
 """
 from __future__ import annotations
 
+import bisect
 import copy
 import heapq
 import itertools
@@ -41,6 +42,10 @@ from .graph import Graph
 from .plan_entries import bind, unwired
 
 _FIRST = operator.itemgetter(0)
+
+
+def _NEGATED_FIRST(entry: tuple) -> int:
+    return -entry[0]
 MAX_CHANGES = 32        # more changes than this since the plan: compile afresh
 
 
@@ -88,16 +93,17 @@ def updated(plan: Plan, graph: Graph) -> Plan | None:
     if levels is None:
         return None
     new = copy.copy(plan)
+    new.__dict__.pop("_loop_derived", None)     # the old entries die with the old plan
     new.structure_version = graph.structure_version
     new._levels, new._level_of = levels, level_of
     order, new.nodes, moves = _spliced(plan, levels, level_of, affected, gone, nodes)
     new.order = order
     new.index = index = dict(zip(order, range(len(order))))
-    renum = _renumbering(plan, index, moves)
+    renumbering = _renumbering(plan, index, moves)
     drop = {old_index[n] for n in itertools.chain(affected, gone) if n in old_index}
-    if not _recompile(new, plan, graph, affected, gone, renum, drop):
+    if not _recompile(new, plan, graph, affected, gone, renumbering, drop):
         return None
-    _backward(new, plan, graph, affected, touched, gone, renum, drop, moves)
+    _backward(new, plan, graph, affected, touched, gone, renumbering, drop, moves)
     return new
 
 
@@ -124,22 +130,51 @@ def _spliced(plan: Plan, levels: list, level_of: dict, affected: set[str], gone:
     return order, found, (out, [i for i, _ in put])
 
 
-def _renumbering(plan: Plan, index: dict, moves: tuple | None) -> list:
-    """Each old index's new one (any number for a node taken out), and -1 at the
-    end, so that "no input" (-1) stays -1."""
+def _renumbering(plan: Plan, index: dict, moves: tuple | None) -> tuple[list, int]:
+    """(each old index's new one (any number for a node taken out), and -1 at
+    the end, so that "no input" (-1) stays -1; the old index below which no
+    index changed)."""
     if moves is None:
         renum = list(map(index.get, plan.order))
+        kept = 0
     else:
         out, put = moves
-        at = np.arange(len(plan.order))
+        n = len(plan.order)
+        at = np.arange(n)
         if out:             # each index after a node taken out moves down one
             at -= np.searchsorted(np.array(out[::-1]), at, side="right")
-            at[out] = -1
         for i in put:       # and up one after each put in (in order, final indices)
             at[at >= i] += 1
+        moved = at != np.arange(n)
+        moved[out] = False  # nodes taken out: dropped, their entries made anew
+        first = np.flatnonzero(moved)
+        kept = int(first[0]) if len(first) else n
+        at[out] = -1
         renum = at.tolist()
     renum.append(-1)
-    return renum
+    return renum, kept
+
+
+def _renumbered(entries: list, renumbering: tuple, drop: set[int], ascending: bool) -> list:
+    """``entries`` (forward ascending, backward descending) with their indices
+    renumbered and the dropped ones left out.  Entries of nodes below the first
+    that moved keep their tuples (their inputs come before them, so did not move
+    either): a wire or a setting changed moves nothing, and neither the new tuples
+    nor freeing the old ones (10,000 each at 10,000 nodes, 1–2 ms) is paid."""
+    renum, kept = renumbering
+    if ascending:
+        cut = bisect.bisect_left(entries, kept, key=_FIRST)
+        same, rest = entries[:cut], entries[cut:]
+    else:                   # descending: the entries at kept and above come first
+        cut = bisect.bisect_right(entries, -kept, key=_NEGATED_FIRST)
+        rest, same = entries[:cut], entries[cut:]
+    if drop:
+        same = [e for e in same if e[0] not in drop]
+        rest = [(renum[i], f, af, renum[a], renum[b])
+                for i, f, af, a, b in rest if i not in drop]
+    else:
+        rest = [(renum[i], f, af, renum[a], renum[b]) for i, f, af, a, b in rest]
+    return same + rest if ascending else rest + same
 
 
 def _downstream(start: list[str], graph: Graph, limit: int) -> set[str] | None:
@@ -268,14 +303,13 @@ def _kahn_step(before: list, k: int, pred: dict, succ: dict, level_of: dict) -> 
 
 
 def _recompile(new: Plan, plan: Plan, graph: Graph, affected: set[str], gone: set[str],
-               renum: list, drop: set[int]) -> bool:
+               renumbering: tuple[list, int], drop: set[int]) -> bool:
     """Inputs, problems, leaves and forward entries of ``new``; False if its output
     cannot be computed (the fresh compilation says why)."""
     index = new.index
     ports = graph._ports
-    forward = [(renum[i], f, af, renum[a], renum[b])
-               for i, f, af, a, b in plan.forward_loop if i not in drop] if drop else \
-        [(renum[i], f, af, renum[a], renum[b]) for i, f, af, a, b in plan.forward_loop]
+    renum = renumbering[0]
+    forward = _renumbered(plan.forward_loop, renumbering, drop, ascending=True)
     blocked = {renum[i] for i in plan.blocked if i not in drop}
     blocked_inputs = {renum[i]: tuple(renum[j] for j in ins)
                       for i, ins in plan._blocked_inputs.items() if i not in drop}
@@ -316,14 +350,16 @@ def _recompile(new: Plan, plan: Plan, graph: Graph, affected: set[str], gone: se
     new.problems = problems
     new.blocked, new._blocked_inputs, new._arrays = blocked, blocked_inputs, arrays
     new._inputs = None
-    new.all_scalar = not arrays and not blocked
+    # as a fresh plan says it: every value computed is a float (blocked nodes have none)
+    new.all_scalar = not arrays or (bool(blocked) and all(index[n] in blocked for n in arrays))
     new.output = index[new.output_id]
     new.forward_loop = forward
     return True
 
 
 def _backward(new: Plan, plan: Plan, graph: Graph, affected: set[str], touched: set[str],
-              gone: set[str], renum: list, drop: set[int], moves: tuple | None) -> None:
+              gone: set[str], renumbering: tuple[list, int], drop: set[int],
+              moves: tuple | None) -> None:
     """Which nodes reach the output, and the backward entries, of ``new``."""
     index, order = new.index, new.order
     pred, succ = graph.nx._pred, graph.nx._succ
@@ -361,9 +397,7 @@ def _backward(new: Plan, plan: Plan, graph: Graph, affected: set[str], touched: 
     new._reach = reach
     redo = {old for n in changed if (old := plan.index.get(n)) is not None}
     drop = drop | redo
-    backward = [(renum[i], sv, av, renum[a], renum[b])
-                for i, sv, av, a, b in plan._backward_plain if i not in drop] if drop else \
-        [(renum[i], sv, av, renum[a], renum[b]) for i, sv, av, a, b in plan._backward_plain]
+    backward = _renumbered(plan._backward_plain, renumbering, drop, ascending=False)
     made = []
     ports, arrays = graph._ports, new._arrays
     for n in (affected | changed) & reach:

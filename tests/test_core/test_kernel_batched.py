@@ -248,3 +248,34 @@ def test_a_training_run_has_the_same_losses_through_either_kernel(monkeypatch):
     loop, evaluator = losses()
     assert not isinstance(evaluator.evaluate(), kb.BatchedEvaluation)
     assert [bits(x) for x in batched] == [bits(x) for x in loop]
+
+
+def test_a_plan_that_keeps_the_loop_is_not_surveyed_again_after_each_small_edit(monkeypatch):
+    """A survey costs two thirds of an evaluation: after a few local edits of a
+    random DAG (which keeps the loop) the updated plans keep it without one, until
+    an eighth of its nodes' worth of structural changes; then it is surveyed again."""
+    g = random_dag(3000)
+    g.set_output(sum_ends(g, "end"))
+    evaluator = Evaluator(g)
+    evaluator.evaluate()
+    evaluator.evaluate()
+    evaluator.settle()
+    assert kb.choice(evaluator.plan) is None
+    surveys = []
+    real = kb.Job.__init__
+    monkeypatch.setattr(kb.Job, "__init__", lambda self, plan: surveys.append(1) or real(self, plan))
+    for k in range(5):
+        g.add_node(f"new{k}", "neg")
+        g.connect("x1", f"new{k}", 0)
+        evaluator.evaluate()
+        evaluator.evaluate()
+        evaluator.settle()
+    assert surveys == []
+    assert kb.choice(evaluator.plan) is None
+    # many changes since the survey: the next plan is surveyed again
+    for k in range(len(evaluator.plan.nodes) // 8):
+        g.add_node(f"more{k}", "neg")
+        g.connect("x2", f"more{k}", 0)
+    evaluator.evaluate()
+    evaluator.evaluate()
+    assert surveys == [1]

@@ -147,3 +147,43 @@ def test_stepping_through_an_array_graph_prints_no_numpy_warnings():
         warnings.simplefilter("error")
         steps = list(evaluator.steps())
     assert len(steps) == 3 and np.isnan(steps[-1].grad).any()
+
+
+@settings(max_examples=100, deadline=None)
+@given(wild_graphs(), st.data())
+def test_a_node_left_unwired_changes_nothing_else(graph, data):
+    """A node dropped on the canvas and not yet wired (port b open): the other nodes'
+    values, gradients and inf/nan notes are those without it, and a plan of floats
+    stays one (the float paths, their one-sum finiteness tests)."""
+    before = Evaluator(graph).evaluate()
+    feeder = data.draw(st.sampled_from([n.id for n in graph.nodes()]))
+    graph.add_node("loose", "mul")
+    graph.connect(feeder, "loose", 0)
+    plan = Plan(graph)
+    assert plan.all_scalar == Plan_without(graph).all_scalar
+    ev = engine.forward(plan)
+    if ev.error is None:
+        engine.backward(ev)
+    assert ev.value("loose") is None
+    assert [p.kind for p in ev.problems] == ["unwired"] + [p.kind for p in before.problems]
+    for node in graph.nodes():
+        if node.id != "loose":
+            assert bits(ev.value(node.id)) == bits(before.value(node.id))
+            assert bits(ev.grad(node.id)) == bits(before.grad(node.id))
+    assert ev.warnings == before.warnings and ev.grad_warnings == before.grad_warnings
+    assert set(ev.warnings) == {n.id for n in graph.nodes() if ev.value(n.id) is not None
+                                and not np.isfinite(ev.value(n.id))}
+    # the same plan made by an update of the one without the node
+    evaluator = Evaluator(graph)
+    graph.remove_node("loose")
+    evaluator.evaluate()
+    graph.add_node("loose", "mul")
+    graph.connect(feeder, "loose", 0)
+    assert evaluator.plan.all_scalar == plan.all_scalar
+    assert evaluator.evaluate().warnings == before.warnings
+
+
+def Plan_without(graph: Graph) -> Plan:
+    copy = graph.copy()
+    copy.remove_node("loose")
+    return Plan(copy)

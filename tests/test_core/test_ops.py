@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from chainrule.core import ops
-from chainrule.core.engine import evaluate
+from chainrule.core.engine import Evaluator, evaluate
 from chainrule.core.gradcheck import check_gradients
 from chainrule.core.graph import Graph
 from op_cases import M23, M32, POINTS, RNG, V2
@@ -272,3 +272,25 @@ def test_an_op_that_makes_an_array_of_scalars_leaves_the_float_path():
     assert ev.error is None and not ev.problems
     assert ev.value("s") == 4.0 and ev.grad("x") == 4.0
     np.testing.assert_array_equal(ev.value("m"), [4.0])
+
+
+@pytest.mark.parametrize("x", [-1.5, 2.0, 0.0, -0.0, 1e-320, -1e308, float("inf"),
+                               float("-inf"), float("nan")])
+def test_leaky_relu_on_floats_is_its_numpy_path_bit_for_bit(x):
+    """Its float path keeps scalar graphs on the engine's float fast paths; the
+    numbers are the numpy path's, signed zeros and nan included."""
+    op = ops.OPS["leaky_relu"]
+    fast, fast_vjp, _, slow_vjp = op.bind({"slope": 0.3})
+    slow = op.bind({"slope": 0.3})[2]
+    bits = np.float64
+    assert np.array(fast(x), bits).tobytes() == np.array(slow(x), bits).tobytes()
+    out = fast(x)
+    assert np.array(fast_vjp(-0.7, out, x), bits).tobytes() == \
+        np.array(slow_vjp(-0.7, out, x), bits).tobytes()
+    if not math.isfinite(x):
+        return                              # an input's value is finite
+    g = Graph()
+    g.add_node("x", "input", value=x)
+    g.add_node("l", "leaky_relu", attrs={"slope": 0.3})
+    g.connect("x", "l", 0)
+    assert Evaluator(g).plan.all_scalar
