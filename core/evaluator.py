@@ -70,8 +70,8 @@ class Evaluator:
         (``Evaluation.update``; the caller checks its first one)."""
         plan = self.plan
         self._runs += 1
-        if self._runs > 1:      # wide levels: the batched kernel (the first pass: the loop)
-            evaluation = kernel_batched.evaluate(plan, explain)
+        if self._runs > 1 and plan.all_scalar:     # wide levels of floats: the batched
+            evaluation = kernel_batched.evaluate(plan, explain)     # kernel (first: the loop)
             if evaluation is not None:
                 return evaluation
         if self._code.state != "off" and self._runs > straight_line.WARMUP:

@@ -87,7 +87,7 @@ class Progress:
 
 def parameters(graph: Graph) -> list[str]:
     """Ids of the trainable inputs, in the graph's node order (a file's order when loaded)."""
-    return [n.id for n in graph.nodes() if n.trainable and n.op == "input"]
+    return [n.id for n in graph._nodes.values() if n.trainable and n.op == "input"]
 
 
 def total_loss(value: Any) -> float:
@@ -507,6 +507,8 @@ class Trainer:
 
 
 def _check_lr(lr: Any) -> None:
+    if type(lr) is float and 0.0 <= lr < math.inf:      # the common case, every step
+        return
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
         raise ValueError("the learning rate α must be a number")
     if not math.isfinite(lr) or lr < 0:
