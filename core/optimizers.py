@@ -169,6 +169,11 @@ class Optimizer:
         weight decay, no state): code that has ``g`` at hand may do it itself."""
         return None
 
+    def step_arrays(self, ids: list[str], params: list, grads: list) -> list | None:
+        """:meth:`step` on lists, for rules with a path of their own for float64
+        arrays (:meth:`SGD.step_arrays`); None: call :meth:`step`."""
+        return None
+
     def settings(self) -> dict[str, Any]:
         """The hyperparameters, as PyTorch names them."""
         out: dict[str, Any] = {"lr": self.lr}

@@ -444,24 +444,22 @@ class Trainer:
         optimizer's state as it was."""
         opt = self.optimizer
         states = opt.state
-        arrays = getattr(opt, "step_arrays", None)
-        if arrays is not None:
-            given = [grads[i] for _p, i, _node in places]
-            ids = [p for p, _i, _node in places]
-            known = [p in states for p in ids]
-            new = arrays(ids, [node.value for _p, _i, node in places], given)
-            if new is not None:
-                if not _all_finite(new):
-                    bad = next((p for p, v in zip(ids, new) if not _finite(v)), None)
-                    if bad is not None:
-                        for p, was in zip(ids, known):  # a refused step adds no state
-                            if not was:
-                                states.pop(p, None)
-                        raise TrainingError(self._why(bad, given[ids.index(bad)], k, lr),
-                                            k, bad)
-                for (_p, _i, node), v in zip(places, new):
-                    node.value = v          # quiet: publish() announces (module docstring)
-                return new
+        given = [grads[i] for _p, i, _node in places]
+        ids = [p for p, _i, _node in places]
+        known = [p in states for p in ids]
+        new = opt.step_arrays(ids, [node.value for _p, _i, node in places], given)
+        if new is not None:         # the rule's own path for arrays did it
+            if not _all_finite(new):
+                bad = next((p for p, v in zip(ids, new) if not _finite(v)), None)
+                if bad is not None:
+                    for p, was in zip(ids, known):  # a refused step adds no state
+                        if not was:
+                            states.pop(p, None)
+                    raise TrainingError(self._why(bad, given[ids.index(bad)], k, lr),
+                                        k, bad)
+            for (_p, _i, node), v in zip(places, new):
+                node.value = v          # quiet: publish() announces (module docstring)
+            return new
         # in one loop: the parameters the gradient reaches, their nodes, values,
         # gradients, and their optimizer states as they were (a refused step puts them back)
         reached, at, values, given, saved = [], [], {}, {}, {}

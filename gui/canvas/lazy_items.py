@@ -8,7 +8,8 @@ of them.  So building the scene of a big graph records each card as its
 position and each plain wire as its far-zoom line, and a table makes the item
 the first time anything asks for it: ``table[key]`` or ``table.get`` (a
 badge, a step's highlight, a learning view's look, a wire drag), the pointer
-near it (:meth:`LazyTable.near`: hover, click, rubber band, context menu), a
+near it (:meth:`LazyTable.near` for wires, the scene's card grid for cards: hover,
+click, rubber band, context menu), a
 zoom where items draw themselves or labels are placed, an export
 (:meth:`LazyTable.make_all`) — and, a slice at a time while the program is
 idle, all the others (:meth:`LazyTable.make_some`), so that the first zoom in
@@ -37,7 +38,7 @@ from chainrule.gui.canvas import style
 _REACH_X, _REACH_Y = 52.0, 12.0
 #: How far a card's room reaches round its position: its ports' discs, the badge
 #: and the space above it, with a margin (node_item._PLAIN_RECT and more).
-_CARD_REACH = 40.0
+CARD_REACH = 40.0
 
 
 class LazyTable:
@@ -269,11 +270,9 @@ class WireTable(LazyTable):
 
 class CardTable(LazyTable):
     """Node id → NodeItem; a waiting card's record is (x, y, its op): its top-left
-    corner, and what its block's colour and ports come from."""
+    corner, and what its block's colour and ports come from.  The pointer finds the
+    waiting cards near it through the scene's grid of cards (``_card_grid``, which
+    holds every card, made or waiting), not through :meth:`LazyTable.near`."""
 
-    _coords = 2
-
-    def _boxes(self, corners: np.ndarray) -> np.ndarray:
-        x, y = corners.T
-        return np.stack([x - _CARD_REACH, y - _CARD_REACH, x + style.NODE_W + _CARD_REACH,
-                         y + style.NODE_H + _CARD_REACH])
+    def near(self, rect: QRectF) -> None:
+        raise TypeError("cards are found through the scene's card grid (make_items_near)")

@@ -655,9 +655,11 @@ def card_meets(arity: int, left: float, top: float, right: float, bottom: float)
     """Whether a rectangle (relative to a card's top-left corner) meets a card with
     ``arity`` inputs or one of its ports' discs (see NodeItem.meets)."""
     r = style.PORT_HIT
-    if left >= style.NODE_W + r or right <= -r or top >= style.NODE_H + r or bottom <= -r:
+    # touching counts, as Qt's shape test counts it (a rectangle whose edge lies on
+    # the card's meets it)
+    if left > style.NODE_W + r or right < -r or top > style.NODE_H + r or bottom < -r:
         return False                  # clear of the card and of every disc
-    if left < style.NODE_W and right > 0 and top < style.NODE_H and bottom > 0:
+    if left <= style.NODE_W and right >= 0 and top <= style.NODE_H and bottom >= 0:
         return True
     for x, y in _port_centres(arity):
         dx = x - max(left, min(x, right))

@@ -39,7 +39,7 @@ from chainrule.gui import heatmap
 from chainrule.gui.canvas import pixmap_budget, routing, style
 from chainrule.gui.canvas.far_batch import CardBatch, WireBatch
 from chainrule.gui.canvas.group_items import GroupLayer
-from chainrule.gui.canvas.lazy_items import CardTable, WireTable
+from chainrule.gui.canvas.lazy_items import CARD_REACH, CardTable, WireTable
 from chainrule.gui.canvas.node_item import _PLAIN_RECT, NodeItem, card_meets, port_centres
 from chainrule.gui.canvas.spatial import SpatialGrid
 from chainrule.gui.canvas.wire_item import LabelLayer, WireItem
@@ -155,7 +155,17 @@ class GraphScene(QGraphicsScene):
     def make_items_near(self, rect: QRectF) -> None:
         """The pointer is over ``rect`` (scene): the cards and wires that wait for their
         items and may meet it get them, so hover, click and rubber band find them."""
-        self.nodes.near(rect)
+        if self.nodes.waiting():
+            # the grid's cells hold each card with its port discs; a card's room
+            # reaches further (CARD_REACH round its body)
+            r = CARD_REACH - style.PORT_HIT
+            left, top, right, bottom = rect.left(), rect.top(), rect.right(), rect.bottom()
+            waiting, make = self.nodes.records(), self.nodes.get
+            for node_id in self._card_grid.near(left - r, top - r, right + r, bottom + r):
+                record = waiting.get(node_id)
+                if record is not None and left - _ROOM_W <= record[0] <= right + CARD_REACH \
+                        and top - _ROOM_H <= record[1] <= bottom + CARD_REACH:
+                    make(node_id)
         self.wires.near(rect)
 
     # ------------------------------------------------------------ building
@@ -1001,6 +1011,11 @@ def badge_text(evaluation, node_id: str) -> str | None:
 def _card(item: NodeItem) -> QRectF:
     """A card's body in the scene."""
     return QRectF(item.pos().x(), item.pos().y(), style.NODE_W, style.NODE_H)
+
+
+#: How far left of and above a rectangle a card's corner may be for its room
+#: (CARD_REACH round its body) to meet it.
+_ROOM_W, _ROOM_H = style.NODE_W + CARD_REACH, style.NODE_H + CARD_REACH
 
 
 def _card_reach(x: float, y: float) -> tuple[float, float, float, float]:

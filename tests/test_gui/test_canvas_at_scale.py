@@ -242,3 +242,11 @@ def test_rendering_a_big_graph_far_out_places_its_labels_first(qtbot, monkeypatc
     with scene.export_mode():
         assert not scene._labels_later
     assert _label_places(scene) == _label_places(eager)
+
+
+@pytest.mark.parametrize("x, y, w, h", [(0.0, 0.0, 7.0, 110.0), (-30.0, 110.0, 30.0, 5.0),
+                                        (0.0, 110.0 + 60.0, 7.0, 3.0)])
+def test_a_rectangle_touching_a_cards_edge_finds_it_as_qt_does(big_scene, x, y, w, h):
+    """Edges that lie on a card's (the examples hypothesis found): Qt's shape test
+    counts touching, so the grid does too."""
+    test_the_card_grid_finds_the_cards_qt_finds.hypothesis.inner_test(big_scene, x, y, w, h)
