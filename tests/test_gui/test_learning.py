@@ -184,7 +184,9 @@ def test_the_window_stays_responsive_during_a_run(make_window, qtbot):
     window = make_window("05-two-layer.cgraph")
     panel = window.learning.train_panel
     type_into(qtbot, panel.lr_spin, "0.000001")      # slow enough to see the loss move
-    type_into(qtbot, panel.steps_spin, "20000")
+    # more steps than any machine does before the bar moves twice; Cancel ends the run
+    # (a fixed 20,000 ended between two updates of the bar once the steps got faster)
+    type_into(qtbot, panel.steps_spin, str(panel.steps_spin.maximum()))
     ticks, progress, shown = [], [], []
     scene = window.canvas.graph_scene
 
@@ -198,11 +200,13 @@ def test_the_window_stays_responsive_during_a_run(make_window, qtbot):
     timer.timeout.connect(tick)
     timer.start()
     qtbot.mouseClick(panel.run_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: not panel.running, timeout=30000)
+    top = panel.steps_spin.value()
+    qtbot.waitUntil(lambda: len({p for p in progress if 0 < p < top}) >= 2   # the bar moved
+                    and len(set(shown)) >= 2, timeout=30000)   # the labels followed
+    assert panel.running and len(ticks) >= 3      # the event loop turned during the run
+    qtbot.mouseClick(panel.cancel_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not panel.running, timeout=10000)
     timer.stop()
-    assert len(ticks) >= 3                       # the event loop turned during the run
-    assert len({p for p in progress if 0 < p < 20000}) >= 2   # the bar moved
-    assert len(set(shown)) >= 2                  # the labels followed the parameters
 
 
 def test_an_edit_during_a_run_stops_it(make_window, qtbot):
