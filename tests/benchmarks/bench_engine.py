@@ -363,6 +363,7 @@ def main() -> None:
     straight_line_ratios("chain", chain(2_900))
     straight_line_ratios("random DAG", random_dag(3_000))
     straight_line_ratios("scalar MLP 8-32-32-1", mlp())
+    straight_line_ratios("random DAG, in pieces", random_dag(10_000))
     loop_ratios_by_size()
     deep_chain()
     file_roundtrip()
