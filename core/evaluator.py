@@ -50,6 +50,7 @@ class Evaluator:
             self._plan = next_plan(self._plan, self.graph, self)
             kernel_batched.keep_loop(self._plan, kept)
             self._runs = 0
+            self._code.cancel()
             self._code = _Code()
         return self._plan
 
@@ -213,6 +214,11 @@ class _Code:
             self.run = self.job.result()
             self.state = "check" if self.run is not None else "off"
         return self.state in ("check", "use")
+
+    def cancel(self) -> None:
+        """Its plan was replaced: code still being written is not wanted."""
+        if self.state == "writing":
+            self.job.cancel()
 
     def wait(self) -> None:
         """Until code being written in the background is ready."""

@@ -53,10 +53,11 @@ def eligible(plan) -> bool:
             and plan.output >= 0 and len(plan.nodes) <= MAX_WRITTEN)
 
 
-def compile_plan(plan, same: Any) -> Callable:
+def compile_plan(plan, same: Any, stop: threading.Event | None = None) -> Callable | None:
     """A function ``run(vals) -> (values, grads, sent_a, sent_b)`` for ``plan``:
     ``vals`` holds the leaves' values (as the loop's list does); ``same`` is the
-    engine's marker for "each wire carries the node's own gradient"."""
+    engine's marker for "each wire carries the node's own gradient".  ``stop``
+    set: a big plan's writing gives up between two pieces (None)."""
     n = len(plan.nodes)
     consts: dict[str, Any] = {"SAME": same}
     inline_vjp = _inline_vjps()
@@ -113,7 +114,7 @@ def compile_plan(plan, same: Any) -> Callable:
                 send(b, f"b{i}")
     if n > MAX_NODES:
         return straight_segments.written_in_pieces(lines, has_grad, sent_a, sent_b, consts,
-                                                   "<chainrule straight-line plan>")
+                                                   "<chainrule straight-line plan>", stop)
     return written(lines, has_grad, sent_a, sent_b, consts, "<chainrule straight-line plan>")
 
 
@@ -151,16 +152,23 @@ class Job:
 
     def __init__(self, plan, same: Any, *more: Any, write: Callable | None = None):
         self._result: Callable | None = None
+        self._stop = threading.Event()
+        kw = {} if write is not None else {"stop": self._stop}
         self._thread = threading.Thread(target=self._run, args=(write or compile_plan, plan,
-                                                                same, *more), daemon=True,
-                                        name="chainrule straight-line code")
+                                                                same, *more), kwargs=kw,
+                                        daemon=True, name="chainrule straight-line code")
         self._thread.start()
 
-    def _run(self, write: Callable, *args) -> None:
+    def _run(self, write: Callable, *args, **kw) -> None:
         try:
-            self._result = write(*args)
+            self._result = write(*args, **kw)
         except (RecursionError, MemoryError, SyntaxError):
             self._result = None
+
+    def cancel(self) -> None:
+        """Nobody will use the code (its plan was replaced): a big plan's writing stops
+        at the next piece instead of taking a core for seconds more."""
+        self._stop.set()
 
     def done(self) -> bool:
         return not self._thread.is_alive()

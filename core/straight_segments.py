@@ -15,6 +15,7 @@ operation and its order — are unchanged.
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any, Callable
 
 #: Lines of one piece.
@@ -25,14 +26,19 @@ _LIST = {"v": "VAL", "g": "GRAD", "a": "SA", "b": "SB"}
 
 
 def written_in_pieces(lines: list[str], has_grad: list[bool], sent_a: list[str],
-                      sent_b: list[str], consts: dict, filename: str) -> Callable:
+                      sent_b: list[str], consts: dict, filename: str,
+                      stop: threading.Event | None = None) -> Callable | None:
     """The function :func:`chainrule.core.straight_line.written` makes of ``lines``
     (``def run(L):`` then one statement per line, the leaves read from ``L``),
-    made of pieces: ``run(L)`` returns (values, grads, sent_a, sent_b) alike."""
+    made of pieces: ``run(L)`` returns (values, grads, sent_a, sent_b) alike.
+    None if ``stop`` is set before the last piece is compiled."""
     n = len(has_grad)
     body = [line for line in lines[1:] if not _is_leaf_load(line)]   # L holds the leaves
-    pieces = [_piece(body[k:k + LINES], consts, filename)
-              for k in range(0, len(body), LINES)]
+    pieces = []
+    for k in range(0, len(body), LINES):
+        if stop is not None and stop.is_set():
+            return None
+        pieces.append(_piece(body[k:k + LINES], consts, filename))
     same = consts["SAME"]
     sent_a_start = [same if s == "SAME" else None for s in sent_a]
     # a one-input step that passes its own gradient on: the wire carries the final g

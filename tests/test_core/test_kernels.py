@@ -3,6 +3,7 @@ the gradient of every wire, and the inf/nan explanations — on random graphs wh
 values make inf and nan (division by zero, log of a negative, overflow)."""
 from __future__ import annotations
 
+import threading
 from unittest import mock
 
 import pytest
@@ -137,3 +138,36 @@ def test_a_plan_past_one_functions_limit_is_written_in_pieces():
     assert len(made) > 1
     g.set_value("x", -0.25)
     assert_same(evaluator.evaluate(), reference(g), g)
+
+
+def test_writing_a_big_plans_pieces_stops_when_its_plan_is_replaced():
+    """A structural edit while a big plan's code is being written: the writing stops
+    at the next piece (seconds of a core at 100,000 nodes) and gives no code."""
+    g = Graph()
+    g.add_node("x", "input", value=0.5)
+    prev = "x"
+    for i in range(straight_line.MAX_NODES + 1):
+        g.add_node(f"n{i}", "neg")
+        g.connect(prev, f"n{i}", 0)
+        prev = f"n{i}"
+    evaluator = Evaluator(g)
+    started, go, made = threading.Event(), threading.Event(), []
+    real = straight_segments._piece
+
+    def first_waits(*args):
+        made.append(1)
+        if len(made) == 1:
+            started.set()
+            go.wait(10)
+        return real(*args)
+    with mock.patch.object(straight_segments, "_piece", first_waits):
+        for _ in range(straight_line.WARMUP + 1):
+            evaluator.evaluate()
+        job = evaluator._code.job
+        assert evaluator._code.state == "writing" and started.wait(10)
+        g.add_node("extra", "neg")                  # the plan is replaced...
+        g.connect("x", "extra", 0)
+        evaluator.evaluate()
+        go.set()
+        job.wait()
+    assert job.result() is None and len(made) == 1  # ...and the writing stopped
