@@ -561,10 +561,12 @@ class Graph:
         straight into the nodes (a trainer's quiet steps: values of their own kind,
         already checked), as :meth:`set_values` announces a node's own value again;
         ids no longer in the graph are skipped."""
-        nodes = self._nodes
-        for node_id in node_ids:
-            if node_id in nodes and nodes[node_id].spec.is_leaf:
-                self._changed(node_id, "value")
+        nodes, leaves, emit = self._nodes, ops.LEAVES, self.node_changed.emit
+        for node_id in node_ids:            # _changed, written out: once per step of a run
+            node = nodes.get(node_id)
+            if node is not None and node.op in leaves:
+                self.version += 1
+                emit(node_id, "value")
 
     def set_label(self, node_id: str, label: str | None) -> None:
         self.node(node_id).label = label or None

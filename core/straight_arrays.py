@@ -20,6 +20,7 @@ ZeroDivisionError) sends that one evaluation through the loop.
 """
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any, Callable
 
@@ -88,14 +89,16 @@ def _updated(params: tuple[int, ...], values: list, grads: list) -> tuple[int, .
 
 def _update_lines(params: tuple[int, ...]) -> list[str]:
     """SGD's step (``p + s·g``, :meth:`chainrule.core.optimizers.SGD.step_arrays`) and
-    the trainer's test of the new values (all finite), written out."""
+    the trainer's test of the new values (all finite), written out: ``c · c`` of all of
+    them is finite only if each is (a huge finite one squared to inf only sends the
+    step to the optimizer, which finds it finite)."""
     if not params:
         return [" U = None"]
     new = [f"n{i}" for i in params]
     return ([" if S is None:", "  U = None", " else:"]
             + [f"  n{i} = v{i} + S * g{i}" for i in params]
-            + ["  U = [" + ", ".join(new) + "], ALL(ISFINITE(CONCAT(("
-               + "".join(f"{n}.ravel(), " for n in new) + "))))"])
+            + ["  C = CONCAT((" + "".join(f"{n}.ravel(), " for n in new) + "))",
+               "  U = [" + ", ".join(new) + "], ISFINITE(DOT(C, C))"])
 
 
 def _guard(plan, values: list) -> str:
@@ -120,8 +123,8 @@ def _write(plan, same: Any, need: list[bool], forms: Any = None,
     n = len(plan.nodes)
     consts: dict[str, Any] = {"SAME": same, "ADD": operator.add, "ONES": np.ones_like,
                               "NDARRAY": np.ndarray, "F64": np.dtype(np.float64),
-                              "GENERAL": general, "ISFINITE": np.isfinite,
-                              "CONCAT": np.concatenate, "ALL": np.logical_and.reduce}
+                              "GENERAL": general, "ISFINITE": math.isfinite,
+                              "CONCAT": np.concatenate, "DOT": np.dot}
     relu = ops.OPS["relu"].scalar
     relu_vjp = ops.OPS["relu"].scalar_vjp
     sub_vjp = ops.OPS["sub"].scalar_vjp

@@ -162,7 +162,9 @@ class Forms:
             samples = {0: k * d * g, 1: k * (-d) * g}
         lines = [] if i in self._diff else [f" t{i} = {names[0]} - {names[1]}"]
         self.consts[f"K{i}"] = k
-        exprs = {0: f"K{i} * t{i} * g{i}", 1: f"K{i} * (-t{i}) * g{i}"}
+        # the output's seed is the literal 1.0 (straight_arrays): × 1.0 is exact, left out
+        by = "" if i == self.plan.output and type(self.values[i]) is float else f" * g{i}"
+        exprs = {0: f"K{i} * t{i}{by}", 1: f"K{i} * (-t{i}){by}"}
         outs = {}
         for p in ports:
             form = unbroadcast_form(f"({exprs[p]})", samples[p], ins[p].shape)

@@ -267,3 +267,21 @@ def test_sgd_on_lists_is_sgds_step(wd):
     assert lists.step_arrays(ids, values, [grads[0], None]) is None
     assert lists.step_arrays(ids, values, [grads[0], grads[0]]) is None
     assert lists.step_arrays(["w"], [1.5], [0.5]) is None
+
+
+def test_a_huge_finite_parameter_is_still_trained(monkeypatch):
+    """The written code's finiteness test squares the new values: 1e200 squared is inf,
+    so that step goes to the optimizer, which finds every value finite and takes it."""
+    def train(graph):
+        trainer = Trainer(graph, optimizer=rule("sgd", 0.01))
+        settled(trainer)
+        graph.set_value("W1", graph.node("W1").value * 1e200)     # tanh saturates
+        losses = trainer.run(5)
+        return trainer, losses
+    g, h = small_net(), small_net()
+    fast, losses = train(g)
+    slow, slow_losses = loop_only(monkeypatch, lambda: train(h))
+    assert fast.evaluator._needed[2].state == "use"
+    assert [bits(x) for x in losses] == [bits(x) for x in slow_losses]
+    same_params(g, h)
+    assert np.abs(g.node("W1").value).max() > 1e199 and np.isfinite(g.node("W1").value).all()
