@@ -242,7 +242,8 @@ def _current(plan, wait: bool = False) -> "Kernel | None":
     if version != plan.structure_version or state is _kernels:      # not asked yet
         state = Job(plan) if eligible(plan) else None
         _set(plan, state)
-        _surveyed[plan] = plan.structure_version
+        if state is not None:   # a survey (a plan not eligible was not measured)
+            _surveyed[plan] = plan.structure_version
     if isinstance(state, Job):
         if wait:
             state.thread.join()

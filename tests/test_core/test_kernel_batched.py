@@ -279,3 +279,21 @@ def test_a_plan_that_keeps_the_loop_is_not_surveyed_again_after_each_small_edit(
     evaluator.evaluate()
     evaluator.evaluate()
     assert surveys == [1]
+
+
+def test_a_wide_graph_mended_by_one_wire_is_surveyed_at_once():
+    """A wide graph with one open port keeps the loop without being measured (it has a
+    problem); the wire that mends it gives a plan that is surveyed and batched."""
+    g = layered(800, 4)
+    g.add_node("loose", "mul")
+    g.connect("x0", "loose", 0)
+    evaluator = Evaluator(g)
+    for _ in range(3):
+        evaluator.evaluate()
+        evaluator.settle()
+    assert not isinstance(evaluator.evaluate(), kb.BatchedEvaluation)
+    g.remove_node("loose")
+    for _ in range(3):
+        evaluator.evaluate()
+        evaluator.settle()
+    assert isinstance(evaluator.evaluate(), kb.BatchedEvaluation)
