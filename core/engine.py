@@ -417,11 +417,10 @@ def _reason(exc: Exception, args: tuple) -> str:
     return f"cannot be computed for shapes {shapes} ({exc})"
 
 
-def _all_finite(values: list, all_scalar: bool) -> bool:
-    """A quick test: the sum of everything is finite only if every value is (a huge
-    but finite sum overflowing to inf only costs the exact scan afterwards)."""
-    if all_scalar:
-        return math.isfinite(sum(values))
+def _all_finite(values: list) -> bool:
+    """A quick test of floats, arrays and Nones: the sum of everything is finite only
+    if every value is (a huge but finite sum overflowing to inf only costs the exact
+    scan afterwards).  A plan of floats takes :func:`_floats_finite`."""
     total = 0.0
     with np.errstate(all="ignore"):
         for v in values:
@@ -432,9 +431,10 @@ def _all_finite(values: list, all_scalar: bool) -> bool:
 
 
 def _floats_finite(values: list, holes: Iterable[int]) -> bool:
-    """Whether a plan of floats' values are all finite, by one sum: the blocked nodes'
-    None values (``holes``) count as 0.0, put in and taken out again (any other
-    None, a node that failed, sends the sum through a filter)."""
+    """Whether a plan of floats' values (or gradients) are all finite, by one sum: the
+    Nones expected at ``holes`` (blocked nodes' values, the gradients of nodes that
+    do not reach the output) count as 0.0, put in and taken out again — a filter
+    would cost 2.5× the sum; any other None (a node that failed) takes one."""
     holes = [j for j in holes if values[j] is None]
     for j in holes:
         values[j] = 0.0
@@ -450,7 +450,7 @@ def _floats_finite(values: list, holes: Iterable[int]) -> bool:
 def _note_nonfinite(evaluation: Evaluation) -> None:
     vals = evaluation.values
     plan = evaluation.plan
-    if _floats_finite(vals, plan.blocked) if plan.all_scalar else _all_finite(vals, False):
+    if _floats_finite(vals, plan.blocked) if plan.all_scalar else _all_finite(vals):
         return
     finite = [v is None or is_finite(v) for v in vals]
     if all(finite):
@@ -586,19 +586,9 @@ def _derived(plan: Plan) -> tuple:
 
 def grads_finite(plan: Plan, grads: list) -> bool:
     """Whether a plan of floats' gradients are all finite, by one sum (a finite sum
-    means finite terms; a huge one overflowing only costs the exact scan).  The
-    None gradients of the nodes that do not reach the output count as 0.0 for the
-    sum, put in and taken out again: ``filter`` would cost 2.5× the sum."""
-    holes = [j for j in _derived(plan)[3] if grads[j] is None]
-    for j in holes:
-        grads[j] = 0.0
-    try:
-        return math.isfinite(sum(grads))
-    except TypeError:                   # another None (no gradient there either)
-        return math.isfinite(sum(filter(None, grads)))
-    finally:
-        for j in holes:
-            grads[j] = None
+    means finite terms; a huge one overflowing only costs the exact scan); the
+    nodes that do not reach the output have none."""
+    return _floats_finite(grads, _derived(plan)[3])
 
 
 def _start_backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
@@ -676,7 +666,7 @@ def _note_nonfinite_grads(evaluation: Evaluation) -> None:
     if plan.all_scalar:
         if grads_finite(plan, grads):
             return
-    elif _all_finite([g for g in grads if g is not None], False):
+    elif _all_finite(grads):
         return
     for i, g in enumerate(grads):
         if g is not None and not is_finite(g):

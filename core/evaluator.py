@@ -104,13 +104,12 @@ class Evaluator:
         (:mod:`chainrule.core.straight_arrays`), or None: the loop does it."""
         code = self._needed[2]
         code.runs += 1
-        if code.state == "use":
-            pass
-        elif code.state == "off" or code.runs <= straight_line.WARMUP:
-            return None
-        elif not code.ready(lambda: straight_arrays.eligible(entries), lambda: straight_line.Job(
-                entries, _SAME, grad_needs.needs(plan, wanted), _leaf_values(plan),
-                tuple(plan.index[p] for p in wanted), write=straight_arrays.compile_training)):
+        if code.state != "use" and (
+                code.state == "off" or code.runs <= straight_line.WARMUP or not code.ready(
+                    lambda: straight_arrays.eligible(entries), lambda: straight_line.Job(
+                        entries, _SAME, grad_needs.needs(plan, wanted), _leaf_values(plan),
+                        tuple(plan.index[p] for p in wanted),
+                        write=straight_arrays.compile_training))):
             return None
         collecting = gc.isenabled()
         gc.disable()

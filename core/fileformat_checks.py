@@ -16,8 +16,9 @@ from .graph import MAX_ID_LENGTH
 
 MAX_UNKNOWN_DEPTH = 100
 
-#: Each record kind's known keys as a set, made once per tuple of keys.
-KNOWN_KEYS: dict[tuple[str, ...], frozenset[str]] = {}
+#: Each record kind's known keys as a set, made the first time a tuple of keys is
+#: asked about (the record kinds' tuples live with their owners).
+_KNOWN_KEYS: dict[tuple[str, ...], frozenset[str]] = {}
 
 
 def record_id(raw: Any, place: str, noun: str) -> str:
@@ -76,12 +77,12 @@ def is_int(v: Any) -> bool:
 
 
 def unknown(obj: dict, known: tuple[str, ...]) -> dict:
-    known_set = KNOWN_KEYS.get(known)
+    known_set = _KNOWN_KEYS.get(known)
     if known_set is None:
-        known_set = KNOWN_KEYS[known] = frozenset(known)
+        known_set = _KNOWN_KEYS[known] = frozenset(known)
     if obj.keys() <= known_set:     # the usual case: nothing unknown to keep
         return {}
-    return keep_practical({k: v for k, v in obj.items() if k not in known})
+    return keep_practical({k: v for k, v in obj.items() if k not in known_set})
 
 
 def keep_practical(obj: dict) -> dict:

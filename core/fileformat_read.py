@@ -343,7 +343,9 @@ def _validate_edge(i: int, raw: Any, by_id: dict[str, Node]) -> tuple[str, str, 
     """(from, to, port, unknown keys), the ends being the nodes' own id strings."""
     if type(raw) is dict and len(raw) == 3:
         # the usual record, just "from", "to" and "port" and all of them fine: answered
-        # without building the messages' places (a third of reading a big file's wires)
+        # without building the messages' places (a third of reading a big file's wires);
+        # anything else takes the rules below (a new rule for wires goes in both:
+        # test_plain_records compares the two answers)
         src, dst, port = raw.get("from"), raw.get("to"), raw.get("port")
         if type(src) is str and type(dst) is str and type(port) is int:
             a, b = by_id.get(src), by_id.get(dst)

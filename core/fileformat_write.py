@@ -236,7 +236,6 @@ def _json_default(v: Any) -> Any:
 
 
 _encode_str = json.encoder.encode_basestring     # what json.dumps(ensure_ascii=False) uses
-_INF = math.inf
 
 
 def _plain_record(d: dict, item_sep: str, key_sep: str) -> str | None:
@@ -251,12 +250,10 @@ def _plain_record(d: dict, item_sep: str, key_sep: str) -> str | None:
         t = type(v)
         if t is str:
             text = _encode_str(v)
-        elif t is int:
-            text = int.__repr__(v)
-        elif t is float:
-            if v != v or v == _INF or v == -_INF:
+        elif t is int or t is float:
+            text = _number_text(v)
+            if text is None:
                 return None
-            text = float.__repr__(v)
         elif v is True:
             text = "true"
         elif t is list and len(v) == 2:
@@ -295,11 +292,10 @@ def dumps(graph: Graph, compact: bool = False) -> str:
     usual text would be larger than the reader's limit.
     """
     lines = ["{"]
-    indent, inner, sep = ("", "", ":") if compact else ("  ", "    ", ": ")
+    indent, inner, sep, item_sep = ("", "", ":", ",") if compact else ("  ", "    ", ": ", ", ")
     for key, value in _document(graph):
         if key in _ROWS:
-            item_sep, key_sep = (",", ":") if compact else (", ", ": ")
-            rows = [f"{inner}{_plain_record(item, item_sep, key_sep) or _json(item, compact)}"
+            rows = [f"{inner}{_plain_record(item, item_sep, sep) or _json(item, compact)}"
                     for item in value]
             if not rows:
                 lines.append(f"{indent}{_json(key)}{sep}[],")

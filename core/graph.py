@@ -546,8 +546,7 @@ class Graph:
             if not node.spec.is_leaf:
                 raise BadValueError(f'"{node_id}" is a {node.op} node; only input and const '
                                     f'hold a value')
-            # its own value again (a trainer announcing what it wrote): already checked,
-            # and of its own kind
+            # its own value again: already checked and of its own kind, kept as it is
             checked.append((node_id, node, None if value is node.value
                             else normalize_value(value)))
         for node_id, node, value in checked:
@@ -561,12 +560,11 @@ class Graph:
         straight into the nodes (a trainer's quiet steps: values of their own kind,
         already checked), as :meth:`set_values` announces a node's own value again;
         ids no longer in the graph are skipped."""
-        nodes, leaves, emit = self._nodes, ops.LEAVES, self.node_changed.emit
-        for node_id in node_ids:            # _changed, written out: once per step of a run
+        nodes, leaves = self._nodes, ops.LEAVES
+        for node_id in node_ids:
             node = nodes.get(node_id)
             if node is not None and node.op in leaves:
-                self.version += 1
-                emit(node_id, "value")
+                self._changed(node_id, "value")
 
     def set_label(self, node_id: str, label: str | None) -> None:
         self.node(node_id).label = label or None

@@ -209,10 +209,10 @@ MIN_NODES = 2_000
 MARGIN = 0.5
 
 #: Per plan: (its structure version, its Kernel, None for the loop, or the Job
-#: deciding in the background).
+#: deciding in the background, the structure version its level widths were
+#: surveyed at or None).
 _kernels: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
-#: Per plan: the structure version its level widths were last surveyed at.
-_surveyed: "weakref.WeakKeyDictionary[Any, int]" = weakref.WeakKeyDictionary()
+_UNASKED = (None, None, None)
 
 
 class Job:
@@ -238,33 +238,31 @@ def _current(plan, wait: bool = False) -> "Kernel | None":
     """The kernel for ``plan``, starting the decision in the background the first time
     (None meanwhile, and when the plan keeps the loop); ``wait``: wait for it.  Kept
     per plan and structure version (a plan updated in place is decided again)."""
-    version, state = _kernels.get(plan, (None, _kernels))
-    if version != plan.structure_version or state is _kernels:      # not asked yet
+    version, state, surveyed = _kernels.get(plan, _UNASKED)
+    if version != plan.structure_version:       # not asked yet (or updated in place)
         state = Job(plan) if eligible(plan) else None
-        _set(plan, state)
-        if state is not None:   # a survey (a plan not eligible was not measured)
-            _surveyed[plan] = plan.structure_version
+        # a survey, or none (a plan not eligible is not measured)
+        surveyed = None if state is None else plan.structure_version
+        _set(plan, state, surveyed)
     if isinstance(state, Job):
         if wait:
             state.thread.join()
         if state.thread.is_alive():
             return None
         state = state.result
-        _set(plan, state)
+        _set(plan, state, surveyed)
     return state
 
 
-def _set(plan, state) -> None:
-    _kernels[plan] = (plan.structure_version, state)
+def _set(plan, state, surveyed: int | None = None) -> None:
+    _kernels[plan] = (plan.structure_version, state, surveyed)
 
 
 def loop_kept(plan) -> int | None:
     """The structure version ``plan`` was surveyed at if it was found to keep the
     loop (for :func:`keep_loop`), else None (batched, undecided, or not surveyed)."""
-    version, state = _kernels.get(plan, (None, _kernels))
-    if state is not None or version != plan.structure_version:
-        return None
-    return _surveyed.get(plan)
+    version, state, surveyed = _kernels.get(plan, _UNASKED)
+    return surveyed if state is None and version == plan.structure_version else None
 
 
 def keep_loop(plan, surveyed: int | None) -> None:
@@ -275,8 +273,7 @@ def keep_loop(plan, surveyed: int | None) -> None:
     evaluation (1.6 ms at 10,000 nodes, on a thread of its own but in the same
     interpreter)."""
     if surveyed is not None and plan.structure_version - surveyed <= len(plan.nodes) // 8:
-        _set(plan, None)
-        _surveyed[plan] = surveyed
+        _set(plan, None, surveyed)
 
 
 def choice(plan) -> "Kernel | None":
@@ -286,7 +283,7 @@ def choice(plan) -> "Kernel | None":
 
 def settle(plan) -> None:
     """Wait until the decision for ``plan`` is made (tests and benchmarks)."""
-    if plan is not None and isinstance(_kernels.get(plan, (0, None))[1], Job):
+    if plan is not None and isinstance(_kernels.get(plan, _UNASKED)[1], Job):
         _current(plan, wait=True)
 
 

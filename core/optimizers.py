@@ -72,6 +72,13 @@ def _beta(name: str, value: Any) -> float:
 _F64 = np.dtype(np.float64)
 
 
+def _fresh(p: Any, g: Any) -> bool:
+    """A float64 array parameter with a float64 gradient of its shape: what the engine
+    gives a tensor net, taken as it is (no conversion, no copy)."""
+    return (type(p) is np.ndarray and type(g) is np.ndarray and p.dtype is _F64
+            and g.dtype is _F64 and g.shape == p.shape)
+
+
 def _zeros(like: Any) -> Any:
     return np.zeros_like(like) if isinstance(like, np.ndarray) else np.float64(0.0)
 
@@ -139,8 +146,7 @@ class Optimizer:
                 if g is None:
                     new[pid] = p.copy() if isinstance(p, np.ndarray) else p
                     continue
-                fresh = (type(p) is ndarray and type(g) is ndarray and p.dtype is _F64
-                         and g.dtype is _F64 and g.shape == p.shape)
+                fresh = _fresh(p, g)
                 if fresh:
                     x = p           # what the engine gives: taken as it is
                 else:
@@ -205,11 +211,8 @@ class SGD(Optimizer):
         when every value is a float64 array and every gradient one of its shape (a
         training step of a tensor net), else None (call :meth:`step`).  The same numpy
         operations, so the same numbers; the state as :meth:`step` leaves it."""
-        ndarray = np.ndarray
-        for p, g in zip(params, grads):
-            if not (type(p) is ndarray and type(g) is ndarray and p.dtype is _F64
-                    and g.dtype is _F64 and g.shape == p.shape):
-                return None
+        if not all(map(_fresh, params, grads)):
+            return None
         step, wd, states = -self.lr, self.weight_decay, self.state
         for pid in ids:
             if pid not in states:

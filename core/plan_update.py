@@ -42,11 +42,12 @@ from .graph import Graph
 from .plan_entries import bind, unwired
 
 _FIRST = operator.itemgetter(0)
-
-
-def _NEGATED_FIRST(entry: tuple) -> int:
-    return -entry[0]
 MAX_CHANGES = 32        # more changes than this since the plan: compile afresh
+
+
+def _negated_first(entry: tuple) -> int:
+    """The sort key of a list in descending node order, for bisect."""
+    return -entry[0]
 
 
 def next_plan(plan: Plan | None, graph: Graph, holder) -> Plan:
@@ -139,16 +140,16 @@ def _renumbering(plan: Plan, index: dict, moves: tuple | None) -> tuple[list, in
         kept = 0
     else:
         out, put = moves
-        n = len(plan.order)
-        at = np.arange(n)
+        was = np.arange(len(plan.order))
+        at = was.copy()
         if out:             # each index after a node taken out moves down one
             at -= np.searchsorted(np.array(out[::-1]), at, side="right")
         for i in put:       # and up one after each put in (in order, final indices)
             at[at >= i] += 1
-        moved = at != np.arange(n)
+        moved = at != was
         moved[out] = False  # nodes taken out: dropped, their entries made anew
         first = np.flatnonzero(moved)
-        kept = int(first[0]) if len(first) else n
+        kept = int(first[0]) if len(first) else len(was)
         at[out] = -1
         renum = at.tolist()
     renum.append(-1)
@@ -166,7 +167,7 @@ def _renumbered(entries: list, renumbering: tuple, drop: set[int], ascending: bo
         cut = bisect.bisect_left(entries, kept, key=_FIRST)
         same, rest = entries[:cut], entries[cut:]
     else:                   # descending: the entries at kept and above come first
-        cut = bisect.bisect_right(entries, -kept, key=_NEGATED_FIRST)
+        cut = bisect.bisect_right(entries, -kept, key=_negated_first)
         rest, same = entries[:cut], entries[cut:]
     if drop:
         same = [e for e in same if e[0] not in drop]

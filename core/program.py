@@ -533,9 +533,7 @@ class _Builder:
         """A number, ``-number`` or list: what ``NAME = ...`` turns into an input."""
         if isinstance(node, ast.List):
             return not self.answer or all_numbers(node)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            node = node.operand
-        return isinstance(node, ast.Constant) and is_number(node.value)
+        return is_number_literal(node)
 
     # ---------------------------------------------------------- literals
 

@@ -11,7 +11,6 @@ def source_text(node: ast.expr) -> str:
     return ast.unparse(node).replace("-", "−")
 
 
-
 def lint_fraction(node: ast.BinOp) -> str:
     a, b, rest = source_text(node.left.left), source_text(node.left.right), source_text(node.right)
     num, den = number_of(node.left.left), number_of(node.left.right)
@@ -23,7 +22,6 @@ def lint_fraction(node: ast.BinOp) -> str:
         node.right.args[0], ast.UnaryOp) and isinstance(node.right.args[0].op, ast.USub)
     advice = "for the sigmoid write" if sigmoid else "if the sum is meant to be the denominator, write"
     return f"this is ({a} / {b}) + {rest}{value}; {advice} {a} / ({b} + {rest})"
-
 
 
 def lint_minus_power(power: ast.BinOp) -> str:
@@ -40,12 +38,10 @@ def lint_minus_power(power: ast.BinOp) -> str:
             f"−{base} write (−{base}) ** {source_text(exponent)}")
 
 
-
 def number_of(node: ast.expr) -> float:
     if isinstance(node, ast.UnaryOp):
         return -float(node.operand.value)
     return float(node.value)
-
 
 
 def short(x: float) -> str:

@@ -84,7 +84,6 @@ SMALL = 64     # |an integer setting| in a program is below this
 LITERAL_TEXT = {"int": "a small whole number", "float": "a number", "bool": "True or False",
                 "choice": "one of the listed values", "ints": "a list of whole numbers",
                 "index": "a list of whole numbers and [start, stop, step] slices"}
-PLACEHOLDER = {"int": "N", "float": "X", "bool": "True", "choice": "…", "ints": "[N, …]"}
 
 
 def signed(node: ast.expr):
@@ -142,11 +141,8 @@ def python_text(value) -> str:
     return repr(value)
 
 
-
 def is_number_literal(node: ast.expr) -> bool:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        node = node.operand
-    return isinstance(node, ast.Constant) and is_number(node.value)
+    return signed(node) is not NOT_LITERAL
 
 
 def is_zero(node: ast.expr) -> bool:

@@ -161,7 +161,7 @@ def _write(plan, same: Any, need: list[bool], forms: Any = None,
             add(j, expr if needed else "None")
 
     out = plan.output
-    if forms is not None and type(forms.values[out]) is float:
+    if forms is not None and forms.float_output:
         emit(f" g{out} = 1.0")                  # the seed of a float output, as below
     else:
         emit(f" g{out} = ONES(v{out}) if isinstance(v{out}, NDARRAY) else 1.0")

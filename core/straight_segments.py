@@ -42,8 +42,8 @@ def written_in_pieces(lines: list[str], has_grad: list[bool], sent_a: list[str],
     same = consts["SAME"]
     sent_a_start = [same if s == "SAME" else None for s in sent_a]
     # a one-input step that passes its own gradient on: the wire carries the final g
+    # (a b port's wire always carries its own b{i}: nothing of the kind there)
     own_a = [(i, int(s[1:])) for i, s in enumerate(sent_a) if s.startswith("g")]
-    own_b = [(i, int(s[1:])) for i, s in enumerate(sent_b) if s.startswith("g")]
 
     def run(L: list) -> tuple:
         grads = [None] * n
@@ -53,8 +53,6 @@ def written_in_pieces(lines: list[str], has_grad: list[bool], sent_a: list[str],
             piece(L, grads, sa, sb)
         for i, j in own_a:
             sa[i] = grads[j]
-        for i, j in own_b:
-            sb[i] = grads[j]
         return L, grads, sa, sb
     return run
 

@@ -64,6 +64,8 @@ class Forms:
         self.plan, self.values, self.grads = plan, values, grads
         self.consts: dict[str, Any] = dict(CONSTS)
         self._diff: set[int] = set()    # mse nodes whose ``t{i} = a - b`` is written
+        # a float output: the code seeds it with the literal 1.0 (straight_arrays)
+        self.float_output = type(values[plan.output]) is float
 
     def forward(self, i: int, f: Any, a: int, b: int) -> list[str] | None:
         """Lines computing ``v{i}``, or None."""
@@ -162,8 +164,8 @@ class Forms:
             samples = {0: k * d * g, 1: k * (-d) * g}
         lines = [] if i in self._diff else [f" t{i} = {names[0]} - {names[1]}"]
         self.consts[f"K{i}"] = k
-        # the output's seed is the literal 1.0 (straight_arrays): × 1.0 is exact, left out
-        by = "" if i == self.plan.output and type(self.values[i]) is float else f" * g{i}"
+        # the output's seed is the literal 1.0: × 1.0 is exact, left out
+        by = "" if i == self.plan.output and self.float_output else f" * g{i}"
         exprs = {0: f"K{i} * t{i}{by}", 1: f"K{i} * (-t{i}){by}"}
         outs = {}
         for p in ports:

@@ -403,7 +403,7 @@ class Trainer:
         self.history.append(loss)
         if self.on_step is not None:
             self.on_step(new if isinstance(new, dict) else
-                         {p: v for (p, _i, _node), v in zip(self._placed[1], new)})
+                         {p: v for (p, _i, _node), v in zip(places, new)})
         if data_bound:
             if self._advance():
                 train, held = self.split_losses()

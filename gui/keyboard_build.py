@@ -202,7 +202,7 @@ class KeyboardBuilding(QObject):
 
     def tidy(self) -> None:
         scene = self.canvas.graph_scene
-        now = {n: (i.pos().x(), i.pos().y()) for n, i in scene.nodes.items()}
+        now = {n: scene.corner(n) for n in scene.nodes}     # waiting cards stay waiting
         moves = tidy_moves(self.document.graph, now)
         if not moves:
             self.document.message.emit("The layout is tidy already.")

@@ -53,15 +53,19 @@ def free_spot(scene, centre: QPointF) -> QPointF:
     overlaps no other (a palette double-click never drops a card on top of one)."""
     from chainrule.gui.canvas import style
     w, h = style.NODE_W, style.NODE_H
-    cards = [item.sceneBoundingRect().adjusted(-12, -12, 12, 12)
-             for item in scene.nodes.values()]
+    step_x, step_y = w + 40, h + 30
+    rings = 12
+    # the cards round the rings (the scene's card grid: a big graph's waiting cards
+    # get no items for it)
+    reach = QRectF(centre.x() - rings * step_x - w, centre.y() - rings * step_y - h,
+                   2 * (rings * step_x + w), 2 * (rings * step_y + h))
+    cards = [room.adjusted(-12, -12, 12, 12) for room in scene.card_rooms(reach)]
 
     def free(p: QPointF) -> bool:
         rect = QRectF(p.x() - w / 2, p.y() - h / 2, w, h)
         return not any(rect.intersects(c) for c in cards)
 
-    step_x, step_y = w + 40, h + 30
-    for ring in range(0, 12):
+    for ring in range(0, rings):
         for dx in range(-ring, ring + 1):
             for dy in range(-ring, ring + 1):
                 if max(abs(dx), abs(dy)) != ring:

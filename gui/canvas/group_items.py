@@ -320,7 +320,7 @@ class GroupLayer:
                 item.setVisible(shown)
         hidden, anchored = self.hidden, set()
         # Without groups no wire hides or ends on a gate: those waiting for their
-        # items (lazy_wires.py) have nothing to change.
+        # items (lazy_items.py) have nothing to change.
         wires = self.scene.wires
         for edge, wire in (wires.items() if graph.groups or self._anchored
                            else list(wires.made().items())):

@@ -30,8 +30,6 @@ from typing import Callable, Hashable, Iterator
 import numpy as np
 from PySide6.QtCore import QRectF
 
-from chainrule.gui.canvas import style
-
 #: How far a waiting wire's curve and its hit band may reach beyond its two ends
 #: (scene pixels): the Bézier's handles (at least 40 px, see routing.bezier), half
 #: the hit band (wire_item.HIT_WIDTH), a little more.
@@ -151,7 +149,9 @@ class LazyTable:
         self._rank.pop(key, None)
         if self._order is not None:
             self._order.pop(key, None)
-        return self._made.pop(key, None)
+        item = self._made.pop(key, None)
+        self._finish_if_all_made()
+        return item
 
     def rename(self, old, new):
         """The key is now ``new`` (moved to the end, as a re-keyed dict entry); its
@@ -234,13 +234,7 @@ class LazyTable:
         self._forget_lazy(key)
         item = self._make(key, record)
         self._made[key] = item
-        if not self._lazy and self._order is not None:
-            # everything made: keep the items in the keys' order, as if made at build
-            made = self._made
-            self._made = {k: made[k] for k in self._order if k in made}
-            self._order = None
-            self._changed()
-            self._slot.clear()
+        self._finish_if_all_made()
         return item
 
     def _count_in(self, key) -> None:
@@ -249,13 +243,20 @@ class LazyTable:
 
     def _forget_lazy(self, key) -> None:
         if self._lazy.pop(key, None) is not None:
-            self._on_forget()
             slot = self._slot.pop(key, None)
             if slot is not None:
                 self._index[1][slot] = False
 
-    def _on_forget(self) -> None:
-        pass
+    def _finish_if_all_made(self) -> None:
+        """Once nothing waits (the last one made, or removed): the items in the keys'
+        order, as if made at build."""
+        if self._lazy or self._order is None:
+            return
+        made = self._made
+        self._made = {k: made[k] for k in self._order if k in made}
+        self._order = None
+        self._changed()
+        self._slot.clear()
 
 
 class WireTable(LazyTable):
@@ -274,5 +275,3 @@ class CardTable(LazyTable):
     waiting cards near it through the scene's grid of cards (``_card_grid``, which
     holds every card, made or waiting), not through :meth:`LazyTable.near`."""
 
-    def near(self, rect: QRectF) -> None:
-        raise TypeError("cards are found through the scene's card grid (make_items_near)")

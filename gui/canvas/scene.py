@@ -63,7 +63,7 @@ class GraphScene(QGraphicsScene):
         self.groups = GroupLayer(self)
         #: Node id → NodeItem; a big graph's cards are made on first use (lazy_items.py).
         self.nodes = CardTable(self._wake_card)
-        #: Edge → WireItem; a big graph's items are made on first use (lazy_wires.py).
+        #: Edge → WireItem; a big graph's items are made on first use (lazy_items.py).
         self.wires = WireTable(self._wake_wire)
         self._touching: dict[str, set[Edge]] = {}
         # Where the cards (by id) and the wires' labels are, for placing wires (spatial.py).
@@ -299,13 +299,13 @@ class GraphScene(QGraphicsScene):
 
     def _add_lazy_wire(self, edge: Edge) -> bool:
         """Building a big graph: a plain wire forwards gets no item until it is first
-        needed (lazy_wires.py), only its far-zoom line; False for a wire that needs
+        needed (lazy_items.py), only its far-zoom line; False for a wire that needs
         its item now (one going back takes a lane, twins spread their labels)."""
         touching = self._touching[edge.dst]
         if any(e.src == edge.src for e in touching):
             return False
         # the two ports, as NodeItem.output_port_scene and input_port_scene put them
-        a, b = self._corner(edge.src), self._corner(edge.dst)
+        a, b = self.corner(edge.src), self.corner(edge.dst)
         x0, y0 = a[0] + style.NODE_W, a[1] + style.NODE_H / 2
         dx, dy = port_centres(self.graph.node(edge.dst).spec.arity)[edge.port]
         x1, y1 = b[0] + dx, b[1] + dy
@@ -319,7 +319,19 @@ class GraphScene(QGraphicsScene):
             dst.set_connected(edge.port, True)
         return True
 
-    def _corner(self, node_id: str) -> tuple[float, float]:
+    def card_rooms(self, rect: QRectF) -> list[QRectF]:
+        """The bounding boxes (scene) of the cards that may meet ``rect``, found through
+        the card grid, made or waiting — none is made for it (a waiting card's box is
+        a plain card's)."""
+        made, rooms = self.nodes.made(), []
+        for node_id in self._card_grid.near(rect.left(), rect.top(), rect.right(),
+                                            rect.bottom()):
+            item = made.get(node_id)
+            rooms.append(item.sceneBoundingRect() if item is not None else
+                         _PLAIN_RECT.translated(*self.corner(node_id)))
+        return rooms
+
+    def corner(self, node_id: str) -> tuple[float, float]:
         """A card's top-left corner, whether or not it has its item yet."""
         record = self.nodes.record(node_id)
         if record is not None:
@@ -514,7 +526,7 @@ class GraphScene(QGraphicsScene):
             self._fill_node(item, node)
 
     def _on_node_renamed(self, old: str, new: str) -> None:
-        corner = self._corner(old)
+        corner = self.corner(old)
         item = self.nodes.rename(old, new)  # None: the card still waits (its record moves)
         if item is not None:
             item.node_id = new
@@ -962,9 +974,7 @@ class GraphScene(QGraphicsScene):
     def export_mode(self) -> Iterator[None]:
         """Draw everything at full detail and without selection (rendering to a file)."""
         # Cached pixmaps are made for the screen's zoom: draw every item afresh.
-        self.nodes.make_all()               # (and every card and wire drawn, made first)
-        self.wires.make_all()
-        items = list(self.nodes.values()) + list(self.wires.values())
+        items = list(self.nodes.values()) + list(self.wires.values())   # (all made first)
         modes = [item.cacheMode() for item in items]
         for item in items:
             item.setCacheMode(QGraphicsItem.NoCache)

@@ -310,3 +310,35 @@ def test_idle_time_makes_every_item_as_the_build_would_have(qtbot, monkeypatch):
     assert {e: w.label_xy() for e, w in scene.wires.items()} == \
         {e: w.label_xy() for e, w in eager.graph_scene.wires.items()}
     assert eager.viewport().grab().toImage() == lazy.viewport().grab().toImage()
+
+
+def test_removing_the_last_waiting_key_puts_the_items_in_the_keys_order():
+    """Made out of order (c, then a), the last waiting key (b) removed: the table is
+    in the keys' order again, as when the last one is made (the far batch draws in
+    that order)."""
+    from chainrule.gui.canvas.lazy_items import LazyTable
+    table = LazyTable(lambda key, record: f"item {key}")
+    for key in "abc":
+        table.add_lazy(key, (0.0, 0.0, 0.0, 0.0))
+    table.get("c")
+    table.get("a")
+    assert table.discard("b") is None
+    assert list(table) == ["a", "c"]
+    assert [item for item, _ in table.in_order()] == ["item a", "item c"]
+    table.add("d", "item d")
+    assert list(table) == ["a", "c", "d"] and table.waiting() == 0
+
+
+@pytest.mark.parametrize("centre", [QPointF(500, 1200), QPointF(230, 120), QPointF(-400, -400)])
+def test_a_free_spot_far_out_is_the_eager_canvass_and_makes_no_item(pair, centre):
+    """A palette double-click's spot (cards crowd round the first two centres): found
+    through the card grid, the same as on an eager canvas, with every card still
+    waiting; Tidy reads the corners without making items either."""
+    from chainrule.gui.main_window import free_spot
+    eager, lazy = pair
+    waiting = lazy.graph_scene.nodes.waiting()
+    assert free_spot(lazy.graph_scene, centre) == free_spot(eager.graph_scene, centre)
+    assert lazy.graph_scene.nodes.waiting() == waiting
+    corners = {n: lazy.graph_scene.corner(n) for n in lazy.graph_scene.nodes}
+    assert corners == {n: (i.pos().x(), i.pos().y()) for n, i in eager.graph_scene.nodes.items()}
+    assert lazy.graph_scene.nodes.waiting() == waiting
