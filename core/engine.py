@@ -5,7 +5,9 @@ node, port wiring as list indices) and updated after structural edits
 (:mod:`chainrule.core.plan_update`), so a value change re-runs two flat loops.  The backward pass is one generator of steps in
 reverse topological order — one step per node that reaches the output — and
 running the whole pass is consuming it; the editor's stepper uses the same
-generator.  Gradients live in the :class:`Evaluation`, never on nodes.
+generator.  A whole pass over floats first tries the float kernel
+(:mod:`chainrule.core.kernel_floats`), kept only where it gives the loop's numbers.
+Gradients live in the :class:`Evaluation`, never on nodes.
 
 The fan-out rule is the line ``grads[a] = ga if s is None else s + ga``: a
 node's gradient is the sum of the gradients on its outgoing wires, the first
@@ -30,7 +32,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 import networkx as nx
 import numpy as np
 
-from . import ops
+from . import kernel_floats, ops
 from .errors import EvaluationError
 from .formatting import is_finite, nonfinite_word
 from .gc_pause import gc_paused
@@ -41,6 +43,7 @@ _IEEE = (ArithmeticError, ValueError)   # what Python raises where IEEE gives in
 _FAIL = (EvaluationError, ValueError, TypeError, IndexError)
 _VALUE = operator.attrgetter("value")
 _SAME = object()     # an edge-gradient row: each wire carries the node's own gradient
+_LATER = object()    # an evaluation's edge gradients, made when first read
 _CHUNK = 128    # backward steps per resumption of the generator
 _MUL_VJP, _SUB_VJP = ops.OPS["mul"].scalar_vjp, ops.OPS["sub"].scalar_vjp
 _RELU, _RELU_VJP = ops.OPS["relu"].scalar, ops.OPS["relu"].scalar_vjp
@@ -271,8 +274,7 @@ class Evaluation:
         self.plan = plan
         self.values = values
         self.grads: list | None = None
-        # per port, per node: the gradient each incoming wire carries back
-        self.edge_grads: tuple[list, list] | None = None
+        self._edge_grads: tuple[list, list] | None = None
         self.problems: list[Problem] = list(plan.problems)
         self.warnings: dict[str, str] = {}
         self.grad_warnings: dict[str, str] = {}
@@ -299,6 +301,23 @@ class Evaluation:
         if self.grads is None:
             return None
         return self.grads[self.plan.index[node_id]]
+
+    @property
+    def edge_grads(self) -> tuple[list, list] | None:
+        """Per port, per node: the gradient each incoming wire carries back (None
+        before the backward pass).  After the float kernel's pass, which stores node
+        gradients only, the loop makes them on first reading."""
+        if self._edge_grads is _LATER:
+            n = len(self.plan.nodes)
+            sent = [None] * n, [None] * n
+            _quietly(False, deque, _backward_chunks(self.plan, self.values, [None] * n,
+                                                    *sent), 0)
+            self._edge_grads = sent
+        return self._edge_grads
+
+    @edge_grads.setter
+    def edge_grads(self, sent: tuple[list, list] | None) -> None:
+        self._edge_grads = sent
 
     def edge_value(self, edge: Edge) -> Any:
         return self.values[self.plan.index[edge.src]]
@@ -364,7 +383,8 @@ def _quietly(arrays: bool, loop: Callable, *args) -> Any:
 
 def _forward_fast(steps: list, vals: list) -> None:
     """The forward loop.  relu, the commonest op that is a Python function, is
-    written inline (a call saved per node; its expression, so the same numbers).
+    written inline (a call saved per node; its expression, so the same numbers;
+    ``<= 0.0`` is its ``<= 0`` for a float, and CPython compares two floats faster).
     Writing ``+ − ×`` inline saved nothing measurable over calling the operator
     functions, and a nan would then depend on CPython's specialisation (see
     :func:`_backward_chunks`)."""
@@ -375,7 +395,7 @@ def _forward_fast(steps: list, vals: list) -> None:
                 vals[i] = f(vals[a], vals[b])
             elif f is relu:
                 x = vals[a]
-                vals[i] = 0.0 if x <= 0 else x
+                vals[i] = 0.0 if x <= 0.0 else x
             else:
                 vals[i] = f(vals[a])
         except _IEEE:
@@ -544,7 +564,7 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
                     if sv is None:
                         ga = grads[i]
                     elif sv is relu_vjp:
-                        ga = 0.0 if vals[i] <= 0 else grads[i]
+                        ga = 0.0 if vals[i] <= 0.0 else grads[i]
                     else:
                         try:
                             ga = sv(grads[i], vals[i], vals[a])
@@ -653,11 +673,35 @@ def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
     ``vjp_rule(node, vjp)`` may give a node another vector-Jacobian product (the
     other misconceptions there: the same loop with one rule changed).
     ``entries``: a plan of the same graph whose backward entries run instead of the
-    evaluation's own (a training run's, :mod:`chainrule.core.grad_needs`)."""
+    evaluation's own (a training run's, :mod:`chainrule.core.grad_needs`).
+
+    A plan of floats with the sum takes the float kernel first
+    (:mod:`chainrule.core.kernel_floats`: node gradients only, the wires' made when
+    read); it keeps the pass only where every gradient is finite, and the loop's
+    numbers are then the same bit for bit."""
+    plan = evaluation.plan
+    if (plan.all_scalar and accumulate is None and vjp_rule is None and entries is None
+            and evaluation.error is None and _backward_floats(evaluation)):
+        return evaluation               # every gradient finite: nothing to explain
     _quietly(False, deque, _start_backward(evaluation, accumulate, vjp_rule, entries), 0)
     if explain:
         _note_nonfinite_grads(evaluation)
     return evaluation
+
+
+def _backward_floats(evaluation: Evaluation) -> bool:
+    """The float kernel's pass (:mod:`chainrule.core.kernel_floats`), kept when every
+    gradient is finite — then they are the loop's, bit for bit — else False: the
+    loop does the pass again."""
+    plan = evaluation.plan
+    grads = [None] * len(plan.nodes)
+    grads[plan.output] = 1.0
+    _quietly(False, kernel_floats.backward, _op_steps(plan), evaluation.values, grads, _ieee)
+    if not grads_finite(plan, grads):
+        return False
+    evaluation.grads = grads
+    evaluation._edge_grads = _LATER
+    return True
 
 
 def _note_nonfinite_grads(evaluation: Evaluation) -> None:
