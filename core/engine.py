@@ -43,7 +43,6 @@ _IEEE = (ArithmeticError, ValueError)   # what Python raises where IEEE gives in
 _FAIL = (EvaluationError, ValueError, TypeError, IndexError)
 _VALUE = operator.attrgetter("value")
 _SAME = object()     # an edge-gradient row: each wire carries the node's own gradient
-_LATER = object()    # an evaluation's edge gradients, made when first read
 _CHUNK = 128    # backward steps per resumption of the generator
 _MUL_VJP, _SUB_VJP = ops.OPS["mul"].scalar_vjp, ops.OPS["sub"].scalar_vjp
 _RELU, _RELU_VJP = ops.OPS["relu"].scalar, ops.OPS["relu"].scalar_vjp
@@ -274,7 +273,9 @@ class Evaluation:
         self.plan = plan
         self.values = values
         self.grads: list | None = None
-        self._edge_grads: tuple[list, list] | None = None
+        # per port, per node: the gradient each incoming wire carries back (after the
+        # float kernel's pass, WiresLater: made when read)
+        self.edge_grads: tuple[list, list] | WiresLater | None = None
         self.problems: list[Problem] = list(plan.problems)
         self.warnings: dict[str, str] = {}
         self.grad_warnings: dict[str, str] = {}
@@ -302,23 +303,6 @@ class Evaluation:
             return None
         return self.grads[self.plan.index[node_id]]
 
-    @property
-    def edge_grads(self) -> tuple[list, list] | None:
-        """Per port, per node: the gradient each incoming wire carries back (None
-        before the backward pass).  After the float kernel's pass, which stores node
-        gradients only, the loop makes them on first reading."""
-        if self._edge_grads is _LATER:
-            n = len(self.plan.nodes)
-            sent = [None] * n, [None] * n
-            _quietly(False, deque, _backward_chunks(self.plan, self.values, [None] * n,
-                                                    *sent), 0)
-            self._edge_grads = sent
-        return self._edge_grads
-
-    @edge_grads.setter
-    def edge_grads(self, sent: tuple[list, list] | None) -> None:
-        self._edge_grads = sent
-
     def edge_value(self, edge: Edge) -> Any:
         return self.values[self.plan.index[edge.src]]
 
@@ -332,10 +316,73 @@ class Evaluation:
         # Two lists, one per port, rather than a tuple per node: the pass keeps no
         # small containers alive, which the garbage collector would then scan.
         # _SAME (add on floats): every wire carries the node's own gradient.
-        first = self.edge_grads[0][i]
+        wires = self.edge_grads
+        if type(wires) is WiresLater and wires.lists is None and wires.alone():
+            return wires.one(i, port)
+        first = wires[0][i]
         if first is _SAME:
             return self.grads[i]
-        return first if port == 0 else self.edge_grads[1][i]
+        return first if port == 0 else wires[1][i]
+
+
+class WiresLater:
+    """An evaluation's wire gradients after the float kernel's pass, which computes
+    node gradients only: the loop's own, made when read — the two lists (``[port]``,
+    iterating) by one pass of the loop, one wire alone by its node's step of the loop.
+    Holds the pass's lists, not the evaluation (no reference cycle)."""
+
+    __slots__ = ("plan", "values", "grads", "lists", "_alone")
+
+    def __init__(self, plan: Plan, values: list, grads: list):
+        self.plan, self.values, self.grads = plan, values, grads
+        self.lists: tuple[list, list] | None = None
+        # wires read alone before the lists are made instead (an export, a list of
+        # every wire: past an eighth of the nodes, one pass is cheaper)
+        self._alone = len(plan.nodes) // 8 + 16
+
+    def _made(self) -> tuple[list, list]:
+        if self.lists is None:
+            n = len(self.plan.nodes)
+            sent = [None] * n, [None] * n
+            _quietly(False, deque, _backward_chunks(self.plan, self.values, [None] * n,
+                                                    *sent), 0)
+            self.lists = sent
+        return self.lists
+
+    def __getitem__(self, port: int) -> list:
+        return self._made()[port]
+
+    def __iter__(self) -> Iterator[list]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return 2
+
+    def alone(self) -> bool:
+        """Read one more wire alone (else the lists are made)."""
+        self._alone -= 1
+        return self._alone >= 0
+
+    def one(self, i: int, port: int) -> Any:
+        """What node ``i`` sends back into ``port``: its one step of the loop, on its
+        gradient (None: it does not reach the output, or is a leaf)."""
+        g = self.grads[i]
+        entry = _step_of(self.plan).get(i)
+        if g is None or entry is None:
+            return None
+        grads, sent_a, sent_b = _Scratch({i: g}), {}, {}
+        _steps((entry,), self.values, grads, sent_a, sent_b, True, operator.add)
+        first = sent_a[i]
+        if first is _SAME:
+            return g
+        return first if port == 0 else sent_b[i]
+
+
+class _Scratch(dict):
+    """Gradients for one step of the loop: the nodes it sends to have none yet."""
+
+    def __missing__(self, key: int) -> None:
+        return None
 
 
 # ------------------------------------------------------------------ forward
@@ -510,18 +557,8 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
     as much as a third of the whole pass; :func:`backward_steps` hands them out
     one node at a time.
     """
-    # The vjps of sub, mul and relu are written inline (their expressions: the same
-    # numbers, a call and a tuple saved per node), and leaves are skipped.  Where
-    # both operands of a float + or × are nan, CPython's specialised instruction
-    # keeps the first one's and the generic one (``operator.add``) the second's: a
-    # nan result is computed again by the function (the sum's is operator.add), so
-    # a pass's nans never depend on how warm the loop is.  Arrays and the other
-    # fan-out rules take the calls; a wrong vjp rule may send an array back to a
-    # float node, and the plan it patches is not all_scalar.
     floats = plan.all_scalar and accumulate is None
     acc = operator.add if accumulate is None else accumulate
-    mul_vjp = _MUL_VJP if floats else None
-    sub_vjp, relu_vjp, same = _SUB_VJP, _RELU_VJP, _SAME
     # numpy's warnings off for arrays, a run at a time (not across a yield: the
     # stepper's own code runs between them)
     arrays = not plan.all_scalar
@@ -530,51 +567,67 @@ def _backward_chunks(plan: Plan, vals: list, grads: list, sent_a: list,
     grads[out] = np.ones_like(seed) if isinstance(seed, np.ndarray) else 1.0
     for chunk, steps in _op_steps(plan):
         with np.errstate(all="ignore") if arrays else _NO_STATE:
-            for i, sv, av, a, b in steps:
-                if b >= 0:
-                    g = grads[i]
-                    if sv is None:              # add on floats: g to both inputs
-                        sent_a[i] = same
-                        ga = gb = g
-                    else:
-                        if sv is mul_vjp:       # (g · b, g · a)
-                            x = vals[a]
-                            y = vals[b]
-                            ga = g * y
-                            gb = g * x
-                            if ga != ga or gb != gb:
-                                ga, gb = sv(g, vals[i], x, y)
-                        elif sv is sub_vjp:
-                            ga = g
-                            gb = -g
-                        else:
-                            try:
-                                ga, gb = sv(g, vals[i], vals[a], vals[b])
-                            except _IEEE:
-                                ga, gb = _ieee(av, g, vals[i], vals[a], vals[b])
-                        sent_a[i] = ga
-                        sent_b[i] = gb
-                    s = grads[a]
-                    grads[a] = ga if s is None else (
-                        (t if (t := s + ga) == t else acc(s, ga)) if floats else acc(s, ga))
-                    s = grads[b]
-                    grads[b] = gb if s is None else (
-                        (t if (t := s + gb) == t else acc(s, gb)) if floats else acc(s, gb))
-                else:
-                    if sv is None:
-                        ga = grads[i]
-                    elif sv is relu_vjp:
-                        ga = 0.0 if vals[i] <= 0.0 else grads[i]
-                    else:
-                        try:
-                            ga = sv(grads[i], vals[i], vals[a])
-                        except _IEEE:
-                            ga = _ieee(av, grads[i], vals[i], vals[a])
-                    sent_a[i] = ga
-                    s = grads[a]
-                    grads[a] = ga if s is None else (
-                        (t if (t := s + ga) == t else acc(s, ga)) if floats else acc(s, ga))
+            _steps(steps, vals, grads, sent_a, sent_b, floats, acc)
         yield chunk
+
+
+def _steps(steps: Iterable[tuple], vals: list, grads: list, sent_a: list, sent_b: list,
+           floats: bool, acc: Callable) -> None:
+    """The loop's body over one run of steps (or one step: a wire read alone)."""
+    # The vjps of sub, mul and relu are written inline (their expressions: the same
+    # numbers, a call and a tuple saved per node), and leaves are skipped.  Where
+    # both operands of a float + or × are nan, CPython's specialised instruction
+    # keeps the first one's and the generic one (``operator.add``) the second's: a
+    # nan result is computed again by the function (the sum's is operator.add), so
+    # a pass's nans never depend on how warm the loop is.  Arrays and the other
+    # fan-out rules take the calls; a wrong vjp rule may send an array back to a
+    # float node, and the plan it patches is not all_scalar.
+    mul_vjp = _MUL_VJP if floats else None
+    sub_vjp, relu_vjp, same = _SUB_VJP, _RELU_VJP, _SAME
+    for i, sv, av, a, b in steps:
+        if b >= 0:
+            g = grads[i]
+            if sv is None:              # add on floats: g to both inputs
+                sent_a[i] = same
+                ga = gb = g
+            else:
+                if sv is mul_vjp:       # (g · b, g · a)
+                    x = vals[a]
+                    y = vals[b]
+                    ga = g * y
+                    gb = g * x
+                    if ga != ga or gb != gb:
+                        ga, gb = sv(g, vals[i], x, y)
+                elif sv is sub_vjp:
+                    ga = g
+                    gb = -g
+                else:
+                    try:
+                        ga, gb = sv(g, vals[i], vals[a], vals[b])
+                    except _IEEE:
+                        ga, gb = _ieee(av, g, vals[i], vals[a], vals[b])
+                sent_a[i] = ga
+                sent_b[i] = gb
+            s = grads[a]
+            grads[a] = ga if s is None else (
+                (t if (t := s + ga) == t else acc(s, ga)) if floats else acc(s, ga))
+            s = grads[b]
+            grads[b] = gb if s is None else (
+                (t if (t := s + gb) == t else acc(s, gb)) if floats else acc(s, gb))
+        else:
+            if sv is None:
+                ga = grads[i]
+            elif sv is relu_vjp:
+                ga = 0.0 if vals[i] <= 0.0 else grads[i]
+            else:
+                try:
+                    ga = sv(grads[i], vals[i], vals[a])
+                except _IEEE:
+                    ga = _ieee(av, grads[i], vals[i], vals[a])
+            sent_a[i] = ga
+            s = grads[a]
+            grads[a] = ga if s is None else (
+                (t if (t := s + ga) == t else acc(s, ga)) if floats else acc(s, ga))
 
 
 def _op_steps(plan: Plan) -> list[tuple[list, list]]:
@@ -602,6 +655,17 @@ def _derived(plan: Plan) -> tuple:
                     range(len(plan.reaching)), map(operator.not_, plan.reaching))))
         plan._loop_derived = made
     return made
+
+
+def _step_of(plan: Plan) -> dict[int, tuple]:
+    """Node index -> its backward step (ops only), for reading one wire alone; made
+    on the first such reading of a plan, again when its steps change."""
+    derived = _derived(plan)
+    made = plan.__dict__.get("_step_of")
+    if made is None or made[0] is not derived:
+        made = plan._step_of = (derived, {e[0]: e for _chunk, steps in derived[1]
+                                          for e in steps})
+    return made[1]
 
 
 def grads_finite(plan: Plan, grads: list) -> bool:
@@ -700,7 +764,7 @@ def _backward_floats(evaluation: Evaluation) -> bool:
     if not grads_finite(plan, grads):
         return False
     evaluation.grads = grads
-    evaluation._edge_grads = _LATER
+    evaluation.edge_grads = WiresLater(plan, evaluation.values, grads)
     return True
 
 
