@@ -95,11 +95,12 @@ def updated(plan: Plan, graph: Graph) -> Plan | None:
         return None
     new = copy.copy(plan)
     new.__dict__.pop("_loop_derived", None)     # the old entries die with the old plan
+    new.__dict__.pop("_step_of", None)
     new.structure_version = graph.structure_version
     new._levels, new._level_of = levels, level_of
     order, new.nodes, moves = _spliced(plan, levels, level_of, affected, gone, nodes)
     new.order = order
-    new.index = index = dict(zip(order, range(len(order))))
+    new.index = index = _index(plan, order, moves, gone)
     renumbering = _renumbering(plan, index, moves)
     drop = {old_index[n] for n in itertools.chain(affected, gone) if n in old_index}
     if not _recompile(new, plan, graph, affected, gone, renumbering, drop):
@@ -129,6 +130,20 @@ def _spliced(plan: Plan, levels: list, level_of: dict, affected: set[str], gone:
         order.insert(i, n)
         found.insert(i, nodes[n])
     return order, found, (out, [i for i, _ in put])
+
+
+def _index(plan: Plan, order: list, moves: tuple | None, gone: set[str]) -> dict:
+    """Node id -> index in the new order: the old dict copied and its entries from the
+    first move on written again (a quarter cheaper than a new dict, even when that
+    is nearly all of them), or made anew."""
+    if moves is None:
+        return dict(zip(order, range(len(order))))
+    start = min(itertools.chain(moves[0], moves[1]), default=len(order))
+    index = plan.index.copy()
+    for n in gone:
+        del index[n]
+    index.update(zip(order[start:], range(start, len(order))))
+    return index
 
 
 def _renumbering(plan: Plan, index: dict, moves: tuple | None) -> tuple[list, int]:
@@ -170,12 +185,26 @@ def _renumbered(entries: list, renumbering: tuple, drop: set[int], ascending: bo
         cut = bisect.bisect_right(entries, -kept, key=_negated_first)
         rest, same = entries[:cut], entries[cut:]
     if drop:
-        same = [e for e in same if e[0] not in drop]
-        rest = [(renum[i], f, af, renum[a], renum[b])
-                for i, f, af, a, b in rest if i not in drop]
-    else:
-        rest = [(renum[i], f, af, renum[a], renum[b]) for i, f, af, a, b in rest]
+        _drop(same, drop, ascending)
+        _drop(rest, drop, ascending)
+    rest = [(renum[i], f, af, renum[a], renum[b]) for i, f, af, a, b in rest]
     return same + rest if ascending else rest + same
+
+
+def _drop(entries: list, drop: set[int], ascending: bool) -> None:
+    """Take the entries of the nodes in ``drop`` out of ``entries`` (sorted by node,
+    ascending or descending): a few, found by bisection and deleted in C, where a
+    filter would test every entry; many, by one filter."""
+    if len(drop) > 32:
+        entries[:] = [e for e in entries if e[0] not in drop]
+        return
+    for i in drop:
+        if ascending:
+            k = bisect.bisect_left(entries, i, key=_FIRST)
+        else:
+            k = bisect.bisect_left(entries, -i, key=_negated_first)
+        if k < len(entries) and entries[k][0] == i:
+            del entries[k]
 
 
 def _downstream(start: list[str], graph: Graph, limit: int) -> set[str] | None:
@@ -194,10 +223,14 @@ def _downstream(start: list[str], graph: Graph, limit: int) -> set[str] | None:
 
 
 def _level_map(plan: Plan) -> dict[str, int]:
-    """Each node's level (made once per full compilation, then carried along)."""
-    if plan._level_of is None:
-        plan._level_of = {n: k for k, level in enumerate(plan._levels) for n in level}
-    return dict(plan._level_of)
+    """Each node's level (made once per full compilation, then carried along): taken
+    from ``plan``, not copied (0.2 ms at 10,000 nodes), since the next plan changes
+    it; ``plan`` makes its own again if it is ever updated once more."""
+    level_of = plan._level_of
+    if level_of is None:
+        level_of = {n: k for k, level in enumerate(plan._levels) for n in level}
+    plan._level_of = None
+    return level_of
 
 
 def _relevel(plan: Plan, graph: Graph, affected: set[str], gone: set[str],
@@ -364,8 +397,10 @@ def _backward(new: Plan, plan: Plan, graph: Graph, affected: set[str], touched: 
     """Which nodes reach the output, and the backward entries, of ``new``."""
     index, order = new.index, new.order
     pred, succ = graph.nx._pred, graph.nx._succ
-    reach = set(plan._reach) if hasattr(plan, "_reach") else \
-        set(itertools.compress(plan.order, plan.reaching))
+    # taken from the old plan as for the level map (it makes its own if it needs one)
+    reach = plan.__dict__.pop("_reach", None)
+    if reach is None:
+        reach = set(itertools.compress(plan.order, plan.reaching))
     reach.difference_update(gone)
     out = new.output_id
     heap = [-index[n] for n in affected | touched if n in index]

@@ -193,3 +193,26 @@ def test_an_updated_plan_leaves_the_evaluations_of_the_old_one_alone():
     assert new.plan is not old.plan and engine.Plan is type(new.plan)
     assert old.plan.order == order and old.values == values
     assert old.value("n3") == values[order.index("n3")]
+
+
+def test_a_plan_updated_twice_gives_the_same_plan_both_times():
+    """The next plan takes the old one's level map and reach set rather than copying
+    them: the old plan, updated once more, makes its own again (the same plan)."""
+    g = neg_chain(6)
+    g.add_node("w", "input", value=2.0)
+    g.add_node("out", "add")
+    g.connect("n5", "out", 0)
+    g.connect("w", "out", 1)
+    g.set_output("out")
+    g.add_node("loose", "neg")
+    plan = plan_update.updated(Plan(g), g)  # an updated plan: it has a reach set
+    assert plan is not None and hasattr(plan, "_reach") and plan._level_of is not None
+    g.disconnect(g.in_edges("out")[1])      # w stops reaching the output, z starts
+    g.add_node("z", "neg")
+    g.connect("n1", "z", 0)
+    g.connect("z", "out", 1)
+    first = plan_update.updated(plan, g)
+    second = plan_update.updated(plan, g)
+    fresh = Plan(g)
+    assert first is not None and second is not None
+    assert not plan_differences(first, fresh) and not plan_differences(second, fresh)
