@@ -1000,7 +1000,7 @@ LABELS_LATER = 2000
 LAZY_ITEMS = True
 #: While idle, waiting items are made in slices of this long, this far apart (ms),
 #: starting this long after the scene was built.
-IDLE_SLICE_MS, IDLE_PAUSE_MS, IDLE_START_MS = 20, 30, 400
+IDLE_SLICE_MS, IDLE_PAUSE_MS, IDLE_START_MS = 20, 10, 400
 LABEL_TS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74)
 LABEL_BOX_W, LABEL_BOX_H = 70.0, 2 * style.LABEL_PX * 1.35 + 6
 
