@@ -326,8 +326,9 @@ class Evaluation:
 
 
 class WiresLater:
-    """An evaluation's wire gradients after the float kernel's pass, which computes
-    node gradients only: the loop's own, made when read — the two lists (``[port]``,
+    """An evaluation's wire gradients where only node gradients were computed (the
+    float kernel's pass, an evaluation edited from the one before a structural edit):
+    the loop's own, made when read — the two lists (``[port]``,
     iterating) by one pass of the loop, one wire alone by its node's step of the loop.
     Holds the pass's lists, not the evaluation (no reference cycle)."""
 

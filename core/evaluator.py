@@ -10,19 +10,23 @@ the background for runs of evaluations on an unchanged structure
 each used only after it matched the loop bit for bit."""
 from __future__ import annotations
 
+import bisect
 import gc
 import math
+import operator
 from typing import Callable, Iterator
 
 import numpy as np
 
 from . import grad_needs, kernel_batched, straight_arrays, straight_line
-from .engine import (_SAME, BackwardStep, Evaluation, Plan, _leaf_values, _note_nonfinite,
-                     _note_nonfinite_grads, backward, backward_steps, forward,
-                     grads_finite)
+from .engine import (_SAME, BackwardStep, Evaluation, Plan, WiresLater, _forward_fast,
+                     _leaf_values, _note_nonfinite, _note_nonfinite_grads, backward,
+                     backward_steps, forward, grads_finite)
 from .gc_pause import gc_paused
 from .graph import Graph
 from .plan_update import next_plan
+
+_FIRST = operator.itemgetter(0)
 
 
 class Evaluator:
@@ -41,6 +45,9 @@ class Evaluator:
         self._code = _Code()            # the plan's straight-line code (plans of floats)
         # ((plan, its version, wanted ids), its training-run copy): evaluate(wanted=...)
         self._needed: tuple | None = None
+        # the last evaluation of a plan of floats, for the first evaluation of the plan
+        # updated from it (_evaluate_edited)
+        self._last: tuple | None = None
 
     @property
     def plan(self) -> Plan:
@@ -78,16 +85,86 @@ class Evaluator:
         if self._code.state != "off" and self._runs > straight_line.WARMUP:
             evaluation = self._evaluate_straight(plan, explain)
             if evaluation is not None:
-                return evaluation
+                return self._remember(plan, evaluation)
         entries = None
         if wanted is not None and not plan.all_scalar:
             entries = self._needed_plan(plan, wanted)
             evaluation = self._evaluate_training(plan, wanted, entries, explain, sgd)
             if evaluation is not None:
                 return evaluation
-        evaluation = forward(plan, explain)
-        if evaluation.error is None:
-            backward(evaluation, explain=explain, entries=entries)
+        evaluation = self._evaluate_edited(plan, explain) if self._runs == 1 else None
+        if evaluation is None:
+            evaluation = forward(plan, explain)
+            if evaluation.error is None:
+                backward(evaluation, explain=explain, entries=entries)
+        return self._remember(plan, evaluation)
+
+    def _remember(self, plan: Plan, evaluation: Evaluation) -> Evaluation:
+        """Keep a plan of floats' values and gradients for the first evaluation of the
+        plan updated from it: the lists and the plan's structure version, not the
+        evaluation (it holds the old plan, whose entries must be freed while the
+        collector is paused: plan_update.next_plan)."""
+        self._last = (plan.structure_version, evaluation.values, evaluation.grads) \
+            if plan.all_scalar and evaluation.error is None else None
+        return evaluation
+
+    def _evaluate_edited(self, plan: Plan, explain: bool) -> Evaluation | None:
+        """The first evaluation of a plan updated after a structural edit, edited from
+        the last evaluation instead of computed again; None: both passes run.
+
+        Only on plans of floats, and only where no leaf's value changed since.  Every
+        value but the affected nodes' (those bound again and what they feed) is the
+        one before, moved to its new index: the same op on the same floats.  The
+        affected nodes go through the loop's forward function, in order.  Where none
+        of them reaches the output and no node started or stopped reaching it, every
+        gradient is the one before too: each node's sum has the same contributions in
+        the same order (an affected node sends none; the second test is implied by
+        the first as far as I can see, and kept as a guard).  Otherwise the backward
+        pass runs.  The wires' gradients are the loop's, made when read."""
+        last, edit = self._last, plan.__dict__.get("_edit")
+        if last is None or edit is None or edit.source != last[0] or last[2] is None \
+                or not plan.all_scalar or plan.output_error:
+            return None
+        out, put = edit.moves
+        vals = list(last[1])
+        for i in out:
+            del vals[i]
+        for i in put:
+            vals.insert(i, None)
+        affected = edit.affected
+        new_leaves = None
+        for i, node in plan.leaves:         # a value edit since: no
+            if vals[i] is not node.value:
+                if new_leaves is None:
+                    new_leaves = set(affected)
+                if vals[i] is not None or i not in new_leaves:
+                    return None
+                vals[i] = node.value
+        for i in affected:
+            if plan.nodes[i].spec.arity:
+                vals[i] = None
+        steps = plan.forward_loop
+        mine = [steps[k] for k in _positions(steps, affected)]
+        try:
+            _forward_fast(mine, vals)
+        except Exception:       # where the loop takes its careful path: both passes
+            return None
+        evaluation = Evaluation(plan, vals)
+        if explain:
+            _note_nonfinite(evaluation)
+        reaching = plan.reaching
+        if edit.reach_changed or any(reaching[i] for i in affected):
+            backward(evaluation, explain=explain)
+            return evaluation
+        grads = list(last[2])
+        for i in out:
+            del grads[i]
+        for i in put:
+            grads.insert(i, None)
+        evaluation.grads = grads
+        evaluation.edge_grads = WiresLater(plan, vals, grads)
+        if explain:
+            _note_nonfinite_grads(evaluation)
         return evaluation
 
     def _needed_plan(self, plan: Plan, wanted: tuple[str, ...]) -> Plan:
@@ -166,6 +243,17 @@ class Evaluator:
 
     def steps(self, evaluation: Evaluation | None = None) -> Iterator[BackwardStep]:
         return backward_steps(evaluation or self.forward(), self.graph)
+
+
+def _positions(steps: list, nodes: list[int]) -> list[int]:
+    """Where the forward entries of ``nodes`` (ascending) are in ``steps`` (sorted by
+    node index); a node without one (a leaf, a blocked node) has none."""
+    found = []
+    for i in nodes:
+        k = bisect.bisect_left(steps, i, key=_FIRST)
+        if k < len(steps) and steps[k][0] == i:
+            found.append(k)
+    return found
 
 
 def _all_finite(plan: Plan, vals: list, grads: list) -> bool:

@@ -32,6 +32,7 @@ import copy
 import heapq
 import itertools
 import operator
+from typing import NamedTuple
 
 import numpy as np
 
@@ -105,8 +106,22 @@ def updated(plan: Plan, graph: Graph) -> Plan | None:
     drop = {old_index[n] for n in itertools.chain(affected, gone) if n in old_index}
     if not _recompile(new, plan, graph, affected, gone, renumbering, drop):
         return None
-    _backward(new, plan, graph, affected, touched, gone, renumbering, drop, moves)
+    changed = _backward(new, plan, graph, affected, touched, gone, renumbering, drop, moves)
+    # what the first evaluation of the new plan may take from the old one's
+    # (core/evaluator.py, _evaluate_edited)
+    new._edit = None if moves is None else Edit(plan.structure_version, moves, sorted(
+        map(index.__getitem__, affected)), bool(changed))
     return new
+
+
+class Edit(NamedTuple):
+    """How a plan was updated from the one before it: enough to edit that plan's
+    evaluation into this one's instead of running both passes again."""
+
+    source: int                         # the structure version it was updated from
+    moves: tuple[list[int], list[int]]  # old indices taken out (descending), new ones put in
+    affected: list[int]                 # new indices of the nodes bound again, ascending
+    reach_changed: bool                 # some node started or stopped reaching the output
 
 
 def _spliced(plan: Plan, levels: list, level_of: dict, affected: set[str], gone: set[str],
@@ -393,8 +408,9 @@ def _recompile(new: Plan, plan: Plan, graph: Graph, affected: set[str], gone: se
 
 def _backward(new: Plan, plan: Plan, graph: Graph, affected: set[str], touched: set[str],
               gone: set[str], renumbering: tuple[list, int], drop: set[int],
-              moves: tuple | None) -> None:
-    """Which nodes reach the output, and the backward entries, of ``new``."""
+              moves: tuple | None) -> set[str]:
+    """Which nodes reach the output, and the backward entries, of ``new``; the nodes
+    that started or stopped reaching it."""
     index, order = new.index, new.order
     pred, succ = graph.nx._pred, graph.nx._succ
     # taken from the old plan as for the level map (it makes its own if it needs one)
@@ -451,6 +467,7 @@ def _backward(new: Plan, plan: Plan, graph: Graph, affected: set[str], touched: 
     _merge(backward, made)
     backward.reverse()
     new._install(new.forward_loop, backward)
+    return changed
 
 
 def _merge(entries: list, made: list) -> None:
