@@ -774,9 +774,11 @@ def _backward_floats(evaluation: Evaluation) -> bool:
     gradient is finite — then they are the loop's, bit for bit — else False: the
     loop does the pass again."""
     plan = evaluation.plan
-    grads = [None] * len(plan.nodes)
+    grads = [-0.0] * len(plan.nodes)
     grads[plan.output] = 1.0
     _quietly(False, kernel_floats.backward, _op_steps(plan), evaluation.values, grads, _ieee)
+    for i in _derived(plan)[3]:         # the nodes that do not reach the output: None
+        grads[i] = None
     if not grads_finite(plan, grads):
         return False
     evaluation.grads = grads
