@@ -142,3 +142,14 @@ def test_every_float_vjp_gives_floats():
                 assert type(g) is float, (spec.name, xs, g)
             checked += 1
     assert checked > 100
+
+
+def test_a_node_that_does_not_reach_the_output_has_no_gradient():
+    """Every sum starts at −0.0: the nodes nothing sends to get their None back."""
+    g = _weighted(0.5, 3.0)
+    g.add_node("loose", "neg")
+    g.connect("x", "loose", 0)
+    plan, ev, ref = _passes(g)
+    assert _kept(ev)
+    assert ev.grad("loose") is None and ref.grad("loose") is None
+    assert_same(ev, ref, g)
