@@ -14,6 +14,7 @@ import bisect
 import gc
 import math
 import operator
+import time
 from typing import Callable, Iterator
 
 import numpy as np
@@ -27,6 +28,8 @@ from .graph import Graph
 from .plan_update import next_plan
 
 _FIRST = operator.itemgetter(0)
+#: Evaluations by straight-line code timed before it is compared with the loop.
+TRIALS = 12
 
 
 class Evaluator:
@@ -42,6 +45,7 @@ class Evaluator:
         self.graph = graph
         self._plan: Plan | None = None
         self._runs = 0                  # evaluations of this plan so far
+        self._loop_best = math.inf      # its fastest evaluation through the loop (s)
         self._code = _Code()            # the plan's straight-line code (plans of floats)
         # ((plan, its version, wanted ids), its training-run copy): evaluate(wanted=...)
         self._needed: tuple | None = None
@@ -57,6 +61,7 @@ class Evaluator:
             self._plan = next_plan(self._plan, self.graph, self)
             kernel_batched.keep_loop(self._plan, kept)
             self._runs = 0
+            self._loop_best = math.inf
             self._code.cancel()
             self._code = _Code()
         return self._plan
@@ -76,6 +81,7 @@ class Evaluator:
         gradients stay None (:mod:`chainrule.core.grad_needs`).  ``sgd``: the factor
         −α of a plain SGD step of ``wanted`` that the training-run code may do as well
         (``Evaluation.update``; the caller checks its first one)."""
+        start = time.perf_counter()
         plan = self.plan
         self._runs += 1
         if self._runs > 1 and plan.all_scalar:     # wide levels of floats: the batched
@@ -83,8 +89,11 @@ class Evaluator:
             if evaluation is not None:
                 return evaluation
         if self._code.state != "off" and self._runs > straight_line.WARMUP:
+            using = self._code.state == "use"
             evaluation = self._evaluate_straight(plan, explain)
             if evaluation is not None:
+                if using:
+                    self._code.timed(time.perf_counter() - start, self._loop_best)
                 return self._remember(plan, evaluation)
         entries = None
         if wanted is not None and not plan.all_scalar:
@@ -97,6 +106,8 @@ class Evaluator:
             evaluation = forward(plan, explain)
             if evaluation.error is None:
                 backward(evaluation, explain=explain, entries=entries)
+            if entries is None:
+                self._loop_best = min(self._loop_best, time.perf_counter() - start)
         return self._remember(plan, evaluation)
 
     def _remember(self, plan: Plan, evaluation: Evaluation) -> Evaluation:
@@ -285,6 +296,20 @@ class _Code:
         self.state = "wait"
         self.job: straight_line.Job | None = None
         self.run: Callable | None = None
+        self._best = math.inf           # its fastest evaluation so far (s)
+        self._timed = 0
+
+    def timed(self, seconds: float, loop_best: float) -> None:
+        """One evaluation by the code took ``seconds``.  After :data:`TRIALS` of them
+        (CPython specialises a function from its eighth call on), code no faster than
+        the loop's fastest evaluation of the plan is dropped: on a long chain the
+        loop is as fast (its float kernel stores no wire's gradient; the code
+        returns every one), and a run should never be slower than its first
+        evaluations."""
+        self._best = min(self._best, seconds)
+        self._timed += 1
+        if self._timed == TRIALS and self._best >= loop_best:
+            self.state = "off"
 
     def ready(self, eligible: Callable[[], bool], start: Callable[[], straight_line.Job]
               ) -> bool:

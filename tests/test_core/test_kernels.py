@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chainrule.core import evaluator as evaluator_module
 from chainrule.core import straight_line, straight_segments
 from chainrule.core.engine import _SAME, Evaluator, _leaf_values
 from random_graphs import LEAF_VALUES, Graph, wild_graphs
@@ -171,3 +172,54 @@ def test_writing_a_big_plans_pieces_stops_when_its_plan_is_replaced():
         go.set()
         job.wait()
     assert job.result() is None and len(made) == 1  # ...and the writing stopped
+
+
+class _Clock:
+    """A clock that each path of the Evaluator moves by its own time."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+def _timed_paths(monkeypatch, loop_s: float, code_s: float) -> _Clock:
+    clock = _Clock()
+    monkeypatch.setattr(evaluator_module, "time", clock)
+    real_forward, real_straight = evaluator_module.forward, Evaluator._evaluate_straight
+
+    def forward(*args, **kwargs):
+        clock.now += loop_s
+        return real_forward(*args, **kwargs)
+
+    def straight(self, *args, **kwargs):
+        clock.now += code_s
+        return real_straight(self, *args, **kwargs)
+    monkeypatch.setattr(evaluator_module, "forward", forward)
+    monkeypatch.setattr(Evaluator, "_evaluate_straight", straight)
+    return clock
+
+
+def _chain_of_floats() -> Graph:
+    return graph_of((("x", "input", 0.5), ("a", "neg", None), ("b", "tanh", None)),
+                    [("x", "a", 0), ("a", "b", 0)])
+
+
+def test_straight_line_code_no_faster_than_the_loop_is_dropped(monkeypatch):
+    _timed_paths(monkeypatch, loop_s=1.0, code_s=1.0)
+    evaluator = using_straight_line_code(_chain_of_floats())
+    for _ in range(evaluator_module.TRIALS - 1):
+        evaluator.evaluate()
+    assert evaluator._code.state == "use"
+    evaluator.evaluate()
+    assert evaluator._code.state == "off"
+    assert_same(evaluator.evaluate(), reference(evaluator.graph), evaluator.graph)
+
+
+def test_faster_straight_line_code_is_kept(monkeypatch):
+    _timed_paths(monkeypatch, loop_s=1.0, code_s=0.5)
+    evaluator = using_straight_line_code(_chain_of_floats())
+    for _ in range(3 * evaluator_module.TRIALS):
+        evaluator.evaluate()
+    assert evaluator._code.state == "use"
