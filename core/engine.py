@@ -37,15 +37,14 @@ from .errors import EvaluationError
 from .formatting import is_finite, nonfinite_word
 from .gc_pause import gc_paused
 from .graph import Edge, Graph
+from .kernel_floats import _IEEE, _MUL_VJP, _RELU_VJP, _SUB_VJP
 from .plan_entries import Problem, bind, unwired
 
-_IEEE = (ArithmeticError, ValueError)   # what Python raises where IEEE gives inf/nan
 _FAIL = (EvaluationError, ValueError, TypeError, IndexError)
 _VALUE = operator.attrgetter("value")
 _SAME = object()     # an edge-gradient row: each wire carries the node's own gradient
 _CHUNK = 128    # backward steps per resumption of the generator
-_MUL_VJP, _SUB_VJP = ops.OPS["mul"].scalar_vjp, ops.OPS["sub"].scalar_vjp
-_RELU, _RELU_VJP = ops.OPS["relu"].scalar, ops.OPS["relu"].scalar_vjp
+_RELU = ops.OPS["relu"].scalar
 _NO_STATE = contextlib.nullcontext()
 
 
@@ -640,7 +639,7 @@ def _op_steps(plan: Plan) -> list[tuple[list, list]]:
 
 
 def _derived(plan: Plan) -> tuple:
-    """(key, op steps, every node reaches the output, the nodes that do not), made
+    """(key, op steps, the nodes that do not reach the output), made
     again when the key — the plan's backward entries and its structure — changes."""
     key = (plan.backward_chunks, plan.structure_version)
     made = plan.__dict__.get("_loop_derived")
@@ -653,7 +652,7 @@ def _derived(plan: Plan) -> tuple:
         away = _falses(plan.reaching)
         made = (key, [(chunk, chunk if chunk[-1][0] >= first_op else
                        [e for e in chunk if e[3] >= 0]) for chunk in plan.backward_chunks],
-                not away, away)
+                away)
         plan._loop_derived = made
     return made
 
@@ -688,7 +687,7 @@ def grads_finite(plan: Plan, grads: list) -> bool:
     """Whether a plan of floats' gradients are all finite, by one sum (a finite sum
     means finite terms; a huge one overflowing only costs the exact scan); the
     nodes that do not reach the output have none."""
-    return _floats_finite(grads, _derived(plan)[3])
+    return _floats_finite(grads, _derived(plan)[2])
 
 
 def _start_backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
@@ -777,7 +776,7 @@ def _backward_floats(evaluation: Evaluation) -> bool:
     grads = [-0.0] * len(plan.nodes)
     grads[plan.output] = 1.0
     _quietly(False, kernel_floats.backward, _op_steps(plan), evaluation.values, grads, _ieee)
-    for i in _derived(plan)[3]:         # the nodes that do not reach the output: None
+    for i in _derived(plan)[2]:         # the nodes that do not reach the output: None
         grads[i] = None
     if not grads_finite(plan, grads):
         return False

@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import gc
 import math
-import operator
 import time
 from typing import Callable, Iterator
 
@@ -25,9 +24,8 @@ from .engine import (_SAME, BackwardStep, Evaluation, Plan, WiresLater, _forward
                      backward_steps, forward, grads_finite)
 from .gc_pause import gc_paused
 from .graph import Graph
-from .plan_update import next_plan
+from .plan_update import _FIRST, next_plan
 
-_FIRST = operator.itemgetter(0)
 #: Evaluations by straight-line code timed before it is compared with the loop.
 TRIALS = 12
 
@@ -115,8 +113,10 @@ class Evaluator:
         plan updated from it: the lists and the plan's structure version, not the
         evaluation (it holds the old plan, whose entries must be freed while the
         collector is paused: plan_update.next_plan)."""
+        # (not after a node failed: its problem is the evaluation's, not the plan's)
         self._last = (plan.structure_version, evaluation.values, evaluation.grads) \
-            if plan.all_scalar and evaluation.error is None else None
+            if plan.all_scalar and evaluation.error is None \
+            and len(evaluation.problems) == len(plan.problems) else None
         return evaluation
 
     def _evaluate_edited(self, plan: Plan, explain: bool) -> Evaluation | None:
@@ -142,18 +142,12 @@ class Evaluator:
             del vals[i]
         for i in put:
             vals.insert(i, None)
-        affected = edit.affected
-        new_leaves = None
-        for i, node in plan.leaves:         # a value edit since: no
+        for i, node in plan.leaves:         # (the affected nodes were put in as None)
             if vals[i] is not node.value:
-                if new_leaves is None:
-                    new_leaves = set(affected)
-                if vals[i] is not None or i not in new_leaves:
+                if vals[i] is not None:     # a value edit since: both passes
                     return None
-                vals[i] = node.value
-        for i in affected:
-            if plan.nodes[i].spec.arity:
-                vals[i] = None
+                vals[i] = node.value        # a leaf added
+        affected = edit.affected
         steps = plan.forward_loop
         mine = [steps[k] for k in _positions(steps, affected)]
         try:
