@@ -129,9 +129,10 @@ class Evaluator:
         affected nodes go through the loop's forward function, in order.  Where none
         of them reaches the output and no node started or stopped reaching it, every
         gradient is the one before too: each node's sum has the same contributions in
-        the same order (an affected node sends none; the second test is implied by
-        the first as far as I can see, and kept as a guard).  Otherwise the backward
-        pass runs.  The wires' gradients are the loop's, made when read."""
+        the same order (an affected node sends none; an edit that changes who reaches
+        the output always leaves an affected node reaching it, so the second test is
+        a guard).  Otherwise the backward pass runs.  The wires' gradients are the
+        loop's, made when read."""
         last, edit = self._last, plan.__dict__.get("_edit")
         if last is None or edit is None or edit.source != last[0] or last[2] is None \
                 or not plan.all_scalar or plan.output_error:
