@@ -32,12 +32,11 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 import networkx as nx
 import numpy as np
 
-from . import kernel_floats, ops
+from . import ops
 from .errors import EvaluationError
 from .formatting import is_finite, nonfinite_word
 from .gc_pause import gc_paused
 from .graph import Edge, Graph
-from .kernel_floats import _IEEE, _MUL_VJP, _RELU_VJP, _SUB_VJP
 from .plan_entries import Problem, bind, unwired
 
 _FAIL = (EvaluationError, ValueError, TypeError, IndexError)
@@ -46,6 +45,9 @@ _SAME = object()     # an edge-gradient row: each wire carries the node's own gr
 _CHUNK = 128    # backward steps per resumption of the generator
 _RELU = ops.OPS["relu"].scalar
 _NO_STATE = contextlib.nullcontext()
+_IEEE = (ArithmeticError, ValueError)   # what Python raises where IEEE gives inf/nan
+_MUL_VJP, _SUB_VJP = ops.OPS["mul"].scalar_vjp, ops.OPS["sub"].scalar_vjp
+_RELU_VJP = ops.OPS["relu"].scalar_vjp
 
 
 class ForwardEntry(NamedTuple):
@@ -274,7 +276,7 @@ class Evaluation:
         self.grads: list | None = None
         # per port, per node: the gradient each incoming wire carries back (after the
         # float kernel's pass, WiresLater: made when read)
-        self.edge_grads: tuple[list, list] | WiresLater | None = None
+        self.edge_grads: tuple[list, list] | kernel_floats.WiresLater | None = None
         self.problems: list[Problem] = list(plan.problems)
         self.warnings: dict[str, str] = {}
         self.grad_warnings: dict[str, str] = {}
@@ -316,73 +318,13 @@ class Evaluation:
         # small containers alive, which the garbage collector would then scan.
         # _SAME (add on floats): every wire carries the node's own gradient.
         wires = self.edge_grads
-        if type(wires) is WiresLater and wires.lists is None and wires.alone():
+        if type(wires) is kernel_floats.WiresLater and wires.lists is None \
+                and wires.alone():
             return wires.one(i, port)
         first = wires[0][i]
         if first is _SAME:
             return self.grads[i]
         return first if port == 0 else wires[1][i]
-
-
-class WiresLater:
-    """An evaluation's wire gradients where only node gradients were computed (the
-    float kernel's pass, an evaluation edited from the one before a structural edit):
-    the loop's own, made when read — the two lists (``[port]``,
-    iterating) by one pass of the loop, one wire alone by its node's step of the loop.
-    Holds the pass's lists, not the evaluation (no reference cycle)."""
-
-    __slots__ = ("plan", "values", "grads", "lists", "_alone")
-
-    def __init__(self, plan: Plan, values: list, grads: list):
-        self.plan, self.values, self.grads = plan, values, grads
-        self.lists: tuple[list, list] | None = None
-        # wires read alone before the lists are made instead (an export, a list of
-        # every wire: past an eighth of the nodes, one pass is cheaper)
-        self._alone = len(plan.nodes) // 8 + 16
-
-    def _made(self) -> tuple[list, list]:
-        if self.lists is None:
-            n = len(self.plan.nodes)
-            sent = [None] * n, [None] * n
-            _quietly(False, deque, _backward_chunks(self.plan, self.values, [None] * n,
-                                                    *sent), 0)
-            self.lists = sent
-        return self.lists
-
-    def __getitem__(self, port: int) -> list:
-        return self._made()[port]
-
-    def __iter__(self) -> Iterator[list]:
-        return iter(self._made())
-
-    def __len__(self) -> int:
-        return 2
-
-    def alone(self) -> bool:
-        """Read one more wire alone (else the lists are made)."""
-        self._alone -= 1
-        return self._alone >= 0
-
-    def one(self, i: int, port: int) -> Any:
-        """What node ``i`` sends back into ``port``: its one step of the loop, on its
-        gradient (None: it does not reach the output, or is a leaf)."""
-        g = self.grads[i]
-        entry = _step_of(self.plan).get(i)
-        if g is None or entry is None:
-            return None
-        grads, sent_a, sent_b = _Scratch({i: g}), {}, {}
-        _steps((entry,), self.values, grads, sent_a, sent_b, True, operator.add)
-        first = sent_a[i]
-        if first is _SAME:
-            return g
-        return first if port == 0 else sent_b[i]
-
-
-class _Scratch(dict):
-    """Gradients for one step of the loop: the nodes it sends to have none yet."""
-
-    def __missing__(self, key: int) -> None:
-        return None
 
 
 # ------------------------------------------------------------------ forward
@@ -672,17 +614,6 @@ def _falses(flags: list[bool]) -> list[int]:
         return found
 
 
-def _step_of(plan: Plan) -> dict[int, tuple]:
-    """Node index -> its backward step (ops only), for reading one wire alone; made
-    on the first such reading of a plan, again when its steps change."""
-    derived = _derived(plan)
-    made = plan.__dict__.get("_step_of")
-    if made is None or made[0] is not derived:
-        made = plan._step_of = (derived, {e[0]: e for _chunk, steps in derived[1]
-                                          for e in steps})
-    return made[1]
-
-
 def grads_finite(plan: Plan, grads: list) -> bool:
     """Whether a plan of floats' gradients are all finite, by one sum (a finite sum
     means finite terms; a huge one overflowing only costs the exact scan); the
@@ -760,29 +691,12 @@ def backward(evaluation: Evaluation, accumulate: Callable | None = SUM,
     numbers are then the same bit for bit."""
     plan = evaluation.plan
     if (plan.all_scalar and accumulate is None and vjp_rule is None and entries is None
-            and evaluation.error is None and _backward_floats(evaluation)):
+            and evaluation.error is None and kernel_floats.backward(evaluation)):
         return evaluation               # every gradient finite: nothing to explain
     _quietly(False, deque, _start_backward(evaluation, accumulate, vjp_rule, entries), 0)
     if explain:
         _note_nonfinite_grads(evaluation)
     return evaluation
-
-
-def _backward_floats(evaluation: Evaluation) -> bool:
-    """The float kernel's pass (:mod:`chainrule.core.kernel_floats`), kept when every
-    gradient is finite — then they are the loop's, bit for bit — else False: the
-    loop does the pass again."""
-    plan = evaluation.plan
-    grads = [-0.0] * len(plan.nodes)
-    grads[plan.output] = 1.0
-    _quietly(False, kernel_floats.backward, _op_steps(plan), evaluation.values, grads, _ieee)
-    for i in _derived(plan)[2]:         # the nodes that do not reach the output: None
-        grads[i] = None
-    if not grads_finite(plan, grads):
-        return False
-    evaluation.grads = grads
-    evaluation.edge_grads = WiresLater(plan, evaluation.values, grads)
-    return True
 
 
 def _note_nonfinite_grads(evaluation: Evaluation) -> None:
@@ -807,3 +721,8 @@ def __getattr__(name: str):
         from . import evaluator
         return getattr(evaluator, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# The float kernel builds on this module (the loop's entries, its body, its
+# finiteness sum), and this module calls it from backward(): imported last.
+from . import kernel_floats  # noqa: E402

@@ -10,21 +10,22 @@ the background for runs of evaluations on an unchanged structure
 each used only after it matched the loop bit for bit."""
 from __future__ import annotations
 
-import bisect
 import gc
 import math
+from functools import partial
 import time
 from typing import Callable, Iterator
 
 import numpy as np
 
 from . import grad_needs, kernel_batched, straight_arrays, straight_line
-from .engine import (_SAME, BackwardStep, Evaluation, Plan, WiresLater, _forward_fast,
-                     _leaf_values, _note_nonfinite, _note_nonfinite_grads, backward,
-                     backward_steps, forward, grads_finite)
+from .engine import (_SAME, BackwardStep, Evaluation, Plan, _forward_fast, _leaf_values,
+                     _note_nonfinite, _note_nonfinite_grads, backward, backward_steps,
+                     forward, grads_finite)
 from .gc_pause import gc_paused
+from .kernel_floats import WiresLater
 from .graph import Graph
-from .plan_update import _FIRST, next_plan
+from .plan_update import entry_at, next_plan
 
 #: Evaluations by straight-line code timed before it is compared with the loop.
 TRIALS = 12
@@ -137,12 +138,7 @@ class Evaluator:
         if last is None or edit is None or edit.source != last[0] or last[2] is None \
                 or not plan.all_scalar or plan.output_error:
             return None
-        out, put = edit.moves
-        vals = list(last[1])
-        for i in out:
-            del vals[i]
-        for i in put:
-            vals.insert(i, None)
+        vals = _moved(last[1], edit.moves)
         for i, node in plan.leaves:         # (the affected nodes were put in as None)
             if vals[i] is not node.value:
                 if vals[i] is not None:     # a value edit since: both passes
@@ -150,7 +146,7 @@ class Evaluator:
                 vals[i] = node.value        # a leaf added
         affected = edit.affected
         steps = plan.forward_loop
-        mine = [steps[k] for k in _positions(steps, affected)]
+        mine = [steps[k] for k in map(partial(entry_at, steps), affected) if k is not None]
         try:
             _forward_fast(mine, vals)
         except Exception:       # where the loop takes its careful path: both passes
@@ -162,12 +158,7 @@ class Evaluator:
         if edit.reach_changed or any(reaching[i] for i in affected):
             backward(evaluation, explain=explain)
             return evaluation
-        grads = list(last[2])
-        for i in out:
-            del grads[i]
-        for i in put:
-            grads.insert(i, None)
-        evaluation.grads = grads
+        evaluation.grads = grads = _moved(last[2], edit.moves)
         evaluation.edge_grads = WiresLater(plan, vals, grads)
         if explain:
             _note_nonfinite_grads(evaluation)
@@ -251,15 +242,16 @@ class Evaluator:
         return backward_steps(evaluation or self.forward(), self.graph)
 
 
-def _positions(steps: list, nodes: list[int]) -> list[int]:
-    """Where the forward entries of ``nodes`` (ascending) are in ``steps`` (sorted by
-    node index); a node without one (a leaf, a blocked node) has none."""
-    found = []
-    for i in nodes:
-        k = bisect.bisect_left(steps, i, key=_FIRST)
-        if k < len(steps) and steps[k][0] == i:
-            found.append(k)
-    return found
+def _moved(values: list, moves: tuple[list[int], list[int]]) -> list:
+    """A copy of the old plan's ``values`` in the new plan's order: the indices taken
+    out (descending) deleted, None put in at the new ones (ascending), as
+    :func:`chainrule.core.plan_update._spliced` edits the order."""
+    values = list(values)
+    for i in moves[0]:
+        del values[i]
+    for i in moves[1]:
+        values.insert(i, None)
+    return values
 
 
 def _all_finite(plan: Plan, vals: list, grads: list) -> bool:

@@ -214,12 +214,20 @@ def _drop(entries: list, drop: set[int], ascending: bool) -> None:
         entries[:] = [e for e in entries if e[0] not in drop]
         return
     for i in drop:
-        if ascending:
-            k = bisect.bisect_left(entries, i, key=_FIRST)
-        else:
-            k = bisect.bisect_left(entries, -i, key=_negated_first)
-        if k < len(entries) and entries[k][0] == i:
+        k = entry_at(entries, i, ascending)
+        if k is not None:
             del entries[k]
+
+
+def entry_at(entries: list, i: int, ascending: bool = True) -> int | None:
+    """Where node ``i``'s entry is in ``entries`` (sorted by node, ascending or
+    descending), by bisection; None if it has none (a leaf's forward entry, a
+    blocked node's)."""
+    if ascending:
+        k = bisect.bisect_left(entries, i, key=_FIRST)
+    else:
+        k = bisect.bisect_left(entries, -i, key=_negated_first)
+    return k if k < len(entries) and entries[k][0] == i else None
 
 
 def _downstream(start: list[str], graph: Graph, limit: int) -> set[str] | None:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reference_loop
-from chainrule.core import engine
+from chainrule.core import engine, kernel_floats
 from chainrule.core.engine import Evaluator, Plan
 from chainrule.core.graph import Graph
 from random_graphs import LEAF_VALUES, wild_graphs
@@ -28,7 +28,7 @@ def _passes(graph: Graph):
 
 def _kept(ev) -> bool:
     """The float kernel's pass was kept (its wires' gradients not made yet)."""
-    return type(ev.edge_grads) is engine.WiresLater and ev.edge_grads.lists is None
+    return type(ev.edge_grads) is kernel_floats.WiresLater and ev.edge_grads.lists is None
 
 
 @settings(max_examples=200, deadline=None)

@@ -78,13 +78,19 @@ def _counting(monkeypatch) -> list:
     return builds
 
 
-def test_local_edits_update_the_plan_without_compiling(monkeypatch):
-    g = neg_chain(300)
-    g.add_node("y", "input", value=2.0)
-    g.add_node("out", "mul")
-    g.connect("n299", "out", 0)
-    g.connect("y", "out", 1)
+def _chain_out(n: int, leaf: str, op: str) -> Graph:
+    """A chain of ``n`` negs whose end meets input ``leaf`` (2.0) in ``out`` (``op``)."""
+    g = neg_chain(n)
+    g.add_node(leaf, "input", value=2.0)
+    g.add_node("out", op)
+    g.connect(f"n{n - 1}", "out", 0)
+    g.connect(leaf, "out", 1)
     g.set_output("out")
+    return g
+
+
+def test_local_edits_update_the_plan_without_compiling(monkeypatch):
+    g = _chain_out(300, "y", "mul")
     ev = Evaluator(g)
     ev.evaluate()
     builds = _counting(monkeypatch)
@@ -143,12 +149,7 @@ def test_an_updated_plan_leaves_the_evaluations_of_the_old_one_alone():
 def test_a_plan_updated_twice_gives_the_same_plan_both_times():
     """The next plan takes the old one's level map and reach set rather than copying
     them: the old plan, updated once more, makes its own again (the same plan)."""
-    g = neg_chain(6)
-    g.add_node("w", "input", value=2.0)
-    g.add_node("out", "add")
-    g.connect("n5", "out", 0)
-    g.connect("w", "out", 1)
-    g.set_output("out")
+    g = _chain_out(6, "w", "add")
     g.add_node("loose", "neg")
     plan = plan_update.updated(Plan(g), g)  # an updated plan: it has a reach set
     assert plan is not None and hasattr(plan, "_reach") and plan._level_of is not None
